@@ -1,0 +1,55 @@
+import { authPlugin, ConfigError, createHttpApp, createLogger } from '@expensio/common';
+import {
+  createIdentityContext,
+  identityVerifier,
+  loadIdentityConfig,
+  openInfrastructure,
+  readinessChecks,
+  registerIdentityRoutes,
+  startIdentity,
+} from '@expensio/identity';
+import { allMigrationSets } from './services.js';
+
+/** The embedded default: every service in one process, on one port, over one database. */
+async function main() {
+  const config = loadIdentityConfig();
+  const log = createLogger(config.LOG_LEVEL, 'expensio');
+  const { database, redis } = await openInfrastructure(config, allMigrationSets(), log);
+  const identity = await createIdentityContext({ config, database, redis, log });
+  const stopIdentity = await startIdentity(identity, log);
+
+  const app = await createHttpApp({
+    title: 'Expensio API',
+    version: '0.1.0',
+    description: 'Self-hosted personal finance. Sign in under /api/auth, then send the access token as a Bearer token.',
+    logger: log,
+    trustProxy: config.TRUST_PROXY,
+    corsOrigins: config.CORS_ORIGINS,
+    rateLimit: { max: config.RATE_LIMIT_MAX, windowMs: config.RATE_LIMIT_WINDOW },
+    ...(redis && { redis }),
+    readiness: readinessChecks(database, redis),
+  });
+  await app.register(authPlugin, { verify: identityVerifier(identity) });
+  registerIdentityRoutes(app, identity);
+
+  const shutdown = async () => {
+    stopIdentity();
+    await app.close();
+    await identity.mail.drain();
+    redis?.disconnect();
+    await database.close();
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      log.info({ signal }, 'shutting down');
+      void shutdown().then(() => process.exit(0));
+    });
+  }
+  const address = await app.listen({ host: config.HOST, port: config.PORT });
+  log.info(`Expensio is up: ${address} (API reference at ${address}/docs)`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof ConfigError ? error.message : error);
+  process.exit(1);
+});

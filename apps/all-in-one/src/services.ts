@@ -1,0 +1,7 @@
+import type { MigrationSet } from '@expensio/common';
+import { identityMigrations } from '@expensio/identity';
+
+/** Every service's schema, in the order they are built (and the reverse order they are rolled back). */
+export function allMigrationSets(): MigrationSet[] {
+  return [identityMigrations()];
+}

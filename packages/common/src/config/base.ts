@@ -1,0 +1,26 @@
+import { z } from 'zod';
+import { commaList, duration, envBoolean } from './load.js';
+
+/**
+ * Variables every service reads. Services extend this object with their own; the README's table
+ * of variables mirrors these definitions.
+ */
+export const baseConfigShape = {
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  HOST: z.string().default('0.0.0.0'),
+  PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DATA_DIR: z.string().default('./data'),
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+  MIGRATE_ON_START: envBoolean.default(true),
+  TRUST_PROXY: commaList.default([]),
+  CORS_ORIGINS: commaList.default([]),
+  RATE_LIMIT_MAX: z.coerce.number().int().min(1).default(300),
+  RATE_LIMIT_WINDOW: duration.default(60_000),
+  PUBLIC_URL: z.url().optional(),
+};
+
+export const baseConfigSchema = z.object(baseConfigShape);
+export type BaseConfig = z.output<typeof baseConfigSchema>;

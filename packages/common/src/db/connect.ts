@@ -1,0 +1,73 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import { PGliteDialect } from './pglite-dialect.js';
+
+/** bigint columns hold money in minor units: they must never pass through a float. */
+const parseInt8 = (value: string) => BigInt(value);
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyKysely = Kysely<any>;
+
+export interface Database {
+  readonly kind: 'postgres' | 'pglite';
+  readonly kysely: AnyKysely;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  /** A postgres:// URL; without it the embedded PGlite is used. */
+  url?: string | undefined;
+  /** Where the embedded database keeps its files; `memory://` keeps nothing. */
+  dataDir: string;
+  poolSize?: number;
+}
+
+function wrap(kind: Database['kind'], kysely: AnyKysely): Database {
+  return {
+    kind,
+    kysely,
+    ping: async () => {
+      await sql`select 1`.execute(kysely);
+    },
+    close: () => kysely.destroy(),
+  };
+}
+
+export function openPostgres(url: string, poolSize = 10): Database {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: poolSize,
+    types: {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+        oid === 20 ? parseInt8 : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+    },
+  });
+  return wrap('postgres', new Kysely({ dialect: new PostgresDialect({ pool }) }));
+}
+
+export async function openPglite(options: { dataDir?: string; loadDataDir?: Blob }): Promise<Database> {
+  if (options.dataDir !== undefined && !options.dataDir.startsWith('memory://')) {
+    mkdirSync(options.dataDir, { recursive: true });
+  }
+  const pglite = await PGlite.create({
+    ...(options.dataDir !== undefined && { dataDir: options.dataDir }),
+    ...(options.loadDataDir !== undefined && { loadDataDir: options.loadDataDir }),
+    parsers: { [pgliteTypes.INT8]: parseInt8 },
+  });
+  return wrap('pglite', new Kysely({ dialect: new PGliteDialect(pglite) }));
+}
+
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  if (options.url !== undefined) return openPostgres(options.url, options.poolSize);
+  const dataDir = options.dataDir.startsWith('memory://') ? options.dataDir : path.resolve(options.dataDir, 'pglite');
+  return openPglite({ dataDir });
+}
+
+/** A service's view of the shared database: every unqualified table resolves in its schema. */
+export function forSchema<DB>(database: Database, schema: string): Kysely<DB> {
+  return database.kysely.withSchema(schema) as Kysely<DB>;
+}

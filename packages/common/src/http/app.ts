@@ -1,0 +1,108 @@
+import { randomUUID } from 'node:crypto';
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import scalar from '@scalar/fastify-api-reference';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from 'fastify';
+import {
+  jsonSchemaTransform,
+  jsonSchemaTransformObject,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import type { Redis } from 'ioredis';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { z } from 'zod';
+import { TooManyRequestsError } from '../errors/index.js';
+import type { Logger } from '../logger.js';
+import { notFoundHandler, problemErrorHandler } from './problem.js';
+import { readinessRoutes, type ReadinessCheck } from './health.js';
+
+export type HttpApp = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;
+
+export interface HttpAppOptions {
+  title: string;
+  version: string;
+  description?: string;
+  logger: Logger | false;
+  trustProxy: string[];
+  corsOrigins: string[];
+  rateLimit: { max: number; windowMs: number };
+  /** With Redis the global limit holds across replicas; without it each process counts alone. */
+  redis?: Redis;
+  readiness: ReadinessCheck[];
+}
+
+const REQUEST_ID_RE = /^[\w.:-]{1,128}$/;
+
+/** Routes that must stay reachable under load and that a browser renders with inline script. */
+const UNLIMITED_PREFIXES = ['/health', '/ready', '/docs', '/openapi.json'];
+
+export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
+  const app = Fastify({
+    ...(options.logger === false ? { logger: false } : { loggerInstance: options.logger as FastifyBaseLogger }),
+    trustProxy: options.trustProxy.length > 0 ? options.trustProxy : false,
+    requestIdHeader: false,
+    // A caller's id is kept when it looks like one, so a trace crosses services.
+    genReqId: (req) => {
+      const incoming = req.headers['x-request-id'];
+      return typeof incoming === 'string' && REQUEST_ID_RE.test(incoming) ? incoming : randomUUID();
+    },
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(problemErrorHandler);
+  app.setNotFoundHandler(notFoundHandler);
+  app.addHook('onRequest', async (request, reply) => {
+    void reply.header('x-request-id', request.id);
+  });
+
+  app.addHook('onRoute', (route) => {
+    if (UNLIMITED_PREFIXES.some((prefix) => route.url.startsWith(prefix))) {
+      route.config = { ...(route.config ?? {}), rateLimit: false } as typeof route.config;
+    }
+    if (route.url.startsWith('/docs')) {
+      // The reference page runs an inline script; the JSON API keeps the strict default.
+      (route as { helmet?: unknown }).helmet = { contentSecurityPolicy: false };
+    }
+  });
+
+  await app.register(helmet, { global: true });
+  await app.register(cors, {
+    origin: options.corsOrigins.length === 0 ? false : options.corsOrigins,
+    credentials: true,
+    exposedHeaders: ['x-request-id', 'retry-after'],
+  });
+  await app.register(rateLimit, {
+    global: true,
+    max: options.rateLimit.max,
+    timeWindow: options.rateLimit.windowMs,
+    ...(options.redis !== undefined && { redis: options.redis, nameSpace: 'expensio:http-rl:' }),
+    errorResponseBuilder: (_request, context) => new TooManyRequestsError(context.ttl / 1000),
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: options.title, version: options.version, ...(options.description && { description: options.description }) },
+      components: {
+        securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+      },
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  });
+  await app.register(scalar, { routePrefix: '/docs', configuration: { url: '/openapi.json', title: options.title } });
+
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get(
+    '/health',
+    { schema: { tags: ['health'], summary: 'Liveness: the process is up', response: { 200: z.object({ status: z.literal('ok') }) } } },
+    async () => ({ status: 'ok' as const }),
+  );
+  readinessRoutes(app, options.readiness);
+  return app;
+}

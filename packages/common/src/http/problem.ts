@@ -1,0 +1,92 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { AppError, type FieldError } from '../errors/index.js';
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
+
+export interface ProblemDocument {
+  type: string;
+  title: string;
+  status: number;
+  detail?: string;
+  instance: string;
+  code: string;
+  requestId: string;
+  errors?: FieldError[];
+}
+
+function problemType(code: string): string {
+  return `urn:expensio:problem:${code}`;
+}
+
+function sendProblem(reply: FastifyReply, request: FastifyRequest, problem: Omit<ProblemDocument, 'type' | 'instance' | 'requestId'>) {
+  const body: ProblemDocument = {
+    type: problemType(problem.code),
+    ...problem,
+    instance: request.url.split('?')[0] ?? request.url,
+    requestId: request.id,
+  };
+  return reply.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(body);
+}
+
+function validationErrors(error: FastifyError): FieldError[] {
+  const location = error.validationContext ?? 'body';
+  return (error.validation ?? []).map((issue) => {
+    const field = issue.instancePath.replace(/^\//, '').replaceAll('/', '.');
+    return { field: field === '' ? location : field, in: location, message: issue.message ?? 'is invalid', code: issue.keyword };
+  });
+}
+
+/**
+ * Every error leaves as problem+json. Client mistakes keep their message; anything unexpected is
+ * logged with its request id and answered without internals.
+ */
+export function problemErrorHandler(error: FastifyError | AppError | Error, request: FastifyRequest, reply: FastifyReply) {
+  if (error instanceof AppError) {
+    for (const [name, value] of Object.entries(error.headers)) void reply.header(name, value);
+    if (error.status >= 500) request.log.error({ err: error }, 'request failed');
+    return sendProblem(reply, request, {
+      title: error.title,
+      status: error.status,
+      code: error.code,
+      ...(error.detail !== undefined && { detail: error.detail }),
+      ...(error.errors !== undefined && { errors: error.errors }),
+    });
+  }
+  if (hasZodFastifySchemaValidationErrors(error)) {
+    const errors = validationErrors(error as FastifyError);
+    return sendProblem(reply, request, {
+      title: 'Invalid request',
+      status: 400,
+      code: 'validation_failed',
+      detail: errors.map((e) => `${e.field}: ${e.message}`).join('; '),
+      errors,
+    });
+  }
+  const statusCode = 'statusCode' in error && typeof error.statusCode === 'number' ? error.statusCode : 500;
+  if (statusCode >= 400 && statusCode < 500) {
+    const code = 'code' in error && typeof error.code === 'string' ? error.code.toLowerCase() : 'bad_request';
+    return sendProblem(reply, request, {
+      title: statusCode === 400 ? 'Bad Request' : 'Request refused',
+      status: statusCode,
+      code: statusCode === 400 && code.includes('json') ? 'malformed_json' : code,
+      detail: error.message,
+    });
+  }
+  request.log.error({ err: error }, 'unhandled error');
+  return sendProblem(reply, request, {
+    title: 'Internal Server Error',
+    status: 500,
+    code: 'internal_error',
+    detail: 'Something went wrong on our side. Quote the request id when reporting it.',
+  });
+}
+
+export function notFoundHandler(request: FastifyRequest, reply: FastifyReply) {
+  return sendProblem(reply, request, {
+    title: 'Not Found',
+    status: 404,
+    code: 'route_not_found',
+    detail: `No route ${request.method} ${request.url.split('?')[0] ?? ''}`,
+  });
+}

@@ -1,0 +1,34 @@
+export * from './config/index.js';
+export * from './errors/index.js';
+export * from './rate-limit/index.js';
+export { ManualClock, systemClock, MINUTE_MS, HOUR_MS, DAY_MS, type Clock } from './clock.js';
+export { newId, isUuid } from './ids.js';
+export { createLogger, loggerOptions, REDACTED_PATHS, type Logger } from './logger.js';
+export { createHttpApp, type HttpApp, type HttpAppOptions } from './http/app.js';
+export { PROBLEM_CONTENT_TYPE, problemErrorHandler, notFoundHandler, type ProblemDocument } from './http/problem.js';
+export type { ReadinessCheck } from './http/health.js';
+export {
+  ACCESS_TOKEN_ALGORITHM,
+  ACCESS_TOKEN_TYPE,
+  ROLES,
+  createAccessTokenVerifier,
+  type AccessTokenVerifier,
+  type AccessTokenVerifierOptions,
+  type AuthUser,
+  type RevocationCheck,
+  type Role,
+} from './auth/tokens.js';
+export { authPlugin, bearerToken, requireUser } from './auth/plugin.js';
+export { forSchema, openDatabase, openPglite, openPostgres, type AnyKysely, type Database, type DatabaseOptions } from './db/connect.js';
+export { PGliteDialect } from './db/pglite-dialect.js';
+export {
+  MigrationError,
+  loadMigrations,
+  migrateDown,
+  migrateUp,
+  migrationStatus,
+  type Migration,
+  type MigrationSet,
+  type MigrationStatus,
+} from './db/migrations.js';
+export { runMigrationCli } from './db/cli.js';

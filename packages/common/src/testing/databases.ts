@@ -1,0 +1,86 @@
+import { randomBytes } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import { PGlite } from '@electric-sql/pglite';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import { openPglite, openPostgres, type Database } from '../db/connect.js';
+import { PGliteDialect } from '../db/pglite-dialect.js';
+import { migrateUp, type MigrationSet } from '../db/migrations.js';
+
+/**
+ * Test databases come from one migrated original, never from a shared database truncated between
+ * files: PGlite loads a snapshot (a fresh one costs seconds), PostgreSQL clones a template.
+ */
+export interface TestDatabaseSource {
+  kind: 'pglite' | 'postgres';
+  /** The snapshot file (pglite) or the template database name (postgres). */
+  location: string;
+  /** The server URL whose database part is replaced per test file (postgres only). */
+  serverUrl?: string;
+}
+
+function databaseUrl(serverUrl: string, database: string): string {
+  const url = new URL(serverUrl);
+  url.pathname = `/${database}`;
+  return url.toString();
+}
+
+async function adminQuery(serverUrl: string, statement: string) {
+  const client = new pg.Client({ connectionString: serverUrl });
+  await client.connect();
+  try {
+    await client.query(statement);
+  } finally {
+    await client.end();
+  }
+}
+
+export async function preparePgliteSnapshot(sets: MigrationSet[], file: string): Promise<TestDatabaseSource> {
+  const pglite = await PGlite.create();
+  const db = new Kysely({ dialect: new PGliteDialect(pglite, false) });
+  for (const set of sets) await migrateUp(db, set);
+  await sql`checkpoint`.execute(db);
+  const dump = await pglite.dumpDataDir('none');
+  await writeFile(file, Buffer.from(await dump.arrayBuffer()));
+  await pglite.close();
+  return { kind: 'pglite', location: file };
+}
+
+export async function preparePostgresTemplate(sets: MigrationSet[], serverUrl: string): Promise<TestDatabaseSource> {
+  const template = `expensio_template_${randomBytes(4).toString('hex')}`;
+  await adminQuery(serverUrl, `create database ${template}`);
+  const pool = new pg.Pool({ connectionString: databaseUrl(serverUrl, template), max: 1 });
+  const db = new Kysely({ dialect: new PostgresDialect({ pool }) });
+  try {
+    for (const set of sets) await migrateUp(db, set);
+  } finally {
+    await db.destroy();
+  }
+  return { kind: 'postgres', location: template, serverUrl };
+}
+
+export async function dropPostgresTemplate(source: TestDatabaseSource) {
+  if (source.kind === 'postgres' && source.serverUrl !== undefined) {
+    await adminQuery(source.serverUrl, `drop database if exists ${source.location} with (force)`);
+  }
+}
+
+export async function openTestDatabaseFrom(source: TestDatabaseSource): Promise<Database & { url?: string }> {
+  if (source.kind === 'pglite') {
+    const snapshot = await readFile(source.location);
+    return openPglite({ loadDataDir: new Blob([snapshot]) });
+  }
+  const serverUrl = source.serverUrl ?? '';
+  const name = `expensio_test_${randomBytes(6).toString('hex')}`;
+  await adminQuery(serverUrl, `create database ${name} template ${source.location}`);
+  const url = databaseUrl(serverUrl, name);
+  const database = openPostgres(url, 5);
+  return {
+    ...database,
+    url,
+    close: async () => {
+      await database.close();
+      await adminQuery(serverUrl, `drop database if exists ${name} with (force)`);
+    },
+  };
+}

@@ -1,0 +1,120 @@
+import path from 'node:path';
+import type { Redis } from 'ioredis';
+import {
+  authPlugin,
+  createAccessTokenVerifier,
+  createHttpApp,
+  forSchema,
+  postgresAttemptLimiter,
+  redisAttemptLimiter,
+  systemClock,
+  type AccessTokenVerifier,
+  type Clock,
+  type Database,
+  type HttpApp,
+  type Logger,
+  type ReadinessCheck,
+} from '@expensio/common';
+import { adminRoutes } from './admin/routes.js';
+import { authRoutes } from './auth/routes.js';
+import type { IdentityConfig } from './config.js';
+import type { IdentityContext } from './context.js';
+import { IDENTITY_SCHEMA, type IdentityTables } from './db.js';
+import { mailboxMailer, smtpMailer, type Mailer } from './mail/mailer.js';
+import { MailQueue } from './mail/queue.js';
+import { deleteStaleChallenges } from './otp/repo.js';
+import { argon2Hasher } from './passwords/hasher.js';
+import { loadSigningKeys, type SigningKeys } from './tokens/keys.js';
+import { postgresRevocations, redisRevocations } from './tokens/revocations.js';
+import { profileRoutes } from './users/routes.js';
+
+export interface IdentityOptions {
+  config: IdentityConfig;
+  database: Database;
+  log: Logger;
+  redis?: Redis | undefined;
+  clock?: Clock;
+  mailer?: Mailer;
+  keys?: SigningKeys;
+  /** Keeps parallel test files apart in one Redis. */
+  redisPrefix?: string;
+  mailRetryDelaysMs?: number[];
+}
+
+export function defaultMailer(config: IdentityConfig, log: Logger): Mailer {
+  if (config.SMTP_URL !== undefined) return smtpMailer(config.SMTP_URL, config.MAIL_FROM);
+  return mailboxMailer(path.resolve(config.DATA_DIR, 'mailbox'), config.MAIL_FROM, log);
+}
+
+export async function createIdentityContext(options: IdentityOptions): Promise<IdentityContext> {
+  const { config, log } = options;
+  const db = forSchema<IdentityTables>(options.database, IDENTITY_SCHEMA);
+  const clock = options.clock ?? systemClock;
+  const prefix = options.redisPrefix ?? 'expensio:';
+  const mailer = options.mailer ?? defaultMailer(config, log);
+  log.info({ mail: mailer.description }, 'identity mail transport');
+  return {
+    db,
+    clock,
+    config,
+    log,
+    keys: options.keys ?? (await loadSigningKeys({ pem: config.JWT_PRIVATE_KEY, dataDir: config.DATA_DIR })),
+    hasher: argon2Hasher({ memoryKib: config.ARGON2_MEMORY_KIB, timeCost: config.ARGON2_TIME_COST }),
+    limiter: options.redis ? redisAttemptLimiter(options.redis, `${prefix}limit:`) : postgresAttemptLimiter(db),
+    revocations: options.redis ? redisRevocations(options.redis, `${prefix}revoked:`) : postgresRevocations(db, () => clock.now()),
+    mail: new MailQueue(mailer, log, options.mailRetryDelaysMs),
+  };
+}
+
+export function identityVerifier(ctx: IdentityContext): AccessTokenVerifier {
+  return createAccessTokenVerifier({
+    issuer: ctx.config.JWT_ISSUER,
+    audience: ctx.config.JWT_AUDIENCE,
+    keys: ctx.keys.verificationKeys,
+    isRevoked: ctx.revocations.check,
+    clock: ctx.clock,
+  });
+}
+
+/** The identity routes, for any app that already has the auth plugin. */
+export function registerIdentityRoutes(app: HttpApp, ctx: IdentityContext) {
+  authRoutes(app, ctx);
+  profileRoutes(app, ctx);
+  adminRoutes(app, ctx);
+}
+
+export function readinessChecks(database: Database, redis?: Redis): ReadinessCheck[] {
+  const checks: ReadinessCheck[] = [{ name: 'database', check: () => database.ping() }];
+  if (redis) checks.push({ name: 'redis', check: async () => { await redis.ping(); } });
+  return checks;
+}
+
+/** Identity as a deployable of its own. */
+export async function buildIdentityApp(ctx: IdentityContext, options: { database: Database; redis?: Redis | undefined; logger: Logger | false }): Promise<HttpApp> {
+  const { config } = ctx;
+  const app = await createHttpApp({
+    title: 'Expensio identity API',
+    version: '0.1.0',
+    logger: options.logger,
+    trustProxy: config.TRUST_PROXY,
+    corsOrigins: config.CORS_ORIGINS,
+    rateLimit: { max: config.RATE_LIMIT_MAX, windowMs: config.RATE_LIMIT_WINDOW },
+    ...(options.redis && { redis: options.redis }),
+    readiness: readinessChecks(options.database, options.redis),
+  });
+  await app.register(authPlugin, { verify: identityVerifier(ctx) });
+  registerIdentityRoutes(app, ctx);
+  return app;
+}
+
+/** Forgets what has expired: denied tokens past their expiry, spent limits, old codes. */
+export async function sweepExpired(ctx: IdentityContext): Promise<void> {
+  const now = ctx.clock.now();
+  const day = 86_400_000;
+  const [revoked, limits, codes] = await Promise.all([
+    ctx.revocations.sweep(now),
+    ctx.limiter.sweep(now, ctx.config.OTP_REQUEST_WINDOW),
+    deleteStaleChallenges(ctx.db, new Date(now.getTime() - day)),
+  ]);
+  if (revoked + limits + codes > 0) ctx.log.debug({ revoked, limits, codes }, 'swept expired identity rows');
+}

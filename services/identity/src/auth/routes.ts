@@ -1,0 +1,120 @@
+import { z } from 'zod';
+import { requireUser, type HttpApp } from '@expensio/common';
+import type { IdentityContext } from '../context.js';
+import { authResult, originOf } from '../http.js';
+import { requestOtp } from '../otp/service.js';
+import { rotateRefreshToken } from '../tokens/sessions.js';
+import { changePassword, loginWithOtp, loginWithPassword, logout, register, resetPassword } from './service.js';
+import {
+  acceptedSchema,
+  authResultSchema,
+  loginBody,
+  logoutBody,
+  otpRequestBody,
+  otpVerifyBody,
+  passwordChangeBody,
+  passwordResetBody,
+  refreshBody,
+  registerBody,
+  tokenPairSchema,
+} from './schemas.js';
+
+const tags = ['auth'];
+
+export function authRoutes(app: HttpApp, ctx: IdentityContext) {
+  app.post(
+    '/api/auth/register',
+    { schema: { tags, summary: 'Create an account', body: registerBody, response: { 201: authResultSchema } } },
+    async (request, reply) => {
+      const { user, tokens } = await register(ctx, request.body, originOf(request));
+      return reply.status(201).send(authResult(user, tokens));
+    },
+  );
+
+  app.post(
+    '/api/auth/login',
+    { schema: { tags, summary: 'Sign in with email and password', body: loginBody, response: { 200: authResultSchema } } },
+    async (request) => {
+      const { user, tokens } = await loginWithPassword(ctx, request.body, originOf(request));
+      return authResult(user, tokens);
+    },
+  );
+
+  app.post(
+    '/api/auth/otp/request',
+    {
+      schema: {
+        tags,
+        summary: 'Email a one-time code (sign-in or password reset)',
+        description: 'Answers 202 whether or not the account exists. At most OTP_REQUEST_LIMIT requests per window per address; the next one locks codes for that address.',
+        body: otpRequestBody,
+        response: { 202: acceptedSchema },
+      },
+    },
+    async (request, reply) => {
+      await requestOtp(ctx, request.body, originOf(request));
+      return reply.status(202).send({ message: 'If an account exists for this address, a code is on its way.' });
+    },
+  );
+
+  app.post(
+    '/api/auth/otp/verify',
+    { schema: { tags, summary: 'Sign in with an emailed code', body: otpVerifyBody, response: { 200: authResultSchema } } },
+    async (request) => {
+      const { user, tokens } = await loginWithOtp(ctx, request.body, originOf(request));
+      return authResult(user, tokens);
+    },
+  );
+
+  app.post(
+    '/api/auth/refresh',
+    { schema: { tags, summary: 'Trade a refresh token for a new pair (the old one is spent)', body: refreshBody, response: { 200: tokenPairSchema } } },
+    async (request) => {
+      const tokens = await rotateRefreshToken(ctx, request.body.refreshToken, originOf(request));
+      return { ...tokens, refreshTokenExpiresAt: tokens.refreshTokenExpiresAt.toISOString() };
+    },
+  );
+
+  app.post(
+    '/api/auth/logout',
+    { config: { auth: 'user' }, schema: { tags, summary: 'End this session', body: logoutBody, response: { 204: z.null() } } },
+    async (request, reply) => {
+      await logout(ctx, requireUser(request), request.body ?? {}, originOf(request));
+      return reply.status(204).send(null);
+    },
+  );
+
+  app.post(
+    '/api/auth/password/change',
+    {
+      config: { auth: 'user' },
+      schema: { tags, summary: 'Change the password; every other session ends', body: passwordChangeBody, response: { 204: z.null() } },
+    },
+    async (request, reply) => {
+      await changePassword(ctx, requireUser(request), request.body, originOf(request));
+      return reply.status(204).send(null);
+    },
+  );
+
+  app.post(
+    '/api/auth/password/reset',
+    {
+      schema: {
+        tags,
+        summary: 'Set a new password with a code from POST /api/auth/otp/request (purpose password_reset); every session ends',
+        body: passwordResetBody,
+        response: { 204: z.null() },
+      },
+    },
+    async (request, reply) => {
+      await resetPassword(ctx, request.body, originOf(request));
+      return reply.status(204).send(null);
+    },
+  );
+
+  for (const url of ['/api/auth/.well-known/jwks.json', '/.well-known/jwks.json']) {
+    app.get(url, { schema: { tags, summary: 'Public keys that verify access tokens' } }, async (_request, reply) => {
+      return reply.header('cache-control', 'public, max-age=300').send(ctx.keys.jwks);
+    });
+  }
+}

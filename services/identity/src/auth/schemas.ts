@@ -1,0 +1,33 @@
+import { z } from 'zod';
+import { PASSWORD_MAX_LENGTH } from '../passwords/policy.js';
+import { emailSchema, nameSchema, userSchema } from '../users/schemas.js';
+
+// Length rules that depend on the user (common, contains the email) are checked by the service,
+// which names the field in its 400 the same way.
+const password = z.string().min(1).max(PASSWORD_MAX_LENGTH * 4);
+const otpCode = z.string().regex(/^\d{6}$/, 'must be the 6-digit code from the email');
+const refreshToken = z.string().min(1).max(200);
+
+export const registerBody = z.strictObject({ email: emailSchema, password, name: nameSchema.optional() });
+export const loginBody = z.strictObject({ email: emailSchema, password });
+export const otpRequestBody = z.strictObject({
+  email: emailSchema,
+  purpose: z.enum(['login', 'password_reset']).default('login').describe('What the code will be used for'),
+});
+export const otpVerifyBody = z.strictObject({ email: emailSchema, code: otpCode });
+export const refreshBody = z.strictObject({ refreshToken });
+export const logoutBody = z.strictObject({ refreshToken: refreshToken.optional() }).optional();
+export const passwordChangeBody = z.strictObject({ currentPassword: password, newPassword: password });
+export const passwordResetBody = z.strictObject({ email: emailSchema, code: otpCode, newPassword: password });
+
+export const tokenPairSchema = z.object({
+  accessToken: z.string(),
+  refreshToken: z.string(),
+  tokenType: z.literal('Bearer'),
+  expiresIn: z.number().int().describe('Seconds until the access token expires'),
+  refreshTokenExpiresAt: z.iso.datetime().describe('When the session ends at the latest, however often it is refreshed'),
+});
+
+export const authResultSchema = tokenPairSchema.extend({ user: userSchema }).meta({ id: 'AuthResult' });
+
+export const acceptedSchema = z.object({ message: z.string() });

@@ -1,0 +1,26 @@
+import type { AttemptLimiter, Clock, Logger } from '@expensio/common';
+import type { IdentityConfig } from './config.js';
+import type { IdentityDb } from './db.js';
+import type { MailQueue } from './mail/queue.js';
+import type { PasswordHasher } from './passwords/hasher.js';
+import type { SigningKeys } from './tokens/keys.js';
+import type { RevocationStore } from './tokens/revocations.js';
+
+/** Everything the identity rules need, passed in so tests swap the clock, mail and stores. */
+export interface IdentityContext {
+  db: IdentityDb;
+  clock: Clock;
+  config: IdentityConfig;
+  keys: SigningKeys;
+  hasher: PasswordHasher;
+  limiter: AttemptLimiter;
+  revocations: RevocationStore;
+  mail: MailQueue;
+  log: Logger;
+}
+
+/** Where a request came from, for limits and the security log. */
+export interface RequestOrigin {
+  ip: string;
+  userAgent: string | null;
+}

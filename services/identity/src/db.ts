@@ -1,0 +1,77 @@
+import type { ColumnType, Kysely } from 'kysely';
+import type { AttemptLimitTable } from '@expensio/common';
+
+type Timestamp = ColumnType<Date, Date, Date>;
+
+export interface UsersTable {
+  id: string;
+  email: string;
+  name: string | null;
+  password_hash: string | null;
+  role: 'user' | 'admin';
+  email_verified_at: Date | null;
+  locked_at: Date | null;
+  locked_reason: string | null;
+  password_changed_at: Date | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface SessionsTable {
+  id: string;
+  user_id: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  last_used_at: Timestamp;
+  revoked_at: Date | null;
+  revoked_reason: string | null;
+  ip: string | null;
+  user_agent: string | null;
+}
+
+export interface RefreshTokensTable {
+  token_hash: string;
+  session_id: string;
+  created_at: Timestamp;
+  spent_at: Date | null;
+}
+
+export interface RevokedTokensTable {
+  key: string;
+  expires_at: Timestamp;
+}
+
+export interface OtpChallengesTable {
+  id: string;
+  user_id: string;
+  purpose: 'login' | 'password_reset';
+  code_hash: string;
+  attempts: number;
+  expires_at: Timestamp;
+  consumed_at: Date | null;
+  created_at: Timestamp;
+}
+
+export interface SecurityEventsTable {
+  id: string;
+  user_id: string | null;
+  type: string;
+  severity: 'info' | 'warning' | 'critical';
+  ip: string | null;
+  user_agent: string | null;
+  details: ColumnType<Record<string, unknown>, string, string>;
+  created_at: Timestamp;
+}
+
+export interface IdentityTables extends AttemptLimitTable {
+  users: UsersTable;
+  sessions: SessionsTable;
+  refresh_tokens: RefreshTokensTable;
+  revoked_tokens: RevokedTokensTable;
+  otp_challenges: OtpChallengesTable;
+  security_events: SecurityEventsTable;
+}
+
+export type IdentityDb = Kysely<IdentityTables>;
+
+export const IDENTITY_SCHEMA = 'identity';

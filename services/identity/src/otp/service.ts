@@ -1,0 +1,86 @@
+import { createHash, randomInt, timingSafeEqual } from 'node:crypto';
+import { newId, TooManyRequestsError, UnauthorizedError } from '@expensio/common';
+import type { IdentityContext, RequestOrigin } from '../context.js';
+import { otpLockedMail, otpMail } from '../mail/templates.js';
+import { recordSecurityEvent } from '../security/events.js';
+import { findUserByEmail, type UserRow } from '../users/repo.js';
+import { consumeChallenge, findOpenChallengeForUpdate, recordWrongCode, replaceChallenge } from './repo.js';
+
+export type OtpPurpose = 'login' | 'password_reset';
+
+export function generateCode(): string {
+  return String(randomInt(0, 1_000_000)).padStart(6, '0');
+}
+
+/** Salted by the challenge id, so equal codes never share a hash. */
+function hashCode(challengeId: string, code: string): string {
+  return createHash('sha256').update(`${challengeId}:${code}`).digest('hex');
+}
+
+function sameHash(a: string, b: string): boolean {
+  const left = Buffer.from(a, 'hex');
+  const right = Buffer.from(b, 'hex');
+  return left.length === right.length && timingSafeEqual(left, right);
+}
+
+/**
+ * Emails a code. The limit counts per address whether or not an account exists, so neither the
+ * 202 nor the 429 tells a stranger who is registered.
+ */
+export async function requestOtp(ctx: IdentityContext, params: { email: string; purpose: OtpPurpose }, origin: RequestOrigin): Promise<void> {
+  const now = ctx.clock.now();
+  const { config } = ctx;
+  const decision = await ctx.limiter.consume(
+    `otp:${params.email}`,
+    { limit: config.OTP_REQUEST_LIMIT, windowMs: config.OTP_REQUEST_WINDOW, lockoutMs: config.OTP_LOCKOUT },
+    now,
+  );
+  const user = await findUserByEmail(ctx.db, params.email);
+  if (!decision.allowed) {
+    if (decision.lockedNow && user) {
+      await recordSecurityEvent(ctx.db, { userId: user.id, type: 'otp.locked', severity: 'warning', origin, details: { purpose: params.purpose }, now });
+      ctx.mail.enqueue(otpLockedMail(user.email, config.OTP_LOCKOUT), 'otp-locked');
+    }
+    throw new TooManyRequestsError(decision.retryAfterMs / 1000, 'Too many code requests for this address; try again later', 'otp_rate_limited');
+  }
+  if (!user || user.locked_at !== null) return;
+  const code = generateCode();
+  const id = newId();
+  await ctx.db.transaction().execute(async (trx) => {
+    await replaceChallenge(trx, {
+      id,
+      userId: user.id,
+      purpose: params.purpose,
+      codeHash: hashCode(id, code),
+      now,
+      expiresAt: new Date(now.getTime() + config.OTP_TTL),
+    });
+    await recordSecurityEvent(trx, { userId: user.id, type: 'otp.requested', severity: 'info', origin, details: { purpose: params.purpose }, now });
+  });
+  ctx.mail.enqueue(otpMail(user.email, code, params.purpose, config.OTP_TTL), `otp-${params.purpose}`);
+}
+
+const INVALID_CODE = 'The code is wrong or has expired';
+
+/** Checks and spends a code: single use, expires, and void after too many wrong tries. */
+export async function verifyOtp(ctx: IdentityContext, params: { email: string; code: string; purpose: OtpPurpose }, origin: RequestOrigin): Promise<UserRow> {
+  const now = ctx.clock.now();
+  const user = await findUserByEmail(ctx.db, params.email);
+  if (!user) throw new UnauthorizedError(INVALID_CODE, 'invalid_code');
+  const outcome = await ctx.db.transaction().execute(async (trx) => {
+    const challenge = await findOpenChallengeForUpdate(trx, { userId: user.id, purpose: params.purpose });
+    if (!challenge || challenge.expires_at.getTime() <= now.getTime()) return 'missing' as const;
+    if (!sameHash(challenge.code_hash, hashCode(challenge.id, params.code))) {
+      const attempts = challenge.attempts + 1;
+      await recordWrongCode(trx, { id: challenge.id, attempts, voidNow: attempts >= ctx.config.OTP_MAX_ATTEMPTS, now });
+      return 'wrong' as const;
+    }
+    await consumeChallenge(trx, { id: challenge.id, now });
+    return 'ok' as const;
+  });
+  if (outcome !== 'ok') {
+    await recordSecurityEvent(ctx.db, { userId: user.id, type: 'otp.failed', severity: 'warning', origin, details: { purpose: params.purpose, reason: outcome }, now });
+    throw new UnauthorizedError(INVALID_CODE, 'invalid_code');
+  }
+  return user;
+}

@@ -1,0 +1,32 @@
+import { ConfigError, createLogger } from '@expensio/common';
+import { buildIdentityApp, createIdentityContext } from './app.js';
+import { loadIdentityConfig } from './config.js';
+import { identityMigrations } from './migrations.js';
+import { openInfrastructure, startIdentity } from './runtime.js';
+
+// Identity alone, as it runs in Kubernetes.
+async function main() {
+  const config = loadIdentityConfig();
+  const log = createLogger(config.LOG_LEVEL, 'identity');
+  const { database, redis } = await openInfrastructure(config, [identityMigrations()], log);
+  const ctx = await createIdentityContext({ config, database, redis, log });
+  const stop = await startIdentity(ctx, log);
+  const app = await buildIdentityApp(ctx, { database, redis, logger: log });
+  const shutdown = async () => {
+    stop();
+    await app.close();
+    await ctx.mail.drain();
+    redis?.disconnect();
+    await database.close();
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => { void shutdown().then(() => process.exit(0)); });
+  }
+  await app.listen({ host: config.HOST, port: config.PORT });
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError) console.error(error.message);
+  else console.error(error);
+  process.exit(1);
+});

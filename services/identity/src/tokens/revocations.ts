@@ -1,0 +1,56 @@
+import type { Redis } from 'ioredis';
+import type { RevocationCheck } from '@expensio/common';
+import type { IdentityDb } from '../db.js';
+
+/** Denies access tokens before their expiry, by token id or by whole session. */
+export interface RevocationStore {
+  check: RevocationCheck;
+  deny(entries: { key: string; until: Date }[], now: Date): Promise<void>;
+  sweep(now: Date): Promise<number>;
+}
+
+export const jtiKey = (jti: string) => `jti:${jti}`;
+export const sidKey = (sid: string) => `sid:${sid}`;
+
+export function postgresRevocations(db: IdentityDb, now: () => Date): RevocationStore {
+  return {
+    check: async ({ jti, sid }) => {
+      const row = await db
+        .selectFrom('revoked_tokens')
+        .select('key')
+        .where('key', 'in', [jtiKey(jti), sidKey(sid)])
+        .where('expires_at', '>', now())
+        .executeTakeFirst();
+      return row !== undefined;
+    },
+    deny: async (entries) => {
+      if (entries.length === 0) return;
+      await db
+        .insertInto('revoked_tokens')
+        .values(entries.map((e) => ({ key: e.key, expires_at: e.until })))
+        .onConflict((oc) => oc.column('key').doUpdateSet((eb) => ({ expires_at: eb.ref('excluded.expires_at') })))
+        .execute();
+    },
+    sweep: async (at) => {
+      const result = await db.deleteFrom('revoked_tokens').where('expires_at', '<=', at).executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
+  };
+}
+
+/** With Redis every service checks the same denylist without reading identity's tables. */
+export function redisRevocations(redis: Redis, prefix = 'expensio:revoked:'): RevocationStore {
+  return {
+    check: async ({ jti, sid }) => (await redis.exists(`${prefix}${jtiKey(jti)}`, `${prefix}${sidKey(sid)}`)) > 0,
+    deny: async (entries, now) => {
+      if (entries.length === 0) return;
+      const multi = redis.multi();
+      for (const e of entries) {
+        const ttl = Math.max(1, e.until.getTime() - now.getTime());
+        multi.set(`${prefix}${e.key}`, '1', 'PX', ttl);
+      }
+      await multi.exec();
+    },
+    sweep: () => Promise.resolve(0),
+  };
+}

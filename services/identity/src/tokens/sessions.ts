@@ -1,0 +1,128 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { newId, UnauthorizedError, type Role } from '@expensio/common';
+import type { IdentityContext, RequestOrigin } from '../context.js';
+import type { IdentityDb } from '../db.js';
+import { recordSecurityEvent } from '../security/events.js';
+import { signAccessToken } from './access.js';
+import { jtiKey, sidKey } from './revocations.js';
+import {
+  findRefreshTokenForUpdate,
+  insertRefreshToken,
+  insertSession,
+  revokeSessions,
+  spendRefreshToken,
+  touchSession,
+} from './sessions-repo.js';
+
+export interface TokenPair {
+  accessToken: string;
+  refreshToken: string;
+  tokenType: 'Bearer';
+  /** Seconds until the access token expires. */
+  expiresIn: number;
+  refreshTokenExpiresAt: Date;
+}
+
+/** Refresh tokens are stored only as a hash: a database leak yields nothing to replay. */
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('base64url');
+}
+
+function newRefreshToken(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+async function pairFor(ctx: IdentityContext, user: { id: string; role: Role }, sessionId: string, refreshToken: string, sessionExpiresAt: Date): Promise<TokenPair> {
+  const now = ctx.clock.now();
+  const access = await signAccessToken(
+    ctx.keys,
+    { issuer: ctx.config.JWT_ISSUER, audience: ctx.config.JWT_AUDIENCE, ttlMs: ctx.config.ACCESS_TOKEN_TTL },
+    { userId: user.id, role: user.role, sessionId },
+    now,
+  );
+  return {
+    accessToken: access.token,
+    refreshToken,
+    tokenType: 'Bearer',
+    expiresIn: Math.round((access.expiresAt.getTime() - now.getTime()) / 1000),
+    refreshTokenExpiresAt: sessionExpiresAt,
+  };
+}
+
+/** Opens a session (a refresh-token family) with an absolute lifetime that rotation never extends. */
+export async function startSession(ctx: IdentityContext, user: { id: string; role: Role }, origin: RequestOrigin, db: IdentityDb = ctx.db): Promise<TokenPair> {
+  const now = ctx.clock.now();
+  const sessionId = newId();
+  const expiresAt = new Date(now.getTime() + ctx.config.REFRESH_TOKEN_TTL);
+  const refreshToken = newRefreshToken();
+  await insertSession(db, { id: sessionId, userId: user.id, now, expiresAt, ip: origin.ip, userAgent: origin.userAgent });
+  await insertRefreshToken(db, { tokenHash: hashToken(refreshToken), sessionId, now });
+  return pairFor(ctx, user, sessionId, refreshToken, expiresAt);
+}
+
+type RotateOutcome =
+  | { kind: 'rotated'; user: { id: string; role: Role }; sessionId: string; refreshToken: string; expiresAt: Date }
+  | { kind: 'reused'; sessionId: string }
+  | { kind: 'invalid' };
+
+/**
+ * Spends a refresh token and issues the next one. A spent token presented again means it was
+ * copied: the whole family is revoked, the thief's copy and the owner's alike.
+ */
+export async function rotateRefreshToken(ctx: IdentityContext, refreshToken: string, origin: RequestOrigin): Promise<TokenPair> {
+  const now = ctx.clock.now();
+  const tokenHash = hashToken(refreshToken);
+  const outcome = await ctx.db.transaction().execute(async (trx): Promise<RotateOutcome> => {
+    const row = await findRefreshTokenForUpdate(trx, tokenHash);
+    if (!row) return { kind: 'invalid' };
+    if (row.spent_at !== null) {
+      if (row.revoked_at === null) {
+        await revokeSessions(trx, { userId: row.user_id, sessionIds: [row.session_id], reason: 'refresh_token_reused', now });
+        await recordSecurityEvent(trx, {
+          userId: row.user_id,
+          type: 'refresh.reused',
+          severity: 'critical',
+          origin,
+          details: { sessionId: row.session_id },
+          now,
+        });
+      }
+      return { kind: 'reused', sessionId: row.session_id };
+    }
+    if (row.revoked_at !== null || row.expires_at.getTime() <= now.getTime() || row.locked_at !== null) return { kind: 'invalid' };
+    const next = newRefreshToken();
+    await spendRefreshToken(trx, { tokenHash, now });
+    await insertRefreshToken(trx, { tokenHash: hashToken(next), sessionId: row.session_id, now });
+    await touchSession(trx, { sessionId: row.session_id, now });
+    return { kind: 'rotated', user: { id: row.user_id, role: row.role }, sessionId: row.session_id, refreshToken: next, expiresAt: row.expires_at };
+  });
+  switch (outcome.kind) {
+    case 'rotated':
+      return pairFor(ctx, outcome.user, outcome.sessionId, outcome.refreshToken, outcome.expiresAt);
+    case 'reused':
+      await denySessions(ctx, [outcome.sessionId]);
+      throw new UnauthorizedError('This refresh token was already used; the session has been ended for safety', 'refresh_token_reused');
+    case 'invalid':
+      throw new UnauthorizedError('The refresh token is not valid', 'invalid_refresh_token');
+  }
+}
+
+/** Access tokens already handed out for these sessions stop working now, not at their expiry. */
+async function denySessions(ctx: IdentityContext, sessionIds: string[]) {
+  const now = ctx.clock.now();
+  const until = new Date(now.getTime() + ctx.config.ACCESS_TOKEN_TTL);
+  await ctx.revocations.deny(sessionIds.map((id) => ({ key: sidKey(id), until })), now);
+}
+
+export async function endSessions(
+  ctx: IdentityContext,
+  params: { userId: string; sessionIds?: string[]; exceptSessionId?: string; reason: string },
+): Promise<number> {
+  const ended = await revokeSessions(ctx.db, { ...params, now: ctx.clock.now() });
+  await denySessions(ctx, ended);
+  return ended.length;
+}
+
+export async function denyAccessToken(ctx: IdentityContext, token: { jti: string; expiresAt: Date }) {
+  await ctx.revocations.deny([{ key: jtiKey(token.jti), until: token.expiresAt }], ctx.clock.now());
+}

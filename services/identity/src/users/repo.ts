@@ -1,0 +1,66 @@
+import type { Selectable } from 'kysely';
+import type { IdentityDb, UsersTable } from '../db.js';
+
+export type UserRow = Selectable<UsersTable>;
+
+const PUBLIC_COLUMNS = ['id', 'email', 'name', 'role', 'email_verified_at', 'locked_at', 'created_at', 'updated_at'] as const;
+
+export function normaliseEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+export async function findUserByEmail(db: IdentityDb, email: string): Promise<UserRow | undefined> {
+  return db.selectFrom('users').selectAll().where('email', '=', normaliseEmail(email)).executeTakeFirst();
+}
+
+export async function findUserById(db: IdentityDb, id: string): Promise<UserRow | undefined> {
+  return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** Inserts unless the email is taken; undefined then, so the caller answers 409 without a race. */
+export async function insertUser(
+  db: IdentityDb,
+  params: { id: string; email: string; name: string | null; passwordHash: string | null; role: 'user' | 'admin'; now: Date },
+): Promise<UserRow | undefined> {
+  return db
+    .insertInto('users')
+    .values({
+      id: params.id,
+      email: normaliseEmail(params.email),
+      name: params.name,
+      password_hash: params.passwordHash,
+      role: params.role,
+      password_changed_at: params.passwordHash === null ? null : params.now,
+      created_at: params.now,
+      updated_at: params.now,
+    })
+    .onConflict((oc) => oc.column('email').doNothing())
+    .returningAll()
+    .executeTakeFirst();
+}
+
+export async function updateUser(
+  db: IdentityDb,
+  id: string,
+  changes: Partial<Pick<UserRow, 'name' | 'password_hash' | 'role' | 'email_verified_at' | 'locked_at' | 'locked_reason' | 'password_changed_at'>>,
+  now: Date,
+): Promise<UserRow | undefined> {
+  return db
+    .updateTable('users')
+    .set({ ...changes, updated_at: now })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+export async function listUsers(
+  db: IdentityDb,
+  params: { limit: number; after?: string | undefined; email?: string | undefined; role?: 'user' | 'admin' | undefined },
+) {
+  let query = db.selectFrom('users').select(PUBLIC_COLUMNS).orderBy('id').limit(params.limit + 1);
+  if (params.after !== undefined) query = query.where('id', '>', params.after);
+  if (params.email !== undefined) query = query.where('email', 'like', `%${params.email.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+  if (params.role !== undefined) query = query.where('role', '=', params.role);
+  const rows = await query.execute();
+  return { rows: rows.slice(0, params.limit), more: rows.length > params.limit };
+}

@@ -1,0 +1,35 @@
+import { z } from 'zod';
+import type { UserRow } from './repo.js';
+
+/** What a client may see of a user; the password hash has no way into a response. */
+export const userSchema = z
+  .object({
+    id: z.uuid(),
+    email: z.email(),
+    name: z.string().nullable(),
+    role: z.enum(['user', 'admin']),
+    emailVerified: z.boolean(),
+    locked: z.boolean(),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+  })
+  .meta({ id: 'User' });
+
+export type UserView = z.infer<typeof userSchema>;
+
+export function toUserView(row: Pick<UserRow, 'id' | 'email' | 'name' | 'role' | 'email_verified_at' | 'locked_at' | 'created_at' | 'updated_at'>): UserView {
+  return {
+    id: row.id,
+    email: row.email,
+    name: row.name,
+    role: row.role,
+    emailVerified: row.email_verified_at !== null,
+    locked: row.locked_at !== null,
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+  };
+}
+
+export const emailSchema = z.string().trim().toLowerCase().max(254).pipe(z.email({ message: 'must be an email address' }));
+
+export const nameSchema = z.string().trim().min(1).max(100);
