@@ -1,13 +1,11 @@
 import { defineConfig } from 'vitest/config';
+import { sharedTestOptions, testFiles } from './vitest.shared.js';
 
-// Fast tier: every test file gets its own PGlite loaded from one migrated snapshot.
+// Fast tier: embedded PGlite (one migrated snapshot loaded per file), no outside services.
 export default defineConfig({
   test: {
-    include: ['packages/*/test/**/*.test.ts', 'services/*/test/**/*.test.ts', 'apps/*/test/**/*.test.ts'],
+    ...sharedTestOptions,
+    include: testFiles,
     exclude: ['**/*.integration.test.ts', '**/node_modules/**'],
-    globalSetup: ['packages/common/src/testing/global-setup.ts'],
-    pool: 'forks',
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
   },
 });

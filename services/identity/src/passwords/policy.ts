@@ -1,10 +1,10 @@
-import languageCommon from '@zxcvbn-ts/language-common';
+import { dictionary } from '@zxcvbn-ts/language-common';
 
 export const PASSWORD_MIN_LENGTH = 12;
 /** Long passphrases are welcome; the cap only stops a megabyte "password" from costing CPU. */
 export const PASSWORD_MAX_LENGTH = 256;
 
-const COMMON = new Set(languageCommon.dictionary.passwords.map((p) => p.toLowerCase()));
+const COMMON = new Set(dictionary.passwords.map((p) => p.toLowerCase()));
 const CONTEXT_WORDS = ['expensio'];
 
 /** NFKC so the same password typed on two keyboards hashes the same (NIST SP 800-63B 5.1.1.2). */

@@ -44,7 +44,7 @@ async function pairFor(ctx: IdentityContext, user: { id: string; role: Role }, s
     accessToken: access.token,
     refreshToken,
     tokenType: 'Bearer',
-    expiresIn: Math.round((access.expiresAt.getTime() - now.getTime()) / 1000),
+    expiresIn: Math.round(ctx.config.ACCESS_TOKEN_TTL / 1000),
     refreshTokenExpiresAt: sessionExpiresAt,
   };
 }

@@ -1,0 +1,91 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestIdentity, registerUser, STRONG_PASSWORD, uniqueEmail, type TestIdentity } from './helpers.js';
+
+let t: TestIdentity;
+beforeAll(async () => { t = await createTestIdentity(); });
+afterAll(async () => { await t.close(); });
+
+async function userCount(email: string) {
+  const row = await t.ctx.db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).where('email', '=', email.toLowerCase()).executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+describe('POST /api/auth/register', () => {
+  it('creates the account and answers 201 with the user and both tokens', async () => {
+    const email = uniqueEmail();
+    const response = await t.app.inject({ method: 'POST', url: '/api/auth/register', payload: { email, password: STRONG_PASSWORD, name: 'Ada' } });
+    expect(response.statusCode).toBe(201);
+    const body = response.json();
+    expect(body.user).toMatchObject({ email, name: 'Ada', role: 'user', emailVerified: false, locked: false });
+    expect(body.user).not.toHaveProperty('passwordHash');
+    expect(body.accessToken.split('.')).toHaveLength(3);
+    expect(body.refreshToken.length).toBeGreaterThan(30);
+    expect(body.tokenType).toBe('Bearer');
+    expect(body.expiresIn).toBe(900);
+  });
+
+  it('stores an Argon2id hash, never the password', async () => {
+    const { email } = await registerUser(t);
+    const row = await t.ctx.db.selectFrom('users').select('password_hash').where('email', '=', email).executeTakeFirstOrThrow();
+    expect(row.password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+    expect(row.password_hash).not.toContain(STRONG_PASSWORD);
+  });
+
+  it('answers 409 for an email already registered, whatever its case', async () => {
+    const { email } = await registerUser(t);
+    const response = await t.app.inject({ method: 'POST', url: '/api/auth/register', payload: { email: `  ${email.toUpperCase()} `, password: STRONG_PASSWORD } });
+    expect(response.statusCode).toBe(409);
+    expect(response.json()).toMatchObject({ status: 409, code: 'email_taken' });
+    expect(await userCount(email)).toBe(1);
+  });
+
+  it('accepts long passphrases without truncating them', async () => {
+    const password = 'a long passphrase that keeps going '.repeat(6).slice(0, 200);
+    const { email } = await registerUser(t, { password });
+    const wrong = await t.app.inject({ method: 'POST', url: '/api/auth/login', payload: { email, password: password.slice(0, 199) } });
+    expect(wrong.statusCode).toBe(401);
+    const right = await t.app.inject({ method: 'POST', url: '/api/auth/login', payload: { email, password } });
+    expect(right.statusCode).toBe(200);
+  });
+
+  it.each([
+    ['too short', 'short pass1'],
+    ['a common password', 'qwerty123456'],
+    ['a common word with digits added', 'password123456'],
+    ['repetitive', 'aaaaaaaaaaaaaaaa'],
+    ['a sequence', 'abcdefghijklmnop'],
+  ])('refuses a password that is %s, naming the field and writing nothing', async (_label, password) => {
+    const email = uniqueEmail();
+    const response = await t.app.inject({ method: 'POST', url: '/api/auth/register', payload: { email, password } });
+    expect(response.statusCode).toBe(400);
+    expect(response.headers['content-type']).toContain('application/problem+json');
+    expect(response.json().errors).toEqual([expect.objectContaining({ field: 'password', in: 'body' })]);
+    expect(await userCount(email)).toBe(0);
+  });
+
+  it('refuses a password that contains the email', async () => {
+    const email = uniqueEmail('margaret');
+    const local = email.split('@')[0] ?? '';
+    const response = await t.app.inject({ method: 'POST', url: '/api/auth/register', payload: { email, password: `${local}-secret-words` } });
+    expect(response.statusCode).toBe(400);
+    expect(response.json().errors[0]).toMatchObject({ field: 'password' });
+  });
+
+  it('names every bad field in one 400 and writes nothing', async () => {
+    const response = await t.app.inject({ method: 'POST', url: '/api/auth/register', payload: { email: 'not-an-email', password: 42, role: 'admin' } });
+    expect(response.statusCode).toBe(400);
+    const body = response.json();
+    expect(body).toMatchObject({ status: 400, title: 'Invalid request', code: 'validation_failed' });
+    const fields = body.errors.map((e: { field: string }) => e.field);
+    expect(fields).toEqual(expect.arrayContaining(['email', 'password']));
+    expect(JSON.stringify(body)).toContain('role');
+    expect(await userCount('not-an-email')).toBe(0);
+  });
+
+  it('answers malformed JSON with a 400 problem, not a 500', async () => {
+    const response = await t.app.inject({ method: 'POST', url: '/api/auth/register', headers: { 'content-type': 'application/json' }, payload: '{"email": ' });
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toMatchObject({ status: 400, code: 'malformed_json' });
+    expect(response.body).not.toContain('at ');
+  });
+});
