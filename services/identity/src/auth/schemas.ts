@@ -16,7 +16,8 @@ export const otpRequestBody = z.strictObject({
 });
 export const otpVerifyBody = z.strictObject({ email: emailSchema, code: otpCode });
 export const refreshBody = z.strictObject({ refreshToken });
-export const logoutBody = z.strictObject({ refreshToken: refreshToken.optional() }).optional();
+// A bodyless POST arrives as null.
+export const logoutBody = z.strictObject({ refreshToken: refreshToken.optional() }).nullish();
 export const passwordChangeBody = z.strictObject({ currentPassword: password, newPassword: password });
 export const passwordResetBody = z.strictObject({ email: emailSchema, code: otpCode, newPassword: password });
 
