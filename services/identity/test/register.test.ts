@@ -6,7 +6,7 @@ beforeAll(async () => { t = await createTestIdentity(); });
 afterAll(async () => { await t.close(); });
 
 async function userCount(email: string) {
-  const row = await t.ctx.db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).where('email', '=', email.toLowerCase()).executeTakeFirstOrThrow();
+  const row = await t.ctx.db.selectFrom('users').select((eb) => eb.fn.countAll<bigint>().as('n')).where('email', '=', email.toLowerCase()).executeTakeFirstOrThrow();
   return Number(row.n);
 }
 

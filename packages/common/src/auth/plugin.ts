@@ -31,7 +31,7 @@ export function requireUser(request: FastifyRequest): AuthUser {
  * the body is even parsed, so an anonymous caller learns nothing from validation messages.
  */
 export const authPlugin = fp<{ verify: AccessTokenVerifier }>(
-  async (app, { verify }) => {
+  (app, { verify }, done) => {
     app.decorateRequest('user', null);
 
     app.addHook('onRoute', (route) => {
@@ -48,6 +48,7 @@ export const authPlugin = fp<{ verify: AccessTokenVerifier }>(
       if (required === 'admin' && user.role !== 'admin') throw new ForbiddenError('This needs the admin role', 'admin_only');
       request.user = user;
     });
+    done();
   },
   { name: 'expensio-auth' },
 );

@@ -38,14 +38,9 @@ function wrap(kind: Database['kind'], kysely: AnyKysely): Database {
 }
 
 export function openPostgres(url: string, poolSize = 10): Database {
-  const pool = new pg.Pool({
-    connectionString: url,
-    max: poolSize,
-    types: {
-      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-        oid === 20 ? parseInt8 : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
-    },
-  });
+  const types = new pg.TypeOverrides();
+  types.setTypeParser(pg.types.builtins.INT8, parseInt8);
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, types });
   return wrap('postgres', new Kysely({ dialect: new PostgresDialect({ pool }) }));
 }
 

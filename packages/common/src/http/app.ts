@@ -42,7 +42,7 @@ const UNLIMITED_PREFIXES = ['/health', '/ready', '/docs', '/openapi.json'];
 
 export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
   const app = Fastify({
-    ...(options.logger === false ? { logger: false } : { loggerInstance: options.logger as FastifyBaseLogger }),
+    ...(options.logger === false ? { logger: false } : { loggerInstance: options.logger }),
     trustProxy: options.trustProxy.length > 0 ? options.trustProxy : false,
     requestIdHeader: false,
     // A caller's id is kept when it looks like one, so a trace crosses services.
@@ -62,7 +62,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
 
   app.addHook('onRoute', (route) => {
     if (UNLIMITED_PREFIXES.some((prefix) => route.url.startsWith(prefix))) {
-      route.config = { ...(route.config ?? {}), rateLimit: false } as typeof route.config;
+      route.config = { ...(route.config ?? {}), rateLimit: false };
     }
     if (route.url.startsWith('/docs')) {
       // The reference page runs an inline script; the JSON API keeps the strict default.

@@ -54,7 +54,7 @@ export function problemErrorHandler(error: FastifyError | AppError | Error, requ
     });
   }
   if (hasZodFastifySchemaValidationErrors(error)) {
-    const errors = validationErrors(error as FastifyError);
+    const errors = validationErrors(error);
     return sendProblem(reply, request, {
       title: 'Invalid request',
       status: 400,

@@ -24,7 +24,7 @@ function isSequence(chars: number[]): boolean {
  * "not something attackers try first" are what make a password strong.
  */
 export function passwordProblem(password: string, context: { email: string; name?: string | null }): string | null {
-  const length = [...password].length;
+  const length = Array.from(password).length;
   if (length < PASSWORD_MIN_LENGTH) return `must be at least ${PASSWORD_MIN_LENGTH} characters`;
   if (length > PASSWORD_MAX_LENGTH) return `must be at most ${PASSWORD_MAX_LENGTH} characters`;
   const lower = password.toLowerCase();
@@ -33,7 +33,7 @@ export function passwordProblem(password: string, context: { email: string; name
   const core = lower.replace(/^[^a-z]+|[^a-z]+$/g, '');
   if (core.length > 0 && COMMON.has(core)) return 'is a common password with digits or symbols added';
   if (new Set(lower).size < 4) return 'repeats too few different characters';
-  if (isSequence([...lower].map((c) => c.codePointAt(0) ?? 0))) return 'is a simple sequence of characters';
+  if (isSequence(Array.from(lower, (c) => c.codePointAt(0) ?? 0))) return 'is a simple sequence of characters';
   const email = context.email.toLowerCase();
   const local = email.split('@')[0] ?? '';
   if (lower.includes(email) || (local.length >= 3 && lower.includes(local))) return 'must not contain your email address';
