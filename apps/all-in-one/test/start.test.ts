@@ -1,0 +1,124 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openTestDatabase, testRedisUrl } from '@expensio/common/testing';
+
+/**
+ * `npm start` as a user meets it: a real process on a real port, the embedded database and
+ * mailbox folder (or, in the integration tier, PostgreSQL and Redis), across a restart.
+ */
+const root = path.resolve(import.meta.dirname, '../../..');
+const dataDir = mkdtempSync(path.join(tmpdir(), 'expensio-start-'));
+let port = 0;
+let child: ChildProcess | undefined;
+let env: NodeJS.ProcessEnv = {};
+let closeDatabase: (() => Promise<void>) | undefined;
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => { resolve(typeof address === 'object' && address !== null ? address.port : 0); });
+    });
+  });
+}
+
+async function start(): Promise<void> {
+  const output: string[] = [];
+  child = spawn(process.execPath, ['--import', 'tsx', 'apps/all-in-one/src/main.ts'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+  for (let i = 0; i < 300; i += 1) {
+    if (child.exitCode !== null) throw new Error(`server exited: ${output.join('')}`);
+    const ok = await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.ok, () => false);
+    if (ok) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`server did not come up: ${output.join('')}`);
+}
+
+async function stop(): Promise<void> {
+  const running = child;
+  if (!running || running.exitCode !== null) return;
+  await new Promise<void>((resolve) => {
+    running.once('exit', () => { resolve(); });
+    running.kill('SIGTERM');
+  });
+}
+
+function call(method: string, url: string, body?: unknown, token?: string) {
+  return fetch(`http://127.0.0.1:${port}${url}`, {
+    method,
+    headers: { ...(body !== undefined && { 'content-type': 'application/json' }), ...(token !== undefined && { authorization: `Bearer ${token}` }) },
+    ...(body !== undefined && { body: JSON.stringify(body) }),
+  });
+}
+
+beforeAll(async () => {
+  port = await freePort();
+  env = { PATH: process.env.PATH, HOME: process.env.HOME, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn' };
+  const database = await openTestDatabase();
+  if (database.url !== undefined) {
+    env.DATABASE_URL = database.url;
+    const redisUrl = testRedisUrl();
+    if (redisUrl !== undefined) env.REDIS_URL = redisUrl;
+    closeDatabase = () => database.close();
+  } else {
+    await database.close();
+  }
+  await start();
+}, 120_000);
+
+afterAll(async () => {
+  await stop();
+  await closeDatabase?.();
+});
+
+describe('npm start', () => {
+  it('serves health, readiness, the OpenAPI document and the API reference', async () => {
+    expect((await call('GET', '/health')).status).toBe(200);
+    expect(await (await call('GET', '/ready')).json()).toMatchObject({ status: 'ready', checks: { database: 'ok' } });
+    const spec = (await (await call('GET', '/openapi.json')).json()) as { openapi: string; paths: Record<string, unknown> };
+    expect(spec.openapi).toBe('3.1.0');
+    expect(Object.keys(spec.paths)).toEqual(expect.arrayContaining(['/api/auth/register', '/api/auth/otp/request', '/api/admin/users/{id}']));
+    const docs = await call('GET', '/docs/');
+    expect(docs.status).toBe(200);
+    expect(docs.headers.get('content-type')).toContain('text/html');
+    const missing = await call('GET', '/api/nothing-here');
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get('content-type')).toContain('application/problem+json');
+  });
+
+  it('registers, signs in by a code from the mailbox, and keeps sessions across a restart', async () => {
+    const email = `starter-${Date.now()}@example.com`;
+    const registered = await call('POST', '/api/auth/register', { email, password: 'a sturdy passphrase for tests' });
+    expect(registered.status).toBe(201);
+    expect((await call('POST', '/api/auth/otp/request', { email })).status).toBe(202);
+
+    // Without SMTP_URL, development mode writes mail into DATA_DIR/mailbox.
+    let code: string | undefined;
+    for (let i = 0; i < 50 && code === undefined; i += 1) {
+      const mailbox = path.join(dataDir, 'mailbox');
+      const files = (() => { try { return readdirSync(mailbox); } catch { return []; } })();
+      const text = files.map((f) => readFileSync(path.join(mailbox, f), 'utf8')).find((m) => m.includes(email));
+      code = text ? /\b(\d{6})\b/.exec(text.split('\n\n').slice(1).join('\n'))?.[1] : undefined;
+      if (code === undefined) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(code).toMatch(/^\d{6}$/);
+    const verified = await call('POST', '/api/auth/otp/verify', { email, code });
+    expect(verified.status).toBe(200);
+    const session = (await registered.json()) as { accessToken: string; refreshToken: string };
+
+    await stop();
+    await start();
+    const profile = await call('GET', '/api/auth/profile', undefined, session.accessToken);
+    expect(profile.status).toBe(200);
+    expect(await profile.json()).toMatchObject({ email });
+    expect((await call('POST', '/api/auth/refresh', { refreshToken: session.refreshToken })).status).toBe(200);
+  });
+});
