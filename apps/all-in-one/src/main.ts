@@ -1,4 +1,4 @@
-import { authPlugin, ConfigError, createHttpApp, createLogger } from '@expensio/common';
+import { authPlugin, ConfigError, createHttpApp, createLogger, exitOnSignal } from '@expensio/common';
 import {
   createIdentityContext,
   identityVerifier,
@@ -39,12 +39,7 @@ async function main() {
     redis?.disconnect();
     await database.close();
   };
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      log.info({ signal }, 'shutting down');
-      void shutdown().then(() => process.exit(0));
-    });
-  }
+  exitOnSignal(log, shutdown);
   const address = await app.listen({ host: config.HOST, port: config.PORT });
   log.info(`Expensio is up: ${address} (API reference at ${address}/docs)`);
 }

@@ -32,3 +32,4 @@ export {
   type MigrationStatus,
 } from './db/migrations.js';
 export { runMigrationCli } from './db/cli.js';
+export { exitOnSignal } from './process.js';

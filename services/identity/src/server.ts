@@ -1,4 +1,4 @@
-import { ConfigError, createLogger } from '@expensio/common';
+import { ConfigError, createLogger, exitOnSignal } from '@expensio/common';
 import { buildIdentityApp, createIdentityContext } from './app.js';
 import { loadIdentityConfig } from './config.js';
 import { identityMigrations } from './migrations.js';
@@ -19,9 +19,7 @@ async function main() {
     redis?.disconnect();
     await database.close();
   };
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => { void shutdown().then(() => process.exit(0)); });
-  }
+  exitOnSignal(log, shutdown);
   await app.listen({ host: config.HOST, port: config.PORT });
 }
 

@@ -41,8 +41,10 @@ const REQUEST_ID_RE = /^[\w.:-]{1,128}$/;
 const UNLIMITED_PREFIXES = ['/health', '/ready', '/docs', '/openapi.json'];
 
 export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
+  // Typed as Fastify's logger so the instance type matches HttpApp.
+  const loggerInstance: FastifyBaseLogger | undefined = options.logger === false ? undefined : options.logger;
   const app = Fastify({
-    ...(options.logger === false ? { logger: false } : { loggerInstance: options.logger }),
+    ...(loggerInstance === undefined ? { logger: false } : { loggerInstance }),
     trustProxy: options.trustProxy.length > 0 ? options.trustProxy : false,
     requestIdHeader: false,
     // A caller's id is kept when it looks like one, so a trace crosses services.

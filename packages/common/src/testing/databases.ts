@@ -80,7 +80,15 @@ export async function openTestDatabaseFrom(source: TestDatabaseSource): Promise<
     url,
     close: async () => {
       await database.close();
-      await adminQuery(serverUrl, `drop database if exists ${name} with (force)`);
+      // pg's Pool.end() resolves before its sockets have closed. `with (force)` at once would
+      // terminate those backends, and the FATAL they send back surfaces as an uncaught pool error
+      // in the test file. A plain drop waits (up to 5 s) for them to go; force is the fallback
+      // for a connection a test leaked.
+      try {
+        await adminQuery(serverUrl, `drop database if exists ${name}`);
+      } catch {
+        await adminQuery(serverUrl, `drop database if exists ${name} with (force)`);
+      }
     },
   };
 }
