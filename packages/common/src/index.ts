@@ -33,3 +33,4 @@ export {
 } from './db/migrations.js';
 export { runMigrationCli } from './db/cli.js';
 export { exitOnSignal } from './process.js';
+export * from './money/index.js';

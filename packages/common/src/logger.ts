@@ -1,26 +1,17 @@
 import { pino, type Logger, type LoggerOptions } from 'pino';
 
-/** Paths whose values never reach a log line, wherever they appear in a logged object. */
+const SECRET_KEYS = ['password', 'currentPassword', 'newPassword', 'code', 'otp', 'token', 'accessToken', 'refreshToken', 'secret', 'privateKey'];
+
+/**
+ * Paths whose values never reach a log line: at the top of a logged object and up to three levels
+ * down (`{ req: { body: { password } } }`). pino's redaction has no recursive wildcard.
+ */
 export const REDACTED_PATHS = [
   'req.headers.authorization',
   'req.headers.cookie',
   'res.headers["set-cookie"]',
   'headers.authorization',
-  '*.password',
-  '*.currentPassword',
-  '*.newPassword',
-  '*.code',
-  '*.otp',
-  '*.token',
-  '*.accessToken',
-  '*.refreshToken',
-  '*.secret',
-  '*.privateKey',
-  'password',
-  'code',
-  'token',
-  'accessToken',
-  'refreshToken',
+  ...SECRET_KEYS.flatMap((key) => [key, `*.${key}`, `*.*.${key}`, `*.*.*.${key}`]),
 ];
 
 export function loggerOptions(level: string, service: string): LoggerOptions {

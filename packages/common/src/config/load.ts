@@ -28,7 +28,9 @@ export function loadConfig<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEn
 
 /** Boolean variables accept the spellings operators actually write. */
 export const envBoolean = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'])
+  .string()
+  .transform((v) => v.trim().toLowerCase())
+  .pipe(z.enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off']))
   .transform((v) => ['true', '1', 'yes', 'on'].includes(v));
 
 export const commaList = z

@@ -41,6 +41,11 @@ export function openPostgres(url: string, poolSize = 10): Database {
   const types = new pg.TypeOverrides();
   types.setTypeParser(pg.types.builtins.INT8, parseInt8);
   const pool = new pg.Pool({ connectionString: url, max: poolSize, types });
+  // An idle client dropped by the server (restart, failover) must not crash the process: the pool
+  // replaces it, and the next query reports the outage through the normal error path.
+  pool.on('error', (err) => {
+    process.emitWarning(`PostgreSQL pool client error: ${err.message}`);
+  });
   return wrap('postgres', new Kysely({ dialect: new PostgresDialect({ pool }) }));
 }
 

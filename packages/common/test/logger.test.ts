@@ -1,0 +1,100 @@
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { loggerOptions } from '@expensio/common';
+
+const SECRETS = {
+  password: 'hunter2-password',
+  refreshToken: 'rt-0123456789abcdef',
+  accessToken: 'eyJhbGciOiJFUzI1NiJ9.at.sig',
+  code: '913275',
+  token: 'reset-token-abc',
+};
+
+/** A logger built like the services' one, writing its JSON lines into an array. */
+function capture(level = 'info') {
+  const lines: string[] = [];
+  const log = pino(loggerOptions(level, 'logger-test'), { write: (line: string) => { lines.push(line); } });
+  const records = () => lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+  return { log, lines, records };
+}
+
+describe('loggerOptions', () => {
+  it('redacts secrets logged at the top level', () => {
+    const { log, lines, records } = capture();
+    log.info({ ...SECRETS, email: 'ada@example.com' }, 'signed in');
+    expect(records()[0]).toMatchObject({
+      msg: 'signed in',
+      service: 'logger-test',
+      email: 'ada@example.com',
+      password: '[redacted]',
+      refreshToken: '[redacted]',
+      accessToken: '[redacted]',
+      code: '[redacted]',
+      token: '[redacted]',
+    });
+    for (const secret of Object.values(SECRETS)) expect(lines.join('')).not.toContain(secret);
+  });
+
+  it('redacts secrets one level down, e.g. in a logged body', () => {
+    const { log, lines, records } = capture();
+    log.info(
+      { body: { ...SECRETS, currentPassword: 'old-pass-1', newPassword: 'new-pass-2', otp: '123456', secret: 'totp-secret', privateKey: 'pem-key', email: 'ada@example.com' } },
+      'request body',
+    );
+    expect(records()[0]?.body).toEqual({
+      password: '[redacted]',
+      refreshToken: '[redacted]',
+      accessToken: '[redacted]',
+      code: '[redacted]',
+      token: '[redacted]',
+      currentPassword: '[redacted]',
+      newPassword: '[redacted]',
+      otp: '[redacted]',
+      secret: '[redacted]',
+      privateKey: '[redacted]',
+      email: 'ada@example.com',
+    });
+    for (const secret of [...Object.values(SECRETS), 'old-pass-1', 'new-pass-2', 'totp-secret', 'pem-key']) {
+      expect(lines.join('')).not.toContain(secret);
+    }
+  });
+
+  it('redacts secrets nested deeper, e.g. a request body inside a request', () => {
+    const { log, lines, records } = capture();
+    log.info({ req: { body: { password: 'deep-secret-1', profile: { refreshToken: 'deep-secret-2' } } } }, 'nested');
+    expect(records()[0]?.req).toEqual({ body: { password: '[redacted]', profile: { refreshToken: '[redacted]' } } });
+    expect(lines.join('')).not.toContain('deep-secret');
+  });
+
+  it('redacts the authorization and cookie headers of a request, keeping the others', () => {
+    const { log, lines, records } = capture();
+    log.info(
+      { req: { method: 'GET', url: '/api/me', headers: { authorization: 'Bearer eyJ.secret.sig', cookie: 'sid=s3cr3t', 'user-agent': 'curl/8' } } },
+      'incoming',
+    );
+    log.info({ headers: { authorization: 'Bearer other.secret.sig', accept: 'application/json' } }, 'outgoing');
+    const [incoming, outgoing] = records();
+    expect(incoming?.req).toEqual({
+      method: 'GET',
+      url: '/api/me',
+      headers: { authorization: '[redacted]', cookie: '[redacted]', 'user-agent': 'curl/8' },
+    });
+    expect(outgoing?.headers).toEqual({ authorization: '[redacted]', accept: 'application/json' });
+    expect(lines.join('')).not.toMatch(/secret\.sig|s3cr3t/);
+  });
+
+  it('redacts the set-cookie header of a response', () => {
+    const { log, lines } = capture();
+    log.info({ res: { statusCode: 200, headers: { 'set-cookie': 'refresh=abc123def' } } }, 'sent');
+    expect(lines.join('')).not.toContain('abc123def');
+    expect(lines.join('')).toContain('[redacted]');
+  });
+
+  it('honours the level and stamps ISO times', () => {
+    const { log, records } = capture('warn');
+    log.info('hidden');
+    log.warn('shown');
+    expect(records().map((r) => r.msg)).toEqual(['shown']);
+    expect(String(records()[0]?.time)).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+  });
+});
