@@ -1,4 +1,6 @@
-import { authPlugin, ConfigError, createHttpApp, createLogger, exitOnSignal } from '@expensio/common';
+import { z } from 'zod';
+import { authPlugin, ConfigError, createHttpApp, createLogger, exitOnSignal, loadConfig } from '@expensio/common';
+import { createFinanceContext, financeConfigShape, registerFinanceRoutes } from '@expensio/finance';
 import {
   createIdentityContext,
   identityVerifier,
@@ -13,6 +15,7 @@ import { allMigrationSets } from './services.js';
 /** The embedded default: every service in one process, on one port, over one database. */
 async function main() {
   const config = loadIdentityConfig();
+  const financeConfig = loadConfig(z.object(financeConfigShape));
   const log = createLogger(config.LOG_LEVEL, 'expensio');
   const { database, redis } = await openInfrastructure(config, allMigrationSets(), log);
   const identity = await createIdentityContext({ config, database, redis, log });
@@ -31,6 +34,7 @@ async function main() {
   });
   await app.register(authPlugin, { verify: identityVerifier(identity) });
   registerIdentityRoutes(app, identity);
+  registerFinanceRoutes(app, createFinanceContext({ database, config: financeConfig, log }));
 
   const shutdown = async () => {
     stopIdentity();

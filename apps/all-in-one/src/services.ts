@@ -1,7 +1,8 @@
 import type { MigrationSet } from '@expensio/common';
+import { financeMigrations } from '@expensio/finance';
 import { identityMigrations } from '@expensio/identity';
 
 /** Every service's schema, in the order they are built (and the reverse order they are rolled back). */
 export function allMigrationSets(): MigrationSet[] {
-  return [identityMigrations()];
+  return [identityMigrations(), financeMigrations()];
 }

@@ -34,3 +34,4 @@ export {
 export { runMigrationCli } from './db/cli.js';
 export { exitOnSignal } from './process.js';
 export * from './money/index.js';
+export { DEFAULT_REVOCATION_PREFIX, jtiKey, redisRevocationCheck, sidKey } from './auth/revocation.js';

@@ -1,6 +1,7 @@
 import { pino, type Logger, type LoggerOptions } from 'pino';
 
-const SECRET_KEYS = ['password', 'currentPassword', 'newPassword', 'code', 'otp', 'token', 'accessToken', 'refreshToken', 'secret', 'privateKey'];
+// `code` is a secret only inside a request body (an OTP): elsewhere it is an error code worth keeping.
+const SECRET_KEYS = ['password', 'currentPassword', 'newPassword', 'otp', 'token', 'accessToken', 'refreshToken', 'secret', 'privateKey'];
 
 /**
  * Paths whose values never reach a log line: at the top of a logged object and up to three levels
@@ -12,6 +13,8 @@ export const REDACTED_PATHS = [
   'res.headers["set-cookie"]',
   'headers.authorization',
   ...SECRET_KEYS.flatMap((key) => [key, `*.${key}`, `*.*.${key}`, `*.*.*.${key}`]),
+  'body.code',
+  '*.body.code',
 ];
 
 export function loggerOptions(level: string, service: string): LoggerOptions {

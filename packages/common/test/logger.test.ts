@@ -6,7 +6,7 @@ const SECRETS = {
   password: 'hunter2-password',
   refreshToken: 'rt-0123456789abcdef',
   accessToken: 'eyJhbGciOiJFUzI1NiJ9.at.sig',
-  code: '913275',
+  otp: '913275',
   token: 'reset-token-abc',
 };
 
@@ -29,16 +29,22 @@ describe('loggerOptions', () => {
       password: '[redacted]',
       refreshToken: '[redacted]',
       accessToken: '[redacted]',
-      code: '[redacted]',
+      otp: '[redacted]',
       token: '[redacted]',
     });
     for (const secret of Object.values(SECRETS)) expect(lines.join('')).not.toContain(secret);
   });
 
+  it('keeps error codes but redacts a code inside a request body', () => {
+    const { log, records } = capture();
+    log.error({ err: { code: '42P01' }, req: { body: { code: '481516' } } }, 'failed');
+    expect(records()[0]).toMatchObject({ err: { code: '42P01' }, req: { body: { code: '[redacted]' } } });
+  });
+
   it('redacts secrets one level down, e.g. in a logged body', () => {
     const { log, lines, records } = capture();
     log.info(
-      { body: { ...SECRETS, currentPassword: 'old-pass-1', newPassword: 'new-pass-2', otp: '123456', secret: 'totp-secret', privateKey: 'pem-key', email: 'ada@example.com' } },
+      { body: { ...SECRETS, code: '000111', currentPassword: 'old-pass-1', newPassword: 'new-pass-2', otp: '123456', secret: 'totp-secret', privateKey: 'pem-key', email: 'ada@example.com' } },
       'request body',
     );
     expect(records()[0]?.body).toEqual({

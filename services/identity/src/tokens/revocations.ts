@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { RevocationCheck } from '@expensio/common';
+import { DEFAULT_REVOCATION_PREFIX, jtiKey, redisRevocationCheck, sidKey, type RevocationCheck } from '@expensio/common';
 import type { IdentityDb } from '../db.js';
 
 /** Denies access tokens before their expiry, by token id or by whole session. */
@@ -9,8 +9,7 @@ export interface RevocationStore {
   sweep(now: Date): Promise<number>;
 }
 
-export const jtiKey = (jti: string) => `jti:${jti}`;
-export const sidKey = (sid: string) => `sid:${sid}`;
+export { jtiKey, sidKey };
 
 export function postgresRevocations(db: IdentityDb, now: () => Date): RevocationStore {
   return {
@@ -39,9 +38,9 @@ export function postgresRevocations(db: IdentityDb, now: () => Date): Revocation
 }
 
 /** With Redis every service checks the same denylist without reading identity's tables. */
-export function redisRevocations(redis: Redis, prefix = 'expensio:revoked:'): RevocationStore {
+export function redisRevocations(redis: Redis, prefix = DEFAULT_REVOCATION_PREFIX): RevocationStore {
   return {
-    check: async ({ jti, sid }) => (await redis.exists(`${prefix}${jtiKey(jti)}`, `${prefix}${sidKey(sid)}`)) > 0,
+    check: redisRevocationCheck(redis, prefix),
     deny: async (entries, now) => {
       if (entries.length === 0) return;
       const multi = redis.multi();

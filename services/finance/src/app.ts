@@ -1,0 +1,75 @@
+import type { Redis } from 'ioredis';
+import { createRemoteJWKSet } from 'jose';
+import {
+  authPlugin,
+  createAccessTokenVerifier,
+  createHttpApp,
+  forSchema,
+  redisRevocationCheck,
+  systemClock,
+  type AccessTokenVerifier,
+  type Clock,
+  type Database,
+  type HttpApp,
+  type Logger,
+  type ReadinessCheck,
+} from '@expensio/common';
+import { accountRoutes } from './accounts/routes.js';
+import { categoryRoutes } from './categories/routes.js';
+import type { FinanceConfig } from './config.js';
+import type { FinanceContext } from './context.js';
+import { FINANCE_SCHEMA, type FinanceTables } from './db.js';
+import { transactionRoutes } from './transactions/routes.js';
+
+export function createFinanceContext(options: {
+  database: Database;
+  config: FinanceContext['config'];
+  log: Logger;
+  clock?: Clock;
+}): FinanceContext {
+  return {
+    db: forSchema<FinanceTables>(options.database, FINANCE_SCHEMA),
+    clock: options.clock ?? systemClock,
+    config: options.config,
+    log: options.log,
+  };
+}
+
+/** The finance routes, for any app that already has the auth plugin. */
+export function registerFinanceRoutes(app: HttpApp, ctx: FinanceContext) {
+  accountRoutes(app, ctx);
+  categoryRoutes(app, ctx);
+  transactionRoutes(app, ctx);
+}
+
+/** Finance alone trusts identity's tokens through its published keys and its Redis denylist. */
+export function remoteVerifier(config: FinanceConfig, redis: Redis, clock: Clock = systemClock): AccessTokenVerifier {
+  if (config.IDENTITY_JWKS_URL === undefined) throw new Error('IDENTITY_JWKS_URL is required when finance runs alone');
+  return createAccessTokenVerifier({
+    issuer: config.JWT_ISSUER,
+    audience: config.JWT_AUDIENCE,
+    keys: createRemoteJWKSet(new URL(config.IDENTITY_JWKS_URL), { cacheMaxAge: 10 * 60_000, cooldownDuration: 30_000 }),
+    isRevoked: redisRevocationCheck(redis),
+    clock,
+  });
+}
+
+export async function buildFinanceApp(
+  ctx: FinanceContext,
+  options: { config: FinanceConfig; verify: AccessTokenVerifier; readiness: ReadinessCheck[]; redis?: Redis | undefined; logger: Logger | false },
+): Promise<HttpApp> {
+  const { config } = options;
+  const app = await createHttpApp({
+    title: 'Expensio finance API',
+    version: '0.1.0',
+    logger: options.logger,
+    trustProxy: config.TRUST_PROXY,
+    corsOrigins: config.CORS_ORIGINS,
+    rateLimit: { max: config.RATE_LIMIT_MAX, windowMs: config.RATE_LIMIT_WINDOW },
+    ...(options.redis && { redis: options.redis }),
+    readiness: options.readiness,
+  });
+  await app.register(authPlugin, { verify: options.verify });
+  registerFinanceRoutes(app, ctx);
+  return app;
+}

@@ -1,0 +1,25 @@
+import { z } from 'zod';
+import { baseConfigShape, duration, isCurrency, loadConfig } from '@expensio/common';
+
+export const financeConfigShape = {
+  /** The currency of the account every user starts with. */
+  DEFAULT_CURRENCY: z.string().refine(isCurrency, { message: 'must be an ISO 4217 currency code such as USD' }).default('USD'),
+  /** How long a retry with the same Idempotency-Key replays the first answer. */
+  IDEMPOTENCY_TTL: duration.default(24 * 3_600_000),
+};
+
+export const financeStandaloneShape = {
+  ...baseConfigShape,
+  ...financeConfigShape,
+  JWT_ISSUER: z.string().min(1).default('expensio-identity'),
+  JWT_AUDIENCE: z.string().min(1).default('expensio'),
+  /** Where identity publishes its public keys, when finance runs as its own process. */
+  IDENTITY_JWKS_URL: z.url().optional(),
+};
+
+export const financeConfigSchema = z.object(financeStandaloneShape);
+export type FinanceConfig = z.output<typeof financeConfigSchema>;
+
+export function loadFinanceConfig(env: NodeJS.ProcessEnv = process.env): FinanceConfig {
+  return loadConfig(financeConfigSchema, env);
+}

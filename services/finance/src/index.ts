@@ -1,0 +1,4 @@
+export { buildFinanceApp, createFinanceContext, registerFinanceRoutes, remoteVerifier } from './app.js';
+export { financeConfigSchema, financeConfigShape, loadFinanceConfig, type FinanceConfig } from './config.js';
+export type { FinanceContext } from './context.js';
+export { financeMigrations } from './migrations.js';

@@ -1,0 +1,115 @@
+import { sql, type Selectable } from 'kysely';
+import type { FinanceDb, TransactionsTable, TransactionType } from '../db.js';
+import type { TimeCursor } from '../shared/cursor.js';
+
+export type TransactionRow = Selectable<TransactionsTable> & { category_slug: string | null };
+
+function selectTransactions(db: FinanceDb) {
+  return db
+    .selectFrom('transactions as t')
+    .leftJoin('categories as c', 'c.id', 't.category_id')
+    .selectAll('t')
+    .select('c.slug as category_slug');
+}
+
+export type NewTransaction = Omit<Selectable<TransactionsTable>, 'created_at' | 'updated_at'>;
+
+export async function insertTransactions(db: FinanceDb, rows: NewTransaction[], now: Date): Promise<void> {
+  if (rows.length === 0) return;
+  await db
+    .insertInto('transactions')
+    .values(rows.map((r) => ({ ...r, created_at: now, updated_at: now })))
+    .execute();
+}
+
+export async function findTransaction(db: FinanceDb, params: { userId: string; id: string }): Promise<TransactionRow | undefined> {
+  return selectTransactions(db).where('t.user_id', '=', params.userId).where('t.id', '=', params.id).executeTakeFirst();
+}
+
+export async function findTransactions(db: FinanceDb, params: { userId: string; ids: string[] }): Promise<TransactionRow[]> {
+  if (params.ids.length === 0) return [];
+  return selectTransactions(db).where('t.user_id', '=', params.userId).where('t.id', 'in', params.ids).orderBy('t.type').execute();
+}
+
+export interface TransactionFilter {
+  userId: string;
+  from?: Date | undefined;
+  to?: Date | undefined;
+  types?: TransactionType[] | undefined;
+  accountId?: string | undefined;
+  categoryId?: string | undefined;
+  tag?: string | undefined;
+  merchant?: string | undefined;
+  text?: string | undefined;
+  currency?: string | undefined;
+  minAmount?: bigint | undefined;
+  maxAmount?: bigint | undefined;
+}
+
+const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+/** Newest first, paged by keyset on (occurred_at, id): a deep page costs what the first does. */
+export async function listTransactions(db: FinanceDb, filter: TransactionFilter & { cursor?: TimeCursor | undefined; limit: number }) {
+  let query = selectTransactions(db).where('t.user_id', '=', filter.userId);
+  if (filter.from) query = query.where('t.occurred_at', '>=', filter.from);
+  if (filter.to) query = query.where('t.occurred_at', '<', filter.to);
+  if (filter.types) query = query.where('t.type', 'in', filter.types);
+  if (filter.accountId) query = query.where('t.account_id', '=', filter.accountId);
+  if (filter.categoryId) query = query.where('t.category_id', '=', filter.categoryId);
+  if (filter.tag) query = query.where(sql<boolean>`t.tags @> array[${filter.tag}]::text[]`);
+  if (filter.merchant) query = query.where('t.merchant', 'ilike', escapeLike(filter.merchant));
+  if (filter.text) {
+    const pattern = `%${escapeLike(filter.text)}%`;
+    query = query.where((eb) => eb.or([eb('t.description', 'ilike', pattern), eb('t.merchant', 'ilike', pattern)]));
+  }
+  if (filter.currency) query = query.where('t.currency', '=', filter.currency);
+  if (filter.minAmount !== undefined) query = query.where('t.amount', '>=', filter.minAmount);
+  if (filter.maxAmount !== undefined) query = query.where('t.amount', '<=', filter.maxAmount);
+  if (filter.cursor) {
+    const { at, id } = filter.cursor;
+    query = query.where((eb) => eb.or([eb('t.occurred_at', '<', at), eb.and([eb('t.occurred_at', '=', at), eb('t.id', '<', id)])]));
+  }
+  const rows = await query.orderBy('t.occurred_at', 'desc').orderBy('t.id', 'desc').limit(filter.limit + 1).execute();
+  return { rows: rows.slice(0, filter.limit), more: rows.length > filter.limit };
+}
+
+export async function updateTransaction(
+  db: FinanceDb,
+  params: { userId: string; id: string; changes: Partial<Omit<NewTransaction, 'id' | 'user_id'>>; now: Date },
+) {
+  await db
+    .updateTable('transactions')
+    .set({ ...params.changes, updated_at: params.now })
+    .where('user_id', '=', params.userId)
+    .where('id', '=', params.id)
+    .execute();
+}
+
+/** Deletes a transaction, or both legs when it is part of a transfer. */
+export async function deleteTransaction(db: FinanceDb, params: { userId: string; id: string; transferId: string | null }): Promise<number> {
+  let query = db.deleteFrom('transactions').where('user_id', '=', params.userId);
+  query = params.transferId === null ? query.where('id', '=', params.id) : query.where('transfer_id', '=', params.transferId);
+  const result = await query.executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
+export async function summarise(db: FinanceDb, params: { userId: string; currency: string; from: Date; to: Date }) {
+  return db
+    .selectFrom('transactions as t')
+    .leftJoin('categories as c', 'c.id', 't.category_id')
+    .select([
+      'c.slug as category',
+      'c.name as categoryName',
+      sql<bigint>`coalesce(sum(t.amount) filter (where t.type = 'income'), 0)::bigint`.as('income'),
+      sql<bigint>`coalesce(sum(t.amount) filter (where t.type = 'expense'), 0)::bigint`.as('expense'),
+      sql<number>`count(*)::int`.as('count'),
+    ])
+    .where('t.user_id', '=', params.userId)
+    .where('t.currency', '=', params.currency)
+    .where('t.type', 'in', ['income', 'expense'])
+    .where('t.occurred_at', '>=', params.from)
+    .where('t.occurred_at', '<', params.to)
+    .groupBy(['c.slug', 'c.name'])
+    .orderBy(sql`coalesce(sum(t.amount) filter (where t.type = 'expense'), 0)`, 'desc')
+    .execute();
+}

@@ -1,0 +1,81 @@
+import { z } from 'zod';
+import { requireUser, type HttpApp } from '@expensio/common';
+import type { FinanceContext } from '../context.js';
+import { idParams, listSchema } from '../shared/http.js';
+import { idempotent, validKey } from '../shared/idempotency.js';
+import {
+  createTransactionBody,
+  listTransactionsQuery,
+  summaryQuery,
+  summarySchema,
+  toTransactionView,
+  transactionSchema,
+  updateTransactionBody,
+} from './schemas.js';
+import { changeTransaction, createTransaction, removeTransaction, requireTransaction, searchTransactions, summary } from './service.js';
+
+export function transactionRoutes(app: HttpApp, ctx: FinanceContext) {
+  const tags = ['transactions'];
+  const config = { auth: 'user' as const };
+
+  app.post(
+    '/api/transactions',
+    {
+      config,
+      schema: {
+        tags,
+        summary: 'Record a transaction',
+        description:
+          'Send an Idempotency-Key header to make retries safe: the same key and body within 24 hours replays the first answer (Idempotent-Replayed: true) and writes nothing; the same key with another body is 422; while the first is still running, 409.',
+        headers: z.object({ 'idempotency-key': z.string().optional() }),
+        body: createTransactionBody,
+        response: { 201: transactionSchema },
+      },
+    },
+    async (request, reply) => {
+      const userId = requireUser(request).id;
+      const key = validKey(request.headers['idempotency-key']);
+      const result = await idempotent(ctx, { userId, key, body: request.body }, async (trx) => ({
+        status: 201,
+        body: toTransactionView(await createTransaction(ctx, trx, userId, request.body)),
+      }));
+      if (result.replayed) void reply.header('idempotent-replayed', 'true');
+      // The stored answer of this route is always a 201 with the transaction.
+      return reply.status(201).send(result.body as z.infer<typeof transactionSchema>);
+    },
+  );
+
+  app.get(
+    '/api/transactions',
+    { config, schema: { tags, summary: 'Your transactions, newest first, filtered and paged', querystring: listTransactionsQuery, response: { 200: listSchema(transactionSchema) } } },
+    async (request) => {
+      const page = await searchTransactions(ctx, requireUser(request).id, request.query);
+      return { items: page.rows.map(toTransactionView), nextCursor: page.nextCursor };
+    },
+  );
+
+  app.get(
+    '/api/transactions/summary',
+    { config, schema: { tags, summary: 'Income, expense, net and totals by category for the current week, month, quarter or year (UTC)', querystring: summaryQuery, response: { 200: summarySchema } } },
+    async (request) => summary(ctx, requireUser(request).id, request.query),
+  );
+
+  app.get('/api/transactions/:id', { config, schema: { tags, summary: 'One transaction', params: idParams, response: { 200: transactionSchema } } }, async (request) => {
+    return toTransactionView(await requireTransaction(ctx.db, requireUser(request).id, request.params.id));
+  });
+
+  app.patch(
+    '/api/transactions/:id',
+    { config, schema: { tags, summary: 'Change a transaction', params: idParams, body: updateTransactionBody, response: { 200: transactionSchema } } },
+    async (request) => toTransactionView(await changeTransaction(ctx, requireUser(request).id, request.params.id, request.body)),
+  );
+
+  app.delete(
+    '/api/transactions/:id',
+    { config, schema: { tags, summary: 'Delete a transaction (both legs of a transfer)', params: idParams, response: { 204: z.null() } } },
+    async (request, reply) => {
+      await removeTransaction(ctx, requireUser(request).id, request.params.id);
+      return reply.status(204).send(null);
+    },
+  );
+}

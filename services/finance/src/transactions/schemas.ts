@@ -1,0 +1,105 @@
+import { z } from 'zod';
+import { amountInput, amountOutput, currencySchema, formatAmount } from '../shared/money.js';
+import { optionalText, pageQuery, tagsSchema } from '../shared/http.js';
+import type { TransactionRow } from './repo.js';
+
+export const transactionSchema = z
+  .object({
+    id: z.uuid(),
+    accountId: z.uuid(),
+    type: z.enum(['income', 'expense', 'transfer_in', 'transfer_out']),
+    amount: amountOutput,
+    currency: z.string(),
+    category: z.string().nullable().describe('The category slug'),
+    categoryId: z.uuid().nullable(),
+    description: z.string().nullable(),
+    merchant: z.string().nullable(),
+    occurredAt: z.iso.datetime(),
+    tags: z.array(z.string()),
+    transferId: z.uuid().nullable(),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+  })
+  .meta({ id: 'Transaction' });
+
+const categoryRef = z.string().trim().min(1).max(100).describe('A category slug (e.g. groceries) or id');
+const timestamp = z.iso.datetime({ offset: true });
+
+export const createTransactionBody = z.strictObject({
+  accountId: z.uuid().optional().describe('Defaults to your default account'),
+  type: z.enum(['income', 'expense']),
+  amount: amountInput,
+  currency: currencySchema.optional().describe("Defaults to the account's currency, and must equal it"),
+  category: categoryRef.nullable().optional(),
+  description: optionalText(500),
+  merchant: optionalText(200),
+  occurredAt: timestamp.optional().describe('Defaults to now'),
+  tags: tagsSchema.optional(),
+});
+
+export const updateTransactionBody = z
+  .strictObject({
+    accountId: z.uuid().optional(),
+    type: z.enum(['income', 'expense']).optional(),
+    amount: amountInput.optional(),
+    category: categoryRef.nullable().optional(),
+    description: optionalText(500),
+    merchant: optionalText(200),
+    occurredAt: timestamp.optional(),
+    tags: tagsSchema.optional(),
+  })
+  .refine((b) => Object.keys(b).length > 0, { message: 'name at least one field to change' });
+
+export const listTransactionsQuery = z.strictObject({
+  ...pageQuery,
+  from: timestamp.optional().describe('Inclusive'),
+  to: timestamp.optional().describe('Exclusive'),
+  type: z.enum(['income', 'expense', 'transfer_in', 'transfer_out', 'transfer']).optional(),
+  accountId: z.uuid().optional(),
+  category: categoryRef.optional(),
+  tag: z.string().trim().min(1).max(40).optional(),
+  merchant: z.string().trim().min(1).max(200).optional().describe('Exact merchant, case-insensitive'),
+  text: z.string().trim().min(1).max(200).optional().describe('Searches description and merchant'),
+  currency: currencySchema.optional().describe('Also the currency minAmount and maxAmount are read in (default: your default account’s)'),
+  minAmount: z.string().max(40).optional(),
+  maxAmount: z.string().max(40).optional(),
+});
+
+export const summaryQuery = z.strictObject({
+  timeframe: z.enum(['week', 'month', 'quarter', 'year']).default('month'),
+  currency: currencySchema.optional().describe("Defaults to your default account's currency"),
+});
+
+export const summarySchema = z.object({
+  timeframe: z.enum(['week', 'month', 'quarter', 'year']),
+  from: z.iso.datetime(),
+  to: z.iso.datetime(),
+  currency: z.string(),
+  income: amountOutput,
+  expense: amountOutput,
+  net: amountOutput,
+  byCategory: z.array(
+    z.object({ category: z.string().nullable(), name: z.string().nullable(), income: amountOutput, expense: amountOutput, count: z.number().int() }),
+  ),
+});
+
+export type TransactionView = z.infer<typeof transactionSchema>;
+
+export function toTransactionView(row: TransactionRow): TransactionView {
+  return {
+    id: row.id,
+    accountId: row.account_id,
+    type: row.type,
+    amount: formatAmount(row.amount, row.currency),
+    currency: row.currency,
+    category: row.category_slug,
+    categoryId: row.category_id,
+    description: row.description,
+    merchant: row.merchant,
+    occurredAt: row.occurred_at.toISOString(),
+    tags: row.tags,
+    transferId: row.transfer_id,
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+  };
+}

@@ -1,0 +1,194 @@
+import { ConflictError, NotFoundError, UnprocessableError, newId } from '@expensio/common';
+import { ensureDefaultAccount, requireAccount, requireOpen } from '../accounts/service.js';
+import { requireCategory } from '../categories/service.js';
+import type { FinanceContext } from '../context.js';
+import type { FinanceDb, TransactionType } from '../db.js';
+import { decodeCursor, encodeCursor } from '../shared/cursor.js';
+import { formatAmount, parseAmount } from '../shared/money.js';
+import { periodContaining, type PeriodUnit } from '../shared/periods.js';
+import {
+  deleteTransaction,
+  findTransaction,
+  insertTransactions,
+  listTransactions,
+  summarise,
+  updateTransaction,
+  type TransactionRow,
+} from './repo.js';
+
+export interface TransactionInput {
+  accountId?: string | undefined;
+  type: 'income' | 'expense';
+  amount: string | number;
+  currency?: string | undefined;
+  category?: string | null | undefined;
+  description?: string | null | undefined;
+  merchant?: string | null | undefined;
+  occurredAt?: string | undefined;
+  tags?: string[] | undefined;
+}
+
+export async function requireTransaction(db: FinanceDb, userId: string, id: string): Promise<TransactionRow> {
+  const row = await findTransaction(db, { userId, id });
+  if (!row) throw new NotFoundError(`No transaction ${id}`, 'transaction_not_found');
+  return row;
+}
+
+/**
+ * Checks everything a new transaction names belongs to the user (404 otherwise), converts the
+ * amount in the account's currency, and writes it. Runs inside the caller's transaction.
+ */
+export async function createTransaction(ctx: FinanceContext, db: FinanceDb, userId: string, input: TransactionInput, extra: { id?: string } = {}): Promise<TransactionRow> {
+  const account = input.accountId === undefined ? await ensureDefaultAccount(ctx, userId, db) : await requireAccount(db, userId, input.accountId, 'accountId');
+  requireOpen(account);
+  const currency = input.currency ?? account.currency;
+  if (currency !== account.currency) {
+    throw new UnprocessableError(`The account holds ${account.currency}; record the amount in ${account.currency}`, 'currency_mismatch');
+  }
+  const amount = parseAmount(input.amount, currency, 'amount', { positive: true });
+  const category = input.category == null ? null : await requireCategory(db, userId, input.category);
+  const id = extra.id ?? newId();
+  const now = ctx.clock.now();
+  await insertTransactions(
+    db,
+    [
+      {
+        id,
+        user_id: userId,
+        account_id: account.id,
+        type: input.type,
+        amount,
+        currency,
+        category_id: category?.id ?? null,
+        description: input.description ?? null,
+        merchant: input.merchant ?? null,
+        occurred_at: input.occurredAt === undefined ? now : new Date(input.occurredAt),
+        tags: [...new Set(input.tags ?? [])],
+        transfer_id: null,
+      },
+    ],
+    now,
+  );
+  return requireTransaction(db, userId, id);
+}
+
+export async function changeTransaction(
+  ctx: FinanceContext,
+  userId: string,
+  id: string,
+  input: Partial<Omit<TransactionInput, 'currency'>>,
+): Promise<TransactionRow> {
+  return ctx.db.transaction().execute(async (trx) => {
+    const existing = await requireTransaction(trx, userId, id);
+    const movesMoney = input.accountId !== undefined || input.type !== undefined || input.amount !== undefined;
+    if (existing.transfer_id !== null && movesMoney) {
+      throw new ConflictError('This is one leg of a transfer: delete the transfer and make a new one', 'transfer_leg');
+    }
+    let accountId = existing.account_id;
+    let currency = existing.currency;
+    if (input.accountId !== undefined && input.accountId !== existing.account_id) {
+      const account = await requireAccount(trx, userId, input.accountId, 'accountId');
+      requireOpen(account);
+      if (account.currency !== existing.currency) throw new UnprocessableError(`The account holds ${account.currency}, the transaction ${existing.currency}`, 'currency_mismatch');
+      accountId = account.id;
+      currency = account.currency;
+    }
+    const category = input.category === undefined ? undefined : input.category === null ? null : await requireCategory(trx, userId, input.category);
+    await updateTransaction(trx, {
+      userId,
+      id,
+      now: ctx.clock.now(),
+      changes: {
+        account_id: accountId,
+        ...(input.type !== undefined && { type: input.type }),
+        ...(input.amount !== undefined && { amount: parseAmount(input.amount, currency, 'amount', { positive: true }) }),
+        ...(category !== undefined && { category_id: category?.id ?? null }),
+        ...(input.description !== undefined && { description: input.description }),
+        ...(input.merchant !== undefined && { merchant: input.merchant }),
+        ...(input.occurredAt !== undefined && { occurred_at: new Date(input.occurredAt) }),
+        ...(input.tags !== undefined && { tags: [...new Set(input.tags)] }),
+      },
+    });
+    return requireTransaction(trx, userId, id);
+  });
+}
+
+export async function removeTransaction(ctx: FinanceContext, userId: string, id: string): Promise<void> {
+  await ctx.db.transaction().execute(async (trx) => {
+    const existing = await requireTransaction(trx, userId, id);
+    await deleteTransaction(trx, { userId, id, transferId: existing.transfer_id });
+  });
+}
+
+export interface ListInput {
+  limit: number;
+  cursor?: string | undefined;
+  from?: string | undefined;
+  to?: string | undefined;
+  type?: TransactionType | 'transfer' | undefined;
+  accountId?: string | undefined;
+  category?: string | undefined;
+  tag?: string | undefined;
+  merchant?: string | undefined;
+  text?: string | undefined;
+  currency?: string | undefined;
+  minAmount?: string | undefined;
+  maxAmount?: string | undefined;
+}
+
+function amountFilter(value: string | undefined, currency: string, field: string): bigint | undefined {
+  if (value === undefined) return undefined;
+  try {
+    return parseAmount(value, currency, field);
+  } catch {
+    throw new UnprocessableError(`${field} must be an amount in ${currency}`, 'invalid_amount_filter');
+  }
+}
+
+export async function searchTransactions(ctx: FinanceContext, userId: string, input: ListInput) {
+  const needsCurrency = input.minAmount !== undefined || input.maxAmount !== undefined;
+  const currency = input.currency ?? (needsCurrency ? (await ensureDefaultAccount(ctx, userId)).currency : undefined);
+  const category = input.category === undefined ? undefined : await requireCategory(ctx.db, userId, input.category);
+  const page = await listTransactions(ctx.db, {
+    userId,
+    limit: input.limit,
+    cursor: input.cursor === undefined ? undefined : decodeCursor(input.cursor),
+    from: input.from === undefined ? undefined : new Date(input.from),
+    to: input.to === undefined ? undefined : new Date(input.to),
+    types: input.type === undefined ? undefined : input.type === 'transfer' ? ['transfer_in', 'transfer_out'] : [input.type],
+    accountId: input.accountId,
+    categoryId: category?.id,
+    tag: input.tag,
+    merchant: input.merchant,
+    text: input.text,
+    currency,
+    minAmount: currency === undefined ? undefined : amountFilter(input.minAmount, currency, 'minAmount'),
+    maxAmount: currency === undefined ? undefined : amountFilter(input.maxAmount, currency, 'maxAmount'),
+  });
+  const last = page.rows.at(-1);
+  return { rows: page.rows, nextCursor: page.more && last ? encodeCursor({ at: last.occurred_at, id: last.id }) : null };
+}
+
+export async function summary(ctx: FinanceContext, userId: string, input: { timeframe: PeriodUnit; currency?: string | undefined }) {
+  const currency = input.currency ?? (await ensureDefaultAccount(ctx, userId)).currency;
+  const period = periodContaining(ctx.clock.now(), input.timeframe);
+  const rows = await summarise(ctx.db, { userId, currency, from: period.start, to: period.end });
+  const income = rows.reduce((sum, r) => sum + r.income, 0n);
+  const expense = rows.reduce((sum, r) => sum + r.expense, 0n);
+  return {
+    timeframe: input.timeframe,
+    from: period.start.toISOString(),
+    to: period.end.toISOString(),
+    currency,
+    income: formatAmount(income, currency),
+    expense: formatAmount(expense, currency),
+    net: formatAmount(income - expense, currency),
+    byCategory: rows.map((r) => ({
+      category: r.category,
+      name: r.categoryName,
+      income: formatAmount(r.income, currency),
+      expense: formatAmount(r.expense, currency),
+      count: r.count,
+    })),
+  };
+}

@@ -1,0 +1,81 @@
+import { randomUUID } from 'node:crypto';
+import { SignJWT, createLocalJWKSet, exportJWK, generateKeyPair } from 'jose';
+import { ACCESS_TOKEN_TYPE, authPlugin, createAccessTokenVerifier, createHttpApp, createLogger, type Database, type HttpApp } from '@expensio/common';
+import { ManualClock, openTestDatabase } from '@expensio/common/testing';
+import { createFinanceContext, registerFinanceRoutes, type FinanceContext } from '../src/index.js';
+
+export interface TestFinance {
+  app: HttpApp;
+  ctx: FinanceContext;
+  clock: ManualClock;
+  database: Database;
+  /** A new user and an access token for them, as identity would issue it. */
+  newUser(): Promise<TestUser>;
+  close(): Promise<void>;
+}
+
+export interface TestUser {
+  id: string;
+  token: string;
+  headers: { authorization: string };
+}
+
+const ISSUER = 'expensio-identity';
+const AUDIENCE = 'expensio';
+
+/** Finance over this file's own database, trusting tokens signed by a key the test holds. */
+export async function createTestFinance(options: { start?: string; defaultCurrency?: string } = {}): Promise<TestFinance> {
+  const database = await openTestDatabase();
+  const clock = new ManualClock(options.start ?? '2026-03-15T12:00:00.000Z');
+  const log = createLogger('silent', 'finance-test');
+  const ctx = createFinanceContext({ database, config: { DEFAULT_CURRENCY: options.defaultCurrency ?? 'USD', IDEMPOTENCY_TTL: 24 * 3_600_000 }, log, clock });
+  const { privateKey, publicKey } = await generateKeyPair('ES256');
+  const jwks = { keys: [{ ...(await exportJWK(publicKey)), kid: 'test', alg: 'ES256' }] };
+  const app = await createHttpApp({
+    title: 'finance test',
+    version: '0',
+    logger: process.env.FINANCE_TEST_LOG === '1' ? createLogger('error', 'finance-test') : false,
+    trustProxy: [],
+    corsOrigins: [],
+    rateLimit: { max: 1_000_000, windowMs: 60_000 },
+    readiness: [],
+  });
+  await app.register(authPlugin, {
+    verify: createAccessTokenVerifier({ issuer: ISSUER, audience: AUDIENCE, keys: createLocalJWKSet(jwks), isRevoked: () => Promise.resolve(false), clock }),
+  });
+  registerFinanceRoutes(app, ctx);
+  await app.ready();
+
+  const newUser = async (): Promise<TestUser> => {
+    const id = randomUUID();
+    const now = Math.floor(clock.now().getTime() / 1000);
+    const token = await new SignJWT({ role: 'user', sid: randomUUID() })
+      .setProtectedHeader({ alg: 'ES256', typ: ACCESS_TOKEN_TYPE, kid: 'test' })
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .setSubject(id)
+      .setJti(randomUUID())
+      .setIssuedAt(now)
+      // Long-lived so tests may move the clock across months.
+      .setExpirationTime(now + 10 * 365 * 86_400)
+      .sign(privateKey);
+    return { id, token, headers: { authorization: `Bearer ${token}` } };
+  };
+
+  return {
+    app,
+    ctx,
+    clock,
+    database,
+    newUser,
+    close: async () => {
+      await app.close();
+      await database.close();
+    },
+  };
+}
+
+/** Shorthand for an authenticated JSON call. */
+export function call(t: TestFinance, user: TestUser, method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, payload?: unknown, headers: Record<string, string> = {}) {
+  return t.app.inject({ method, url, headers: { ...user.headers, ...headers }, ...(payload !== undefined && { payload: payload as object }) });
+}
