@@ -1,0 +1,58 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { call, createTestFinance, type TestFinance } from './helpers.js';
+
+let t: TestFinance;
+beforeAll(async () => { t = await createTestFinance(); });
+afterAll(async () => { await t.close(); });
+
+describe('/api/categories', () => {
+  it('every user sees the default set with stable slugs', async () => {
+    const user = await t.newUser();
+    const items = (await call(t, user, 'GET', '/api/categories')).json().items;
+    const slugs = items.map((c: { slug: string }) => c.slug);
+    expect(slugs).toEqual(expect.arrayContaining(['groceries', 'rent', 'salary', 'utilities', 'dining']));
+    expect(items.every((c: { isDefault: boolean }) => c.isDefault)).toBe(true);
+  });
+
+  it('a user’s own categories are theirs alone; slugs never clash with the defaults', async () => {
+    const alice = await t.newUser();
+    const bob = await t.newUser();
+    const created = await call(t, alice, 'POST', '/api/categories', { name: 'Café & Bakery', kind: 'expense' });
+    expect(created.statusCode).toBe(201);
+    expect(created.json()).toMatchObject({ slug: 'cafe-bakery', name: 'Café & Bakery', isDefault: false });
+    expect((await call(t, alice, 'POST', '/api/categories', { name: 'Groceries' })).statusCode).toBe(409);
+    expect((await call(t, alice, 'POST', '/api/categories', { name: 'Again', slug: 'cafe-bakery' })).statusCode).toBe(409);
+    expect((await call(t, bob, 'POST', '/api/categories', { name: 'Café & Bakery' })).statusCode).toBe(201);
+    const bobs = (await call(t, bob, 'GET', '/api/categories')).json().items.filter((c: { isDefault: boolean }) => !c.isDefault);
+    expect(bobs).toHaveLength(1);
+    expect(bobs[0].id).not.toBe(created.json().id);
+  });
+
+  it('renames keep the slug; defaults and another user’s categories are 404', async () => {
+    const alice = await t.newUser();
+    const bob = await t.newUser();
+    const own = (await call(t, alice, 'POST', '/api/categories', { name: 'Hobbies' })).json();
+    const renamed = await call(t, alice, 'PATCH', `/api/categories/${own.id}`, { name: 'Hobbies and crafts' });
+    expect(renamed.json()).toMatchObject({ slug: 'hobbies', name: 'Hobbies and crafts' });
+    expect((await call(t, bob, 'PATCH', `/api/categories/${own.id}`, { name: 'Mine' })).statusCode).toBe(404);
+    expect((await call(t, bob, 'DELETE', `/api/categories/${own.id}`)).statusCode).toBe(404);
+    const groceries = (await call(t, alice, 'GET', '/api/categories')).json().items.find((c: { slug: string }) => c.slug === 'groceries');
+    expect((await call(t, alice, 'PATCH', `/api/categories/${groceries.id}`, { name: 'Food' })).statusCode).toBe(404);
+  });
+
+  it('a category in use cannot be deleted; an unused one can', async () => {
+    const user = await t.newUser();
+    const used = (await call(t, user, 'POST', '/api/categories', { name: 'Used' })).json();
+    await call(t, user, 'POST', '/api/transactions', { type: 'expense', amount: '1.00', category: 'used' });
+    expect((await call(t, user, 'DELETE', `/api/categories/${used.id}`)).statusCode).toBe(409);
+    const unused = (await call(t, user, 'POST', '/api/categories', { name: 'Unused' })).json();
+    expect((await call(t, user, 'DELETE', `/api/categories/${unused.id}`)).statusCode).toBe(204);
+  });
+
+  it('rejects bad input with 400', async () => {
+    const user = await t.newUser();
+    const response = await call(t, user, 'POST', '/api/categories', { name: '', slug: 'Not A Slug', kind: 'gift' });
+    expect(response.statusCode).toBe(400);
+    expect(response.json().errors.map((e: { field: string }) => e.field).sort()).toEqual(['kind', 'name', 'slug']);
+  });
+});
