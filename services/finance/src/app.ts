@@ -15,6 +15,7 @@ import {
   type ReadinessCheck,
 } from '@expensio/common';
 import { accountRoutes } from './accounts/routes.js';
+import { budgetRoutes } from './budgets/routes.js';
 import { categoryRoutes } from './categories/routes.js';
 import type { FinanceConfig } from './config.js';
 import type { FinanceContext } from './context.js';
@@ -40,6 +41,7 @@ export function registerFinanceRoutes(app: HttpApp, ctx: FinanceContext) {
   accountRoutes(app, ctx);
   categoryRoutes(app, ctx);
   transactionRoutes(app, ctx);
+  budgetRoutes(app, ctx);
 }
 
 /** Finance alone trusts identity's tokens through its published keys and its Redis denylist. */

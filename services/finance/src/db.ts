@@ -56,11 +56,45 @@ export interface IdempotencyKeysTable {
   expires_at: Timestamp;
 }
 
+export type BudgetPeriod = 'weekly' | 'monthly' | 'yearly';
+export type RolloverMode = 'none' | 'surplus' | 'surplus_and_deficit';
+/** A `date` column, always selected as 'YYYY-MM-DD' text: drivers would turn it into a local-time Date. */
+type DateText = ColumnType<string, string, string>;
+
+export interface BudgetsTable {
+  id: string;
+  user_id: string;
+  name: string;
+  amount: Minor;
+  currency: string;
+  period: BudgetPeriod;
+  category_id: string | null;
+  start_date: DateText;
+  rollover: RolloverMode;
+  rollover_cap: ColumnType<bigint | null, bigint | null, bigint | null>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface BudgetThresholdEventsTable {
+  id: string;
+  user_id: string;
+  budget_id: string;
+  period_start: DateText;
+  threshold: 80 | 100;
+  crossed_at: Timestamp;
+  spent: Minor;
+  available: Minor;
+  currency: string;
+}
+
 export interface FinanceTables {
   accounts: AccountsTable;
   categories: CategoriesTable;
   transactions: TransactionsTable;
   idempotency_keys: IdempotencyKeysTable;
+  budgets: BudgetsTable;
+  budget_threshold_events: BudgetThresholdEventsTable;
 }
 
 export type FinanceDb = Kysely<FinanceTables>;

@@ -1,5 +1,6 @@
 import { ConflictError, NotFoundError, UnprocessableError, newId } from '@expensio/common';
 import { ensureDefaultAccount, requireAccount, requireOpen } from '../accounts/service.js';
+import { recordBudgetThresholds } from '../budgets/thresholds.js';
 import { requireCategory } from '../categories/service.js';
 import type { FinanceContext } from '../context.js';
 import type { FinanceDb, TransactionType } from '../db.js';
@@ -69,7 +70,9 @@ export async function createTransaction(ctx: FinanceContext, db: FinanceDb, user
     ],
     now,
   );
-  return requireTransaction(db, userId, id);
+  const created = await requireTransaction(db, userId, id);
+  if (created.type === 'expense') await recordBudgetThresholds(ctx, db, userId, { occurredAt: created.occurred_at, categoryId: created.category_id, currency: created.currency });
+  return created;
 }
 
 export async function changeTransaction(
@@ -109,7 +112,9 @@ export async function changeTransaction(
         ...(input.tags !== undefined && { tags: [...new Set(input.tags)] }),
       },
     });
-    return requireTransaction(trx, userId, id);
+    const changed = await requireTransaction(trx, userId, id);
+    if (changed.type === 'expense') await recordBudgetThresholds(ctx, trx, userId, { occurredAt: changed.occurred_at, categoryId: changed.category_id, currency: changed.currency });
+    return changed;
   });
 }
 

@@ -1,0 +1,2 @@
+drop table budget_threshold_events;
+drop table budgets;

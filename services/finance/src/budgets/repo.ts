@@ -1,0 +1,132 @@
+import { sql, type Insertable, type Selectable } from 'kysely';
+import type { BudgetsTable, BudgetThresholdEventsTable, FinanceDb } from '../db.js';
+import type { TimeCursor } from '../shared/cursor.js';
+import type { BudgetTerms } from './rollover.js';
+
+export type BudgetRow = Selectable<BudgetsTable> & { category_slug: string | null };
+export type ThresholdEventRow = Selectable<BudgetThresholdEventsTable>;
+export type NewBudget = Omit<Insertable<BudgetsTable>, 'created_at' | 'updated_at'>;
+
+export function termsOf(row: BudgetRow): BudgetTerms {
+  return { amount: row.amount, period: row.period, startDate: row.start_date, rollover: row.rollover, rolloverCap: row.rollover_cap };
+}
+
+const budgetColumns = ['b.id', 'b.user_id', 'b.name', 'b.amount', 'b.currency', 'b.period', 'b.category_id', 'b.rollover', 'b.rollover_cap', 'b.created_at', 'b.updated_at'] as const;
+// A date leaves the database as text: drivers would read it as a local-time Date.
+const startDate = sql<string>`to_char(b.start_date, 'YYYY-MM-DD')`.as('start_date');
+
+function selectBudgets(db: FinanceDb) {
+  return db.selectFrom('budgets as b').leftJoin('categories as c', 'c.id', 'b.category_id').select(budgetColumns).select([startDate, 'c.slug as category_slug']);
+}
+
+export async function listBudgets(db: FinanceDb, params: { userId: string }): Promise<BudgetRow[]> {
+  return selectBudgets(db).where('b.user_id', '=', params.userId).orderBy('b.created_at').orderBy('b.id').execute();
+}
+
+export async function findBudget(db: FinanceDb, params: { userId: string; id: string }): Promise<BudgetRow | undefined> {
+  return selectBudgets(db).where('b.user_id', '=', params.userId).where('b.id', '=', params.id).executeTakeFirst();
+}
+
+export async function insertBudget(db: FinanceDb, row: NewBudget, now: Date): Promise<void> {
+  await db.insertInto('budgets').values({ ...row, created_at: now, updated_at: now }).execute();
+}
+
+export async function updateBudget(db: FinanceDb, params: { userId: string; id: string; changes: Omit<NewBudget, 'id' | 'user_id'>; now: Date }): Promise<boolean> {
+  const result = await db
+    .updateTable('budgets')
+    .set({ ...params.changes, updated_at: params.now })
+    .where('user_id', '=', params.userId)
+    .where('id', '=', params.id)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+export async function deleteBudget(db: FinanceDb, params: { userId: string; id: string }): Promise<boolean> {
+  const result = await db.deleteFrom('budgets').where('user_id', '=', params.userId).where('id', '=', params.id).executeTakeFirst();
+  return result.numDeletedRows > 0n;
+}
+
+/**
+ * The budgets a spend in this currency and category counts towards, locked in id order until the
+ * caller's transaction ends: concurrent spends then evaluate one after another, each seeing the
+ * other's rows, so two spends that cross a threshold only together are not both missed.
+ */
+export async function lockBudgetsForSpending(db: FinanceDb, params: { userId: string; currency: string; categoryId: string | null }): Promise<BudgetRow[]> {
+  return db
+    .selectFrom('budgets as b')
+    .select(budgetColumns)
+    .select([startDate, sql<string | null>`null`.as('category_slug')])
+    .where('b.user_id', '=', params.userId)
+    .where('b.currency', '=', params.currency)
+    .where((eb) => (params.categoryId === null ? eb('b.category_id', 'is', null) : eb.or([eb('b.category_id', 'is', null), eb('b.category_id', '=', params.categoryId)])))
+    .orderBy('b.id')
+    .forUpdate()
+    .execute();
+}
+
+/** The date_trunc field of each budget period: 'week' truncates to the ISO Monday. */
+const truncUnit = sql<string>`case b.period when 'weekly' then 'week' when 'monthly' then 'month' else 'year' end`;
+const onePeriod = sql`case b.period when 'weekly' then interval '7 days' when 'monthly' then interval '1 month' else interval '1 year' end`;
+
+export interface PeriodSpending {
+  budget_id: string;
+  /** 'YYYY-MM-DD', the UTC start of the period. */
+  period_start: string;
+  spent: bigint;
+}
+
+/**
+ * Each budget's spending summed per period, in one grouped query: the user's expenses in the
+ * budget's currency (and category), from the start of its first period to the end of the period
+ * holding `through`. Transfers and income are not spending.
+ */
+export async function spendingByPeriod(db: FinanceDb, params: { userId: string; budgetIds: string[]; through: Date }): Promise<PeriodSpending[]> {
+  if (params.budgetIds.length === 0) return [];
+  const periodOfTransaction = sql<string>`to_char(date_trunc(${truncUnit}, t.occurred_at at time zone 'UTC'), 'YYYY-MM-DD')`;
+  return db
+    .selectFrom('budgets as b')
+    .innerJoin('transactions as t', (join) =>
+      join
+        .onRef('t.user_id', '=', 'b.user_id')
+        .onRef('t.currency', '=', 'b.currency')
+        .on('t.type', '=', 'expense')
+        .on((eb) => eb.or([eb('b.category_id', 'is', null), eb('t.category_id', '=', eb.ref('b.category_id'))]))
+        .on(sql<boolean>`t.occurred_at >= (date_trunc(${truncUnit}, b.start_date::timestamp) at time zone 'UTC')`)
+        .on(sql<boolean>`t.occurred_at < ((date_trunc(${truncUnit}, ${params.through}::timestamptz at time zone 'UTC') + ${onePeriod}) at time zone 'UTC')`),
+    )
+    .select(['b.id as budget_id', periodOfTransaction.as('period_start'), sql<bigint>`sum(t.amount)::bigint`.as('spent')])
+    .where('b.user_id', '=', params.userId)
+    .where('b.id', 'in', params.budgetIds)
+    .groupBy(['b.id', periodOfTransaction])
+    .execute();
+}
+
+export type NewThresholdEvent = Insertable<BudgetThresholdEventsTable>;
+
+/** Inserts the events not recorded yet; the unique key keeps one per budget, period and threshold. */
+export async function insertThresholdEvents(db: FinanceDb, rows: NewThresholdEvent[]): Promise<number> {
+  if (rows.length === 0) return 0;
+  const inserted = await db
+    .insertInto('budget_threshold_events')
+    .values(rows)
+    .onConflict((oc) => oc.columns(['budget_id', 'period_start', 'threshold']).doNothing())
+    .returning('id')
+    .execute();
+  return inserted.length;
+}
+
+/** Newest first, paged by keyset on (crossed_at, id). */
+export async function listThresholdEvents(db: FinanceDb, params: { userId: string; budgetId: string; cursor?: TimeCursor | undefined; limit: number }) {
+  let query = db
+    .selectFrom('budget_threshold_events as e')
+    .select(['e.id', 'e.user_id', 'e.budget_id', 'e.threshold', 'e.crossed_at', 'e.spent', 'e.available', 'e.currency'])
+    .select(sql<string>`to_char(e.period_start, 'YYYY-MM-DD')`.as('period_start'))
+    .where('e.user_id', '=', params.userId)
+    .where('e.budget_id', '=', params.budgetId);
+  if (params.cursor) {
+    const { at, id } = params.cursor;
+    query = query.where((eb) => eb.or([eb('e.crossed_at', '<', at), eb.and([eb('e.crossed_at', '=', at), eb('e.id', '<', id)])]));
+  }
+  const rows = await query.orderBy('e.crossed_at', 'desc').orderBy('e.id', 'desc').limit(params.limit + 1).execute();
+  return { rows: rows.slice(0, params.limit), more: rows.length > params.limit };
+}

@@ -1,0 +1,74 @@
+import { newId } from '@expensio/common';
+import type { FinanceContext } from '../context.js';
+import type { FinanceDb } from '../db.js';
+import { periodStart } from '../shared/periods.js';
+import { insertThresholdEvents, lockBudgetsForSpending, spendingByPeriod, termsOf, type BudgetRow, type NewThresholdEvent } from './repo.js';
+import { PERIOD_UNIT, budgetLedger, dateKey, firstPeriodStart, spendingByBudget, thresholdsReached } from './rollover.js';
+
+const later = (a: Date, b: Date) => (a.getTime() > b.getTime() ? a : b);
+
+/**
+ * The periods whose figures a change of spending at `changedAt` can move: its own period and,
+ * when surpluses or deficits carry, every later one up to the current period. A change before the
+ * budget's first period touches nothing.
+ */
+function periodsAffected(budget: BudgetRow, changedAt: Date, now: Date): { from: number; to: number } | undefined {
+  const unit = PERIOD_UNIT[budget.period];
+  const changed = periodStart(changedAt, unit).getTime();
+  if (changed < firstPeriodStart(budget.start_date, budget.period).getTime()) return undefined;
+  const current = periodStart(now, unit).getTime();
+  return { from: changed, to: budget.rollover === 'none' ? changed : Math.max(changed, current) };
+}
+
+/**
+ * Records, once per budget, period and threshold, each 80% / 100% crossing in the periods a
+ * change at `changedAt` affects. The check reads the state, not a delta: it can run after any
+ * write, any number of times, and records nothing twice (the unique key settles races).
+ */
+export async function checkThresholds(ctx: FinanceContext, db: FinanceDb, userId: string, budgets: BudgetRow[], changedAt: Date): Promise<number> {
+  const now = ctx.clock.now();
+  const affected = budgets.flatMap((budget) => {
+    const range = periodsAffected(budget, changedAt, now);
+    return range ? [{ budget, range }] : [];
+  });
+  if (affected.length === 0) return 0;
+  const through = later(changedAt, now);
+  const sums = spendingByBudget(await spendingByPeriod(db, { userId, budgetIds: affected.map((a) => a.budget.id), through }));
+  const events: NewThresholdEvent[] = [];
+  for (const { budget, range } of affected) {
+    const ledger = budgetLedger(termsOf(budget), sums.get(budget.id) ?? new Map<string, bigint>(), through);
+    for (const period of ledger) {
+      const at = period.start.getTime();
+      if (at < range.from || at > range.to) continue;
+      for (const threshold of thresholdsReached(period.spent, period.available)) {
+        events.push({
+          id: newId(),
+          user_id: userId,
+          budget_id: budget.id,
+          period_start: dateKey(period.start),
+          threshold,
+          crossed_at: now,
+          spent: period.spent,
+          available: period.available,
+          currency: budget.currency,
+        });
+      }
+    }
+  }
+  return insertThresholdEvents(db, events);
+}
+
+/**
+ * Call after an expense is written or changed, inside the same database transaction, with the
+ * transaction's final occurredAt, category and currency. Lowering spending never crosses a
+ * threshold, so the values it had before do not matter.
+ */
+export async function recordBudgetThresholds(
+  ctx: FinanceContext,
+  db: FinanceDb,
+  userId: string,
+  change: { occurredAt: Date; categoryId: string | null; currency: string },
+): Promise<number> {
+  const budgets = await lockBudgetsForSpending(db, { userId, currency: change.currency, categoryId: change.categoryId });
+  return checkThresholds(ctx, db, userId, budgets, change.occurredAt);
+}
