@@ -45,6 +45,9 @@ describe('/api/categories', () => {
     const used = (await call(t, user, 'POST', '/api/categories', { name: 'Used' })).json();
     await call(t, user, 'POST', '/api/transactions', { type: 'expense', amount: '1.00', category: 'used' });
     expect((await call(t, user, 'DELETE', `/api/categories/${used.id}`)).statusCode).toBe(409);
+    const budgeted = (await call(t, user, 'POST', '/api/categories', { name: 'Budgeted' })).json();
+    expect((await call(t, user, 'POST', '/api/budgets', { name: 'B', amount: '10.00', period: 'monthly', category: 'budgeted', startDate: '2026-03-01', rollover: 'none' })).statusCode).toBe(201);
+    expect((await call(t, user, 'DELETE', `/api/categories/${budgeted.id}`)).statusCode).toBe(409);
     const unused = (await call(t, user, 'POST', '/api/categories', { name: 'Unused' })).json();
     expect((await call(t, user, 'DELETE', `/api/categories/${unused.id}`)).statusCode).toBe(204);
   });

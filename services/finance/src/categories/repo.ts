@@ -38,8 +38,16 @@ export async function updateCategory(db: FinanceDb, params: { userId: string; id
   return db.updateTable('categories').set(params.changes).where('user_id', '=', params.userId).where('id', '=', params.id).returningAll().executeTakeFirst();
 }
 
+/** Used by a transaction or a budget: deleting it would orphan their history. */
 export async function categoryInUse(db: FinanceDb, id: string): Promise<boolean> {
-  return (await db.selectFrom('transactions').select('id').where('category_id', '=', id).limit(1).executeTakeFirst()) !== undefined;
+  const row = await db
+    .selectFrom('transactions')
+    .select('id')
+    .where('category_id', '=', id)
+    .unionAll(db.selectFrom('budgets').select('id').where('category_id', '=', id))
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
 }
 
 export async function deleteCategory(db: FinanceDb, params: { userId: string; id: string }) {

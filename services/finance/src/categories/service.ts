@@ -48,6 +48,6 @@ export async function changeCategory(ctx: FinanceContext, userId: string, id: st
 
 export async function removeCategory(ctx: FinanceContext, userId: string, id: string): Promise<void> {
   await requireOwn(ctx, userId, id);
-  if (await categoryInUse(ctx.db, id)) throw new ConflictError('Transactions use this category; recategorise them first', 'category_in_use');
+  if (await categoryInUse(ctx.db, id)) throw new ConflictError('Transactions or budgets use this category; change them first', 'category_in_use');
   await deleteCategory(ctx.db, { userId, id });
 }
