@@ -56,11 +56,51 @@ export interface IdempotencyKeysTable {
   expires_at: Timestamp;
 }
 
+/** A calendar day written as "YYYY-MM-DD"; read it with to_char so no driver turns it into a local-time Date. */
+type CalendarDay = ColumnType<string, string, string>;
+/** numeric: read as its exact decimal string. */
+type Decimal = ColumnType<string, string, string>;
+
+export interface GoalsTable {
+  id: string;
+  user_id: string;
+  name: string;
+  target_amount: Minor;
+  currency: string;
+  deadline: CalendarDay | null;
+  completed_at: Date | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface GoalContributionsTable {
+  id: string;
+  goal_id: string;
+  user_id: string;
+  amount: Minor;
+  note: string | null;
+  occurred_at: Timestamp;
+  created_at: Timestamp;
+}
+
+export interface GoalEventsTable {
+  id: string;
+  user_id: string;
+  goal_id: string;
+  type: 'progressed' | 'completed';
+  saved: Minor;
+  percent: Decimal;
+  occurred_at: Timestamp;
+}
+
 export interface FinanceTables {
   accounts: AccountsTable;
   categories: CategoriesTable;
   transactions: TransactionsTable;
   idempotency_keys: IdempotencyKeysTable;
+  goals: GoalsTable;
+  goal_contributions: GoalContributionsTable;
+  goal_events: GoalEventsTable;
 }
 
 export type FinanceDb = Kysely<FinanceTables>;
