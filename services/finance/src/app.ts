@@ -16,6 +16,7 @@ import {
 } from '@expensio/common';
 import { accountRoutes } from './accounts/routes.js';
 import { categoryRoutes } from './categories/routes.js';
+import { debtRoutes } from './debts/routes.js';
 import { goalRoutes } from './goals/routes.js';
 import type { FinanceConfig } from './config.js';
 import type { FinanceContext } from './context.js';
@@ -42,6 +43,7 @@ export function registerFinanceRoutes(app: HttpApp, ctx: FinanceContext) {
   categoryRoutes(app, ctx);
   transactionRoutes(app, ctx);
   goalRoutes(app, ctx);
+  debtRoutes(app, ctx);
 }
 
 /** Finance alone trusts identity's tokens through its published keys and its Redis denylist. */

@@ -93,6 +93,34 @@ export interface GoalEventsTable {
   occurred_at: Timestamp;
 }
 
+export type DebtKind = 'loan' | 'credit_card';
+
+export interface DebtsTable {
+  id: string;
+  user_id: string;
+  name: string;
+  kind: DebtKind;
+  currency: string;
+  opening_balance: Minor;
+  start_date: CalendarDay;
+  annual_rate: Decimal;
+  minimum_payment: Minor;
+  due_day: number;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface DebtPaymentsTable {
+  id: string;
+  debt_id: string;
+  user_id: string;
+  amount: Minor;
+  interest: Minor;
+  principal: Minor;
+  paid_at: CalendarDay;
+  created_at: Timestamp;
+}
+
 export interface FinanceTables {
   accounts: AccountsTable;
   categories: CategoriesTable;
@@ -101,6 +129,8 @@ export interface FinanceTables {
   goals: GoalsTable;
   goal_contributions: GoalContributionsTable;
   goal_events: GoalEventsTable;
+  debts: DebtsTable;
+  debt_payments: DebtPaymentsTable;
 }
 
 export type FinanceDb = Kysely<FinanceTables>;
