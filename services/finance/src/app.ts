@@ -17,6 +17,8 @@ import {
 import { accountRoutes } from './accounts/routes.js';
 import { budgetRoutes } from './budgets/routes.js';
 import { categoryRoutes } from './categories/routes.js';
+import { debtRoutes } from './debts/routes.js';
+import { goalRoutes } from './goals/routes.js';
 import type { FinanceConfig } from './config.js';
 import type { FinanceContext } from './context.js';
 import { FINANCE_SCHEMA, type FinanceTables } from './db.js';
@@ -42,6 +44,8 @@ export function registerFinanceRoutes(app: HttpApp, ctx: FinanceContext) {
   categoryRoutes(app, ctx);
   transactionRoutes(app, ctx);
   budgetRoutes(app, ctx);
+  goalRoutes(app, ctx);
+  debtRoutes(app, ctx);
 }
 
 /** Finance alone trusts identity's tokens through its published keys and its Redis denylist. */

@@ -58,8 +58,6 @@ export interface IdempotencyKeysTable {
 
 export type BudgetPeriod = 'weekly' | 'monthly' | 'yearly';
 export type RolloverMode = 'none' | 'surplus' | 'surplus_and_deficit';
-/** A `date` column, always selected as 'YYYY-MM-DD' text: drivers would turn it into a local-time Date. */
-type DateText = ColumnType<string, string, string>;
 
 export interface BudgetsTable {
   id: string;
@@ -69,7 +67,7 @@ export interface BudgetsTable {
   currency: string;
   period: BudgetPeriod;
   category_id: string | null;
-  start_date: DateText;
+  start_date: CalendarDay;
   rollover: RolloverMode;
   rollover_cap: ColumnType<bigint | null, bigint | null, bigint | null>;
   created_at: Timestamp;
@@ -80,12 +78,78 @@ export interface BudgetThresholdEventsTable {
   id: string;
   user_id: string;
   budget_id: string;
-  period_start: DateText;
+  period_start: CalendarDay;
   threshold: 80 | 100;
   crossed_at: Timestamp;
   spent: Minor;
   available: Minor;
   currency: string;
+}
+
+
+/** A calendar day written as "YYYY-MM-DD"; read it with to_char so no driver turns it into a local-time Date. */
+type CalendarDay = ColumnType<string, string, string>;
+/** numeric: read as its exact decimal string. */
+type Decimal = ColumnType<string, string, string>;
+
+export interface GoalsTable {
+  id: string;
+  user_id: string;
+  name: string;
+  target_amount: Minor;
+  currency: string;
+  deadline: CalendarDay | null;
+  completed_at: Date | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface GoalContributionsTable {
+  id: string;
+  goal_id: string;
+  user_id: string;
+  amount: Minor;
+  note: string | null;
+  occurred_at: Timestamp;
+  created_at: Timestamp;
+}
+
+export interface GoalEventsTable {
+  id: string;
+  user_id: string;
+  goal_id: string;
+  type: 'progressed' | 'completed';
+  saved: Minor;
+  percent: Decimal;
+  occurred_at: Timestamp;
+}
+
+export type DebtKind = 'loan' | 'credit_card';
+
+export interface DebtsTable {
+  id: string;
+  user_id: string;
+  name: string;
+  kind: DebtKind;
+  currency: string;
+  opening_balance: Minor;
+  start_date: CalendarDay;
+  annual_rate: Decimal;
+  minimum_payment: Minor;
+  due_day: number;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface DebtPaymentsTable {
+  id: string;
+  debt_id: string;
+  user_id: string;
+  amount: Minor;
+  interest: Minor;
+  principal: Minor;
+  paid_at: CalendarDay;
+  created_at: Timestamp;
 }
 
 export interface FinanceTables {
@@ -95,6 +159,11 @@ export interface FinanceTables {
   idempotency_keys: IdempotencyKeysTable;
   budgets: BudgetsTable;
   budget_threshold_events: BudgetThresholdEventsTable;
+  goals: GoalsTable;
+  goal_contributions: GoalContributionsTable;
+  goal_events: GoalEventsTable;
+  debts: DebtsTable;
+  debt_payments: DebtPaymentsTable;
 }
 
 export type FinanceDb = Kysely<FinanceTables>;

@@ -1,0 +1,3 @@
+drop table goal_events;
+drop table goal_contributions;
+drop table goals;

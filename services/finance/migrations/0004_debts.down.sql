@@ -1,0 +1,2 @@
+drop table debt_payments;
+drop table debts;

@@ -1,0 +1,153 @@
+import { NotFoundError, UnprocessableError, fieldError, newId } from '@expensio/common';
+import type { FinanceContext } from '../context.js';
+import type { FinanceDb } from '../db.js';
+import { utcDate } from '../debts/calendar.js';
+import { decodeCursor, encodeCursor } from '../shared/cursor.js';
+import { formatAmount, parseAmount } from '../shared/money.js';
+import { formatPercent, percentOf } from './progress.js';
+import {
+  deleteGoal,
+  findGoal,
+  insertContribution,
+  insertGoal,
+  insertGoalEvents,
+  listContributions,
+  listGoals,
+  lockGoal,
+  markCompleted,
+  savedOn,
+  updateGoal,
+  type ContributionRow,
+  type GoalRow,
+} from './repo.js';
+
+export async function requireGoal(db: FinanceDb, userId: string, id: string): Promise<GoalRow> {
+  const goal = await findGoal(db, { userId, id });
+  if (!goal) throw new NotFoundError(`No goal ${id}`, 'goal_not_found');
+  return goal;
+}
+
+async function requireLockedGoal(db: FinanceDb, userId: string, id: string) {
+  const goal = await lockGoal(db, { userId, id });
+  if (!goal) throw new NotFoundError(`No goal ${id}`, 'goal_not_found');
+  return goal;
+}
+
+function checkDeadline(ctx: FinanceContext, deadline: string | null | undefined) {
+  if (deadline != null && deadline < utcDate(ctx.clock.now())) throw fieldError('deadline', 'deadline must be today or later', 'deadline_in_past');
+}
+
+/**
+ * Records the completion the first time the saved sum reaches the target. The conditional update
+ * (`where completed_at is null`) lets exactly one transaction win even if two got this far, and
+ * the unique index on completed events backs it up. A later withdrawal keeps completed_at, and
+ * reaching the target again records nothing new: a goal is completed once.
+ */
+async function completeIfReached(trx: FinanceDb, params: { userId: string; goalId: string; target: bigint; saved: bigint; alreadyCompleted: boolean; now: Date }) {
+  if (params.alreadyCompleted || params.saved < params.target) return;
+  if (!(await markCompleted(trx, { userId: params.userId, id: params.goalId, now: params.now }))) return;
+  await insertGoalEvents(trx, [
+    {
+      id: newId(),
+      user_id: params.userId,
+      goal_id: params.goalId,
+      type: 'completed',
+      saved: params.saved,
+      percent: formatPercent(percentOf(params.saved, params.target)),
+      occurred_at: params.now,
+    },
+  ]);
+}
+
+export async function getGoals(ctx: FinanceContext, userId: string, input: { limit: number; cursor?: string | undefined }) {
+  const page = await listGoals(ctx.db, { userId, limit: input.limit, cursor: input.cursor === undefined ? undefined : decodeCursor(input.cursor) });
+  const last = page.rows.at(-1);
+  return { rows: page.rows, nextCursor: page.more && last ? encodeCursor({ at: last.created_at, id: last.id }) : null };
+}
+
+export async function createGoal(
+  ctx: FinanceContext,
+  userId: string,
+  input: { name: string; targetAmount: string | number; currency?: string | undefined; deadline?: string | null | undefined },
+): Promise<GoalRow> {
+  const currency = input.currency ?? ctx.config.DEFAULT_CURRENCY;
+  const targetAmount = parseAmount(input.targetAmount, currency, 'targetAmount', { positive: true });
+  checkDeadline(ctx, input.deadline);
+  const id = newId();
+  await insertGoal(ctx.db, { id, userId, name: input.name, targetAmount, currency, deadline: input.deadline ?? null, now: ctx.clock.now() });
+  return requireGoal(ctx.db, userId, id);
+}
+
+export async function changeGoal(
+  ctx: FinanceContext,
+  userId: string,
+  id: string,
+  input: { name?: string | undefined; targetAmount?: string | number | undefined; deadline?: string | null | undefined },
+): Promise<GoalRow> {
+  checkDeadline(ctx, input.deadline);
+  const now = ctx.clock.now();
+  return ctx.db.transaction().execute(async (trx) => {
+    const goal = await requireLockedGoal(trx, userId, id);
+    const target = input.targetAmount === undefined ? undefined : parseAmount(input.targetAmount, goal.currency, 'targetAmount', { positive: true });
+    await updateGoal(trx, {
+      userId,
+      id,
+      now,
+      changes: {
+        ...(input.name !== undefined && { name: input.name }),
+        ...(target !== undefined && { target_amount: target }),
+        ...(input.deadline !== undefined && { deadline: input.deadline }),
+      },
+    });
+    // Lowering the target to what is already saved reaches it as surely as a contribution does.
+    if (target !== undefined) {
+      const saved = await savedOn(trx, { userId, goalId: id });
+      await completeIfReached(trx, { userId, goalId: id, target, saved, alreadyCompleted: goal.completed_at !== null, now });
+    }
+    return requireGoal(trx, userId, id);
+  });
+}
+
+export async function removeGoal(ctx: FinanceContext, userId: string, id: string): Promise<void> {
+  if ((await deleteGoal(ctx.db, { userId, id })) === 0) throw new NotFoundError(`No goal ${id}`, 'goal_not_found');
+}
+
+/**
+ * Adds (positive) or withdraws (negative) money. The goal row is locked for the transaction, so
+ * concurrent contributions see each other's sums: what is saved never goes below zero, and the
+ * completion is recorded by exactly one of them.
+ */
+export async function contribute(
+  ctx: FinanceContext,
+  userId: string,
+  goalId: string,
+  input: { amount: string | number; currency?: string | undefined; note?: string | null | undefined },
+): Promise<{ contribution: ContributionRow; goal: GoalRow }> {
+  const now = ctx.clock.now();
+  return ctx.db.transaction().execute(async (trx) => {
+    const goal = await requireLockedGoal(trx, userId, goalId);
+    if (input.currency !== undefined && input.currency !== goal.currency) {
+      throw new UnprocessableError(`The goal is in ${goal.currency}; contribute in ${goal.currency}`, 'currency_mismatch');
+    }
+    const amount = parseAmount(input.amount, goal.currency, 'amount');
+    if (amount === 0n) throw fieldError('amount', 'amount must not be zero: positive adds, negative withdraws', 'invalid_amount');
+    const saved = (await savedOn(trx, { userId, goalId })) + amount;
+    if (saved < 0n) {
+      const available = formatAmount(saved - amount, goal.currency);
+      throw new UnprocessableError(`Only ${available} ${goal.currency} is saved in this goal; a goal cannot go below zero`, 'goal_overdrawn');
+    }
+    const contribution = await insertContribution(trx, { id: newId(), goal_id: goalId, user_id: userId, amount, note: input.note ?? null, occurred_at: now }, now);
+    await insertGoalEvents(trx, [
+      { id: newId(), user_id: userId, goal_id: goalId, type: 'progressed', saved, percent: formatPercent(percentOf(saved, goal.target_amount)), occurred_at: now },
+    ]);
+    await completeIfReached(trx, { userId, goalId, target: goal.target_amount, saved, alreadyCompleted: goal.completed_at !== null, now });
+    return { contribution, goal: await requireGoal(trx, userId, goalId) };
+  });
+}
+
+export async function getContributions(ctx: FinanceContext, userId: string, goalId: string, input: { limit: number; cursor?: string | undefined }) {
+  const goal = await requireGoal(ctx.db, userId, goalId);
+  const page = await listContributions(ctx.db, { userId, goalId, limit: input.limit, cursor: input.cursor === undefined ? undefined : decodeCursor(input.cursor) });
+  const last = page.rows.at(-1);
+  return { goal, rows: page.rows, nextCursor: page.more && last ? encodeCursor({ at: last.occurred_at, id: last.id }) : null };
+}
