@@ -42,6 +42,9 @@ export interface TransactionsTable {
   occurred_at: Timestamp;
   tags: string[];
   transfer_id: string | null;
+  /** Set on the transactions a recurring rule posted, with the occurrence's date ('YYYY-MM-DD'). */
+  recurring_rule_id: ColumnType<string | null, string | null | undefined, string | null>;
+  occurrence_date: ColumnType<Date | null, string | null | undefined, string | null>;
   created_at: Timestamp;
   updated_at: Timestamp;
 }
@@ -56,11 +59,49 @@ export interface IdempotencyKeysTable {
   expires_at: Timestamp;
 }
 
+/** A calendar date: written and read as 'YYYY-MM-DD' (repositories select it cast to text). */
+type CalendarDate = ColumnType<string, string, string>;
+
+export type Frequency = 'daily' | 'weekly' | 'monthly' | 'yearly';
+
+export interface RecurringRulesTable {
+  id: string;
+  user_id: string;
+  account_id: string;
+  type: 'income' | 'expense';
+  amount: Minor;
+  currency: string;
+  category_id: string | null;
+  description: string | null;
+  merchant: string | null;
+  tags: string[];
+  frequency: Frequency;
+  frequency_interval: number;
+  start_date: CalendarDate;
+  end_date: ColumnType<string | null, string | null, string | null>;
+  occurrence_count: number | null;
+  paused: boolean;
+  next_index: number;
+  next_date: ColumnType<string | null, string | null, string | null>;
+  last_error: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface RecurringPausesTable {
+  id: string;
+  rule_id: string;
+  paused_on: CalendarDate;
+  resumed_on: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
 export interface FinanceTables {
   accounts: AccountsTable;
   categories: CategoriesTable;
   transactions: TransactionsTable;
   idempotency_keys: IdempotencyKeysTable;
+  recurring_rules: RecurringRulesTable;
+  recurring_pauses: RecurringPausesTable;
 }
 
 export type FinanceDb = Kysely<FinanceTables>;

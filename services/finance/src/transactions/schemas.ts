@@ -17,6 +17,7 @@ export const transactionSchema = z
     occurredAt: z.iso.datetime(),
     tags: z.array(z.string()),
     transferId: z.uuid().nullable(),
+    recurringRuleId: z.uuid().nullable().describe('The recurring rule that posted it'),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
   })
@@ -99,6 +100,7 @@ export function toTransactionView(row: TransactionRow): TransactionView {
     occurredAt: row.occurred_at.toISOString(),
     tags: row.tags,
     transferId: row.transfer_id,
+    recurringRuleId: row.recurring_rule_id,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
   };

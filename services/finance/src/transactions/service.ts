@@ -38,7 +38,13 @@ export async function requireTransaction(db: FinanceDb, userId: string, id: stri
  * Checks everything a new transaction names belongs to the user (404 otherwise), converts the
  * amount in the account's currency, and writes it. Runs inside the caller's transaction.
  */
-export async function createTransaction(ctx: FinanceContext, db: FinanceDb, userId: string, input: TransactionInput, extra: { id?: string } = {}): Promise<TransactionRow> {
+export async function createTransaction(
+  ctx: FinanceContext,
+  db: FinanceDb,
+  userId: string,
+  input: TransactionInput,
+  extra: { id?: string; recurring?: { ruleId: string; occurrenceDate: string } } = {},
+): Promise<TransactionRow> {
   const account = input.accountId === undefined ? await ensureDefaultAccount(ctx, userId, db) : await requireAccount(db, userId, input.accountId, 'accountId');
   requireOpen(account);
   const currency = input.currency ?? account.currency;
@@ -49,7 +55,7 @@ export async function createTransaction(ctx: FinanceContext, db: FinanceDb, user
   const category = input.category == null ? null : await requireCategory(db, userId, input.category);
   const id = extra.id ?? newId();
   const now = ctx.clock.now();
-  await insertTransactions(
+  const written = await insertTransactions(
     db,
     [
       {
@@ -65,10 +71,12 @@ export async function createTransaction(ctx: FinanceContext, db: FinanceDb, user
         occurred_at: input.occurredAt === undefined ? now : new Date(input.occurredAt),
         tags: [...new Set(input.tags ?? [])],
         transfer_id: null,
+        ...(extra.recurring && { recurring_rule_id: extra.recurring.ruleId, occurrence_date: extra.recurring.occurrenceDate }),
       },
     ],
     now,
   );
+  if (extra.recurring && written === 0) throw new ConflictError('This occurrence of the recurring rule is already posted', 'occurrence_already_posted');
   return requireTransaction(db, userId, id);
 }
 
