@@ -19,6 +19,7 @@ import { categoryRoutes } from './categories/routes.js';
 import type { FinanceConfig } from './config.js';
 import type { FinanceContext } from './context.js';
 import { FINANCE_SCHEMA, type FinanceTables } from './db.js';
+import { moodRoutes } from './moods/routes.js';
 import { recurringRoutes } from './recurring/routes.js';
 import { transactionRoutes } from './transactions/routes.js';
 
@@ -42,6 +43,7 @@ export function registerFinanceRoutes(app: HttpApp, ctx: FinanceContext) {
   categoryRoutes(app, ctx);
   transactionRoutes(app, ctx);
   recurringRoutes(app, ctx);
+  moodRoutes(app, ctx);
 }
 
 /** Finance alone trusts identity's tokens through its published keys and its Redis denylist. */

@@ -95,6 +95,21 @@ export interface RecurringPausesTable {
   resumed_on: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
+export type Mood = 'happy' | 'neutral' | 'stressed' | 'sad' | 'bored' | 'excited' | 'anxious' | 'regretful';
+export type MoodTrigger = 'impulse' | 'social_pressure' | 'boredom' | 'reward' | 'stress_relief' | 'celebration' | 'convenience' | 'fomo' | 'habit';
+
+export interface TransactionMoodsTable {
+  id: string;
+  user_id: string;
+  transaction_id: string;
+  mood: Mood;
+  intensity: number;
+  triggers: MoodTrigger[];
+  note: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
 export interface FinanceTables {
   accounts: AccountsTable;
   categories: CategoriesTable;
@@ -102,6 +117,7 @@ export interface FinanceTables {
   idempotency_keys: IdempotencyKeysTable;
   recurring_rules: RecurringRulesTable;
   recurring_pauses: RecurringPausesTable;
+  transaction_moods: TransactionMoodsTable;
 }
 
 export type FinanceDb = Kysely<FinanceTables>;
