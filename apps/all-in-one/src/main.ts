@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { authPlugin, ConfigError, createHttpApp, createLogger, exitOnSignal, loadConfig } from '@expensio/common';
-import { createFinanceContext, financeConfigShape, registerFinanceRoutes } from '@expensio/finance';
+import { DEFAULT_SCHEDULER_INTERVAL_MS, createFinanceContext, financeConfigShape, registerFinanceRoutes, startScheduler } from '@expensio/finance';
 import {
   createIdentityContext,
   identityVerifier,
@@ -34,10 +34,15 @@ async function main() {
   });
   await app.register(authPlugin, { verify: identityVerifier(identity) });
   registerIdentityRoutes(app, identity);
-  registerFinanceRoutes(app, createFinanceContext({ database, config: financeConfig, log }));
+  const finance = createFinanceContext({ database, config: financeConfig, log });
+  registerFinanceRoutes(app, finance);
+  await app.ready();
+  // Posts due recurring transactions, catching up on start; safe beside other instances.
+  const stopScheduler = startScheduler(finance, DEFAULT_SCHEDULER_INTERVAL_MS);
 
   const shutdown = async () => {
     stopIdentity();
+    await stopScheduler();
     await app.close();
     await identity.mail.drain();
     redis?.disconnect();

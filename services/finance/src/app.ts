@@ -22,6 +22,8 @@ import { goalRoutes } from './goals/routes.js';
 import type { FinanceConfig } from './config.js';
 import type { FinanceContext } from './context.js';
 import { FINANCE_SCHEMA, type FinanceTables } from './db.js';
+import { moodRoutes } from './moods/routes.js';
+import { recurringRoutes } from './recurring/routes.js';
 import { transactionRoutes } from './transactions/routes.js';
 
 export function createFinanceContext(options: {
@@ -46,6 +48,8 @@ export function registerFinanceRoutes(app: HttpApp, ctx: FinanceContext) {
   budgetRoutes(app, ctx);
   goalRoutes(app, ctx);
   debtRoutes(app, ctx);
+  recurringRoutes(app, ctx);
+  moodRoutes(app, ctx);
 }
 
 /** Finance alone trusts identity's tokens through its published keys and its Redis denylist. */

@@ -42,6 +42,9 @@ export interface TransactionsTable {
   occurred_at: Timestamp;
   tags: string[];
   transfer_id: string | null;
+  /** Set on the transactions a recurring rule posted, with the occurrence's date ('YYYY-MM-DD'). */
+  recurring_rule_id: ColumnType<string | null, string | null | undefined, string | null>;
+  occurrence_date: ColumnType<Date | null, string | null | undefined, string | null>;
   created_at: Timestamp;
   updated_at: Timestamp;
 }
@@ -152,6 +155,54 @@ export interface DebtPaymentsTable {
   created_at: Timestamp;
 }
 
+export type Frequency = 'daily' | 'weekly' | 'monthly' | 'yearly';
+
+export interface RecurringRulesTable {
+  id: string;
+  user_id: string;
+  account_id: string;
+  type: 'income' | 'expense';
+  amount: Minor;
+  currency: string;
+  category_id: string | null;
+  description: string | null;
+  merchant: string | null;
+  tags: string[];
+  frequency: Frequency;
+  frequency_interval: number;
+  start_date: CalendarDay;
+  end_date: ColumnType<string | null, string | null, string | null>;
+  occurrence_count: number | null;
+  paused: boolean;
+  next_index: number;
+  next_date: ColumnType<string | null, string | null, string | null>;
+  last_error: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface RecurringPausesTable {
+  id: string;
+  rule_id: string;
+  paused_on: CalendarDay;
+  resumed_on: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+export type Mood = 'happy' | 'neutral' | 'stressed' | 'sad' | 'bored' | 'excited' | 'anxious' | 'regretful';
+export type MoodTrigger = 'impulse' | 'social_pressure' | 'boredom' | 'reward' | 'stress_relief' | 'celebration' | 'convenience' | 'fomo' | 'habit';
+
+export interface TransactionMoodsTable {
+  id: string;
+  user_id: string;
+  transaction_id: string;
+  mood: Mood;
+  intensity: number;
+  triggers: MoodTrigger[];
+  note: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
 export interface FinanceTables {
   accounts: AccountsTable;
   categories: CategoriesTable;
@@ -164,6 +215,9 @@ export interface FinanceTables {
   goal_events: GoalEventsTable;
   debts: DebtsTable;
   debt_payments: DebtPaymentsTable;
+  recurring_rules: RecurringRulesTable;
+  recurring_pauses: RecurringPausesTable;
+  transaction_moods: TransactionMoodsTable;
 }
 
 export type FinanceDb = Kysely<FinanceTables>;

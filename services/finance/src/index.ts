@@ -2,3 +2,4 @@ export { buildFinanceApp, createFinanceContext, registerFinanceRoutes, remoteVer
 export { financeConfigSchema, financeConfigShape, loadFinanceConfig, type FinanceConfig } from './config.js';
 export type { FinanceContext } from './context.js';
 export { financeMigrations } from './migrations.js';
+export { DEFAULT_SCHEDULER_INTERVAL_MS, runScheduler, startScheduler, type SchedulerRun } from './recurring/scheduler.js';

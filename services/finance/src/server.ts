@@ -3,6 +3,7 @@ import { ConfigError, createLogger, exitOnSignal, migrateUp, openDatabase } from
 import { buildFinanceApp, createFinanceContext, remoteVerifier } from './app.js';
 import { loadFinanceConfig } from './config.js';
 import { financeMigrations } from './migrations.js';
+import { DEFAULT_SCHEDULER_INTERVAL_MS, startScheduler } from './recurring/scheduler.js';
 
 // Finance alone, as it runs in Kubernetes: tokens checked against identity's JWKS and the shared
 // Redis denylist, so both are required.
@@ -29,7 +30,10 @@ async function main() {
       { name: 'redis', check: async () => { await redis.ping(); } },
     ],
   });
+  // Posts due recurring transactions, catching up on start; safe beside other replicas.
+  const stopScheduler = startScheduler(ctx, DEFAULT_SCHEDULER_INTERVAL_MS);
   exitOnSignal(log, async () => {
+    await stopScheduler();
     await app.close();
     redis.disconnect();
     await database.close();

@@ -12,14 +12,23 @@ function selectTransactions(db: FinanceDb) {
     .select('c.slug as category_slug');
 }
 
-export type NewTransaction = Omit<Selectable<TransactionsTable>, 'created_at' | 'updated_at'>;
+export type NewTransaction = Omit<Selectable<TransactionsTable>, 'created_at' | 'updated_at' | 'recurring_rule_id' | 'occurrence_date'> & {
+  recurring_rule_id?: string | null;
+  occurrence_date?: string | null;
+};
 
-export async function insertTransactions(db: FinanceDb, rows: NewTransaction[], now: Date): Promise<void> {
-  if (rows.length === 0) return;
-  await db
-    .insertInto('transactions')
-    .values(rows.map((r) => ({ ...r, created_at: now, updated_at: now })))
-    .execute();
+/**
+ * Returns how many rows were written: an occurrence of a recurring rule that is already posted is
+ * skipped (its unique key), not an error, so racing scheduler instances cannot post it twice.
+ */
+export async function insertTransactions(db: FinanceDb, rows: NewTransaction[], now: Date): Promise<number> {
+  if (rows.length === 0) return 0;
+  let query = db.insertInto('transactions').values(rows.map((r) => ({ ...r, created_at: now, updated_at: now })));
+  if (rows.some((r) => r.recurring_rule_id != null)) {
+    query = query.onConflict((oc) => oc.columns(['recurring_rule_id', 'occurrence_date']).where('recurring_rule_id', 'is not', null).doNothing());
+  }
+  const result = await query.executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0n);
 }
 
 export async function findTransaction(db: FinanceDb, params: { userId: string; id: string }): Promise<TransactionRow | undefined> {

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { requireUser, type HttpApp } from '@expensio/common';
 import type { FinanceContext } from '../context.js';
+import { toMoodView } from '../moods/schemas.js';
+import { attachMood } from '../moods/service.js';
 import { idParams, listSchema } from '../shared/http.js';
 import { idempotent, validKey } from '../shared/idempotency.js';
 import {
@@ -35,10 +37,13 @@ export function transactionRoutes(app: HttpApp, ctx: FinanceContext) {
     async (request, reply) => {
       const userId = requireUser(request).id;
       const key = validKey(request.headers['idempotency-key']);
-      const result = await idempotent(ctx, { userId, key, body: request.body }, async (trx) => ({
-        status: 201,
-        body: toTransactionView(await createTransaction(ctx, trx, userId, request.body)),
-      }));
+      const result = await idempotent(ctx, { userId, key, body: request.body }, async (trx) => {
+        const { mood, ...input } = request.body;
+        const created = await createTransaction(ctx, trx, userId, input);
+        const view = toTransactionView(created);
+        if (mood === undefined) return { status: 201, body: view };
+        return { status: 201, body: { ...view, mood: toMoodView(await attachMood(ctx, trx, userId, created.id, mood)) } };
+      });
       if (result.replayed) void reply.header('idempotent-replayed', 'true');
       // The stored answer of this route is always a 201 with the transaction.
       return reply.status(201).send(result.body as z.infer<typeof transactionSchema>);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { amountInput, amountOutput, currencySchema, formatAmount } from '../shared/money.js';
 import { optionalText, pageQuery, tagsSchema } from '../shared/http.js';
+import { moodInput, moodSchema } from '../moods/schemas.js';
 import type { TransactionRow } from './repo.js';
 
 export const transactionSchema = z
@@ -17,6 +18,8 @@ export const transactionSchema = z
     occurredAt: z.iso.datetime(),
     tags: z.array(z.string()),
     transferId: z.uuid().nullable(),
+    recurringRuleId: z.uuid().nullable().describe('The recurring rule that posted it'),
+    mood: moodSchema.optional().describe('The mood given with the create, in its answer'),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
   })
@@ -35,6 +38,7 @@ export const createTransactionBody = z.strictObject({
   merchant: optionalText(200),
   occurredAt: timestamp.optional().describe('Defaults to now'),
   tags: tagsSchema.optional(),
+  mood: moodInput.optional().describe('Attached in the same database transaction'),
 });
 
 export const updateTransactionBody = z
@@ -99,6 +103,7 @@ export function toTransactionView(row: TransactionRow): TransactionView {
     occurredAt: row.occurred_at.toISOString(),
     tags: row.tags,
     transferId: row.transfer_id,
+    recurringRuleId: row.recurring_rule_id,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
   };

@@ -39,7 +39,13 @@ export async function requireTransaction(db: FinanceDb, userId: string, id: stri
  * Checks everything a new transaction names belongs to the user (404 otherwise), converts the
  * amount in the account's currency, and writes it. Runs inside the caller's transaction.
  */
-export async function createTransaction(ctx: FinanceContext, db: FinanceDb, userId: string, input: TransactionInput, extra: { id?: string } = {}): Promise<TransactionRow> {
+export async function createTransaction(
+  ctx: FinanceContext,
+  db: FinanceDb,
+  userId: string,
+  input: TransactionInput,
+  extra: { id?: string; recurring?: { ruleId: string; occurrenceDate: string } } = {},
+): Promise<TransactionRow> {
   const account = input.accountId === undefined ? await ensureDefaultAccount(ctx, userId, db) : await requireAccount(db, userId, input.accountId, 'accountId');
   requireOpen(account);
   const currency = input.currency ?? account.currency;
@@ -50,7 +56,7 @@ export async function createTransaction(ctx: FinanceContext, db: FinanceDb, user
   const category = input.category == null ? null : await requireCategory(db, userId, input.category);
   const id = extra.id ?? newId();
   const now = ctx.clock.now();
-  await insertTransactions(
+  const written = await insertTransactions(
     db,
     [
       {
@@ -66,10 +72,12 @@ export async function createTransaction(ctx: FinanceContext, db: FinanceDb, user
         occurred_at: input.occurredAt === undefined ? now : new Date(input.occurredAt),
         tags: [...new Set(input.tags ?? [])],
         transfer_id: null,
+        ...(extra.recurring && { recurring_rule_id: extra.recurring.ruleId, occurrence_date: extra.recurring.occurrenceDate }),
       },
     ],
     now,
   );
+  if (extra.recurring && written === 0) throw new ConflictError('This occurrence of the recurring rule is already posted', 'occurrence_already_posted');
   const created = await requireTransaction(db, userId, id);
   if (created.type === 'expense') await recordBudgetThresholds(ctx, db, userId, { occurredAt: created.occurred_at, categoryId: created.category_id, currency: created.currency });
   return created;

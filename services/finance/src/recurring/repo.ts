@@ -1,0 +1,168 @@
+import { sql, type Insertable, type Updateable } from 'kysely';
+import { newId } from '@expensio/common';
+import type { FinanceDb, Frequency, RecurringRulesTable } from '../db.js';
+import type { TimeCursor } from '../shared/cursor.js';
+import type { PauseWindow } from './schedule.js';
+
+export interface RuleRow {
+  id: string;
+  user_id: string;
+  account_id: string;
+  type: 'income' | 'expense';
+  amount: bigint;
+  currency: string;
+  category_id: string | null;
+  category_slug: string | null;
+  description: string | null;
+  merchant: string | null;
+  tags: string[];
+  frequency: Frequency;
+  frequency_interval: number;
+  start_date: string;
+  end_date: string | null;
+  occurrence_count: number | null;
+  paused: boolean;
+  next_index: number;
+  next_date: string | null;
+  last_error: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+// Dates are read as text: drivers turn a `date` into a Date at local midnight, which is not a
+// calendar date.
+function selectRules(db: FinanceDb) {
+  return db
+    .selectFrom('recurring_rules as r')
+    .leftJoin('categories as c', 'c.id', 'r.category_id')
+    .select([
+      'r.id',
+      'r.user_id',
+      'r.account_id',
+      'r.type',
+      'r.amount',
+      'r.currency',
+      'r.category_id',
+      'c.slug as category_slug',
+      'r.description',
+      'r.merchant',
+      'r.tags',
+      'r.frequency',
+      'r.frequency_interval',
+      sql<string>`r.start_date::text`.as('start_date'),
+      sql<string | null>`r.end_date::text`.as('end_date'),
+      'r.occurrence_count',
+      'r.paused',
+      'r.next_index',
+      sql<string | null>`r.next_date::text`.as('next_date'),
+      'r.last_error',
+      'r.created_at',
+      'r.updated_at',
+    ]);
+}
+
+export async function insertRule(db: FinanceDb, row: Insertable<RecurringRulesTable>): Promise<void> {
+  await db.insertInto('recurring_rules').values(row).execute();
+}
+
+export async function findRule(db: FinanceDb, params: { userId: string; id: string; lock?: boolean }): Promise<RuleRow | undefined> {
+  const query = selectRules(db).where('r.user_id', '=', params.userId).where('r.id', '=', params.id);
+  // Waits for a scheduler posting this rule's occurrence, so a change never races a posting.
+  return params.lock === true ? query.forUpdate('r').executeTakeFirst() : query.executeTakeFirst();
+}
+
+/** Newest first, paged by keyset on (created_at, id). */
+export async function listRules(db: FinanceDb, params: { userId: string; cursor?: TimeCursor | undefined; limit: number }) {
+  let query = selectRules(db).where('r.user_id', '=', params.userId);
+  if (params.cursor) {
+    const { at, id } = params.cursor;
+    query = query.where((eb) => eb.or([eb('r.created_at', '<', at), eb.and([eb('r.created_at', '=', at), eb('r.id', '<', id)])]));
+  }
+  const rows = await query.orderBy('r.created_at', 'desc').orderBy('r.id', 'desc').limit(params.limit + 1).execute();
+  return { rows: rows.slice(0, params.limit), more: rows.length > params.limit };
+}
+
+export async function updateRule(db: FinanceDb, params: { userId: string; id: string; changes: Updateable<RecurringRulesTable>; now: Date }) {
+  await db
+    .updateTable('recurring_rules')
+    .set({ ...params.changes, updated_at: params.now })
+    .where('user_id', '=', params.userId)
+    .where('id', '=', params.id)
+    .execute();
+}
+
+/** The transactions the rule posted stay; they only lose the link to it. */
+export async function deleteRule(db: FinanceDb, params: { userId: string; id: string }): Promise<number> {
+  const result = await db.deleteFrom('recurring_rules').where('user_id', '=', params.userId).where('id', '=', params.id).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
+export async function closedPauses(db: FinanceDb, ruleId: string): Promise<PauseWindow[]> {
+  const rows = await db
+    .selectFrom('recurring_pauses')
+    .select([sql<string>`paused_on::text`.as('pausedOn'), sql<string>`resumed_on::text`.as('resumedOn')])
+    .where('rule_id', '=', ruleId)
+    .where('resumed_on', 'is not', null)
+    .orderBy('paused_on')
+    .execute();
+  return rows;
+}
+
+export async function openPause(db: FinanceDb, params: { ruleId: string; on: string }) {
+  await db.insertInto('recurring_pauses').values({ id: newId(), rule_id: params.ruleId, paused_on: params.on }).execute();
+}
+
+export async function closePause(db: FinanceDb, params: { ruleId: string; on: string }) {
+  await db.updateTable('recurring_pauses').set({ resumed_on: params.on }).where('rule_id', '=', params.ruleId).where('resumed_on', 'is', null).execute();
+}
+
+/** Windows wholly before the cursor can no longer skip anything. */
+export async function prunePauses(db: FinanceDb, params: { ruleId: string; before: string | null }) {
+  let query = db.deleteFrom('recurring_pauses').where('rule_id', '=', params.ruleId).where('resumed_on', 'is not', null);
+  if (params.before !== null) query = query.where('resumed_on', '<=', params.before);
+  await query.execute();
+}
+
+// The scheduler works for every user at once: these select by rule, not by owner.
+
+/** Rules with an occurrence due on or before `today`; failing rules last, so they cannot crowd out the rest. */
+export async function dueRuleIds(db: FinanceDb, params: { today: string; limit: number }): Promise<string[]> {
+  const rows = await db
+    .selectFrom('recurring_rules')
+    .select('id')
+    // Written as the partial index's predicate, so the planner can use it.
+    .where(sql<boolean>`not paused`)
+    .where('next_date', '<=', params.today)
+    .orderBy(sql`last_error is not null`)
+    .orderBy('next_date')
+    .orderBy('id')
+    .limit(params.limit)
+    .execute();
+  return rows.map((r) => r.id);
+}
+
+/**
+ * The rule, locked until the caller's transaction ends, when it is still due. Another scheduler
+ * instance holding it means it is being posted right now: skip it rather than queue behind it.
+ */
+export async function lockDueRule(db: FinanceDb, params: { id: string; today: string }): Promise<RuleRow | undefined> {
+  return selectRules(db)
+    .where('r.id', '=', params.id)
+    .where('r.paused', '=', false)
+    .where('r.next_date', '<=', params.today)
+    .forUpdate('r')
+    .skipLocked()
+    .executeTakeFirst();
+}
+
+export async function moveCursor(db: FinanceDb, params: { id: string; nextIndex: number; nextDate: string | null; lastError: string | null; now: Date }) {
+  await db
+    .updateTable('recurring_rules')
+    .set({ next_index: params.nextIndex, next_date: params.nextDate, last_error: params.lastError, updated_at: params.now })
+    .where('id', '=', params.id)
+    .execute();
+}
+
+export async function recordFailure(db: FinanceDb, params: { id: string; error: string }) {
+  await db.updateTable('recurring_rules').set({ last_error: params.error }).where('id', '=', params.id).execute();
+}
