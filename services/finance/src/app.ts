@@ -19,6 +19,7 @@ import { categoryRoutes } from './categories/routes.js';
 import type { FinanceConfig } from './config.js';
 import type { FinanceContext } from './context.js';
 import { FINANCE_SCHEMA, type FinanceTables } from './db.js';
+import { importRoutes } from './imports/routes.js';
 import { transactionRoutes } from './transactions/routes.js';
 
 export function createFinanceContext(options: {
@@ -40,6 +41,7 @@ export function registerFinanceRoutes(app: HttpApp, ctx: FinanceContext) {
   accountRoutes(app, ctx);
   categoryRoutes(app, ctx);
   transactionRoutes(app, ctx);
+  importRoutes(app, ctx);
 }
 
 /** Finance alone trusts identity's tokens through its published keys and its Redis denylist. */

@@ -12,7 +12,7 @@ function selectTransactions(db: FinanceDb) {
     .select('c.slug as category_slug');
 }
 
-export type NewTransaction = Omit<Selectable<TransactionsTable>, 'created_at' | 'updated_at'>;
+export type NewTransaction = Omit<Selectable<TransactionsTable>, 'created_at' | 'updated_at' | 'import_fingerprint'>;
 
 export async function insertTransactions(db: FinanceDb, rows: NewTransaction[], now: Date): Promise<void> {
   if (rows.length === 0) return;
