@@ -33,16 +33,12 @@ export async function categoryRefs(db: FinanceDb, userId: string): Promise<Map<s
 // Raw SQL is not rewritten by withSchema, so the statement names the schema itself.
 const transactionsTable = sql.table(`${FINANCE_SCHEMA}.transactions`);
 
-/** `{a,"b c"}`: a text[] literal, so tags travel as one text value per row in the batch. */
-function textArrayLiteral(values: string[]): string {
-  return `{${values.map((v) => `"${v.replace(/[\\"]/g, (c) => `\\${c}`)}"`).join(',')}}`;
-}
-
 /**
- * Inserts a batch in one statement and returns how many rows were written. One array per column
- * (unnest) keeps the statement the same size whatever the batch holds. A row is skipped when its
- * fingerprint exists (an earlier import, or an earlier row of this file) or when a transaction
- * made by hand matches it: same account, UTC day, type, amount and description.
+ * Inserts a batch in one statement and returns how many rows were written. The rows travel as one
+ * JSON document (json_to_recordset): one parameter whatever the batch holds, serialised natively
+ * on both sides. A row is skipped when its fingerprint exists (an earlier import, or an earlier
+ * row of this file) or when a transaction made by hand matches it: same account, UTC day, type,
+ * amount and description.
  */
 export async function insertImportBatch(
   db: FinanceDb,
@@ -50,23 +46,30 @@ export async function insertImportBatch(
 ): Promise<number> {
   const { rows } = params;
   if (rows.length === 0) return 0;
+  const payload = JSON.stringify(
+    rows.map((r) => ({
+      id: r.id,
+      type: r.type,
+      amount: r.amount.toString(),
+      category_id: r.categoryId,
+      description: r.description,
+      merchant: r.merchant,
+      occurred_at: r.occurredAt.toISOString(),
+      day_start: r.dayStart.toISOString(),
+      tags: r.tags,
+      fingerprint: r.fingerprint,
+    })),
+  );
+  const now = params.now.toISOString();
   const result = await sql`
     insert into ${transactionsTable}
       (id, user_id, account_id, type, amount, currency, category_id, description, merchant, occurred_at, tags, transfer_id, created_at, updated_at, import_fingerprint)
     select v.id, ${params.userId}::uuid, ${params.accountId}::uuid, v.type, v.amount, ${params.currency}, v.category_id, v.description, v.merchant,
-           v.occurred_at, v.tags::text[], null, ${params.now.toISOString()}::timestamptz, ${params.now.toISOString()}::timestamptz, v.fingerprint
-    from unnest(
-      ${rows.map((r) => r.id)}::uuid[],
-      ${rows.map((r) => r.type)}::text[],
-      ${rows.map((r) => r.amount.toString())}::bigint[],
-      ${rows.map((r) => r.categoryId)}::uuid[],
-      ${rows.map((r) => r.description)}::text[],
-      ${rows.map((r) => r.merchant)}::text[],
-      ${rows.map((r) => r.occurredAt.toISOString())}::timestamptz[],
-      ${rows.map((r) => textArrayLiteral(r.tags))}::text[],
-      ${rows.map((r) => r.fingerprint)}::text[],
-      ${rows.map((r) => r.dayStart.toISOString())}::timestamptz[]
-    ) as v(id, type, amount, category_id, description, merchant, occurred_at, tags, fingerprint, day_start)
+           v.occurred_at, v.tags, null, ${now}::timestamptz, ${now}::timestamptz, v.fingerprint
+    from json_to_recordset(${payload}::json) as v(
+      id uuid, type text, amount bigint, category_id uuid, description text, merchant text,
+      occurred_at timestamptz, day_start timestamptz, tags text[], fingerprint text
+    )
     where not exists (
       select 1 from ${transactionsTable} t
       where t.user_id = ${params.userId}::uuid

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { CsvError, parse, type Info } from 'csv-parse';
+import { CsvError, parse } from 'csv-parse';
 import { AppError, ValidationError, newId } from '@expensio/common';
 import { ensureDefaultAccount, requireAccount, requireOpen } from '../accounts/service.js';
 import type { FinanceContext } from '../context.js';
@@ -70,33 +70,43 @@ export async function importTransactions(
     const report: ImportReport = { accountId: account.id, rows: 0, created: 0, duplicates: 0, rejected: 0, problems: [], problemsTruncated: false };
 
     let batch: ImportBatchRow[] = [];
+    // One insert runs while the next batch is parsed: the file and the database work side by side,
+    // and no more than two batches are ever held.
+    let inFlight: Promise<void> = Promise.resolve();
     const flush = async () => {
       if (batch.length === 0) return;
-      const written = await insertImportBatch(trx, { userId, accountId: account.id, currency: account.currency, now, rows: batch });
-      report.created += written;
-      report.duplicates += batch.length - written;
+      const rows = batch;
       batch = [];
+      await inFlight;
+      inFlight = insertImportBatch(trx, { userId, accountId: account.id, currency: account.currency, now, rows }).then((written) => {
+        report.created += written;
+        report.duplicates += rows.length - written;
+      });
+      // Awaited before the next batch or at the end; this only keeps a failure from being reported as unhandled meanwhile.
+      inFlight.catch(() => undefined);
     };
 
-    const parser = parse({ bom: true, trim: true, skip_empty_lines: true, relax_column_count: true, info: true, max_record_size: MAX_RECORD_BYTES });
+    // Empty lines come through as [''] so they keep their place in the row numbers.
+    const parser = parse({ bom: true, trim: true, relax_column_count: true, max_record_size: MAX_RECORD_BYTES });
     const feed = Readable.from(input.csv, { objectMode: false });
     feed.once('error', (error) => parser.destroy(error));
     feed.pipe(parser);
 
     let columns: ColumnMap | undefined;
     let width = 0;
+    // A spreadsheet shows each record as one row (a quoted line break stays inside its cell) and
+    // an empty line as an empty row; the header is row 1.
+    let row = 0;
     try {
-      for await (const item of parser as AsyncIterable<{ record: string[]; info: Info }>) {
-        const { record, info } = item;
+      for await (const record of parser as AsyncIterable<string[]>) {
+        row += 1;
+        if (record.length === 1 && record[0] === '') continue;
         if (columns === undefined) {
           columns = readHeader(record);
           width = record.length;
           continue;
         }
         report.rows += 1;
-        // A spreadsheet shows each record as one row (a quoted line break stays inside its cell)
-        // and an empty line as an empty row.
-        const row = info.records + info.empty_lines;
         const parsed = parseRow(record, row, columns, width, { currency: account.currency, categories });
         if (!parsed.ok) {
           report.rejected += 1;
@@ -124,6 +134,7 @@ export async function importTransactions(
     } catch (error) {
       throw error instanceof CsvError ? csvProblem(error) : error;
     } finally {
+      await inFlight.catch(() => undefined);
       // Stops reading the upload without destroying it, so the answer can still be sent.
       feed.unpipe(parser);
       feed.destroy();
@@ -134,6 +145,7 @@ export async function importTransactions(
       ]);
     }
     await flush();
+    await inFlight;
     await input.finish?.();
     return report;
   });
