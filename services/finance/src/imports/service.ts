@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { CsvError, parse } from 'csv-parse';
 import { AppError, ValidationError, newId } from '@expensio/common';
-import { ensureDefaultAccount, requireAccount, requireOpen } from '../accounts/service.js';
+import { accountForWrite, requireOpen } from '../accounts/service.js';
 import type { FinanceContext } from '../context.js';
 import { categoryRefs, insertImportBatch, type ImportBatchRow } from './repo.js';
 import { fingerprint, parseRow, readHeader, type ColumnMap, type RowProblem } from './rows.js';
@@ -63,7 +63,7 @@ export async function importTransactions(
   input: { accountId?: string | undefined; csv: AsyncIterable<Buffer | string>; finish?: () => Promise<void> },
 ): Promise<ImportReport> {
   return ctx.db.transaction().execute(async (trx) => {
-    const account = input.accountId === undefined ? await ensureDefaultAccount(ctx, userId, trx) : await requireAccount(trx, userId, input.accountId, 'accountId');
+    const account = await accountForWrite(ctx, trx, userId, input.accountId);
     requireOpen(account);
     const categories = await categoryRefs(trx, userId);
     const now = ctx.clock.now();
