@@ -38,6 +38,67 @@ describe('POST /api/transactions answers what it stored', () => {
   });
 });
 
+describe('POST /api/transactions with an Idempotency-Key (the one-statement write)', () => {
+  const count = async (user: Awaited<ReturnType<TestFinance['newUser']>>) => (await call(t, user, 'GET', '/api/transactions?limit=200')).json().items.length as number;
+
+  it('a retry with the same key and body replays the first answer and writes nothing', async () => {
+    const user = await t.newUser();
+    const body = { type: 'expense', amount: '0.10', category: 'dining', tags: ['x'] };
+    const first = await call(t, user, 'POST', '/api/transactions', body, { 'idempotency-key': 'k-1' });
+    expect(first.statusCode).toBe(201);
+    expect(first.headers['idempotent-replayed']).toBeUndefined();
+    const again = await call(t, user, 'POST', '/api/transactions', { tags: ['x'], category: 'dining', amount: '0.10', type: 'expense' }, { 'idempotency-key': 'k-1' });
+    expect(again.statusCode).toBe(201);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.json()).toEqual(first.json());
+    expect(await count(user)).toBe(1);
+    // Keys are per user: another user's same key is a new request.
+    const other = await t.newUser();
+    expect((await call(t, other, 'POST', '/api/transactions', body, { 'idempotency-key': 'k-1' })).headers['idempotent-replayed']).toBeUndefined();
+    expect(await count(other)).toBe(1);
+  });
+
+  it('the same key with another body is 422, and writes nothing', async () => {
+    const user = await t.newUser();
+    await call(t, user, 'POST', '/api/transactions', { type: 'expense', amount: '1.00' }, { 'idempotency-key': 'k-2' });
+    const other = await call(t, user, 'POST', '/api/transactions', { type: 'expense', amount: '2.00' }, { 'idempotency-key': 'k-2' });
+    expect(other.statusCode).toBe(422);
+    expect(other.json()).toMatchObject({ code: 'idempotency_key_reused' });
+    expect(await count(user)).toBe(1);
+  });
+
+  it('two at once with one key create one transaction; the other is 409 or the replayed answer', async () => {
+    const user = await t.newUser();
+    const body = { type: 'income', amount: '100.00' };
+    const answers = await Promise.all([0, 1, 2].map(() => call(t, user, 'POST', '/api/transactions', body, { 'idempotency-key': 'k-3' })));
+    const created = answers.filter((a) => a.statusCode === 201 && a.headers['idempotent-replayed'] === undefined);
+    expect(created).toHaveLength(1);
+    for (const answer of answers) expect([201, 409]).toContain(answer.statusCode);
+    expect(await count(user)).toBe(1);
+  });
+
+  it('a request that fails frees its key, so a corrected retry with it works; keys expire after the TTL', async () => {
+    const user = await t.newUser();
+    const failed = await call(t, user, 'POST', '/api/transactions', { type: 'expense', amount: '1.00', category: 'caviar' }, { 'idempotency-key': 'k-4' });
+    expect(failed.statusCode).toBe(404);
+    const badAmount = await call(t, user, 'POST', '/api/transactions', { type: 'expense', amount: '1.001' }, { 'idempotency-key': 'k-4' });
+    expect(badAmount.statusCode).toBe(400);
+    expect(await count(user)).toBe(0);
+    const fixed = await call(t, user, 'POST', '/api/transactions', { type: 'expense', amount: '1.00', category: 'dining' }, { 'idempotency-key': 'k-4' });
+    expect(fixed.statusCode).toBe(201);
+    expect(fixed.headers['idempotent-replayed']).toBeUndefined();
+    t.clock.advance(25 * 3_600_000);
+    try {
+      const later = await call(t, user, 'POST', '/api/transactions', { type: 'expense', amount: '3.00' }, { 'idempotency-key': 'k-4' });
+      expect(later.statusCode).toBe(201);
+      expect(later.headers['idempotent-replayed']).toBeUndefined();
+    } finally {
+      t.clock.advance(-25 * 3_600_000);
+    }
+    expect(await count(user)).toBe(2);
+  });
+});
+
 describe('GET /api/transactions pages by keyset', () => {
   it('walks every row once, newest first, through ties on occurredAt and filters', async () => {
     const user = await t.newUser();

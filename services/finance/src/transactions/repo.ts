@@ -1,5 +1,5 @@
-import { sql, type Selectable } from 'kysely';
-import type { FinanceDb, TransactionsTable, TransactionType } from '../db.js';
+import { sql, type QueryCreator, type Selectable } from 'kysely';
+import type { FinanceDb, FinanceTables, TransactionsTable, TransactionType } from '../db.js';
 import type { TimeCursor } from '../shared/cursor.js';
 
 export type TransactionRow = Selectable<TransactionsTable> & { category_slug: string | null };
@@ -16,10 +16,12 @@ export type NewTransaction = Omit<Selectable<TransactionsTable>, 'created_at' | 
 
 export async function insertTransactions(db: FinanceDb, rows: NewTransaction[], now: Date): Promise<void> {
   if (rows.length === 0) return;
-  await db
-    .insertInto('transactions')
-    .values(rows.map((r) => ({ ...r, created_at: now, updated_at: now })))
-    .execute();
+  await insertTransactionsQuery(db, rows, now).execute();
+}
+
+/** The insert as a query, for a caller that sends it within a larger statement (a CTE). */
+export function insertTransactionsQuery(db: QueryCreator<FinanceTables>, rows: NewTransaction[], now: Date) {
+  return db.insertInto('transactions').values(rows.map((r) => ({ ...r, created_at: now, updated_at: now })));
 }
 
 export async function findTransaction(db: FinanceDb, params: { userId: string; id: string }): Promise<TransactionRow | undefined> {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { requireUser, type HttpApp } from '@expensio/common';
 import type { FinanceContext } from '../context.js';
 import { idParams, listSchema } from '../shared/http.js';
-import { idempotent, validKey } from '../shared/idempotency.js';
+import { idempotentInsert, validKey } from '../shared/idempotency.js';
 import {
   createTransactionBody,
   listTransactionsQuery,
@@ -12,7 +12,7 @@ import {
   transactionSchema,
   updateTransactionBody,
 } from './schemas.js';
-import { changeTransaction, createTransaction, removeTransaction, requireTransaction, searchTransactions, summary } from './service.js';
+import { changeTransaction, prepareCreate, removeTransaction, requireTransaction, searchTransactions, summary } from './service.js';
 
 export function transactionRoutes(app: HttpApp, ctx: FinanceContext) {
   const tags = ['transactions'];
@@ -35,10 +35,10 @@ export function transactionRoutes(app: HttpApp, ctx: FinanceContext) {
     async (request, reply) => {
       const userId = requireUser(request).id;
       const key = validKey(request.headers['idempotency-key']);
-      const result = await idempotent(ctx, { userId, key, body: request.body }, async (trx) => ({
-        status: 201,
-        body: toTransactionView(await createTransaction(ctx, trx, userId, request.body)),
-      }));
+      const result = await idempotentInsert(ctx, { userId, key, body: request.body }, async () => {
+        const { row, insert } = await prepareCreate(ctx, userId, request.body);
+        return { response: { status: 201, body: toTransactionView(row) }, insert };
+      });
       if (result.replayed) void reply.header('idempotent-replayed', 'true');
       // The stored answer of this route is always a 201 with the transaction.
       return reply.status(201).send(result.body as z.infer<typeof transactionSchema>);

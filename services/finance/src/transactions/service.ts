@@ -4,15 +4,18 @@ import { categoryForWrite, requireCategory } from '../categories/service.js';
 import type { FinanceContext } from '../context.js';
 import type { FinanceDb, TransactionType } from '../db.js';
 import { decodeCursor, encodeCursor } from '../shared/cursor.js';
+import type { PreparedInsert } from '../shared/idempotency.js';
 import { formatAmount, parseAmount } from '../shared/money.js';
 import { periodContaining, type PeriodUnit } from '../shared/periods.js';
 import {
   deleteTransaction,
   findTransaction,
   insertTransactions,
+  insertTransactionsQuery,
   listTransactions,
   summarise,
   updateTransaction,
+  type NewTransaction,
   type TransactionRow,
 } from './repo.js';
 
@@ -35,11 +38,17 @@ export async function requireTransaction(db: FinanceDb, userId: string, id: stri
 }
 
 /**
- * Checks everything a new transaction names belongs to the user (404 otherwise), converts the
- * amount in the account's currency, and writes it. Runs inside the caller's transaction. The
- * answer is built from what was written rather than read back: one round trip less per create.
+ * Checks everything a new transaction names belongs to the user (404 otherwise) and converts the
+ * amount in the account's currency: the row to write, and the row as it will read once written.
+ * Writes nothing but the user's default account on first use.
  */
-export async function createTransaction(ctx: FinanceContext, db: FinanceDb, userId: string, input: TransactionInput, extra: { id?: string } = {}): Promise<TransactionRow> {
+export async function prepareTransaction(
+  ctx: FinanceContext,
+  db: FinanceDb,
+  userId: string,
+  input: TransactionInput,
+  extra: { id?: string } = {},
+): Promise<{ values: NewTransaction; row: TransactionRow; now: Date }> {
   const account = await accountForWrite(ctx, db, userId, input.accountId);
   requireOpen(account);
   const currency = input.currency ?? account.currency;
@@ -49,7 +58,7 @@ export async function createTransaction(ctx: FinanceContext, db: FinanceDb, user
   const amount = parseAmount(input.amount, currency, 'amount', { positive: true });
   const category = input.category == null ? null : await categoryForWrite(ctx, db, userId, input.category);
   const now = ctx.clock.now();
-  const row = {
+  const values: NewTransaction = {
     id: extra.id ?? newId(),
     user_id: userId,
     account_id: account.id,
@@ -63,8 +72,21 @@ export async function createTransaction(ctx: FinanceContext, db: FinanceDb, user
     tags: [...new Set(input.tags ?? [])],
     transfer_id: null,
   };
-  await insertTransactions(db, [row], now);
-  return { ...row, created_at: now, updated_at: now, import_fingerprint: null, category_slug: category?.slug ?? null };
+  // The answer is what was written, not a read back: one round trip less per create.
+  return { values, now, row: { ...values, created_at: now, updated_at: now, import_fingerprint: null, category_slug: category?.slug ?? null } };
+}
+
+/** The create as one INSERT still to be sent, for a caller that sends it with more (idempotentInsert). */
+export async function prepareCreate(ctx: FinanceContext, userId: string, input: TransactionInput): Promise<{ row: TransactionRow; insert: PreparedInsert['insert'] }> {
+  const { values, row, now } = await prepareTransaction(ctx, ctx.db, userId, input);
+  return { row, insert: (db) => insertTransactionsQuery(db, [values], now) };
+}
+
+/** Validates and writes one transaction inside the caller's db or transaction. */
+export async function createTransaction(ctx: FinanceContext, db: FinanceDb, userId: string, input: TransactionInput, extra: { id?: string } = {}): Promise<TransactionRow> {
+  const { values, row, now } = await prepareTransaction(ctx, db, userId, input, extra);
+  await insertTransactions(db, [values], now);
+  return row;
 }
 
 export async function changeTransaction(
