@@ -12,6 +12,9 @@
  * - first page: GET /api/transactions?limit=50 for the heavy user against the same page query;
  * - deep page: the same with a cursor 90,000 rows into the heavy user's history, against the
  *   page query with the keyset predicate.
+ * For insert and first page, bench/bare-server.ts (Fastify + pg, nothing else) is measured too:
+ * what a Node route on this machine gets at all. Options: --only insert|first|deep, --deep ROWS,
+ * --profile DIR (the API server's CPU profile).
  */
 import { execFile, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -85,9 +88,9 @@ function encodeCursor(at: Date, id: string): string {
   return Buffer.from(JSON.stringify([at.toISOString(), id])).toString('base64url');
 }
 
-async function startServer(publicJwk: object): Promise<{ port: number; stop: () => Promise<void> }> {
+async function startServer(script: 'server.ts' | 'bare-server.ts', publicJwk: object): Promise<{ port: number; stop: () => Promise<void> }> {
   const profile = PROFILE === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`];
-  const child = spawn(process.execPath, [...profile, '--import', 'tsx', path.join(import.meta.dirname, 'server.ts')], {
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', path.join(import.meta.dirname, script)], {
     env: { ...process.env, BENCH_DATABASE_URL: databaseUrl(BENCH_DB), BENCH_PUBLIC_JWK: JSON.stringify(publicJwk), BENCH_POOL_SIZE: String(CONNECTIONS) },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -138,7 +141,8 @@ async function main() {
   const writers = await Promise.all(users.slice(1).map((u) => mintToken(key, u.user_id)));
   const reader = await mintToken(key, heavy);
   const deepCursor = encodeCursor(deepRow.occurred_at, deepRow.id);
-  const server = await startServer(key.publicJwk);
+  const server = await startServer('server.ts', key.publicJwk);
+  const bare = await startServer('bare-server.ts', key.publicJwk);
   const env = await machine();
   console.error(JSON.stringify(env));
 
@@ -162,10 +166,13 @@ async function main() {
     headers: { authorization: `Bearer ${reader}` },
   });
 
+  const bareInsert = () => ({ method: 'POST', path: '/insert', headers: {} });
+  const barePage = () => ({ method: 'GET', path: `/page?uid=${heavy}`, headers: {} });
+
   const scenarios = [
-    { name: 'insert', http: 'POST /api/transactions', sql: 'single-row insert', vars: {}, request: insert, aim: 0.4 },
-    { name: 'first', http: 'GET /api/transactions (first page)', sql: 'page query', vars: { uid: heavy }, request: page(), aim: 0.2 },
-    { name: 'deep', http: `GET /api/transactions (cursor ${DEEP_OFFSET} rows deep)`, sql: 'page query + keyset predicate', vars: { uid: heavy, at: deepRow.occurred_at.toISOString(), cid: deepRow.id }, request: page(deepCursor), aim: 0.2 },
+    { name: 'insert', http: 'POST /api/transactions', sql: 'single-row insert', vars: {}, request: insert, bare: bareInsert, aim: 0.4 },
+    { name: 'first', http: 'GET /api/transactions (first page)', sql: 'page query', vars: { uid: heavy }, request: page(), bare: barePage, aim: 0.2 },
+    { name: 'deep', http: `GET /api/transactions (cursor ${DEEP_OFFSET} rows deep)`, sql: 'page query + keyset predicate', vars: { uid: heavy, at: deepRow.occurred_at.toISOString(), cid: deepRow.id }, request: page(deepCursor), bare: undefined, aim: 0.2 },
   ] as const;
 
   const results = [];
@@ -176,20 +183,30 @@ async function main() {
       await cannon(server.port, WARMUP, s.request);
       const http = await cannon(server.port, DURATION, s.request);
       if (http.non2xx > 0 || http.errors > 0) throw new Error(`${s.http}: ${http.non2xx} non-2xx answers, ${http.errors} errors`);
-      const row = { scenario: s.http, pgbench: s.sql, pgbenchTps: Math.round(tps), apiRps: Math.round(http.rps), ratio: http.rps / tps, aim: s.aim, p50: http.p50, p99: http.p99 };
+      let bareRps: number | undefined;
+      if (s.bare !== undefined) {
+        await cannon(bare.port, WARMUP, s.bare);
+        const calibration = await cannon(bare.port, DURATION, s.bare);
+        if (calibration.non2xx > 0 || calibration.errors > 0) throw new Error(`bare ${s.name}: ${calibration.non2xx} non-2xx answers, ${calibration.errors} errors`);
+        bareRps = calibration.rps;
+      }
+      const row = { scenario: s.http, pgbench: s.sql, pgbenchTps: Math.round(tps), apiRps: Math.round(http.rps), ratio: http.rps / tps, aim: s.aim, p50: http.p50, p99: http.p99, bareRps };
       console.error(JSON.stringify(row));
       results.push(row);
     }
   } finally {
     await server.stop();
+    await bare.stop();
   }
   const first = results.find((r) => r.scenario.includes('first'));
   const deep = results.find((r) => r.scenario.includes('deep'));
   console.log(`machine: ${env.nproc} cores (${env.cpu}), ${env.memoryGb} GiB, Node ${env.node}, PostgreSQL ${env.postgres}; ${CONNECTIONS} connections, ${DURATION} s per run`);
-  console.log('| scenario | pgbench (same SQL) | pgbench tx/s | API req/s | ratio | aim | API p50 ms | API p99 ms |');
-  console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+  const pct = (value: number) => `${(value * 100).toFixed(0)}%`;
+  console.log('| scenario | pgbench (same SQL) | pgbench tx/s | API req/s | ratio | aim | API p50 ms | API p99 ms | bare Fastify + pg req/s (ratio) |');
+  console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const r of results) {
-    console.log(`| ${r.scenario} | ${r.pgbench} | ${r.pgbenchTps} | ${r.apiRps} | ${(r.ratio * 100).toFixed(0)}% | ${r.aim * 100}% | ${r.p50} | ${r.p99} |`);
+    const bareText = r.bareRps === undefined ? '–' : `${Math.round(r.bareRps)} (${pct(r.bareRps / r.pgbenchTps)})`;
+    console.log(`| ${r.scenario} | ${r.pgbench} | ${r.pgbenchTps} | ${r.apiRps} | ${pct(r.ratio)} | ${pct(r.aim)} | ${r.p50} | ${r.p99} | ${bareText} |`);
   }
   if (first && deep) console.log(`deep page / first page (API): ${((deep.apiRps / first.apiRps) * 100).toFixed(0)}%`);
 }
