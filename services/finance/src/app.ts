@@ -24,6 +24,7 @@ import type { FinanceContext } from './context.js';
 import { FINANCE_SCHEMA, type FinanceTables } from './db.js';
 import { moodRoutes } from './moods/routes.js';
 import { recurringRoutes } from './recurring/routes.js';
+import { importRoutes } from './imports/routes.js';
 import { transactionRoutes } from './transactions/routes.js';
 
 export function createFinanceContext(options: {
@@ -50,6 +51,7 @@ export function registerFinanceRoutes(app: HttpApp, ctx: FinanceContext) {
   debtRoutes(app, ctx);
   recurringRoutes(app, ctx);
   moodRoutes(app, ctx);
+  importRoutes(app, ctx);
 }
 
 /** Finance alone trusts identity's tokens through its published keys and its Redis denylist. */

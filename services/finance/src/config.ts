@@ -6,6 +6,8 @@ export const financeConfigShape = {
   DEFAULT_CURRENCY: z.string().refine(isCurrency, { message: 'must be an ISO 4217 currency code such as USD' }).default('USD'),
   /** How long a retry with the same Idempotency-Key replays the first answer. */
   IDEMPOTENCY_TTL: duration.default(24 * 3_600_000),
+  /** The largest CSV file POST /api/transactions/import reads, in bytes; past it the answer is 413. */
+  IMPORT_MAX_BYTES: z.coerce.number().int().min(1).default(50 * 1024 * 1024),
 };
 
 export const financeStandaloneShape = {

@@ -5,6 +5,6 @@ import type { FinanceDb } from './db.js';
 export interface FinanceContext {
   db: FinanceDb;
   clock: Clock;
-  config: { DEFAULT_CURRENCY: string; IDEMPOTENCY_TTL: number };
+  config: { DEFAULT_CURRENCY: string; IDEMPOTENCY_TTL: number; IMPORT_MAX_BYTES?: number };
   log: Logger;
 }

@@ -47,6 +47,8 @@ export interface TransactionsTable {
   occurrence_date: ColumnType<Date | null, string | null | undefined, string | null>;
   created_at: Timestamp;
   updated_at: Timestamp;
+  /** Set by bulk import only: what makes a re-imported row a duplicate (migration 0007). */
+  import_fingerprint: string | null;
 }
 
 export interface IdempotencyKeysTable {

@@ -35,6 +35,14 @@ export async function findDefaultAccount(db: FinanceDb, userId: string): Promise
   return withBalance(db).where('a.user_id', '=', userId).where('a.is_default', '=', true).executeTakeFirst();
 }
 
+/** The account without its balance: what a write needs, without summing the account's history. */
+export type AccountRecord = Selectable<AccountsTable>;
+
+export async function findAccountRecord(db: FinanceDb, params: { userId: string; id?: string | undefined }): Promise<AccountRecord | undefined> {
+  const query = db.selectFrom('accounts').selectAll().where('user_id', '=', params.userId);
+  return (params.id === undefined ? query.where('is_default', '=', true) : query.where('id', '=', params.id)).executeTakeFirst();
+}
+
 export async function insertAccount(
   db: FinanceDb,
   params: { userId: string; name: string; type: AccountType; currency: string; openingBalance: bigint; isDefault: boolean; now: Date },

@@ -2,7 +2,19 @@ import { ConflictError, NotFoundError, UnprocessableError } from '@expensio/comm
 import type { FinanceContext } from '../context.js';
 import type { AccountType, FinanceDb } from '../db.js';
 import { parseAmount } from '../shared/money.js';
-import { clearDefault, deleteAccount, findAccount, findDefaultAccount, hasTransactions, insertAccount, listAccounts, updateAccount, type AccountRow } from './repo.js';
+import {
+  clearDefault,
+  deleteAccount,
+  findAccount,
+  findAccountRecord,
+  findDefaultAccount,
+  hasTransactions,
+  insertAccount,
+  listAccounts,
+  updateAccount,
+  type AccountRecord,
+  type AccountRow,
+} from './repo.js';
 
 /**
  * Every user has a default account. Finance learns about users from their tokens, so the account
@@ -17,6 +29,18 @@ export async function ensureDefaultAccount(ctx: FinanceContext, userId: string, 
   return created;
 }
 
+/**
+ * The account a write goes to: the named one (404 when it is not the user's) or the default one
+ * (made on first use). Without the balance, which a write never needs and which costs a sum over
+ * the account's history.
+ */
+export async function accountForWrite(ctx: FinanceContext, db: FinanceDb, userId: string, accountId: string | undefined, field = 'accountId'): Promise<AccountRecord> {
+  const found = await findAccountRecord(db, { userId, id: accountId });
+  if (found) return found;
+  if (accountId !== undefined) throw new NotFoundError(`No account ${accountId} (${field})`, 'account_not_found');
+  return ensureDefaultAccount(ctx, userId, db);
+}
+
 export async function getAccounts(ctx: FinanceContext, userId: string, includeArchived: boolean): Promise<AccountRow[]> {
   await ensureDefaultAccount(ctx, userId);
   return listAccounts(ctx.db, { userId, includeArchived });
@@ -29,7 +53,7 @@ export async function requireAccount(db: FinanceDb, userId: string, id: string, 
   return account;
 }
 
-export function requireOpen(account: AccountRow): void {
+export function requireOpen(account: AccountRecord): void {
   if (account.archived_at !== null) throw new UnprocessableError(`Account "${account.name}" is archived`, 'account_archived');
 }
 

@@ -21,6 +21,10 @@ export async function findCategory(db: FinanceDb, params: { userId: string; ref:
     : query.where('slug', '=', params.ref.toLowerCase()).executeTakeFirst();
 }
 
+export async function listDefaultCategories(db: FinanceDb): Promise<CategoryRow[]> {
+  return db.selectFrom('categories').selectAll().where('user_id', 'is', null).execute();
+}
+
 export async function findOwnCategory(db: FinanceDb, params: { userId: string; id: string }): Promise<CategoryRow | undefined> {
   return db.selectFrom('categories').selectAll().where('user_id', '=', params.userId).where('id', '=', params.id).executeTakeFirst();
 }

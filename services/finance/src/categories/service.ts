@@ -1,7 +1,7 @@
 import { ConflictError, NotFoundError } from '@expensio/common';
 import type { FinanceContext } from '../context.js';
 import type { FinanceDb } from '../db.js';
-import { categoryInUse, deleteCategory, findCategory, findOwnCategory, insertCategory, updateCategory, type CategoryRow } from './repo.js';
+import { categoryInUse, deleteCategory, findCategory, findOwnCategory, insertCategory, listDefaultCategories, updateCategory, type CategoryRow } from './repo.js';
 
 export function slugify(name: string): string {
   return name
@@ -17,6 +17,31 @@ export async function requireCategory(db: FinanceDb, userId: string, ref: string
   const category = await findCategory(db, { userId, ref });
   if (!category) throw new NotFoundError(`No category "${ref}"`, 'category_not_found');
   return category;
+}
+
+/**
+ * The default set is written by migrations only, so a process reads it once. A user cannot make a
+ * category with a default's slug (createCategory refuses it), so a default hit is the answer.
+ */
+const defaultSets = new WeakMap<FinanceContext, Promise<Map<string, CategoryRow>>>();
+
+// Read through the caller's db: on PGlite a query outside the caller's open transaction would wait
+// for the single connection that transaction holds.
+function defaultCategories(ctx: FinanceContext, db: FinanceDb): Promise<Map<string, CategoryRow>> {
+  let set = defaultSets.get(ctx);
+  if (set === undefined) {
+    set = listDefaultCategories(db).then((rows) => new Map(rows.flatMap((row) => [[row.slug, row] as const, [row.id.toLowerCase(), row] as const])));
+    // A failed read is retried by the next caller rather than remembered.
+    set.catch(() => defaultSets.delete(ctx));
+    defaultSets.set(ctx, set);
+  }
+  return set;
+}
+
+/** requireCategory for the write path: a default category costs no query. */
+export async function categoryForWrite(ctx: FinanceContext, db: FinanceDb, userId: string, ref: string): Promise<CategoryRow> {
+  const hit = (await defaultCategories(ctx, db)).get(ref.toLowerCase());
+  return hit ?? requireCategory(db, userId, ref);
 }
 
 export async function createCategory(ctx: FinanceContext, userId: string, input: { name: string; slug?: string | undefined; kind: CategoryRow['kind'] }): Promise<CategoryRow> {

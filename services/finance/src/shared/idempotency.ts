@@ -34,22 +34,8 @@ export function validKey(key: string | string[] | undefined): string | undefined
   return key;
 }
 
-/**
- * Runs a create at most once per (user, key) for IDEMPOTENCY_TTL. The key is claimed in its own
- * short transaction, so a duplicate arriving meanwhile sees it pending (409) instead of waiting;
- * the answer is stored in the same transaction as the work, so a retry after a crash never
- * finds the work done but the key unanswered.
- */
-export async function idempotent(
-  ctx: FinanceContext,
-  params: { userId: string; key: string | undefined; body: unknown },
-  work: (trx: FinanceDb) => Promise<StoredResponse>,
-): Promise<StoredResponse & { replayed: boolean }> {
-  if (params.key === undefined) {
-    return { ...(await ctx.db.transaction().execute(work)), replayed: false };
-  }
-  const { userId, key } = params;
-  const hash = requestHash(params.body);
+/** Claims (user, key) for this request, or answers from the first request with that key. */
+async function claimOrReplay(ctx: FinanceContext, userId: string, key: string, hash: string): Promise<(StoredResponse & { replayed: true }) | undefined> {
   const now = ctx.clock.now();
   const claimed = await ctx.db
     .insertInto('idempotency_keys')
@@ -67,18 +53,41 @@ export async function idempotent(
     )
     .returning('key')
     .executeTakeFirst();
+  if (claimed) return undefined;
 
-  if (!claimed) {
-    const existing = await ctx.db
-      .selectFrom('idempotency_keys')
-      .select(['request_hash', 'response_status', 'response_body'])
-      .where('user_id', '=', userId)
-      .where('key', '=', key)
-      .executeTakeFirstOrThrow();
-    if (existing.request_hash !== hash) throw new UnprocessableError('This Idempotency-Key was used with a different request body', 'idempotency_key_reused');
-    if (existing.response_status === null) throw new ConflictError('A request with this Idempotency-Key is still being processed', 'idempotency_in_progress');
-    return { status: existing.response_status, body: existing.response_body, replayed: true };
+  const existing = await ctx.db
+    .selectFrom('idempotency_keys')
+    .select(['request_hash', 'response_status', 'response_body'])
+    .where('user_id', '=', userId)
+    .where('key', '=', key)
+    .executeTakeFirstOrThrow();
+  if (existing.request_hash !== hash) throw new UnprocessableError('This Idempotency-Key was used with a different request body', 'idempotency_key_reused');
+  if (existing.response_status === null) throw new ConflictError('A request with this Idempotency-Key is still being processed', 'idempotency_in_progress');
+  return { status: existing.response_status, body: existing.response_body, replayed: true };
+}
+
+/** The work failed and wrote nothing: free the key so a corrected retry can use it. */
+async function release(ctx: FinanceContext, userId: string, key: string) {
+  await ctx.db.deleteFrom('idempotency_keys').where('user_id', '=', userId).where('key', '=', key).where('response_status', 'is', null).execute();
+}
+
+/**
+ * Runs a create at most once per (user, key) for IDEMPOTENCY_TTL. The key is claimed in its own
+ * short transaction, so a duplicate arriving meanwhile sees it pending (409) instead of waiting;
+ * the answer is stored in the same transaction as the work, so a retry after a crash never
+ * finds the work done but the key unanswered.
+ */
+export async function idempotent(
+  ctx: FinanceContext,
+  params: { userId: string; key: string | undefined; body: unknown },
+  work: (trx: FinanceDb) => Promise<StoredResponse>,
+): Promise<StoredResponse & { replayed: boolean }> {
+  if (params.key === undefined) {
+    return { ...(await ctx.db.transaction().execute(work)), replayed: false };
   }
+  const { userId, key } = params;
+  const replay = await claimOrReplay(ctx, userId, key, requestHash(params.body));
+  if (replay) return replay;
 
   try {
     const response = await ctx.db.transaction().execute(async (trx) => {
@@ -93,8 +102,7 @@ export async function idempotent(
     });
     return { ...response, replayed: false };
   } catch (error) {
-    // The work failed and wrote nothing: free the key so a corrected retry can use it.
-    await ctx.db.deleteFrom('idempotency_keys').where('user_id', '=', userId).where('key', '=', key).where('response_status', 'is', null).execute();
+    await release(ctx, userId, key);
     throw error;
   }
 }

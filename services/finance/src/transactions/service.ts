@@ -1,7 +1,7 @@
 import { ConflictError, NotFoundError, UnprocessableError, newId } from '@expensio/common';
-import { ensureDefaultAccount, requireAccount, requireOpen } from '../accounts/service.js';
+import { accountForWrite, ensureDefaultAccount, requireAccount, requireOpen } from '../accounts/service.js';
 import { recordBudgetThresholds } from '../budgets/thresholds.js';
-import { requireCategory } from '../categories/service.js';
+import { categoryForWrite, requireCategory } from '../categories/service.js';
 import type { FinanceContext } from '../context.js';
 import type { FinanceDb, TransactionType } from '../db.js';
 import { decodeCursor, encodeCursor } from '../shared/cursor.js';
@@ -14,6 +14,7 @@ import {
   listTransactions,
   summarise,
   updateTransaction,
+  type NewTransaction,
   type TransactionRow,
 } from './repo.js';
 
@@ -36,8 +37,56 @@ export async function requireTransaction(db: FinanceDb, userId: string, id: stri
 }
 
 /**
- * Checks everything a new transaction names belongs to the user (404 otherwise), converts the
- * amount in the account's currency, and writes it. Runs inside the caller's transaction.
+ * Checks everything a new transaction names belongs to the user (404 otherwise) and converts the
+ * amount in the account's currency: the row to write, and the row as it will read once written.
+ * Writes nothing but the user's default account on first use.
+ */
+export async function prepareTransaction(
+  ctx: FinanceContext,
+  db: FinanceDb,
+  userId: string,
+  input: TransactionInput,
+  extra: { id?: string } = {},
+): Promise<{ values: NewTransaction; row: TransactionRow; now: Date }> {
+  const account = await accountForWrite(ctx, db, userId, input.accountId);
+  requireOpen(account);
+  const currency = input.currency ?? account.currency;
+  if (currency !== account.currency) {
+    throw new UnprocessableError(`The account holds ${account.currency}; record the amount in ${account.currency}`, 'currency_mismatch');
+  }
+  const amount = parseAmount(input.amount, currency, 'amount', { positive: true });
+  const category = input.category == null ? null : await categoryForWrite(ctx, db, userId, input.category);
+  const now = ctx.clock.now();
+  const values: NewTransaction = {
+    id: extra.id ?? newId(),
+    user_id: userId,
+    account_id: account.id,
+    type: input.type,
+    amount,
+    currency,
+    category_id: category?.id ?? null,
+    description: input.description ?? null,
+    merchant: input.merchant ?? null,
+    occurred_at: input.occurredAt === undefined ? now : new Date(input.occurredAt),
+    tags: [...new Set(input.tags ?? [])],
+    transfer_id: null,
+  };
+  // The answer is what was written, not a read back: one round trip less per create.
+  const row: TransactionRow = {
+    ...values,
+    created_at: now,
+    updated_at: now,
+    import_fingerprint: null,
+    recurring_rule_id: null,
+    occurrence_date: null,
+    category_slug: category?.slug ?? null,
+  };
+  return { values, now, row };
+}
+
+/**
+ * Validates and writes one transaction inside the caller's transaction, then records any budget
+ * threshold it crosses. A recurring occurrence already posted is a 409, never a second row.
  */
 export async function createTransaction(
   ctx: FinanceContext,
@@ -46,41 +95,12 @@ export async function createTransaction(
   input: TransactionInput,
   extra: { id?: string; recurring?: { ruleId: string; occurrenceDate: string } } = {},
 ): Promise<TransactionRow> {
-  const account = input.accountId === undefined ? await ensureDefaultAccount(ctx, userId, db) : await requireAccount(db, userId, input.accountId, 'accountId');
-  requireOpen(account);
-  const currency = input.currency ?? account.currency;
-  if (currency !== account.currency) {
-    throw new UnprocessableError(`The account holds ${account.currency}; record the amount in ${account.currency}`, 'currency_mismatch');
-  }
-  const amount = parseAmount(input.amount, currency, 'amount', { positive: true });
-  const category = input.category == null ? null : await requireCategory(db, userId, input.category);
-  const id = extra.id ?? newId();
-  const now = ctx.clock.now();
-  const written = await insertTransactions(
-    db,
-    [
-      {
-        id,
-        user_id: userId,
-        account_id: account.id,
-        type: input.type,
-        amount,
-        currency,
-        category_id: category?.id ?? null,
-        description: input.description ?? null,
-        merchant: input.merchant ?? null,
-        occurred_at: input.occurredAt === undefined ? now : new Date(input.occurredAt),
-        tags: [...new Set(input.tags ?? [])],
-        transfer_id: null,
-        ...(extra.recurring && { recurring_rule_id: extra.recurring.ruleId, occurrence_date: extra.recurring.occurrenceDate }),
-      },
-    ],
-    now,
-  );
-  if (extra.recurring && written === 0) throw new ConflictError('This occurrence of the recurring rule is already posted', 'occurrence_already_posted');
-  const created = await requireTransaction(db, userId, id);
-  if (created.type === 'expense') await recordBudgetThresholds(ctx, db, userId, { occurredAt: created.occurred_at, categoryId: created.category_id, currency: created.currency });
-  return created;
+  const { values, row, now } = await prepareTransaction(ctx, db, userId, input, extra);
+  const recurring = extra.recurring && { recurring_rule_id: extra.recurring.ruleId, occurrence_date: extra.recurring.occurrenceDate };
+  const written = await insertTransactions(db, [{ ...values, ...recurring }], now);
+  if (recurring && written === 0) throw new ConflictError('This occurrence of the recurring rule is already posted', 'occurrence_already_posted');
+  if (row.type === 'expense') await recordBudgetThresholds(ctx, db, userId, { occurredAt: row.occurred_at, categoryId: row.category_id, currency: row.currency });
+  return recurring ? { ...row, recurring_rule_id: recurring.recurring_rule_id } : row;
 }
 
 export async function changeTransaction(

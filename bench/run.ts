@@ -1,0 +1,217 @@
+/**
+ * The API beside pgbench on the same machine, in the same run (not a test). Needs the database
+ * bench/seed.ts built.
+ *
+ *   node --import tsx bench/run.ts [--duration 15] [--connections 10]
+ *
+ * For each scenario pgbench runs the equivalent SQL, then autocannon runs the HTTP request
+ * against the finance API (bench/server.ts, its own process, 127.0.0.1 only), each for the same
+ * bounded time at the same concurrency after a short warm-up. Scenarios:
+ * - insert: POST /api/transactions (validated, authenticated, a unique Idempotency-Key each, users
+ *   2..1001 in turn) against pgbench's single-row insert;
+ * - first page: GET /api/transactions?limit=50 for the heavy user against the same page query;
+ * - deep page: the same with a cursor 90,000 rows into the heavy user's history, against the
+ *   page query with the keyset predicate.
+ * For insert and first page, bench/bare-server.ts (Fastify + pg, nothing else) is measured too:
+ * what a Node route on this machine gets at all. Options: --only insert|first|deep, --deep ROWS,
+ * --profile DIR (the API server's CPU profile).
+ */
+import { execFile, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { promisify } from 'node:util';
+import autocannon from 'autocannon';
+import pg from 'pg';
+import { databaseUrl, mintToken, newSigningKey, PG_SERVER } from './lib.js';
+
+const args = new Map<string, string>();
+for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]?.replace(/^--/, '') ?? '', process.argv[i + 1] ?? '');
+const DURATION = Number(args.get('duration') ?? 15);
+const CONNECTIONS = Number(args.get('connections') ?? 10);
+const WARMUP = 3;
+const DEEP_OFFSET = Number(args.get('deep') ?? 90_000);
+const ONLY = args.get('only');
+/** A folder to write the server's CPU profile to (node --cpu-prof), when looking for a hot path. */
+const PROFILE = args.get('profile');
+const BENCH_DB = process.env.BENCH_DB ?? 'expensio_bench';
+const run = promisify(execFile);
+
+/** The list query the API sends (services/finance/src/transactions/repo.ts), for pgbench. */
+const PAGE_SELECT = `select t.*, c.slug as category_slug from finance.transactions as t left join finance.categories as c on c.id = t.category_id where t.user_id = :uid`;
+const PAGE_ORDER = `order by t.occurred_at desc, t.id desc limit 51`;
+
+const SCRIPTS = {
+  insert: `\\set n random(2, 1001)
+insert into finance.transactions (id, user_id, account_id, type, amount, currency, category_id, description, merchant, occurred_at, tags, transfer_id, created_at, updated_at)
+select gen_random_uuid(), user_id, account_id, 'expense', 1234, 'USD', null, 'pgbench', null, now(), '{}', null, now(), now() from bench.users where n = :n;
+`,
+  first: `${PAGE_SELECT} ${PAGE_ORDER};\n`,
+  deep: `${PAGE_SELECT} and (t.occurred_at, t.id) < (:at::timestamptz, :cid::uuid) ${PAGE_ORDER};\n`,
+};
+
+async function pgbench(name: keyof typeof SCRIPTS, variables: Record<string, string>, seconds: number): Promise<number> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'expensio-pgbench-'));
+  const file = path.join(dir, `${name}.sql`);
+  writeFileSync(file, SCRIPTS[name]);
+  const url = new URL(databaseUrl(BENCH_DB));
+  const defines = Object.entries(variables).flatMap(([k, v]) => ['-D', `${k}=${v}`]);
+  const { stdout } = await run('pgbench', ['-h', url.hostname, '-p', url.port || '5432', '-U', url.username || 'postgres', '-n', '-M', 'prepared', '-c', String(CONNECTIONS), '-j', '2', '-T', String(seconds), ...defines, '-f', file, url.pathname.slice(1)]);
+  const match = /tps = ([\d.]+) \(without initial connection time\)/.exec(stdout);
+  if (!match?.[1]) throw new Error(`pgbench printed no tps:\n${stdout}`);
+  return Number(match[1]);
+}
+
+interface HttpResult {
+  rps: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+  errors: number;
+}
+
+async function cannon(port: number, seconds: number, request: () => { method: string; path: string; headers: Record<string, string>; body?: string }): Promise<HttpResult> {
+  const result = await autocannon({
+    url: `http://127.0.0.1:${port}`,
+    connections: CONNECTIONS,
+    duration: seconds,
+    timeout: 10,
+    requests: [{ setupRequest: (base) => ({ ...base, ...request() }) }],
+  });
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx, errors: result.errors + result.timeouts };
+}
+
+function encodeCursor(at: Date, id: string): string {
+  // As services/finance/src/shared/cursor.ts encodes it.
+  return Buffer.from(JSON.stringify([at.toISOString(), id])).toString('base64url');
+}
+
+async function startServer(script: 'server.ts' | 'bare-server.ts', publicJwk: object): Promise<{ port: number; stop: () => Promise<void> }> {
+  const profile = PROFILE === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', path.join(import.meta.dirname, script)], {
+    env: { ...process.env, BENCH_DATABASE_URL: databaseUrl(BENCH_DB), BENCH_PUBLIC_JWK: JSON.stringify(publicJwk), BENCH_POOL_SIZE: String(CONNECTIONS) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: child.stdout });
+  const port = await new Promise<number>((resolve, reject) => {
+    lines.on('line', (line) => {
+      const match = /^listening (\d+)$/.exec(line);
+      if (match?.[1]) resolve(Number(match[1]));
+    });
+    child.once('exit', (code) => {
+      reject(new Error(`bench server exited with ${code}`));
+    });
+  });
+  return {
+    port,
+    stop: () =>
+      new Promise((resolve) => {
+        child.once('exit', () => {
+          resolve();
+        });
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+async function machine() {
+  const client = new pg.Client({ connectionString: PG_SERVER });
+  await client.connect();
+  const { rows } = await client.query<{ server_version: string }>('show server_version');
+  await client.end();
+  const { stdout } = await run('pgbench', ['--version']);
+  return { nproc: os.availableParallelism(), memoryGb: (os.totalmem() / 1024 ** 3).toFixed(1), cpu: os.cpus()[0]?.model ?? '?', node: process.version, postgres: rows[0]?.server_version, pgbench: stdout.trim() };
+}
+
+async function main() {
+  const db = new pg.Client({ connectionString: databaseUrl(BENCH_DB) });
+  await db.connect();
+  const users = (await db.query<{ n: number; user_id: string }>('select n, user_id from bench.users where n <= 1001 order by n')).rows;
+  const heavy = users[0]?.user_id;
+  if (heavy === undefined) throw new Error(`no bench.users in ${BENCH_DB}: run bench/seed.ts first`);
+  const deepRow = (
+    await db.query<{ occurred_at: Date; id: string }>('select occurred_at, id from finance.transactions where user_id = $1 order by occurred_at desc, id desc offset $2 limit 1', [heavy, DEEP_OFFSET])
+  ).rows[0];
+  await db.end();
+  if (!deepRow) throw new Error(`the heavy user has fewer than ${DEEP_OFFSET} transactions`);
+
+  const key = await newSigningKey();
+  const writers = await Promise.all(users.slice(1).map((u) => mintToken(key, u.user_id)));
+  const reader = await mintToken(key, heavy);
+  const deepCursor = encodeCursor(deepRow.occurred_at, deepRow.id);
+  const server = await startServer('server.ts', key.publicJwk);
+  const bare = await startServer('bare-server.ts', key.publicJwk);
+  const env = await machine();
+  console.error(JSON.stringify(env));
+
+  let turn = 0;
+  const insert = () => {
+    turn += 1;
+    return {
+      method: 'POST',
+      path: '/api/transactions',
+      headers: {
+        authorization: `Bearer ${writers[turn % writers.length] ?? ''}`,
+        'content-type': 'application/json',
+        'idempotency-key': randomUUID(),
+      },
+      body: JSON.stringify({ type: 'expense', amount: '12.34', category: 'groceries', description: 'autocannon', merchant: 'Bench Market', tags: ['bench'] }),
+    };
+  };
+  const page = (cursor?: string) => () => ({
+    method: 'GET',
+    path: `/api/transactions?limit=50${cursor === undefined ? '' : `&cursor=${cursor}`}`,
+    headers: { authorization: `Bearer ${reader}` },
+  });
+
+  const bareInsert = () => ({ method: 'POST', path: '/insert', headers: {} });
+  const barePage = () => ({ method: 'GET', path: `/page?uid=${heavy}`, headers: {} });
+
+  const scenarios = [
+    { name: 'insert', http: 'POST /api/transactions', sql: 'single-row insert', vars: {}, request: insert, bare: bareInsert, aim: 0.4 },
+    { name: 'first', http: 'GET /api/transactions (first page)', sql: 'page query', vars: { uid: heavy }, request: page(), bare: barePage, aim: 0.2 },
+    { name: 'deep', http: `GET /api/transactions (cursor ${DEEP_OFFSET} rows deep)`, sql: 'page query + keyset predicate', vars: { uid: heavy, at: deepRow.occurred_at.toISOString(), cid: deepRow.id }, request: page(deepCursor), bare: undefined, aim: 0.2 },
+  ] as const;
+
+  const results = [];
+  try {
+    for (const s of scenarios) {
+      if (ONLY !== undefined && ONLY !== s.name) continue;
+      const tps = await pgbench(s.name, s.vars, DURATION);
+      await cannon(server.port, WARMUP, s.request);
+      const http = await cannon(server.port, DURATION, s.request);
+      if (http.non2xx > 0 || http.errors > 0) throw new Error(`${s.http}: ${http.non2xx} non-2xx answers, ${http.errors} errors`);
+      let bareRps: number | undefined;
+      if (s.bare !== undefined) {
+        await cannon(bare.port, WARMUP, s.bare);
+        const calibration = await cannon(bare.port, DURATION, s.bare);
+        if (calibration.non2xx > 0 || calibration.errors > 0) throw new Error(`bare ${s.name}: ${calibration.non2xx} non-2xx answers, ${calibration.errors} errors`);
+        bareRps = calibration.rps;
+      }
+      const row = { scenario: s.http, pgbench: s.sql, pgbenchTps: Math.round(tps), apiRps: Math.round(http.rps), ratio: http.rps / tps, aim: s.aim, p50: http.p50, p99: http.p99, bareRps };
+      console.error(JSON.stringify(row));
+      results.push(row);
+    }
+  } finally {
+    await server.stop();
+    await bare.stop();
+  }
+  const first = results.find((r) => r.scenario.includes('first'));
+  const deep = results.find((r) => r.scenario.includes('deep'));
+  console.log(`machine: ${env.nproc} cores (${env.cpu}), ${env.memoryGb} GiB, Node ${env.node}, PostgreSQL ${env.postgres}; ${CONNECTIONS} connections, ${DURATION} s per run`);
+  const pct = (value: number) => `${(value * 100).toFixed(0)}%`;
+  console.log('| scenario | pgbench (same SQL) | pgbench tx/s | API req/s | ratio | aim | API p50 ms | API p99 ms | bare Fastify + pg req/s (ratio) |');
+  console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const r of results) {
+    const bareText = r.bareRps === undefined ? '–' : `${Math.round(r.bareRps)} (${pct(r.bareRps / r.pgbenchTps)})`;
+    console.log(`| ${r.scenario} | ${r.pgbench} | ${r.pgbenchTps} | ${r.apiRps} | ${pct(r.ratio)} | ${pct(r.aim)} | ${r.p50} | ${r.p99} | ${bareText} |`);
+  }
+  if (first && deep) console.log(`deep page / first page (API): ${((deep.apiRps / first.apiRps) * 100).toFixed(0)}%`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,2 @@
+drop index transactions_import_fingerprint_idx;
+alter table transactions drop column import_fingerprint;

@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { fingerprint, parseOccurredAt, parseRow, readHeader } from '../src/imports/rows.js';
+
+// Pure rules of one CSV row: no database here.
+
+describe('parseOccurredAt', () => {
+  it('reads ISO dates as midnight UTC and date-times as UTC unless they carry an offset', () => {
+    expect(parseOccurredAt('2026-03-15')?.toISOString()).toBe('2026-03-15T00:00:00.000Z');
+    expect(parseOccurredAt('2026-03-15T09:30')?.toISOString()).toBe('2026-03-15T09:30:00.000Z');
+    expect(parseOccurredAt('2026-03-15 09:30:15.250')?.toISOString()).toBe('2026-03-15T09:30:15.250Z');
+    expect(parseOccurredAt('2026-03-15T09:30:00+05:30')?.toISOString()).toBe('2026-03-15T04:00:00.000Z');
+    expect(parseOccurredAt('2026-03-15T23:30:00-0200')?.toISOString()).toBe('2026-03-16T01:30:00.000Z');
+    expect(parseOccurredAt('2024-02-29')?.toISOString()).toBe('2024-02-29T00:00:00.000Z');
+  });
+
+  it('refuses what is not a real ISO date', () => {
+    for (const text of ['2025-02-29', '2026-13-01', '2026-00-10', '15/03/2026', '2026-3-5', '2026-03-15T24:00', '2026-03-15T10:60', '1800-01-01', '2026-03-15T10:00+25:00', '']) {
+      expect(parseOccurredAt(text), text).toBeUndefined();
+    }
+  });
+});
+
+describe('readHeader', () => {
+  it('finds columns by name in any case and order, ignoring unknown ones', () => {
+    expect(readHeader(['Ref', ' AMOUNT ', 'date', 'Tags'])).toEqual({ amount: 1, date: 2, tags: 3 });
+  });
+
+  it('needs date and amount, once each', () => {
+    expect(() => readHeader(['date', 'value'])).toThrow(/missing: amount/);
+    expect(() => readHeader(['date', 'amount', 'DATE'])).toThrow(/twice/);
+  });
+});
+
+describe('parseRow', () => {
+  const columns = readHeader(['date', 'amount', 'type', 'category', 'tags', 'currency', 'description']);
+  const ctx = { currency: 'EUR', categories: new Map([['groceries', 'c1']]) };
+  const row = (cells: string[]) => parseRow(cells, 2, columns, 7, ctx);
+
+  it('takes the type from the sign, or from the type column with a positive amount', () => {
+    expect(row(['2026-01-02', '-12.30', '', 'Groceries', 'a; b ;a', 'eur', ' Shop '])).toEqual({
+      ok: true,
+      value: { type: 'expense', amount: 1230n, occurredAt: new Date('2026-01-02T00:00:00Z'), day: '2026-01-02', categoryId: 'c1', description: 'Shop', merchant: null, tags: ['a', 'b'] },
+    });
+    expect(row(['2026-01-02', '7', 'Income', '', '', '', ''])).toMatchObject({ ok: true, value: { type: 'income', amount: 700n, description: null } });
+    expect(row(['2026-01-02', '+0.01', '', '', '', '', ''])).toMatchObject({ ok: true, value: { type: 'income', amount: 1n } });
+  });
+
+  it('reports every problem of the row', () => {
+    const result = row(['2026-02-31', '1,50', 'refund', 'rent', '', 'USD', 'x'.repeat(501)]);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.problems.map((p) => p.field)).toEqual(['date', 'currency', 'type', 'amount', 'category', 'description']);
+    expect(result.problems.every((p) => p.row === 2)).toBe(true);
+  });
+});
+
+describe('fingerprint', () => {
+  const base = { type: 'expense' as const, amount: 450n, occurredAt: new Date('2026-03-05T08:00:00Z'), day: '2026-03-05', categoryId: null, description: 'Lunch', merchant: null, tags: [] };
+
+  it('depends on the account, day, type, amount and description only', () => {
+    const same = fingerprint('acc', base);
+    expect(fingerprint('acc', { ...base, occurredAt: new Date('2026-03-05T21:00:00Z'), merchant: 'Deli', categoryId: 'c', tags: ['x'] })).toBe(same);
+    for (const other of [{ day: '2026-03-06' }, { type: 'income' as const }, { amount: 451n }, { description: 'lunch' }, { description: null }]) {
+      expect(fingerprint('acc', { ...base, ...other })).not.toBe(same);
+    }
+    expect(fingerprint('other', base)).not.toBe(same);
+  });
+});

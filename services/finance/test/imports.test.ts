@@ -1,0 +1,258 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { call, createTestFinance, type TestFinance, type TestUser } from './helpers.js';
+
+let t: TestFinance;
+beforeAll(async () => { t = await createTestFinance(); });
+afterAll(async () => { await t.close(); });
+
+const URL = '/api/transactions/import';
+
+function importCsv(user: TestUser, csv: string, query = '', headers: Record<string, string> = {}) {
+  return t.app.inject({ method: 'POST', url: `${URL}${query}`, headers: { ...user.headers, 'content-type': 'text/csv', ...headers }, payload: csv });
+}
+
+/** A multipart body by hand: [name, value] for fields, [name, value, filename] for files. */
+function importForm(user: TestUser, parts: [string, string, string?][]) {
+  const boundary = '----expensio-test-boundary';
+  const body = parts
+    .map(([name, value, filename]) =>
+      filename === undefined
+        ? `--${boundary}\r\ncontent-disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`
+        : `--${boundary}\r\ncontent-disposition: form-data; name="${name}"; filename="${filename}"\r\ncontent-type: text/csv\r\n\r\n${value}\r\n`,
+    )
+    .join('');
+  return t.app.inject({ method: 'POST', url: URL, headers: { ...user.headers, 'content-type': `multipart/form-data; boundary=${boundary}` }, payload: `${body}--${boundary}--\r\n` });
+}
+
+async function transactions(user: TestUser, query = '') {
+  return (await call(t, user, 'GET', `/api/transactions?limit=200${query}`)).json().items as Record<string, unknown>[];
+}
+
+async function balances(user: TestUser) {
+  return Object.fromEntries((await call(t, user, 'GET', '/api/accounts')).json().items.map((a: { name: string; balance: string }) => [a.name, a.balance]));
+}
+
+describe('POST /api/transactions/import', () => {
+  it('imports a text/csv body into the default account, exactly, with every column', async () => {
+    const user = await t.newUser();
+    const csv = [
+      'Date,Amount,Description,Category,Merchant,Tags,Currency,Reference',
+      '2026-03-01,-0.10,Coffee,dining,Corner Cafe,morning;coffee,USD,A1',
+      '2026-03-01T18:45:00+02:00,-0.20,Tea,Dining,,coffee; ;coffee,,A2',
+      '2026-03-02,2500.00,Salary,salary,ACME,,usd,A3',
+      '2026-03-03T09:00:00Z,+12345678.91,Bonus,,,,,A4',
+    ].join('\n');
+    const response = await importCsv(user, csv);
+    expect(response.statusCode).toBe(200);
+    const report = response.json();
+    expect(report).toMatchObject({ rows: 4, created: 4, duplicates: 0, rejected: 0, problems: [], problemsTruncated: false });
+    const account = (await call(t, user, 'GET', '/api/accounts')).json().items[0];
+    expect(report.accountId).toBe(account.id);
+
+    const items = await transactions(user);
+    expect(items.map((i) => [i.type, i.amount, i.description, i.category, i.merchant, i.tags, i.occurredAt])).toEqual([
+      ['income', '12345678.91', 'Bonus', null, null, [], '2026-03-03T09:00:00.000Z'],
+      ['income', '2500.00', 'Salary', 'salary', 'ACME', [], '2026-03-02T00:00:00.000Z'],
+      ['expense', '0.20', 'Tea', 'dining', null, ['coffee'], '2026-03-01T16:45:00.000Z'],
+      ['expense', '0.10', 'Coffee', 'dining', 'Corner Cafe', ['morning', 'coffee'], '2026-03-01T00:00:00.000Z'],
+    ]);
+    // 0.10 + 0.20 is 0.30, not 0.30000000000000004.
+    expect(await balances(user)).toEqual({ 'Main account': '12348178.61' });
+    const summary = (await call(t, user, 'GET', '/api/transactions/summary?timeframe=month')).json();
+    expect(summary.byCategory.find((c: { category: string }) => c.category === 'dining')).toMatchObject({ expense: '0.30', count: 2 });
+  });
+
+  it('imports multipart/form-data into the account named by the accountId field, honouring a type column', async () => {
+    const user = await t.newUser();
+    const yen = (await call(t, user, 'POST', '/api/accounts', { name: 'Yen', type: 'cash', currency: 'JPY' })).json();
+    const csv = 'date,type,amount,description,currency\n2026-02-10,expense,1500,Ramen,JPY\n2026-02-11,income,20000,Gift,\n2026-02-12,expense,1.5,Bad,JPY\n';
+    const response = await importForm(user, [['accountId', yen.id], ['file', csv, 'yen.csv']]);
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toMatchObject({ accountId: yen.id, rows: 3, created: 2, duplicates: 0, rejected: 1 });
+    expect(response.json().problems).toEqual([{ row: 4, field: 'amount', message: 'amount JPY has no decimals' }]);
+    expect(await balances(user)).toEqual({ 'Main account': '0.00', Yen: '18500' });
+    // The query works for multipart too.
+    const again = await importForm(user, [['file', 'date,amount\n2026-02-13,-1\n', 'more.csv']]);
+    expect(again.json()).toMatchObject({ created: 1 });
+    expect(again.json().accountId).not.toBe(yen.id);
+    const viaQuery = await t.app.inject({
+      method: 'POST',
+      url: `${URL}?accountId=${yen.id}`,
+      headers: { ...user.headers, 'content-type': 'multipart/form-data; boundary=b' },
+      payload: '--b\r\ncontent-disposition: form-data; name="file"; filename="a.csv"\r\n\r\ndate,amount\n2026-02-14,-100\n\r\n--b--\r\n',
+    });
+    expect(viaQuery.json()).toMatchObject({ accountId: yen.id, created: 1 });
+  });
+
+  it('skips rows equal to an existing transaction or to an earlier row of the file', async () => {
+    const user = await t.newUser();
+    const csv = [
+      'date,amount,description',
+      '2026-03-05,-4.50,Lunch',
+      '2026-03-05T20:00:00Z,-4.50,Lunch', // same UTC day, type, amount and description as the row above
+      '2026-03-05,-4.50,Dinner',
+      '2026-03-06,-4.50,Lunch',
+      '2026-03-05,4.50,Lunch', // income, not the expense
+      '2026-03-07,-9.99,',
+      '2026-03-07,-9.99,',
+    ].join('\n');
+    const first = (await importCsv(user, csv)).json();
+    expect(first).toMatchObject({ rows: 7, created: 5, duplicates: 2, rejected: 0 });
+    const second = (await importCsv(user, csv)).json();
+    expect(second).toMatchObject({ rows: 7, created: 0, duplicates: 7, rejected: 0 });
+    expect(await transactions(user)).toHaveLength(5);
+
+    // A transaction recorded by hand counts as existing too; another account does not.
+    await call(t, user, 'POST', '/api/transactions', { type: 'expense', amount: '30.00', description: 'Groceries run', occurredAt: '2026-03-08T10:00:00Z' });
+    const savings = (await call(t, user, 'POST', '/api/accounts', { name: 'Savings', type: 'savings' })).json();
+    const manual = (await importCsv(user, 'date,amount,description\n2026-03-08,-30.00,Groceries run\n2026-03-08,-30.00,Groceries\n')).json();
+    expect(manual).toMatchObject({ created: 1, duplicates: 1 });
+    const elsewhere = (await importCsv(user, 'date,amount,description\n2026-03-08,-30.00,Groceries run\n', `?accountId=${savings.id}`)).json();
+    expect(elsewhere).toMatchObject({ accountId: savings.id, created: 1, duplicates: 0 });
+  });
+
+  it('rejects bad rows with their line, field and reason, and imports the rest', async () => {
+    const user = await t.newUser();
+    const csv = [
+      'date,amount,category,currency,type,tags,description',
+      '2026-03-01,-1.00,groceries,USD,,a;b,ok',
+      '2026-02-30,-1.00,,,,,bad date',
+      'yesterday,-1.00,,,,,bad date',
+      '2026-03-01,-1.005,,,,,too precise',
+      '2026-03-01,1.000.00,,,,,not a number',
+      '2026-03-01,0,,,,,zero',
+      '2026-03-01,-1.00,caviar,,,,unknown category',
+      '2026-03-01,-1.00,,EUR,,,wrong currency',
+      '2026-03-01,-1.00,,,transfer,,bad type',
+      '2026-03-01,-1.00,,,expense,,negative with a type',
+      '2026-03-01,-1.00,,,,,',
+      '2026-03-01,-1.00',
+      ',,,,,,nothing',
+      '2026-03-01,"-2.00",,,,,"multi',
+      'line"',
+      '2026-03-01,-3.00,,,,"x;y;z;w;v;u;t;s;r;q;p;o;n;m;l;k;j;i;h;g;f",too many tags',
+    ].join('\r\n');
+    const response = await importCsv(user, csv);
+    expect(response.statusCode).toBe(200);
+    const report = response.json();
+    expect(report).toMatchObject({ rows: 15, created: 3, duplicates: 0, rejected: 12 });
+    expect(report.problems).toEqual([
+      { row: 3, field: 'date', message: expect.stringContaining('2026-02-30') },
+      { row: 4, field: 'date', message: expect.stringContaining('yesterday') },
+      { row: 5, field: 'amount', message: 'amount USD allows at most 2 decimals' },
+      { row: 6, field: 'amount', message: expect.stringContaining('decimal number') },
+      { row: 7, field: 'amount', message: 'amount must not be zero' },
+      { row: 8, field: 'category', message: expect.stringContaining('caviar') },
+      { row: 9, field: 'currency', message: "currency EUR is not the account's currency (USD)" },
+      { row: 10, field: 'type', message: 'type must be income or expense' },
+      { row: 11, field: 'amount', message: 'amount must be positive when the row has a type' },
+      { row: 13, field: null, message: 'has 2 fields; the header has 7' },
+      { row: 14, field: 'date', message: 'date is required' },
+      { row: 14, field: 'amount', message: 'amount is required' },
+      { row: 16, field: 'tags', message: 'at most 20 tags' },
+    ]);
+    const items = await transactions(user);
+    expect(items.map((i) => [i.amount, i.description, i.category]).sort()).toEqual([
+      ['1.00', null, null],
+      ['1.00', 'ok', 'groceries'],
+      ['2.00', 'multi\r\nline', null],
+    ]);
+  });
+
+  it('another user’s account is 404, by query or form field, and nothing is written', async () => {
+    const alice = await t.newUser();
+    const bob = await t.newUser();
+    const alices = (await call(t, alice, 'POST', '/api/accounts', { name: 'Private', type: 'savings' })).json();
+    const csv = 'date,amount\n2026-03-01,-1.00\n';
+    const byQuery = await importCsv(bob, csv, `?accountId=${alices.id}`);
+    expect(byQuery.statusCode).toBe(404);
+    expect(byQuery.json()).toMatchObject({ code: 'account_not_found' });
+    const byField = await importForm(bob, [['accountId', alices.id], ['file', csv, 'a.csv']]);
+    expect(byField.statusCode).toBe(404);
+    expect(await transactions(bob)).toEqual([]);
+    expect(await transactions(alice)).toEqual([]);
+    expect((await call(t, alice, 'GET', `/api/accounts/${alices.id}`)).json().balance).toBe('0.00');
+  });
+
+  it('a bad file or request is 400 and writes nothing, even when good rows came first', async () => {
+    const user = await t.newUser();
+    const good = Array.from({ length: 1500 }, (_, i) => `2026-01-01,-${i + 1}.00,row ${i}`).join('\n');
+    const cases: [string, string, Record<string, string>?][] = [
+      ['no header', '2026-03-01,-1.00\n'],
+      ['missing amount column', 'date,value\n2026-03-01,-1.00\n'],
+      ['twice the same column', 'date,amount,Amount\n2026-03-01,-1.00,1\n'],
+      ['empty file', ''],
+      ['unclosed quote after 1,500 good rows', `date,amount,description\n${good}\n2026-03-01,-1.00,"never closed\n`],
+      ['a bad accountId', 'date,amount\n2026-03-01,-1.00\n', { query: '?accountId=nope' }],
+    ];
+    for (const [name, csv, options] of cases) {
+      const response = await importCsv(user, csv, options?.query ?? '');
+      expect(response.statusCode, name).toBe(400);
+      expect(response.headers['content-type']).toContain('application/problem+json');
+      expect(response.json().errors?.[0]?.field, name).toMatch(/^(file|accountId)$/);
+    }
+    expect(await transactions(user)).toEqual([]);
+
+    const noFile = await importForm(user, [['accountId', '0190a000-0000-7000-8000-000000000000']]);
+    expect(noFile.statusCode).toBe(400);
+    const wrongField = await importForm(user, [['upload', 'date,amount\n2026-03-01,-1\n', 'a.csv']]);
+    expect(wrongField.statusCode).toBe(400);
+    const badField = await importForm(user, [['accountId', 'nope'], ['file', 'date,amount\n2026-03-01,-1\n', 'a.csv']]);
+    expect(badField.statusCode).toBe(400);
+    expect(badField.json().errors[0]).toMatchObject({ field: 'accountId' });
+    const lateAccount = await importForm(user, [['file', 'date,amount\n2026-03-01,-1\n', 'a.csv'], ['accountId', '0190a000-0000-7000-8000-000000000000']]);
+    expect(lateAccount.statusCode).toBe(400);
+    expect(lateAccount.json().errors[0]).toMatchObject({ field: 'accountId' });
+    const twoFiles = await importForm(user, [['file', 'date,amount\n2026-03-01,-1\n', 'a.csv'], ['file', 'date,amount\n2026-03-02,-1\n', 'b.csv']]);
+    expect([400, 413]).toContain(twoFiles.statusCode);
+    const json = await call(t, user, 'POST', URL, { date: '2026-03-01', amount: '-1.00' });
+    expect(json.statusCode).toBe(415);
+    const noBody = await call(t, user, 'POST', URL);
+    expect(noBody.statusCode).toBe(400);
+    expect(await transactions(user)).toEqual([]);
+  });
+
+  it('a file over IMPORT_MAX_BYTES is 413 and writes nothing', async () => {
+    const user = await t.newUser();
+    const csv = `date,amount,description\n${Array.from({ length: 200 }, (_, i) => `2026-01-01,-${i + 1}.00,row ${i}`).join('\n')}\n`;
+    const previous = t.ctx.config.IMPORT_MAX_BYTES;
+    t.ctx.config.IMPORT_MAX_BYTES = 2_000;
+    try {
+      const raw = await importCsv(user, csv);
+      expect(raw.statusCode).toBe(413);
+      expect(raw.json()).toMatchObject({ status: 413, code: 'import_too_large' });
+      // A Content-Length that understates the body is caught while reading.
+      const chunked = await t.app.inject({ method: 'POST', url: URL, headers: { ...user.headers, 'content-type': 'text/csv', 'transfer-encoding': 'chunked' }, payload: csv });
+      expect(chunked.statusCode).toBe(413);
+      const form = await importForm(user, [['file', csv, 'big.csv']]);
+      expect(form.statusCode).toBe(413);
+      expect(form.json()).toMatchObject({ code: 'import_too_large' });
+      expect((await importCsv(user, csv.slice(0, 1_000).replace(/\n[^\n]*$/, '\n'))).statusCode).toBe(200);
+    } finally {
+      t.ctx.config.IMPORT_MAX_BYTES = previous;
+    }
+    expect((await transactions(user)).length).toBeLessThan(100);
+  });
+
+  it('needs a signed-in user, and refuses an archived account', async () => {
+    const anonymous = await t.app.inject({ method: 'POST', url: URL, headers: { 'content-type': 'text/csv' }, payload: 'date,amount\n2026-03-01,-1\n' });
+    expect(anonymous.statusCode).toBe(401);
+    const user = await t.newUser();
+    const old = (await call(t, user, 'POST', '/api/accounts', { name: 'Old', type: 'cash' })).json();
+    await call(t, user, 'PATCH', `/api/accounts/${old.id}`, { archived: true });
+    const archived = await importCsv(user, 'date,amount\n2026-03-01,-1\n', `?accountId=${old.id}`);
+    expect(archived.statusCode).toBe(422);
+    expect(await transactions(user)).toEqual([]);
+  });
+
+  it('imports thousands of rows across batches, counting each kind once', async () => {
+    const user = await t.newUser();
+    const row = (i: number) => `2026-01-${String((i % 28) + 1).padStart(2, '0')},-${(i % 500) + 1}.25,item ${i}`;
+    // 2,000 distinct rows, then the first 500 again (duplicates across batch boundaries), then a bad one.
+    const lines = ['date,amount,description', ...Array.from({ length: 2_000 }, (_, i) => row(i)), ...Array.from({ length: 500 }, (_, i) => row(i)), '2026-01-01,abc,bad'];
+    const report = (await importCsv(user, lines.join('\n'))).json();
+    expect(report).toMatchObject({ rows: 2_501, created: 2_000, duplicates: 500, rejected: 1 });
+    // Four times the sum of 1.25 .. 500.25.
+    expect((await balances(user))['Main account']).toBe('-501500.00');
+  });
+});
