@@ -1,8 +1,9 @@
 import { NotFoundError, UnprocessableError, fieldError, newId } from '@expensio/common';
-import { ensureDefaultAccount, requireAccount, requireOpen } from '../accounts/service.js';
+import { requireAccount, requireOpen } from '../accounts/service.js';
 import { requireCategory } from '../categories/service.js';
 import type { FinanceContext } from '../context.js';
 import type { FinanceDb, Frequency } from '../db.js';
+import { prepareTransaction } from '../transactions/service.js';
 import { decodeCursor, encodeCursor } from '../shared/cursor.js';
 import { parseAmount } from '../shared/money.js';
 import { closePause, closedPauses, deleteRule, findRule, insertRule, listRules, openPause, prunePauses, updateRule, type RuleRow } from './repo.js';
@@ -64,27 +65,30 @@ export async function createRule(ctx: FinanceContext, userId: string, input: Rul
   };
   checkSchedule(schedule, today, input.startDate !== undefined);
   return ctx.db.transaction().execute(async (trx) => {
-    const account = input.accountId === undefined ? await ensureDefaultAccount(ctx, userId, trx) : await requireAccount(trx, userId, input.accountId, 'accountId');
-    requireOpen(account);
-    const currency = input.currency ?? account.currency;
-    if (currency !== account.currency) {
-      throw new UnprocessableError(`The account holds ${account.currency}; give the amount in ${account.currency}`, 'currency_mismatch');
-    }
-    const amount = parseAmount(input.amount, currency, 'amount', { positive: true });
-    const category = input.category == null ? null : await requireCategory(trx, userId, input.category);
+    // The template passes the same checks as a transaction posted now (ownership, currency, amount).
+    const { values: template } = await prepareTransaction(ctx, trx, userId, {
+      accountId: input.accountId,
+      type: input.type,
+      amount: input.amount,
+      currency: input.currency,
+      category: input.category,
+      description: input.description,
+      merchant: input.merchant,
+      tags: input.tags,
+    });
     const id = newId();
     const next = nextOccurrence(schedule, 0);
     await insertRule(trx, {
       id,
       user_id: userId,
-      account_id: account.id,
+      account_id: template.account_id,
       type: input.type,
-      amount,
-      currency,
-      category_id: category?.id ?? null,
-      description: input.description ?? null,
-      merchant: input.merchant ?? null,
-      tags: [...new Set(input.tags ?? [])],
+      amount: template.amount,
+      currency: template.currency,
+      category_id: template.category_id,
+      description: template.description,
+      merchant: template.merchant,
+      tags: template.tags,
       frequency: schedule.frequency,
       frequency_interval: schedule.interval,
       start_date: schedule.startDate,
