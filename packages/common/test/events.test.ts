@@ -230,7 +230,7 @@ describe('event bus with the in-process transport', () => {
     }, WAIT);
     expect(await effects(db, 'realtime.goals')).toEqual(new Map());
     expect(seen).toEqual(['ada@example.com']);
-    await vi.waitFor(async () => expect(await pendingOutbox(db)).toBe(0), WAIT);
+    await vi.waitFor(async () => { expect(await pendingOutbox(db)).toBe(0); }, WAIT);
     const row = await db.selectFrom('outbox').selectAll().where('id', '=', envelope.id).executeTakeFirstOrThrow();
     expect(row).toMatchObject({ type: 'user.registered', version: 1, user_id: userId, attempts: 1, last_error: null, payload: { email: 'ada@example.com', name: 'Ada', role: 'user' } });
     expect(row.published_at).toBeInstanceOf(Date);
@@ -255,7 +255,7 @@ describe('event bus with the in-process transport', () => {
     ).rejects.toThrow('the change failed');
     // A later event proves the relay ran after the rollback.
     const later = await publishNote(bus, db, randomUUID());
-    await vi.waitFor(() => expect(handler).toHaveBeenCalledTimes(1), WAIT);
+    await vi.waitFor(() => { expect(handler).toHaveBeenCalledTimes(1); }, WAIT);
     expect(handler.mock.calls[0]).toEqual([expect.objectContaining({ id: later.id }), expect.anything()]);
     expect(await db.selectFrom('outbox').select('id').execute()).toEqual([{ id: later.id }]);
     expect(await db.selectFrom('notes').select('body').execute()).toEqual([{ body: 'change' }]);
@@ -282,10 +282,42 @@ describe('event bus with the in-process transport', () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(order).toEqual([]);
     await transport.open();
-    await vi.waitFor(() => expect(order).toEqual(ids), WAIT);
-    await vi.waitFor(async () => expect(await pendingOutbox(db)).toBe(0), WAIT);
+    await vi.waitFor(() => { expect(order).toEqual(ids); }, WAIT);
+    await vi.waitFor(async () => { expect(await pendingOutbox(db)).toBe(0); }, WAIT);
     await consumer.stop();
     await transport.close();
+  });
+
+  it('keeps events for a stopped consumer of the process until it comes back, as a durable queue would', async () => {
+    const identity = await serviceSchema();
+    const finance = await serviceSchema();
+    const transport = new InProcessTransport();
+    const publisher = createEventBus({ db: identity, transport, relay: FAST_RELAY });
+    const consumer = createEventBus({ db: finance, transport, relay: false });
+    const handled: string[] = [];
+    consumer.subscribe('finance.tx', ['transaction.created'], async (event, trx) => {
+      handled.push(event.id);
+      await applyEffect(trx, 'finance.tx', event.id);
+    });
+    await consumer.start();
+    await publisher.start();
+    await transport.open();
+    await consumer.stop();
+
+    const envelope = await publishNote(publisher, identity, randomUUID());
+    await vi.waitFor(async () => {
+      const row = await identity.selectFrom('outbox').select(['attempts', 'last_error']).where('id', '=', envelope.id).executeTakeFirstOrThrow();
+      expect(row).toEqual({ attempts: 1, last_error: 'finance.tx: consumer is stopped' });
+    }, WAIT);
+    expect(handled).toEqual([]);
+
+    await consumer.start();
+    await vi.waitFor(() => { expect(handled).toEqual([envelope.id]); }, WAIT);
+    await vi.waitFor(async () => { expect(await pendingOutbox(identity)).toBe(0); }, WAIT);
+    await publisher.stop();
+    await consumer.stop();
+    await transport.close();
+    await expect(transport.publish(envelope, 1)).rejects.toThrow(/closed/);
   });
 
   it('gives a redelivered event no second effect', async () => {
@@ -297,12 +329,12 @@ describe('event bus with the in-process transport', () => {
     await bus.start();
     await transport.open();
     const envelope = await publishNote(bus, db, randomUUID());
-    await vi.waitFor(async () => expect(await pendingOutbox(db)).toBe(0), WAIT);
+    await vi.waitFor(async () => { expect(await pendingOutbox(db)).toBe(0); }, WAIT);
 
     // As if the relay had died after delivering but before marking the row: it goes out again.
     await db.updateTable('outbox').set({ published_at: null }).where('id', '=', envelope.id).execute();
     bus.relay?.wake();
-    await vi.waitFor(async () => expect(await pendingOutbox(db)).toBe(0), WAIT);
+    await vi.waitFor(async () => { expect(await pendingOutbox(db)).toBe(0); }, WAIT);
     // And a transport handing over the same message twice more.
     await transport.publish(envelope, 1);
     await transport.publish(JSON.parse(JSON.stringify(envelope)) as EventEnvelope, 1);
@@ -329,7 +361,7 @@ describe('event bus with the in-process transport', () => {
     await bus.start();
     await transport.open();
     const envelope = await publishNote(bus, db, randomUUID());
-    await vi.waitFor(async () => expect(await pendingOutbox(db)).toBe(0), WAIT);
+    await vi.waitFor(async () => { expect(await pendingOutbox(db)).toBe(0); }, WAIT);
     expect(calls).toBe(3);
     expect(other).toHaveBeenCalledTimes(1);
     expect(await effects(db, 'finance.tx')).toEqual(new Map([[envelope.id, 1]]));
@@ -352,7 +384,7 @@ describe('event bus with the in-process transport', () => {
     await bus.start();
     await transport.open();
     const envelope = await publishNote(bus, db, randomUUID());
-    await vi.waitFor(async () => expect(await pendingOutbox(db)).toBe(0), WAIT);
+    await vi.waitFor(async () => { expect(await pendingOutbox(db)).toBe(0); }, WAIT);
 
     expect(failing).toHaveBeenCalledTimes(3);
     expect(healthy).toHaveBeenCalledTimes(1);
@@ -365,7 +397,7 @@ describe('event bus with the in-process transport', () => {
     // Dead means done: the relay does not hand it to that consumer again.
     await db.updateTable('outbox').set({ published_at: null }).where('id', '=', envelope.id).execute();
     bus.relay?.wake();
-    await vi.waitFor(async () => expect(await pendingOutbox(db)).toBe(0), WAIT);
+    await vi.waitFor(async () => { expect(await pendingOutbox(db)).toBe(0); }, WAIT);
     expect(failing).toHaveBeenCalledTimes(3);
     await bus.stop();
     await transport.close();
@@ -385,7 +417,7 @@ describe('event bus with the in-process transport', () => {
       .values({ id: poisonId, type: 'transaction.created', version: 1, user_id: randomUUID(), occurred_at: new Date(), payload: JSON.stringify({ amount: 'lots' }) })
       .execute();
     const good = await publishNote(bus, db, randomUUID());
-    await vi.waitFor(async () => expect(await pendingOutbox(db)).toBe(0), WAIT);
+    await vi.waitFor(async () => { expect(await pendingOutbox(db)).toBe(0); }, WAIT);
 
     expect(handler).toHaveBeenCalledTimes(1);
     expect(await effects(db, 'finance.tx')).toEqual(new Map([[good.id, 1]]));
@@ -401,13 +433,13 @@ describe('event bus with the in-process transport', () => {
     const db = await serviceSchema();
     const bus = createEventBus({ db, transport: new InProcessTransport(), relay: false });
     const noop = async () => undefined;
-    expect(() => bus.subscribe('Finance Users', ['user.registered'], noop)).toThrow(/Consumer name/);
-    expect(() => bus.subscribe('finance.x', ['user.exploded' as 'user.registered'], noop)).toThrow(/unknown event type/);
-    expect(() => bus.subscribe('finance.x', [], noop)).toThrow(/no event type/);
+    expect(() => { bus.subscribe('Finance Users', ['user.registered'], noop); }).toThrow(/Consumer name/);
+    expect(() => { bus.subscribe('finance.x', ['user.exploded' as 'user.registered'], noop); }).toThrow(/unknown event type/);
+    expect(() => { bus.subscribe('finance.x', [], noop); }).toThrow(/no event type/);
     bus.subscribe('finance.x', ['user.registered'], noop);
-    expect(() => bus.subscribe('finance.x', ['user.deleted'], noop)).toThrow(/already/);
+    expect(() => { bus.subscribe('finance.x', ['user.deleted'], noop); }).toThrow(/already/);
     await bus.start();
-    expect(() => bus.subscribe('finance.y', ['user.deleted'], noop)).toThrow(/before the bus starts/);
+    expect(() => { bus.subscribe('finance.y', ['user.deleted'], noop); }).toThrow(/before the bus starts/);
     await bus.stop();
   });
 });
@@ -450,7 +482,7 @@ describe('outbox relay', () => {
     const relays = [1, 2, 3].map(() => new OutboxRelay(db, transport, { ...FAST_RELAY, batchSize: 7 }));
     await Promise.all(relays.map((relay) => relay.drain()));
     for (const relay of relays) relay.start();
-    await vi.waitFor(async () => expect(await pendingOutbox(db)).toBe(0), WAIT);
+    await vi.waitFor(async () => { expect(await pendingOutbox(db)).toBe(0); }, WAIT);
     await Promise.all(relays.map((relay) => relay.stop()));
     expect(transport.published).toHaveLength(200);
     expect(new Set(transport.published.map((p) => p.id))).toEqual(ids);
@@ -470,7 +502,7 @@ describe('outbox relay', () => {
     // Not due yet: a pass now takes nothing.
     expect(await relay.drain()).toBe(0);
     expect(transport.published).toEqual([]);
-    await vi.waitFor(async () => expect(await relay.drain()).toBe(1), WAIT);
+    await vi.waitFor(async () => { expect(await relay.drain()).toBe(1); }, WAIT);
     expect(transport.published).toEqual([{ id: envelope.id, attempt: 2 }]);
     expect(await pendingOutbox(db)).toBe(0);
   });

@@ -22,6 +22,7 @@ export interface AmqpTransportOptions {
   confirmTimeoutMs?: number;
   /** How long `open()` waits for the first connection before returning (reconnection goes on). */
   connectTimeoutMs?: number;
+  /** Heartbeat interval (default 15 s, unless the URL sets one). */
   heartbeatSeconds?: number;
   connectionName?: string;
   log?: Logger | undefined;
@@ -29,7 +30,8 @@ export interface AmqpTransportOptions {
 
 export const DEFAULT_EXCHANGE = 'expensio.events';
 const ATTEMPT_HEADER = 'x-expensio-attempt';
-const DELAY_HEADER = 'x-expensio-retry-delay';
+// Not `x-`: a headers exchange leaves x- headers out of its matching.
+const DELAY_HEADER = 'expensio-retry-delay';
 const QUORUM = { 'x-queue-type': 'quorum' } as const;
 
 /** Every name the transport declares, derived from the exchange: what operators (and tests) look for. */
@@ -203,7 +205,8 @@ export class AmqpTransport implements EventTransport {
     const setup = { lost: false };
     try {
       const url = new URL(this.#url);
-      if (this.#heartbeatSeconds !== undefined) url.searchParams.set('heartbeat', String(this.#heartbeatSeconds));
+      // A wire that dies silently (no reset) is noticed after two missed heartbeats.
+      if (this.#heartbeatSeconds !== undefined || !url.searchParams.has('heartbeat')) url.searchParams.set('heartbeat', String(this.#heartbeatSeconds ?? 15));
       model = await connect(url.toString(), { clientProperties: { connection_name: this.#connectionName }, timeout: this.#connectTimeoutMs });
       const current = model;
       current.on('error', (error: Error) => this.#log?.warn({ err: error }, 'RabbitMQ connection error'));

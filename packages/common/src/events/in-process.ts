@@ -10,6 +10,11 @@ export interface InProcessTransportOptions {
 
 interface Subscriber {
   registration: ConsumerRegistration;
+  /**
+   * A stopped consumer stays known, as a durable queue would: events for it fail to deliver and
+   * wait in the outbox until it subscribes again (or the process ends), instead of passing it by.
+   */
+  stopped: boolean;
   /** Deliveries to one consumer run one at a time, in the order they were handed over. */
   tail: Promise<unknown>;
 }
@@ -26,6 +31,7 @@ export class InProcessTransport implements EventTransport {
   readonly #subscribers = new Map<string, Subscriber>();
   readonly #maxAttempts: number;
   readonly #log: Logger | undefined;
+  #closed = false;
   #open!: () => void;
   readonly #opened = new Promise<void>((resolve) => {
     this.#open = resolve;
@@ -45,30 +51,35 @@ export class InProcessTransport implements EventTransport {
   }
 
   async publish(envelope: EventEnvelope, attempt: number): Promise<void> {
+    if (this.#closed) throw new Error('The in-process transport is closed');
     // Consumers read what a broker would hand them: JSON, not the publisher's objects.
     const wire = JSON.parse(JSON.stringify(envelope)) as unknown;
     const targets = [...this.#subscribers.values()].filter((s) => s.registration.types.includes(envelope.type));
-    const errors = await Promise.all(targets.map((subscriber) => this.#enqueue(subscriber, () => this.#deliver(subscriber.registration, wire, attempt))));
+    const errors = await Promise.all(targets.map((subscriber) => this.#enqueue(subscriber, () => this.#deliver(subscriber, wire, attempt))));
     const failures = errors.filter((error): error is string => error !== undefined);
     if (failures.length > 0) throw new Error(failures.join('; '));
   }
 
   async consume(registration: ConsumerRegistration): Promise<ConsumerHandle> {
-    if (this.#subscribers.has(registration.consumer)) throw new Error(`Consumer "${registration.consumer}" is already subscribed`);
-    const subscriber: Subscriber = { registration, tail: Promise.resolve() };
+    if (this.#closed) throw new Error('The in-process transport is closed');
+    const previous = this.#subscribers.get(registration.consumer);
+    if (previous !== undefined && !previous.stopped) throw new Error(`Consumer "${registration.consumer}" is already subscribed`);
+    const subscriber: Subscriber = { registration, stopped: false, tail: previous?.tail ?? Promise.resolve() };
     this.#subscribers.set(registration.consumer, subscriber);
     return {
       cancel: async () => {
-        if (this.#subscribers.get(registration.consumer) === subscriber) this.#subscribers.delete(registration.consumer);
+        subscriber.stopped = true;
         await subscriber.tail;
       },
     };
   }
 
   async close(): Promise<void> {
-    const tails = [...this.#subscribers.values()].map((s) => s.tail);
-    this.#subscribers.clear();
-    await Promise.all(tails);
+    this.#closed = true;
+    this.#open();
+    const subscribers = [...this.#subscribers.values()];
+    for (const subscriber of subscribers) subscriber.stopped = true;
+    await Promise.all(subscribers.map((s) => s.tail));
   }
 
   #enqueue<T>(subscriber: Subscriber, work: () => Promise<T>): Promise<T> {
@@ -78,7 +89,9 @@ export class InProcessTransport implements EventTransport {
   }
 
   /** Returns the reason the event must be retried, or nothing when this consumer is done with it. */
-  async #deliver(registration: ConsumerRegistration, wire: unknown, attempt: number): Promise<string | undefined> {
+  async #deliver(subscriber: Subscriber, wire: unknown, attempt: number): Promise<string | undefined> {
+    const { registration } = subscriber;
+    if (subscriber.stopped) return `${registration.consumer}: consumer is stopped`;
     try {
       const outcome = await registration.handle(wire);
       switch (outcome.status) {
