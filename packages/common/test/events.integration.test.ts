@@ -231,6 +231,36 @@ describe.runIf(AMQP_URL !== '')('event bus over RabbitMQ', () => {
     await amqp.close();
   });
 
+  it('re-establishes a consumer whose queue is deleted under it', async () => {
+    const exchange = newExchange();
+    const db = await serviceSchema();
+    const amqp = transport({ url: AMQP_URL, exchange }, ['finance.tx']);
+    const bus = createEventBus({ db, transport: amqp, relay: FAST_RELAY, log });
+    const handled: string[] = [];
+    bus.subscribe('finance.tx', ['transaction.created'], async (event, trx) => {
+      handled.push(event.id);
+      await applyEffect(trx, 'finance.tx', event.id);
+    });
+    await bus.start();
+    await amqp.open();
+    const before = await publishNote(bus, db);
+    await vi.waitFor(() => { expect(handled).toEqual([before.id]); }, WAIT);
+
+    await adminChannel.deleteQueue(amqp.names.queue('finance.tx'));
+    // The broker cancels the consumer; the transport reconnects and declares, binds and consumes again.
+    await vi.waitFor(async () => {
+      const probe = await admin.createChannel();
+      probe.on('error', () => undefined);
+      const queue = await probe.checkQueue(amqp.names.queue('finance.tx'));
+      await probe.close();
+      expect(queue.consumerCount).toBe(1);
+    }, WAIT);
+    const after = await publishNote(bus, db);
+    await vi.waitFor(() => { expect(handled).toEqual([before.id, after.id]); }, WAIT);
+    await bus.stop();
+    await amqp.close();
+  });
+
   it('applies every one of 500 events exactly once across a cut broker connection', async () => {
     const exchange = newExchange();
     const db = await serviceSchema();
