@@ -1,0 +1,26 @@
+export { EVENT_TYPES, EVENT_VERSIONS, EventMap, isEventType, type EventPayload, type EventType } from './catalog.js';
+export {
+  EventValidationError,
+  buildEnvelope,
+  decodeJson,
+  parseEnvelope,
+  type AnyEventEnvelope,
+  type EventEnvelope,
+  type ParsedEnvelope,
+} from './envelope.js';
+export {
+  eventTablesMigration,
+  eventTablesSql,
+  pruneEventTables,
+  type EventTables,
+  type InboxTable,
+  type OutboxTable,
+  type PruneOptions,
+} from './tables.js';
+export { backoffDelay, type ConsumerHandle, type ConsumerRegistration, type EventTransport, type HandleOutcome } from './transport.js';
+export { OutboxRelay, type RelayOptions } from './relay.js';
+export { consumeOnce } from './inbox.js';
+export { InProcessTransport, type InProcessTransportOptions } from './in-process.js';
+export { AmqpTransport, DEFAULT_EXCHANGE, amqpNames, type AmqpTransportOptions } from './amqp.js';
+export { createEventBus, type EventBus, type EventBusOptions, type EventHandler } from './bus.js';
+export { createEventTransport, type EventTransportOptions } from './factory.js';
