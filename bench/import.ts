@@ -181,7 +181,9 @@ async function benchOne(kind: 'pglite' | 'postgres'): Promise<Result[]> {
 async function main() {
   const kinds: ('pglite' | 'postgres')[] = which === 'both' ? ['pglite', 'postgres'] : [which === 'pglite' ? 'pglite' : 'postgres'];
   const results: Result[] = [];
+  const loadBefore = os.loadavg().map((l) => l.toFixed(1)).join(' ');
   for (const kind of kinds) results.push(...(await benchOne(kind)));
+  console.log(`Node ${process.version}, ${os.availableParallelism()} cores; load average (1, 5, 15 min) before: ${loadBefore}; after: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   console.log('| database | run | rows | file | seconds | rows/s | created | duplicates | rejected | RSS before | RSS peak | RSS after |');
   console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const r of results) {

@@ -144,6 +144,7 @@ async function main() {
   const server = await startServer('server.ts', key.publicJwk);
   const bare = await startServer('bare-server.ts', key.publicJwk);
   const env = await machine();
+  const loadBefore = os.loadavg().map((l) => l.toFixed(1)).join(' ');
   console.error(JSON.stringify(env));
 
   let turn = 0;
@@ -201,6 +202,8 @@ async function main() {
   const first = results.find((r) => r.scenario.includes('first'));
   const deep = results.find((r) => r.scenario.includes('deep'));
   console.log(`machine: ${env.nproc} cores (${env.cpu}), ${env.memoryGb} GiB, Node ${env.node}, PostgreSQL ${env.postgres}; ${CONNECTIONS} connections, ${DURATION} s per run`);
+  // Anything else running on the machine skews every figure: the load average says whether it did.
+  console.log(`load average (1, 5, 15 min) before: ${loadBefore}; after: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   const pct = (value: number) => `${(value * 100).toFixed(0)}%`;
   console.log('| scenario | pgbench (same SQL) | pgbench tx/s | API req/s | ratio | aim | API p50 ms | API p99 ms | bare Fastify + pg req/s (ratio) |');
   console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');

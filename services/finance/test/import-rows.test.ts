@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fingerprint, parseOccurredAt, parseRow, readHeader } from '../src/imports/rows.js';
+import { parseOccurredAt, parseRow, readHeader } from '../src/imports/rows.js';
 
 // Pure rules of one CSV row: no database here.
 
@@ -39,7 +39,7 @@ describe('parseRow', () => {
   it('takes the type from the sign, or from the type column with a positive amount', () => {
     expect(row(['2026-01-02', '-12.30', '', 'Groceries', 'a; b ;a', 'eur', ' Shop '])).toEqual({
       ok: true,
-      value: { type: 'expense', amount: 1230n, occurredAt: new Date('2026-01-02T00:00:00Z'), day: '2026-01-02', categoryId: 'c1', description: 'Shop', merchant: null, tags: ['a', 'b'] },
+      value: { type: 'expense', amount: 1230n, occurredAt: new Date('2026-01-02T00:00:00Z'), categoryId: 'c1', description: 'Shop', merchant: null, tags: ['a', 'b'] },
     });
     expect(row(['2026-01-02', '7', 'Income', '', '', '', ''])).toMatchObject({ ok: true, value: { type: 'income', amount: 700n, description: null } });
     expect(row(['2026-01-02', '+0.01', '', '', '', '', ''])).toMatchObject({ ok: true, value: { type: 'income', amount: 1n } });
@@ -51,18 +51,5 @@ describe('parseRow', () => {
     if (result.ok) return;
     expect(result.problems.map((p) => p.field)).toEqual(['date', 'currency', 'type', 'amount', 'category', 'description']);
     expect(result.problems.every((p) => p.row === 2)).toBe(true);
-  });
-});
-
-describe('fingerprint', () => {
-  const base = { type: 'expense' as const, amount: 450n, occurredAt: new Date('2026-03-05T08:00:00Z'), day: '2026-03-05', categoryId: null, description: 'Lunch', merchant: null, tags: [] };
-
-  it('depends on the account, day, type, amount and description only', () => {
-    const same = fingerprint('acc', base);
-    expect(fingerprint('acc', { ...base, occurredAt: new Date('2026-03-05T21:00:00Z'), merchant: 'Deli', categoryId: 'c', tags: ['x'] })).toBe(same);
-    for (const other of [{ day: '2026-03-06' }, { type: 'income' as const }, { amount: 451n }, { description: 'lunch' }, { description: null }]) {
-      expect(fingerprint('acc', { ...base, ...other })).not.toBe(same);
-    }
-    expect(fingerprint('other', base)).not.toBe(same);
   });
 });

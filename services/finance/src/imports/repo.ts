@@ -1,19 +1,8 @@
 import { sql } from 'kysely';
 import { FINANCE_SCHEMA, type FinanceDb } from '../db.js';
+import type { ImportRow } from './rows.js';
 
-export interface ImportBatchRow {
-  id: string;
-  type: 'income' | 'expense';
-  amount: bigint;
-  occurredAt: Date;
-  /** Midnight UTC of the row's day. */
-  dayStart: Date;
-  categoryId: string | null;
-  description: string | null;
-  merchant: string | null;
-  tags: string[];
-  fingerprint: string;
-}
+export type ImportBatchRow = ImportRow & { id: string };
 
 /** Slug and id of every category the user sees, lower-cased: the map a whole file is checked against. */
 export async function categoryRefs(db: FinanceDb, userId: string): Promise<Map<string, string>> {
@@ -35,10 +24,13 @@ const transactionsTable = sql.table(`${FINANCE_SCHEMA}.transactions`);
 
 /**
  * Inserts a batch in one statement and returns how many rows were written. The rows travel as one
- * JSON document (json_to_recordset): one parameter whatever the batch holds, serialised natively
- * on both sides. A row is skipped when its fingerprint exists (an earlier import, or an earlier
- * row of this file) or when a transaction made by hand matches it: same account, UTC day, type,
- * amount and description.
+ * JSON document of short keys (json_to_recordset): one parameter whatever the batch holds.
+ *
+ * What makes a row a duplicate is defined here, once: the same account, UTC day, type, amount and
+ * description as a transaction the account has. Imported rows carry that as a fingerprint (md5 of
+ * those fields, the description last so no separator inside it can make two rows collide), and
+ * the unique index skips an earlier import's row or an earlier row of this file; a transaction
+ * made by hand (fingerprint null) is matched by the not-exists test.
  */
 export async function insertImportBatch(
   db: FinanceDb,
@@ -48,35 +40,31 @@ export async function insertImportBatch(
   if (rows.length === 0) return 0;
   const payload = JSON.stringify(
     rows.map((r) => ({
-      id: r.id,
-      type: r.type,
-      amount: r.amount.toString(),
-      category_id: r.categoryId,
-      description: r.description,
-      merchant: r.merchant,
-      occurred_at: r.occurredAt.toISOString(),
-      day_start: r.dayStart.toISOString(),
-      tags: r.tags,
-      fingerprint: r.fingerprint,
+      i: r.id,
+      t: r.type,
+      a: r.amount.toString(),
+      c: r.categoryId,
+      d: r.description,
+      m: r.merchant,
+      o: r.occurredAt.toISOString(),
+      g: r.tags,
     })),
   );
   const now = params.now.toISOString();
   const result = await sql`
     insert into ${transactionsTable}
       (id, user_id, account_id, type, amount, currency, category_id, description, merchant, occurred_at, tags, transfer_id, created_at, updated_at, import_fingerprint)
-    select v.id, ${params.userId}::uuid, ${params.accountId}::uuid, v.type, v.amount, ${params.currency}, v.category_id, v.description, v.merchant,
-           v.occurred_at, v.tags, null, ${now}::timestamptz, ${now}::timestamptz, v.fingerprint
-    from json_to_recordset(${payload}::json) as v(
-      id uuid, type text, amount bigint, category_id uuid, description text, merchant text,
-      occurred_at timestamptz, day_start timestamptz, tags text[], fingerprint text
-    )
+    select v.i, ${params.userId}::uuid, ${params.accountId}::uuid, v.t, v.a, ${params.currency}, v.c, v.d, v.m, v.o, v.g, null,
+           ${now}::timestamptz, ${now}::timestamptz,
+           md5(${params.accountId}::text || '|' || to_char(v.o at time zone 'UTC', 'YYYY-MM-DD') || '|' || v.t || '|' || v.a::text || '|' || coalesce(v.d, ''))
+    from json_to_recordset(${payload}::json) as v(i uuid, t text, a bigint, c uuid, d text, m text, o timestamptz, g text[])
     where not exists (
       select 1 from ${transactionsTable} t
       where t.user_id = ${params.userId}::uuid
-        and t.occurred_at >= v.day_start and t.occurred_at < v.day_start + interval '1 day'
+        and t.occurred_at >= date_trunc('day', v.o, 'UTC') and t.occurred_at < date_trunc('day', v.o, 'UTC') + interval '1 day'
         and t.account_id = ${params.accountId}::uuid
         and t.import_fingerprint is null
-        and t.type = v.type and t.amount = v.amount and t.description is not distinct from v.description
+        and t.type = v.t and t.amount = v.a and t.description is not distinct from v.d
     )
     on conflict (import_fingerprint) do nothing
   `.execute(db);

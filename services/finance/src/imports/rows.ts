@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { AmountError, ValidationError, toMinor } from '@expensio/common';
 
 /**
@@ -21,8 +20,6 @@ export interface ImportRow {
   type: 'income' | 'expense';
   amount: bigint;
   occurredAt: Date;
-  /** The UTC calendar day of occurredAt, `YYYY-MM-DD`: duplicates are judged by the day. */
-  day: string;
   categoryId: string | null;
   description: string | null;
   merchant: string | null;
@@ -160,20 +157,10 @@ export function parseRow(record: string[], row: number, columns: ColumnMap, widt
       type,
       amount,
       occurredAt,
-      day: occurredAt.toISOString().slice(0, 10),
       categoryId,
       description: description === '' ? null : description,
       merchant: merchant === '' ? null : merchant,
       tags,
     },
   };
-}
-
-/**
- * What makes two rows the same transaction: account, UTC day, type, amount and description.
- * The description goes last, so no separator inside it can make two different rows collide.
- * 128 bits of SHA-256 (22 characters) keep the unique index small; a chance collision is out of reach.
- */
-export function fingerprint(accountId: string, row: ImportRow): string {
-  return createHash('sha256').update(`${accountId}\n${row.day}\n${row.type}\n${row.amount.toString()}\n${row.description ?? ''}`).digest().subarray(0, 16).toString('base64url');
 }

@@ -4,7 +4,7 @@ import { AppError, ValidationError, newId } from '@expensio/common';
 import { accountForWrite, requireOpen } from '../accounts/service.js';
 import type { FinanceContext } from '../context.js';
 import { categoryRefs, insertImportBatch, type ImportBatchRow } from './repo.js';
-import { fingerprint, parseRow, readHeader, type ColumnMap, type RowProblem } from './rows.js';
+import { parseRow, readHeader, type ColumnMap, type RowProblem } from './rows.js';
 
 /** Rows per multi-row insert: big enough to amortise a round trip, small enough to keep memory flat. */
 export const IMPORT_BATCH_SIZE = 1_000;
@@ -116,19 +116,7 @@ export async function importTransactions(
           }
           continue;
         }
-        const value = parsed.value;
-        batch.push({
-          id: newId(),
-          type: value.type,
-          amount: value.amount,
-          occurredAt: value.occurredAt,
-          dayStart: new Date(`${value.day}T00:00:00.000Z`),
-          categoryId: value.categoryId,
-          description: value.description,
-          merchant: value.merchant,
-          tags: value.tags,
-          fingerprint: fingerprint(account.id, value),
-        });
+        batch.push({ id: newId(), ...parsed.value });
         if (batch.length >= IMPORT_BATCH_SIZE) await flush();
       }
     } catch (error) {
