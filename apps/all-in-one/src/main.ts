@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { authPlugin, ConfigError, createHttpApp, createLogger, exitOnSignal, loadConfig } from '@expensio/common';
+import { authPlugin, ConfigError, createHttpApp, httpSettings, createLogger, exitOnSignal, loadConfig } from '@expensio/common';
 import { DEFAULT_SCHEDULER_INTERVAL_MS, createFinanceContext, financeConfigShape, registerFinanceRoutes, startScheduler } from '@expensio/finance';
 import {
   createIdentityContext,
@@ -26,9 +26,7 @@ async function main() {
     version: '0.1.0',
     description: 'Self-hosted personal finance. Sign in under /api/auth, then send the access token as a Bearer token.',
     logger: log,
-    trustProxy: config.TRUST_PROXY,
-    corsOrigins: config.CORS_ORIGINS,
-    rateLimit: { max: config.RATE_LIMIT_MAX, windowMs: config.RATE_LIMIT_WINDOW },
+    ...httpSettings(config),
     ...(redis && { redis }),
     readiness: readinessChecks(database, redis),
   });

@@ -4,6 +4,7 @@ import {
   authPlugin,
   createAccessTokenVerifier,
   createHttpApp,
+  httpSettings,
   forSchema,
   redisRevocationCheck,
   systemClock,
@@ -75,9 +76,7 @@ export async function buildFinanceApp(
     title: 'Expensio finance API',
     version: '0.1.0',
     logger: options.logger,
-    trustProxy: config.TRUST_PROXY,
-    corsOrigins: config.CORS_ORIGINS,
-    rateLimit: { max: config.RATE_LIMIT_MAX, windowMs: config.RATE_LIMIT_WINDOW },
+    ...httpSettings(config),
     ...(options.redis && { redis: options.redis }),
     readiness: options.readiness,
   });

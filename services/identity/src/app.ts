@@ -4,6 +4,7 @@ import {
   authPlugin,
   createAccessTokenVerifier,
   createHttpApp,
+  httpSettings,
   forSchema,
   postgresAttemptLimiter,
   redisAttemptLimiter,
@@ -96,9 +97,7 @@ export async function buildIdentityApp(ctx: IdentityContext, options: { database
     title: 'Expensio identity API',
     version: '0.1.0',
     logger: options.logger,
-    trustProxy: config.TRUST_PROXY,
-    corsOrigins: config.CORS_ORIGINS,
-    rateLimit: { max: config.RATE_LIMIT_MAX, windowMs: config.RATE_LIMIT_WINDOW },
+    ...httpSettings(config),
     ...(options.redis && { redis: options.redis }),
     readiness: readinessChecks(options.database, options.redis),
   });

@@ -108,3 +108,12 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
   readinessRoutes(app, options.readiness);
   return app;
 }
+
+/** The HTTP settings every service reads from the shared configuration variables. */
+export function httpSettings(config: { TRUST_PROXY: string[]; CORS_ORIGINS: string[]; RATE_LIMIT_MAX: number; RATE_LIMIT_WINDOW: number }) {
+  return {
+    trustProxy: config.TRUST_PROXY,
+    corsOrigins: config.CORS_ORIGINS,
+    rateLimit: { max: config.RATE_LIMIT_MAX, windowMs: config.RATE_LIMIT_WINDOW },
+  };
+}

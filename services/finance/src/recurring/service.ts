@@ -3,21 +3,14 @@ import { requireAccount, requireOpen } from '../accounts/service.js';
 import { requireCategory } from '../categories/service.js';
 import type { FinanceContext } from '../context.js';
 import type { FinanceDb, Frequency } from '../db.js';
-import { prepareTransaction } from '../transactions/service.js';
+import { prepareTransaction, type TransactionInput } from '../transactions/service.js';
 import { decodeCursor, encodeCursor } from '../shared/cursor.js';
 import { parseAmount } from '../shared/money.js';
 import { closePause, closedPauses, deleteRule, findRule, insertRule, listRules, openPause, prunePauses, updateRule, type RuleRow } from './repo.js';
 import { addDays, nextOccurrence, rescheduledIndex, upcomingOccurrences, utcDate, type Schedule } from './schedule.js';
 
-export interface RuleInput {
-  accountId?: string | undefined;
-  type: 'income' | 'expense';
-  amount: string | number;
-  currency?: string | undefined;
-  category?: string | null | undefined;
-  description?: string | null | undefined;
-  merchant?: string | null | undefined;
-  tags?: string[] | undefined;
+/** A rule is a transaction template (posted later, so no occurredAt) plus its schedule. */
+export interface RuleInput extends Omit<TransactionInput, 'occurredAt'> {
   frequency: Frequency;
   interval: number;
   startDate?: string | undefined;
@@ -66,16 +59,7 @@ export async function createRule(ctx: FinanceContext, userId: string, input: Rul
   checkSchedule(schedule, today, input.startDate !== undefined);
   return ctx.db.transaction().execute(async (trx) => {
     // The template passes the same checks as a transaction posted now (ownership, currency, amount).
-    const { values: template } = await prepareTransaction(ctx, trx, userId, {
-      accountId: input.accountId,
-      type: input.type,
-      amount: input.amount,
-      currency: input.currency,
-      category: input.category,
-      description: input.description,
-      merchant: input.merchant,
-      tags: input.tags,
-    });
+    const { values: template } = await prepareTransaction(ctx, trx, userId, input);
     const id = newId();
     const next = nextOccurrence(schedule, 0);
     await insertRule(trx, {
