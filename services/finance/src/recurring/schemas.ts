@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { optionalText, pageQuery, tagsSchema } from '../shared/http.js';
-import { amountInput, amountOutput, currencySchema, formatAmount } from '../shared/money.js';
+import { amountInput, amountOutput, currencySchema } from '../shared/money.js';
+import { templateFields } from '../transactions/schemas.js';
 import type { RuleRow } from './repo.js';
 import { isCalendarDate } from './schedule.js';
 
@@ -92,15 +93,7 @@ export type RuleView = z.infer<typeof ruleSchema>;
 export function toRuleView(row: RuleRow): RuleView {
   return {
     id: row.id,
-    accountId: row.account_id,
-    type: row.type,
-    amount: formatAmount(row.amount, row.currency),
-    currency: row.currency,
-    category: row.category_slug,
-    categoryId: row.category_id,
-    description: row.description,
-    merchant: row.merchant,
-    tags: row.tags,
+    ...templateFields(row),
     frequency: row.frequency,
     interval: row.frequency_interval,
     startDate: row.start_date,

@@ -89,9 +89,19 @@ export const summarySchema = z.object({
 
 export type TransactionView = z.infer<typeof transactionSchema>;
 
-export function toTransactionView(row: TransactionRow): TransactionView {
+/** The fields a transaction and a recurring rule's template share, as clients see them. */
+export function templateFields<T extends string>(row: {
+  account_id: string;
+  type: T;
+  amount: bigint;
+  currency: string;
+  category_slug: string | null;
+  category_id: string | null;
+  description: string | null;
+  merchant: string | null;
+  tags: string[];
+}) {
   return {
-    id: row.id,
     accountId: row.account_id,
     type: row.type,
     amount: formatAmount(row.amount, row.currency),
@@ -100,8 +110,15 @@ export function toTransactionView(row: TransactionRow): TransactionView {
     categoryId: row.category_id,
     description: row.description,
     merchant: row.merchant,
-    occurredAt: row.occurred_at.toISOString(),
     tags: row.tags,
+  };
+}
+
+export function toTransactionView(row: TransactionRow): TransactionView {
+  return {
+    id: row.id,
+    ...templateFields(row),
+    occurredAt: row.occurred_at.toISOString(),
     transferId: row.transfer_id,
     recurringRuleId: row.recurring_rule_id,
     createdAt: row.created_at.toISOString(),
