@@ -234,6 +234,15 @@ describe('POST /api/transactions/import', () => {
     expect((await transactions(user)).length).toBeLessThan(100);
   });
 
+  it('the CSV and multipart parsers exist for the import route only', async () => {
+    const user = await t.newUser();
+    const csv = await t.app.inject({ method: 'POST', url: '/api/transactions', headers: { ...user.headers, 'content-type': 'text/csv' }, payload: 'date,amount\n2026-03-01,-1\n' });
+    expect(csv.statusCode).toBe(415);
+    const form = await t.app.inject({ method: 'POST', url: '/api/accounts', headers: { ...user.headers, 'content-type': 'multipart/form-data; boundary=b' }, payload: '--b\r\ncontent-disposition: form-data; name="name"\r\n\r\nx\r\n--b--\r\n' });
+    expect(form.statusCode).toBe(415);
+    expect(await transactions(user)).toEqual([]);
+  });
+
   it('needs a signed-in user, and refuses an archived account', async () => {
     const anonymous = await t.app.inject({ method: 'POST', url: URL, headers: { 'content-type': 'text/csv' }, payload: 'date,amount\n2026-03-01,-1\n' });
     expect(anonymous.statusCode).toBe(401);
