@@ -204,7 +204,8 @@ describe('POST /api/transactions/import', () => {
     expect(lateAccount.statusCode).toBe(400);
     expect(lateAccount.json().errors[0]).toMatchObject({ field: 'accountId' });
     const twoFiles = await importForm(user, [['file', 'date,amount\n2026-03-01,-1\n', 'a.csv'], ['file', 'date,amount\n2026-03-02,-1\n', 'b.csv']]);
-    expect([400, 413]).toContain(twoFiles.statusCode);
+    expect(twoFiles.statusCode).toBe(400);
+    expect(twoFiles.json().detail).toContain('one file');
     const json = await call(t, user, 'POST', URL, { date: '2026-03-01', amount: '-1.00' });
     expect(json.statusCode).toBe(415);
     const noBody = await call(t, user, 'POST', URL);
@@ -232,6 +233,15 @@ describe('POST /api/transactions/import', () => {
       t.ctx.config.IMPORT_MAX_BYTES = previous;
     }
     expect((await transactions(user)).length).toBeLessThan(100);
+  });
+
+  it('the CSV and multipart parsers exist for the import route only', async () => {
+    const user = await t.newUser();
+    const csv = await t.app.inject({ method: 'POST', url: '/api/transactions', headers: { ...user.headers, 'content-type': 'text/csv' }, payload: 'date,amount\n2026-03-01,-1\n' });
+    expect(csv.statusCode).toBe(415);
+    const form = await t.app.inject({ method: 'POST', url: '/api/accounts', headers: { ...user.headers, 'content-type': 'multipart/form-data; boundary=b' }, payload: '--b\r\ncontent-disposition: form-data; name="name"\r\n\r\nx\r\n--b--\r\n' });
+    expect(form.statusCode).toBe(415);
+    expect(await transactions(user)).toEqual([]);
   });
 
   it('needs a signed-in user, and refuses an archived account', async () => {

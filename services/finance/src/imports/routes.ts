@@ -76,7 +76,8 @@ async function importMultipart(ctx: FinanceContext, userId: string, parts: Async
 export function importRoutes(app: HttpApp, ctx: FinanceContext) {
   // Multipart parsing and the text/csv body parser exist for this route only.
   void app.register(async (scope: HttpApp) => {
-    await scope.register(multipart, { limits: { files: 1, fields: 10, parts: 20, fieldSize: 1024 } });
+    // A second file is refused by the route itself (400), not by a parser limit (413).
+    await scope.register(multipart, { limits: { fields: 10, parts: 20, fieldSize: 1024 } });
     scope.addContentTypeParser(CSV_TYPES, (_request, payload, done) => {
       done(null, payload);
     });
