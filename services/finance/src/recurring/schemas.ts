@@ -1,13 +1,12 @@
 import { z } from 'zod';
-import { optionalText, pageQuery, tagsSchema } from '../shared/http.js';
-import { amountInput, amountOutput, currencySchema } from '../shared/money.js';
-import { templateFields } from '../transactions/schemas.js';
+import { pageQuery } from '../shared/http.js';
+import { amountOutput } from '../shared/money.js';
+import { templateFields, templateInputShape, templatePatchShape } from '../transactions/schemas.js';
 import type { RuleRow } from './repo.js';
 import { isCalendarDate } from './schedule.js';
 
 const frequency = z.enum(['daily', 'weekly', 'monthly', 'yearly']);
 const calendarDate = z.iso.date().refine(isCalendarDate, { message: 'must be a calendar date (YYYY-MM-DD)' });
-const categoryRef = z.string().trim().min(1).max(100).describe('A category slug (e.g. rent) or id');
 
 export const ruleSchema = z
   .object({
@@ -44,14 +43,7 @@ const scheduleFields = {
 };
 
 export const createRuleBody = z.strictObject({
-  accountId: z.uuid().optional().describe('Defaults to your default account'),
-  type: z.enum(['income', 'expense']),
-  amount: amountInput,
-  currency: currencySchema.optional().describe("Defaults to the account's currency, and must equal it"),
-  category: categoryRef.nullable().optional(),
-  description: optionalText(500),
-  merchant: optionalText(200),
-  tags: tagsSchema.optional(),
+  ...templateInputShape,
   frequency: scheduleFields.frequency,
   interval: scheduleFields.interval.default(1),
   startDate: scheduleFields.startDate.optional(),
@@ -62,13 +54,7 @@ export const createRuleBody = z.strictObject({
 
 export const updateRuleBody = z
   .strictObject({
-    accountId: z.uuid().optional(),
-    type: z.enum(['income', 'expense']).optional(),
-    amount: amountInput.optional(),
-    category: categoryRef.nullable().optional(),
-    description: optionalText(500),
-    merchant: optionalText(200),
-    tags: tagsSchema.optional(),
+    ...templatePatchShape,
     frequency: scheduleFields.frequency.optional(),
     interval: scheduleFields.interval.optional(),
     startDate: scheduleFields.startDate.optional(),

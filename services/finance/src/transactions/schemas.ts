@@ -28,7 +28,8 @@ export const transactionSchema = z
 const categoryRef = z.string().trim().min(1).max(100).describe('A category slug (e.g. groceries) or id');
 const timestamp = z.iso.datetime({ offset: true });
 
-export const createTransactionBody = z.strictObject({
+/** A transaction's own fields as a body names them; recurring rules take the same as their template. */
+export const templateInputShape = {
   accountId: z.uuid().optional().describe('Defaults to your default account'),
   type: z.enum(['income', 'expense']),
   amount: amountInput,
@@ -36,22 +37,28 @@ export const createTransactionBody = z.strictObject({
   category: categoryRef.nullable().optional(),
   description: optionalText(500),
   merchant: optionalText(200),
-  occurredAt: timestamp.optional().describe('Defaults to now'),
   tags: tagsSchema.optional(),
+};
+
+/** The same fields as a PATCH names them: all optional, the currency fixed by the account. */
+export const templatePatchShape = {
+  accountId: z.uuid().optional(),
+  type: templateInputShape.type.optional(),
+  amount: amountInput.optional(),
+  category: categoryRef.nullable().optional(),
+  description: optionalText(500),
+  merchant: optionalText(200),
+  tags: tagsSchema.optional(),
+};
+
+export const createTransactionBody = z.strictObject({
+  ...templateInputShape,
+  occurredAt: timestamp.optional().describe('Defaults to now'),
   mood: moodInput.optional().describe('Attached in the same database transaction'),
 });
 
 export const updateTransactionBody = z
-  .strictObject({
-    accountId: z.uuid().optional(),
-    type: z.enum(['income', 'expense']).optional(),
-    amount: amountInput.optional(),
-    category: categoryRef.nullable().optional(),
-    description: optionalText(500),
-    merchant: optionalText(200),
-    occurredAt: timestamp.optional(),
-    tags: tagsSchema.optional(),
-  })
+  .strictObject({ ...templatePatchShape, occurredAt: timestamp.optional() })
   .refine((b) => Object.keys(b).length > 0, { message: 'name at least one field to change' });
 
 export const listTransactionsQuery = z.strictObject({
