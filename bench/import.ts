@@ -154,7 +154,7 @@ async function benchOne(kind: 'pglite' | 'postgres'): Promise<Result[]> {
   for (const size of sizes) files.set(size, await csvFile(size));
   const { database, cleanup } = await openDb(kind);
   const key = await newSigningKey();
-  const { app } = await buildBenchApp(database, { publicJwk: key.publicJwk });
+  const { app, stopEvents } = await buildBenchApp(database, { publicJwk: key.publicJwk });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const { port } = app.server.address() as AddressInfo;
   const results: Result[] = [];
@@ -172,6 +172,7 @@ async function benchOne(kind: 'pglite' | 'postgres'): Promise<Result[]> {
     }
   } finally {
     await app.close();
+    await stopEvents();
     await database.close();
     cleanup();
   }

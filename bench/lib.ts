@@ -12,7 +12,9 @@ import {
   createAccessTokenVerifier,
   createHttpApp,
   createLogger,
+  InProcessTransport,
   migrateUp,
+  runEventBuses,
   systemClock,
   type Database,
   type HttpApp,
@@ -90,9 +92,19 @@ export async function mintToken(key: SigningKey, userId: string): Promise<string
  * ceiling no run reaches, auth, validation, problem+json), trusting the bench's key. The token
  * denylist check is a no-op here, as in the test helper.
  */
-export async function buildBenchApp(database: Database, options: { publicJwk: JWK; logLevel?: string }): Promise<{ app: HttpApp; ctx: FinanceContext }> {
+export async function buildBenchApp(
+  database: Database,
+  options: { publicJwk: JWK; logLevel?: string },
+): Promise<{ app: HttpApp; ctx: FinanceContext; stopEvents: () => Promise<void> }> {
   const log = createLogger(options.logLevel ?? 'warn', 'finance-bench');
-  const ctx = createFinanceContext({ database, config: { DEFAULT_CURRENCY: 'USD', IDEMPOTENCY_TTL: 24 * 3_600_000, IMPORT_MAX_BYTES: 200 * 1024 * 1024 }, log });
+  // The relay runs as in production, so its work on the outbox is part of what is measured.
+  const transport = new InProcessTransport();
+  const ctx = createFinanceContext({
+    database,
+    config: { DEFAULT_CURRENCY: 'USD', IDEMPOTENCY_TTL: 24 * 3_600_000, IMPORT_MAX_BYTES: 200 * 1024 * 1024 },
+    log,
+    transport,
+  });
   const app = await createHttpApp({
     title: 'finance bench',
     version: '0',
@@ -107,7 +119,8 @@ export async function buildBenchApp(database: Database, options: { publicJwk: JW
   });
   registerFinanceRoutes(app, ctx);
   await app.ready();
-  return { app, ctx };
+  const stopEvents = await runEventBuses(transport, [ctx.bus]);
+  return { app, ctx, stopEvents };
 }
 
 export function mb(bytes: number): string {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { authPlugin, ConfigError, createHttpApp, httpSettings, createLogger, exitOnSignal, loadConfig } from '@expensio/common';
+import { authPlugin, ConfigError, createEventTransport, createHttpApp, httpSettings, createLogger, exitOnSignal, loadConfig, runEventBuses } from '@expensio/common';
 import { DEFAULT_SCHEDULER_INTERVAL_MS, createFinanceContext, financeConfigShape, registerFinanceRoutes, startScheduler } from '@expensio/finance';
 import {
   createIdentityContext,
@@ -18,7 +18,9 @@ async function main() {
   const financeConfig = loadConfig(z.object(financeConfigShape));
   const log = createLogger(config.LOG_LEVEL, 'expensio');
   const { database, redis } = await openInfrastructure(config, allMigrationSets(), log);
-  const identity = await createIdentityContext({ config, database, redis, log });
+  // One transport for every service in the process: in-process by default, RabbitMQ with AMQP_URL.
+  const transport = createEventTransport({ amqpUrl: config.AMQP_URL, log });
+  const identity = await createIdentityContext({ config, database, redis, log, transport });
   const stopIdentity = await startIdentity(identity, log);
 
   const app = await createHttpApp({
@@ -32,9 +34,10 @@ async function main() {
   });
   await app.register(authPlugin, { verify: identityVerifier(identity) });
   registerIdentityRoutes(app, identity);
-  const finance = createFinanceContext({ database, config: financeConfig, log });
+  const finance = createFinanceContext({ database, config: financeConfig, log, transport });
   registerFinanceRoutes(app, finance);
   await app.ready();
+  const stopEvents = await runEventBuses(transport, [identity.bus, finance.bus]);
   // Posts due recurring transactions, catching up on start; safe beside other instances.
   const stopScheduler = startScheduler(finance, DEFAULT_SCHEDULER_INTERVAL_MS);
 
@@ -42,6 +45,7 @@ async function main() {
     stopIdentity();
     await stopScheduler();
     await app.close();
+    await stopEvents();
     await identity.mail.drain();
     redis?.disconnect();
     await database.close();

@@ -3,6 +3,7 @@ import { createRemoteJWKSet } from 'jose';
 import {
   authPlugin,
   createAccessTokenVerifier,
+  createEventBus,
   createHttpApp,
   httpSettings,
   forSchema,
@@ -11,6 +12,7 @@ import {
   type AccessTokenVerifier,
   type Clock,
   type Database,
+  type EventTransport,
   type HttpApp,
   type Logger,
   type ReadinessCheck,
@@ -27,19 +29,22 @@ import { moodRoutes } from './moods/routes.js';
 import { recurringRoutes } from './recurring/routes.js';
 import { importRoutes } from './imports/routes.js';
 import { transactionRoutes } from './transactions/routes.js';
+import { subscribeFinanceConsumers } from './consumers.js';
 
 export function createFinanceContext(options: {
   database: Database;
   config: FinanceContext['config'];
   log: Logger;
+  /** Shared by every service of the process (in-process, or RabbitMQ with AMQP_URL). */
+  transport: EventTransport;
   clock?: Clock;
 }): FinanceContext {
-  return {
-    db: forSchema<FinanceTables>(options.database, FINANCE_SCHEMA),
-    clock: options.clock ?? systemClock,
-    config: options.config,
-    log: options.log,
-  };
+  const db = forSchema<FinanceTables>(options.database, FINANCE_SCHEMA);
+  const clock = options.clock ?? systemClock;
+  const bus = createEventBus({ db, transport: options.transport, clock, log: options.log });
+  const ctx: FinanceContext = { db, clock, config: options.config, log: options.log, bus };
+  subscribeFinanceConsumers(ctx);
+  return ctx;
 }
 
 /** The finance routes, for any app that already has the auth plugin. */

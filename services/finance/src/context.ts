@@ -1,5 +1,5 @@
-import type { Clock, Logger } from '@expensio/common';
-import type { FinanceDb } from './db.js';
+import type { Clock, EventBus, Logger } from '@expensio/common';
+import type { FinanceDb, FinanceTables } from './db.js';
 
 /** The ledger's dependencies, passed in so tests move the clock and own the database. */
 export interface FinanceContext {
@@ -7,4 +7,6 @@ export interface FinanceContext {
   clock: Clock;
   config: { DEFAULT_CURRENCY: string; IDEMPOTENCY_TTL: number; IMPORT_MAX_BYTES?: number };
   log: Logger;
+  /** Publishes through the caller's transaction (the outbox); finance's consumers subscribe here. */
+  bus: EventBus<FinanceTables>;
 }

@@ -1,4 +1,5 @@
 import type { ColumnType, Kysely } from 'kysely';
+import type { EventTables } from '@expensio/common';
 
 type Timestamp = ColumnType<Date, Date, Date>;
 /** bigint minor units: read as bigint, written from bigint. */
@@ -205,7 +206,7 @@ export interface TransactionMoodsTable {
   updated_at: Timestamp;
 }
 
-export interface FinanceTables {
+export interface FinanceTables extends EventTables {
   accounts: AccountsTable;
   categories: CategoriesTable;
   transactions: TransactionsTable;

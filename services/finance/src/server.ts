@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { ConfigError, createLogger, exitOnSignal, migrateUp, openDatabase } from '@expensio/common';
+import { ConfigError, createEventTransport, createLogger, exitOnSignal, migrateUp, openDatabase, runEventBuses } from '@expensio/common';
 import { buildFinanceApp, createFinanceContext, remoteVerifier } from './app.js';
 import { loadFinanceConfig } from './config.js';
 import { financeMigrations } from './migrations.js';
@@ -19,7 +19,8 @@ async function main() {
   const database = await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATA_DIR, poolSize: config.DATABASE_POOL_SIZE });
   if (config.MIGRATE_ON_START) await migrateUp(database.kysely, financeMigrations());
   const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2 });
-  const ctx = createFinanceContext({ database, config, log });
+  const transport = createEventTransport({ amqpUrl: config.AMQP_URL, log });
+  const ctx = createFinanceContext({ database, config, log, transport });
   const app = await buildFinanceApp(ctx, {
     config,
     verify: remoteVerifier(config, redis),
@@ -30,11 +31,13 @@ async function main() {
       { name: 'redis', check: async () => { await redis.ping(); } },
     ],
   });
+  const stopEvents = await runEventBuses(transport, [ctx.bus]);
   // Posts due recurring transactions, catching up on start; safe beside other replicas.
   const stopScheduler = startScheduler(ctx, DEFAULT_SCHEDULER_INTERVAL_MS);
   exitOnSignal(log, async () => {
     await stopScheduler();
     await app.close();
+    await stopEvents();
     redis.disconnect();
     await database.close();
   });

@@ -1,7 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT, createLocalJWKSet, exportJWK, generateKeyPair } from 'jose';
-import { ACCESS_TOKEN_TYPE, authPlugin, createAccessTokenVerifier, createHttpApp, createLogger, type Database, type HttpApp } from '@expensio/common';
-import { ManualClock, openTestDatabase } from '@expensio/common/testing';
+import {
+  ACCESS_TOKEN_TYPE,
+  authPlugin,
+  createAccessTokenVerifier,
+  createHttpApp,
+  createLogger,
+  InProcessTransport,
+  runEventBuses,
+  type Database,
+  type HttpApp,
+} from '@expensio/common';
+import { ManualClock, openTestDatabase, settleEvents } from '@expensio/common/testing';
 import { createFinanceContext, registerFinanceRoutes, type FinanceContext } from '../src/index.js';
 
 export interface TestFinance {
@@ -11,6 +21,8 @@ export interface TestFinance {
   database: Database;
   /** A new user and an access token for them, as identity would issue it. */
   newUser(): Promise<TestUser>;
+  /** Waits until every event finance published has reached its consumers (budget thresholds are one). */
+  settle(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -28,7 +40,14 @@ export async function createTestFinance(options: { start?: string; defaultCurren
   const database = await openTestDatabase();
   const clock = new ManualClock(options.start ?? '2026-03-15T12:00:00.000Z');
   const log = createLogger('silent', 'finance-test');
-  const ctx = createFinanceContext({ database, config: { DEFAULT_CURRENCY: options.defaultCurrency ?? 'USD', IDEMPOTENCY_TTL: 24 * 3_600_000 }, log, clock });
+  const transport = new InProcessTransport();
+  const ctx = createFinanceContext({
+    database,
+    config: { DEFAULT_CURRENCY: options.defaultCurrency ?? 'USD', IDEMPOTENCY_TTL: 24 * 3_600_000 },
+    log,
+    clock,
+    transport,
+  });
   const { privateKey, publicKey } = await generateKeyPair('ES256');
   const jwks = { keys: [{ ...(await exportJWK(publicKey)), kid: 'test', alg: 'ES256' }] };
   const app = await createHttpApp({
@@ -45,6 +64,7 @@ export async function createTestFinance(options: { start?: string; defaultCurren
   });
   registerFinanceRoutes(app, ctx);
   await app.ready();
+  const stopEvents = await runEventBuses(transport, [ctx.bus]);
 
   const newUser = async (): Promise<TestUser> => {
     const id = randomUUID();
@@ -68,8 +88,10 @@ export async function createTestFinance(options: { start?: string; defaultCurren
     clock,
     database,
     newUser,
+    settle: () => settleEvents([ctx.db]),
     close: async () => {
       await app.close();
+      await stopEvents();
       await database.close();
     },
   };

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { openPostgres } from '@expensio/common';
+import { InProcessTransport, openPostgres } from '@expensio/common';
 import { createFinanceContext, runScheduler, startScheduler } from '../src/index.js';
 import { call, createTestFinance, type TestFinance, type TestUser } from './helpers.js';
 
@@ -264,7 +264,7 @@ describe('the scheduler', () => {
     if (url === undefined) context.skip();
     const other = openPostgres(url ?? '', 5);
     try {
-      const second = createFinanceContext({ database: other, config: t.ctx.config, log: t.ctx.log, clock: t.clock });
+      const second = createFinanceContext({ database: other, config: t.ctx.config, log: t.ctx.log, clock: t.clock, transport: new InProcessTransport() });
       const user = await t.newUser();
       const rules = [];
       for (let i = 0; i < 6; i += 1) rules.push(await newRule(user, { frequency: 'daily', startDate: '2026-01-14' }));

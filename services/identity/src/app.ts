@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import {
   authPlugin,
   createAccessTokenVerifier,
+  createEventBus,
   createHttpApp,
   httpSettings,
   forSchema,
@@ -12,6 +13,7 @@ import {
   type AccessTokenVerifier,
   type Clock,
   type Database,
+  type EventTransport,
   type HttpApp,
   type Logger,
   type ReadinessCheck,
@@ -33,6 +35,8 @@ export interface IdentityOptions {
   config: IdentityConfig;
   database: Database;
   log: Logger;
+  /** Shared by every service of the process (in-process, or RabbitMQ with AMQP_URL). */
+  transport: EventTransport;
   redis?: Redis | undefined;
   clock?: Clock;
   mailer?: Mailer;
@@ -64,6 +68,7 @@ export async function createIdentityContext(options: IdentityOptions): Promise<I
     limiter: options.redis ? redisAttemptLimiter(options.redis, `${prefix}limit:`) : postgresAttemptLimiter(db),
     revocations: options.redis ? redisRevocations(options.redis, `${prefix}revoked:`) : postgresRevocations(db, () => clock.now()),
     mail: new MailQueue(mailer, log, options.mailRetryDelaysMs),
+    bus: createEventBus({ db, transport: options.transport, clock, log }),
   };
 }
 

@@ -1,6 +1,6 @@
-import type { AttemptLimiter, Clock, Logger } from '@expensio/common';
+import type { AttemptLimiter, Clock, EventBus, Logger } from '@expensio/common';
 import type { IdentityConfig } from './config.js';
-import type { IdentityDb } from './db.js';
+import type { IdentityDb, IdentityTables } from './db.js';
 import type { MailQueue } from './mail/queue.js';
 import type { PasswordHasher } from './passwords/hasher.js';
 import type { SigningKeys } from './tokens/keys.js';
@@ -17,6 +17,8 @@ export interface IdentityContext {
   revocations: RevocationStore;
   mail: MailQueue;
   log: Logger;
+  /** Publishes through the caller's transaction (the outbox); identity's consumers subscribe here. */
+  bus: EventBus<IdentityTables>;
 }
 
 /** Where a request came from, for limits and the security log. */

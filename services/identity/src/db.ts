@@ -1,5 +1,5 @@
 import type { ColumnType, Kysely } from 'kysely';
-import type { AttemptLimitTable } from '@expensio/common';
+import type { AttemptLimitTable, EventTables } from '@expensio/common';
 
 type Timestamp = ColumnType<Date, Date, Date>;
 
@@ -63,7 +63,7 @@ export interface SecurityEventsTable {
   created_at: Timestamp;
 }
 
-export interface IdentityTables extends AttemptLimitTable {
+export interface IdentityTables extends AttemptLimitTable, EventTables {
   users: UsersTable;
   sessions: SessionsTable;
   refresh_tokens: RefreshTokensTable;

@@ -1,4 +1,4 @@
-import { ConfigError, createLogger, exitOnSignal } from '@expensio/common';
+import { ConfigError, createEventTransport, createLogger, exitOnSignal, runEventBuses } from '@expensio/common';
 import { buildIdentityApp, createIdentityContext } from './app.js';
 import { loadIdentityConfig } from './config.js';
 import { identityMigrations } from './migrations.js';
@@ -9,12 +9,15 @@ async function main() {
   const config = loadIdentityConfig();
   const log = createLogger(config.LOG_LEVEL, 'identity');
   const { database, redis } = await openInfrastructure(config, [identityMigrations()], log);
-  const ctx = await createIdentityContext({ config, database, redis, log });
+  const transport = createEventTransport({ amqpUrl: config.AMQP_URL, log });
+  const ctx = await createIdentityContext({ config, database, redis, log, transport });
   const stop = await startIdentity(ctx, log);
   const app = await buildIdentityApp(ctx, { database, redis, logger: log });
+  const stopEvents = await runEventBuses(transport, [ctx.bus]);
   const shutdown = async () => {
     stop();
     await app.close();
+    await stopEvents();
     await ctx.mail.drain();
     redis?.disconnect();
     await database.close();

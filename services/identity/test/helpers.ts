@@ -3,8 +3,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
-import { createLogger, type Database, type HttpApp } from '@expensio/common';
-import { ManualClock, openTestDatabase, testRedisUrl } from '@expensio/common/testing';
+import { createLogger, InProcessTransport, runEventBuses, type Database, type HttpApp } from '@expensio/common';
+import { ManualClock, openTestDatabase, settleEvents, testRedisUrl } from '@expensio/common/testing';
 import {
   buildIdentityApp,
   createIdentityContext,
@@ -21,6 +21,8 @@ export interface TestIdentity {
   mailer: MemoryMailer;
   database: Database;
   redis: Redis | undefined;
+  /** Waits until every event identity published has reached its consumers. */
+  settle(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -39,6 +41,7 @@ export async function createTestIdentity(env: Record<string, string> = {}): Prom
   const redis = redisUrl === undefined ? undefined : new Redis(redisUrl);
   const clock = new ManualClock(new Date());
   const mailer = new MemoryMailer();
+  const transport = new InProcessTransport();
   const ctx = await createIdentityContext({
     config,
     database,
@@ -46,12 +49,14 @@ export async function createTestIdentity(env: Record<string, string> = {}): Prom
     log,
     clock,
     mailer,
+    transport,
     keys: await ephemeralSigningKeys(),
     redisPrefix: `expensio:test:${randomBytes(6).toString('hex')}:`,
     mailRetryDelaysMs: [],
   });
   const app = await buildIdentityApp(ctx, { database, redis, logger: false });
   await app.ready();
+  const stopEvents = await runEventBuses(transport, [ctx.bus]);
   return {
     app,
     ctx,
@@ -59,8 +64,10 @@ export async function createTestIdentity(env: Record<string, string> = {}): Prom
     mailer,
     database,
     redis,
+    settle: () => settleEvents([ctx.db]),
     close: async () => {
       await app.close();
+      await stopEvents();
       await ctx.mail.drain();
       redis?.disconnect();
       await database.close();

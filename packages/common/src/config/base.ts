@@ -14,6 +14,8 @@ export const baseConfigShape = {
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+  /** RabbitMQ for events between services; without it they stay in this process. */
+  AMQP_URL: z.url({ protocol: /^amqps?$/ }).optional(),
   MIGRATE_ON_START: envBoolean.default(true),
   TRUST_PROXY: commaList.default([]),
   CORS_ORIGINS: commaList.default([]),

@@ -24,3 +24,4 @@ export { InProcessTransport, type InProcessTransportOptions } from './in-process
 export { AmqpTransport, DEFAULT_EXCHANGE, amqpNames, type AmqpTransportOptions } from './amqp.js';
 export { createEventBus, type EventBus, type EventBusOptions, type EventHandler } from './bus.js';
 export { createEventTransport, type EventTransportOptions } from './factory.js';
+export { runEventBuses } from './run.js';

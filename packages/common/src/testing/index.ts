@@ -3,6 +3,7 @@ import type { Database } from '../db/connect.js';
 import { openTestDatabaseFrom, type TestDatabaseSource } from './databases.js';
 
 export { ManualClock } from '../clock.js';
+export { settleEvents } from './events.js';
 export {
   dropPostgresTemplate,
   openTestDatabaseFrom,
