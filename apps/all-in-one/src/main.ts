@@ -10,6 +10,7 @@ import {
   registerIdentityRoutes,
   startIdentity,
 } from '@expensio/identity';
+import { createRealtimeContext, registerRealtimeRoutes } from '@expensio/realtime';
 import { allMigrationSets } from './services.js';
 
 /** The embedded default: every service in one process, on one port, over one database. */
@@ -36,8 +37,10 @@ async function main() {
   registerIdentityRoutes(app, identity);
   const finance = createFinanceContext({ database, config: financeConfig, log, transport });
   registerFinanceRoutes(app, finance);
+  const realtime = createRealtimeContext({ database, log, transport });
+  registerRealtimeRoutes(app, realtime);
   await app.ready();
-  const stopEvents = await runEventBuses(transport, [identity.bus, finance.bus]);
+  const stopEvents = await runEventBuses(transport, [identity.bus, finance.bus, realtime.bus]);
   // Posts due recurring transactions, catching up on start; safe beside other instances.
   const stopScheduler = startScheduler(finance, DEFAULT_SCHEDULER_INTERVAL_MS);
 

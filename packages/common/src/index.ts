@@ -35,4 +35,5 @@ export { runMigrationCli } from './db/cli.js';
 export { exitOnSignal } from './process.js';
 export * from './money/index.js';
 export { DEFAULT_REVOCATION_PREFIX, jtiKey, redisRevocationCheck, sidKey } from './auth/revocation.js';
+export { remoteAccessTokenVerifier, type RemoteVerifierOptions } from './auth/remote.js';
 export * from './events/index.js';

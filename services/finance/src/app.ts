@@ -1,13 +1,11 @@
 import type { Redis } from 'ioredis';
-import { createRemoteJWKSet } from 'jose';
 import {
   authPlugin,
-  createAccessTokenVerifier,
   createEventBus,
   createHttpApp,
   httpSettings,
   forSchema,
-  redisRevocationCheck,
+  remoteAccessTokenVerifier,
   systemClock,
   type AccessTokenVerifier,
   type Clock,
@@ -63,13 +61,7 @@ export function registerFinanceRoutes(app: HttpApp, ctx: FinanceContext) {
 /** Finance alone trusts identity's tokens through its published keys and its Redis denylist. */
 export function remoteVerifier(config: FinanceConfig, redis: Redis, clock: Clock = systemClock): AccessTokenVerifier {
   if (config.IDENTITY_JWKS_URL === undefined) throw new Error('IDENTITY_JWKS_URL is required when finance runs alone');
-  return createAccessTokenVerifier({
-    issuer: config.JWT_ISSUER,
-    audience: config.JWT_AUDIENCE,
-    keys: createRemoteJWKSet(new URL(config.IDENTITY_JWKS_URL), { cacheMaxAge: 10 * 60_000, cooldownDuration: 30_000 }),
-    isRevoked: redisRevocationCheck(redis),
-    clock,
-  });
+  return remoteAccessTokenVerifier({ jwksUrl: config.IDENTITY_JWKS_URL, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, redis, clock });
 }
 
 export async function buildFinanceApp(
