@@ -16,6 +16,7 @@ import {
   type ReadinessCheck,
 } from '@expensio/common';
 import { accountRoutes } from './accounts/routes.js';
+import { WriteTargetCache } from './accounts/targets.js';
 import { budgetRoutes } from './budgets/routes.js';
 import { categoryRoutes } from './categories/routes.js';
 import { debtRoutes } from './debts/routes.js';
@@ -40,7 +41,7 @@ export function createFinanceContext(options: {
   const db = forSchema<FinanceTables>(options.database, FINANCE_SCHEMA);
   const clock = options.clock ?? systemClock;
   const bus = createEventBus({ db, transport: options.transport, clock, log: options.log });
-  const ctx: FinanceContext = { db, clock, config: options.config, log: options.log, bus };
+  const ctx: FinanceContext = { db, clock, config: options.config, log: options.log, bus, writeTargets: new WriteTargetCache() };
   subscribeFinanceConsumers(ctx);
   return ctx;
 }

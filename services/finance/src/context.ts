@@ -1,4 +1,5 @@
 import type { Clock, EventBus, Logger } from '@expensio/common';
+import type { WriteTargetCache } from './accounts/targets.js';
 import type { FinanceDb, FinanceTables } from './db.js';
 
 /** The ledger's dependencies, passed in so tests move the clock and own the database. */
@@ -9,4 +10,6 @@ export interface FinanceContext {
   log: Logger;
   /** Publishes through the caller's transaction (the outbox); finance's consumers subscribe here. */
   bus: EventBus<FinanceTables>;
+  /** Where each user's writes go, so the common create is one statement. */
+  writeTargets: WriteTargetCache;
 }

@@ -21,6 +21,8 @@ export interface TestFinance {
   database: Database;
   /** A new user and an access token for them, as identity would issue it. */
   newUser(): Promise<TestUser>;
+  /** The process's event transport: a test publishes other services' events through a bus on it. */
+  transport: InProcessTransport;
   /** Waits until every event finance published has reached its consumers (budget thresholds are one). */
   settle(): Promise<void>;
   close(): Promise<void>;
@@ -88,6 +90,7 @@ export async function createTestFinance(options: { start?: string; defaultCurren
     clock,
     database,
     newUser,
+    transport,
     settle: () => settleEvents([ctx.db]),
     close: async () => {
       await app.close();

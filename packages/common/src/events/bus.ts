@@ -1,11 +1,11 @@
-import type { Kysely, Transaction } from 'kysely';
+import type { Insertable, Kysely, Transaction } from 'kysely';
 import { systemClock, type Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
 import { isEventType, type EventPayload, type EventType } from './catalog.js';
 import { buildEnvelope, parseEnvelope, type AnyEventEnvelope, type EventEnvelope } from './envelope.js';
 import { consumeOnce, recordDeadLetter } from './inbox.js';
 import { OutboxRelay, type RelayOptions } from './relay.js';
-import type { EventTables } from './tables.js';
+import type { EventTables, OutboxTable } from './tables.js';
 import type { ConsumerHandle, ConsumerRegistration, EventTransport, HandleOutcome } from './transport.js';
 
 /**
@@ -31,6 +31,21 @@ export interface EventBus<DB> {
   stop(): Promise<void>;
   /** This service's relay; undefined when the bus was built with `relay: false`. */
   readonly relay: OutboxRelay | undefined;
+}
+
+/**
+ * The outbox row of an envelope, for a writer that records it inside a statement of its own (a
+ * data-modifying CTE) instead of through `publish`; it then calls `relay?.wake()` after commit.
+ */
+export function outboxValues(envelope: EventEnvelope): Insertable<OutboxTable> {
+  return {
+    id: envelope.id,
+    type: envelope.type,
+    version: envelope.version,
+    user_id: envelope.userId,
+    occurred_at: envelope.occurredAt,
+    payload: JSON.stringify(envelope.payload),
+  };
 }
 
 export interface EventBusOptions<DB> {
@@ -95,17 +110,7 @@ export function createEventBus<DB>(options: EventBusOptions<DB>): EventBus<DB> {
       // Typed as a transaction, but a caller in plain JavaScript (or through a cast) may hand in the pool.
       if (!(trx as Kysely<DB>).isTransaction) throw new Error('EventBus.publish needs the transaction of the change the event describes');
       const envelope = buildEnvelope(type, userId, payload, clock);
-      await (trx as unknown as Transaction<EventTables>)
-        .insertInto('outbox')
-        .values({
-          id: envelope.id,
-          type: envelope.type,
-          version: envelope.version,
-          user_id: envelope.userId,
-          occurred_at: envelope.occurredAt,
-          payload: JSON.stringify(envelope.payload),
-        })
-        .execute();
+      await (trx as unknown as Transaction<EventTables>).insertInto('outbox').values(outboxValues(envelope)).execute();
       relay?.wake();
       return envelope;
     },

@@ -1,6 +1,7 @@
 import { UnprocessableError, fieldError, newId } from '@expensio/common';
 import type { FinanceContext } from '../context.js';
 import { parseAmount } from '../shared/money.js';
+import { transactionSnapshot } from '../transactions/events.js';
 import { findTransactions, insertTransactions, type TransactionRow } from '../transactions/repo.js';
 import { requireAccount, requireOpen } from './service.js';
 
@@ -39,6 +40,8 @@ export async function transfer(
     });
     const legs = [leg(from.id, 'transfer_out'), leg(to.id, 'transfer_in')];
     await insertTransactions(trx, legs, now);
-    return { transferId, legs: await findTransactions(trx, { userId, ids: legs.map((l) => l.id) }) };
+    const written = await findTransactions(trx, { userId, ids: legs.map((l) => l.id) });
+    for (const row of written) await ctx.bus.publish(trx, 'transaction.created', userId, transactionSnapshot(row));
+    return { transferId, legs: written };
   });
 }

@@ -104,15 +104,16 @@ export async function spendingByPeriod(db: FinanceDb, params: { userId: string; 
 export type NewThresholdEvent = Insertable<BudgetThresholdEventsTable>;
 
 /** Inserts the events not recorded yet; the unique key keeps one per budget, period and threshold. */
-export async function insertThresholdEvents(db: FinanceDb, rows: NewThresholdEvent[]): Promise<number> {
-  if (rows.length === 0) return 0;
+/** Returns the ids of the crossings recorded now; one recorded before is not recorded again. */
+export async function insertThresholdEvents(db: FinanceDb, rows: NewThresholdEvent[]): Promise<Set<string>> {
+  if (rows.length === 0) return new Set();
   const inserted = await db
     .insertInto('budget_threshold_events')
     .values(rows)
     .onConflict((oc) => oc.columns(['budget_id', 'period_start', 'threshold']).doNothing())
     .returning('id')
     .execute();
-  return inserted.length;
+  return new Set(inserted.map((r) => r.id));
 }
 
 /** Newest first, paged by keyset on (crossed_at, id). */

@@ -1,6 +1,8 @@
 import { newId } from '@expensio/common';
 import type { FinanceContext } from '../context.js';
-import type { FinanceDb } from '../db.js';
+import type { Transaction } from 'kysely';
+import type { FinanceTables } from '../db.js';
+import { formatAmount } from '../shared/money.js';
 import { periodStart } from '../shared/periods.js';
 import { insertThresholdEvents, lockBudgetsForSpending, spendingByPeriod, termsOf, type BudgetRow, type NewThresholdEvent } from './repo.js';
 import { PERIOD_UNIT, budgetLedger, dateKey, firstPeriodStart, spendingByBudget, thresholdsReached } from './rollover.js';
@@ -25,7 +27,13 @@ function periodsAffected(budget: BudgetRow, changedAt: Date, now: Date): { from:
  * change at `changedAt` affects. The check reads the state, not a delta: it can run after any
  * write, any number of times, and records nothing twice (the unique key settles races).
  */
-export async function checkThresholds(ctx: FinanceContext, db: FinanceDb, userId: string, budgets: BudgetRow[], changedAt: Date): Promise<number> {
+export async function checkThresholds(
+  ctx: FinanceContext,
+  trx: Transaction<FinanceTables>,
+  userId: string,
+  budgets: BudgetRow[],
+  changedAt: Date,
+): Promise<number> {
   const now = ctx.clock.now();
   const affected = budgets.flatMap((budget) => {
     const range = periodsAffected(budget, changedAt, now);
@@ -33,8 +41,8 @@ export async function checkThresholds(ctx: FinanceContext, db: FinanceDb, userId
   });
   if (affected.length === 0) return 0;
   const through = later(changedAt, now);
-  const sums = spendingByBudget(await spendingByPeriod(db, { userId, budgetIds: affected.map((a) => a.budget.id), through }));
-  const events: NewThresholdEvent[] = [];
+  const sums = spendingByBudget(await spendingByPeriod(trx, { userId, budgetIds: affected.map((a) => a.budget.id), through }));
+  const events: (NewThresholdEvent & { budget: BudgetRow })[] = [];
   for (const { budget, range } of affected) {
     const ledger = budgetLedger(termsOf(budget), sums.get(budget.id) ?? new Map<string, bigint>(), through);
     for (const period of ledger) {
@@ -51,11 +59,26 @@ export async function checkThresholds(ctx: FinanceContext, db: FinanceDb, userId
           spent: period.spent,
           available: period.available,
           currency: budget.currency,
+          budget,
         });
       }
     }
   }
-  return insertThresholdEvents(db, events);
+  const recorded = await insertThresholdEvents(trx, events.map(({ budget: _budget, ...row }) => row));
+  for (const event of events) {
+    if (!recorded.has(event.id)) continue;
+    await ctx.bus.publish(trx, 'budget.threshold_reached', userId, {
+      budgetId: event.budget_id,
+      name: event.budget.name,
+      categoryId: event.budget.category_id,
+      periodStart: event.period_start,
+      threshold: event.threshold,
+      spent: formatAmount(event.spent, event.currency),
+      available: formatAmount(event.available, event.currency),
+      currency: event.currency,
+    });
+  }
+  return recorded.size;
 }
 
 /**
@@ -65,10 +88,10 @@ export async function checkThresholds(ctx: FinanceContext, db: FinanceDb, userId
  */
 export async function recordBudgetThresholds(
   ctx: FinanceContext,
-  db: FinanceDb,
+  trx: Transaction<FinanceTables>,
   userId: string,
   change: { occurredAt: Date; categoryId: string | null; currency: string },
 ): Promise<number> {
-  const budgets = await lockBudgetsForSpending(db, { userId, currency: change.currency, categoryId: change.categoryId });
-  return checkThresholds(ctx, db, userId, budgets, change.occurredAt);
+  const budgets = await lockBudgetsForSpending(trx, { userId, currency: change.currency, categoryId: change.categoryId });
+  return checkThresholds(ctx, trx, userId, budgets, change.occurredAt);
 }

@@ -44,7 +44,7 @@ export async function listGoals(db: FinanceDb, params: { userId: string; cursor?
 export async function lockGoal(db: FinanceDb, params: { userId: string; id: string }) {
   return db
     .selectFrom('goals')
-    .select(['id', 'target_amount', 'currency', 'completed_at'])
+    .select(['id', 'name', 'target_amount', 'currency', 'completed_at'])
     .where('user_id', '=', params.userId)
     .where('id', '=', params.id)
     .forUpdate()

@@ -1,6 +1,7 @@
 import { NotFoundError, UnprocessableError, fieldError, newId } from '@expensio/common';
 import type { FinanceContext } from '../context.js';
-import type { FinanceDb } from '../db.js';
+import type { Transaction } from 'kysely';
+import type { FinanceDb, FinanceTables } from '../db.js';
 import { utcDate } from '../debts/calendar.js';
 import { decodeCursor, encodeCursor } from '../shared/cursor.js';
 import { formatAmount, parseAmount } from '../shared/money.js';
@@ -43,20 +44,25 @@ function checkDeadline(ctx: FinanceContext, deadline: string | null | undefined)
  * the unique index on completed events backs it up. A later withdrawal keeps completed_at, and
  * reaching the target again records nothing new: a goal is completed once.
  */
-async function completeIfReached(trx: FinanceDb, params: { userId: string; goalId: string; target: bigint; saved: bigint; alreadyCompleted: boolean; now: Date }) {
-  if (params.alreadyCompleted || params.saved < params.target) return;
-  if (!(await markCompleted(trx, { userId: params.userId, id: params.goalId, now: params.now }))) return;
+async function completeIfReached(
+  ctx: FinanceContext,
+  trx: Transaction<FinanceTables>,
+  params: { userId: string; goal: Pick<GoalRow, 'id' | 'name' | 'currency' | 'completed_at'>; target: bigint; saved: bigint; now: Date },
+) {
+  const { userId, goal, target, saved, now } = params;
+  if (goal.completed_at !== null || saved < target) return;
+  if (!(await markCompleted(trx, { userId, id: goal.id, now }))) return;
   await insertGoalEvents(trx, [
-    {
-      id: newId(),
-      user_id: params.userId,
-      goal_id: params.goalId,
-      type: 'completed',
-      saved: params.saved,
-      percent: formatPercent(percentOf(params.saved, params.target)),
-      occurred_at: params.now,
-    },
+    { id: newId(), user_id: userId, goal_id: goal.id, type: 'completed', saved, percent: formatPercent(percentOf(saved, target)), occurred_at: now },
   ]);
+  await ctx.bus.publish(trx, 'goal.completed', userId, {
+    goalId: goal.id,
+    name: goal.name,
+    saved: formatAmount(saved, goal.currency),
+    target: formatAmount(target, goal.currency),
+    currency: goal.currency,
+    completedAt: now.toISOString(),
+  });
 }
 
 export async function getGoals(ctx: FinanceContext, userId: string, input: { limit: number; cursor?: string | undefined }) {
@@ -102,7 +108,7 @@ export async function changeGoal(
     // Lowering the target to what is already saved reaches it as surely as a contribution does.
     if (target !== undefined) {
       const saved = await savedOn(trx, { userId, goalId: id });
-      await completeIfReached(trx, { userId, goalId: id, target, saved, alreadyCompleted: goal.completed_at !== null, now });
+      await completeIfReached(ctx, trx, { userId, goal: { ...goal, name: input.name ?? goal.name }, target, saved, now });
     }
     return requireGoal(trx, userId, id);
   });
@@ -137,10 +143,17 @@ export async function contribute(
       throw new UnprocessableError(`Only ${available} ${goal.currency} is saved in this goal; a goal cannot go below zero`, 'goal_overdrawn');
     }
     const contribution = await insertContribution(trx, { id: newId(), goal_id: goalId, user_id: userId, amount, note: input.note ?? null, occurred_at: now }, now);
-    await insertGoalEvents(trx, [
-      { id: newId(), user_id: userId, goal_id: goalId, type: 'progressed', saved, percent: formatPercent(percentOf(saved, goal.target_amount)), occurred_at: now },
-    ]);
-    await completeIfReached(trx, { userId, goalId, target: goal.target_amount, saved, alreadyCompleted: goal.completed_at !== null, now });
+    const percent = formatPercent(percentOf(saved, goal.target_amount));
+    await insertGoalEvents(trx, [{ id: newId(), user_id: userId, goal_id: goalId, type: 'progressed', saved, percent, occurred_at: now }]);
+    await ctx.bus.publish(trx, 'goal.progressed', userId, {
+      goalId,
+      name: goal.name,
+      saved: formatAmount(saved, goal.currency),
+      target: formatAmount(goal.target_amount, goal.currency),
+      currency: goal.currency,
+      percent,
+    });
+    await completeIfReached(ctx, trx, { userId, goal, target: goal.target_amount, saved, now });
     return { contribution, goal: await requireGoal(trx, userId, goalId) };
   });
 }

@@ -50,7 +50,7 @@ async function postNext(ctx: FinanceContext, id: string, today: string): Promise
     }
     let outcome: Outcome = 'posted';
     try {
-      await createTransaction(
+      const posted = await createTransaction(
         ctx,
         trx,
         rule.user_id,
@@ -67,6 +67,14 @@ async function postNext(ctx: FinanceContext, id: string, today: string): Promise
         },
         { recurring: { ruleId: id, occurrenceDate: due.date } },
       );
+      await ctx.bus.publish(trx, 'recurring.posted', rule.user_id, {
+        ruleId: id,
+        transactionId: posted.id,
+        occurrenceDate: due.date,
+        type: rule.type,
+        amount: formatAmount(rule.amount, rule.currency),
+        currency: rule.currency,
+      });
     } catch (error) {
       if (!(error instanceof ConflictError && error.code === 'occurrence_already_posted')) throw error;
       outcome = 'duplicate';

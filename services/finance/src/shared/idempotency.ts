@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { ConflictError, UnprocessableError, ValidationError } from '@expensio/common';
 import type { FinanceContext } from '../context.js';
-import type { FinanceDb } from '../db.js';
+import type { Transaction } from 'kysely';
+import type { FinanceTables } from '../db.js';
 
 export interface StoredResponse {
   status: number;
@@ -10,7 +11,7 @@ export interface StoredResponse {
 
 const KEY_RE = /^[\x21-\x7e]{1,255}$/;
 /** A pending key older than this belonged to a request that died; its work never committed. */
-const ABANDONED_AFTER_MS = 60_000;
+export const ABANDONED_AFTER_MS = 60_000;
 
 function canonical(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(canonical);
@@ -80,7 +81,7 @@ async function release(ctx: FinanceContext, userId: string, key: string) {
 export async function idempotent(
   ctx: FinanceContext,
   params: { userId: string; key: string | undefined; body: unknown },
-  work: (trx: FinanceDb) => Promise<StoredResponse>,
+  work: (trx: Transaction<FinanceTables>) => Promise<StoredResponse>,
 ): Promise<StoredResponse & { replayed: boolean }> {
   if (params.key === undefined) {
     return { ...(await ctx.db.transaction().execute(work)), replayed: false };

@@ -97,12 +97,13 @@ export async function updateTransaction(
     .execute();
 }
 
-/** Deletes a transaction, or both legs when it is part of a transfer. */
-export async function deleteTransaction(db: FinanceDb, params: { userId: string; id: string; transferId: string | null }): Promise<number> {
+export type DeletedTransaction = Pick<TransactionRow, 'id' | 'account_id' | 'type' | 'amount' | 'currency' | 'occurred_at'>;
+
+/** Deletes a transaction, or both legs when it is part of a transfer; returns what went. */
+export async function deleteTransaction(db: FinanceDb, params: { userId: string; id: string; transferId: string | null }): Promise<DeletedTransaction[]> {
   let query = db.deleteFrom('transactions').where('user_id', '=', params.userId);
   query = params.transferId === null ? query.where('id', '=', params.id) : query.where('transfer_id', '=', params.transferId);
-  const result = await query.executeTakeFirst();
-  return Number(result.numDeletedRows);
+  return query.returning(['id', 'account_id', 'type', 'amount', 'currency', 'occurred_at']).execute();
 }
 
 export async function summarise(db: FinanceDb, params: { userId: string; currency: string; from: Date; to: Date }) {

@@ -4,7 +4,8 @@ import type { FinanceContext } from '../context.js';
 import { toMoodView } from '../moods/schemas.js';
 import { attachMood } from '../moods/service.js';
 import { idParams, listSchema } from '../shared/http.js';
-import { idempotent, validKey } from '../shared/idempotency.js';
+import { idempotent, requestHash, validKey } from '../shared/idempotency.js';
+import { createInOneStatement } from './one-statement.js';
 import {
   createTransactionBody,
   listTransactionsQuery,
@@ -37,6 +38,8 @@ export function transactionRoutes(app: HttpApp, ctx: FinanceContext) {
     async (request, reply) => {
       const userId = requireUser(request).id;
       const key = validKey(request.headers['idempotency-key']);
+      const fast = await createInOneStatement(ctx, userId, request.body, key === undefined ? undefined : { key, hash: requestHash(request.body) });
+      if (fast !== undefined) return reply.status(201).send(fast);
       const result = await idempotent(ctx, { userId, key, body: request.body }, async (trx) => {
         const { mood, ...input } = request.body;
         const created = await createTransaction(ctx, trx, userId, input);

@@ -3,8 +3,10 @@ import { accountForWrite, ensureDefaultAccount, requireAccount, requireOpen } fr
 import { recordBudgetThresholds } from '../budgets/thresholds.js';
 import { categoryForWrite, requireCategory } from '../categories/service.js';
 import type { FinanceContext } from '../context.js';
-import type { FinanceDb, TransactionType } from '../db.js';
+import type { Transaction } from 'kysely';
+import type { FinanceDb, FinanceTables, TransactionType } from '../db.js';
 import { decodeCursor, encodeCursor } from '../shared/cursor.js';
+import { deletedSnapshot, transactionSnapshot } from './events.js';
 import { formatAmount, parseAmount } from '../shared/money.js';
 import { periodContaining, type PeriodUnit } from '../shared/periods.js';
 import {
@@ -36,26 +38,30 @@ export async function requireTransaction(db: FinanceDb, userId: string, id: stri
   return row;
 }
 
+/** Where a new transaction goes, as far as building it needs to know. */
+export interface WriteTarget {
+  id: string;
+  currency: string;
+}
+
 /**
- * Checks everything a new transaction names belongs to the user (404 otherwise) and converts the
- * amount in the account's currency: the row to write, and the row as it will read once written.
- * Writes nothing but the user's default account on first use.
+ * The row to write, and the row as it will read once written, for a transaction whose account and
+ * category are already resolved (and checked to be the user's). Converts the amount in the
+ * account's currency: 400 naming `amount` when it does not fit.
  */
-export async function prepareTransaction(
+export function buildTransaction(
   ctx: FinanceContext,
-  db: FinanceDb,
   userId: string,
+  account: WriteTarget,
+  category: { id: string; slug: string } | null,
   input: TransactionInput,
   extra: { id?: string } = {},
-): Promise<{ values: NewTransaction; row: TransactionRow; now: Date }> {
-  const account = await accountForWrite(ctx, db, userId, input.accountId);
-  requireOpen(account);
+): { values: NewTransaction; row: TransactionRow; now: Date } {
   const currency = input.currency ?? account.currency;
   if (currency !== account.currency) {
     throw new UnprocessableError(`The account holds ${account.currency}; record the amount in ${account.currency}`, 'currency_mismatch');
   }
   const amount = parseAmount(input.amount, currency, 'amount', { positive: true });
-  const category = input.category == null ? null : await categoryForWrite(ctx, db, userId, input.category);
   const now = ctx.clock.now();
   const values: NewTransaction = {
     id: extra.id ?? newId(),
@@ -85,22 +91,42 @@ export async function prepareTransaction(
 }
 
 /**
- * Validates and writes one transaction inside the caller's transaction, then records any budget
- * threshold it crosses. A recurring occurrence already posted is a 409, never a second row.
+ * Checks everything a new transaction names belongs to the user (404 otherwise), then builds it.
+ * Writes nothing but the user's default account on first use.
  */
-export async function createTransaction(
+export async function prepareTransaction(
   ctx: FinanceContext,
   db: FinanceDb,
   userId: string,
   input: TransactionInput,
+  extra: { id?: string } = {},
+): Promise<{ values: NewTransaction; row: TransactionRow; now: Date }> {
+  const account = await accountForWrite(ctx, db, userId, input.accountId);
+  requireOpen(account);
+  const category = input.category == null ? null : await categoryForWrite(ctx, db, userId, input.category);
+  return buildTransaction(ctx, userId, account, category, input, extra);
+}
+
+/**
+ * Validates and writes one transaction inside the caller's transaction (`trx`), records any budget
+ * threshold it crosses, and publishes `transaction.created`. A recurring occurrence already posted
+ * is a 409, never a second row.
+ */
+export async function createTransaction(
+  ctx: FinanceContext,
+  trx: Transaction<FinanceTables>,
+  userId: string,
+  input: TransactionInput,
   extra: { id?: string; recurring?: { ruleId: string; occurrenceDate: string } } = {},
 ): Promise<TransactionRow> {
-  const { values, row, now } = await prepareTransaction(ctx, db, userId, input, extra);
+  const prepared = await prepareTransaction(ctx, trx, userId, input, extra);
   const recurring = extra.recurring && { recurring_rule_id: extra.recurring.ruleId, occurrence_date: extra.recurring.occurrenceDate };
-  const written = await insertTransactions(db, [{ ...values, ...recurring }], now);
+  const written = await insertTransactions(trx, [{ ...prepared.values, ...recurring }], prepared.now);
   if (recurring && written === 0) throw new ConflictError('This occurrence of the recurring rule is already posted', 'occurrence_already_posted');
-  if (row.type === 'expense') await recordBudgetThresholds(ctx, db, userId, { occurredAt: row.occurred_at, categoryId: row.category_id, currency: row.currency });
-  return recurring ? { ...row, recurring_rule_id: recurring.recurring_rule_id } : row;
+  const row = recurring ? { ...prepared.row, recurring_rule_id: recurring.recurring_rule_id } : prepared.row;
+  await ctx.bus.publish(trx, 'transaction.created', userId, transactionSnapshot(row));
+  if (row.type === 'expense') await recordBudgetThresholds(ctx, trx, userId, { occurredAt: row.occurred_at, categoryId: row.category_id, currency: row.currency });
+  return row;
 }
 
 export async function changeTransaction(
@@ -141,6 +167,7 @@ export async function changeTransaction(
       },
     });
     const changed = await requireTransaction(trx, userId, id);
+    await ctx.bus.publish(trx, 'transaction.updated', userId, { ...transactionSnapshot(changed), changed: Object.keys(input) });
     if (changed.type === 'expense') await recordBudgetThresholds(ctx, trx, userId, { occurredAt: changed.occurred_at, categoryId: changed.category_id, currency: changed.currency });
     return changed;
   });
@@ -149,7 +176,8 @@ export async function changeTransaction(
 export async function removeTransaction(ctx: FinanceContext, userId: string, id: string): Promise<void> {
   await ctx.db.transaction().execute(async (trx) => {
     const existing = await requireTransaction(trx, userId, id);
-    await deleteTransaction(trx, { userId, id, transferId: existing.transfer_id });
+    const deleted = await deleteTransaction(trx, { userId, id, transferId: existing.transfer_id });
+    for (const row of deleted) await ctx.bus.publish(trx, 'transaction.deleted', userId, deletedSnapshot(row));
   });
 }
 
