@@ -183,6 +183,37 @@ describe('createAccessTokenVerifier', () => {
     }
     await expect(verify(token)).resolves.toMatchObject({ id: 'user-0001' });
   });
+
+  it('checks a signature once per token, but revocation and expiry on every call', async () => {
+    let keyLookups = 0;
+    const revoked = new Set<string>();
+    const once = createAccessTokenVerifier({
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      clock,
+      keys: (header, input) => {
+        keyLookups += 1;
+        return keys(header, input);
+      },
+      isRevoked: ({ jti }) => Promise.resolve(revoked.has(jti)),
+    });
+    const start = clock.now();
+    const payload = claims();
+    const token = await sign(payload);
+    try {
+      for (let i = 0; i < 3; i += 1) await expect(once(token)).resolves.toMatchObject({ jti: payload.jti });
+      expect(keyLookups).toBe(1);
+      // A token that differs by one character is verified from scratch, and refused.
+      await expect(once(`${token.slice(0, -2)}${token.endsWith('A') ? 'B' : 'A'}${token.slice(-1)}`)).rejects.toMatchObject({ code: 'invalid_token' });
+      revoked.add(String(payload.jti));
+      await expect(once(token)).rejects.toMatchObject({ code: 'token_revoked' });
+      revoked.clear();
+      clock.advance((TOKEN_LIFETIME_S + 1) * 1000);
+      await expect(once(token)).rejects.toMatchObject({ code: 'token_expired' });
+    } finally {
+      clock.set(start);
+    }
+  });
 });
 
 describe('authPlugin on an HTTP app', () => {

@@ -1,5 +1,5 @@
 import type { Clock, EventBus, Logger } from '@expensio/common';
-import type { WriteTargetCache } from './accounts/targets.js';
+import type { AccountCurrencyCache } from './accounts/currency-cache.js';
 import type { FinanceDb, FinanceTables } from './db.js';
 
 /** The ledger's dependencies, passed in so tests move the clock and own the database. */
@@ -10,6 +10,6 @@ export interface FinanceContext {
   log: Logger;
   /** Publishes through the caller's transaction (the outbox); finance's consumers subscribe here. */
   bus: EventBus<FinanceTables>;
-  /** Where each user's writes go, so the common create is one statement. */
-  writeTargets: WriteTargetCache;
+  /** The currency of each user's accounts that is not the default one, so the common create is one statement. */
+  accountCurrencies: AccountCurrencyCache;
 }

@@ -38,6 +38,24 @@ describe('POST /api/transactions answers what it stored', () => {
   });
 });
 
+describe('POST /api/transactions on accounts in other currencies', () => {
+  it('reads the amount in the account’s currency, the first time and every time after', async () => {
+    const user = await t.newUser();
+    const dinar = (await call(t, user, 'POST', '/api/accounts', { name: 'Dinar', type: 'cash', currency: 'BHD' })).json();
+    const yen = (await call(t, user, 'POST', '/api/accounts', { name: 'Yen', type: 'cash', currency: 'JPY' })).json();
+    for (const [account, amount, stored] of [[dinar, '1.234', '1.234'], [dinar, '2.5', '2.500'], [yen, '500', '500'], [yen, 7, '7']] as const) {
+      const created = await call(t, user, 'POST', '/api/transactions', { accountId: account.id, type: 'expense', amount });
+      expect(created.statusCode, created.body).toBe(201);
+      expect(created.json()).toMatchObject({ accountId: account.id, currency: account.currency, amount: stored });
+    }
+    const tooFine = await call(t, user, 'POST', '/api/transactions', { accountId: yen.id, type: 'expense', amount: '1.5' });
+    expect(tooFine.statusCode).toBe(400);
+    expect(tooFine.json().errors[0]).toMatchObject({ field: 'amount' });
+    const balances = (await call(t, user, 'GET', '/api/accounts')).json().items.map((a: { currency: string; balance: string }) => [a.currency, a.balance]);
+    expect(balances).toEqual(expect.arrayContaining([['BHD', '-3.734'], ['JPY', '-507']]));
+  });
+});
+
 describe('POST /api/transactions with an Idempotency-Key (the one-statement write)', () => {
   const count = async (user: Awaited<ReturnType<TestFinance['newUser']>>) => (await call(t, user, 'GET', '/api/transactions?limit=200')).json().items.length as number;
 

@@ -27,12 +27,51 @@ export interface AccessTokenVerifierOptions {
   keys: JWTVerifyGetKey;
   isRevoked: RevocationCheck;
   clock: Clock;
+  /** How many verified tokens to remember (default 10,000). */
+  cacheSize?: number;
 }
 
 export type AccessTokenVerifier = (token: string) => Promise<AuthUser>;
 
+/**
+ * Tokens whose signature and claims were verified, by their exact text, until they expire. A
+ * client sends the same token on every request for its whole life (minutes), and checking an
+ * ES256 signature is most of the CPU of verifying one. Revocation is not cached: it is asked
+ * on every request, so a logout still takes effect at once.
+ */
+class VerifiedTokens {
+  readonly #entries = new Map<string, AuthUser>();
+
+  constructor(readonly capacity: number) {}
+
+  get(token: string, now: Date): AuthUser | undefined {
+    const hit = this.#entries.get(token);
+    if (hit === undefined) return undefined;
+    if (hit.expiresAt.getTime() <= now.getTime()) {
+      this.#entries.delete(token);
+      return undefined;
+    }
+    return hit;
+  }
+
+  set(token: string, user: AuthUser): void {
+    if (this.#entries.size >= this.capacity) {
+      // Oldest first out: insertion order is verification order.
+      const oldest = this.#entries.keys().next();
+      if (oldest.done !== true) this.#entries.delete(oldest.value);
+    }
+    this.#entries.set(token, user);
+  }
+}
+
 export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): AccessTokenVerifier {
+  const verified = new VerifiedTokens(options.cacheSize ?? 10_000);
   return async (token) => {
+    const known = verified.get(token, options.clock.now());
+    if (known !== undefined) {
+      await checkRevocation(options.isRevoked, known);
+      return known;
+    }
     let payload;
     try {
       ({ payload } = await jwtVerify(token, options.keys, {
@@ -53,14 +92,20 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): 
     if (typeof sub !== 'string' || typeof jti !== 'string' || typeof sid !== 'string' || typeof exp !== 'number' || !ROLES.includes(role as Role)) {
       throw new UnauthorizedError('The access token is not valid', 'invalid_token');
     }
-    let revoked: boolean;
-    try {
-      revoked = await options.isRevoked({ jti, sid });
-    } catch (error) {
-      // Fail closed: if we cannot tell whether a token was revoked, we do not honour it.
-      throw new ServiceUnavailableError('Token revocation could not be checked', 'revocation_unavailable', { cause: error });
-    }
-    if (revoked) throw new UnauthorizedError('The access token has been revoked', 'token_revoked');
-    return { id: sub, role: role as Role, jti, sid, expiresAt: new Date(exp * 1000) };
+    const user: AuthUser = { id: sub, role: role as Role, jti, sid, expiresAt: new Date(exp * 1000) };
+    await checkRevocation(options.isRevoked, user);
+    verified.set(token, user);
+    return user;
   };
+}
+
+async function checkRevocation(isRevoked: RevocationCheck, user: AuthUser): Promise<void> {
+  let revoked: boolean;
+  try {
+    revoked = await isRevoked({ jti: user.jti, sid: user.sid });
+  } catch (error) {
+    // Fail closed: if we cannot tell whether a token was revoked, we do not honour it.
+    throw new ServiceUnavailableError('Token revocation could not be checked', 'revocation_unavailable', { cause: error });
+  }
+  if (revoked) throw new UnauthorizedError('The access token has been revoked', 'token_revoked');
 }

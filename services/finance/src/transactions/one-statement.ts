@@ -1,6 +1,5 @@
 import { sql } from 'kysely';
 import { buildEnvelope, newId, outboxValues } from '@expensio/common';
-import { findAccountRecord } from '../accounts/repo.js';
 import { categoryForWrite } from '../categories/service.js';
 import type { FinanceContext } from '../context.js';
 import { FINANCE_SCHEMA } from '../db.js';
@@ -9,30 +8,28 @@ import type { MoodFields } from '../moods/service.js';
 import { ABANDONED_AFTER_MS } from '../shared/idempotency.js';
 import { transactionSnapshot } from './events.js';
 import { toTransactionView, type TransactionView } from './schemas.js';
-import { buildTransaction, type TransactionInput, type WriteTarget } from './service.js';
+import { buildTransaction, type TransactionInput } from './service.js';
 
 const table = (name: string) => sql.table(`${FINANCE_SCHEMA}.${name}`);
 
-async function writeTarget(ctx: FinanceContext, userId: string, accountId: string | undefined): Promise<WriteTarget | undefined> {
-  const cached = ctx.writeTargets.get(userId, accountId);
-  if (cached !== undefined) return cached;
-  const account = await findAccountRecord(ctx.db, { userId, id: accountId });
-  if (account === undefined || account.archived_at !== null) return undefined;
-  const target = { id: account.id, currency: account.currency };
-  ctx.writeTargets.set(userId, accountId, target);
-  return target;
-}
+/** Stands in for the account id until the statement knows it; never written (see below). */
+const ACCOUNT_TO_COME = '00000000-0000-0000-0000-000000000000';
 
 /**
- * The common create (an open account that exists, and for an expense no budget that it could move)
- * as ONE autocommitted statement: the Idempotency-Key claimed with its final answer, the row, its
- * mood and its `transaction.created` event, all or nothing. The answer is built before the write
- * (every value is known once the account and category are), which is what lets the key carry it.
+ * The common create (an open account in the expected currency, and for an expense no budget it
+ * could move) as ONE autocommitted statement: the account found, the Idempotency-Key claimed with
+ * its final answer, the row, its mood and its `transaction.created` event, all or nothing.
+ *
+ * The answer and the event are built before the write, from every value but the account's id;
+ * the statement adds that id to both (`|| jsonb_build_object('accountId', ...)`). The account's
+ * currency, which the amount's decimals depend on, is the one named in the body, else the one
+ * this account had before (remembered per user), else DEFAULT_CURRENCY; the statement writes
+ * only if the account really holds it.
  *
  * Answers undefined, having written nothing, whenever that statement is not the whole story: the
- * key was used before (replay, 422, 409), the account is missing, archived or no longer the
- * default, the currency differs, or a budget needs its thresholds checked under a lock. The caller
- * then takes the general path, which gives each of those its proper answer.
+ * key was used before (replay, 422, 409), the account is missing, archived or in another currency,
+ * a budget needs its thresholds checked under a lock, or the amount does not fit the guessed
+ * currency. The caller then takes the general path, which gives each case its proper answer.
  */
 export async function createInOneStatement(
   ctx: FinanceContext,
@@ -40,10 +37,16 @@ export async function createInOneStatement(
   input: TransactionInput & { mood?: MoodFields | undefined },
   idempotency: { key: string; hash: string } | undefined,
 ): Promise<TransactionView | undefined> {
-  const account = await writeTarget(ctx, userId, input.accountId);
-  if (account === undefined || (input.currency !== undefined && input.currency !== account.currency)) return undefined;
+  const currency = input.currency ?? ctx.accountCurrencies.get(userId, input.accountId) ?? ctx.config.DEFAULT_CURRENCY;
   const category = input.category == null ? null : await categoryForWrite(ctx, ctx.db, userId, input.category);
-  const { values, row, now } = buildTransaction(ctx, userId, account, category, input);
+  let built;
+  try {
+    built = buildTransaction(ctx, userId, { id: input.accountId ?? ACCOUNT_TO_COME, currency }, category, input);
+  } catch (error) {
+    if (input.currency !== undefined) throw error;
+    return undefined; // The guessed currency may be wrong; the general path reads the account's.
+  }
+  const { values, row, now } = built;
   const mood = input.mood && {
     id: newId(),
     user_id: userId,
@@ -58,30 +61,30 @@ export async function createInOneStatement(
   const answer: TransactionView = { ...toTransactionView(row), ...(mood && { mood: toMoodView(mood) }) };
   const event = outboxValues(buildEnvelope('transaction.created', userId, transactionSnapshot(row), ctx.clock));
 
-  const accountStillFits = sql`exists (
-    select 1 from ${table('accounts')} a
-    where a.id = ${account.id}::uuid and a.user_id = ${userId}::uuid and a.archived_at is null
-      ${input.accountId === undefined ? sql`and a.is_default` : sql``})`;
+  const account = sql`select a.id from ${table('accounts')} a
+    where a.user_id = ${userId}::uuid and a.archived_at is null and a.currency = ${currency}
+      and ${input.accountId === undefined ? sql`a.is_default` : sql`a.id = ${input.accountId}::uuid`}`;
   // Thresholds are checked under a lock on the budgets: a create that could cross one goes the general way.
   const noBudgetToCheck =
     values.type === 'expense'
-      ? sql`and not exists (
+      ? sql`not exists (
           select 1 from ${table('budgets')} b
-          where b.user_id = ${userId}::uuid and b.currency = ${values.currency}
+          where b.user_id = ${userId}::uuid and b.currency = ${currency}
             and (b.category_id is null or b.category_id = ${values.category_id}::uuid))`
-      : sql``;
+      : sql`true`;
   const claim = idempotency
     ? sql`insert into ${table('idempotency_keys')} as k (user_id, key, request_hash, response_status, response_body, created_at, expires_at)
-        select ${userId}::uuid, ${idempotency.key}, ${idempotency.hash}, 201, ${JSON.stringify(answer)}::jsonb, ${now}::timestamptz,
+        select ${userId}::uuid, ${idempotency.key}, ${idempotency.hash}, 201,
+          ${JSON.stringify(answer)}::jsonb || jsonb_build_object('accountId', account.id), ${now}::timestamptz,
           ${new Date(now.getTime() + ctx.config.IDEMPOTENCY_TTL)}::timestamptz
-        where ${accountStillFits} ${noBudgetToCheck}
+        from account where ${noBudgetToCheck}
         on conflict (user_id, key) do update set
           request_hash = excluded.request_hash, response_status = excluded.response_status, response_body = excluded.response_body,
           created_at = excluded.created_at, expires_at = excluded.expires_at
         where k.expires_at <= ${now}::timestamptz
           or (k.response_status is null and k.created_at < ${new Date(now.getTime() - ABANDONED_AFTER_MS)}::timestamptz)
         returning 1`
-    : sql`select 1 where ${accountStillFits} ${noBudgetToCheck}`;
+    : sql`select 1 from account where ${noBudgetToCheck}`;
   const moodInsert = mood
     ? sql`, mood as (
         insert into ${table('transaction_moods')} (id, user_id, transaction_id, mood, intensity, triggers, note, created_at, updated_at)
@@ -90,28 +93,28 @@ export async function createInOneStatement(
         from written)`
     : sql``;
 
-  const result = await sql<{ written: number }>`
-    with claim as (${claim}),
+  const result = await sql<{ account_id: string }>`
+    with account as (${account}),
+    claim as (${claim}),
     written as (
       insert into ${table('transactions')}
         (id, user_id, account_id, type, amount, currency, category_id, description, merchant, occurred_at, tags, transfer_id, created_at, updated_at)
-      select ${values.id}::uuid, ${userId}::uuid, ${account.id}::uuid, ${values.type}, ${values.amount}::bigint, ${values.currency},
+      select ${values.id}::uuid, ${userId}::uuid, account.id, ${values.type}, ${values.amount}::bigint, ${currency},
         ${values.category_id}::uuid, ${values.description}, ${values.merchant}, ${values.occurred_at}::timestamptz, ${values.tags}::text[],
         null, ${now}::timestamptz, ${now}::timestamptz
-      from claim
-      returning id
+      from account, claim
+      returning id, account_id
     )${moodInsert},
     event as (
       insert into ${table('outbox')} (id, type, version, user_id, occurred_at, payload)
-      select ${event.id}::uuid, ${event.type}, ${event.version}, ${userId}::uuid, ${event.occurred_at}::timestamptz, ${event.payload}::jsonb
+      select ${event.id}::uuid, ${event.type}, ${event.version}, ${userId}::uuid, ${event.occurred_at}::timestamptz,
+        ${event.payload}::jsonb || jsonb_build_object('accountId', written.account_id)
       from written
     )
-    select count(*)::int as written from written`.execute(ctx.db);
+    select account_id from written`.execute(ctx.db);
 
-  if ((result.rows[0]?.written ?? 0) === 0) {
-    ctx.writeTargets.forget(userId, input.accountId);
-    return undefined;
-  }
+  const accountId = result.rows[0]?.account_id;
+  if (accountId === undefined) return undefined;
   ctx.bus.relay?.wake();
-  return answer;
+  return { ...answer, accountId };
 }

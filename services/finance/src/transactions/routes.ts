@@ -43,6 +43,8 @@ export function transactionRoutes(app: HttpApp, ctx: FinanceContext) {
       const result = await idempotent(ctx, { userId, key, body: request.body }, async (trx) => {
         const { mood, ...input } = request.body;
         const created = await createTransaction(ctx, trx, userId, input);
+        // The next create of this user guesses this account's currency right, and takes one statement.
+        if (created.currency !== ctx.config.DEFAULT_CURRENCY) ctx.accountCurrencies.set(userId, input.accountId, created.currency);
         const view = toTransactionView(created);
         if (mood === undefined) return { status: 201, body: view };
         return { status: 201, body: { ...view, mood: toMoodView(await attachMood(ctx, trx, userId, created.id, mood)) } };
