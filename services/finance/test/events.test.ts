@@ -94,6 +94,18 @@ describe('budget thresholds', () => {
   });
 });
 
+describe('budget thresholds after a CSV import', () => {
+  it('an import that crosses 80% records and publishes it once; importing the same file again adds nothing', async () => {
+    const user = await t.newUser();
+    const budget = (await call(t, user, 'POST', '/api/budgets', { name: 'Month', amount: '200.00', period: 'monthly', startDate: '2026-03-01' })).json();
+    const csv = 'date,amount,description,category\n2026-03-02,-90.00,Rent share,rent\n2026-03-03,-80.00,Market,groceries\n2026-03-04,500.00,Pay,salary\n';
+    const importFile = () => t.app.inject({ method: 'POST', url: '/api/transactions/import', headers: { ...user.headers, 'content-type': 'text/csv' }, payload: csv });
+    expect((await importFile()).json()).toMatchObject({ created: 3 });
+    expect((await importFile()).json()).toMatchObject({ created: 0, duplicates: 3 });
+    expect(await published(user, 'budget.threshold_reached')).toEqual([expect.objectContaining({ budgetId: budget.id, threshold: 80, spent: '170.00', periodStart: '2026-03-01' })]);
+  });
+});
+
 describe('goal and recurring events', () => {
   it('contributions publish goal.progressed, and reaching the target goal.completed once', async () => {
     const user = await t.newUser();

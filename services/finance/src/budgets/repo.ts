@@ -46,22 +46,32 @@ export async function deleteBudget(db: FinanceDb, params: { userId: string; id: 
   return result.numDeletedRows > 0n;
 }
 
-/**
- * The budgets a spend in this currency and category counts towards, locked in id order until the
- * caller's transaction ends: concurrent spends then evaluate one after another, each seeing the
- * other's rows, so two spends that cross a threshold only together are not both missed.
- */
-export async function lockBudgetsForSpending(db: FinanceDb, params: { userId: string; currency: string; categoryId: string | null }): Promise<BudgetRow[]> {
+/** A user's budgets in one currency, locked in id order until the caller's transaction ends. */
+function budgetsForUpdate(db: FinanceDb, params: { userId: string; currency: string }) {
   return db
     .selectFrom('budgets as b')
     .select(budgetColumns)
     .select([startDate, sql<string | null>`null`.as('category_slug')])
     .where('b.user_id', '=', params.userId)
     .where('b.currency', '=', params.currency)
-    .where((eb) => (params.categoryId === null ? eb('b.category_id', 'is', null) : eb.or([eb('b.category_id', 'is', null), eb('b.category_id', '=', params.categoryId)])))
     .orderBy('b.id')
-    .forUpdate()
+    .forUpdate();
+}
+
+/**
+ * The budgets a spend in this currency and category counts towards, locked in id order until the
+ * caller's transaction ends: concurrent spends then evaluate one after another, each seeing the
+ * other's rows, so two spends that cross a threshold only together are not both missed.
+ */
+export async function lockBudgetsForSpending(db: FinanceDb, params: { userId: string; currency: string; categoryId: string | null }): Promise<BudgetRow[]> {
+  return budgetsForUpdate(db, params)
+    .where((eb) => (params.categoryId === null ? eb('b.category_id', 'is', null) : eb.or([eb('b.category_id', 'is', null), eb('b.category_id', '=', params.categoryId)])))
     .execute();
+}
+
+/** Every budget of the user in this currency, locked: what a write of many categories at once can move. */
+export async function lockBudgetsInCurrency(db: FinanceDb, params: { userId: string; currency: string }): Promise<BudgetRow[]> {
+  return budgetsForUpdate(db, params).execute();
 }
 
 /** The date_trunc field of each budget period: 'week' truncates to the ISO Monday. */

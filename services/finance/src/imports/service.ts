@@ -2,6 +2,8 @@ import { Readable } from 'node:stream';
 import { CsvError, parse } from 'csv-parse';
 import { AppError, ValidationError, newId } from '@expensio/common';
 import { accountForWrite, requireOpen } from '../accounts/service.js';
+import { lockBudgetsInCurrency } from '../budgets/repo.js';
+import { checkThresholds } from '../budgets/thresholds.js';
 import type { FinanceContext } from '../context.js';
 import { categoryRefs, insertImportBatch, type ImportBatchRow } from './repo.js';
 import { parseRow, readHeader, type ColumnMap, type RowProblem } from './rows.js';
@@ -97,6 +99,8 @@ export async function importTransactions(
     // A spreadsheet shows each record as one row (a quoted line break stays inside its cell) and
     // an empty line as an empty row; the header is row 1.
     let row = 0;
+    // Budgets are checked once for the whole file, from the earliest spending it holds on.
+    let earliestExpense: Date | undefined;
     try {
       for await (const record of parser as AsyncIterable<string[]>) {
         row += 1;
@@ -117,6 +121,7 @@ export async function importTransactions(
           continue;
         }
         batch.push({ id: newId(), ...parsed.value });
+        if (parsed.value.type === 'expense' && (earliestExpense === undefined || parsed.value.occurredAt < earliestExpense)) earliestExpense = parsed.value.occurredAt;
         if (batch.length >= IMPORT_BATCH_SIZE) await flush();
       }
     } catch (error) {
@@ -134,6 +139,9 @@ export async function importTransactions(
     }
     await flush();
     await inFlight;
+    if (earliestExpense !== undefined && report.created > 0) {
+      await checkThresholds(ctx, trx, userId, await lockBudgetsInCurrency(trx, { userId, currency: account.currency }), earliestExpense);
+    }
     await input.finish?.();
     return report;
   });
