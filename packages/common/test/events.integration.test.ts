@@ -1,5 +1,4 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import net from 'node:net';
 import { connect, type Channel, type ChannelModel, type GetMessage } from 'amqplib';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -19,7 +18,7 @@ import {
   type EventTables,
   type RelayOptions,
 } from '@expensio/common';
-import { openTestDatabase } from '@expensio/common/testing';
+import { TcpProxy, openTestDatabase } from '@expensio/common/testing';
 
 const AMQP_URL = process.env.TEST_AMQP_URL ?? '';
 
@@ -406,59 +405,3 @@ async function publishNote(bus: EventBus<TestTables>, db: TestDb): Promise<Event
   });
 }
 
-/** Stands between the client and the broker so a test can cut the wire and mend it. */
-class TcpProxy {
-  readonly #server: net.Server;
-  readonly #sockets = new Set<net.Socket>();
-  readonly #target: { host: string; port: number };
-  port = 0;
-  connections = 0;
-
-  private constructor(target: { host: string; port: number }) {
-    this.#target = target;
-    this.#server = net.createServer((client) => {
-      this.connections += 1;
-      const upstream = net.connect(this.#target);
-      for (const socket of [client, upstream]) {
-        this.#sockets.add(socket);
-        socket.on('close', () => this.#sockets.delete(socket));
-        socket.on('error', () => undefined);
-      }
-      client.on('close', () => upstream.destroy());
-      upstream.on('close', () => client.destroy());
-      client.pipe(upstream).pipe(client);
-    });
-  }
-
-  static async start(broker: URL): Promise<TcpProxy> {
-    const proxy = new TcpProxy({ host: broker.hostname, port: Number(broker.port || 5672) });
-    await proxy.#listen(0);
-    return proxy;
-  }
-
-  async #listen(port: number): Promise<void> {
-    await new Promise<void>((resolve, reject) => {
-      this.#server.once('error', reject);
-      this.#server.listen(port, '127.0.0.1', () => {
-        this.#server.off('error', reject);
-        resolve();
-      });
-    });
-    const address = this.#server.address();
-    if (address !== null && typeof address === 'object') this.port = address.port;
-  }
-
-  /** Drops every connection and refuses new ones. */
-  cut(): void {
-    this.#server.close();
-    for (const socket of this.#sockets) socket.destroy();
-  }
-
-  async restore(): Promise<void> {
-    await this.#listen(this.port);
-  }
-
-  async close(): Promise<void> {
-    this.cut();
-  }
-}

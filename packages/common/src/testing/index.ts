@@ -4,6 +4,7 @@ import { openTestDatabaseFrom, type TestDatabaseSource } from './databases.js';
 
 export { ManualClock } from '../clock.js';
 export { settleEvents } from './events.js';
+export { TcpProxy } from './tcp-proxy.js';
 export {
   dropPostgresTemplate,
   openTestDatabaseFrom,
