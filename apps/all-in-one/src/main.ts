@@ -10,7 +10,7 @@ import {
   registerIdentityRoutes,
   startIdentity,
 } from '@expensio/identity';
-import { createRealtimeContext, registerRealtimeRoutes } from '@expensio/realtime';
+import { createRealtimeContext, realtimeConfigShape, registerRealtimeRoutes, startWebhookDelivery, webhookSettings } from '@expensio/realtime';
 import { allMigrationSets } from './services.js';
 
 /** The embedded default: every service in one process, on one port, over one database. */
@@ -37,16 +37,20 @@ async function main() {
   registerIdentityRoutes(app, identity);
   const finance = createFinanceContext({ database, config: financeConfig, log, transport });
   registerFinanceRoutes(app, finance);
-  const realtime = createRealtimeContext({ database, log, transport });
+  const realtimeConfig = loadConfig(z.object(realtimeConfigShape));
+  const realtime = createRealtimeContext({ database, log, transport, webhooks: webhookSettings(realtimeConfig, config.NODE_ENV) });
   registerRealtimeRoutes(app, realtime);
   await app.ready();
   const stopEvents = await runEventBuses(transport, [identity.bus, finance.bus, realtime.bus]);
   // Posts due recurring transactions, catching up on start; safe beside other instances.
   const stopScheduler = startScheduler(finance, DEFAULT_SCHEDULER_INTERVAL_MS);
+  // Attempts due webhook deliveries (written by realtime's consumer, never by the request).
+  const stopWebhooks = startWebhookDelivery(realtime);
 
   const shutdown = async () => {
     stopIdentity();
     await stopScheduler();
+    await stopWebhooks();
     await app.close();
     await stopEvents();
     await identity.mail.drain();

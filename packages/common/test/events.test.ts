@@ -118,7 +118,7 @@ describe('event catalog and envelope', () => {
     expect([...EVENT_TYPES].sort()).toEqual([
       'auth.login.failed', 'auth.login.succeeded', 'auth.otp.locked', 'budget.threshold_reached', 'goal.completed', 'goal.progressed',
       'recurring.posted', 'security.alert', 'transaction.created', 'transaction.deleted', 'transaction.updated', 'user.deleted',
-      'user.registered', 'user.updated',
+      'user.registered', 'user.updated', 'webhook.disabled',
     ]);
     for (const type of EVENT_TYPES) expect(EventMap[type]).toBeDefined();
   });

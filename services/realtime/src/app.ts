@@ -17,17 +17,30 @@ import {
 import type { RealtimeConfig } from './config.js';
 import type { RealtimeContext } from './context.js';
 import { REALTIME_SCHEMA, type RealtimeTables } from './db.js';
+import { DEFAULT_WEBHOOK_SETTINGS, type WebhookSettings } from './webhooks/config.js';
+import { subscribeWebhookConsumers } from './webhooks/consumers.js';
+import { webhookRoutes } from './webhooks/routes.js';
 
-export function createRealtimeContext(options: { database: Database; log: Logger; transport: EventTransport; clock?: Clock }): RealtimeContext {
+export function createRealtimeContext(options: {
+  database: Database;
+  log: Logger;
+  transport: EventTransport;
+  clock?: Clock;
+  /** From `webhookSettings(config, NODE_ENV)`; without it, production's strict URL rules. */
+  webhooks?: WebhookSettings;
+}): RealtimeContext {
   const db = forSchema<RealtimeTables>(options.database, REALTIME_SCHEMA);
   const clock = options.clock ?? systemClock;
-  return { db, clock, log: options.log, bus: createEventBus({ db, transport: options.transport, clock, log: options.log }) };
+  const bus = createEventBus({ db, transport: options.transport, clock, log: options.log });
+  const ctx: RealtimeContext = { db, clock, log: options.log, bus, webhooks: options.webhooks ?? DEFAULT_WEBHOOK_SETTINGS };
+  subscribeWebhookConsumers(ctx);
+  return ctx;
 }
 
 /** Realtime's HTTP routes, for any app that already has the auth plugin. */
 export function registerRealtimeRoutes(app: HttpApp, ctx: RealtimeContext): void {
-  // The webhook routes land here (issue 4); the gateway speaks Socket.IO, not HTTP routes.
-  app.log.debug({ schema: REALTIME_SCHEMA, bus: ctx.bus.relay !== undefined }, 'realtime routes registered');
+  // The gateway speaks Socket.IO, not HTTP routes.
+  webhookRoutes(app, ctx);
 }
 
 /** Realtime as a deployable of its own. */

@@ -1,8 +1,11 @@
 import { z } from 'zod';
 import { baseConfigShape, loadConfig } from '@expensio/common';
+import { webhookConfigShape } from './webhooks/config.js';
 
 /** What realtime reads in every runtime, the all-in-one included. */
-export const realtimeConfigShape = {};
+export const realtimeConfigShape = {
+  ...webhookConfigShape,
+};
 
 export const realtimeStandaloneShape = {
   ...baseConfigShape,

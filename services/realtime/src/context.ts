@@ -1,5 +1,6 @@
 import type { Clock, EventBus, Logger } from '@expensio/common';
 import type { RealtimeDb, RealtimeTables } from './db.js';
+import type { WebhookSettings } from './webhooks/config.js';
 
 /** What the gateway and the webhooks need, passed in so tests own the clock and the database. */
 export interface RealtimeContext {
@@ -7,4 +8,6 @@ export interface RealtimeContext {
   clock: Clock;
   log: Logger;
   bus: EventBus<RealtimeTables>;
+  /** URL rules, retries and timeouts of webhook delivery. */
+  webhooks: WebhookSettings;
 }

@@ -1,6 +1,8 @@
 import { Redis } from 'ioredis';
 import { ConfigError, createEventTransport, createLogger, exitOnSignal, migrateUp, openDatabase, remoteAccessTokenVerifier, runEventBuses } from '@expensio/common';
 import { buildRealtimeApp, createRealtimeContext } from './app.js';
+import { webhookSettings } from './webhooks/config.js';
+import { startWebhookDelivery } from './webhooks/worker.js';
 import { loadRealtimeConfig } from './config.js';
 import { realtimeMigrations } from './migrations.js';
 
@@ -19,7 +21,7 @@ async function main() {
   if (config.MIGRATE_ON_START) await migrateUp(database.kysely, realtimeMigrations());
   const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2 });
   const transport = createEventTransport({ amqpUrl: config.AMQP_URL, log });
-  const ctx = createRealtimeContext({ database, log, transport });
+  const ctx = createRealtimeContext({ database, log, transport, webhooks: webhookSettings(config, config.NODE_ENV) });
   const verify = remoteAccessTokenVerifier({ jwksUrl: config.IDENTITY_JWKS_URL, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, redis });
   const app = await buildRealtimeApp(ctx, {
     config,
@@ -32,7 +34,10 @@ async function main() {
     ],
   });
   const stopEvents = await runEventBuses(transport, [ctx.bus]);
+  // Attempts due webhook deliveries; safe beside other replicas (each claims its own rows).
+  const stopWebhooks = startWebhookDelivery(ctx);
   exitOnSignal(log, async () => {
+    await stopWebhooks();
     await app.close();
     await stopEvents();
     redis.disconnect();

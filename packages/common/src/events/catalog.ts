@@ -89,6 +89,17 @@ export const EventMap = {
     amount: decimal,
     currency,
   }),
+  /**
+   * A webhook endpoint was switched off without its owner asking: `reason` is `delivery_failures`
+   * (its last `failures` deliveries all failed) or `owner_not_admin` (an all-users endpoint whose
+   * owner lost the admin role).
+   */
+  'webhook.disabled': z.object({
+    webhookId: id,
+    url: z.string().max(2048),
+    reason: z.string().min(1).max(64),
+    failures: z.number().int().min(0),
+  }),
 } as const;
 
 export type EventType = keyof typeof EventMap;
@@ -116,6 +127,7 @@ export const EVENT_VERSIONS: { readonly [K in EventType]: number } = {
   'goal.progressed': 1,
   'goal.completed': 1,
   'recurring.posted': 1,
+  'webhook.disabled': 1,
 };
 
 export function isEventType(value: string): value is EventType {
