@@ -1,5 +1,6 @@
-import type { ColumnType, Kysely } from 'kysely';
+import type { ColumnType, Kysely, Transaction } from 'kysely';
 import type { AttemptLimitTable, EventTables } from '@expensio/common';
+import type { OtpPurpose } from './otp/purposes.js';
 
 type Timestamp = ColumnType<Date, Date, Date>;
 
@@ -44,7 +45,7 @@ export interface RevokedTokensTable {
 export interface OtpChallengesTable {
   id: string;
   user_id: string;
-  purpose: 'login' | 'password_reset';
+  purpose: OtpPurpose;
   code_hash: string;
   attempts: number;
   expires_at: Timestamp;
@@ -73,5 +74,7 @@ export interface IdentityTables extends AttemptLimitTable, EventTables {
 }
 
 export type IdentityDb = Kysely<IdentityTables>;
+/** A change and the events describing it commit together through one of these. */
+export type IdentityTrx = Transaction<IdentityTables>;
 
 export const IDENTITY_SCHEMA = 'identity';

@@ -1,25 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureAdmin } from '../src/admin/service.js';
-import { bearer, createTestIdentity, lastCode, registerUser, requestCode, uniqueEmail, type TestIdentity } from './helpers.js';
+import { bearer, createTestIdentity, registerUser, signInByCode, uniqueEmail, type TestIdentity } from './helpers.js';
 
 let t: TestIdentity;
 let adminToken: string;
 let adminId: string;
-
-/** The configured admin signs in by emailed code: the only way in for a password-less account. */
-async function signInByCode(email: string) {
-  await requestCode(t, email);
-  const response = await t.app.inject({ method: 'POST', url: '/api/auth/otp/verify', payload: { email, code: await lastCode(t, email) } });
-  expect(response.statusCode).toBe(200);
-  return response.json<{ accessToken: string; refreshToken: string; user: { id: string; role: string } }>();
-}
 
 beforeAll(async () => {
   t = await createTestIdentity();
   const email = uniqueEmail('admin');
   expect(await ensureAdmin(t.ctx, email)).toBe('created');
   expect(await ensureAdmin(t.ctx, email)).toBe('unchanged');
-  const session = await signInByCode(email);
+  const session = await signInByCode(t, email);
   expect(session.user.role).toBe('admin');
   adminToken = session.accessToken;
   adminId = session.user.id;
@@ -37,7 +29,7 @@ describe('the first admin', () => {
     expect((await t.app.inject({ method: 'GET', url: '/api/auth/profile', headers: bearer(squatter.accessToken) })).statusCode).toBe(401);
     const login = await t.app.inject({ method: 'POST', url: '/api/auth/login', payload: { email: squatter.email, password: squatter.password } });
     expect(login.statusCode).toBe(401);
-    const owner = await signInByCode(squatter.email);
+    const owner = await signInByCode(t, squatter.email);
     expect(owner.user.role).toBe('admin');
   });
 

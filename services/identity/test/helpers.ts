@@ -3,6 +3,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
+import type { Transaction } from 'kysely';
+import { vi } from 'vitest';
 import { createLogger, InProcessTransport, runEventBuses, type Database, type HttpApp } from '@expensio/common';
 import { ManualClock, openTestDatabase, settleEvents, testRedisUrl } from '@expensio/common/testing';
 import {
@@ -13,6 +15,7 @@ import {
   MemoryMailer,
   type IdentityContext,
 } from '../src/index.js';
+import type { IdentityTables } from '../src/db.js';
 
 export interface TestIdentity {
   app: HttpApp;
@@ -115,6 +118,54 @@ export async function lastCode(t: TestIdentity, email: string): Promise<string> 
   return code;
 }
 
-export async function requestCode(t: TestIdentity, email: string, purpose: 'login' | 'password_reset' = 'login') {
+export interface CodeSession {
+  accessToken: string;
+  refreshToken: string;
+  user: { id: string; role: string };
+}
+
+/** Signs in by emailed code: the only way in for a password-less account such as the ADMIN_EMAIL admin. */
+export async function signInByCode(t: TestIdentity, email: string): Promise<CodeSession> {
+  await requestCode(t, email);
+  const response = await t.app.inject({ method: 'POST', url: '/api/auth/otp/verify', payload: { email, code: await lastCode(t, email) } });
+  if (response.statusCode !== 200) throw new Error(`code sign-in failed: ${response.statusCode} ${response.body}`);
+  return response.json<CodeSession>();
+}
+
+export async function requestCode(t: TestIdentity, email: string, purpose: 'login' | 'password_reset' | 'account_deletion' = 'login') {
   return t.app.inject({ method: 'POST', url: '/api/auth/otp/request', payload: { email, purpose } });
+}
+
+export interface OutboxRow {
+  type: string;
+  userId: string | null;
+  payload: Record<string, unknown>;
+}
+
+/** What identity published, oldest first: the outbox rows of a user (null: of no user), optionally of one type. */
+export async function outboxOf(t: TestIdentity, userId: string | null, type?: string): Promise<OutboxRow[]> {
+  let query = t.ctx.db.selectFrom('outbox').select(['type', 'user_id', 'payload']).orderBy('id');
+  query = userId === null ? query.where('user_id', 'is', null) : query.where('user_id', '=', userId);
+  if (type !== undefined) query = query.where('type', '=', type);
+  const rows = await query.execute();
+  return rows.map((row) => ({ type: row.type, userId: row.user_id, payload: row.payload as Record<string, unknown> }));
+}
+
+/** The `security.alert` payloads a user was sent, oldest first. */
+export async function alertsOf(t: TestIdentity, userId: string) {
+  return (await outboxOf(t, userId, 'security.alert')).map((row) => row.payload);
+}
+
+/**
+ * The next publish writes its event and then fails, as a change failing after its event would.
+ * `inside` first looks through the publishing transaction, to see what only that transaction sees.
+ * Restore the returned spy when done.
+ */
+export function failNextPublishAfterWriting(t: TestIdentity, inside: (trx: Transaction<IdentityTables>) => Promise<void>) {
+  const publish = t.ctx.bus.publish.bind(t.ctx.bus);
+  return vi.spyOn(t.ctx.bus, 'publish').mockImplementationOnce(async (trx, type, userId, payload) => {
+    await inside(trx);
+    await publish(trx, type, userId, payload);
+    throw new Error('the change fails after its event was written');
+  });
 }

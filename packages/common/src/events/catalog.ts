@@ -57,7 +57,7 @@ export const EventMap = {
   'auth.login.succeeded': z.object({ sessionId: id, method: z.enum(['password', 'otp']), ip, userAgent }),
   /** The envelope's userId is null when the email matched no user. */
   'auth.login.failed': z.object({ email: z.string().max(320), reason: z.string().max(64), ip, userAgent }),
-  'auth.otp.locked': z.object({ purpose: z.enum(['login', 'password_reset']), lockedUntil: instant.nullable(), ip }),
+  'auth.otp.locked': z.object({ purpose: z.enum(['login', 'password_reset', 'account_deletion']), lockedUntil: instant.nullable(), ip }),
   'security.alert': z.object({
     /** What happened, e.g. `refresh.reused`, `account.locked`, `login.new_country`. */
     alert: z.string().min(1).max(64),

@@ -4,7 +4,7 @@ import type { IdentityContext } from '../context.js';
 import { originOf } from '../http.js';
 import { findUserById, listUsers } from '../users/repo.js';
 import { toUserView, userSchema } from '../users/schemas.js';
-import { changeUser } from './service.js';
+import { changeUser, deleteUser } from './service.js';
 
 const idParams = z.object({ id: z.uuid({ message: 'must be a user id (UUID)' }) });
 const listQuery = z.strictObject({
@@ -56,6 +56,24 @@ export function adminRoutes(app: HttpApp, ctx: IdentityContext) {
     async (request) => {
       const user = await changeUser(ctx, requireUser(request), request.params.id, request.body, originOf(request));
       return toUserView(user);
+    },
+  );
+
+  app.delete(
+    '/api/admin/users/:id',
+    {
+      config: { auth: 'admin' },
+      schema: {
+        tags,
+        summary: 'Delete a user and all their data, in every service',
+        description: 'Their sessions and access tokens stop working at once. Admins cannot delete themselves here (409; use DELETE /api/auth/account).',
+        params: idParams,
+        response: { 204: z.null() },
+      },
+    },
+    async (request, reply) => {
+      await deleteUser(ctx, requireUser(request), request.params.id, originOf(request));
+      return reply.status(204).send(null);
     },
   );
 }

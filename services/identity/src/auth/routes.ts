@@ -4,8 +4,10 @@ import type { IdentityContext } from '../context.js';
 import { authResult, originOf } from '../http.js';
 import { requestOtp } from '../otp/service.js';
 import { rotateRefreshToken } from '../tokens/sessions.js';
+import { deleteOwnAccount } from '../users/deletion.js';
 import { changePassword, loginWithOtp, loginWithPassword, logout, register, resetPassword } from './service.js';
 import {
+  accountDeletionBody,
   acceptedSchema,
   authResultSchema,
   loginBody,
@@ -45,7 +47,7 @@ export function authRoutes(app: HttpApp, ctx: IdentityContext) {
     {
       schema: {
         tags,
-        summary: 'Email a one-time code (sign-in or password reset)',
+        summary: 'Email a one-time code (sign-in, password reset or account deletion)',
         description: 'Answers 202 whether or not the account exists. At most OTP_REQUEST_LIMIT requests per window per address; the next one locks codes for that address.',
         body: otpRequestBody,
         response: { 202: acceptedSchema },
@@ -108,6 +110,27 @@ export function authRoutes(app: HttpApp, ctx: IdentityContext) {
     },
     async (request, reply) => {
       await resetPassword(ctx, request.body, originOf(request));
+      return reply.status(204).send(null);
+    },
+  );
+
+  app.delete(
+    '/api/auth/account',
+    {
+      config: { auth: 'user' },
+      schema: {
+        tags,
+        summary: 'Delete your account and all its data, in every service',
+        description:
+          'Confirm with `password`, or with `code` from POST /api/auth/otp/request (purpose account_deletion), the way for an account without a password. ' +
+          'Every session and access token stops working at once, and `user.deleted` makes the other services erase their rows. ' +
+          'The only administrator who can sign in cannot leave (409).',
+        body: accountDeletionBody,
+        response: { 204: z.null() },
+      },
+    },
+    async (request, reply) => {
+      await deleteOwnAccount(ctx, requireUser(request), request.body, originOf(request));
       return reply.status(204).send(null);
     },
   );

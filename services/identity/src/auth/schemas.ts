@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { OTP_PURPOSES } from '../otp/purposes.js';
 import { PASSWORD_MAX_LENGTH } from '../passwords/policy.js';
 import { emailSchema, nameSchema, userSchema } from '../users/schemas.js';
 
@@ -12,7 +13,7 @@ export const registerBody = z.strictObject({ email: emailSchema, password, name:
 export const loginBody = z.strictObject({ email: emailSchema, password });
 export const otpRequestBody = z.strictObject({
   email: emailSchema,
-  purpose: z.enum(['login', 'password_reset']).default('login').describe('What the code will be used for'),
+  purpose: z.enum(OTP_PURPOSES).default('login').describe('What the code will be used for: signing in, resetting the password, or confirming DELETE /api/auth/account'),
 });
 export const otpVerifyBody = z.strictObject({ email: emailSchema, code: otpCode });
 export const refreshBody = z.strictObject({ refreshToken });
@@ -20,6 +21,15 @@ export const refreshBody = z.strictObject({ refreshToken });
 export const logoutBody = z.strictObject({ refreshToken: refreshToken.optional() }).nullish();
 export const passwordChangeBody = z.strictObject({ currentPassword: password, newPassword: password });
 export const passwordResetBody = z.strictObject({ email: emailSchema, code: otpCode, newPassword: password });
+export const accountDeletionBody = z
+  .strictObject({
+    password: password.optional().describe('Your password'),
+    code: otpCode.optional().describe('A code from POST /api/auth/otp/request with purpose account_deletion (the way for an account without a password)'),
+  })
+  .refine((body) => (body.password === undefined) !== (body.code === undefined), {
+    message: 'give either your password or an emailed code (purpose account_deletion), not both',
+    path: ['password'],
+  });
 
 export const tokenPairSchema = z.object({
   accessToken: z.string(),

@@ -1,21 +1,16 @@
-import {
-  ConflictError,
-  ForbiddenError,
-  TooManyRequestsError,
-  UnauthorizedError,
-  fieldError,
-  newId,
-  type AuthUser,
-  type LimitRule,
-} from '@expensio/common';
+import { ConflictError, ForbiddenError, UnauthorizedError, fieldError, newId, type AuthUser } from '@expensio/common';
 import type { IdentityContext, RequestOrigin } from '../context.js';
 import { passwordChangedMail } from '../mail/templates.js';
 import { verifyOtp } from '../otp/service.js';
 import { passwordProblem } from '../passwords/policy.js';
+import { recordAndAlert } from '../security/alerts.js';
 import { recordSecurityEvent } from '../security/events.js';
 import { hashToken, denyAccessToken, endSessions, startSession, type TokenPair } from '../tokens/sessions.js';
 import { findSessionOwner } from '../tokens/sessions-repo.js';
+import { publishUserRegistered, publishUserUpdated } from '../users/events.js';
 import { findUserByEmail, findUserById, insertUser, updateUser, type UserRow } from '../users/repo.js';
+import { publishLoginFailed, publishLoginSucceeded } from './events.js';
+import { assertLoginAllowed, proveCurrentPassword, recordLoginFailure, resetLoginFailures } from './limits.js';
 
 export interface SignedIn {
   user: UserRow;
@@ -40,56 +35,30 @@ export async function register(
   return ctx.db.transaction().execute(async (trx) => {
     const user = await insertUser(trx, { id: newId(), email: params.email, name: params.name ?? null, passwordHash, role: 'user', now });
     if (!user) throw new ConflictError('An account with this email already exists', 'email_taken');
-    const tokens = await startSession(ctx, user, origin, trx);
+    const { tokens } = await startSession(ctx, user, origin, trx);
     await recordSecurityEvent(trx, { userId: user.id, type: 'user.registered', severity: 'info', origin, now });
+    await publishUserRegistered(ctx, trx, user);
     return { user, tokens };
   });
 }
 
-function loginRules(ctx: IdentityContext): { account: LimitRule; ip: LimitRule } {
-  const windowMs = ctx.config.LOGIN_FAILURE_WINDOW;
-  return { account: { limit: ctx.config.LOGIN_MAX_FAILURES, windowMs }, ip: { limit: ctx.config.LOGIN_IP_MAX_FAILURES, windowMs } };
-}
-
-const accountKey = (email: string) => `login:account:${email}`;
-const ipKey = (ip: string) => `login:ip:${ip}`;
-
-/** Refuses while either the account or the address has failed too often recently. */
-async function assertLoginAllowed(ctx: IdentityContext, email: string, origin: RequestOrigin, userId: string | null) {
-  const now = ctx.clock.now();
-  const rules = loginRules(ctx);
-  const [byAccount, byIp] = await Promise.all([
-    ctx.limiter.peek(accountKey(email), rules.account, now),
-    ctx.limiter.peek(ipKey(origin.ip), rules.ip, now),
-  ]);
-  if (byAccount.allowed && byIp.allowed) return;
-  await recordSecurityEvent(ctx.db, {
-    userId,
-    type: 'login.rate_limited',
-    severity: 'warning',
-    origin,
-    details: { email, by: byAccount.allowed ? 'ip' : 'account' },
-    now,
-  });
-  throw new TooManyRequestsError(Math.max(byAccount.retryAfterMs, byIp.retryAfterMs) / 1000, 'Too many failed sign-in attempts; try again later', 'login_rate_limited');
-}
-
-async function recordLoginFailure(ctx: IdentityContext, email: string, origin: RequestOrigin, userId: string | null, reason: string) {
-  const now = ctx.clock.now();
-  const rules = loginRules(ctx);
-  await ctx.limiter.consume(accountKey(email), rules.account, now);
-  await ctx.limiter.consume(ipKey(origin.ip), rules.ip, now);
-  await recordSecurityEvent(ctx.db, { userId, type: 'login.failed', severity: 'warning', origin, details: { email, reason }, now });
-}
-
 async function signIn(ctx: IdentityContext, user: UserRow, origin: RequestOrigin, method: 'password' | 'otp'): Promise<SignedIn> {
-  if (user.locked_at !== null) throw new ForbiddenError('This account is locked; contact an administrator', 'account_locked');
   const now = ctx.clock.now();
-  await ctx.limiter.reset(accountKey(user.email));
+  if (user.locked_at !== null) {
+    await ctx.db.transaction().execute(async (trx) => {
+      await recordSecurityEvent(trx, { userId: user.id, type: 'login.failed', severity: 'warning', origin, details: { email: user.email, reason: 'account_locked', method }, now });
+      await publishLoginFailed(ctx, trx, { userId: user.id, email: user.email, reason: 'account_locked', origin });
+    });
+    throw new ForbiddenError('This account is locked; contact an administrator', 'account_locked');
+  }
+  await resetLoginFailures(ctx, user.email);
   return ctx.db.transaction().execute(async (trx) => {
-    const verified = method === 'otp' && user.email_verified_at === null ? await updateUser(trx, user.id, { email_verified_at: now }, now) : user;
-    const tokens = await startSession(ctx, user, origin, trx);
+    // A code that arrived by email proves the address.
+    const verified = method === 'otp' && user.email_verified_at === null ? await updateUser(trx, user.id, { email_verified_at: now }, now) : undefined;
+    if (verified) await publishUserUpdated(ctx, trx, verified, ['emailVerified']);
+    const { sessionId, tokens } = await startSession(ctx, user, origin, trx);
     await recordSecurityEvent(trx, { userId: user.id, type: 'login.succeeded', severity: 'info', origin, details: { method }, now });
+    await publishLoginSucceeded(ctx, trx, { userId: user.id, sessionId, method, origin });
     return { user: verified ?? user, tokens };
   });
 }
@@ -118,17 +87,24 @@ export async function changePassword(
 ): Promise<void> {
   const user = await findUserById(ctx.db, caller.id);
   if (!user) throw new UnauthorizedError();
-  await assertLoginAllowed(ctx, user.email, origin, user.id);
-  const matches = user.password_hash !== null && (await ctx.hasher.verify(user.password_hash, params.currentPassword));
-  if (!matches) {
-    await recordLoginFailure(ctx, user.email, origin, user.id, 'wrong_current_password');
-    throw fieldError('currentPassword', 'The current password is incorrect', 'wrong_password');
-  }
+  await proveCurrentPassword(ctx, user, params.currentPassword, origin, 'currentPassword');
   checkPassword(params.newPassword, user, 'newPassword');
   const now = ctx.clock.now();
-  await updateUser(ctx.db, user.id, { password_hash: await ctx.hasher.hash(params.newPassword), password_changed_at: now }, now);
-  await endSessions(ctx, { userId: user.id, exceptSessionId: caller.sid, reason: 'password_changed' });
-  await recordSecurityEvent(ctx.db, { userId: user.id, type: 'password.changed', severity: 'info', origin, now });
+  const passwordHash = await ctx.hasher.hash(params.newPassword);
+  await ctx.db.transaction().execute(async (trx) => {
+    const updated = await updateUser(trx, user.id, { password_hash: passwordHash, password_changed_at: now }, now);
+    if (!updated) throw new UnauthorizedError();
+    await endSessions(ctx, { userId: user.id, exceptSessionId: caller.sid, reason: 'password_changed' }, trx);
+    await publishUserUpdated(ctx, trx, updated, ['password']);
+    await recordAndAlert(ctx, trx, {
+      userId: user.id,
+      type: 'password.changed',
+      severity: 'info',
+      origin,
+      message: 'Your password was changed and your other sessions were signed out.',
+      now,
+    });
+  });
   ctx.mail.enqueue(passwordChangedMail(user.email, 'changed'), 'password-changed');
 }
 
@@ -142,10 +118,22 @@ export async function resetPassword(
   const user = await verifyOtp(ctx, { email: params.email, code: params.code, purpose: 'password_reset' }, origin);
   checkPassword(params.newPassword, user, 'newPassword');
   const now = ctx.clock.now();
-  await updateUser(ctx.db, user.id, { password_hash: await ctx.hasher.hash(params.newPassword), password_changed_at: now, email_verified_at: user.email_verified_at ?? now }, now);
-  await endSessions(ctx, { userId: user.id, reason: 'password_reset' });
-  await ctx.limiter.reset(accountKey(user.email));
-  await recordSecurityEvent(ctx.db, { userId: user.id, type: 'password.reset', severity: 'warning', origin, now });
+  const passwordHash = await ctx.hasher.hash(params.newPassword);
+  await ctx.db.transaction().execute(async (trx) => {
+    const updated = await updateUser(trx, user.id, { password_hash: passwordHash, password_changed_at: now, email_verified_at: user.email_verified_at ?? now }, now);
+    if (!updated) throw new UnauthorizedError();
+    await endSessions(ctx, { userId: user.id, reason: 'password_reset' }, trx);
+    await publishUserUpdated(ctx, trx, updated, user.email_verified_at === null ? ['password', 'emailVerified'] : ['password']);
+    await recordAndAlert(ctx, trx, {
+      userId: user.id,
+      type: 'password.reset',
+      severity: 'warning',
+      origin,
+      message: 'Your password was reset with a code sent to your email, and every session was signed out.',
+      now,
+    });
+  });
+  await resetLoginFailures(ctx, user.email);
   ctx.mail.enqueue(passwordChangedMail(user.email, 'reset'), 'password-reset');
 }
 

@@ -1,14 +1,21 @@
+import type { OtpPurpose } from '../otp/purposes.js';
 import type { MailMessage } from './mailer.js';
 
 const minutes = (ms: number) => Math.round(ms / 60_000);
 
-export function otpMail(to: string, code: string, purpose: 'login' | 'password_reset', ttlMs: number): MailMessage {
-  const what = purpose === 'login' ? 'sign in to Expensio' : 'reset your Expensio password';
+const OTP_USES: Record<OtpPurpose, { what: string; subject: string }> = {
+  login: { what: 'sign in to Expensio', subject: 'Your Expensio sign-in code' },
+  password_reset: { what: 'reset your Expensio password', subject: 'Your Expensio password reset code' },
+  account_deletion: { what: 'confirm deleting your Expensio account and all its data', subject: 'Your Expensio account deletion code' },
+};
+
+export function otpMail(to: string, code: string, purpose: OtpPurpose, ttlMs: number): MailMessage {
+  const use = OTP_USES[purpose];
   return {
     to,
-    subject: purpose === 'login' ? `Your Expensio sign-in code: ${code}` : `Your Expensio password reset code: ${code}`,
+    subject: `${use.subject}: ${code}`,
     text: [
-      `Use this code to ${what}:`,
+      `Use this code to ${use.what}:`,
       '',
       `    ${code}`,
       '',
@@ -39,6 +46,20 @@ export function passwordChangedMail(to: string, how: 'changed' | 'reset'): MailM
     text: [
       `Your Expensio password was just ${how}, and your other sessions were signed out.`,
       'If this was not you, reset your password now with a code sent to this address.',
+    ].join('\n'),
+  };
+}
+
+export function accountDeletedMail(to: string, reason: 'user_request' | 'admin'): MailMessage {
+  return {
+    to,
+    subject: 'Expensio: your account was deleted',
+    text: [
+      reason === 'user_request'
+        ? 'Your Expensio account was deleted at your request.'
+        : 'Your Expensio account was deleted by an administrator.',
+      'Your sign-in details, sessions and financial data are being removed from every Expensio service,',
+      'and every device that was signed in has been signed out.',
     ].join('\n'),
   };
 }

@@ -1,6 +1,5 @@
 import type { IdentityDb } from '../db.js';
-
-type Purpose = 'login' | 'password_reset';
+import type { OtpPurpose as Purpose } from './purposes.js';
 
 /** A new code replaces any open one for the same purpose. */
 export async function replaceChallenge(

@@ -1,12 +1,15 @@
 import { createHash, randomInt, timingSafeEqual } from 'node:crypto';
 import { newId, TooManyRequestsError, UnauthorizedError } from '@expensio/common';
+import { publishLoginFailed } from '../auth/events.js';
 import type { IdentityContext, RequestOrigin } from '../context.js';
 import { otpLockedMail, otpMail } from '../mail/templates.js';
+import { recordAndAlert } from '../security/alerts.js';
 import { recordSecurityEvent } from '../security/events.js';
 import { findUserByEmail, type UserRow } from '../users/repo.js';
+import type { OtpPurpose } from './purposes.js';
 import { consumeChallenge, findOpenChallengeForUpdate, recordWrongCode, replaceChallenge } from './repo.js';
 
-export type OtpPurpose = 'login' | 'password_reset';
+export type { OtpPurpose };
 
 export function generateCode(): string {
   return String(randomInt(0, 1_000_000)).padStart(6, '0');
@@ -37,10 +40,7 @@ export async function requestOtp(ctx: IdentityContext, params: { email: string; 
   );
   const user = await findUserByEmail(ctx.db, params.email);
   if (!decision.allowed) {
-    if (decision.lockedNow && user) {
-      await recordSecurityEvent(ctx.db, { userId: user.id, type: 'otp.locked', severity: 'warning', origin, details: { purpose: params.purpose }, now });
-      ctx.mail.enqueue(otpLockedMail(user.email, config.OTP_LOCKOUT), 'otp-locked');
-    }
+    if (decision.lockedNow && user) await reportLockout(ctx, user, params.purpose, origin, new Date(now.getTime() + decision.retryAfterMs));
     throw new TooManyRequestsError(decision.retryAfterMs / 1000, 'Too many code requests for this address; try again later', 'otp_rate_limited');
   }
   if (!user || user.locked_at !== null) return;
@@ -60,13 +60,31 @@ export async function requestOtp(ctx: IdentityContext, params: { email: string; 
   ctx.mail.enqueue(otpMail(user.email, code, params.purpose, config.OTP_TTL), `otp-${params.purpose}`);
 }
 
-const INVALID_CODE = 'The code is wrong or has expired';
-
-/** Checks and spends a code: single use, expires, and void after too many wrong tries. */
-export async function verifyOtp(ctx: IdentityContext, params: { email: string; code: string; purpose: OtpPurpose }, origin: RequestOrigin): Promise<UserRow> {
+/** Said once, by the request that starts the lockout: to the services, and to the holder by alert and mail. */
+async function reportLockout(ctx: IdentityContext, user: UserRow, purpose: OtpPurpose, origin: RequestOrigin, lockedUntil: Date) {
   const now = ctx.clock.now();
-  const user = await findUserByEmail(ctx.db, params.email);
-  if (!user) throw new UnauthorizedError(INVALID_CODE, 'invalid_code');
+  const minutes = Math.round(ctx.config.OTP_LOCKOUT / 60_000);
+  await ctx.db.transaction().execute(async (trx) => {
+    await ctx.bus.publish(trx, 'auth.otp.locked', user.id, { purpose, lockedUntil: lockedUntil.toISOString(), ip: origin.ip.slice(0, 64) });
+    await recordAndAlert(ctx, trx, {
+      userId: user.id,
+      type: 'otp.locked',
+      severity: 'warning',
+      origin,
+      details: { purpose, lockedUntil: lockedUntil.toISOString() },
+      message: `Too many codes were requested for your address; no new code will be sent for ${String(minutes)} minutes.`,
+      now,
+    });
+  });
+  ctx.mail.enqueue(otpLockedMail(user.email, ctx.config.OTP_LOCKOUT), 'otp-locked');
+}
+
+/**
+ * Checks and spends the user's open code for this purpose: single use, expires, and void after
+ * too many wrong tries. False (and a security event) when the code does not match.
+ */
+export async function spendCode(ctx: IdentityContext, user: UserRow, params: { code: string; purpose: OtpPurpose }, origin: RequestOrigin): Promise<boolean> {
+  const now = ctx.clock.now();
   const outcome = await ctx.db.transaction().execute(async (trx) => {
     const challenge = await findOpenChallengeForUpdate(trx, { userId: user.id, purpose: params.purpose });
     if (!challenge || challenge.expires_at.getTime() <= now.getTime()) return 'missing' as const;
@@ -78,9 +96,26 @@ export async function verifyOtp(ctx: IdentityContext, params: { email: string; c
     await consumeChallenge(trx, { id: challenge.id, now });
     return 'ok' as const;
   });
-  if (outcome !== 'ok') {
-    await recordSecurityEvent(ctx.db, { userId: user.id, type: 'otp.failed', severity: 'warning', origin, details: { purpose: params.purpose, reason: outcome }, now });
+  if (outcome === 'ok') return true;
+  await ctx.db.transaction().execute(async (trx) => {
+    await recordSecurityEvent(trx, { userId: user.id, type: 'otp.failed', severity: 'warning', origin, details: { purpose: params.purpose, reason: outcome }, now });
+    const reason = outcome === 'wrong' ? 'wrong_code' : 'no_valid_code';
+    if (params.purpose === 'login') await publishLoginFailed(ctx, trx, { userId: user.id, email: user.email, reason, origin });
+  });
+  return false;
+}
+
+export const INVALID_CODE = 'The code is wrong or has expired';
+
+/** Proves the holder of an address by its emailed code; 401 otherwise. */
+export async function verifyOtp(ctx: IdentityContext, params: { email: string; code: string; purpose: OtpPurpose }, origin: RequestOrigin): Promise<UserRow> {
+  const user = await findUserByEmail(ctx.db, params.email);
+  if (!user) {
+    if (params.purpose === 'login') {
+      await ctx.db.transaction().execute((trx) => publishLoginFailed(ctx, trx, { userId: null, email: params.email, reason: 'unknown_email', origin }));
+    }
     throw new UnauthorizedError(INVALID_CODE, 'invalid_code');
   }
+  if (!(await spendCode(ctx, user, params, origin))) throw new UnauthorizedError(INVALID_CODE, 'invalid_code');
   return user;
 }

@@ -7,6 +7,7 @@ export type SecurityEventType =
   | 'login.succeeded'
   | 'login.failed'
   | 'login.rate_limited'
+  | 'login.limit_reached'
   | 'otp.requested'
   | 'otp.failed'
   | 'otp.locked'
@@ -16,7 +17,8 @@ export type SecurityEventType =
   | 'session.ended'
   | 'account.locked'
   | 'account.unlocked'
-  | 'role.changed';
+  | 'role.changed'
+  | 'account.deleted';
 
 export type Severity = 'info' | 'warning' | 'critical';
 

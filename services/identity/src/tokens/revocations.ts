@@ -5,7 +5,11 @@ import type { IdentityDb } from '../db.js';
 /** Denies access tokens before their expiry, by token id or by whole session. */
 export interface RevocationStore {
   check: RevocationCheck;
-  deny(entries: { key: string; until: Date }[], now: Date): Promise<void>;
+  /**
+   * In PostgreSQL mode the denial is written through `db` when given (the transaction of the change
+   * that revokes), so it commits with it; Redis denies at once, which errs on the side of refusing.
+   */
+  deny(entries: { key: string; until: Date }[], now: Date, db?: IdentityDb): Promise<void>;
   sweep(now: Date): Promise<number>;
 }
 
@@ -22,9 +26,9 @@ export function postgresRevocations(db: IdentityDb, now: () => Date): Revocation
         .executeTakeFirst();
       return row !== undefined;
     },
-    deny: async (entries) => {
+    deny: async (entries, _now, executor = db) => {
       if (entries.length === 0) return;
-      await db
+      await executor
         .insertInto('revoked_tokens')
         .values(entries.map((e) => ({ key: e.key, expires_at: e.until })))
         .onConflict((oc) => oc.column('key').doUpdateSet((eb) => ({ expires_at: eb.ref('excluded.expires_at') })))

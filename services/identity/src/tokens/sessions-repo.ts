@@ -78,3 +78,15 @@ export async function revokeSessions(
   const rows = await query.returning('id').execute();
   return rows.map((r) => r.id);
 }
+
+/** Open sessions that may still have access tokens out: not revoked, and not ended before `endedAfter`. */
+export async function listOpenSessionIds(db: IdentityDb, params: { userId: string; endedAfter: Date }): Promise<string[]> {
+  const rows = await db
+    .selectFrom('sessions')
+    .select('id')
+    .where('user_id', '=', params.userId)
+    .where('revoked_at', 'is', null)
+    .where('expires_at', '>', params.endedAfter)
+    .execute();
+  return rows.map((r) => r.id);
+}

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { newId, UnauthorizedError, type Role } from '@expensio/common';
 import type { IdentityContext, RequestOrigin } from '../context.js';
 import type { IdentityDb } from '../db.js';
-import { recordSecurityEvent } from '../security/events.js';
+import { recordAndAlert } from '../security/alerts.js';
 import { signAccessToken } from './access.js';
 import { jtiKey, sidKey } from './revocations.js';
 import {
@@ -49,15 +49,20 @@ async function pairFor(ctx: IdentityContext, user: { id: string; role: Role }, s
   };
 }
 
+export interface StartedSession {
+  sessionId: string;
+  tokens: TokenPair;
+}
+
 /** Opens a session (a refresh-token family) with an absolute lifetime that rotation never extends. */
-export async function startSession(ctx: IdentityContext, user: { id: string; role: Role }, origin: RequestOrigin, db: IdentityDb = ctx.db): Promise<TokenPair> {
+export async function startSession(ctx: IdentityContext, user: { id: string; role: Role }, origin: RequestOrigin, db: IdentityDb = ctx.db): Promise<StartedSession> {
   const now = ctx.clock.now();
   const sessionId = newId();
   const expiresAt = new Date(now.getTime() + ctx.config.REFRESH_TOKEN_TTL);
   const refreshToken = newRefreshToken();
   await insertSession(db, { id: sessionId, userId: user.id, now, expiresAt, ip: origin.ip, userAgent: origin.userAgent });
   await insertRefreshToken(db, { tokenHash: hashToken(refreshToken), sessionId, now });
-  return pairFor(ctx, user, sessionId, refreshToken, expiresAt);
+  return { sessionId, tokens: await pairFor(ctx, user, sessionId, refreshToken, expiresAt) };
 }
 
 type RotateOutcome =
@@ -78,12 +83,13 @@ export async function rotateRefreshToken(ctx: IdentityContext, refreshToken: str
     if (row.spent_at !== null) {
       if (row.revoked_at === null) {
         await revokeSessions(trx, { userId: row.user_id, sessionIds: [row.session_id], reason: 'refresh_token_reused', now });
-        await recordSecurityEvent(trx, {
+        await recordAndAlert(ctx, trx, {
           userId: row.user_id,
           type: 'refresh.reused',
           severity: 'critical',
           origin,
           details: { sessionId: row.session_id },
+          message: 'A sign-in token was used twice, which means a copy of it exists; that session was signed out. If you did not expect this, change your password.',
           now,
         });
       }
@@ -107,22 +113,26 @@ export async function rotateRefreshToken(ctx: IdentityContext, refreshToken: str
   }
 }
 
-/** Access tokens already handed out for these sessions stop working now, not at their expiry. */
-async function denySessions(ctx: IdentityContext, sessionIds: string[]) {
+/**
+ * Access tokens already handed out for these sessions stop working now, not at their expiry.
+ * Given the transaction of the change that ends them, the denial commits with it (PostgreSQL mode).
+ */
+export async function denySessions(ctx: IdentityContext, sessionIds: string[], db?: IdentityDb) {
   const now = ctx.clock.now();
   const until = new Date(now.getTime() + ctx.config.ACCESS_TOKEN_TTL);
-  await ctx.revocations.deny(sessionIds.map((id) => ({ key: sidKey(id), until })), now);
+  await ctx.revocations.deny(sessionIds.map((id) => ({ key: sidKey(id), until })), now, db);
 }
 
 export async function endSessions(
   ctx: IdentityContext,
   params: { userId: string; sessionIds?: string[]; exceptSessionId?: string; reason: string },
+  db: IdentityDb = ctx.db,
 ): Promise<number> {
-  const ended = await revokeSessions(ctx.db, { ...params, now: ctx.clock.now() });
-  await denySessions(ctx, ended);
+  const ended = await revokeSessions(db, { ...params, now: ctx.clock.now() });
+  await denySessions(ctx, ended, db);
   return ended.length;
 }
 
-export async function denyAccessToken(ctx: IdentityContext, token: { jti: string; expiresAt: Date }) {
-  await ctx.revocations.deny([{ key: jtiKey(token.jti), until: token.expiresAt }], ctx.clock.now());
+export async function denyAccessToken(ctx: IdentityContext, token: { jti: string; expiresAt: Date }, db?: IdentityDb) {
+  await ctx.revocations.deny([{ key: jtiKey(token.jti), until: token.expiresAt }], ctx.clock.now(), db);
 }

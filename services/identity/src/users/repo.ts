@@ -64,3 +64,29 @@ export async function listUsers(
   const rows = await query.execute();
   return { rows: rows.slice(0, params.limit), more: rows.length > params.limit };
 }
+
+/**
+ * Locks the user and every admin, in id order, for a deletion: two admins deleting themselves at
+ * once take turns instead of deadlocking, and the second sees that the first is gone.
+ */
+export async function lockUserAndAdmins(db: IdentityDb, userId: string): Promise<UserRow[]> {
+  return db
+    .selectFrom('users')
+    .selectAll()
+    .where((eb) => eb.or([eb('id', '=', userId), eb('role', '=', 'admin')]))
+    .orderBy('id')
+    .forUpdate()
+    .execute();
+}
+
+/** Admins other than this user who can still sign in. */
+export async function countOtherActiveAdmins(db: IdentityDb, userId: string): Promise<number> {
+  const row = await db
+    .selectFrom('users')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('role', '=', 'admin')
+    .where('locked_at', 'is', null)
+    .where('id', '!=', userId)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { NotFoundError, requireUser, type HttpApp } from '@expensio/common';
 import type { IdentityContext } from '../context.js';
-import { findUserById, updateUser } from './repo.js';
+import { findUserById } from './repo.js';
 import { nameSchema, toUserView, userSchema } from './schemas.js';
+import { updateProfile } from './service.js';
 
 /** Only what a user may change about themselves; role, ids and flags are rejected by name. */
 const profilePatch = z.strictObject({ name: nameSchema.nullable().optional() });
@@ -23,12 +24,6 @@ export function profileRoutes(app: HttpApp, ctx: IdentityContext) {
   app.patch(
     '/api/auth/profile',
     { config: { auth: 'user' }, schema: { tags, summary: 'Change your profile', body: profilePatch, response: { 200: userSchema } } },
-    async (request) => {
-      const { id } = requireUser(request);
-      const now = ctx.clock.now();
-      const user = request.body.name === undefined ? await findUserById(ctx.db, id) : await updateUser(ctx.db, id, { name: request.body.name }, now);
-      if (!user) throw new NotFoundError('This account no longer exists', 'user_not_found');
-      return toUserView(user);
-    },
+    async (request) => toUserView(await updateProfile(ctx, requireUser(request).id, request.body)),
   );
 }
