@@ -10,7 +10,7 @@ import {
   registerIdentityRoutes,
   startIdentity,
 } from '@expensio/identity';
-import { createRealtimeContext, realtimeConfigShape, registerRealtimeRoutes, startWebhookDelivery, webhookSettings } from '@expensio/realtime';
+import { createGateway, createRealtimeContext, gatewaySettings, realtimeConfigShape, registerRealtimeRoutes, startWebhookDelivery, webhookSettings } from '@expensio/realtime';
 import { allMigrationSets } from './services.js';
 
 /** The embedded default: every service in one process, on one port, over one database. */
@@ -33,14 +33,18 @@ async function main() {
     ...(redis && { redis }),
     readiness: readinessChecks(database, redis),
   });
-  await app.register(authPlugin, { verify: identityVerifier(identity) });
+  const verify = identityVerifier(identity);
+  await app.register(authPlugin, { verify });
   registerIdentityRoutes(app, identity);
   const finance = createFinanceContext({ database, config: financeConfig, log, transport });
   registerFinanceRoutes(app, finance);
   const realtimeConfig = loadConfig(z.object(realtimeConfigShape));
   const realtime = createRealtimeContext({ database, log, transport, webhooks: webhookSettings(realtimeConfig, config.NODE_ENV) });
   registerRealtimeRoutes(app, realtime);
+  // Socket.IO on the API's own server and port, its consumer subscribed before the buses start.
+  const gateway = createGateway(realtime, { verify, settings: gatewaySettings({ ...realtimeConfig, CORS_ORIGINS: config.CORS_ORIGINS }), redis });
   await app.ready();
+  gateway.attach(app.server);
   const stopEvents = await runEventBuses(transport, [identity.bus, finance.bus, realtime.bus]);
   // Posts due recurring transactions, catching up on start; safe beside other instances.
   const stopScheduler = startScheduler(finance, DEFAULT_SCHEDULER_INTERVAL_MS);
@@ -51,6 +55,7 @@ async function main() {
     stopIdentity();
     await stopScheduler();
     await stopWebhooks();
+    await gateway.close();
     await app.close();
     await stopEvents();
     await identity.mail.drain();
@@ -59,7 +64,7 @@ async function main() {
   };
   exitOnSignal(log, shutdown);
   const address = await app.listen({ host: config.HOST, port: config.PORT });
-  log.info(`Expensio is up: ${address} (API reference at ${address}/docs)`);
+  log.info(`Expensio is up: ${address} (API reference at ${address}/docs, Socket.IO at ${address}/socket.io)`);
 }
 
 main().catch((error: unknown) => {

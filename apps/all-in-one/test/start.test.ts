@@ -3,6 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { io as connectSocket, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase, testRedisUrl } from '@expensio/common/testing';
 
@@ -61,7 +62,7 @@ function call(method: string, url: string, body?: unknown, token?: string) {
 
 beforeAll(async () => {
   port = await freePort();
-  env = { PATH: process.env.PATH, HOME: process.env.HOME, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn' };
+  env = { PATH: process.env.PATH, HOME: process.env.HOME, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', REALTIME_RECHECK_INTERVAL: '1s' };
   const database = await openTestDatabase();
   if (database.url !== undefined) {
     env.DATABASE_URL = database.url;
@@ -78,6 +79,18 @@ afterAll(async () => {
   await stop();
   await closeDatabase?.();
 });
+
+/** A Socket.IO client on the API's port; resolves once connected, or with the refusal's code. */
+async function openSocket(token: string | undefined): Promise<{ socket: Socket } | { refused: string }> {
+  const socket = connectSocket(`http://127.0.0.1:${port}`, { ...(token !== undefined && { auth: { token } }), transports: ['websocket'], reconnection: false, forceNew: true });
+  return new Promise((resolve) => {
+    socket.once('connect', () => { resolve({ socket }); });
+    socket.once('connect_error', (error) => {
+      socket.close();
+      resolve({ refused: error.message });
+    });
+  });
+}
 
 describe('npm start', () => {
   it('serves health, readiness, the OpenAPI document and the API reference', async () => {
@@ -120,5 +133,32 @@ describe('npm start', () => {
     expect(profile.status).toBe(200);
     expect(await profile.json()).toMatchObject({ email });
     expect((await call('POST', '/api/auth/refresh', { refreshToken: session.refreshToken })).status).toBe(200);
+  });
+
+  it('serves Socket.IO on the same port: a signed-in user connects, is let go on logout, and the revoked token is refused', async () => {
+    expect(await openSocket(undefined)).toEqual({ refused: 'missing_token' });
+    const registered = await call('POST', '/api/auth/register', { email: `live-${Date.now()}@example.com`, password: 'a sturdy passphrase for tests' });
+    const { accessToken } = (await registered.json()) as { accessToken: string };
+    const opened = await openSocket(accessToken);
+    if (!('socket' in opened)) throw new Error(`refused: ${opened.refused}`);
+    const told = new Promise((resolve) => opened.socket.once('unauthorized', resolve));
+    const gone = new Promise((resolve) => opened.socket.once('disconnect', resolve));
+
+    expect((await call('POST', '/api/auth/logout', {}, accessToken)).status).toBe(204);
+    expect(await told).toMatchObject({ code: 'token_revoked' });
+    expect(await gone).toBe('io server disconnect');
+    expect(await openSocket(accessToken)).toEqual({ refused: 'token_revoked' });
+  });
+
+  it('closes open sockets on SIGTERM and stops', async () => {
+    const registered = await call('POST', '/api/auth/register', { email: `stop-${Date.now()}@example.com`, password: 'a sturdy passphrase for tests' });
+    const { accessToken } = (await registered.json()) as { accessToken: string };
+    const opened = await openSocket(accessToken);
+    if (!('socket' in opened)) throw new Error(`refused: ${opened.refused}`);
+    const gone = new Promise((resolve) => opened.socket.once('disconnect', resolve));
+    await stop();
+    // A transport close, not a server disconnect: clients reconnect by themselves, to another replica.
+    expect(await gone).toBe('transport close');
+    await start();
   });
 });

@@ -1,9 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { SignJWT, createLocalJWKSet, exportJWK, generateKeyPair } from 'jose';
 import {
-  ACCESS_TOKEN_TYPE,
   authPlugin,
-  createAccessTokenVerifier,
   createHttpApp,
   createLogger,
   InProcessTransport,
@@ -11,7 +8,7 @@ import {
   type Database,
   type HttpApp,
 } from '@expensio/common';
-import { ManualClock, openTestDatabase, settleEvents } from '@expensio/common/testing';
+import { ManualClock, createTestTokenIssuer, openTestDatabase, settleEvents } from '@expensio/common/testing';
 import { createFinanceContext, registerFinanceRoutes, type FinanceContext } from '../src/index.js';
 
 export interface TestFinance {
@@ -34,9 +31,6 @@ export interface TestUser {
   headers: { authorization: string };
 }
 
-const ISSUER = 'expensio-identity';
-const AUDIENCE = 'expensio';
-
 /** Finance over this file's own database, trusting tokens signed by a key the test holds. */
 export async function createTestFinance(options: { start?: string; defaultCurrency?: string } = {}): Promise<TestFinance> {
   const database = await openTestDatabase();
@@ -50,8 +44,7 @@ export async function createTestFinance(options: { start?: string; defaultCurren
     clock,
     transport,
   });
-  const { privateKey, publicKey } = await generateKeyPair('ES256');
-  const jwks = { keys: [{ ...(await exportJWK(publicKey)), kid: 'test', alg: 'ES256' }] };
+  const tokens = await createTestTokenIssuer(clock);
   const app = await createHttpApp({
     title: 'finance test',
     version: '0',
@@ -61,26 +54,15 @@ export async function createTestFinance(options: { start?: string; defaultCurren
     rateLimit: { max: 1_000_000, windowMs: 60_000 },
     readiness: [],
   });
-  await app.register(authPlugin, {
-    verify: createAccessTokenVerifier({ issuer: ISSUER, audience: AUDIENCE, keys: createLocalJWKSet(jwks), isRevoked: () => Promise.resolve(false), clock }),
-  });
+  await app.register(authPlugin, { verify: tokens.verify });
   registerFinanceRoutes(app, ctx);
   await app.ready();
   const stopEvents = await runEventBuses(transport, [ctx.bus]);
 
   const newUser = async (): Promise<TestUser> => {
     const id = randomUUID();
-    const now = Math.floor(clock.now().getTime() / 1000);
-    const token = await new SignJWT({ role: 'user', sid: randomUUID() })
-      .setProtectedHeader({ alg: 'ES256', typ: ACCESS_TOKEN_TYPE, kid: 'test' })
-      .setIssuer(ISSUER)
-      .setAudience(AUDIENCE)
-      .setSubject(id)
-      .setJti(randomUUID())
-      .setIssuedAt(now)
-      // Long-lived so tests may move the clock across months.
-      .setExpirationTime(now + 10 * 365 * 86_400)
-      .sign(privateKey);
+    // Long-lived by default, so tests may move the clock across months.
+    const token = await tokens.mint({ userId: id });
     return { id, token, headers: { authorization: `Bearer ${token}` } };
   };
 

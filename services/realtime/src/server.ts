@@ -4,6 +4,8 @@ import { buildRealtimeApp, createRealtimeContext } from './app.js';
 import { webhookSettings } from './webhooks/config.js';
 import { startWebhookDelivery } from './webhooks/worker.js';
 import { loadRealtimeConfig } from './config.js';
+import { gatewaySettings } from './gateway/config.js';
+import { createGateway } from './gateway/gateway.js';
 import { realtimeMigrations } from './migrations.js';
 
 // Realtime alone, as it runs in Kubernetes: tokens checked against identity's JWKS and the shared
@@ -23,6 +25,8 @@ async function main() {
   const transport = createEventTransport({ amqpUrl: config.AMQP_URL, log });
   const ctx = createRealtimeContext({ database, log, transport, webhooks: webhookSettings(config, config.NODE_ENV) });
   const verify = remoteAccessTokenVerifier({ jwksUrl: config.IDENTITY_JWKS_URL, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, redis });
+  // Its consumer subscribes now, before the buses start; it serves on the app's port below.
+  const gateway = createGateway(ctx, { verify, settings: gatewaySettings(config), redis });
   const app = await buildRealtimeApp(ctx, {
     config,
     verify,
@@ -33,11 +37,13 @@ async function main() {
       { name: 'redis', check: async () => { await redis.ping(); } },
     ],
   });
+  gateway.attach(app.server);
   const stopEvents = await runEventBuses(transport, [ctx.bus]);
   // Attempts due webhook deliveries; safe beside other replicas (each claims its own rows).
   const stopWebhooks = startWebhookDelivery(ctx);
   exitOnSignal(log, async () => {
     await stopWebhooks();
+    await gateway.close();
     await app.close();
     await stopEvents();
     redis.disconnect();
