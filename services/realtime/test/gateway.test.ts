@@ -75,8 +75,17 @@ describe('pushing events', () => {
   });
 
   it('subscribes to the pushed types and user.deleted, all known to the catalog', () => {
-    expect(PUSHED_EVENT_TYPES).toEqual(expect.arrayContaining(['transaction.created', 'budget.threshold_reached', 'goal.completed', 'recurring.posted', 'security.alert']));
+    expect(PUSHED_EVENT_TYPES).toEqual(expect.arrayContaining(['transaction.created', 'budget.threshold_reached', 'goal.completed', 'recurring.posted', 'security.alert', 'webhook.disabled']));
     expect(PUSHED_EVENT_TYPES).not.toContain('user.deleted');
+  });
+
+  it("tells a webhook's owner that it was disabled", async () => {
+    const owner = await newUser(file.t.tokens);
+    const socket = await client(owner.token);
+    const told = nextMessage(socket, 'webhook.disabled');
+    const payload = { webhookId: randomUUID(), url: 'https://hooks.example.com/expensio', reason: 'delivery_failures', failures: 10 };
+    await file.t.publish('webhook.disabled', owner.id, payload);
+    expect(await told).toMatchObject({ type: 'webhook.disabled', userId: owner.id, payload });
   });
 
   it('tells a deleted user and disconnects every socket of theirs', async () => {

@@ -17,6 +17,7 @@ export const PUSHED_EVENT_TYPES = [
   'goal.completed',
   'recurring.posted',
   'security.alert',
+  'webhook.disabled',
 ] as const satisfies readonly EventType[];
 
 export type PushedEventType = (typeof PUSHED_EVENT_TYPES)[number];

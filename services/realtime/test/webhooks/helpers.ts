@@ -1,10 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { SignJWT, createLocalJWKSet, exportJWK, generateKeyPair } from 'jose';
 import {
-  ACCESS_TOKEN_TYPE,
   InProcessTransport,
   authPlugin,
-  createAccessTokenVerifier,
   createEventBus,
   createHttpApp,
   createLogger,
@@ -18,7 +15,7 @@ import {
   type HttpApp,
   type Role,
 } from '@expensio/common';
-import { ManualClock, openTestDatabase, settleEvents } from '@expensio/common/testing';
+import { ManualClock, createTestTokenIssuer, openTestDatabase, settleEvents } from '@expensio/common/testing';
 import { createRealtimeContext, registerRealtimeRoutes, runWebhookDeliveries, type DeliveryPass, type RealtimeContext, type WebhookSettings } from '../../src/index.js';
 import { DEFAULT_WEBHOOK_SETTINGS } from '../../src/webhooks/config.js';
 
@@ -42,9 +39,6 @@ export interface TestRealtime {
   close(): Promise<void>;
 }
 
-const ISSUER = 'expensio-identity';
-const AUDIENCE = 'expensio';
-
 /** Fast retries measured on the manual clock, dev URL rules (loopback receivers), and a low disabling threshold. */
 export const TEST_WEBHOOK_SETTINGS: WebhookSettings = {
   ...DEFAULT_WEBHOOK_SETTINGS,
@@ -66,28 +60,16 @@ export async function createTestRealtime(): Promise<TestRealtime> {
   const ctx = createRealtimeContext({ database, log, transport, clock, webhooks: { ...TEST_WEBHOOK_SETTINGS } });
   const producerDb = forSchema<EventTables>(database, 'finance');
   const producer = createEventBus({ db: producerDb, transport, clock, log, relay: { pollIntervalMs: 20, retryBaseMs: 10, retryMaxMs: 40 } });
-  const { privateKey, publicKey } = await generateKeyPair('ES256');
-  const jwks = { keys: [{ ...(await exportJWK(publicKey)), kid: 'test', alg: 'ES256' }] };
+  const tokens = await createTestTokenIssuer(clock);
   const app = await createHttpApp({ title: 'realtime test', version: '0', logger: false, trustProxy: [], corsOrigins: [], rateLimit: { max: 1_000_000, windowMs: 60_000 }, readiness: [] });
-  await app.register(authPlugin, {
-    verify: createAccessTokenVerifier({ issuer: ISSUER, audience: AUDIENCE, keys: createLocalJWKSet(jwks), isRevoked: () => Promise.resolve(false), clock }),
-  });
+  await app.register(authPlugin, { verify: tokens.verify });
   registerRealtimeRoutes(app, ctx);
   await app.ready();
   const stopEvents = await runEventBuses(transport, [producer, ctx.bus]);
 
   const newUser = async (role: Role = 'user'): Promise<TestUser> => {
     const id = randomUUID();
-    const now = Math.floor(clock.now().getTime() / 1000);
-    const token = await new SignJWT({ role, sid: randomUUID() })
-      .setProtectedHeader({ alg: 'ES256', typ: ACCESS_TOKEN_TYPE, kid: 'test' })
-      .setIssuer(ISSUER)
-      .setAudience(AUDIENCE)
-      .setSubject(id)
-      .setJti(randomUUID())
-      .setIssuedAt(now)
-      .setExpirationTime(now + 365 * 86_400)
-      .sign(privateKey);
+    const token = await tokens.mint({ userId: id, role });
     return { id, headers: { authorization: `Bearer ${token}` } };
   };
 
