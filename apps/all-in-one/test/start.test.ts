@@ -135,12 +135,19 @@ describe('npm start', () => {
     expect((await call('POST', '/api/auth/refresh', { refreshToken: session.refreshToken })).status).toBe(200);
   });
 
-  it('serves Socket.IO on the same port: a signed-in user connects, is let go on logout, and the revoked token is refused', async () => {
+  it('serves Socket.IO on the same port: the budget warning arrives live, logout lets the socket go, the revoked token is refused', async () => {
     expect(await openSocket(undefined)).toEqual({ refused: 'missing_token' });
     const registered = await call('POST', '/api/auth/register', { email: `live-${Date.now()}@example.com`, password: 'a sturdy passphrase for tests' });
     const { accessToken } = (await registered.json()) as { accessToken: string };
     const opened = await openSocket(accessToken);
     if (!('socket' in opened)) throw new Error(`refused: ${opened.refused}`);
+
+    // Finance publishes through its outbox; realtime's consumer pushes it to this user's room.
+    const warning = new Promise((resolve) => opened.socket.once('budget.threshold_reached', resolve));
+    expect((await call('POST', '/api/budgets', { name: 'Everything', amount: '100.00', period: 'monthly' }, accessToken)).status).toBe(201);
+    expect((await call('POST', '/api/transactions', { type: 'expense', amount: '85.00', description: 'Groceries' }, accessToken)).status).toBe(201);
+    expect(await warning).toMatchObject({ type: 'budget.threshold_reached', payload: { name: 'Everything', threshold: 80, spent: '85.00' } });
+
     const told = new Promise((resolve) => opened.socket.once('unauthorized', resolve));
     const gone = new Promise((resolve) => opened.socket.once('disconnect', resolve));
 
