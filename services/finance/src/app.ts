@@ -41,7 +41,7 @@ export function createFinanceContext(options: {
   const db = forSchema<FinanceTables>(options.database, FINANCE_SCHEMA);
   const clock = options.clock ?? systemClock;
   const bus = createEventBus({ db, transport: options.transport, clock, log: options.log });
-  const ctx: FinanceContext = { db, clock, config: options.config, log: options.log, bus, accountCurrencies: new AccountCurrencyCache() };
+  const ctx: FinanceContext = { db, database: options.database, clock, config: options.config, log: options.log, bus, accountCurrencies: new AccountCurrencyCache() };
   subscribeFinanceConsumers(ctx);
   return ctx;
 }

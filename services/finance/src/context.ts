@@ -1,10 +1,12 @@
-import type { Clock, EventBus, Logger } from '@expensio/common';
+import type { Clock, Database, EventBus, Logger } from '@expensio/common';
 import type { AccountCurrencyCache } from './accounts/currency-cache.js';
 import type { FinanceDb, FinanceTables } from './db.js';
 
 /** The ledger's dependencies, passed in so tests move the clock and own the database. */
 export interface FinanceContext {
   db: FinanceDb;
+  /** The database under `db`, for the few statements run as prepared statements (`database.prepared`). */
+  database: Database;
   clock: Clock;
   config: { DEFAULT_CURRENCY: string; IDEMPOTENCY_TTL: number; IMPORT_MAX_BYTES?: number };
   log: Logger;

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
-import { Kysely, PostgresDialect, sql } from 'kysely';
+import { CompiledQuery, Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { PGliteDialect } from './pglite-dialect.js';
 
@@ -14,6 +14,13 @@ export type AnyKysely = Kysely<any>;
 export interface Database {
   readonly kind: 'postgres' | 'pglite';
   readonly kysely: AnyKysely;
+  /**
+   * Runs a compiled statement as a named prepared statement on PostgreSQL: each connection parses
+   * and plans it once, and later runs send only the parameters. For a hot statement that is long
+   * (a chain of CTEs), that saves most of the bytes on the wire and the server's planning. The
+   * name must always go with the same text. On PGlite it runs as any other query.
+   */
+  prepared<R>(name: string, query: CompiledQuery): Promise<R[]>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -26,10 +33,14 @@ export interface DatabaseOptions {
   poolSize?: number;
 }
 
-function wrap(kind: Database['kind'], kysely: AnyKysely): Database {
+function wrap(kind: Database['kind'], kysely: AnyKysely, pool?: pg.Pool): Database {
   return {
     kind,
     kysely,
+    prepared: async <R>(name: string, query: CompiledQuery) => {
+      if (pool === undefined) return (await kysely.executeQuery<R>(CompiledQuery.raw(query.sql, [...query.parameters]))).rows;
+      return (await pool.query<R & pg.QueryResultRow>({ name, text: query.sql, values: [...query.parameters] })).rows;
+    },
     ping: async () => {
       await sql`select 1`.execute(kysely);
     },
@@ -46,7 +57,7 @@ export function openPostgres(url: string, poolSize = 10): Database {
   pool.on('error', (err) => {
     process.emitWarning(`PostgreSQL pool client error: ${err.message}`);
   });
-  return wrap('postgres', new Kysely({ dialect: new PostgresDialect({ pool }) }));
+  return wrap('postgres', new Kysely({ dialect: new PostgresDialect({ pool }) }), pool);
 }
 
 export async function openPglite(options: { dataDir?: string; loadDataDir?: Blob }): Promise<Database> {

@@ -1,16 +1,13 @@
-import { sql } from 'kysely';
+import { CompiledQuery } from 'kysely';
 import { buildEnvelope, newId, outboxValues } from '@expensio/common';
 import { categoryForWrite } from '../categories/service.js';
 import type { FinanceContext } from '../context.js';
-import { FINANCE_SCHEMA } from '../db.js';
 import { toMoodView } from '../moods/schemas.js';
 import type { MoodFields } from '../moods/service.js';
 import { ABANDONED_AFTER_MS } from '../shared/idempotency.js';
 import { transactionSnapshot } from './events.js';
 import { toTransactionView, type TransactionView } from './schemas.js';
 import { buildTransaction, type TransactionInput } from './service.js';
-
-const table = (name: string) => sql.table(`${FINANCE_SCHEMA}.${name}`);
 
 /** Stands in for the account id until the statement knows it; never written (see below). */
 const ACCOUNT_TO_COME = '00000000-0000-0000-0000-000000000000';
@@ -61,59 +58,66 @@ export async function createInOneStatement(
   const answer: TransactionView = { ...toTransactionView(row), ...(mood && { mood: toMoodView(mood) }) };
   const event = outboxValues(buildEnvelope('transaction.created', userId, transactionSnapshot(row), ctx.clock));
 
-  const account = sql`select a.id from ${table('accounts')} a
-    where a.user_id = ${userId}::uuid and a.archived_at is null and a.currency = ${currency}
-      and ${input.accountId === undefined ? sql`a.is_default` : sql`a.id = ${input.accountId}::uuid`}`;
+  // Written as text with numbered parameters, not through Kysely: this runs on every create, and
+  // its text depends only on which parts are present (one prepared statement per shape).
+  const params: unknown[] = [];
+  const p = (value: unknown) => {
+    params.push(value);
+    return `$${String(params.length)}`;
+  };
+  const [user, at, cur] = [`${p(userId)}::uuid`, `${p(now)}::timestamptz`, p(currency)];
+  const accountMatch = input.accountId === undefined ? 'a.is_default' : `a.id = ${p(input.accountId)}::uuid`;
   // Thresholds are checked under a lock on the budgets: a create that could cross one goes the general way.
   const noBudgetToCheck =
     values.type === 'expense'
-      ? sql`not exists (
-          select 1 from ${table('budgets')} b
-          where b.user_id = ${userId}::uuid and b.currency = ${currency}
-            and (b.category_id is null or b.category_id = ${values.category_id}::uuid))`
-      : sql`true`;
+      ? `not exists (select 1 from finance.budgets b where b.user_id = ${user} and b.currency = ${cur}
+          and (b.category_id is null or b.category_id = ${p(values.category_id)}::uuid))`
+      : 'true';
   const claim = idempotency
-    ? sql`insert into ${table('idempotency_keys')} as k (user_id, key, request_hash, response_status, response_body, created_at, expires_at)
-        select ${userId}::uuid, ${idempotency.key}, ${idempotency.hash}, 201,
-          ${JSON.stringify(answer)}::jsonb || jsonb_build_object('accountId', account.id), ${now}::timestamptz,
-          ${new Date(now.getTime() + ctx.config.IDEMPOTENCY_TTL)}::timestamptz
+    ? `insert into finance.idempotency_keys as k (user_id, key, request_hash, response_status, response_body, created_at, expires_at)
+        select ${user}, ${p(idempotency.key)}, ${p(idempotency.hash)}, 201,
+          ${p(JSON.stringify(answer))}::jsonb || jsonb_build_object('accountId', account.id), ${at},
+          ${p(new Date(now.getTime() + ctx.config.IDEMPOTENCY_TTL))}::timestamptz
         from account where ${noBudgetToCheck}
         on conflict (user_id, key) do update set
           request_hash = excluded.request_hash, response_status = excluded.response_status, response_body = excluded.response_body,
           created_at = excluded.created_at, expires_at = excluded.expires_at
-        where k.expires_at <= ${now}::timestamptz
-          or (k.response_status is null and k.created_at < ${new Date(now.getTime() - ABANDONED_AFTER_MS)}::timestamptz)
+        where k.expires_at <= ${at}
+          or (k.response_status is null and k.created_at < ${p(new Date(now.getTime() - ABANDONED_AFTER_MS))}::timestamptz)
         returning 1`
-    : sql`select 1 from account where ${noBudgetToCheck}`;
+    : `select 1 from account where ${noBudgetToCheck}`;
   const moodInsert = mood
-    ? sql`, mood as (
-        insert into ${table('transaction_moods')} (id, user_id, transaction_id, mood, intensity, triggers, note, created_at, updated_at)
-        select ${mood.id}::uuid, ${userId}::uuid, id, ${mood.mood}, ${mood.intensity}::smallint, ${mood.triggers}::text[], ${mood.note},
-          ${now}::timestamptz, ${now}::timestamptz
+    ? `, mood as (
+        insert into finance.transaction_moods (id, user_id, transaction_id, mood, intensity, triggers, note, created_at, updated_at)
+        select ${p(mood.id)}::uuid, ${user}, id, ${p(mood.mood)}, ${p(mood.intensity)}::smallint, ${p(mood.triggers)}::text[], ${p(mood.note)},
+          ${at}, ${at}
         from written)`
-    : sql``;
-
-  const result = await sql<{ account_id: string }>`
-    with account as (${account}),
+    : '';
+  const text = `
+    with account as (
+      select a.id from finance.accounts a where a.user_id = ${user} and a.archived_at is null and a.currency = ${cur} and ${accountMatch}
+    ),
     claim as (${claim}),
     written as (
-      insert into ${table('transactions')}
+      insert into finance.transactions
         (id, user_id, account_id, type, amount, currency, category_id, description, merchant, occurred_at, tags, transfer_id, created_at, updated_at)
-      select ${values.id}::uuid, ${userId}::uuid, account.id, ${values.type}, ${values.amount}::bigint, ${currency},
-        ${values.category_id}::uuid, ${values.description}, ${values.merchant}, ${values.occurred_at}::timestamptz, ${values.tags}::text[],
-        null, ${now}::timestamptz, ${now}::timestamptz
+      select ${p(values.id)}::uuid, ${user}, account.id, ${p(values.type)}, ${p(values.amount)}::bigint, ${cur},
+        ${p(values.category_id)}::uuid, ${p(values.description)}, ${p(values.merchant)}, ${p(values.occurred_at)}::timestamptz, ${p(values.tags)}::text[],
+        null, ${at}, ${at}
       from account, claim
       returning id, account_id
     )${moodInsert},
     event as (
-      insert into ${table('outbox')} (id, type, version, user_id, occurred_at, payload)
-      select ${event.id}::uuid, ${event.type}, ${event.version}, ${userId}::uuid, ${event.occurred_at}::timestamptz,
-        ${event.payload}::jsonb || jsonb_build_object('accountId', written.account_id)
+      insert into finance.outbox (id, type, version, user_id, occurred_at, payload)
+      select ${p(event.id)}::uuid, ${p(event.type)}, ${p(event.version)}, ${user}, ${p(event.occurred_at)}::timestamptz,
+        ${p(event.payload)}::jsonb || jsonb_build_object('accountId', written.account_id)
       from written
     )
-    select account_id from written`.execute(ctx.db);
+    select account_id from written`;
+  const shape = `${idempotency ? 'k' : 'n'}${mood ? 'm' : 'n'}${values.type === 'expense' ? 'e' : 'i'}${input.accountId === undefined ? 'd' : 'a'}`;
+  const rows = await ctx.database.prepared<{ account_id: string }>(`finance_create_${shape}`, CompiledQuery.raw(text, params));
 
-  const accountId = result.rows[0]?.account_id;
+  const accountId = rows[0]?.account_id;
   if (accountId === undefined) return undefined;
   ctx.bus.relay?.wake();
   return { ...answer, accountId };
