@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { sql, type Selectable } from 'kysely';
+import type { Database } from '@expensio/common';
 import type { FinanceDb, TransactionsTable, TransactionType } from '../db.js';
 import type { TimeCursor } from '../shared/cursor.js';
 
@@ -58,7 +60,7 @@ export interface TransactionFilter {
 const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 /** Newest first, paged by keyset on (occurred_at, id): a deep page costs what the first does. */
-export async function listTransactions(db: FinanceDb, filter: TransactionFilter & { cursor?: TimeCursor | undefined; limit: number }) {
+export async function listTransactions(db: FinanceDb, database: Database, filter: TransactionFilter & { cursor?: TimeCursor | undefined; limit: number }) {
   let query = selectTransactions(db).where('t.user_id', '=', filter.userId);
   if (filter.from) query = query.where('t.occurred_at', '>=', filter.from);
   if (filter.to) query = query.where('t.occurred_at', '<', filter.to);
@@ -81,7 +83,9 @@ export async function listTransactions(db: FinanceDb, filter: TransactionFilter 
     // filter over every newer row (90,000 rows read for a page 90,000 deep).
     query = query.where((eb) => eb(eb.refTuple('t.occurred_at', 't.id'), '<', eb.tuple(at, id)));
   }
-  const rows = await query.orderBy('t.occurred_at', 'desc').orderBy('t.id', 'desc').limit(filter.limit + 1).execute();
+  const compiled = query.orderBy('t.occurred_at', 'desc').orderBy('t.id', 'desc').limit(filter.limit + 1).compile();
+  // The text depends only on which filters are present: a handful of prepared statements, named by it.
+  const rows = await database.prepared<TransactionRow>(`finance_list_${createHash('sha1').update(compiled.sql).digest('hex').slice(0, 16)}`, compiled);
   return { rows: rows.slice(0, filter.limit), more: rows.length > filter.limit };
 }
 

@@ -210,7 +210,7 @@ export async function searchTransactions(ctx: FinanceContext, userId: string, in
   const needsCurrency = input.minAmount !== undefined || input.maxAmount !== undefined;
   const currency = input.currency ?? (needsCurrency ? (await ensureDefaultAccount(ctx, userId)).currency : undefined);
   const category = input.category === undefined ? undefined : await requireCategory(ctx.db, userId, input.category);
-  const page = await listTransactions(ctx.db, {
+  const page = await listTransactions(ctx.db, ctx.database, {
     userId,
     limit: input.limit,
     cursor: input.cursor === undefined ? undefined : decodeCursor(input.cursor),
