@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { authPlugin, createHttpApp, httpSettings, loadConfig, runEventBuses, type Database, type EventTransport, type HttpApp, type Logger } from '@expensio/common';
+import { authPlugin, createHttpApp, httpSettings, loadConfig, runEventBuses, startEventPruning, type Database, type EventTransport, type HttpApp, type Logger } from '@expensio/common';
 import { DEFAULT_SCHEDULER_INTERVAL_MS, createFinanceContext, financeConfigShape, registerFinanceRoutes, startScheduler, type FinanceContext } from '@expensio/finance';
 import {
   createIdentityContext,
@@ -86,6 +86,8 @@ export async function composeExpensio(options: ComposeOptions): Promise<Expensio
       gateway.attach(app.server);
       stops.push(await runEventBuses(transport, [identity.bus, finance.bus, realtime.bus]));
       if (options.background !== false) {
+        // Each service keeps a window of delivered and processed events, not every one ever.
+        for (const ctx of [identity, finance, realtime]) stops.push(startEventPruning(ctx.db, ctx.clock, log));
         // Posts due recurring transactions, catching up on start; safe beside other instances.
         stops.push(startScheduler(finance, DEFAULT_SCHEDULER_INTERVAL_MS));
         // Attempts due webhook deliveries (written by realtime's consumer, never by the request).

@@ -14,6 +14,7 @@ import {
   backoffDelay,
   buildEnvelope,
   createEventBus,
+  createLogger,
   eventTablesMigration,
   eventTablesSql,
   loadMigrations,
@@ -22,6 +23,7 @@ import {
   newId,
   parseEnvelope,
   pruneEventTables,
+  startEventPruning,
   type Database,
   type EventBus,
   type EventEnvelope,
@@ -536,5 +538,23 @@ describe('outbox relay', () => {
     expect(removed).toEqual({ outbox: 1, inbox: 1 });
     expect((await db.selectFrom('outbox').select('id').execute()).map((r) => r.id)).toEqual([pending.id]);
     expect((await db.selectFrom('inbox').select('status').execute()).map((r) => r.status)).toEqual(['dead_lettered']);
+  });
+
+  it('prunes on a timer what is older than the window, by the injected clock', async () => {
+    const db = await serviceSchema();
+    const bus = createEventBus({ db, transport: new RecordingTransport(), relay: false });
+    const old = await publishNote(bus, db, randomUUID());
+    const recent = await publishNote(bus, db, randomUUID());
+    await db.updateTable('outbox').set({ published_at: new Date('2026-01-01T00:00:00Z') }).where('id', '=', old.id).execute();
+    await db.updateTable('outbox').set({ published_at: new Date('2026-01-09T00:00:00Z') }).where('id', '=', recent.id).execute();
+    const clock = new ManualClock('2026-01-10T00:00:00Z');
+    const stop = startEventPruning(db, clock, createLogger('silent', 'prune-test'), { keepPublishedMs: 7 * 86_400_000, intervalMs: 10 });
+    try {
+      await vi.waitFor(async () => {
+        expect((await db.selectFrom('outbox').select('id').execute()).map((r) => r.id)).toEqual([recent.id]);
+      });
+    } finally {
+      stop();
+    }
   });
 });

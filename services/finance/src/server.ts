@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { ConfigError, createEventTransport, createLogger, exitOnSignal, migrateUp, openDatabase, runEventBuses } from '@expensio/common';
+import { ConfigError, createEventTransport, createLogger, exitOnSignal, migrateUp, openDatabase, runEventBuses, startEventPruning } from '@expensio/common';
 import { buildFinanceApp, createFinanceContext, remoteVerifier } from './app.js';
 import { loadFinanceConfig } from './config.js';
 import { financeMigrations } from './migrations.js';
@@ -32,11 +32,14 @@ async function main() {
     ],
   });
   const stopEvents = await runEventBuses(transport, [ctx.bus]);
+  // A window of delivered and processed events is kept, not every one ever.
+  const stopPruning = startEventPruning(ctx.db, ctx.clock, log);
   // Posts due recurring transactions, catching up on start; safe beside other replicas.
   const stopScheduler = startScheduler(ctx, DEFAULT_SCHEDULER_INTERVAL_MS);
   exitOnSignal(log, async () => {
     await stopScheduler();
     await app.close();
+    stopPruning();
     await stopEvents();
     redis.disconnect();
     await database.close();

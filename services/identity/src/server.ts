@@ -1,4 +1,4 @@
-import { ConfigError, createEventTransport, createLogger, exitOnSignal, runEventBuses } from '@expensio/common';
+import { ConfigError, createEventTransport, createLogger, exitOnSignal, runEventBuses, startEventPruning } from '@expensio/common';
 import { buildIdentityApp, createIdentityContext } from './app.js';
 import { loadIdentityConfig } from './config.js';
 import { identityMigrations } from './migrations.js';
@@ -14,9 +14,12 @@ async function main() {
   const stop = await startIdentity(ctx, log);
   const app = await buildIdentityApp(ctx, { database, redis, logger: log });
   const stopEvents = await runEventBuses(transport, [ctx.bus]);
+  // A window of delivered and processed events is kept, not every one ever.
+  const stopPruning = startEventPruning(ctx.db, ctx.clock, log);
   const shutdown = async () => {
     stop();
     await app.close();
+    stopPruning();
     await stopEvents();
     await ctx.mail.drain();
     redis?.disconnect();

@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { ConfigError, createEventTransport, createLogger, exitOnSignal, migrateUp, openDatabase, remoteAccessTokenVerifier, runEventBuses } from '@expensio/common';
+import { ConfigError, createEventTransport, createLogger, exitOnSignal, migrateUp, openDatabase, remoteAccessTokenVerifier, runEventBuses, startEventPruning } from '@expensio/common';
 import { buildRealtimeApp, createRealtimeContext } from './app.js';
 import { webhookSettings } from './webhooks/config.js';
 import { startWebhookDelivery } from './webhooks/worker.js';
@@ -39,12 +39,15 @@ async function main() {
   });
   gateway.attach(app.server);
   const stopEvents = await runEventBuses(transport, [ctx.bus]);
+  // A window of delivered and processed events is kept, not every one ever.
+  const stopPruning = startEventPruning(ctx.db, ctx.clock, log);
   // Attempts due webhook deliveries; safe beside other replicas (each claims its own rows).
   const stopWebhooks = startWebhookDelivery(ctx);
   exitOnSignal(log, async () => {
     await stopWebhooks();
     await gateway.close();
     await app.close();
+    stopPruning();
     await stopEvents();
     redis.disconnect();
     await database.close();

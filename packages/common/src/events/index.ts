@@ -25,3 +25,4 @@ export { AmqpTransport, DEFAULT_EXCHANGE, amqpNames, type AmqpTransportOptions }
 export { createEventBus, outboxValues, type EventBus, type EventBusOptions, type EventHandler } from './bus.js';
 export { createEventTransport, type EventTransportOptions } from './factory.js';
 export { runEventBuses } from './run.js';
+export { startEventPruning, type PruningOptions } from './prune.js';
