@@ -9,10 +9,12 @@ import { DEFAULT_SCHEDULER_INTERVAL_MS, startScheduler } from './recurring/sched
 // Redis denylist, so both are required.
 async function main() {
   const config = loadFinanceConfig();
-  if (config.IDENTITY_JWKS_URL === undefined || config.REDIS_URL === undefined) {
+  if (config.IDENTITY_JWKS_URL === undefined || config.REDIS_URL === undefined || config.AMQP_URL === undefined) {
     throw new ConfigError([
       ...(config.IDENTITY_JWKS_URL === undefined ? ['IDENTITY_JWKS_URL: is required when finance runs alone (e.g. http://identity:3000/.well-known/jwks.json)'] : []),
       ...(config.REDIS_URL === undefined ? ['REDIS_URL: is required when finance runs alone (revoked tokens are shared through it)'] : []),
+      // Without the broker, a deleted user's ledger would never hear of the deletion.
+      ...(config.AMQP_URL === undefined ? ['AMQP_URL: is required when finance runs alone (user.deleted and the ledger events travel through it)'] : []),
     ]);
   }
   const log = createLogger(config.LOG_LEVEL, 'finance');

@@ -8,6 +8,9 @@ import { openInfrastructure, startIdentity } from './runtime.js';
 async function main() {
   const config = loadIdentityConfig();
   const log = createLogger(config.LOG_LEVEL, 'identity');
+  if (config.AMQP_URL === undefined) {
+    log.warn('AMQP_URL is unset: identity alone publishes its events to no other service (a deleted user\'s data stays in finance and realtime)');
+  }
   const { database, redis } = await openInfrastructure(config, [identityMigrations()], log);
   const transport = createEventTransport({ amqpUrl: config.AMQP_URL, log });
   const ctx = await createIdentityContext({ config, database, redis, log, transport });
