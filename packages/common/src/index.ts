@@ -32,7 +32,7 @@ export {
   type MigrationStatus,
 } from './db/migrations.js';
 export { runMigrationCli } from './db/cli.js';
-export { exitOnSignal } from './process.js';
+export { exitOnSignal, startLoop } from './process.js';
 export * from './money/index.js';
 export { DEFAULT_REVOCATION_PREFIX, jtiKey, redisRevocationCheck, sidKey } from './auth/revocation.js';
 export { remoteAccessTokenVerifier, type RemoteVerifierOptions } from './auth/remote.js';

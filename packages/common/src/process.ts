@@ -21,3 +21,37 @@ export function exitOnSignal(log: Logger, shutdown: () => Promise<void>): void {
     });
   }
 }
+
+/**
+ * Runs `pass` now and again after the delay it answers (a backlog may ask for 0), never two at
+ * once; a pass that throws is logged and tried again after `retryMs`. Returns a stop function that
+ * lets the pass in hand finish. The timer alone never keeps the process alive.
+ */
+export function startLoop(pass: () => Promise<number>, options: { retryMs: number; log: Logger; name: string }): () => Promise<void> {
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> = Promise.resolve();
+
+  async function runOnce() {
+    let delay = options.retryMs;
+    try {
+      delay = await pass();
+    } catch (error) {
+      // The database failed (restart, failover): the next pass tries again.
+      options.log.error({ err: error }, `${options.name} failed`);
+    }
+    if (stopped) return;
+    timer = setTimeout(tick, delay);
+    timer.unref();
+  }
+  function tick() {
+    running = runOnce();
+  }
+
+  tick();
+  return async () => {
+    stopped = true;
+    clearTimeout(timer);
+    await running;
+  };
+}

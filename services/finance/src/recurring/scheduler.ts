@@ -1,4 +1,4 @@
-import { ConflictError } from '@expensio/common';
+import { ConflictError, startLoop } from '@expensio/common';
 import type { FinanceContext } from '../context.js';
 import { formatAmount } from '../shared/money.js';
 import { createTransaction } from '../transactions/service.js';
@@ -122,37 +122,14 @@ export async function runScheduler(ctx: FinanceContext, options: SchedulerOption
  * sooner while a backlog remains. Returns a stop function that waits for a run in progress.
  */
 export function startScheduler(ctx: FinanceContext, intervalMs = DEFAULT_SCHEDULER_INTERVAL_MS, options: { onRun?: (run: SchedulerRun) => void } = {}): () => Promise<void> {
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> = Promise.resolve();
-
-  const schedule = (delay: number) => {
-    if (stopped) return;
-    timer = setTimeout(tick, delay);
-    // The scheduler alone never keeps the process alive.
-    timer.unref();
-  };
-  async function runOnce() {
-    let delay = intervalMs;
-    try {
+  return startLoop(
+    async () => {
       const run = await runScheduler(ctx);
       if (run.posted > 0 || run.failed > 0) ctx.log.info({ ...run }, 'recurring transactions posted');
-      // A backlog that is moving continues at once; failures alone wait for the next interval.
-      if (run.more && run.posted + run.duplicates > 0) delay = 0;
       options.onRun?.(run);
-    } catch (error) {
-      ctx.log.error({ err: error }, 'recurring scheduler run failed');
-    }
-    schedule(delay);
-  }
-  function tick() {
-    running = runOnce();
-  }
-
-  tick();
-  return async () => {
-    stopped = true;
-    clearTimeout(timer);
-    await running;
-  };
+      // A backlog that is moving continues at once; failures alone wait for the next interval.
+      return run.more && run.posted + run.duplicates > 0 ? 0 : intervalMs;
+    },
+    { retryMs: intervalMs, log: ctx.log, name: 'recurring scheduler run' },
+  );
 }

@@ -1,4 +1,4 @@
-import { backoffDelay } from '@expensio/common';
+import { backoffDelay, startLoop } from '@expensio/common';
 import type { RealtimeContext } from '../context.js';
 import { addFailure, claimDueDeliveries, recordAttempt, resetFailures, type AttemptOutcome, type ClaimedDelivery } from './repo.js';
 import { openSecret } from './secrets.js';
@@ -116,29 +116,16 @@ export async function runWebhookDeliveries(ctx: RealtimeContext, options: { shou
 export function startWebhookDelivery(ctx: RealtimeContext, options: { pollIntervalMs?: number; onPass?: (pass: DeliveryPass) => void } = {}): () => Promise<void> {
   const intervalMs = options.pollIntervalMs ?? ctx.webhooks.pollIntervalMs;
   let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> = Promise.resolve();
-
-  async function runOnce() {
-    try {
+  const stop = startLoop(
+    async () => {
       const pass = await runWebhookDeliveries(ctx, { shouldStop: () => stopped });
       options.onPass?.(pass);
-    } catch (error) {
-      // The database failed (restart, failover): the next pass tries again.
-      ctx.log.error({ err: error }, 'webhook delivery pass failed');
-    }
-    if (stopped) return;
-    timer = setTimeout(tick, intervalMs);
-    timer.unref();
-  }
-  function tick() {
-    running = runOnce();
-  }
-
-  tick();
+      return intervalMs;
+    },
+    { retryMs: intervalMs, log: ctx.log, name: 'webhook delivery pass' },
+  );
   return async () => {
     stopped = true;
-    clearTimeout(timer);
-    await running;
+    await stop();
   };
 }
