@@ -14,11 +14,10 @@ import {
   type Database,
   type EventBus,
   type EventEnvelope,
-  type EventPayload,
   type EventTables,
   type RelayOptions,
 } from '@expensio/common';
-import { TcpProxy, openTestDatabase } from '@expensio/common/testing';
+import { TcpProxy, openTestDatabase, sampleTransactionCreated } from '@expensio/common/testing';
 
 const AMQP_URL = process.env.TEST_AMQP_URL ?? '';
 
@@ -382,20 +381,7 @@ async function pendingOutbox(db: TestDb): Promise<number> {
   return Number(row.n);
 }
 
-const created = (): EventPayload<'transaction.created'> => ({
-  transactionId: randomUUID(),
-  accountId: randomUUID(),
-  type: 'expense',
-  amount: '12.34',
-  currency: 'EUR',
-  categoryId: null,
-  description: 'coffee',
-  merchant: null,
-  occurredAt: '2026-03-15T12:00:00.000Z',
-  tags: ['food'],
-  transferId: null,
-  recurringRuleId: null,
-});
+const created = () => sampleTransactionCreated({ tags: ['food'] });
 
 /** One event in a transaction that also writes the change it describes. */
 async function publishNote(bus: EventBus<TestTables>, db: TestDb): Promise<EventEnvelope<'transaction.created'>> {

@@ -31,7 +31,7 @@ import {
   type EventTables,
   type EventTransport,
 } from '@expensio/common';
-import { openTestDatabase } from '@expensio/common/testing';
+import { openTestDatabase, sampleTransactionCreated } from '@expensio/common/testing';
 
 interface TestTables extends EventTables {
   /** The consumer's effect: one row per event it applied, `n` counting how often. */
@@ -88,20 +88,7 @@ async function pendingOutbox(db: TestDb): Promise<number> {
   return Number(row.n);
 }
 
-const created = (): EventPayload<'transaction.created'> => ({
-  transactionId: randomUUID(),
-  accountId: randomUUID(),
-  type: 'expense',
-  amount: '12.34',
-  currency: 'EUR',
-  categoryId: null,
-  description: 'coffee',
-  merchant: null,
-  occurredAt: '2026-03-15T12:00:00.000Z',
-  tags: [],
-  transferId: null,
-  recurringRuleId: null,
-});
+const created = () => sampleTransactionCreated();
 
 /** Publishes one event in a transaction that also writes the change it describes. */
 async function publishNote(bus: EventBus<TestTables>, db: TestDb, userId: string): Promise<EventEnvelope<'transaction.created'>> {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestTokenIssuer, testRedisUrl } from '@expensio/common/testing';
+import { createTestTokenIssuer, sampleTransactionCreated, testRedisUrl } from '@expensio/common/testing';
 import { GATEWAY_CONSUMER } from '../src/index.js';
 import { connect, createTestGateway, newUser, nextMessage, type TestClient, type TestGateway } from './helpers.js';
 
@@ -41,20 +41,7 @@ describe.runIf(testRedisUrl() !== undefined)('gateway replicas over Redis', () =
 
     const arrivedOther = nextMessage<{ id: string }>(onOther, 'transaction.created');
     const arrivedConsuming = nextMessage<{ id: string }>(onConsuming, 'transaction.created');
-    await consuming.publish('transaction.created', owner.id, {
-      transactionId: randomUUID(),
-      accountId: randomUUID(),
-      type: 'expense',
-      amount: '42.00',
-      currency: 'USD',
-      categoryId: null,
-      description: 'Groceries',
-      merchant: null,
-      occurredAt: '2026-03-15T12:00:00.000Z',
-      tags: [],
-      transferId: null,
-      recurringRuleId: null,
-    });
+    await consuming.publish('transaction.created', owner.id, sampleTransactionCreated({ amount: '42.00', currency: 'USD', description: 'Groceries' }));
     const envelope = await arrivedOther;
     expect(envelope).toMatchObject({ type: 'transaction.created', userId: owner.id, payload: { amount: '42.00' } });
     expect(await arrivedConsuming).toEqual(envelope);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { EventPayload } from '@expensio/common';
+import { sampleTransactionCreated } from '@expensio/common/testing';
 import { startWebhookDelivery } from '../../src/index.js';
 import { call, createTestRealtime, TEST_WEBHOOK_SETTINGS, type TestRealtime, type TestUser } from './helpers.js';
 import { startReceiver, type Receiver } from './receiver.js';
@@ -45,20 +45,7 @@ function verifySignature(header: string | string[] | undefined, secret: string, 
 
 const nowSeconds = () => Math.floor(t.clock.now().getTime() / 1000);
 
-const spending = (): EventPayload<'transaction.created'> => ({
-  transactionId: randomUUID(),
-  accountId: randomUUID(),
-  type: 'expense',
-  amount: '12.34',
-  currency: 'EUR',
-  categoryId: null,
-  description: 'coffee',
-  merchant: null,
-  occurredAt: '2026-03-15T12:00:00.000Z',
-  tags: [],
-  transferId: null,
-  recurringRuleId: null,
-});
+const spending = () => sampleTransactionCreated();
 
 async function createWebhook(user: TestUser, body: Record<string, unknown>) {
   const response = await call(t, user, 'POST', '/api/webhooks', body);
