@@ -142,6 +142,7 @@ describe('user.deleted', () => {
       expect(tx.mood).toBeDefined();
     }
     // Identity publishes user.deleted from its own outbox; here a bus over identity's schema stands in for it.
+    await t.settle(); // Their events are delivered: the erasure takes those rows too.
     const identityDb = forSchema<EventTables>(t.database, 'identity');
     const identityBus = createEventBus({ db: identityDb, transport: t.transport });
     await identityBus.start();
@@ -151,7 +152,7 @@ describe('user.deleted', () => {
     } finally {
       await identityBus.stop();
     }
-    const tables = ['accounts', 'categories', 'transactions', 'transaction_moods', 'budgets', 'goals', 'goal_contributions', 'debts', 'recurring_rules', 'idempotency_keys'] as const;
+    const tables = ['accounts', 'categories', 'transactions', 'transaction_moods', 'budgets', 'goals', 'goal_contributions', 'debts', 'recurring_rules', 'idempotency_keys', 'outbox'] as const;
     for (const table of tables) {
       const count = async (userId: string) =>
         Number((await t.ctx.db.selectFrom(table).select((eb) => eb.fn.countAll<string>().as('n')).where('user_id', '=', userId).executeTakeFirstOrThrow()).n);

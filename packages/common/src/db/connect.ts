@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
-import { CompiledQuery, Kysely, PostgresDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect, sql, type CompiledQuery } from 'kysely';
 import pg from 'pg';
 import { PGliteDialect } from './pglite-dialect.js';
 
@@ -38,7 +38,7 @@ function wrap(kind: Database['kind'], kysely: AnyKysely, pool?: pg.Pool): Databa
     kind,
     kysely,
     prepared: async <R>(name: string, query: CompiledQuery) => {
-      if (pool === undefined) return (await kysely.executeQuery<R>(CompiledQuery.raw(query.sql, [...query.parameters]))).rows;
+      if (pool === undefined) return (await kysely.executeQuery<R>(query)).rows;
       return (await pool.query<R & pg.QueryResultRow>({ name, text: query.sql, values: [...query.parameters] })).rows;
     },
     ping: async () => {

@@ -7,7 +7,6 @@ import type { FinanceTables } from '../db.js';
  */
 export async function eraseUser(trx: Transaction<FinanceTables>, userId: string): Promise<void> {
   // Moods, pauses, contributions, payments and threshold records go with their parents (on delete cascade).
-  await trx.deleteFrom('transaction_moods').where('user_id', '=', userId).execute();
   await trx.deleteFrom('transactions').where('user_id', '=', userId).execute();
   await trx.deleteFrom('recurring_rules').where('user_id', '=', userId).execute();
   await trx.deleteFrom('budgets').where('user_id', '=', userId).execute();
@@ -16,4 +15,6 @@ export async function eraseUser(trx: Transaction<FinanceTables>, userId: string)
   await trx.deleteFrom('idempotency_keys').where('user_id', '=', userId).execute();
   await trx.deleteFrom('accounts').where('user_id', '=', userId).execute();
   await trx.deleteFrom('categories').where('user_id', '=', userId).execute();
+  // Delivered events carry descriptions and merchants; pending ones still go out, then age away.
+  await trx.deleteFrom('outbox').where('user_id', '=', userId).where('published_at', 'is not', null).execute();
 }
