@@ -83,17 +83,7 @@ describe.runIf(AMQP_URL !== '')('event bus over RabbitMQ', () => {
   });
 
   it('publishes nothing for a rolled-back change, and delivers what was published while no relay ran once one starts', async () => {
-    const exchange = newExchange();
-    const db = await serviceSchema();
-    const amqp = transport({ url: AMQP_URL, exchange }, ['finance.tx']);
-    const bus = createEventBus({ db, transport: amqp, relay: false, log });
-    const handled: string[] = [];
-    bus.subscribe('finance.tx', ['transaction.created'], async (event, trx) => {
-      handled.push(event.id);
-      await applyEffect(trx, 'finance.tx', event.id);
-    });
-    await bus.start();
-    await amqp.open();
+    const { db, amqp, bus, handled } = await recordingConsumer(false);
 
     await expect(db.transaction().execute(async (trx) => {
       await bus.publish(trx, 'transaction.created', randomUUID(), created());
@@ -230,17 +220,7 @@ describe.runIf(AMQP_URL !== '')('event bus over RabbitMQ', () => {
   });
 
   it('re-establishes a consumer whose queue is deleted under it', async () => {
-    const exchange = newExchange();
-    const db = await serviceSchema();
-    const amqp = transport({ url: AMQP_URL, exchange }, ['finance.tx']);
-    const bus = createEventBus({ db, transport: amqp, relay: FAST_RELAY, log });
-    const handled: string[] = [];
-    bus.subscribe('finance.tx', ['transaction.created'], async (event, trx) => {
-      handled.push(event.id);
-      await applyEffect(trx, 'finance.tx', event.id);
-    });
-    await bus.start();
-    await amqp.open();
+    const { db, amqp, bus, handled } = await recordingConsumer(FAST_RELAY);
     const before = await publishNote(bus, db);
     await vi.waitFor(() => { expect(handled).toEqual([before.id]); }, WAIT);
 
@@ -311,6 +291,21 @@ describe.runIf(AMQP_URL !== '')('event bus over RabbitMQ', () => {
     await amqp.close();
   }, 45_000);
 });
+
+/** A service whose consumer `finance.tx` records each event it handles, over a fresh exchange, started. */
+async function recordingConsumer(relay: RelayOptions | false) {
+  const db = await serviceSchema();
+  const amqp = transport({ url: AMQP_URL, exchange: newExchange() }, ['finance.tx']);
+  const bus = createEventBus({ db, transport: amqp, relay, log });
+  const handled: string[] = [];
+  bus.subscribe('finance.tx', ['transaction.created'], async (event, trx) => {
+    handled.push(event.id);
+    await applyEffect(trx, 'finance.tx', event.id);
+  });
+  await bus.start();
+  await amqp.open();
+  return { db, amqp, bus, handled };
+}
 
 /** A fresh schema holding the event tables, as a service's migration would build them. */
 async function serviceSchema(): Promise<TestDb> {
