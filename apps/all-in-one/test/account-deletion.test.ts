@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InProcessTransport } from '@expensio/common';
-import { call, createTestExpensio, fillEveryService, register, rowsOf, type TestExpensio } from './helpers.js';
+import { call } from '@expensio/common/testing';
+import { createTestExpensio, fillEveryService, register, rowsOf, type TestExpensio } from './helpers.js';
 
 // Deleting an account, as every service sees it: identity publishes user.deleted, finance and
 // realtime erase the user's rows when it reaches them. The RabbitMQ version is in

@@ -3,8 +3,8 @@ import { connect } from 'amqplib';
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { AmqpTransport } from '@expensio/common';
-import { TcpProxy } from '@expensio/common/testing';
-import { call, createTestExpensio, fillEveryService, register, rowsOf } from './helpers.js';
+import { call, TcpProxy } from '@expensio/common/testing';
+import { createTestExpensio, fillEveryService, register, rowsOf } from './helpers.js';
 
 // The services talking over the real RabbitMQ of this machine (integration tier only).
 

@@ -1,87 +1,23 @@
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { Redis } from 'ioredis';
 import { sql } from 'kysely';
-import { createLogger, type Database, type EventTransport } from '@expensio/common';
-import { openTestDatabase, settleEvents, testRedisUrl } from '@expensio/common/testing';
-import { ephemeralSigningKeys, loadIdentityConfig, MemoryMailer } from '@expensio/identity';
-import { composeExpensio, type Expensio } from '../src/compose.js';
+import type { EventTransport } from '@expensio/common';
+import { buildTestApp, call, newUser, TEST_PASSWORD, type TestApp, type TestUser } from '@expensio/common/testing';
+import { allServices } from '../src/services.js';
 
-export interface TestExpensio extends Expensio {
-  database: Database;
-  /** Waits until every service's outbox is delivered (consumers that publish in turn included). */
-  settle(timeoutMs?: number): Promise<void>;
-  close(): Promise<void>;
+export type TestExpensio = TestApp;
+
+/** The all-in-one's real app over this file's own database, with the transport the test chooses. */
+export function createTestExpensio(transport: EventTransport): Promise<TestExpensio> {
+  return buildTestApp(allServices, { transport });
 }
 
-/** The all-in-one over this file's own database, with the transport the test chooses. */
-export async function createTestExpensio(transport: EventTransport): Promise<TestExpensio> {
-  const config = loadIdentityConfig({
-    NODE_ENV: 'test',
-    LOG_LEVEL: 'silent',
-    DATA_DIR: mkdtempSync(path.join(tmpdir(), 'expensio-all-')),
-    RATE_LIMIT_MAX: '1000000',
-  });
-  const log = createLogger(process.env.EXPENSIO_TEST_LOG === '1' ? 'debug' : 'silent', 'all-in-one-test');
-  const database = await openTestDatabase();
-  const redisUrl = testRedisUrl();
-  const redis = redisUrl === undefined ? undefined : new Redis(redisUrl);
-  const expensio = await composeExpensio({
-    config,
-    env: { NODE_ENV: 'test' },
-    database,
-    redis,
-    transport,
-    log,
-    mailer: new MemoryMailer(),
-    keys: await ephemeralSigningKeys(),
-    redisPrefix: `expensio:test:${randomBytes(6).toString('hex')}:`,
-    mailRetryDelaysMs: [],
-    background: false,
-  });
-  await expensio.start();
-  return {
-    ...expensio,
-    database,
-    settle: (timeoutMs) => settleEvents([expensio.identity.db, expensio.finance.db, expensio.realtime.db], timeoutMs),
-    close: async () => {
-      await expensio.stop();
-      await transport.close();
-      redis?.disconnect();
-      await database.close();
-    },
-  };
-}
-
-export interface Member {
-  id: string;
-  password: string;
-  headers: { authorization: string };
-}
-
-let counter = 0;
-
-export async function register(t: TestExpensio): Promise<Member> {
-  counter += 1;
-  const password = 'correct horse battery staple 42';
-  const response = await t.app.inject({
-    method: 'POST',
-    url: '/api/auth/register',
-    payload: { email: `member-${String(counter)}-${randomBytes(3).toString('hex')}@example.com`, password },
-  });
-  if (response.statusCode !== 201) throw new Error(`register: ${response.statusCode} ${response.body}`);
-  const body = response.json<{ user: { id: string }; accessToken: string }>();
-  return { id: body.user.id, password, headers: { authorization: `Bearer ${body.accessToken}` } };
-}
-
-export function call(t: TestExpensio, member: Member, method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', url: string, payload?: unknown) {
-  return t.app.inject({ method, url, headers: member.headers, ...(payload !== undefined && { payload: payload as object }) });
+/** A registered member of the all-in-one, with the password their account deletion asks for. */
+export async function register(t: TestExpensio): Promise<TestUser & { password: string }> {
+  const user = await newUser(t);
+  return { ...user, password: user.password ?? TEST_PASSWORD };
 }
 
 /** Something in every service: a session, accounts, a transaction with a mood, a budget, a goal, a debt, a rule, a webhook. */
-export async function fillEveryService(t: TestExpensio, member: Member): Promise<void> {
+export async function fillEveryService(t: TestExpensio, member: TestUser): Promise<void> {
   const writes: [string, unknown][] = [
     ['/api/transactions', { type: 'expense', amount: '12.50', category: 'groceries', mood: { mood: 'happy' } }],
     ['/api/categories', { name: 'Hobbies' }],

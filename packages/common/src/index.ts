@@ -37,3 +37,4 @@ export * from './money/index.js';
 export { DEFAULT_REVOCATION_PREFIX, jtiKey, redisRevocationCheck, sidKey } from './auth/revocation.js';
 export { remoteAccessTokenVerifier, type RemoteVerifierOptions } from './auth/remote.js';
 export * from './events/index.js';
+export * from './service/index.js';

@@ -98,7 +98,8 @@ async function publishNote(bus: EventBus<TestTables>, db: TestDb, userId: string
   });
 }
 
-const WAIT = { timeout: 5_000, interval: 10 };
+// Generous: the wait ends at the first passing check, and a loaded machine may need seconds.
+const WAIT = { timeout: 25_000, interval: 10 };
 
 describe('event catalog and envelope', () => {
   const clock = new ManualClock('2026-03-15T12:00:00.000Z');

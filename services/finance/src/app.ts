@@ -1,27 +1,10 @@
-import type { Redis } from 'ioredis';
-import {
-  authPlugin,
-  createEventBus,
-  createHttpApp,
-  httpSettings,
-  forSchema,
-  remoteAccessTokenVerifier,
-  systemClock,
-  type AccessTokenVerifier,
-  type Clock,
-  type Database,
-  type EventTransport,
-  type HttpApp,
-  type Logger,
-  type ReadinessCheck,
-} from '@expensio/common';
+import { createEventBus, forSchema, systemClock, type Clock, type Database, type EventTransport, type HttpApp, type Logger } from '@expensio/common';
 import { accountRoutes } from './accounts/routes.js';
 import { AccountCurrencyCache } from './accounts/currency-cache.js';
 import { budgetRoutes } from './budgets/routes.js';
 import { categoryRoutes } from './categories/routes.js';
 import { debtRoutes } from './debts/routes.js';
 import { goalRoutes } from './goals/routes.js';
-import type { FinanceConfig } from './config.js';
 import type { FinanceContext } from './context.js';
 import { FINANCE_SCHEMA, type FinanceTables } from './db.js';
 import { moodRoutes } from './moods/routes.js';
@@ -30,18 +13,26 @@ import { importRoutes } from './imports/routes.js';
 import { transactionRoutes } from './transactions/routes.js';
 import { subscribeFinanceConsumers } from './consumers.js';
 
-export function createFinanceContext(options: {
+export interface FinanceContextOptions {
   database: Database;
   config: FinanceContext['config'];
   log: Logger;
   /** Shared by every service of the process (in-process, or RabbitMQ with AMQP_URL). */
   transport: EventTransport;
   clock?: Clock;
-}): FinanceContext {
+}
+
+/** The ledger's context; its consumers are the descriptor's to subscribe (`financeService.consumers`). */
+export function buildFinanceContext(options: FinanceContextOptions): FinanceContext {
   const db = forSchema<FinanceTables>(options.database, FINANCE_SCHEMA);
   const clock = options.clock ?? systemClock;
   const bus = createEventBus({ db, transport: options.transport, clock, log: options.log });
-  const ctx: FinanceContext = { db, database: options.database, clock, config: options.config, log: options.log, bus, accountCurrencies: new AccountCurrencyCache() };
+  return { db, database: options.database, clock, config: options.config, log: options.log, bus, accountCurrencies: new AccountCurrencyCache() };
+}
+
+/** The context with its consumers subscribed, for code that runs finance outside a composed process (bench, tests). */
+export function createFinanceContext(options: FinanceContextOptions): FinanceContext {
+  const ctx = buildFinanceContext(options);
   subscribeFinanceConsumers(ctx);
   return ctx;
 }
@@ -57,28 +48,4 @@ export function registerFinanceRoutes(app: HttpApp, ctx: FinanceContext) {
   recurringRoutes(app, ctx);
   moodRoutes(app, ctx);
   importRoutes(app, ctx);
-}
-
-/** Finance alone trusts identity's tokens through its published keys and its Redis denylist. */
-export function remoteVerifier(config: FinanceConfig, redis: Redis, clock: Clock = systemClock): AccessTokenVerifier {
-  if (config.IDENTITY_JWKS_URL === undefined) throw new Error('IDENTITY_JWKS_URL is required when finance runs alone');
-  return remoteAccessTokenVerifier({ jwksUrl: config.IDENTITY_JWKS_URL, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, redis, clock });
-}
-
-export async function buildFinanceApp(
-  ctx: FinanceContext,
-  options: { config: FinanceConfig; verify: AccessTokenVerifier; readiness: ReadinessCheck[]; redis?: Redis | undefined; logger: Logger | false },
-): Promise<HttpApp> {
-  const { config } = options;
-  const app = await createHttpApp({
-    title: 'Expensio finance API',
-    version: '0.1.0',
-    logger: options.logger,
-    ...httpSettings(config),
-    ...(options.redis && { redis: options.redis }),
-    readiness: options.readiness,
-  });
-  await app.register(authPlugin, { verify: options.verify });
-  registerFinanceRoutes(app, ctx);
-  return app;
 }

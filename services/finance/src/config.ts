@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { baseConfigShape, duration, isCurrency, loadConfig } from '@expensio/common';
+import { duration, isCurrency, type ServiceConfig } from '@expensio/common';
 
 export const financeConfigShape = {
   /** The currency of the account every user starts with. */
@@ -10,18 +10,4 @@ export const financeConfigShape = {
   IMPORT_MAX_BYTES: z.coerce.number().int().min(1).default(50 * 1024 * 1024),
 };
 
-export const financeStandaloneShape = {
-  ...baseConfigShape,
-  ...financeConfigShape,
-  JWT_ISSUER: z.string().min(1).default('expensio-identity'),
-  JWT_AUDIENCE: z.string().min(1).default('expensio'),
-  /** Where identity publishes its public keys, when finance runs as its own process. */
-  IDENTITY_JWKS_URL: z.url().optional(),
-};
-
-export const financeConfigSchema = z.object(financeStandaloneShape);
-export type FinanceConfig = z.output<typeof financeConfigSchema>;
-
-export function loadFinanceConfig(env: NodeJS.ProcessEnv = process.env): FinanceConfig {
-  return loadConfig(financeConfigSchema, env);
-}
+export type FinanceConfig = ServiceConfig<typeof financeConfigShape>;

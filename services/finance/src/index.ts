@@ -1,5 +1,6 @@
-export { buildFinanceApp, createFinanceContext, registerFinanceRoutes, remoteVerifier } from './app.js';
-export { financeConfigSchema, financeConfigShape, loadFinanceConfig, type FinanceConfig } from './config.js';
+export { buildFinanceContext, createFinanceContext, registerFinanceRoutes, type FinanceContextOptions } from './app.js';
+export { financeConfigShape, type FinanceConfig } from './config.js';
 export type { FinanceContext } from './context.js';
 export { financeMigrations } from './migrations.js';
 export { DEFAULT_SCHEDULER_INTERVAL_MS, runScheduler, startScheduler, type SchedulerRun } from './recurring/scheduler.js';
+export { financeService } from './service.js';

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, createTestFinance, type TestFinance } from './helpers.js';
+import { call, newUser } from '@expensio/common/testing';
+import { createTestFinance, type TestFinance } from './helpers.js';
 
 let t: TestFinance;
 beforeAll(async () => { t = await createTestFinance(); });
@@ -9,7 +10,7 @@ const OTHER_ID = '0190a000-0000-7000-8000-000000000000';
 
 describe('/api/accounts', () => {
   it('every user starts with one default account, even when the first requests race', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     const responses = await Promise.all([call(t, user, 'GET', '/api/accounts'), call(t, user, 'GET', '/api/accounts')]);
     for (const response of responses) expect(response.statusCode).toBe(200);
     const [first] = responses;
@@ -19,7 +20,7 @@ describe('/api/accounts', () => {
   });
 
   it('creates accounts with a currency and an opening balance, exactly', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     const created = await call(t, user, 'POST', '/api/accounts', { name: 'Card', type: 'credit_card', currency: 'EUR', openingBalance: '-120.50' });
     expect(created.statusCode).toBe(201);
     expect(created.json()).toMatchObject({ name: 'Card', type: 'credit_card', currency: 'EUR', openingBalance: '-120.50', balance: '-120.50', isDefault: false });
@@ -30,7 +31,7 @@ describe('/api/accounts', () => {
   });
 
   it('refuses bad input with 400 naming the fields, and writes nothing', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     const response = await call(t, user, 'POST', '/api/accounts', { name: '', type: 'piggy', currency: 'usd', balance: '5' });
     expect(response.statusCode).toBe(400);
     const fields = response.json().errors.map((e: { field: string }) => e.field);
@@ -43,8 +44,8 @@ describe('/api/accounts', () => {
   });
 
   it('another user’s account is 404 on every route', async () => {
-    const alice = await t.newUser();
-    const bob = await t.newUser();
+    const alice = await newUser(t);
+    const bob = await newUser(t);
     const account = (await call(t, alice, 'POST', '/api/accounts', { name: 'Private', type: 'savings' })).json();
     expect((await call(t, bob, 'GET', `/api/accounts/${account.id}`)).statusCode).toBe(404);
     expect((await call(t, bob, 'PATCH', `/api/accounts/${account.id}`, { name: 'Mine now' })).statusCode).toBe(404);
@@ -57,7 +58,7 @@ describe('/api/accounts', () => {
   });
 
   it('the balance is always the opening balance plus the account’s transactions, through transfers and deletes', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     const checking = (await call(t, user, 'GET', '/api/accounts')).json().items[0];
     const savings = (await call(t, user, 'POST', '/api/accounts', { name: 'Savings', type: 'savings', openingBalance: '100.00' })).json();
     await call(t, user, 'POST', '/api/transactions', { type: 'income', amount: '1000.10', category: 'salary' });
@@ -78,7 +79,7 @@ describe('/api/accounts', () => {
   });
 
   it('a transfer is atomic: a bad leg writes neither', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     const checking = (await call(t, user, 'GET', '/api/accounts')).json().items[0];
     const euro = (await call(t, user, 'POST', '/api/accounts', { name: 'Euro', type: 'savings', currency: 'EUR' })).json();
     const mismatch = await call(t, user, 'POST', '/api/accounts/transfers', { fromAccountId: checking.id, toAccountId: euro.id, amount: '5.00' });
@@ -90,7 +91,7 @@ describe('/api/accounts', () => {
   });
 
   it('an account with transactions can be archived, not deleted; an empty one can be deleted', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     const used = (await call(t, user, 'POST', '/api/accounts', { name: 'Used', type: 'cash' })).json();
     await call(t, user, 'POST', '/api/transactions', { accountId: used.id, type: 'expense', amount: '3.00' });
     const refused = await call(t, user, 'DELETE', `/api/accounts/${used.id}`);
@@ -108,7 +109,7 @@ describe('/api/accounts', () => {
   });
 
   it('the default account can move but never be archived, deleted or left unset', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     const main = (await call(t, user, 'GET', '/api/accounts')).json().items[0];
     expect((await call(t, user, 'DELETE', `/api/accounts/${main.id}`)).statusCode).toBe(409);
     expect((await call(t, user, 'PATCH', `/api/accounts/${main.id}`, { archived: true })).statusCode).toBe(409);
@@ -121,7 +122,7 @@ describe('/api/accounts', () => {
   });
 
   it('PATCH refuses a currency change and unknown fields', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     const main = (await call(t, user, 'GET', '/api/accounts')).json().items[0];
     const response = await call(t, user, 'PATCH', `/api/accounts/${main.id}`, { currency: 'EUR' });
     expect(response.statusCode).toBe(400);

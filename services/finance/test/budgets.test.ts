@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { call, createTestFinance, type TestFinance, type TestUser } from './helpers.js';
+import { call, newUser, type TestUser } from '@expensio/common/testing';
+import { createTestFinance, type TestFinance } from './helpers.js';
 
 let t: TestFinance;
 const START = '2026-03-15T12:00:00.000Z'; // a Sunday
@@ -41,7 +42,7 @@ const events = async (user: TestUser, id: string) => {
 
 describe('/api/budgets CRUD', () => {
   it('creates with defaults, reads, lists, replaces and deletes', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     const created = await budget(user, { name: 'Everything', amount: '1500.00', period: 'monthly' });
     expect(created).toMatchObject({
       name: 'Everything',
@@ -81,8 +82,8 @@ describe('/api/budgets CRUD', () => {
   });
 
   it('a category is named by slug or id, and must be the user’s or a default one', async () => {
-    const alice = await t.newUser();
-    const bob = await t.newUser();
+    const alice = await newUser(t);
+    const bob = await newUser(t);
     const own = (await call(t, alice, 'POST', '/api/categories', { name: 'Board games' })).json();
     expect((await budget(alice, { name: 'Games', amount: '30', period: 'monthly', category: 'board-games' })).categoryId).toBe(own.id);
     expect((await budget(alice, { name: 'Games 2', amount: '30', period: 'monthly', category: own.id })).category).toBe('board-games');
@@ -93,7 +94,7 @@ describe('/api/budgets CRUD', () => {
   });
 
   it('refuses bad input with 400 naming the fields, and writes nothing', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     const schema = await call(t, user, 'POST', '/api/budgets', { name: '', amount: true, period: 'daily', startDate: '2026-02-30', rollover: 'always', currency: 'usd', colour: 'red' });
     expect(schema.statusCode).toBe(400);
     expect(schema.json().errors.map((e: { field: string }) => e.field)).toEqual(expect.arrayContaining(['name', 'amount', 'period', 'startDate', 'rollover', 'currency']));
@@ -130,8 +131,8 @@ describe('/api/budgets CRUD', () => {
   });
 
   it('another user’s budget is 404 on every route', async () => {
-    const alice = await t.newUser();
-    const bob = await t.newUser();
+    const alice = await newUser(t);
+    const bob = await newUser(t);
     const mine = await budget(alice, { name: 'Private', amount: '100.00', period: 'monthly' });
     const replacement = { name: 'Mine now', amount: '1.00', currency: 'USD', period: 'monthly', startDate: '2026-03-01', rollover: 'none' };
     expect((await call(t, bob, 'GET', `/api/budgets/${mine.id}`)).statusCode).toBe(404);
@@ -150,7 +151,7 @@ describe('/api/budgets CRUD', () => {
 
 describe('/api/budgets/overview', () => {
   it('rollover across three periods with an overspend, for each mode (hand-computed)', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     const terms = { amount: '100.00', period: 'monthly', category: 'groceries', startDate: '2026-01-01' };
     await budget(user, { ...terms, name: 'none', rollover: 'none' });
     await budget(user, { ...terms, name: 'surplus', rollover: 'surplus' });
@@ -188,7 +189,7 @@ describe('/api/budgets/overview', () => {
   });
 
   it('the cap limits what carries, in both directions', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     const terms = { amount: '100.00', period: 'monthly', startDate: '2026-01-01', rolloverCap: '25.00' };
     await budget(user, { ...terms, name: 'surplus', rollover: 'surplus' });
     await budget(user, { ...terms, name: 'deficit', rollover: 'surplus_and_deficit' });
@@ -210,7 +211,7 @@ describe('/api/budgets/overview', () => {
   });
 
   it('weekly periods are ISO weeks from Monday 00:00 UTC', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     // 2026-03-11 is a Wednesday: the first week begins on Monday 2026-03-09.
     await budget(user, { name: 'week', amount: '50.00', period: 'weekly', startDate: '2026-03-11', rollover: 'surplus' });
     await spend(user, '7.00', '2026-03-08T23:59:59.999Z'); // the Sunday before: not in the budget
@@ -229,7 +230,7 @@ describe('/api/budgets/overview', () => {
   });
 
   it('a month-start budget counts exactly its calendar month; the month holding the start date is the first, from its first day', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     await budget(user, { name: 'from the 1st', amount: '200.00', period: 'monthly', startDate: '2026-03-01' });
     await budget(user, { name: 'from the 10th', amount: '200.00', period: 'monthly', startDate: '2026-03-10' });
     await budget(user, { name: 'april', amount: '200.00', period: 'monthly', startDate: '2026-04-01' });
@@ -247,8 +248,8 @@ describe('/api/budgets/overview', () => {
   });
 
   it('spending is expenses in the budget’s currency and category: not income, not transfers, not another user’s', async () => {
-    const user = await t.newUser();
-    const other = await t.newUser();
+    const user = await newUser(t);
+    const other = await newUser(t);
     const main = (await call(t, user, 'GET', '/api/accounts')).json().items[0];
     const savings = (await call(t, user, 'POST', '/api/accounts', { name: 'Savings', type: 'savings' })).json();
     const euros = (await call(t, user, 'POST', '/api/accounts', { name: 'Euros', type: 'checking', currency: 'EUR' })).json();
@@ -271,7 +272,7 @@ describe('/api/budgets/overview', () => {
   });
 
   it('sums exactly: 0.10 + 0.20 is 0.30, and exactly 100% is a warning, not over', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     await budget(user, { name: 'tiny', amount: '0.30', period: 'monthly', startDate: '2026-03-01' });
     await spend(user, '0.10', '2026-03-05T00:00:00Z');
     await spend(user, 0.2, '2026-03-06T00:00:00Z');
@@ -286,7 +287,7 @@ describe('/api/budgets/overview', () => {
   });
 
   it('with nothing available, percentUsed is null and the status says so', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     await budget(user, { name: 'deficit', amount: '100.00', period: 'monthly', startDate: '2026-02-01', rollover: 'surplus_and_deficit' });
     await spend(user, '250.00', '2026-02-10T00:00:00Z');
     expect(figures((await overview(user)).deficit)).toEqual({ budgeted: '100.00', rolledOver: '-150.00', available: '-50.00', spent: '0.00', remaining: '-50.00', percentUsed: null, status: 'over' });
@@ -295,7 +296,7 @@ describe('/api/budgets/overview', () => {
 
 describe('budget threshold events', () => {
   it('80% and 100% are recorded once per threshold and period, however many transactions cross them', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     const food = await budget(user, { name: 'food', amount: '100.00', period: 'monthly', category: 'groceries', startDate: '2026-03-01' });
     const at = '2026-03-10T00:00:00Z';
     await spend(user, '50.00', at, { category: 'groceries' });
@@ -335,7 +336,7 @@ describe('budget threshold events', () => {
   });
 
   it('concurrent transactions that cross together record each threshold once', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     const all = await budget(user, { name: 'all', amount: '100.00', period: 'monthly', startDate: '2026-03-01' });
     await call(t, user, 'GET', '/api/accounts'); // the default account exists before the race
     const responses = await Promise.all(Array.from({ length: 12 }, () => call(t, user, 'POST', '/api/transactions', { type: 'expense', amount: '9.00', occurredAt: '2026-03-05T00:00:00Z' })));
@@ -346,7 +347,7 @@ describe('budget threshold events', () => {
   });
 
   it('changing a transaction (PATCH) can cross a threshold', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     const food = await budget(user, { name: 'food', amount: '100.00', period: 'monthly', category: 'groceries', startDate: '2026-03-01' });
     const tx = await spend(user, '10.00', '2026-03-05T00:00:00Z', { category: 'dining' });
     expect((await call(t, user, 'PATCH', `/api/transactions/${tx.id}`, { category: 'groceries', amount: '85.00' })).statusCode).toBe(200);
@@ -357,7 +358,7 @@ describe('budget threshold events', () => {
   });
 
   it('a backdated expense that shrinks the rollover can cross a threshold in the current period', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     const flex = await budget(user, { name: 'flex', amount: '100.00', period: 'monthly', startDate: '2026-02-01', rollover: 'surplus_and_deficit' });
     await spend(user, '100.00', '2026-02-10T00:00:00Z');
     await spend(user, '75.00', '2026-03-05T00:00:00Z');
@@ -374,7 +375,7 @@ describe('budget threshold events', () => {
   });
 
   it('a budget created or lowered past a threshold records it for the current period', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     await spend(user, '70.00', '2026-03-05T00:00:00Z', { category: 'groceries' });
     await spend(user, '70.00', '2026-02-05T00:00:00Z', { category: 'groceries' });
     const food = await budget(user, { name: 'food', amount: '100.00', period: 'monthly', category: 'groceries', startDate: '2026-01-01' });
@@ -388,7 +389,7 @@ describe('budget threshold events', () => {
   });
 
   it('deleting a budget deletes its events and leaves the transactions', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     const all = await budget(user, { name: 'all', amount: '10.00', period: 'monthly', startDate: '2026-03-01' });
     await spend(user, '20.00', '2026-03-05T00:00:00Z');
     expect(await events(user, all.id)).toHaveLength(2);

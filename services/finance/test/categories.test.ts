@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, createTestFinance, type TestFinance } from './helpers.js';
+import { call, newUser } from '@expensio/common/testing';
+import { createTestFinance, type TestFinance } from './helpers.js';
 
 let t: TestFinance;
 beforeAll(async () => { t = await createTestFinance(); });
@@ -7,7 +8,7 @@ afterAll(async () => { await t.close(); });
 
 describe('/api/categories', () => {
   it('every user sees the default set with stable slugs', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     const items = (await call(t, user, 'GET', '/api/categories')).json().items;
     const slugs = items.map((c: { slug: string }) => c.slug);
     expect(slugs).toEqual(expect.arrayContaining(['groceries', 'rent', 'salary', 'utilities', 'dining']));
@@ -15,8 +16,8 @@ describe('/api/categories', () => {
   });
 
   it('a user’s own categories are theirs alone; slugs never clash with the defaults', async () => {
-    const alice = await t.newUser();
-    const bob = await t.newUser();
+    const alice = await newUser(t);
+    const bob = await newUser(t);
     const created = await call(t, alice, 'POST', '/api/categories', { name: 'Café & Bakery', kind: 'expense' });
     expect(created.statusCode).toBe(201);
     expect(created.json()).toMatchObject({ slug: 'cafe-bakery', name: 'Café & Bakery', isDefault: false });
@@ -29,8 +30,8 @@ describe('/api/categories', () => {
   });
 
   it('renames keep the slug; defaults and another user’s categories are 404', async () => {
-    const alice = await t.newUser();
-    const bob = await t.newUser();
+    const alice = await newUser(t);
+    const bob = await newUser(t);
     const own = (await call(t, alice, 'POST', '/api/categories', { name: 'Hobbies' })).json();
     const renamed = await call(t, alice, 'PATCH', `/api/categories/${own.id}`, { name: 'Hobbies and crafts' });
     expect(renamed.json()).toMatchObject({ slug: 'hobbies', name: 'Hobbies and crafts' });
@@ -41,7 +42,7 @@ describe('/api/categories', () => {
   });
 
   it('a category in use cannot be deleted; an unused one can', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     const used = (await call(t, user, 'POST', '/api/categories', { name: 'Used' })).json();
     await call(t, user, 'POST', '/api/transactions', { type: 'expense', amount: '1.00', category: 'used' });
     expect((await call(t, user, 'DELETE', `/api/categories/${used.id}`)).statusCode).toBe(409);
@@ -53,7 +54,7 @@ describe('/api/categories', () => {
   });
 
   it('rejects bad input with 400', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     const response = await call(t, user, 'POST', '/api/categories', { name: '', slug: 'Not A Slug', kind: 'gift' });
     expect(response.statusCode).toBe(400);
     expect(response.json().errors.map((e: { field: string }) => e.field).sort()).toEqual(['kind', 'name', 'slug']);

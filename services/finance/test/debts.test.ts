@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { call, createTestFinance, type TestFinance, type TestUser } from './helpers.js';
+import { call, newUser, type TestUser } from '@expensio/common/testing';
+import { createTestFinance, type TestFinance } from './helpers.js';
 
 let t: TestFinance;
 beforeAll(async () => { t = await createTestFinance(); });
@@ -35,7 +36,7 @@ const HAND_SCHEDULE = [
 
 describe('/api/debts', () => {
   it('creates a loan and a credit card with exact rates and money', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     const loan = await newDebt(user);
     expect(loan).toMatchObject({
       name: 'Car loan',
@@ -60,7 +61,7 @@ describe('/api/debts', () => {
   });
 
   it('gives the hand-computed amortisation schedule', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     const debt = await newDebt(user);
     const response = await call(t, user, 'GET', `/api/debts/${debt.id}/schedule`);
     expect(response.statusCode).toBe(200);
@@ -68,7 +69,7 @@ describe('/api/debts', () => {
   });
 
   it('splits payments into interest and principal; paying on the due dates follows the schedule', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     const debt = await newDebt(user);
     t.clock.set('2026-04-10T08:00:00.000Z');
     expect((await call(t, user, 'GET', `/api/debts/${debt.id}`)).json()).toMatchObject({ accruedInterest: '6.29', balance: '500.00' });
@@ -98,7 +99,7 @@ describe('/api/debts', () => {
   });
 
   it('prorates a partial period by days and compounds at due dates (hand-computed)', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     t.clock.set('2026-03-16T10:00:00.000Z');
     // 1,000.00 at 12%, due on the 1st, owed since 1 January; paid 16 March:
     //   Jan: 10.00 -> 1,010.00; Feb: 10.10 -> 1,020.10; 1-16 Mar: 1,020.10 x 1% x 15/31 = 4.94
@@ -112,7 +113,7 @@ describe('/api/debts', () => {
   });
 
   it('a payment smaller than the interest leaves the rest of the interest on the balance', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     t.clock.set('2026-03-16T10:00:00.000Z');
     const debt = await newDebt(user, { balance: '1000.00', annualRate: '12', minimumPayment: '50.00', dueDay: 1, startDate: '2026-01-01' });
     const response = await pay(user, debt.id, { amount: '10.00' });
@@ -121,7 +122,7 @@ describe('/api/debts', () => {
   });
 
   it('two payments at once are split one after the other', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     const debt = await newDebt(user, { startDate: '2026-03-10' });
     // 500.00 from 10 to 15 March, the period 10 March -> 10 April being 31 days:
     // 7.50 x 5/31 = 1.2097 -> 1.21. Whichever pays first pays it; the other pays none.
@@ -133,7 +134,7 @@ describe('/api/debts', () => {
   });
 
   it('refuses payments that overpay, predate the last one, or come from the future; nothing is written', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     const debt = await newDebt(user, { startDate: '2026-03-01' });
     // 500.00 at 1.5% a month from 1 to 15 March, across the due date of 10 March:
     //   1 -> 10 Mar, 9 days of the 28-day period 10 Feb -> 10 Mar: 7.50 x 9/28 = 2.4107 -> 2.41 (502.41)
@@ -161,7 +162,7 @@ describe('/api/debts', () => {
   });
 
   it('refuses a schedule the minimum can never finish, with a clear message', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     // 1,000.00 at 12%: 10.00 of interest a month, and the minimum is 10.00.
     const debt = await newDebt(user, { name: 'Store card', kind: 'credit_card', balance: '1000.00', annualRate: '12', minimumPayment: '10.00', dueDay: 15 });
     const response = await call(t, user, 'GET', `/api/debts/${debt.id}/schedule`);
@@ -175,7 +176,7 @@ describe('/api/debts', () => {
   });
 
   it('PATCH changes terms; balance and start date only before the first payment', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     const debt = await newDebt(user);
     const changed = await call(t, user, 'PATCH', `/api/debts/${debt.id}`, { name: 'Auto', annualRate: '7.125', dueDay: 31, balance: '450.00', startDate: '2026-03-01' });
     expect(changed.json()).toMatchObject({ name: 'Auto', annualRate: '7.125', dueDay: 31, balance: '450.00', openingBalance: '450.00', startDate: '2026-03-01' });
@@ -189,7 +190,7 @@ describe('/api/debts', () => {
   });
 
   it('refuses bad input with 400 naming the fields, and writes nothing', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     const bad = await call(t, user, 'POST', '/api/debts', { name: '', kind: 'mortgage', balance: '10', annualRate: '12.34567', minimumPayment: '1', dueDay: 32, currency: 'usd', startDate: '2026-02-30' });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().errors.map((e: { field: string }) => e.field)).toEqual(expect.arrayContaining(['name', 'kind', 'annualRate', 'dueDay', 'currency', 'startDate']));
@@ -208,8 +209,8 @@ describe('/api/debts', () => {
   });
 
   it('another user’s debt is 404 on every route, also inside the payments path', async () => {
-    const alice = await t.newUser();
-    const bob = await t.newUser();
+    const alice = await newUser(t);
+    const bob = await newUser(t);
     const debt = await newDebt(alice);
     await pay(alice, debt.id, { amount: '10.00' });
     expect((await call(t, bob, 'GET', `/api/debts/${debt.id}`)).statusCode).toBe(404);
@@ -226,7 +227,7 @@ describe('/api/debts', () => {
   });
 
   it('deletes a debt with its payments', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     const debt = await newDebt(user);
     await pay(user, debt.id, { amount: '10.00' });
     expect((await call(t, user, 'DELETE', `/api/debts/${debt.id}`)).statusCode).toBe(204);
@@ -247,7 +248,7 @@ describe('/api/debts/plan', () => {
   }
 
   it('avalanche targets the highest rate first, snowball the smallest balance; both beat minimums only', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     await threeDebts(user);
     const avalanche = await call(t, user, 'GET', '/api/debts/plan?strategy=avalanche&extra=100');
     expect(avalanche.statusCode).toBe(200);
@@ -276,14 +277,14 @@ describe('/api/debts/plan', () => {
   });
 
   it('without extra the rolled-over minimums alone still save interest', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     await threeDebts(user);
     const plan = (await call(t, user, 'GET', '/api/debts/plan?strategy=avalanche')).json();
     expect(plan).toMatchObject({ extra: '0.00', monthlyBudget: '125.00', totalInterest: '1556.94', interestSaved: '223.74' });
   });
 
   it('plans one currency at a time', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     await threeDebts(user);
     await newDebt(user, { name: 'Euro card', kind: 'credit_card', balance: '300.00', annualRate: '15', minimumPayment: '30.00', dueDay: 1, currency: 'EUR' });
     const mixed = await call(t, user, 'GET', '/api/debts/plan?strategy=snowball');
@@ -298,7 +299,7 @@ describe('/api/debts/plan', () => {
   });
 
   it('leaves paid-off debts out', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     await newDebt(user, { name: 'Done', balance: '0', minimumPayment: '10.00' });
     const open = await newDebt(user, { name: 'Open', balance: '100.00', annualRate: '0', minimumPayment: '40.00', dueDay: 20 });
     const plan = (await call(t, user, 'GET', '/api/debts/plan?strategy=snowball')).json();

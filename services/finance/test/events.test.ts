@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEventBus, forSchema, type EventTables } from '@expensio/common';
-import { settleEvents } from '@expensio/common/testing';
-import { call, createTestFinance, type TestFinance, type TestUser } from './helpers.js';
+import { settleEvents, call, newUser, type TestUser } from '@expensio/common/testing';
+import { createTestFinance, type TestFinance } from './helpers.js';
 
 // What finance tells the other services, through its outbox, and what it does on user.deleted.
 
@@ -22,7 +22,7 @@ const expense = async (user: TestUser, body: Record<string, unknown> = {}, heade
 
 describe('transaction events', () => {
   it('a create publishes transaction.created once, also with a mood and an idempotent retry', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     const created = await expense(user, { category: 'groceries', merchant: 'Market', tags: ['food'], mood: { mood: 'happy', intensity: 4 } }, { 'idempotency-key': 'e-1' });
     await expense(user, { category: 'groceries', merchant: 'Market', tags: ['food'], mood: { mood: 'happy', intensity: 4 } }, { 'idempotency-key': 'e-1' });
     expect(created.mood).toMatchObject({ mood: 'happy', intensity: 4, transactionId: created.id });
@@ -46,13 +46,13 @@ describe('transaction events', () => {
   });
 
   it('a create that fails publishes nothing', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     expect((await call(t, user, 'POST', '/api/transactions', { type: 'expense', amount: '1.00', category: 'no-such-thing' })).statusCode).toBe(404);
     expect(await published(user, 'transaction.created')).toEqual([]);
   });
 
   it('an account archived after a write is refused on the next one, with nothing written', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     const card = (await call(t, user, 'POST', '/api/accounts', { name: 'Card', type: 'credit_card', currency: 'EUR' })).json();
     await expense(user, { accountId: card.id });
     expect((await call(t, user, 'PATCH', `/api/accounts/${card.id}`, { archived: true })).statusCode).toBe(200);
@@ -64,7 +64,7 @@ describe('transaction events', () => {
   });
 
   it('a change publishes transaction.updated naming the fields; deleting a transfer publishes both legs', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     const created = await expense(user);
     expect((await call(t, user, 'PATCH', `/api/transactions/${created.id}`, { amount: '12.50', merchant: 'Shop' })).statusCode).toBe(200);
     expect(await published(user, 'transaction.updated')).toEqual([expect.objectContaining({ transactionId: created.id, amount: '12.50', merchant: 'Shop', changed: ['amount', 'merchant'] })]);
@@ -79,7 +79,7 @@ describe('transaction events', () => {
 
 describe('budget thresholds', () => {
   it('crossing 80% and 100% publishes budget.threshold_reached once each', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     const budget = (await call(t, user, 'POST', '/api/budgets', { name: 'Food', amount: '100.00', period: 'monthly', category: 'groceries', startDate: '2026-03-01' })).json();
     await expense(user, { amount: '50.00', category: 'groceries' });
     await expense(user, { amount: '20.00', category: 'dining' });
@@ -96,7 +96,7 @@ describe('budget thresholds', () => {
 
 describe('budget thresholds after a CSV import', () => {
   it('an import that crosses 80% records and publishes it once; importing the same file again adds nothing', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     const budget = (await call(t, user, 'POST', '/api/budgets', { name: 'Month', amount: '200.00', period: 'monthly', startDate: '2026-03-01' })).json();
     const csv = 'date,amount,description,category\n2026-03-02,-90.00,Rent share,rent\n2026-03-03,-80.00,Market,groceries\n2026-03-04,500.00,Pay,salary\n';
     const importFile = () => t.app.inject({ method: 'POST', url: '/api/transactions/import', headers: { ...user.headers, 'content-type': 'text/csv' }, payload: csv });
@@ -108,7 +108,7 @@ describe('budget thresholds after a CSV import', () => {
 
 describe('goal and recurring events', () => {
   it('contributions publish goal.progressed, and reaching the target goal.completed once', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     const goal = (await call(t, user, 'POST', '/api/goals', { name: 'Bike', targetAmount: '100.00' })).json();
     for (const amount of ['60.00', '40.00', '-10.00', '10.00']) {
       expect((await call(t, user, 'POST', `/api/goals/${goal.id}/contributions`, { amount })).statusCode).toBe(201);
@@ -118,7 +118,7 @@ describe('goal and recurring events', () => {
   });
 
   it('the scheduler publishes recurring.posted with the transaction it wrote', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     const rule = (await call(t, user, 'POST', '/api/recurring-transactions', { type: 'income', amount: '1000.00', frequency: 'monthly', startDate: '2026-03-01' })).json();
     const { runScheduler } = await import('../src/index.js');
     await runScheduler(t.ctx);
@@ -130,7 +130,7 @@ describe('goal and recurring events', () => {
 
 describe('user.deleted', () => {
   it('removes every finance row of that user and nothing of anyone else', async () => {
-    const [gone, kept] = [await t.newUser(), await t.newUser()];
+    const [gone, kept] = [await newUser(t), await newUser(t)];
     for (const user of [gone, kept]) {
       const tx = await expense(user, { mood: { mood: 'sad' } });
       await call(t, user, 'POST', '/api/categories', { name: 'Hobby' });

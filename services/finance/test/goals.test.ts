@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { call, createTestFinance, type TestFinance, type TestUser } from './helpers.js';
+import { call, newUser, type TestUser } from '@expensio/common/testing';
+import { createTestFinance, type TestFinance } from './helpers.js';
 
 let t: TestFinance;
 beforeAll(async () => { t = await createTestFinance(); });
@@ -23,7 +24,7 @@ async function goalEvents(goalId: string) {
 
 describe('/api/goals', () => {
   it('creates a goal and shows its progress: saved, remaining, percent, the monthly saving needed', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     const goal = await newGoal(user, { deadline: '2026-12-31' });
     // 15 March -> 31 December is 9 whole months (15 December; 15 January is past it):
     // 1,000.00 / 9 = 111.111..., rounded up to 111.12 so nine of them reach the target.
@@ -47,7 +48,7 @@ describe('/api/goals', () => {
   });
 
   it('sums contributions exactly in SQL: 0.10 + 0.20 is 0.30', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     const goal = await newGoal(user, { targetAmount: '1.00' });
     await contribute(user, goal.id, '0.10');
     const second = await contribute(user, goal.id, 0.2);
@@ -59,7 +60,7 @@ describe('/api/goals', () => {
   });
 
   it('withdraws with a negative amount, never below zero (422, nothing written)', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     const goal = await newGoal(user);
     await contribute(user, goal.id, '50.00');
     const out = await contribute(user, goal.id, '-20.00', { note: 'dentist' });
@@ -77,7 +78,7 @@ describe('/api/goals', () => {
   });
 
   it('projects the completion date from the average net rate since the first contribution', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     t.clock.set('2026-03-01T09:00:00.000Z');
     const goal = await newGoal(user, { deadline: '2026-12-31' });
     await contribute(user, goal.id, '150.00');
@@ -90,7 +91,7 @@ describe('/api/goals', () => {
   });
 
   it('says when the deadline has passed, and needs everything this month when it is less than a month away', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     const soon = await newGoal(user, { deadline: '2026-03-20', targetAmount: '100.00' });
     expect(soon).toMatchObject({ monthsLeft: 1, monthlyNeeded: '100.00', deadlinePassed: false });
     t.clock.set('2026-03-21T00:00:00.000Z');
@@ -100,7 +101,7 @@ describe('/api/goals', () => {
   });
 
   it('records the completion once: concurrent contributions, a withdrawal and reaching the target again', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     const goal = await newGoal(user, { targetAmount: '100.00', deadline: '2026-12-31' });
     const racing = await Promise.all([contribute(user, goal.id, '50.00'), contribute(user, goal.id, '50.00'), contribute(user, goal.id, '50.00')]);
     for (const response of racing) expect(response.statusCode).toBe(201);
@@ -127,7 +128,7 @@ describe('/api/goals', () => {
   });
 
   it('PATCH changes name, target and deadline; lowering the target to what is saved completes the goal', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     const goal = await newGoal(user, { deadline: '2026-12-31' });
     await contribute(user, goal.id, '400.00');
     const renamed = await call(t, user, 'PATCH', `/api/goals/${goal.id}`, { name: 'Summer', deadline: null });
@@ -143,7 +144,7 @@ describe('/api/goals', () => {
   });
 
   it('refuses bad input with 400 naming the fields, and writes nothing', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     const bad = await call(t, user, 'POST', '/api/goals', { name: '', targetAmount: '10', currency: 'usd', deadline: '2026-02-30', saved: '5' });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().errors.map((e: { field: string }) => e.field)).toEqual(expect.arrayContaining(['name', 'currency', 'deadline']));
@@ -168,8 +169,8 @@ describe('/api/goals', () => {
   });
 
   it('another user’s goal is 404 on every route, also inside the contributions path', async () => {
-    const alice = await t.newUser();
-    const bob = await t.newUser();
+    const alice = await newUser(t);
+    const bob = await newUser(t);
     const goal = await newGoal(alice);
     await contribute(alice, goal.id, '10.00');
     expect((await call(t, bob, 'GET', `/api/goals/${goal.id}`)).statusCode).toBe(404);
@@ -185,7 +186,7 @@ describe('/api/goals', () => {
   });
 
   it('pages goals and contributions newest first', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     const ids: string[] = [];
     for (const name of ['a', 'b', 'c']) {
       ids.push((await newGoal(user, { name })).id);
@@ -209,7 +210,7 @@ describe('/api/goals', () => {
   });
 
   it('deletes a goal with its contributions', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     const goal = await newGoal(user);
     await contribute(user, goal.id, '10.00');
     expect((await call(t, user, 'DELETE', `/api/goals/${goal.id}`)).statusCode).toBe(204);

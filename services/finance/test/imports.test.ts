@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, createTestFinance, type TestFinance, type TestUser } from './helpers.js';
+import { call, newUser, type TestUser } from '@expensio/common/testing';
+import { createTestFinance, type TestFinance } from './helpers.js';
 
 let t: TestFinance;
 beforeAll(async () => { t = await createTestFinance(); });
@@ -34,7 +35,7 @@ async function balances(user: TestUser) {
 
 describe('POST /api/transactions/import', () => {
   it('imports a text/csv body into the default account, exactly, with every column', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     const csv = [
       'Date,Amount,Description,Category,Merchant,Tags,Currency,Reference',
       '2026-03-01,-0.10,Coffee,dining,Corner Cafe,morning;coffee,USD,A1',
@@ -63,7 +64,7 @@ describe('POST /api/transactions/import', () => {
   });
 
   it('imports multipart/form-data into the account named by the accountId field, honouring a type column', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     const yen = (await call(t, user, 'POST', '/api/accounts', { name: 'Yen', type: 'cash', currency: 'JPY' })).json();
     const csv = 'date,type,amount,description,currency\n2026-02-10,expense,1500,Ramen,JPY\n2026-02-11,income,20000,Gift,\n2026-02-12,expense,1.5,Bad,JPY\n';
     const response = await importForm(user, [['accountId', yen.id], ['file', csv, 'yen.csv']]);
@@ -85,7 +86,7 @@ describe('POST /api/transactions/import', () => {
   });
 
   it('skips rows equal to an existing transaction or to an earlier row of the file', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     const csv = [
       'date,amount,description',
       '2026-03-05,-4.50,Lunch',
@@ -112,7 +113,7 @@ describe('POST /api/transactions/import', () => {
   });
 
   it('rejects bad rows with their line, field and reason, and imports the rest', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     const csv = [
       'date,amount,category,currency,type,tags,description',
       '2026-03-01,-1.00,groceries,USD,,a;b,ok',
@@ -160,8 +161,8 @@ describe('POST /api/transactions/import', () => {
   });
 
   it('another user’s account is 404, by query or form field, and nothing is written', async () => {
-    const alice = await t.newUser();
-    const bob = await t.newUser();
+    const alice = await newUser(t);
+    const bob = await newUser(t);
     const alices = (await call(t, alice, 'POST', '/api/accounts', { name: 'Private', type: 'savings' })).json();
     const csv = 'date,amount\n2026-03-01,-1.00\n';
     const byQuery = await importCsv(bob, csv, `?accountId=${alices.id}`);
@@ -175,7 +176,7 @@ describe('POST /api/transactions/import', () => {
   });
 
   it('a bad file or request is 400 and writes nothing, even when good rows came first', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     const good = Array.from({ length: 1500 }, (_, i) => `2026-01-01,-${i + 1}.00,row ${i}`).join('\n');
     const cases: [string, string, Record<string, string>?][] = [
       ['no header', '2026-03-01,-1.00\n'],
@@ -214,7 +215,7 @@ describe('POST /api/transactions/import', () => {
   });
 
   it('a file over IMPORT_MAX_BYTES is 413 and writes nothing', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     const csv = `date,amount,description\n${Array.from({ length: 200 }, (_, i) => `2026-01-01,-${i + 1}.00,row ${i}`).join('\n')}\n`;
     const previous = t.ctx.config.IMPORT_MAX_BYTES;
     t.ctx.config.IMPORT_MAX_BYTES = 2_000;
@@ -236,7 +237,7 @@ describe('POST /api/transactions/import', () => {
   });
 
   it('the CSV and multipart parsers exist for the import route only', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     const csv = await t.app.inject({ method: 'POST', url: '/api/transactions', headers: { ...user.headers, 'content-type': 'text/csv' }, payload: 'date,amount\n2026-03-01,-1\n' });
     expect(csv.statusCode).toBe(415);
     const form = await t.app.inject({ method: 'POST', url: '/api/accounts', headers: { ...user.headers, 'content-type': 'multipart/form-data; boundary=b' }, payload: '--b\r\ncontent-disposition: form-data; name="name"\r\n\r\nx\r\n--b--\r\n' });
@@ -247,7 +248,7 @@ describe('POST /api/transactions/import', () => {
   it('needs a signed-in user, and refuses an archived account', async () => {
     const anonymous = await t.app.inject({ method: 'POST', url: URL, headers: { 'content-type': 'text/csv' }, payload: 'date,amount\n2026-03-01,-1\n' });
     expect(anonymous.statusCode).toBe(401);
-    const user = await t.newUser();
+    const user = await newUser(t);
     const old = (await call(t, user, 'POST', '/api/accounts', { name: 'Old', type: 'cash' })).json();
     await call(t, user, 'PATCH', `/api/accounts/${old.id}`, { archived: true });
     const archived = await importCsv(user, 'date,amount\n2026-03-01,-1\n', `?accountId=${old.id}`);
@@ -256,7 +257,7 @@ describe('POST /api/transactions/import', () => {
   });
 
   it('imports thousands of rows across batches, counting each kind once', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     const row = (i: number) => `2026-01-${String((i % 28) + 1).padStart(2, '0')},-${(i % 500) + 1}.25,item ${i}`;
     // 2,000 distinct rows, then the first 500 again (duplicates across batch boundaries), then a bad one.
     const lines = ['date,amount,description', ...Array.from({ length: 2_000 }, (_, i) => row(i)), ...Array.from({ length: 500 }, (_, i) => row(i)), '2026-01-01,abc,bad'];

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, createTestFinance, type TestFinance, type TestUser } from './helpers.js';
+import { call, newUser, type TestUser } from '@expensio/common/testing';
+import { createTestFinance, type TestFinance } from './helpers.js';
 
 let t: TestFinance;
 beforeAll(async () => { t = await createTestFinance(); });
@@ -22,7 +23,7 @@ async function attach(user: TestUser, transactionId: string, body: Record<string
 
 describe('/api/transaction-moods', () => {
   it('attaches, reads, changes, lists and removes a mood', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     const tx = await spend(user);
     const mood = await attach(user, tx.id, { mood: 'regretful', intensity: 4, triggers: ['impulse', 'boredom', 'impulse'], note: 'Did not need it' });
     expect(mood).toMatchObject({ transactionId: tx.id, mood: 'regretful', intensity: 4, triggers: ['impulse', 'boredom'], note: 'Did not need it' });
@@ -49,7 +50,7 @@ describe('/api/transaction-moods', () => {
   });
 
   it('keeps one mood per transaction: a second POST is 409, even two at once; PUT sets or replaces it', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     const tx = await spend(user);
     const racing = await Promise.all([
       call(t, user, 'POST', MOODS, { transactionId: tx.id, mood: 'happy' }),
@@ -70,7 +71,7 @@ describe('/api/transaction-moods', () => {
   });
 
   it('refuses bad input with 400 naming the fields, and writes nothing', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     const tx = await spend(user);
     const bad = await call(t, user, 'POST', MOODS, { transactionId: 'abc', mood: 'angry', intensity: 6, triggers: ['greed'], extra: 1 });
     expect(bad.statusCode).toBe(400);
@@ -91,8 +92,8 @@ describe('/api/transaction-moods', () => {
   });
 
   it('another user’s transaction or mood is 404', async () => {
-    const alice = await t.newUser();
-    const bob = await t.newUser();
+    const alice = await newUser(t);
+    const bob = await newUser(t);
     const tx = await spend(alice);
     const mood = await attach(alice, tx.id, { mood: 'happy' });
     expect((await call(t, bob, 'POST', MOODS, { transactionId: tx.id, mood: 'sad' })).statusCode).toBe(404);
@@ -107,7 +108,7 @@ describe('/api/transaction-moods', () => {
   });
 
   it('a mood goes with its transaction', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     const tx = await spend(user);
     const mood = await attach(user, tx.id, { mood: 'stressed' });
     expect((await call(t, user, 'DELETE', `/api/transactions/${tx.id}`)).statusCode).toBe(204);
@@ -117,7 +118,7 @@ describe('/api/transaction-moods', () => {
 
 describe('POST /api/transactions with a mood', () => {
   it('writes the transaction and its mood together, and replays both', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     const headers = { 'idempotency-key': 'mood-1' };
     const body = { type: 'expense', amount: '42.00', merchant: 'Mall', mood: { mood: 'excited', intensity: 5, triggers: ['social_pressure', 'fomo'], note: 'Sale' } };
     const created = await call(t, user, 'POST', '/api/transactions', body, headers);
@@ -135,7 +136,7 @@ describe('POST /api/transactions with a mood', () => {
   });
 
   it('a bad mood refuses the whole create', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     const response = await call(t, user, 'POST', '/api/transactions', { type: 'expense', amount: '5.00', mood: { mood: 'meh', intensity: 9 } });
     expect(response.statusCode).toBe(400);
     const fields = response.json().errors.map((e: { field: string }) => e.field);
@@ -146,7 +147,7 @@ describe('POST /api/transactions with a mood', () => {
 
 describe('GET /api/transaction-moods/insights', () => {
   it('gives per mood and currency the count, exact total and half-up average of the expenses', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     const yen = (await call(t, user, 'POST', '/api/accounts', { name: 'Yen', type: 'cash', currency: 'JPY' })).json();
     const add = (amount: string, mood: string, extra: Record<string, unknown> = {}) => spend(user, { amount, mood: { mood }, ...extra });
     await add('0.10', 'stressed');
@@ -161,7 +162,7 @@ describe('GET /api/transaction-moods/insights', () => {
     await add('1000.00', 'happy', { type: 'income' });
     await spend(user, { amount: '99.00' });
     // Another user's moods never count.
-    const other = await t.newUser();
+    const other = await newUser(t);
     await spend(other, { amount: '500.00', mood: { mood: 'happy' } });
 
     const response = await call(t, user, 'GET', `${MOODS}/insights`);
@@ -176,7 +177,7 @@ describe('GET /api/transaction-moods/insights', () => {
   });
 
   it('limits to a time range', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     await spend(user, { amount: '10.00', occurredAt: '2026-01-10T10:00:00Z', mood: { mood: 'sad' } });
     await spend(user, { amount: '20.00', occurredAt: '2026-02-10T10:00:00Z', mood: { mood: 'sad' } });
     const february = (await call(t, user, 'GET', `${MOODS}/insights?from=2026-02-01T00:00:00Z&to=2026-03-01T00:00:00Z`)).json();

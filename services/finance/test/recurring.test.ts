@@ -2,7 +2,8 @@ import { sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { InProcessTransport, openPostgres } from '@expensio/common';
 import { createFinanceContext, runScheduler, startScheduler } from '../src/index.js';
-import { call, createTestFinance, type TestFinance, type TestUser } from './helpers.js';
+import { call, newUser, type TestUser } from '@expensio/common/testing';
+import { createTestFinance, type TestFinance } from './helpers.js';
 
 let t: TestFinance;
 beforeAll(async () => { t = await createTestFinance(); });
@@ -50,7 +51,7 @@ function daysFrom(start: string, n: number) {
 
 describe('/api/recurring-transactions', () => {
   it('creates a rule with the template fields flat beside the schedule, reads, lists, changes and deletes it', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     const created = await newRule(user, {
       amount: '1250.00',
       category: 'rent',
@@ -100,7 +101,7 @@ describe('/api/recurring-transactions', () => {
   });
 
   it('uses the given account and its currency; another currency is 422', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     const euro = (await call(t, user, 'POST', '/api/accounts', { name: 'Euro', type: 'checking', currency: 'EUR' })).json();
     const rule = await newRule(user, { accountId: euro.id, amount: 9.99, frequency: 'yearly' });
     expect(rule).toMatchObject({ accountId: euro.id, currency: 'EUR', amount: '9.99', startDate: '2026-03-15' });
@@ -111,7 +112,7 @@ describe('/api/recurring-transactions', () => {
   });
 
   it('refuses bad input with 400 naming the fields, and writes nothing', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     const bad = await call(t, user, 'POST', RULES, { type: 'transfer', amount: '5', frequency: 'hourly', interval: 0, startDate: '2026-02-30', count: -1, color: 'red' });
     expect(bad.statusCode).toBe(400);
     const text = JSON.stringify(bad.json().errors);
@@ -140,8 +141,8 @@ describe('/api/recurring-transactions', () => {
   });
 
   it('another user’s rule is 404 on every route, and so is another user’s account or category in a body', async () => {
-    const alice = await t.newUser();
-    const bob = await t.newUser();
+    const alice = await newUser(t);
+    const bob = await newUser(t);
     const rule = await newRule(alice, { frequency: 'weekly' });
     for (const [method, url, body] of [
       ['GET', `${RULES}/${rule.id}`],
@@ -167,7 +168,7 @@ describe('/api/recurring-transactions', () => {
   });
 
   it('lists the upcoming dates, month-end rules on the last day of shorter months', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     const rule = await newRule(user, { startDate: '2026-01-31' });
     const upcoming = (await call(t, user, 'GET', `${RULES}/${rule.id}/upcoming?limit=5`)).json();
     // Not posted yet: the overdue ones come first.
@@ -183,7 +184,7 @@ describe('/api/recurring-transactions', () => {
 
 describe('the scheduler', () => {
   it('posts each due occurrence once as a real transaction dated at 00:00 UTC', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     const rule = await newRule(user, { type: 'income', amount: '2500.50', category: 'salary', merchant: 'Employer', tags: ['pay'], frequency: 'monthly', startDate: '2026-02-15' });
     const first = await runScheduler(t.ctx);
     expect(first).toMatchObject({ posted: 2, duplicates: 0, failed: 0, more: false });
@@ -214,7 +215,7 @@ describe('the scheduler', () => {
   });
 
   it('a rule on the 31st posts on the last day of shorter months and on the 31st after them', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     const rule = await newRule(user, { startDate: '2026-01-31' });
     for (let month = 1; month <= 13; month += 1) {
       t.clock.set(new Date(Date.UTC(2026, month, 0, 8)));
@@ -232,7 +233,7 @@ describe('the scheduler', () => {
   });
 
   it('catches up everything missed during downtime, a bounded number per rule per run', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     const rule = await newRule(user, { frequency: 'daily', startDate: '2026-03-15' });
     expect((await runScheduler(t.ctx)).posted).toBe(1);
     // Down for 40 days.
@@ -244,7 +245,7 @@ describe('the scheduler', () => {
   });
 
   it('two schedulers running at once post nothing twice', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     const rules = [];
     for (let i = 0; i < 4; i += 1) rules.push(await newRule(user, { frequency: 'daily', startDate: '2026-02-23' }));
     const results = await Promise.all([runScheduler(t.ctx, { limit: 7 }), runScheduler(t.ctx, { limit: 7 }), runScheduler(t.ctx, { limit: 7 })]);
@@ -265,7 +266,7 @@ describe('the scheduler', () => {
     const other = openPostgres(url ?? '', 5);
     try {
       const second = createFinanceContext({ database: other, config: t.ctx.config, log: t.ctx.log, clock: t.clock, transport: new InProcessTransport() });
-      const user = await t.newUser();
+      const user = await newUser(t);
       const rules = [];
       for (let i = 0; i < 6; i += 1) rules.push(await newRule(user, { frequency: 'daily', startDate: '2026-01-14' }));
       let total = 0;
@@ -282,7 +283,7 @@ describe('the scheduler', () => {
   });
 
   it('an occurrence already posted is skipped, not an error; one the user deleted is not posted again', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     const rule = await newRule(user, { frequency: 'weekly', startDate: '2026-02-22' });
     expect((await runScheduler(t.ctx)).posted).toBe(4);
     // A cursor that lost track (as a racing instance would see it): the unique key holds.
@@ -297,7 +298,7 @@ describe('the scheduler', () => {
   });
 
   it('count and endDate stop a rule', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     const counted = await newRule(user, { startDate: '2026-01-31', count: 3 });
     const ended = await newRule(user, { frequency: 'weekly', startDate: '2026-03-01', endDate: '2026-03-29' });
     t.clock.set('2027-01-01T00:00:00Z');
@@ -312,7 +313,7 @@ describe('the scheduler', () => {
   });
 
   it('pausing stops posting; resuming does not back-post the paused stretch', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     const rule = await newRule(user, { frequency: 'daily', startDate: '2026-03-14' });
     await runScheduler(t.ctx);
     const paused = await call(t, user, 'POST', `${RULES}/${rule.id}/pause`);
@@ -335,7 +336,7 @@ describe('the scheduler', () => {
   });
 
   it('resuming still posts what was owed from before the pause', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     // Created paused would post nothing; this one is due since Mar 10 but the scheduler has not run yet.
     const rule = await newRule(user, { frequency: 'daily', startDate: '2026-03-10' });
     await call(t, user, 'POST', `${RULES}/${rule.id}/pause`);
@@ -349,7 +350,7 @@ describe('the scheduler', () => {
   });
 
   it('a rule created paused posts nothing dated before the day it is resumed', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     const rule = await newRule(user, { frequency: 'daily', startDate: '2026-03-01', paused: true });
     expect(rule).toMatchObject({ paused: true, nextOccurrence: null });
     expect((await runScheduler(t.ctx)).posted).toBe(0);
@@ -360,7 +361,7 @@ describe('the scheduler', () => {
   });
 
   it('a schedule change applies from today', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     const rule = await newRule(user, { startDate: '2026-01-15' });
     await runScheduler(t.ctx);
     t.clock.set('2026-03-20T10:00:00Z');
@@ -372,7 +373,7 @@ describe('the scheduler', () => {
   });
 
   it('deleting a rule keeps the transactions it posted', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     const rule = await newRule(user, { frequency: 'weekly', startDate: '2026-03-01' });
     await runScheduler(t.ctx);
     expect((await call(t, user, 'DELETE', `${RULES}/${rule.id}`)).statusCode).toBe(204);
@@ -382,7 +383,7 @@ describe('the scheduler', () => {
   });
 
   it('a rule that cannot post records why, leaves the others alone, and catches up once it can', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     const cash = (await call(t, user, 'POST', '/api/accounts', { name: 'Cash', type: 'cash' })).json();
     const blocked = await newRule(user, { accountId: cash.id, frequency: 'daily', startDate: '2026-03-14' });
     const fine = await newRule(user, { frequency: 'daily', startDate: '2026-03-14' });
@@ -397,7 +398,7 @@ describe('the scheduler', () => {
   });
 
   it('startScheduler catches up at once and its stop waits for the run in progress', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     const rule = await newRule(user, { frequency: 'daily', startDate: '2026-03-01' });
     const runs: number[] = [];
     const stop = startScheduler(t.ctx, 3_600_000, { onRun: (run) => runs.push(run.posted) });
@@ -407,7 +408,7 @@ describe('the scheduler', () => {
   });
 
   it('startScheduler runs again every interval until stopped', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     const rule = await newRule(user, { frequency: 'daily', startDate: '2026-03-15' });
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     try {

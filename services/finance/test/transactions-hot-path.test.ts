@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, createTestFinance, type TestFinance } from './helpers.js';
+import { call, newUser, type TestUser } from '@expensio/common/testing';
+import { createTestFinance, type TestFinance } from './helpers.js';
 
 // The create and list paths the benchmark tuned (docs/benchmarks.md): same answers as before.
 
@@ -9,7 +10,7 @@ afterAll(async () => { await t.close(); });
 
 describe('POST /api/transactions answers what it stored', () => {
   it('the created answer equals the stored row, on the default account made on first use', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     const created = await call(t, user, 'POST', '/api/transactions', {
       type: 'expense', amount: '12.30', category: 'Groceries', description: 'Market', merchant: 'Fresh', tags: ['food', 'food', 'weekly'], occurredAt: '2026-03-14T10:00:00+01:00',
     });
@@ -26,8 +27,8 @@ describe('POST /api/transactions answers what it stored', () => {
   });
 
   it('a named account must be the caller’s and open', async () => {
-    const alice = await t.newUser();
-    const bob = await t.newUser();
+    const alice = await newUser(t);
+    const bob = await newUser(t);
     const card = (await call(t, alice, 'POST', '/api/accounts', { name: 'Card', type: 'credit_card', currency: 'EUR' })).json();
     expect((await call(t, bob, 'POST', '/api/transactions', { accountId: card.id, type: 'expense', amount: '1.00' })).statusCode).toBe(404);
     expect((await call(t, alice, 'POST', '/api/transactions', { accountId: card.id, type: 'expense', amount: '1.00', currency: 'USD' })).statusCode).toBe(422);
@@ -40,7 +41,7 @@ describe('POST /api/transactions answers what it stored', () => {
 
 describe('POST /api/transactions on accounts in other currencies', () => {
   it('reads the amount in the account’s currency, the first time and every time after', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     const dinar = (await call(t, user, 'POST', '/api/accounts', { name: 'Dinar', type: 'cash', currency: 'BHD' })).json();
     const yen = (await call(t, user, 'POST', '/api/accounts', { name: 'Yen', type: 'cash', currency: 'JPY' })).json();
     for (const [account, amount, stored] of [[dinar, '1.234', '1.234'], [dinar, '2.5', '2.500'], [yen, '500', '500'], [yen, 7, '7']] as const) {
@@ -57,10 +58,10 @@ describe('POST /api/transactions on accounts in other currencies', () => {
 });
 
 describe('POST /api/transactions with an Idempotency-Key (the one-statement write)', () => {
-  const count = async (user: Awaited<ReturnType<TestFinance['newUser']>>) => (await call(t, user, 'GET', '/api/transactions?limit=200')).json().items.length as number;
+  const count = async (user: TestUser) => (await call(t, user, 'GET', '/api/transactions?limit=200')).json().items.length as number;
 
   it('a retry with the same key and body replays the first answer and writes nothing', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     const body = { type: 'expense', amount: '0.10', category: 'dining', tags: ['x'] };
     const first = await call(t, user, 'POST', '/api/transactions', body, { 'idempotency-key': 'k-1' });
     expect(first.statusCode).toBe(201);
@@ -71,13 +72,13 @@ describe('POST /api/transactions with an Idempotency-Key (the one-statement writ
     expect(again.json()).toEqual(first.json());
     expect(await count(user)).toBe(1);
     // Keys are per user: another user's same key is a new request.
-    const other = await t.newUser();
+    const other = await newUser(t);
     expect((await call(t, other, 'POST', '/api/transactions', body, { 'idempotency-key': 'k-1' })).headers['idempotent-replayed']).toBeUndefined();
     expect(await count(other)).toBe(1);
   });
 
   it('the same key with another body is 422, and writes nothing', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     await call(t, user, 'POST', '/api/transactions', { type: 'expense', amount: '1.00' }, { 'idempotency-key': 'k-2' });
     const other = await call(t, user, 'POST', '/api/transactions', { type: 'expense', amount: '2.00' }, { 'idempotency-key': 'k-2' });
     expect(other.statusCode).toBe(422);
@@ -86,7 +87,7 @@ describe('POST /api/transactions with an Idempotency-Key (the one-statement writ
   });
 
   it('two at once with one key create one transaction; the other is 409 or the replayed answer', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     const body = { type: 'income', amount: '100.00' };
     const answers = await Promise.all([0, 1, 2].map(() => call(t, user, 'POST', '/api/transactions', body, { 'idempotency-key': 'k-3' })));
     const created = answers.filter((a) => a.statusCode === 201 && a.headers['idempotent-replayed'] === undefined);
@@ -96,7 +97,7 @@ describe('POST /api/transactions with an Idempotency-Key (the one-statement writ
   });
 
   it('a request that fails frees its key, so a corrected retry with it works; keys expire after the TTL', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     const failed = await call(t, user, 'POST', '/api/transactions', { type: 'expense', amount: '1.00', category: 'caviar' }, { 'idempotency-key': 'k-4' });
     expect(failed.statusCode).toBe(404);
     const badAmount = await call(t, user, 'POST', '/api/transactions', { type: 'expense', amount: '1.001' }, { 'idempotency-key': 'k-4' });
@@ -119,7 +120,7 @@ describe('POST /api/transactions with an Idempotency-Key (the one-statement writ
 
 describe('GET /api/transactions pages by keyset', () => {
   it('walks every row once, newest first, through ties on occurredAt and filters', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     // 3 rows at each of 5 times: ties must be broken by id, across page boundaries.
     const rows = Array.from({ length: 15 }, (_, i) => `2026-03-${String(10 - Math.floor(i / 3)).padStart(2, '0')},-${i + 1}.00,row ${i}`);
     await t.app.inject({ method: 'POST', url: '/api/transactions/import', headers: { ...user.headers, 'content-type': 'text/csv' }, payload: `date,amount,description\n${rows.join('\n')}\n` });

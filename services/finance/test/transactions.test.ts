@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requestHash } from '../src/shared/idempotency.js';
-import { call, createTestFinance, type TestFinance, type TestUser } from './helpers.js';
+import { call, newUser, type TestUser } from '@expensio/common/testing';
+import { createTestFinance, type TestFinance } from './helpers.js';
 
 let t: TestFinance;
 beforeAll(async () => { t = await createTestFinance(); });
@@ -13,7 +14,7 @@ async function count(user: TestUser) {
 
 describe('POST /api/transactions', () => {
   it('records a transaction in the default account with every field', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     const response = await call(t, user, 'POST', '/api/transactions', {
       type: 'expense',
       amount: '42.50',
@@ -43,20 +44,20 @@ describe('POST /api/transactions', () => {
   });
 
   it('takes a category by id as well as by slug, and the user’s own categories', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     const categories = (await call(t, user, 'GET', '/api/categories')).json().items;
     const rent = categories.find((c: { slug: string }) => c.slug === 'rent');
     expect((await call(t, user, 'POST', '/api/transactions', { type: 'expense', amount: '900', category: rent.id })).json().category).toBe('rent');
     const own = (await call(t, user, 'POST', '/api/categories', { name: 'Board games' })).json();
     expect(own).toMatchObject({ slug: 'board-games', isDefault: false });
     expect((await call(t, user, 'POST', '/api/transactions', { type: 'expense', amount: '30', category: 'board-games' })).json().categoryId).toBe(own.id);
-    const stranger = await t.newUser();
+    const stranger = await newUser(t);
     expect((await call(t, stranger, 'POST', '/api/transactions', { type: 'expense', amount: '1', category: own.id })).statusCode).toBe(404);
     expect((await call(t, stranger, 'POST', '/api/transactions', { type: 'expense', amount: '1', category: 'board-games' })).statusCode).toBe(404);
   });
 
   it('keeps sums exact: 0.10 + 0.20 is 0.30', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     await call(t, user, 'POST', '/api/transactions', { type: 'income', amount: '0.10' });
     await call(t, user, 'POST', '/api/transactions', { type: 'income', amount: 0.2 });
     expect((await call(t, user, 'GET', '/api/accounts')).json().items[0].balance).toBe('0.30');
@@ -76,7 +77,7 @@ describe('POST /api/transactions', () => {
     [{ type: 'expense', amount: '5.00', accountId: 'nope' }, 'accountId'],
     [{ type: 'expense', amount: '5.00', isFraud: false }, 'isFraud'],
   ])('refuses %o with 400 naming %s and writes nothing', async (payload, field) => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     const response = await call(t, user, 'POST', '/api/transactions', payload);
     expect(response.statusCode).toBe(400);
     expect(JSON.stringify(response.json().errors)).toContain(field);
@@ -84,7 +85,7 @@ describe('POST /api/transactions', () => {
   });
 
   it('refuses a currency other than the account’s with 422', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     const response = await call(t, user, 'POST', '/api/transactions', { type: 'expense', amount: '5.00', currency: 'EUR' });
     expect(response.statusCode).toBe(422);
     expect(response.json()).toMatchObject({ code: 'currency_mismatch' });
@@ -96,7 +97,7 @@ describe('Idempotency-Key', () => {
   const body = { type: 'expense', amount: '12.00', description: 'taxi' };
 
   it('a retry with the same key and body returns the first answer and writes nothing', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     const first = await call(t, user, 'POST', '/api/transactions', body, { 'idempotency-key': 'order-1' });
     const retry = await call(t, user, 'POST', '/api/transactions', body, { 'idempotency-key': 'order-1' });
     expect(first.statusCode).toBe(201);
@@ -107,7 +108,7 @@ describe('Idempotency-Key', () => {
   });
 
   it('the same key with another body is 422', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     await call(t, user, 'POST', '/api/transactions', body, { 'idempotency-key': 'order-2' });
     const other = await call(t, user, 'POST', '/api/transactions', { ...body, amount: '13.00' }, { 'idempotency-key': 'order-2' });
     expect(other.statusCode).toBe(422);
@@ -116,7 +117,7 @@ describe('Idempotency-Key', () => {
   });
 
   it('two at once: one creates, the other is 409 or a replay, and one row exists', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     const results = await Promise.all([
       call(t, user, 'POST', '/api/transactions', body, { 'idempotency-key': 'order-3' }),
       call(t, user, 'POST', '/api/transactions', body, { 'idempotency-key': 'order-3' }),
@@ -127,7 +128,7 @@ describe('Idempotency-Key', () => {
   });
 
   it('a duplicate arriving while the first is still running is 409', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     // The first request claimed the key and has not finished: its row is pending.
     await t.ctx.db
       .insertInto('idempotency_keys')
@@ -143,8 +144,8 @@ describe('Idempotency-Key', () => {
   });
 
   it('keys are per user, expire after 24 hours, and a failed request frees its key', async () => {
-    const alice = await t.newUser();
-    const bob = await t.newUser();
+    const alice = await newUser(t);
+    const bob = await newUser(t);
     await call(t, alice, 'POST', '/api/transactions', body, { 'idempotency-key': 'shared' });
     expect((await call(t, bob, 'POST', '/api/transactions', body, { 'idempotency-key': 'shared' })).headers['idempotent-replayed']).toBeUndefined();
     expect(await count(bob)).toBe(1);
@@ -160,7 +161,7 @@ describe('Idempotency-Key', () => {
   });
 
   it('refuses a malformed key with 400', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     const response = await call(t, user, 'POST', '/api/transactions', body, { 'idempotency-key': 'x'.repeat(300) });
     expect(response.statusCode).toBe(400);
     expect(response.json().errors[0]).toMatchObject({ field: 'idempotency-key', in: 'headers' });
@@ -172,7 +173,7 @@ describe('GET /api/transactions', () => {
   let accountId: string;
 
   beforeAll(async () => {
-    user = await t.newUser();
+    user = await newUser(t);
     accountId = (await call(t, user, 'POST', '/api/accounts', { name: 'Second', type: 'checking' })).json().id;
     const rows = [
       { type: 'income', amount: '3000.00', category: 'salary', description: 'March salary', occurredAt: '2026-03-01T09:00:00Z' },
@@ -228,7 +229,7 @@ describe('GET /api/transactions', () => {
   });
 
   it('never shows another user’s transactions, and 404s their ids', async () => {
-    const stranger = await t.newUser();
+    const stranger = await newUser(t);
     expect((await call(t, stranger, 'GET', '/api/transactions')).json().items).toEqual([]);
     const mine = (await list('limit=1')).items[0];
     expect((await call(t, stranger, 'GET', `/api/transactions/${mine.id}`)).statusCode).toBe(404);
@@ -246,7 +247,7 @@ describe('GET /api/transactions', () => {
 
 describe('PATCH and DELETE /api/transactions/:id', () => {
   it('changes fields and keeps the balance in step', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     const tx = (await call(t, user, 'POST', '/api/transactions', { type: 'expense', amount: '10.00', category: 'dining' })).json();
     const changed = await call(t, user, 'PATCH', `/api/transactions/${tx.id}`, { amount: '12.34', category: null, tags: ['work'], merchant: 'Cafe' });
     expect(changed.statusCode).toBe(200);
@@ -257,7 +258,7 @@ describe('PATCH and DELETE /api/transactions/:id', () => {
   });
 
   it('refuses bad changes with 400 and changes nothing', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     const tx = (await call(t, user, 'POST', '/api/transactions', { type: 'expense', amount: '10.00' })).json();
     for (const payload of [{}, { amount: '1.001' }, { currency: 'EUR' }, { type: 'transfer_in' }, { id: tx.id }]) {
       expect((await call(t, user, 'PATCH', `/api/transactions/${tx.id}`, payload)).statusCode, JSON.stringify(payload)).toBe(400);
@@ -266,7 +267,7 @@ describe('PATCH and DELETE /api/transactions/:id', () => {
   });
 
   it('a transfer leg keeps its amount and account: 409', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     const main = (await call(t, user, 'GET', '/api/accounts')).json().items[0];
     const other = (await call(t, user, 'POST', '/api/accounts', { name: 'Other', type: 'savings' })).json();
     const moved = (await call(t, user, 'POST', '/api/accounts/transfers', { fromAccountId: main.id, toAccountId: other.id, amount: '5.00' })).json();
@@ -275,7 +276,7 @@ describe('PATCH and DELETE /api/transactions/:id', () => {
   });
 
   it('delete removes it; a second delete is 404', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     const tx = (await call(t, user, 'POST', '/api/transactions', { type: 'expense', amount: '10.00' })).json();
     expect((await call(t, user, 'DELETE', `/api/transactions/${tx.id}`)).statusCode).toBe(204);
     expect((await call(t, user, 'DELETE', `/api/transactions/${tx.id}`)).statusCode).toBe(404);
@@ -286,7 +287,7 @@ describe('PATCH and DELETE /api/transactions/:id', () => {
 describe('GET /api/transactions/summary', () => {
   it('sums the current period by category, excluding transfers and other periods and currencies', async () => {
     t.clock.set('2026-03-15T12:00:00Z');
-    const user = await t.newUser();
+    const user = await newUser(t);
     const euro = (await call(t, user, 'POST', '/api/accounts', { name: 'Euro', type: 'checking', currency: 'EUR' })).json();
     const savings = (await call(t, user, 'POST', '/api/accounts', { name: 'Savings', type: 'savings' })).json();
     const main = (await call(t, user, 'GET', '/api/accounts')).json().items[0];

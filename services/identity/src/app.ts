@@ -1,11 +1,8 @@
 import path from 'node:path';
 import type { Redis } from 'ioredis';
 import {
-  authPlugin,
   createAccessTokenVerifier,
   createEventBus,
-  createHttpApp,
-  httpSettings,
   forSchema,
   postgresAttemptLimiter,
   redisAttemptLimiter,
@@ -16,7 +13,6 @@ import {
   type EventTransport,
   type HttpApp,
   type Logger,
-  type ReadinessCheck,
 } from '@expensio/common';
 import { adminRoutes } from './admin/routes.js';
 import { authRoutes } from './auth/routes.js';
@@ -26,7 +22,7 @@ import { IDENTITY_SCHEMA, type IdentityTables } from './db.js';
 import { mailboxMailer, smtpMailer, type Mailer } from './mail/mailer.js';
 import { MailQueue } from './mail/queue.js';
 import { deleteStaleChallenges } from './otp/repo.js';
-import { argon2Hasher } from './passwords/hasher.js';
+import { argon2Hasher, type PasswordHasher } from './passwords/hasher.js';
 import { loadSigningKeys, type SigningKeys } from './tokens/keys.js';
 import { postgresRevocations, redisRevocations } from './tokens/revocations.js';
 import { profileRoutes } from './users/routes.js';
@@ -41,6 +37,8 @@ export interface IdentityOptions {
   clock?: Clock;
   mailer?: Mailer;
   keys?: SigningKeys;
+  /** Production's Argon2 parameters come from the config; tests hand a cheap hasher. */
+  hasher?: PasswordHasher;
   /** Keeps parallel test files apart in one Redis. */
   redisPrefix?: string;
   mailRetryDelaysMs?: number[];
@@ -49,6 +47,11 @@ export interface IdentityOptions {
 export function defaultMailer(config: IdentityConfig, log: Logger): Mailer {
   if (config.SMTP_URL !== undefined) return smtpMailer(config.SMTP_URL, config.MAIL_FROM);
   return mailboxMailer(path.resolve(config.DATA_DIR, 'mailbox'), config.MAIL_FROM, log);
+}
+
+/** The hasher with the configured (production) Argon2 parameters. */
+export function configuredHasher(config: IdentityConfig): PasswordHasher {
+  return argon2Hasher({ memoryKib: config.ARGON2_MEMORY_KIB, timeCost: config.ARGON2_TIME_COST });
 }
 
 export async function createIdentityContext(options: IdentityOptions): Promise<IdentityContext> {
@@ -64,7 +67,7 @@ export async function createIdentityContext(options: IdentityOptions): Promise<I
     config,
     log,
     keys: options.keys ?? (await loadSigningKeys({ pem: config.JWT_PRIVATE_KEY, dataDir: config.DATA_DIR })),
-    hasher: argon2Hasher({ memoryKib: config.ARGON2_MEMORY_KIB, timeCost: config.ARGON2_TIME_COST }),
+    hasher: options.hasher ?? configuredHasher(config),
     limiter: options.redis ? redisAttemptLimiter(options.redis, `${prefix}limit:`) : postgresAttemptLimiter(db),
     revocations: options.redis ? redisRevocations(options.redis, `${prefix}revoked:`) : postgresRevocations(db, () => clock.now()),
     mail: new MailQueue(mailer, log, options.mailRetryDelaysMs),
@@ -87,28 +90,6 @@ export function registerIdentityRoutes(app: HttpApp, ctx: IdentityContext) {
   authRoutes(app, ctx);
   profileRoutes(app, ctx);
   adminRoutes(app, ctx);
-}
-
-export function readinessChecks(database: Database, redis?: Redis): ReadinessCheck[] {
-  const checks: ReadinessCheck[] = [{ name: 'database', check: () => database.ping() }];
-  if (redis) checks.push({ name: 'redis', check: async () => { await redis.ping(); } });
-  return checks;
-}
-
-/** Identity as a deployable of its own. */
-export async function buildIdentityApp(ctx: IdentityContext, options: { database: Database; redis?: Redis | undefined; logger: Logger | false }): Promise<HttpApp> {
-  const { config } = ctx;
-  const app = await createHttpApp({
-    title: 'Expensio identity API',
-    version: '0.1.0',
-    logger: options.logger,
-    ...httpSettings(config),
-    ...(options.redis && { redis: options.redis }),
-    readiness: readinessChecks(options.database, options.redis),
-  });
-  await app.register(authPlugin, { verify: identityVerifier(ctx) });
-  registerIdentityRoutes(app, ctx);
-  return app;
 }
 
 /** Forgets what has expired: denied tokens past their expiry, spent limits, old codes. */

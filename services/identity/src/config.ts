@@ -1,41 +1,44 @@
 import { z } from 'zod';
-import { baseConfigShape, duration, loadConfig } from '@expensio/common';
+import { addConfigProblems, baseConfigShape, duration, loadConfig, type ServiceConfig } from '@expensio/common';
 
-export const identityConfigSchema = z
-  .object({
-    ...baseConfigShape,
-    JWT_ISSUER: z.string().min(1).default('expensio-identity'),
-    JWT_AUDIENCE: z.string().min(1).default('expensio'),
-    /** PKCS#8 PEM of a P-256 key. Without it the key lives in DATA_DIR, made on first start. */
-    JWT_PRIVATE_KEY: z.string().includes('PRIVATE KEY', { message: 'must be a PKCS#8 PEM private key' }).optional(),
-    ACCESS_TOKEN_TTL: duration.default(15 * 60_000),
-    REFRESH_TOKEN_TTL: duration.default(30 * 86_400_000),
-    OTP_TTL: duration.default(5 * 60_000),
-    OTP_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
-    OTP_REQUEST_LIMIT: z.coerce.number().int().min(1).max(100).default(3),
-    OTP_REQUEST_WINDOW: duration.default(15 * 60_000),
-    OTP_LOCKOUT: duration.default(15 * 60_000),
-    LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).max(1000).default(5),
-    LOGIN_IP_MAX_FAILURES: z.coerce.number().int().min(1).max(100_000).default(50),
-    LOGIN_FAILURE_WINDOW: duration.default(15 * 60_000),
-    ARGON2_MEMORY_KIB: z.coerce.number().int().min(19_456).default(19_456),
-    ARGON2_TIME_COST: z.coerce.number().int().min(2).default(2),
-    SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
-    MAIL_FROM: z.string().default('Expensio <no-reply@expensio.local>'),
-    /** The first admin. Never granted by self-registration; see README "Administrators". */
-    ADMIN_EMAIL: z.email().optional(),
-  })
-  .superRefine((config, ctx) => {
-    if (config.NODE_ENV !== 'production') return;
-    if (config.SMTP_URL === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['SMTP_URL'], message: 'is required in production (mail is never dropped or kept in a folder there)' });
-    }
-    if (config.DATABASE_URL !== undefined && config.JWT_PRIVATE_KEY === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['JWT_PRIVATE_KEY'], message: 'is required in production with DATABASE_URL, so every replica signs with the same key' });
-    }
-  });
+/** Identity's own variables; the base ones (JWT_ISSUER and JWT_AUDIENCE among them) come from common. */
+export const identityConfigShape = {
+  /** PKCS#8 PEM of a P-256 key. Without it the key lives in DATA_DIR, made on first start. */
+  JWT_PRIVATE_KEY: z.string().includes('PRIVATE KEY', { message: 'must be a PKCS#8 PEM private key' }).optional(),
+  ACCESS_TOKEN_TTL: duration.default(15 * 60_000),
+  REFRESH_TOKEN_TTL: duration.default(30 * 86_400_000),
+  OTP_TTL: duration.default(5 * 60_000),
+  OTP_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
+  OTP_REQUEST_LIMIT: z.coerce.number().int().min(1).max(100).default(3),
+  OTP_REQUEST_WINDOW: duration.default(15 * 60_000),
+  OTP_LOCKOUT: duration.default(15 * 60_000),
+  LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).max(1000).default(5),
+  LOGIN_IP_MAX_FAILURES: z.coerce.number().int().min(1).max(100_000).default(50),
+  LOGIN_FAILURE_WINDOW: duration.default(15 * 60_000),
+  ARGON2_MEMORY_KIB: z.coerce.number().int().min(19_456).default(19_456),
+  ARGON2_TIME_COST: z.coerce.number().int().min(2).default(2),
+  SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
+  MAIL_FROM: z.string().default('Expensio <no-reply@expensio.local>'),
+  /** The first admin. Never granted by self-registration; see README "Administrators". */
+  ADMIN_EMAIL: z.email().optional(),
+};
 
-export type IdentityConfig = z.output<typeof identityConfigSchema>;
+export type IdentityConfig = ServiceConfig<typeof identityConfigShape>;
+
+/** Production's rules across variables, as `VARIABLE: message` lines. */
+export function checkIdentityConfig(config: IdentityConfig): string[] {
+  if (config.NODE_ENV !== 'production') return [];
+  const problems: string[] = [];
+  if (config.SMTP_URL === undefined) problems.push('SMTP_URL: is required in production (mail is never dropped or kept in a folder there)');
+  if (config.DATABASE_URL !== undefined && config.JWT_PRIVATE_KEY === undefined) {
+    problems.push('JWT_PRIVATE_KEY: is required in production with DATABASE_URL, so every replica signs with the same key');
+  }
+  return problems;
+}
+
+export const identityConfigSchema = z.object({ ...baseConfigShape, ...identityConfigShape }).superRefine((config, ctx) => {
+  addConfigProblems(ctx, checkIdentityConfig(config));
+});
 
 export function loadIdentityConfig(env: NodeJS.ProcessEnv = process.env): IdentityConfig {
   return loadConfig(identityConfigSchema, env);

@@ -1,81 +1,23 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { Redis } from 'ioredis';
 import type { Transaction } from 'kysely';
 import { vi } from 'vitest';
-import { createLogger, InProcessTransport, runEventBuses, type Database, type HttpApp } from '@expensio/common';
-import { ManualClock, openTestDatabase, settleEvents, testRedisUrl } from '@expensio/common/testing';
-import {
-  buildIdentityApp,
-  createIdentityContext,
-  ephemeralSigningKeys,
-  loadIdentityConfig,
-  MemoryMailer,
-  type IdentityContext,
-} from '../src/index.js';
+import { buildTestApp, newUser, TEST_PASSWORD, type TestApp } from '@expensio/common/testing';
+import { identityService, MemoryMailer, type IdentityContext, type IdentityOverrides } from '../src/index.js';
 import type { IdentityTables } from '../src/db.js';
 
-export interface TestIdentity {
-  app: HttpApp;
+export interface TestIdentity extends TestApp {
   ctx: IdentityContext;
-  clock: ManualClock;
   mailer: MemoryMailer;
-  database: Database;
-  redis: Redis | undefined;
-  /** Waits until every event identity published has reached its consumers. */
-  settle(): Promise<void>;
-  close(): Promise<void>;
 }
 
-/** Identity over this file's own database, with a clock tests move and mail kept in memory. */
-export async function createTestIdentity(env: Record<string, string> = {}): Promise<TestIdentity> {
-  const config = loadIdentityConfig({
-    NODE_ENV: 'test',
-    LOG_LEVEL: 'silent',
-    DATA_DIR: mkdtempSync(path.join(tmpdir(), 'expensio-identity-')),
-    RATE_LIMIT_MAX: '100000',
-    ...env,
-  });
-  const log = createLogger(config.LOG_LEVEL, 'identity-test');
-  const database = await openTestDatabase();
-  const redisUrl = testRedisUrl();
-  const redis = redisUrl === undefined ? undefined : new Redis(redisUrl);
-  const clock = new ManualClock(new Date());
+/**
+ * Identity's real app over this file's own database, with a clock tests move, mail kept in
+ * memory and cheap Argon2 (the harness's stand-ins); `overrides` replaces any of them.
+ */
+export async function createTestIdentity(env: Record<string, string> = {}, overrides: Partial<IdentityOverrides> = {}): Promise<TestIdentity> {
   const mailer = new MemoryMailer();
-  const transport = new InProcessTransport();
-  const ctx = await createIdentityContext({
-    config,
-    database,
-    redis,
-    log,
-    clock,
-    mailer,
-    transport,
-    keys: await ephemeralSigningKeys(),
-    redisPrefix: `expensio:test:${randomBytes(6).toString('hex')}:`,
-    mailRetryDelaysMs: [],
-  });
-  const app = await buildIdentityApp(ctx, { database, redis, logger: false });
-  await app.ready();
-  const stopEvents = await runEventBuses(transport, [ctx.bus]);
-  return {
-    app,
-    ctx,
-    clock,
-    mailer,
-    database,
-    redis,
-    settle: () => settleEvents([ctx.db]),
-    close: async () => {
-      await app.close();
-      await stopEvents();
-      await ctx.mail.drain();
-      redis?.disconnect();
-      await database.close();
-    },
-  };
+  const t = await buildTestApp([identityService], { env: { RATE_LIMIT_MAX: '100000', ...env }, overrides: { mailer, ...overrides } });
+  return { ...t, ctx: t.context(identityService), mailer };
 }
 
 let counter = 0;
@@ -86,7 +28,7 @@ export function uniqueEmail(label = 'user'): string {
   return `${label}-${counter}-${randomBytes(3).toString('hex')}@example.com`;
 }
 
-export const STRONG_PASSWORD = 'correct horse battery staple 42';
+export const STRONG_PASSWORD = TEST_PASSWORD;
 
 export interface Registered {
   id: string;
@@ -96,13 +38,12 @@ export interface Registered {
   refreshToken: string;
 }
 
+/** `newUser` with identity's names for the tokens, and an address from `uniqueEmail`. */
 export async function registerUser(t: TestIdentity, overrides: { email?: string; password?: string; name?: string } = {}): Promise<Registered> {
   const email = overrides.email ?? uniqueEmail();
   const password = overrides.password ?? STRONG_PASSWORD;
-  const response = await t.app.inject({ method: 'POST', url: '/api/auth/register', payload: { email, password, ...(overrides.name && { name: overrides.name }) } });
-  if (response.statusCode !== 201) throw new Error(`register failed: ${response.statusCode} ${response.body}`);
-  const body = response.json<{ user: { id: string }; accessToken: string; refreshToken: string }>();
-  return { id: body.user.id, email, password, accessToken: body.accessToken, refreshToken: body.refreshToken };
+  const user = await newUser(t, { ...overrides, email, password });
+  return { id: user.id, email, password, accessToken: user.token, refreshToken: user.refreshToken ?? '' };
 }
 
 export function bearer(token: string) {

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
@@ -18,7 +18,16 @@ function capturingLogger(): { log: Logger; lines: () => string[] } {
   return { log: pino(loggerOptions('debug', 'test'), stream), lines: () => chunks.join('').split('\n').filter(Boolean) };
 }
 
-const tempDir = () => mkdtempSync(path.join(tmpdir(), 'expensio-mail-'));
+const tempDirs: string[] = [];
+/** A folder of this file's own, removed after its tests. */
+const tempDir = () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'expensio-mail-'));
+  tempDirs.push(dir);
+  return dir;
+};
+afterAll(() => {
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+});
 
 describe('development mailbox', () => {
   it('writes each mail as an .eml file and logs where, never what', async () => {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TEST_ARGON2 } from '../src/index.js';
 import { createTestIdentity, registerUser, STRONG_PASSWORD, uniqueEmail, type TestIdentity } from './helpers.js';
 
 let t: TestIdentity;
@@ -24,11 +25,24 @@ describe('POST /api/auth/register', () => {
     expect(body.expiresIn).toBe(900);
   });
 
-  it('stores an Argon2id hash, never the password', async () => {
+  it('stores an Argon2id hash with the production parameters, never the password', async () => {
+    // The one test on the configured hasher (19 MiB, t=2): every other one uses the harness's cheap one.
+    const production = await createTestIdentity({}, { hasher: undefined });
+    try {
+      const { email } = await registerUser(production);
+      const row = await production.ctx.db.selectFrom('users').select('password_hash').where('email', '=', email).executeTakeFirstOrThrow();
+      expect(row.password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+      expect(row.password_hash).not.toContain(STRONG_PASSWORD);
+      expect((await production.app.inject({ method: 'POST', url: '/api/auth/login', payload: { email, password: STRONG_PASSWORD } })).statusCode).toBe(200);
+    } finally {
+      await production.close();
+    }
+  });
+
+  it('hashes with the cheap parameters the test harness stands in', async () => {
     const { email } = await registerUser(t);
     const row = await t.ctx.db.selectFrom('users').select('password_hash').where('email', '=', email).executeTakeFirstOrThrow();
-    expect(row.password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
-    expect(row.password_hash).not.toContain(STRONG_PASSWORD);
+    expect(row.password_hash).toMatch(new RegExp(`^\\$argon2id\\$v=19\\$m=${String(TEST_ARGON2.memoryKib)},t=${String(TEST_ARGON2.timeCost)},p=1\\$`));
   });
 
   it('answers 409 for an email already registered, whatever its case', async () => {

@@ -1,38 +1,30 @@
-import type { Redis } from 'ioredis';
-import {
-  authPlugin,
-  createEventBus,
-  createHttpApp,
-  forSchema,
-  httpSettings,
-  systemClock,
-  type AccessTokenVerifier,
-  type Clock,
-  type Database,
-  type EventTransport,
-  type HttpApp,
-  type Logger,
-  type ReadinessCheck,
-} from '@expensio/common';
-import type { RealtimeConfig } from './config.js';
+import { createEventBus, forSchema, systemClock, type Clock, type Database, type EventTransport, type HttpApp, type Logger } from '@expensio/common';
 import type { RealtimeContext } from './context.js';
 import { REALTIME_SCHEMA, type RealtimeTables } from './db.js';
 import { DEFAULT_WEBHOOK_SETTINGS, type WebhookSettings } from './webhooks/config.js';
 import { subscribeWebhookConsumers } from './webhooks/consumers.js';
 import { webhookRoutes } from './webhooks/routes.js';
 
-export function createRealtimeContext(options: {
+export interface RealtimeContextOptions {
   database: Database;
   log: Logger;
   transport: EventTransport;
   clock?: Clock;
   /** From `webhookSettings(config, NODE_ENV)`; without it, production's strict URL rules. */
   webhooks?: WebhookSettings;
-}): RealtimeContext {
+}
+
+/** Realtime's context; its consumers are the descriptor's to subscribe (`realtimeService.consumers`). */
+export function buildRealtimeContext(options: RealtimeContextOptions): RealtimeContext {
   const db = forSchema<RealtimeTables>(options.database, REALTIME_SCHEMA);
   const clock = options.clock ?? systemClock;
   const bus = createEventBus({ db, transport: options.transport, clock, log: options.log });
-  const ctx: RealtimeContext = { db, clock, log: options.log, bus, webhooks: options.webhooks ?? DEFAULT_WEBHOOK_SETTINGS };
+  return { db, clock, log: options.log, bus, webhooks: options.webhooks ?? DEFAULT_WEBHOOK_SETTINGS };
+}
+
+/** The context with its consumers subscribed, for code that runs realtime outside a composed process (tests). */
+export function createRealtimeContext(options: RealtimeContextOptions): RealtimeContext {
+  const ctx = buildRealtimeContext(options);
   subscribeWebhookConsumers(ctx);
   return ctx;
 }
@@ -41,22 +33,4 @@ export function createRealtimeContext(options: {
 export function registerRealtimeRoutes(app: HttpApp, ctx: RealtimeContext): void {
   // The gateway speaks Socket.IO, not HTTP routes.
   webhookRoutes(app, ctx);
-}
-
-/** Realtime as a deployable of its own. */
-export async function buildRealtimeApp(
-  ctx: RealtimeContext,
-  options: { config: RealtimeConfig; verify: AccessTokenVerifier; readiness: ReadinessCheck[]; redis?: Redis | undefined; logger: Logger | false },
-): Promise<HttpApp> {
-  const app = await createHttpApp({
-    title: 'Expensio realtime API',
-    version: '0.1.0',
-    logger: options.logger,
-    ...httpSettings(options.config),
-    ...(options.redis && { redis: options.redis }),
-    readiness: options.readiness,
-  });
-  await app.register(authPlugin, { verify: options.verify });
-  registerRealtimeRoutes(app, ctx);
-  return app;
 }

@@ -1,5 +1,6 @@
-export { buildRealtimeApp, createRealtimeContext, registerRealtimeRoutes } from './app.js';
-export { loadRealtimeConfig, realtimeConfigSchema, realtimeConfigShape, type RealtimeConfig } from './config.js';
+export { buildRealtimeContext, createRealtimeContext, registerRealtimeRoutes, type RealtimeContextOptions } from './app.js';
+export { realtimeService, type RealtimeOverrides } from './service.js';
+export { realtimeConfigShape, type RealtimeConfig } from './config.js';
 export type { RealtimeContext } from './context.js';
 export { realtimeMigrations } from './migrations.js';
 export { DEFAULT_WEBHOOK_SETTINGS, webhookConfigShape, webhookSettings, type WebhookSettings } from './webhooks/config.js';

@@ -5,31 +5,18 @@ import { afterAll, beforeAll } from 'vitest';
 import { io as connectClient, type Socket as ClientSocket } from 'socket.io-client';
 import {
   createEventBus,
-  createLogger,
-  InProcessTransport,
-  runEventBuses,
   type Database,
   type EventPayload,
   type EventType,
   type HttpApp,
   type Role,
 } from '@expensio/common';
-import { createTestTokenIssuer, openTestDatabase, settleEvents, type TestTokenIssuer } from '@expensio/common/testing';
-import {
-  buildRealtimeApp,
-  createGateway,
-  createRealtimeContext,
-  loadRealtimeConfig,
-  type AuthFailure,
-  type Gateway,
-  type GatewaySettings,
-  type RealtimeContext,
-} from '../src/index.js';
+import { buildTestApp, createTestTokenIssuer, settleEvents, type TestTokenIssuer } from '@expensio/common/testing';
+import { realtimeService, type AuthFailure, type GatewaySettings, type RealtimeContext } from '../src/index.js';
 
 export interface TestGateway {
   url: string;
   app: HttpApp;
-  gateway: Gateway;
   ctx: RealtimeContext;
   tokens: TestTokenIssuer;
   /** Publishes as another service would: through an outbox, a relay and the shared transport. */
@@ -47,39 +34,30 @@ export interface TestGatewayOptions {
 }
 
 /**
- * Realtime as it runs alone: the Fastify app and the gateway on one listening port (0: any free
- * one), its consumer on an in-process transport, tokens from a key the test holds.
+ * Realtime's real app as it runs alone: the Fastify app and the gateway on one listening port
+ * (any free one), its consumer on an in-process transport, tokens from a key the test holds.
  */
 export async function createTestGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
-  const database = options.database ?? (await openTestDatabase());
-  const log = createLogger('silent', 'realtime-test');
-  const transport = new InProcessTransport();
-  const ctx = createRealtimeContext({ database, log, transport });
   const tokens = options.tokens ?? (await createTestTokenIssuer());
-  const gateway = createGateway(ctx, {
+  const t = await buildTestApp([realtimeService], {
+    ...(options.database && { database: options.database }),
+    ...(options.redis && { redis: options.redis }),
     verify: tokens.verify,
-    settings: { recheckIntervalMs: 60_000, transports: ['websocket', 'polling'], corsOrigins: [], ...options.settings },
-    redis: options.redis,
-    ...(options.redisChannel !== undefined && { redisChannel: options.redisChannel }),
+    overrides: {
+      gateway: { recheckIntervalMs: 60_000, transports: ['websocket', 'polling'], corsOrigins: [], ...options.settings },
+      ...(options.redisChannel !== undefined && { redisChannel: options.redisChannel }),
+    },
   });
+  const ctx = t.context(realtimeService);
   // Any database with event tables can publish; this one writes to realtime's own outbox, which
   // realtime's relay delivers (the publisher has none, so one relay keeps the order).
-  const publisher = createEventBus({ db: ctx.db, transport, log, relay: false });
-  const app = await buildRealtimeApp(ctx, {
-    config: loadRealtimeConfig({ RATE_LIMIT_MAX: '1000000' }),
-    verify: tokens.verify,
-    readiness: [],
-    logger: false,
-  });
-  gateway.attach(app.server);
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const stopEvents = await runEventBuses(transport, [ctx.bus, publisher]);
-  const { port } = app.server.address() as AddressInfo;
+  const publisher = createEventBus({ db: ctx.db, transport: t.transport, log: ctx.log, relay: false });
+  await t.app.listen({ host: '127.0.0.1', port: 0 });
+  const { port } = t.app.server.address() as AddressInfo;
 
   return {
     url: `http://127.0.0.1:${port}`,
-    app,
-    gateway,
+    app: t.app,
     ctx,
     tokens,
     publish: async (type, userId, payload) => {
@@ -87,12 +65,7 @@ export async function createTestGateway(options: TestGatewayOptions = {}): Promi
       ctx.bus.relay?.wake();
       await settleEvents([ctx.db]);
     },
-    close: async () => {
-      await gateway.close();
-      await app.close();
-      await stopEvents();
-      if (options.database === undefined) await database.close();
-    },
+    close: () => t.close(),
   };
 }
 

@@ -22,6 +22,11 @@ export const baseConfigShape = {
   RATE_LIMIT_MAX: z.coerce.number().int().min(1).default(300),
   RATE_LIMIT_WINDOW: duration.default(60_000),
   PUBLIC_URL: z.url().optional(),
+  /** Who signs access tokens and for whom: identity signs with these, every service checks them. */
+  JWT_ISSUER: z.string().min(1).default('expensio-identity'),
+  JWT_AUDIENCE: z.string().min(1).default('expensio'),
+  /** Where identity publishes its public keys, for a service running as its own process. */
+  IDENTITY_JWKS_URL: z.url().optional(),
 };
 
 export const baseConfigSchema = z.object(baseConfigShape);

@@ -6,8 +6,12 @@ import type { EventTables } from '../events/tables.js';
 /**
  * Waits until every event in these outboxes has been delivered (a consumer that publishes in turn
  * adds rows, so it checks all of them again until none is pending), or fails after `timeoutMs`.
+ * The default is generous on purpose: on a loaded 2-core machine a relay pass can take seconds,
+ * and the wait ends as soon as the outboxes are empty anyway.
  */
-export async function settleEvents(outboxes: readonly AnyKysely[], timeoutMs = 5_000): Promise<void> {
+export const SETTLE_TIMEOUT_MS = 25_000;
+
+export async function settleEvents(outboxes: readonly AnyKysely[], timeoutMs = SETTLE_TIMEOUT_MS): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     let pending = 0;

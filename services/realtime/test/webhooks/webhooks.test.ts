@@ -1,12 +1,12 @@
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { sampleTransactionCreated } from '@expensio/common/testing';
+import { call, newUser, sampleTransactionCreated, type TestUser } from '@expensio/common/testing';
 import { startWebhookDelivery } from '../../src/index.js';
-import { call, createTestRealtime, TEST_WEBHOOK_SETTINGS, type TestRealtime, type TestUser } from './helpers.js';
+import { createTestRealtime, TEST_WEBHOOK_SETTINGS, type TestRealtime } from './helpers.js';
 import { startReceiver, type Receiver } from './receiver.js';
 
 let t: TestRealtime;
@@ -73,7 +73,7 @@ async function deliverUntilSettled(passes: number) {
 
 describe('webhook endpoints', () => {
   it('creates an endpoint, showing its secret once and never in a read', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     const created = await createWebhook(user, { url: 'http://127.0.0.1:9/hooks', events: ['transaction.created', 'transaction.created', 'goal.completed'], description: 'ledger sync' });
     expect(created).toMatchObject({ url: 'http://127.0.0.1:9/hooks', events: ['transaction.created', 'goal.completed'], scope: 'own', enabled: true, description: 'ledger sync', consecutiveFailures: 0 });
     expect(created.secret).toMatch(/^whsec_[A-Za-z0-9_-]{43}$/);
@@ -87,7 +87,7 @@ describe('webhook endpoints', () => {
   });
 
   it('pages the list newest first with nextCursor', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     const ids: string[] = [];
     for (let i = 0; i < 3; i += 1) ids.push((await createWebhook(user, { url: `http://127.0.0.1:9/${String(i)}`, events: ['goal.completed'] })).id);
     const first = (await call(t, user, 'GET', '/api/webhooks?limit=2')).json<{ items: { id: string }[]; nextCursor: string }>();
@@ -106,7 +106,7 @@ describe('webhook endpoints', () => {
     ['an unknown scope', { url: 'http://127.0.0.1:9/', events: ['goal.completed'], scope: 'everyone' }, 'scope'],
     ['an unknown field', { url: 'http://127.0.0.1:9/', events: ['goal.completed'], secret: 'mine' }, ''],
   ])('refuses %s with 400 naming the field, writing nothing', async (_name, body, field) => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     const response = await call(t, user, 'POST', '/api/webhooks', body);
     expect(response.statusCode, response.body).toBe(400);
     const errors = response.json<{ errors: { field: string }[] }>().errors;
@@ -115,18 +115,18 @@ describe('webhook endpoints', () => {
   });
 
   it('lets only admins create an all-users endpoint (403 otherwise, nothing written)', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     const refused = await call(t, user, 'POST', '/api/webhooks', { url: 'http://127.0.0.1:9/', events: ['goal.completed'], scope: 'all' });
     expect(refused.statusCode).toBe(403);
     expect(refused.json()).toMatchObject({ code: 'admin_only' });
     expect(await endpointRows(user.id)).toEqual([]);
-    const admin = await t.newUser('admin');
+    const admin = await newUser(t, { role: 'admin' });
     expect(await createWebhook(admin, { url: 'http://127.0.0.1:9/', events: ['goal.completed'], scope: 'all' })).toMatchObject({ scope: 'all' });
   });
 
   it('answers 404 for another user\'s endpoint on every route, and changes nothing', async () => {
-    const owner = await t.newUser();
-    const other = await t.newUser('admin');
+    const owner = await newUser(t);
+    const other = await newUser(t, { role: 'admin' });
     const { id } = await createWebhook(owner, { url: 'http://127.0.0.1:9/', events: ['goal.completed'] });
     const deliveryId = randomUUID();
     for (const [method, url, body] of [
@@ -145,7 +145,7 @@ describe('webhook endpoints', () => {
   });
 
   it('changes url, events and description, refuses an empty or bad patch, and deletes', async () => {
-    const user = await t.newUser();
+    const user = await newUser(t);
     const { id } = await createWebhook(user, { url: 'http://127.0.0.1:9/', events: ['goal.completed'] });
     const patched = await call(t, user, 'PATCH', `/api/webhooks/${id}`, { url: 'http://localhost:9/new', events: ['goal.progressed'], description: null });
     expect(patched.json()).toMatchObject({ url: 'http://localhost:9/new', events: ['goal.progressed'], description: null });
@@ -169,7 +169,7 @@ describe('webhook endpoints', () => {
       },
     });
     try {
-      const user = await t.newUser();
+      const user = await newUser(t);
       for (const url of [
         'http://hooks.example.com/',
         'https://127.0.0.1/',
@@ -195,7 +195,7 @@ describe('webhook endpoints', () => {
     const saved = t.ctx.webhooks.secretKey;
     t.ctx.webhooks.secretKey = Buffer.alloc(32, 7);
     try {
-      const user = await t.newUser();
+      const user = await newUser(t);
       const { id, secret } = await createWebhook(user, { url: r.url, events: ['transaction.created'] });
       const [row] = await endpointRows(user.id);
       expect(row?.secret).toMatch(/^sealed\.v1\./);
@@ -215,7 +215,7 @@ describe('webhook endpoints', () => {
 describe('webhook delivery', () => {
   it('POSTs the signed envelope, from the outbox, never inside the request that caused it', async () => {
     const r = await receiver();
-    const user = await t.newUser();
+    const user = await newUser(t);
     const { id, secret } = await createWebhook(user, { url: r.url, events: ['transaction.created'] });
     const envelope = await t.publish('transaction.created', user.id, spending());
     await t.publish('goal.completed', user.id, { goalId: randomUUID(), name: 'Bike', saved: '5.00', target: '5.00', currency: 'EUR', completedAt: '2026-03-15T12:00:00.000Z' });
@@ -250,7 +250,7 @@ describe('webhook delivery', () => {
   it('retries after a 500 with back-off; the log shows both attempts and the first error', async () => {
     const r = await receiver();
     r.answer(500);
-    const user = await t.newUser();
+    const user = await newUser(t);
     const { id, secret } = await createWebhook(user, { url: r.url, events: ['transaction.created'] });
     await t.publish('transaction.created', user.id, spending());
     await t.settle();
@@ -286,7 +286,7 @@ describe('webhook delivery', () => {
     const saved = t.ctx.webhooks.timeoutMs;
     t.ctx.webhooks.timeoutMs = 200;
     try {
-      const user = await t.newUser();
+      const user = await newUser(t);
       const { id } = await createWebhook(user, { url: r.url, events: ['transaction.created'] });
       await t.publish('transaction.created', user.id, spending());
       await t.settle();
@@ -303,7 +303,7 @@ describe('webhook delivery', () => {
 
   it('sends a user\'s events to that user\'s endpoints only, and an admin\'s all-users endpoint gets every user\'s', async () => {
     const [ra, rb, radmin] = [await receiver(), await receiver(), await receiver()];
-    const [a, b, admin] = [await t.newUser(), await t.newUser(), await t.newUser('admin')];
+    const [a, b, admin] = [await newUser(t), await newUser(t), await newUser(t, { role: 'admin' })];
     await createWebhook(a, { url: ra.url, events: ['transaction.created'] });
     await createWebhook(b, { url: rb.url, events: ['transaction.created'] });
     await createWebhook(admin, { url: radmin.url, events: ['transaction.created', 'auth.login.failed'], scope: 'all' });
@@ -321,7 +321,7 @@ describe('webhook delivery', () => {
   it('disables an endpoint whose deliveries keep failing, tells the owner through webhook.disabled, and resends once re-enabled', async () => {
     const r = await receiver();
     r.answer(...new Array<number>(2 * TEST_WEBHOOK_SETTINGS.maxAttempts).fill(503));
-    const user = await t.newUser();
+    const user = await newUser(t);
     const { id, url } = await createWebhook(user, { url: r.url, events: ['transaction.created'] });
     await t.publish('transaction.created', user.id, spending());
     await t.publish('transaction.created', user.id, spending());
@@ -363,15 +363,17 @@ describe('webhook delivery', () => {
     const readme = readFileSync(new URL('../../../../README.md', import.meta.url), 'utf8');
     const snippet = /```js\n([\s\S]*?verifyExpensioSignature[\s\S]*?)```/.exec(readme)?.[1];
     if (snippet === undefined) throw new Error('the README has no verification snippet');
-    const file = path.join(mkdtempSync(path.join(tmpdir(), 'expensio-readme-')), 'verify.mjs');
+    const dir = mkdtempSync(path.join(tmpdir(), 'expensio-readme-'));
+    const file = path.join(dir, 'verify.mjs');
     writeFileSync(file, snippet);
     const { verifyExpensioSignature } = (await import(pathToFileURL(file).href)) as {
       verifyExpensioSignature: (header: unknown, rawBody: Buffer | string, secret: string, toleranceSeconds?: number) => boolean;
     };
+    rmSync(dir, { recursive: true, force: true });
     // The snippet reads the real time.
     t.clock.set(new Date());
     const r = await receiver();
-    const user = await t.newUser();
+    const user = await newUser(t);
     const { secret } = await createWebhook(user, { url: r.url, events: ['transaction.created'] });
     await t.publish('transaction.created', user.id, spending());
     await t.settle();
@@ -388,7 +390,7 @@ describe('webhook delivery', () => {
   it('refuses to resend a pending delivery, and cancels pending deliveries when the owner disables the endpoint', async () => {
     const r = await receiver();
     r.answer(500);
-    const user = await t.newUser();
+    const user = await newUser(t);
     const { id } = await createWebhook(user, { url: r.url, events: ['transaction.created'] });
     await t.publish('transaction.created', user.id, spending());
     await t.settle();
@@ -412,7 +414,7 @@ describe('webhook delivery', () => {
 
   it('signs with the rotated secret from the next attempt on', async () => {
     const r = await receiver();
-    const user = await t.newUser();
+    const user = await newUser(t);
     const { id, secret: old } = await createWebhook(user, { url: r.url, events: ['transaction.created'] });
     const rotated = await call(t, user, 'POST', `/api/webhooks/${id}/rotate-secret`);
     expect(rotated.statusCode).toBe(200);
@@ -427,8 +429,8 @@ describe('webhook delivery', () => {
   });
 
   it('follows the owners: a deleted user\'s endpoints go, a demoted admin\'s all-users endpoint is disabled', async () => {
-    const user = await t.newUser();
-    const admin = await t.newUser('admin');
+    const user = await newUser(t);
+    const admin = await newUser(t, { role: 'admin' });
     await createWebhook(user, { url: 'http://127.0.0.1:9/', events: ['goal.completed'] });
     const own = await createWebhook(admin, { url: 'http://127.0.0.1:9/own', events: ['goal.completed'] });
     const all = await createWebhook(admin, { url: 'http://127.0.0.1:9/all', events: ['goal.completed'], scope: 'all' });
@@ -444,12 +446,12 @@ describe('webhook delivery', () => {
 
   it('runs as a worker the runtime starts and stops', async () => {
     const r = await receiver();
-    const user = await t.newUser();
+    const user = await newUser(t);
     await createWebhook(user, { url: r.url, events: ['transaction.created'] });
     const stop = startWebhookDelivery(t.ctx, { pollIntervalMs: 20 });
     try {
       const envelope = await t.publish('transaction.created', user.id, spending());
-      await expect.poll(() => r.requests.map((q) => q.headers['expensio-event-id']), { timeout: 5_000, interval: 20 }).toEqual([envelope.id]);
+      await expect.poll(() => r.requests.map((q) => q.headers['expensio-event-id']), { timeout: 25_000, interval: 20 }).toEqual([envelope.id]);
     } finally {
       await stop();
     }

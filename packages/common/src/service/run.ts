@@ -1,0 +1,118 @@
+import { Redis } from 'ioredis';
+import { baseConfigSchema } from '../config/base.js';
+import { ConfigError, loadConfig } from '../config/load.js';
+import { runMigrationCli } from '../db/cli.js';
+import { openDatabase } from '../db/connect.js';
+import { migrateUp } from '../db/migrations.js';
+import { createEventTransport } from '../events/factory.js';
+import { createLogger, type Logger } from '../logger.js';
+import { exitOnSignal } from '../process.js';
+import { checkStandalone, loadServicesConfig } from './config.js';
+import { composeServices } from './compose.js';
+import type { HttpApp } from '../http/app.js';
+import type { AnyServiceDescriptor } from './descriptor.js';
+
+export interface RunOptions {
+  /** The logger's name; the service's own when it runs alone. */
+  name?: string;
+  title?: string;
+  description?: string;
+}
+
+function exitOnError(error: unknown): never {
+  console.error(error instanceof ConfigError ? error.message : error);
+  process.exit(1);
+}
+
+/**
+ * A process serving these services: config parsed once, the database opened and migrated
+ * (MIGRATE_ON_START), Redis and the event transport, the app on HOST:PORT, and a clean stop on
+ * SIGTERM. `migrate up | down [n] | status` as arguments runs the migrations instead.
+ */
+export function runServices(descriptors: readonly AnyServiceDescriptor[], options: RunOptions = {}): void {
+  const args = process.argv.slice(2);
+  const run = args[0] === 'migrate' ? runMigrations(descriptors, args.slice(1)) : serve(descriptors, options);
+  run.catch(exitOnError);
+}
+
+/** One service alone, as it runs in Kubernetes. */
+export function runService(descriptor: AnyServiceDescriptor): void {
+  runServices([descriptor], { name: descriptor.name, title: descriptor.title });
+}
+
+export interface RunningServices {
+  app: HttpApp;
+  /** Where it listens, e.g. http://127.0.0.1:3000. */
+  address: string;
+  log: Logger;
+  /** Stops the services, then closes Redis and the database. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Boots these services as a process does (config from `env`, the database opened and migrated,
+ * Redis, the transport, the app listening on HOST:PORT) and returns them running.
+ */
+export async function startServices(descriptors: readonly AnyServiceDescriptor[], options: RunOptions & { env?: NodeJS.ProcessEnv } = {}): Promise<RunningServices> {
+  const config = loadServicesConfig(descriptors, options.env);
+  const warnings = checkStandalone(descriptors, config);
+  const log = createLogger(config.LOG_LEVEL, options.name ?? descriptors.map((d) => d.name).join('+'));
+  for (const warning of warnings) log.warn(warning);
+  const database = await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATA_DIR, poolSize: config.DATABASE_POOL_SIZE });
+  log.info({ database: database.kind, dataDir: database.kind === 'pglite' ? config.DATA_DIR : undefined }, 'database opened');
+  if (config.MIGRATE_ON_START) {
+    for (const set of descriptors.map((d) => d.migrations())) {
+      const applied = await migrateUp(database.kysely, set);
+      if (applied.length > 0) log.info({ schema: set.schema, applied: applied.map((m) => m.version) }, 'migrations applied');
+    }
+  }
+  const redis = config.REDIS_URL !== undefined ? new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2 }) : undefined;
+  const transport = createEventTransport({ amqpUrl: config.AMQP_URL, log });
+  const title = options.title ?? descriptors[0]?.title ?? 'Expensio API';
+  const services = await composeServices(descriptors, {
+    config,
+    database,
+    redis,
+    transport,
+    log,
+    title,
+    ...(options.description !== undefined && { description: options.description }),
+  });
+  await services.start();
+  const address = await services.app.listen({ host: config.HOST, port: config.PORT });
+  log.info(`${title} is up: ${address} (API reference at ${address}/docs)`);
+  return {
+    app: services.app,
+    address,
+    log,
+    stop: async () => {
+      await services.stop();
+      redis?.disconnect();
+      await database.close();
+    },
+  };
+}
+
+async function serve(descriptors: readonly AnyServiceDescriptor[], options: RunOptions): Promise<void> {
+  const running = await startServices(descriptors, options);
+  exitOnSignal(running.log, running.stop);
+}
+
+/**
+ * `migrate up | down [n] | status` over these services' schemas, in order (rolled back in reverse).
+ * Reads only the database variables: a migration needs no SMTP or signing key.
+ */
+export async function runMigrations(descriptors: readonly AnyServiceDescriptor[], args: string[] = process.argv.slice(2)): Promise<void> {
+  const config = loadConfig(baseConfigSchema);
+  const database = await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATA_DIR });
+  try {
+    process.exitCode = await runMigrationCli(args, database.kysely, descriptors.map((d) => d.migrations()));
+  } finally {
+    await database.close();
+  }
+}
+
+/** The migration command line as a process of its own (`npm run migrate`). */
+export function runMigrationsMain(descriptors: readonly AnyServiceDescriptor[]): void {
+  runMigrations(descriptors).catch(exitOnError);
+}

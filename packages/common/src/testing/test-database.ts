@@ -1,0 +1,20 @@
+import { inject } from 'vitest';
+import type { Database } from '../db/connect.js';
+import { openTestDatabaseFrom, type TestDatabaseSource } from './databases.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    testDatabase: TestDatabaseSource;
+  }
+}
+
+/** A database of this test file's own, with every service's migrations applied. */
+export async function openTestDatabase(): Promise<Database & { url?: string }> {
+  return openTestDatabaseFrom(inject('testDatabase'));
+}
+
+/** Redis for this run when integration tests provide one; each file keys under its own prefix. */
+export function testRedisUrl(): string | undefined {
+  const url = process.env.TEST_REDIS_URL;
+  return url === undefined || url === '' ? undefined : url;
+}
