@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { dropPostgresTemplate, preparePgliteSnapshot, preparePostgresTemplate, type TestDatabaseSource } from '@expensio/common/testing';
@@ -21,5 +22,7 @@ export default async function setup(project: TestProject) {
   project.provide('testDatabase', source);
   return async () => {
     await dropPostgresTemplate(source);
+    // The snapshot is this run's alone (~42 MB): nothing reads it once the run is over.
+    if (source.kind === 'pglite') await rm(source.location, { force: true });
   };
 }

@@ -3,7 +3,7 @@ import { authPlugin } from '../auth/plugin.js';
 import { remoteAccessTokenVerifier } from '../auth/remote.js';
 import type { AccessTokenVerifier } from '../auth/tokens.js';
 import { systemClock, type Clock } from '../clock.js';
-import type { Database } from '../db/connect.js';
+import type { AnyKysely, Database } from '../db/connect.js';
 import { startEventPruning } from '../events/prune.js';
 import { runEventBuses } from '../events/run.js';
 import type { EventTransport } from '../events/transport.js';
@@ -35,6 +35,8 @@ export interface ComposeOptions {
 export interface ComposedServices {
   app: HttpApp;
   verify: AccessTokenVerifier;
+  /** Each service's database, in order: their outboxes, for a test that waits for delivery. */
+  databases: AnyKysely[];
   /** The context a descriptor of this process built. */
   context<D extends AnyServiceDescriptor>(descriptor: D): ContextOf<D>;
   /** Readies the app, attaches what serves on its server, starts the buses and background work. */
@@ -52,7 +54,7 @@ export function readinessChecks(database: Database, redis: Redis | undefined): R
 function chooseVerifier(entries: readonly [AnyServiceDescriptor, ServiceContext][], options: ComposeOptions): AccessTokenVerifier {
   if (options.verify) return options.verify;
   for (const [descriptor, ctx] of entries) {
-    const verify = descriptor.verifier?.(ctx) as AccessTokenVerifier | undefined;
+    const verify = descriptor.verifier?.(ctx);
     if (verify) return verify;
   }
   const { IDENTITY_JWKS_URL, JWT_ISSUER, JWT_AUDIENCE } = options.config;
@@ -90,7 +92,7 @@ export async function composeServices(descriptors: readonly AnyServiceDescriptor
   for (const [descriptor, ctx] of entries) descriptor.routes(app, ctx);
   const attachments: ServiceAttachment[] = [];
   for (const [descriptor, ctx] of entries) {
-    const attachment = descriptor.attach?.(ctx, { verify, redis, config, overrides: options.overrides ?? {} }) as ServiceAttachment | undefined;
+    const attachment = descriptor.attach?.(ctx, { verify, redis, config, overrides: options.overrides ?? {} });
     if (attachment) attachments.push(attachment);
   }
 
@@ -98,9 +100,10 @@ export async function composeServices(descriptors: readonly AnyServiceDescriptor
   return {
     app,
     verify,
+    databases: entries.map(([, ctx]) => ctx.db),
     context: <D extends AnyServiceDescriptor>(descriptor: D) => {
       const ctx = contexts.get(descriptor);
-      if (ctx === undefined) throw new Error(`${String(descriptor.name)} is not part of this process`);
+      if (ctx === undefined) throw new Error(`${descriptor.name} is not part of this process`);
       return ctx as ContextOf<D>;
     },
     async start() {
@@ -112,7 +115,7 @@ export async function composeServices(descriptors: readonly AnyServiceDescriptor
       for (const [descriptor, ctx] of entries) {
         // A window of delivered and processed events is kept, not every one ever.
         stops.push(startEventPruning(ctx.db, ctx.clock, log));
-        stops.push(...((descriptor.jobs?.(ctx) as StopJob[] | undefined) ?? []));
+        stops.push(...((descriptor.jobs?.(ctx)) ?? []));
       }
     },
     async stop() {

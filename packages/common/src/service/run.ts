@@ -95,7 +95,7 @@ export async function startServices(descriptors: readonly AnyServiceDescriptor[]
 
 async function serve(descriptors: readonly AnyServiceDescriptor[], options: RunOptions): Promise<void> {
   const running = await startServices(descriptors, options);
-  exitOnSignal(running.log, running.stop);
+  exitOnSignal(running.log, () => running.stop());
 }
 
 /**

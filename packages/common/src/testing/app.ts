@@ -94,8 +94,8 @@ export async function buildTestApp(descriptors: readonly AnyServiceDescriptor[],
     transport,
     tokens,
     dataDir,
-    context: services.context,
-    settle: (timeoutMs) => settleEvents([...descriptors.map((d) => services.context(d).db)], timeoutMs),
+    context: (descriptor) => services.context(descriptor),
+    settle: (timeoutMs) => settleEvents(services.databases, timeoutMs),
     close: async () => {
       await services.stop();
       await transport.close();
