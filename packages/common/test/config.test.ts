@@ -28,6 +28,8 @@ describe('loadConfig', () => {
       CORS_ORIGINS: [],
       RATE_LIMIT_MAX: 300,
       RATE_LIMIT_WINDOW: 60_000,
+      JWT_ISSUER: 'expensio-identity',
+      JWT_AUDIENCE: 'expensio',
     });
     expectTypeOf(config.PORT).toEqualTypeOf<number>();
     expectTypeOf(config.MIGRATE_ON_START).toEqualTypeOf<boolean>();
