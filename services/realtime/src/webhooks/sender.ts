@@ -18,7 +18,7 @@ export interface WebhookRequest {
 export type SendResult = { ok: true; status: number } | { ok: false; status: number | null; error: string; cause?: string };
 
 /** Before a response, the owner learns only that the connection failed, not how (see ADR 0008). */
-export const CONNECTION_FAILED = 'connection failed';
+const CONNECTION_FAILED = 'connection failed';
 
 /**
  * The standard phrase of a status, never the receiver's own words or body: what an internal
