@@ -1,10 +1,14 @@
 import type { Logger } from '../logger.js';
+import { SUBSCRIPTIONS, type Topology } from './catalog.js';
 import type { EventEnvelope } from './envelope.js';
+import { checkTopology } from './topology.js';
 import type { ConsumerHandle, ConsumerRegistration, EventTransport } from './transport.js';
 
 export interface InProcessTransportOptions {
   /** Handler attempts before an event is dead-lettered into the consumer's inbox. */
   maxAttempts?: number;
+  /** What consumers are checked against (default: the catalog's `SUBSCRIPTIONS`). */
+  topology?: Topology | undefined;
   log?: Logger | undefined;
 }
 
@@ -25,9 +29,13 @@ interface Subscriber {
  * fails the publish, so the outbox row stays pending and the relay retries it with back-off; the
  * consumers that already succeeded skip it through their inbox. Nothing lives only in memory, so a
  * process that dies mid-delivery loses nothing.
+ *
+ * The topology only checks subscriptions here: one process holds every consumer it will ever have,
+ * so a declared consumer that never subscribes is one this process does not run, not one to wait for.
  */
 export class InProcessTransport implements EventTransport {
   readonly kind = 'in-process' as const;
+  readonly topology: Topology;
   readonly #subscribers = new Map<string, Subscriber>();
   readonly #maxAttempts: number;
   readonly #log: Logger | undefined;
@@ -39,6 +47,8 @@ export class InProcessTransport implements EventTransport {
 
   constructor(options: InProcessTransportOptions = {}) {
     this.#maxAttempts = options.maxAttempts ?? 5;
+    this.topology = options.topology ?? SUBSCRIPTIONS;
+    checkTopology(this.topology);
     this.#log = options.log;
   }
 
