@@ -74,7 +74,7 @@ describe('database errors in the log', () => {
   it('logs a refused NUL without the parameters that carried the secret', async () => {
     const { response, record } = await failingCall('/nul');
     expect(response.statusCode).toBe(500);
-    expect(record.err).toMatchObject({ code: '22021' });
+    expect(record.err).toMatchObject({ type: 'DatabaseError', code: '22021' });
     expect(record.err).not.toHaveProperty('params');
     expect(record.err).not.toHaveProperty('query');
     expect(lines.join('\n')).not.toContain(CANARY);

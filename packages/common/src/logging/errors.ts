@@ -65,6 +65,8 @@ function safeStack(error: ErrorLike, type: string, message: string): string | un
 }
 
 function errorType(error: ErrorLike): string {
+  // PGlite's class name is minified ("O"); one name for both drivers reads better in a log.
+  if (isDatabaseError(error)) return 'DatabaseError';
   const constructorName = (error.constructor as { name?: unknown } | undefined)?.name;
   return typeof constructorName === 'string' && constructorName !== '' && constructorName !== 'Object' ? constructorName : error.name;
 }
