@@ -4,6 +4,8 @@ export * from './rate-limit/index.js';
 export { ManualClock, systemClock, MINUTE_MS, HOUR_MS, DAY_MS, type Clock } from './clock.js';
 export { newId, isUuid } from './ids.js';
 export { createLogger, loggerOptions, REDACTED_PATHS, type Logger } from './logger.js';
+export { isDatabaseError, safeErrorMessage, serializeError, type SerializedError } from './logging/errors.js';
+export { redactUrl, serializeRequest } from './logging/requests.js';
 export { createHttpApp, httpSettings, type HttpApp, type HttpAppOptions } from './http/app.js';
 export { PROBLEM_CONTENT_TYPE, problemErrorHandler, notFoundHandler, type ProblemDocument } from './http/problem.js';
 export type { ReadinessCheck } from './http/health.js';

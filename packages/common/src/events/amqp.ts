@@ -1,6 +1,7 @@
 import { connect, type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage, type Message, type Options } from 'amqplib';
 import type { Logger } from '../logger.js';
 import { SUBSCRIPTIONS, type EventSubscription, type EventType, type Topology } from './catalog.js';
+import { safeErrorMessage } from '../logging/errors.js';
 import { decodeJson, type EventEnvelope } from './envelope.js';
 import { checkSubscription, checkTopology, subscribedTypes } from './topology.js';
 import { backoffDelay, type ConsumerHandle, type ConsumerRegistration, type EventTransport, type HandleOutcome } from './transport.js';
@@ -433,11 +434,11 @@ export class AmqpTransport implements EventTransport {
   }
 
   async #deadLetter(consumer: string, message: ConsumeMessage, error: Error, attempt: number): Promise<void> {
-    this.#log?.error({ consumer, messageId: message.properties.messageId as unknown, attempt, error: error.message }, 'event dead-lettered');
+    this.#log?.error({ consumer, messageId: message.properties.messageId as unknown, attempt, err: error }, 'event dead-lettered');
     await this.#republish('', this.names.deadLetterQueue(consumer), message, {
       [ATTEMPT_HEADER]: attempt,
       'x-expensio-consumer': consumer,
-      'x-expensio-error': error.message.slice(0, 1_000),
+      'x-expensio-error': safeErrorMessage(error).slice(0, 1_000),
       'x-expensio-dead-lettered-at': new Date().toISOString(),
     });
   }

@@ -1,6 +1,7 @@
 import type { Insertable, Kysely, Transaction } from 'kysely';
 import { systemClock, type Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
+import { safeErrorMessage } from '../logging/errors.js';
 import { isEventType, type EventPayload, type EventType } from './catalog.js';
 import { buildEnvelope, parseEnvelope, type AnyEventEnvelope, type EventEnvelope } from './envelope.js';
 import { consumeOnce, recordDeadLetter } from './inbox.js';
@@ -97,9 +98,9 @@ export function createEventBus<DB>(options: EventBusOptions<DB>): EventBus<DB> {
       const fields = (typeof message === 'object' && message !== null ? message : {}) as { id?: unknown; type?: unknown };
       const eventId = typeof fields.id === 'string' ? fields.id : '';
       const eventType = typeof fields.type === 'string' ? fields.type : '';
-      log?.error({ consumer, eventId, type: eventType, attempts, error: error.message }, 'event dead-lettered');
+      log?.error({ consumer, eventId, type: eventType, attempts, err: error }, 'event dead-lettered');
       if (!/^[0-9a-f-]{36}$/i.test(eventId)) return; // Nothing to key it by; the log line above is all that can be kept.
-      await recordDeadLetter(db as unknown as Kysely<EventTables>, { consumer, eventId, eventType, error: error.message, envelope: message });
+      await recordDeadLetter(db as unknown as Kysely<EventTables>, { consumer, eventId, eventType, error: safeErrorMessage(error), envelope: message });
     },
   });
 

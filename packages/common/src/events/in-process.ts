@@ -1,5 +1,6 @@
 import type { Logger } from '../logger.js';
 import { SUBSCRIPTIONS, type Topology } from './catalog.js';
+import { safeErrorMessage } from '../logging/errors.js';
 import type { EventEnvelope } from './envelope.js';
 import { checkTopology } from './topology.js';
 import type { ConsumerHandle, ConsumerRegistration, EventTransport } from './transport.js';
@@ -118,11 +119,11 @@ export class InProcessTransport implements EventTransport {
             await registration.deadLetter(wire, outcome.error, attempt);
             return undefined;
           }
-          return `${registration.consumer}: ${outcome.error.message}`;
+          return `${registration.consumer}: ${safeErrorMessage(outcome.error)}`;
       }
     } catch (error) {
       // Recording the dead letter failed (the database is down): keep the event pending.
-      return `${registration.consumer}: ${error instanceof Error ? error.message : String(error)}`;
+      return `${registration.consumer}: ${safeErrorMessage(error)}`;
     }
   }
 }
