@@ -39,3 +39,4 @@ export * from './money/index.js';
 export { DEFAULT_REVOCATION_PREFIX, jtiKey, redisRevocationCheck, sidKey } from './auth/revocation.js';
 export { remoteAccessTokenVerifier, type RemoteVerifierOptions } from './auth/remote.js';
 export * from './events/index.js';
+export { CONTROL_CHARACTER_CODE, controlCharacterMessage, isCleanText, multilineText, text, type TextOptions } from './schemas/text.js';

@@ -33,11 +33,18 @@ function sendProblem(reply: FastifyReply, request: FastifyRequest, problem: Omit
   return reply.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(body);
 }
 
+/** A custom Zod check may name its own stable code (`params: { code }`); others keep Zod's. */
+function issueCode(issue: { keyword: string; params: Record<string, unknown> }): string {
+  const custom = issue.params.params;
+  if (typeof custom === 'object' && custom !== null && 'code' in custom && typeof custom.code === 'string') return custom.code;
+  return issue.keyword;
+}
+
 function validationErrors(error: FastifyError): FieldError[] {
   const location = error.validationContext ?? 'body';
   return (error.validation ?? []).map((issue) => {
     const field = issue.instancePath.replace(/^\//, '').replaceAll('/', '.');
-    return { field: field === '' ? location : field, in: location, message: issue.message ?? 'is invalid', code: issue.keyword };
+    return { field: field === '' ? location : field, in: location, message: issue.message ?? 'is invalid', code: issueCode(issue) };
   });
 }
 
