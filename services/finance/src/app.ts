@@ -27,6 +27,7 @@ import { FINANCE_SCHEMA, type FinanceTables } from './db.js';
 import { moodRoutes } from './moods/routes.js';
 import { recurringRoutes } from './recurring/routes.js';
 import { importRoutes } from './imports/routes.js';
+import { ruleRoutes } from './rules/routes.js';
 import { transactionRoutes } from './transactions/routes.js';
 import { subscribeFinanceConsumers } from './consumers.js';
 
@@ -57,6 +58,7 @@ export function registerFinanceRoutes(app: HttpApp, ctx: FinanceContext) {
   recurringRoutes(app, ctx);
   moodRoutes(app, ctx);
   importRoutes(app, ctx);
+  ruleRoutes(app, ctx);
 }
 
 /** Finance alone trusts identity's tokens through its published keys and its Redis denylist. */

@@ -7,6 +7,7 @@ import { checkThresholds } from '../budgets/thresholds.js';
 import type { FinanceContext } from '../context.js';
 import { categoryRefs, insertImportBatch, type ImportBatchRow } from './repo.js';
 import { parseRow, readHeader, type ColumnMap, type RowProblem } from './rows.js';
+import { applyRulesToImportRow, rulesForWrite } from '../rules/on-write.js';
 import type { Answer } from '../shared/idempotency.js';
 
 /** Rows per multi-row insert: big enough to amortise a round trip, small enough to keep memory flat. */
@@ -70,6 +71,7 @@ export async function importTransactions(
     const account = await accountForWrite(ctx, trx, userId, input.accountId);
     requireOpen(account);
     const categories = await categoryRefs(trx, userId);
+    const rules = await rulesForWrite(trx, userId);
     const now = ctx.clock.now();
     const report: ImportReport = { accountId: account.id, rows: 0, created: 0, duplicates: 0, rejected: 0, problems: [], problemsTruncated: false };
 
@@ -122,7 +124,7 @@ export async function importTransactions(
           }
           continue;
         }
-        batch.push({ id: newId(), ...parsed.value });
+        batch.push({ id: newId(), ...applyRulesToImportRow(rules, parsed.value, account) });
         if (parsed.value.type === 'expense' && (earliestExpense === undefined || parsed.value.occurredAt < earliestExpense)) earliestExpense = parsed.value.occurredAt;
         if (batch.length >= IMPORT_BATCH_SIZE) await flush();
       }

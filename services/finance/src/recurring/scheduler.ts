@@ -58,9 +58,10 @@ async function postNext(ctx: FinanceContext, id: string, today: string): Promise
           type: rule.type,
           amount: formatAmount(rule.amount, rule.currency),
           currency: rule.currency,
-          category: rule.category_id,
+          // A field the rule's template leaves empty is for the user's rules to fill.
+          category: rule.category_id ?? undefined,
           description: rule.description,
-          merchant: rule.merchant,
+          merchant: rule.merchant ?? undefined,
           occurredAt: occurredAtOf(due.date),
           tags: rule.tags,
         },

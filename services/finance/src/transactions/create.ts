@@ -8,6 +8,7 @@ import type { FinanceDb, FinanceTables } from '../db.js';
 import type { MoodRow } from '../moods/repo.js';
 import { toMoodView } from '../moods/schemas.js';
 import type { MoodFields } from '../moods/service.js';
+import { applyRulesToNew, rulesForWrite } from '../rules/on-write.js';
 import type { Claim } from '../shared/idempotency.js';
 import { transactionSnapshot } from './events.js';
 import type { TransactionRow } from './repo.js';
@@ -44,7 +45,7 @@ async function resolveAccount(ctx: FinanceContext, db: FinanceDb, userId: string
 
 /**
  * The one way a transaction is created (the API, the scheduler; see ADR 0010): the account and
- * category resolved, the row built once, then in one database transaction one statement that
+ * category resolved, the row built once and the user's rules applied to the fields it left unset, then in one database transaction one statement that
  * writes the row, its mood and the key's answer if the account is still the user's and open and
  * locks the budgets an expense counts towards; the `transaction.created` event through the bus;
  * and, when a budget applies, its threshold check.
@@ -56,9 +57,12 @@ export async function createTransaction(
   options: CreateOptions = {},
 ): Promise<CreatedTransaction> {
   const db = options.trx ?? ctx.db;
-  const account = await resolveAccount(ctx, db, userId, input.accountId);
+  const [account, rules] = await Promise.all([resolveAccount(ctx, db, userId, input.accountId), rulesForWrite(db, userId)]);
   const category = input.category == null ? null : await categoryForWrite(ctx, db, userId, input.category);
-  const built = buildTransaction(ctx, userId, account, category, input);
+  const built = applyRulesToNew(rules, buildTransaction(ctx, userId, account, category, input), {
+    category: input.category !== undefined,
+    merchant: input.merchant !== undefined,
+  });
   const { values, now } = built;
   const recurring = options.recurring;
   const row: TransactionRow = recurring ? { ...built.row, recurring_rule_id: recurring.ruleId } : built.row;

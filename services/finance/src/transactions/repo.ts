@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { sql, type Selectable } from 'kysely';
 import type { Database } from '@expensio/common';
-import type { FinanceDb, TransactionsTable, TransactionType } from '../db.js';
+import { FINANCE_SCHEMA, type FinanceDb, type TransactionsTable, type TransactionType } from '../db.js';
 import type { TimeCursor } from '../shared/cursor.js';
 
 export type TransactionRow = Selectable<TransactionsTable> & { category_slug: string | null };
@@ -49,6 +49,8 @@ export interface TransactionFilter {
   types?: TransactionType[] | undefined;
   accountId?: string | undefined;
   categoryId?: string | undefined;
+  /** Income and expenses without a category (transfer legs take none). */
+  uncategorised?: boolean | undefined;
   tag?: string | undefined;
   merchant?: string | undefined;
   text?: string | undefined;
@@ -67,6 +69,7 @@ export async function listTransactions(db: FinanceDb, database: Database, filter
   if (filter.types) query = query.where('t.type', 'in', filter.types);
   if (filter.accountId) query = query.where('t.account_id', '=', filter.accountId);
   if (filter.categoryId) query = query.where('t.category_id', '=', filter.categoryId);
+  if (filter.uncategorised) query = query.where('t.category_id', 'is', null).where('t.type', 'in', ['income', 'expense']);
   if (filter.tag) query = query.where(sql<boolean>`t.tags @> array[${filter.tag}]::text[]`);
   if (filter.merchant) query = query.where('t.merchant', 'ilike', escapeLike(filter.merchant));
   if (filter.text) {
@@ -129,4 +132,25 @@ export async function summarise(db: FinanceDb, params: { userId: string; currenc
     .groupBy(['c.slug', 'c.name'])
     .orderBy(sql`coalesce(sum(t.amount) filter (where t.type = 'expense'), 0)`, 'desc')
     .execute();
+}
+
+export type FieldValues = Pick<TransactionRow, 'id' | 'category_id' | 'merchant' | 'description' | 'tags'>;
+
+// Raw SQL is not rewritten by withSchema, so the statement names the schema itself.
+const transactionsTable = sql.table(`${FINANCE_SCHEMA}.transactions`);
+
+/**
+ * Sets category, merchant, description and tags of many of the user's transactions in one
+ * statement (each row its own values, sent as one JSON parameter); returns how many were written.
+ */
+export async function updateTransactionFields(db: FinanceDb, params: { userId: string; now: Date; rows: FieldValues[] }): Promise<number> {
+  if (params.rows.length === 0) return 0;
+  const payload = JSON.stringify(params.rows.map((r) => ({ i: r.id, c: r.category_id, m: r.merchant, d: r.description, g: r.tags })));
+  const result = await sql`
+    update ${transactionsTable} t
+    set category_id = v.c, merchant = v.m, description = v.d, tags = v.g, updated_at = ${params.now.toISOString()}::timestamptz
+    from json_to_recordset(${payload}::json) as v(i uuid, c uuid, m text, d text, g text[])
+    where t.user_id = ${params.userId}::uuid and t.id = v.i
+  `.execute(db);
+  return Number(result.numAffectedRows ?? 0n);
 }

@@ -3,8 +3,10 @@ import { requireUser, type HttpApp } from '@expensio/common';
 import type { FinanceContext } from '../context.js';
 import { idParams, listSchema } from '../shared/http.js';
 import { claimOf, idempotency } from '../shared/idempotent-route.js';
+import { editTransactions } from './bulk.js';
 import { createTransaction } from './create.js';
 import {
+  bulkEditBody,
   createTransactionBody,
   listTransactionsQuery,
   summaryQuery,
@@ -57,6 +59,21 @@ export function transactionRoutes(app: HttpApp, ctx: FinanceContext) {
       const page = await searchTransactions(ctx, requireUser(request).id, request.query);
       return { items: page.rows.map(toTransactionView), nextCursor: page.nextCursor };
     },
+  );
+
+  app.patch(
+    '/api/transactions',
+    {
+      config,
+      schema: {
+        tags,
+        summary: 'Change the same fields of many transactions: all of them or none',
+        description: 'Every id must be yours: one that is not is a 404 and nothing changes.',
+        body: bulkEditBody,
+        response: { 200: z.object({ items: z.array(transactionSchema) }) },
+      },
+    },
+    async (request) => ({ items: (await editTransactions(ctx, requireUser(request).id, request.body)).map(toTransactionView) }),
   );
 
   app.get(

@@ -62,13 +62,26 @@ export const updateTransactionBody = z
   .strictObject({ ...templatePatchShape, occurredAt: timestamp.optional() })
   .refine((b) => Object.keys(b).length > 0, { message: 'name at least one field to change' });
 
+/** PATCH /api/transactions: the same fields set on many transactions, all or none. */
+export const bulkEditBody = z.strictObject({
+  ids: z.array(z.uuid()).min(1).max(500).describe('Your transactions to change: all of them or none'),
+  set: z
+    .strictObject({
+      category: templatePatchShape.category.describe('A category slug or id; null clears it'),
+      merchant: templatePatchShape.merchant,
+      description: templatePatchShape.description,
+      tags: templatePatchShape.tags.describe('Replaces the tags'),
+    })
+    .refine((s) => Object.keys(s).length > 0, { message: 'name at least one field to change' }),
+});
+
 export const listTransactionsQuery = z.strictObject({
   ...pageQuery,
   from: timestamp.optional().describe('Inclusive'),
   to: timestamp.optional().describe('Exclusive'),
   type: z.enum(['income', 'expense', 'transfer_in', 'transfer_out', 'transfer']).optional(),
   accountId: z.uuid().optional(),
-  category: categoryRef.optional(),
+  category: categoryRef.optional().describe('A category slug or id, or `none` for the uncategorised income and expenses'),
   tag: text().trim().min(1).max(40).optional(),
   merchant: text().trim().min(1).max(200).optional().describe('Exact merchant, case-insensitive'),
   text: text().trim().min(1).max(200).optional().describe('Searches description and merchant'),

@@ -185,7 +185,9 @@ function amountFilter(value: string | undefined, currency: string, field: string
 export async function searchTransactions(ctx: FinanceContext, userId: string, input: ListInput) {
   const needsCurrency = input.minAmount !== undefined || input.maxAmount !== undefined;
   const currency = input.currency ?? (needsCurrency ? (await ensureDefaultAccount(ctx, userId)).currency : undefined);
-  const category = input.category === undefined ? undefined : await requireCategory(ctx.db, userId, input.category);
+  // `none` asks for the uncategorised ones (a category of that slug is shadowed).
+  const uncategorised = input.category?.toLowerCase() === 'none';
+  const category = input.category === undefined || uncategorised ? undefined : await requireCategory(ctx.db, userId, input.category);
   const page = await listTransactions(ctx.db, ctx.database, {
     userId,
     limit: input.limit,
@@ -195,6 +197,7 @@ export async function searchTransactions(ctx: FinanceContext, userId: string, in
     types: input.type === undefined ? undefined : input.type === 'transfer' ? ['transfer_in', 'transfer_out'] : [input.type],
     accountId: input.accountId,
     categoryId: category?.id,
+    uncategorised,
     tag: input.tag,
     merchant: input.merchant,
     text: input.text,
