@@ -39,7 +39,7 @@ describe('undeclared methods', () => {
   it('names the methods of PUT /api/transactions', async () => {
     const response = await t.app.inject({ method: 'PUT', url: '/api/transactions' });
     expect(response.statusCode).toBe(405);
-    expect(response.headers.allow).toBe('GET, HEAD, POST');
+    expect(response.headers.allow).toBe('GET, HEAD, PATCH, POST');
   });
 
   it('keeps 404 for a path no service has', async () => {
