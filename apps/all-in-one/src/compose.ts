@@ -69,7 +69,7 @@ export async function composeExpensio(options: ComposeOptions): Promise<Expensio
   registerIdentityRoutes(app, identity);
   const finance = createFinanceContext({ database, config: financeConfig, log, transport, ...(options.clock && { clock: options.clock }) });
   registerFinanceRoutes(app, finance);
-  const realtime = createRealtimeContext({ database, log, transport, webhooks: webhookSettings(realtimeConfig, config.NODE_ENV), ...(options.clock && { clock: options.clock }) });
+  const realtime = createRealtimeContext({ database, log, transport, webhooks: webhookSettings(realtimeConfig), ...(options.clock && { clock: options.clock }) });
   registerRealtimeRoutes(app, realtime);
   // Socket.IO on the API's own server and port, its consumer subscribed before the buses start.
   const gateway = createGateway(realtime, { verify, settings: gatewaySettings({ ...realtimeConfig, CORS_ORIGINS: config.CORS_ORIGINS }), redis });

@@ -30,7 +30,8 @@ export async function createTestExpensio(transport: EventTransport): Promise<Tes
   const redis = redisUrl === undefined ? undefined : new Redis(redisUrl);
   const expensio = await composeExpensio({
     config,
-    env: { NODE_ENV: 'test' },
+    // Tests' webhook receivers listen on loopback, which only this explicit switch allows.
+    env: { NODE_ENV: 'test', WEBHOOK_ALLOW_PRIVATE_URLS: 'true' },
     database,
     redis,
     transport,

@@ -52,4 +52,15 @@ describe('parseRow', () => {
     expect(result.problems.map((p) => p.field)).toEqual(['date', 'currency', 'type', 'amount', 'category', 'description']);
     expect(result.problems.every((p) => p.row === 2)).toBe(true);
   });
+
+  it('rejects a cell holding a control character or an unpaired surrogate, naming its column and nothing else of it', () => {
+    const result = row(['2026-01\u0000-02', '-1.00', '', 'groceries', 'a;b\u0085', '', 'Tea\u0000cake']);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.problems.map((p) => [p.row, p.field])).toEqual([[2, 'date'], [2, 'description'], [2, 'tags']]);
+    expect(result.problems[0]?.message).toMatch(/^date must not contain control characters/);
+    expect(row(['2026-01-02', '-1.00', '', '', '', '', 'broken \ud800 text'])).toMatchObject({ ok: false, problems: [{ field: 'description' }] });
+    expect(row(['2026-01-02', '-1.00', '', '', '', '', 'Café 😀 \uFFFD\r\n\tmulti-line'])).toMatchObject({ ok: true });
+    expect(row(['2026-01-02', '-1.00', '', '', 'a\tb', '', ''])).toMatchObject({ ok: false, problems: [{ field: 'tags' }] });
+  });
 });

@@ -10,6 +10,11 @@ export const identityConfigSchema = z
     JWT_PRIVATE_KEY: z.string().includes('PRIVATE KEY', { message: 'must be a PKCS#8 PEM private key' }).optional(),
     ACCESS_TOKEN_TTL: duration.default(15 * 60_000),
     REFRESH_TOKEN_TTL: duration.default(30 * 86_400_000),
+    /**
+     * How long a just-rotated refresh token still buys a pair (two tabs refreshing at once); after
+     * it, presenting it is theft. Capped because within it a stolen copy goes unnoticed.
+     */
+    REFRESH_REUSE_INTERVAL: duration.pipe(z.number().max(60_000, { message: 'must be at most 1m' })).default(10_000),
     OTP_TTL: duration.default(5 * 60_000),
     OTP_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
     OTP_REQUEST_LIMIT: z.coerce.number().int().min(1).max(100).default(3),

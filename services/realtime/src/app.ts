@@ -26,7 +26,7 @@ export function createRealtimeContext(options: {
   log: Logger;
   transport: EventTransport;
   clock?: Clock;
-  /** From `webhookSettings(config, NODE_ENV)`; without it, production's strict URL rules. */
+  /** From `webhookSettings(config)`; without it, the strict URL rules. */
   webhooks?: WebhookSettings;
 }): RealtimeContext {
   const db = forSchema<RealtimeTables>(options.database, REALTIME_SCHEMA);

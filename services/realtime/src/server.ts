@@ -23,7 +23,7 @@ async function main() {
   if (config.MIGRATE_ON_START) await migrateUp(database.kysely, realtimeMigrations());
   const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2 });
   const transport = createEventTransport({ amqpUrl: config.AMQP_URL, log });
-  const ctx = createRealtimeContext({ database, log, transport, webhooks: webhookSettings(config, config.NODE_ENV) });
+  const ctx = createRealtimeContext({ database, log, transport, webhooks: webhookSettings(config) });
   const verify = remoteAccessTokenVerifier({ jwksUrl: config.IDENTITY_JWKS_URL, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, redis });
   // Its consumer subscribes now, before the buses start; it serves on the app's port below.
   const gateway = createGateway(ctx, { verify, settings: gatewaySettings(config), redis });

@@ -1,8 +1,12 @@
+import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 import multipart, { type Multipart } from '@fastify/multipart';
 import { z } from 'zod';
 import { AppError, ValidationError, fieldError, requireUser, type HttpApp } from '@expensio/common';
+import type { FastifyRequest } from 'fastify';
 import type { FinanceContext } from '../context.js';
+import type { Answer } from '../shared/idempotency.js';
+import { answerFor, bufferedBody, idempotency } from '../shared/idempotent-route.js';
 import { importQuery, importReportSchema } from './schemas.js';
 import { ImportTooLargeError, importMaxBytes, importTransactions, limitBytes, type ImportReport } from './service.js';
 
@@ -38,7 +42,14 @@ function pickAccount(fromQuery: string | undefined, fromField: string | undefine
  * file are read inside the import's transaction, so a late `accountId` or a second file still
  * refuses the whole request rather than importing into the wrong account.
  */
-async function importMultipart(ctx: FinanceContext, userId: string, parts: AsyncIterableIterator<Multipart>, queryAccountId: string | undefined, maxBytes: number): Promise<ImportReport> {
+async function importMultipart(
+  ctx: FinanceContext,
+  userId: string,
+  parts: AsyncIterableIterator<Multipart>,
+  queryAccountId: string | undefined,
+  maxBytes: number,
+  answer: Answer<ImportReport> | undefined,
+): Promise<ImportReport> {
   let fieldAccountId: string | undefined;
   for (let next = await parts.next(); next.done !== true; next = await parts.next()) {
     const part = next.value;
@@ -64,13 +75,23 @@ async function importMultipart(ctx: FinanceContext, userId: string, parts: Async
             if (rest.value.fieldname === 'accountId') throw partError('Put the accountId field before the file', 'accountId');
           }
         },
-      });
+      }, answer);
     } finally {
       // Whatever was left of the upload is drained, so the request ends and the answer is sent.
       file.resume();
     }
   }
   throw partError('The form has no "file" field with the CSV');
+}
+
+/**
+ * With an Idempotency-Key the upload was read and hashed before the handler (the key is claimed
+ * before anything is parsed), and @fastify/multipart reads the raw request: it reads this copy.
+ */
+function replayRaw(request: FastifyRequest, body: Buffer): void {
+  const original = request.raw;
+  const copy = Object.assign(Readable.from([body]), { headers: original.headers, socket: original.socket });
+  (request as { raw: IncomingMessage }).raw = copy as unknown as IncomingMessage;
 }
 
 export function importRoutes(app: HttpApp, ctx: FinanceContext) {
@@ -98,8 +119,13 @@ export function importRoutes(app: HttpApp, ctx: FinanceContext) {
           ].join(' '),
           consumes: ['multipart/form-data', ...CSV_TYPES],
           querystring: importQuery,
+          headers: z.object({ 'idempotency-key': z.string().optional() }),
           response: { 200: importReportSchema },
         },
+        ...idempotency(ctx, 'transactions.import', {
+          maxBytes: () => importMaxBytes(ctx) + MULTIPART_OVERHEAD,
+          tooLarge: () => new ImportTooLargeError(importMaxBytes(ctx)),
+        }),
       },
       async (request) => {
         const userId = requireUser(request).id;
@@ -107,9 +133,12 @@ export function importRoutes(app: HttpApp, ctx: FinanceContext) {
         const declared = Number(request.headers['content-length'] ?? 0);
         if (declared > maxBytes + (request.isMultipart() ? MULTIPART_OVERHEAD : 0)) throw new ImportTooLargeError(maxBytes);
 
+        const answer = answerFor(request, (report: ImportReport) => ({ status: 200, body: report }));
         if (request.isMultipart()) {
+          const buffered = bufferedBody(request);
+          if (buffered !== undefined) replayRaw(request, buffered);
           const parts = request.parts({ limits: { fileSize: maxBytes + 1 } });
-          return importMultipart(ctx, userId, parts, request.query.accountId, maxBytes);
+          return importMultipart(ctx, userId, parts, request.query.accountId, maxBytes, answer);
         }
         const contentType = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
         if (!CSV_TYPES.includes(contentType)) {
@@ -118,7 +147,7 @@ export function importRoutes(app: HttpApp, ctx: FinanceContext) {
         }
         // An empty body never reaches the parser: it is an empty file, refused as such.
         const body = request.body instanceof Readable ? readOnly(request.body) : Readable.from([]);
-        return importTransactions(ctx, userId, { accountId: request.query.accountId, csv: limitBytes(body, maxBytes) });
+        return importTransactions(ctx, userId, { accountId: request.query.accountId, csv: limitBytes(body, maxBytes) }, answer);
       },
     );
   });

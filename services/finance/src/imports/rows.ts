@@ -1,4 +1,4 @@
-import { AmountError, ValidationError, toMinor } from '@expensio/common';
+import { AmountError, ValidationError, controlCharacterMessage, isCleanText, toMinor } from '@expensio/common';
 
 /**
  * One CSV row to one transaction, with no database and no I/O: the import service feeds rows
@@ -103,22 +103,32 @@ export function parseRow(record: string[], row: number, columns: ColumnMap, widt
   const problems: RowProblem[] = [];
   const problem = (field: ImportColumn, message: string) => problems.push({ row, field, message });
 
+  // The rule every text of the API follows (a description, as in the API, may span lines); such
+  // a cell is reported for that alone.
+  const textOptions = (column: ImportColumn) => ({ multiline: column === 'description' });
+  const unclean = new Set(IMPORT_COLUMNS.filter((column) => !isCleanText(record[columns[column] ?? -1] ?? '', textOptions(column))));
+  for (const column of unclean) problem(column, `${column} ${controlCharacterMessage(textOptions(column))}`);
+
   const dateText = cell(record, columns.date);
   const occurredAt = dateText === '' ? undefined : parseOccurredAt(dateText);
-  if (dateText === '') problem('date', 'date is required');
+  if (unclean.has('date')) {
+    // Reported above.
+  } else if (dateText === '') problem('date', 'date is required');
   else if (occurredAt === undefined) problem('date', `date "${dateText}" is not an ISO date (2026-03-15) or date-time (2026-03-15T09:30:00Z)`);
 
   const currencyText = cell(record, columns.currency).toUpperCase();
-  if (currencyText !== '' && currencyText !== ctx.currency) problem('currency', `currency ${currencyText} is not the account's currency (${ctx.currency})`);
+  if (!unclean.has('currency') && currencyText !== '' && currencyText !== ctx.currency) problem('currency', `currency ${currencyText} is not the account's currency (${ctx.currency})`);
 
   const typeText = cell(record, columns.type).toLowerCase();
   let type: ImportRow['type'] | undefined;
   if (typeText === 'income' || typeText === 'expense') type = typeText;
-  else if (typeText !== '') problem('type', 'type must be income or expense');
+  else if (!unclean.has('type') && typeText !== '') problem('type', 'type must be income or expense');
 
   const amountText = cell(record, columns.amount);
   let amount: bigint | undefined;
-  if (amountText === '') {
+  if (unclean.has('amount')) {
+    // Reported above.
+  } else if (amountText === '') {
     problem('amount', 'amount is required');
   } else {
     try {
@@ -137,7 +147,7 @@ export function parseRow(record: string[], row: number, columns: ColumnMap, widt
 
   const categoryText = cell(record, columns.category);
   const categoryId = categoryText === '' ? null : ctx.categories.get(categoryText.toLowerCase());
-  if (categoryId === undefined) problem('category', `no category "${categoryText}" (use a slug such as groceries, or an id)`);
+  if (categoryId === undefined && !unclean.has('category')) problem('category', `no category "${categoryText}" (use a slug such as groceries, or an id)`);
 
   const description = cell(record, columns.description);
   if (description.length > MAX_DESCRIPTION) problem('description', `description is longer than ${MAX_DESCRIPTION} characters`);
