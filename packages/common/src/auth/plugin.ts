@@ -47,8 +47,8 @@ export const authPlugin = fp<{ verify: AccessTokenVerifier }>(
       const token = bearerToken(request);
       if (token === undefined) throw new UnauthorizedError('A Bearer access token is required', 'missing_token');
       const user = await verify(token);
-      if (required === 'admin' && user.role !== 'admin') throw new ForbiddenError('This needs the admin role', 'admin_only');
       enforceScopes(user.scopes, { url: request.routeOptions.url, method: request.method });
+      if (required === 'admin' && user.role !== 'admin') throw new ForbiddenError('This needs the admin role', 'admin_only');
       request.user = user;
     });
     done();
