@@ -215,3 +215,13 @@ describe('logs', () => {
     }
   });
 });
+
+describe('the API reference', () => {
+  it('documents the token routes and not the internal introspection', async () => {
+    const response = await t.app.inject({ method: 'GET', url: '/openapi.json' });
+    expect(response.statusCode).toBe(200);
+    const paths = Object.keys(response.json<{ paths: Record<string, unknown> }>().paths);
+    expect(paths).toEqual(expect.arrayContaining(['/api/auth/tokens', '/api/auth/tokens/{id}']));
+    expect(paths).not.toContain(PAT_INTROSPECTION_PATH);
+  });
+});
