@@ -38,5 +38,27 @@ export { exitOnSignal, startLoop } from './process.js';
 export * from './money/index.js';
 export { DEFAULT_REVOCATION_PREFIX, jtiKey, redisRevocationCheck, sidKey } from './auth/revocation.js';
 export { remoteAccessTokenVerifier, type RemoteVerifierOptions } from './auth/remote.js';
+export {
+  SCOPES,
+  SCOPE_AREAS,
+  accessLevelOf,
+  enforceScopes,
+  scopeAreaOf,
+  scopesAllow,
+  type AccessLevel,
+  type Scope,
+  type ScopeArea,
+} from './auth/scopes.js';
+export {
+  PAT_PREFIX,
+  generatePersonalAccessToken,
+  hashPersonalAccessToken,
+  invalidPersonalAccessToken,
+  isPersonalAccessToken,
+  isWellFormedPersonalAccessToken,
+  withPersonalAccessTokens,
+  type PersonalAccessTokenResolver,
+} from './auth/pat.js';
+export { PAT_CACHE_MS, PAT_INTROSPECTION_PATH, patIntrospectionSchema, remotePatResolver, type PatIntrospection, type RemotePatResolverOptions } from './auth/pat-remote.js';
 export * from './events/index.js';
 export { CONTROL_CHARACTER_CODE, controlCharacterMessage, isCleanText, multilineText, text, type TextOptions } from './schemas/text.js';

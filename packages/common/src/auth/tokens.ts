@@ -1,6 +1,7 @@
 import { errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import { ServiceUnavailableError, UnauthorizedError } from '../errors/index.js';
 import type { Clock } from '../clock.js';
+import type { Scope } from './scopes.js';
 
 export const ACCESS_TOKEN_TYPE = 'at+jwt';
 export const ACCESS_TOKEN_ALGORITHM = 'ES256';
@@ -11,11 +12,13 @@ export type Role = (typeof ROLES)[number];
 export interface AuthUser {
   id: string;
   role: Role;
-  /** The token's own id: logout denies it until it expires. */
+  /** The token's own id: logout denies it until it expires. A personal access token's id. */
   jti: string;
-  /** The session (refresh-token family) the token was issued for. */
+  /** The session (refresh-token family) the token was issued for; a personal access token's id. */
   sid: string;
   expiresAt: Date;
+  /** What a personal access token may do; undefined for a signed-in session, which may do everything. */
+  scopes?: readonly Scope[];
 }
 
 /** Answers whether a token was revoked before its expiry: by its own id or by its session. */
@@ -99,7 +102,7 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): 
   };
 }
 
-async function checkRevocation(isRevoked: RevocationCheck, user: AuthUser): Promise<void> {
+export async function checkRevocation(isRevoked: RevocationCheck, user: AuthUser): Promise<void> {
   let revoked: boolean;
   try {
     revoked = await isRevoked({ jti: user.jti, sid: user.sid });

@@ -3,6 +3,7 @@ import { proveCurrentPassword } from '../auth/limits.js';
 import type { IdentityContext, RequestOrigin } from '../context.js';
 import { accountDeletedMail } from '../mail/templates.js';
 import { INVALID_CODE, proveByCode } from '../otp/service.js';
+import { denyUserPats } from '../pats/service.js';
 import { publishAlert } from '../security/alerts.js';
 import { recordSecurityEvent } from '../security/events.js';
 import { denyAccessToken, denySessions } from '../tokens/sessions.js';
@@ -60,6 +61,7 @@ export async function eraseAccount(
     const sessionIds = await listOpenSessionIds(trx, { userId, endedAfter: new Date(now.getTime() - ctx.config.ACCESS_TOKEN_TTL) });
     await denySessions(ctx, sessionIds, trx);
     if (params.token) await denyAccessToken(ctx, params.token, trx);
+    await denyUserPats(ctx, userId, trx);
     await eraseUserRows(trx, userId);
     // The record outlives the user, so it names them by id only.
     await recordSecurityEvent(trx, { userId: null, type: 'account.deleted', severity, origin: params.origin, details: { userId, reason: params.reason, by: params.by }, now });
