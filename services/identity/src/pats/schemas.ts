@@ -4,7 +4,6 @@ import { SCOPES, text, type Scope } from '@expensio/common';
 export const MAX_PAT_DAYS = 365;
 
 export const createPatBody = z.strictObject({
-  // Plain text with a bound for now; the shared text builder replaces it on merge.
   name: text().trim().min(1).max(100),
   scopes: z
     .array(z.enum(SCOPES))
