@@ -117,7 +117,7 @@ function hasHeaderShape(record: readonly string[], width: number): boolean {
   return record.length > width && record.slice(width).every((c) => c === '');
 }
 
-const LOOKS_LIKE_DATE = /\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}|^\d{8}$/;
+const LOOKS_LIKE_DATE = /^(?:\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}|\d{8})/;
 
 export function parseCsv(text: string, mapping: ImportMapping | undefined): ParsedFile {
   const delimiter = mapping?.delimiter ?? detectDelimiter(text);

@@ -83,8 +83,10 @@ export function recogniseHeader(cells: readonly string[]): RecognisedHeader {
   let duplicate: HeaderField | undefined;
   keys.forEach((key, index) => {
     const candidates: Alias[] = native ? (NATIVE.find((f) => f === key) === undefined ? [] : [{ field: key as HeaderField, rank: 0, language: 'en' }]) : (DICTIONARY.get(key) ?? []);
+    // A word shared with English (`description`, `date`) says nothing about the locale.
+    const english = candidates.some((alias) => alias.language === 'en');
     for (const alias of candidates) {
-      if (!native) languages.add(alias.language);
+      if (!native) languages.add(english ? 'en' : alias.language);
       const current = best.get(alias.field);
       if (current !== undefined && current.index !== index && current.rank === alias.rank) duplicate ??= alias.field;
       if (current === undefined || alias.rank < current.rank) best.set(alias.field, { index, rank: alias.rank });

@@ -98,9 +98,9 @@ export function parseOfx(text: string, options: { invert?: boolean | undefined }
       if (date === undefined) rejections.push({ line: at, field: 'date', message: dateText === '' ? 'date is required (DTPOSTED)' : `date "${dateText}" is not an OFX date (YYYYMMDD...)` });
       if (!amount.ok) rejections.push({ line: at, field: 'amount', message: `amount (TRNAMT) ${amount.message}` });
       if (date === undefined || !amount.ok) continue;
-      const name = leaf(trn, 'NAME') ?? leaf(trn, 'PAYEE', 'NAME');
+      const name = leaf(trn, 'NAME') || leaf(trn, 'PAYEE', 'NAME');
       const memo = leaf(trn, 'MEMO');
-      const row: NormalisedRow = { line: at, date, amount: options.invert === true ? negate(amount.value) : amount.value, description: memo ?? name ?? '' };
+      const row: NormalisedRow = { line: at, date, amount: options.invert === true ? negate(amount.value) : amount.value, description: memo || name || '' };
       if (name !== undefined && name !== '') row.merchant = name;
       const rowCurrency = leaf(trn, 'CURRENCY', 'CURSYM') ?? currency;
       if (rowCurrency !== undefined) row.currency = rowCurrency;

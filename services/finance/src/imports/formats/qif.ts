@@ -55,7 +55,7 @@ function readRecords(text: string): { records: QifRecord[]; skippedSections: str
 
 /** Quicken writes `1/ 5'26` for 2026-01-05: the apostrophe marks a year of this century. */
 function normaliseQifDate(text: string): string {
-  return text.replace(/\s+/g, '').replace("'", '/');
+  return text.replace(/\s+/g, '').replace(/'(\d{2})$/, '/20$1');
 }
 
 export function parseQif(text: string, mapping: ImportMapping | undefined): ParsedFile {
