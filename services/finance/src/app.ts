@@ -16,7 +16,7 @@ import {
   type ReadinessCheck,
 } from '@expensio/common';
 import { accountRoutes } from './accounts/routes.js';
-import { AccountCurrencyCache } from './accounts/currency-cache.js';
+import { AccountCurrencies } from './accounts/currencies.js';
 import { budgetRoutes } from './budgets/routes.js';
 import { categoryRoutes } from './categories/routes.js';
 import { debtRoutes } from './debts/routes.js';
@@ -41,7 +41,7 @@ export function createFinanceContext(options: {
   const db = forSchema<FinanceTables>(options.database, FINANCE_SCHEMA);
   const clock = options.clock ?? systemClock;
   const bus = createEventBus({ db, transport: options.transport, clock, log: options.log });
-  const ctx: FinanceContext = { db, database: options.database, clock, config: options.config, log: options.log, bus, accountCurrencies: new AccountCurrencyCache() };
+  const ctx: FinanceContext = { db, database: options.database, clock, config: options.config, log: options.log, bus, accountCurrencies: new AccountCurrencies() };
   subscribeFinanceConsumers(ctx);
   return ctx;
 }

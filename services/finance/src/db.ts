@@ -54,6 +54,8 @@ export interface TransactionsTable {
 
 export interface IdempotencyKeysTable {
   user_id: string;
+  /** The operation the key was sent to (see shared/idempotency.ts): keys are per user and per operation. */
+  scope: string;
   key: string;
   request_hash: string;
   response_status: number | null;

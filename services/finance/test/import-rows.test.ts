@@ -46,4 +46,15 @@ describe('toImportRow', () => {
     expect(row({ category: 'Food:Dining' }, { ...ctx, strictCategories: false })).toMatchObject({ ok: true, value: { categoryId: null } });
     expect(row({ category: 'groceries' }, { ...ctx, strictCategories: false })).toMatchObject({ ok: true, value: { categoryId: 'c1' } });
   });
+
+  it('rejects a cell holding a control character or an unpaired surrogate, naming its column and nothing else of it', () => {
+    const result = row({ date: '2026-01\u0000-02', category: 'groceries', tags: 'a;b\u0085', description: 'Tea\u0000cake' });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.problems.map((p) => [p.row, p.field])).toEqual([[2, 'date'], [2, 'description'], [2, 'tags']]);
+    expect(result.problems[0]?.message).toMatch(/^date must not contain control characters/);
+    expect(row({ description: 'broken \ud800 text' })).toMatchObject({ ok: false, problems: [{ field: 'description' }] });
+    expect(row({ description: 'Café 😀 \uFFFD\r\n\tmulti-line' })).toMatchObject({ ok: true });
+    expect(row({ tags: 'a\tb' })).toMatchObject({ ok: false, problems: [{ field: 'tags' }] });
+  });
 });

@@ -34,6 +34,24 @@ async function balances(user: TestUser) {
 }
 
 describe('POST /api/transactions/import', () => {
+  it('rejects a row whose cell holds a NUL or another control character, with its line and column, and imports the rest', async () => {
+    const user = await t.newUser();
+    const csv = ['date,amount,description,merchant,tags', '2026-03-01,-1.00,Fine,,', '2026-03-02,-2.00,a\u0000b,,', '2026-03-03,-3.00,,Shop\u001b,x;y\u0000'].join('\n');
+    const response = await importCsv(user, csv);
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toMatchObject({
+      rows: 3,
+      created: 1,
+      rejected: 2,
+      problems: [
+        { row: 3, field: 'description', message: expect.stringMatching(/control characters/) },
+        { row: 4, field: 'merchant' },
+        { row: 4, field: 'tags' },
+      ],
+    });
+    expect((await transactions(user)).map((i) => i.description)).toEqual(['Fine']);
+  });
+
   it('imports a text/csv body into the default account, exactly, with every column', async () => {
     const user = await t.newUser();
     const csv = [

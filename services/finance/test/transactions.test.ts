@@ -131,11 +131,11 @@ describe('Idempotency-Key', () => {
     // The first request claimed the key and has not finished: its row is pending.
     await t.ctx.db
       .insertInto('idempotency_keys')
-      .values({ user_id: user.id, key: 'order-4', request_hash: 'x', response_status: null, response_body: null, created_at: t.clock.now(), expires_at: new Date(t.clock.now().getTime() + 86_400_000) })
+      .values({ user_id: user.id, scope: 'transactions.create', key: 'order-4', request_hash: 'x', response_status: null, response_body: null, created_at: t.clock.now(), expires_at: new Date(t.clock.now().getTime() + 86_400_000) })
       .execute();
     const duplicate = await call(t, user, 'POST', '/api/transactions', body, { 'idempotency-key': 'order-4' });
     expect(duplicate.statusCode).toBe(422);
-    await t.ctx.db.updateTable('idempotency_keys').set({ request_hash: requestHash(body) }).where('key', '=', 'order-4').execute();
+    await t.ctx.db.updateTable('idempotency_keys').set({ request_hash: requestHash('/api/transactions', Buffer.from(JSON.stringify(body))) }).where('key', '=', 'order-4').execute();
     const inFlight = await call(t, user, 'POST', '/api/transactions', body, { 'idempotency-key': 'order-4' });
     expect(inFlight.statusCode).toBe(409);
     expect(inFlight.json()).toMatchObject({ code: 'idempotency_in_progress' });

@@ -1,6 +1,7 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { AnyKysely } from '../db/connect.js';
 import type { Logger } from '../logger.js';
+import { safeErrorMessage } from '../logging/errors.js';
 import type { EventEnvelope } from './envelope.js';
 import type { EventType } from './catalog.js';
 import type { EventTables } from './tables.js';
@@ -188,7 +189,7 @@ export class OutboxRelay {
       if (result.status === 'fulfilled') {
         done.push(row.id);
       } else {
-        const message = errorMessage(result.reason).slice(0, 2_000);
+        const message = safeErrorMessage(result.reason).slice(0, 2_000);
         failed.set(message, [...(failed.get(message) ?? []), row.id]);
       }
     });
@@ -230,6 +231,3 @@ function envelopeOf(row: ClaimedRow): EventEnvelope {
   };
 }
 
-function errorMessage(reason: unknown): string {
-  return reason instanceof Error ? reason.message : String(reason);
-}

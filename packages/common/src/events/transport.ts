@@ -1,5 +1,5 @@
 import type { EventEnvelope } from './envelope.js';
-import type { EventType } from './catalog.js';
+import type { EventType, Topology } from './catalog.js';
 
 /** What a consumer made of one message. */
 export type HandleOutcome =
@@ -34,6 +34,8 @@ export interface ConsumerHandle {
  */
 export interface EventTransport {
   readonly kind: 'in-process' | 'amqp';
+  /** Every consumer queue of every service and its types: consumers must match their entry. */
+  readonly topology: Topology;
   /**
    * Starts delivering: relays wait for it, so every bus of the process can register its consumers
    * first and no event reaches the transport before the consumers it is meant for.

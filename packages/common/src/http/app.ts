@@ -19,6 +19,7 @@ import { TooManyRequestsError } from '../errors/index.js';
 import type { Logger } from '../logger.js';
 import { notFoundHandler, problemErrorHandler } from './problem.js';
 import { readinessRoutes, type ReadinessCheck } from './health.js';
+import { RouteMethods } from './route-methods.js';
 
 export type HttpApp = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;
 
@@ -57,12 +58,14 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(problemErrorHandler);
-  app.setNotFoundHandler(notFoundHandler);
+  const routeMethods = new RouteMethods();
+  app.setNotFoundHandler(notFoundHandler((path) => routeMethods.allowed(path)));
   app.addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });
 
   app.addHook('onRoute', (route) => {
+    routeMethods.add(route.method, route.url);
     if (UNLIMITED_PREFIXES.some((prefix) => route.url.startsWith(prefix))) {
       route.config = { ...(route.config ?? {}), rateLimit: false };
     }

@@ -19,21 +19,32 @@ function problemType(code: string): string {
   return `urn:expensio:problem:${code}`;
 }
 
+function pathOf(request: FastifyRequest): string {
+  return request.url.split('?')[0] ?? request.url;
+}
+
 function sendProblem(reply: FastifyReply, request: FastifyRequest, problem: Omit<ProblemDocument, 'type' | 'instance' | 'requestId'>) {
   const body: ProblemDocument = {
     type: problemType(problem.code),
     ...problem,
-    instance: request.url.split('?')[0] ?? request.url,
+    instance: pathOf(request),
     requestId: request.id,
   };
   return reply.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(body);
+}
+
+/** A custom Zod check may name its own stable code (`params: { code }`); others keep Zod's. */
+function issueCode(issue: { keyword: string; params: Record<string, unknown> }): string {
+  const custom = issue.params.params;
+  if (typeof custom === 'object' && custom !== null && 'code' in custom && typeof custom.code === 'string') return custom.code;
+  return issue.keyword;
 }
 
 function validationErrors(error: FastifyError): FieldError[] {
   const location = error.validationContext ?? 'body';
   return (error.validation ?? []).map((issue) => {
     const field = issue.instancePath.replace(/^\//, '').replaceAll('/', '.');
-    return { field: field === '' ? location : field, in: location, message: issue.message ?? 'is invalid', code: issue.keyword };
+    return { field: field === '' ? location : field, in: location, message: issue.message ?? 'is invalid', code: issueCode(issue) };
   });
 }
 
@@ -82,11 +93,24 @@ export function problemErrorHandler(error: FastifyError | AppError | Error, requ
   });
 }
 
-export function notFoundHandler(request: FastifyRequest, reply: FastifyReply) {
-  return sendProblem(reply, request, {
-    title: 'Not Found',
-    status: 404,
-    code: 'route_not_found',
-    detail: `No route ${request.method} ${request.url.split('?')[0] ?? ''}`,
-  });
+/**
+ * No route matched the method and path. When the path has routes for other methods the answer is
+ * 405 with `Allow` naming them (RFC 9110 §15.5.6), so a client learns it used the wrong method
+ * rather than a wrong address; otherwise 404.
+ */
+export function notFoundHandler(allowedMethods: (path: string) => readonly string[]) {
+  return (request: FastifyRequest, reply: FastifyReply) => {
+    const path = pathOf(request);
+    const allowed = allowedMethods(path);
+    if (allowed.length > 0 && !allowed.includes(request.method)) {
+      void reply.header('allow', allowed.join(', '));
+      return sendProblem(reply, request, {
+        title: 'Method Not Allowed',
+        status: 405,
+        code: 'method_not_allowed',
+        detail: `${path} answers ${allowed.join(', ')}, not ${request.method}`,
+      });
+    }
+    return sendProblem(reply, request, { title: 'Not Found', status: 404, code: 'route_not_found', detail: `No route ${request.method} ${path}` });
+  };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { text } from '@expensio/common';
 import { pageQuery } from '../shared/http.js';
 import { amountInput, amountOutput, currencySchema, formatAmount } from '../shared/money.js';
 import type { PayoffPlan, Schedule } from './amortisation.js';
@@ -7,10 +8,10 @@ import type { DebtRow, PaymentRow } from './repo.js';
 
 const day = z.iso.date().describe('A calendar day, YYYY-MM-DD');
 const kind = z.enum(['loan', 'credit_card']);
-const name = z.string().trim().min(1).max(100);
+const name = text().trim().min(1).max(100);
 
 const rateInput = z
-  .union([z.string().max(12), z.number()])
+  .union([text().max(12), z.number()])
   .refine(
     (value) => {
       const units = rateUnits(String(value));
@@ -131,7 +132,7 @@ export const paymentBody = z.strictObject({
 
 export const planQuery = z.strictObject({
   strategy: z.enum(['avalanche', 'snowball']).default('avalanche').describe('avalanche: highest rate first; snowball: smallest balance first'),
-  extra: z.string().max(40).optional().describe('Paid every month on top of the minimums, e.g. "100.00"'),
+  extra: text().max(40).optional().describe('Paid every month on top of the minimums, e.g. "100.00"'),
   currency: currencySchema.optional().describe('Required when your debts are in several currencies'),
 });
 

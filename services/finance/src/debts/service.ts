@@ -7,6 +7,7 @@ import { accruedInterest, amortise, NeverPaidOffError, payoffPlan, MAX_PERIODS, 
 import { toEpochDay, utcDate, type IsoDate } from './calendar.js';
 import { formatRate, parseRate, rateUnits } from './rate.js';
 import { allDebts, deleteDebt, findDebt, insertDebt, insertPayment, listDebts, listPayments, lockDebt, updateDebt, type DebtRow, type PaymentRow } from './repo.js';
+import type { Answer } from '../shared/idempotency.js';
 
 const today = (ctx: FinanceContext): IsoDate => utcDate(ctx.clock.now());
 
@@ -128,6 +129,7 @@ export async function pay(
   userId: string,
   debtId: string,
   input: { amount: string | number; paidAt?: string | undefined; currency?: string | undefined },
+  answer?: Answer<{ payment: PaymentRow; debt: DebtRow }>,
 ): Promise<{ payment: PaymentRow; debt: DebtRow }> {
   return ctx.db.transaction().execute(async (trx) => {
     if (!(await lockDebt(trx, { userId, id: debtId }))) throw new NotFoundError(`No debt ${debtId}`, 'debt_not_found');
@@ -153,7 +155,9 @@ export async function pay(
     await insertPayment(trx, { id, debtId, userId, amount, interest, principal: amount - interest, paidAt, now: ctx.clock.now() });
     const [payment] = (await listPayments(trx, { userId, debtId, ids: [id], limit: 1 })).rows;
     if (!payment) throw new Error('payment vanished after insert');
-    return { payment, debt: await requireDebt(trx, userId, debtId) };
+    const result = { payment, debt: await requireDebt(trx, userId, debtId) };
+    await answer?.(trx, result);
+    return result;
   });
 }
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import { text } from '@expensio/common';
 import { utcDate } from '../debts/calendar.js';
-import { optionalText, pageQuery } from '../shared/http.js';
+import { optionalMultilineText, pageQuery } from '../shared/http.js';
 import { amountInput, amountOutput, currencySchema, formatAmount } from '../shared/money.js';
 import { goalProgress } from './progress.js';
 import type { ContributionRow, GoalRow } from './repo.js';
@@ -40,7 +41,7 @@ export const contributionSchema = z
   })
   .meta({ id: 'GoalContribution' });
 
-const name = z.string().trim().min(1).max(100);
+const name = text().trim().min(1).max(100);
 
 export const createGoalBody = z.strictObject({
   name,
@@ -60,7 +61,7 @@ export const updateGoalBody = z
 export const contributionBody = z.strictObject({
   amount: amountInput.describe('Positive adds to the goal, negative withdraws; what is saved never goes below zero'),
   currency: currencySchema.optional().describe("Must be the goal's currency"),
-  note: optionalText(500),
+  note: optionalMultilineText(500),
 });
 
 export const listQuery = z.strictObject(pageQuery);

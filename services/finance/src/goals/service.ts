@@ -21,6 +21,7 @@ import {
   type ContributionRow,
   type GoalRow,
 } from './repo.js';
+import type { Answer } from '../shared/idempotency.js';
 
 export async function requireGoal(db: FinanceDb, userId: string, id: string): Promise<GoalRow> {
   const goal = await findGoal(db, { userId, id });
@@ -128,6 +129,7 @@ export async function contribute(
   userId: string,
   goalId: string,
   input: { amount: string | number; currency?: string | undefined; note?: string | null | undefined },
+  answer?: Answer<{ contribution: ContributionRow; goal: GoalRow }>,
 ): Promise<{ contribution: ContributionRow; goal: GoalRow }> {
   const now = ctx.clock.now();
   return ctx.db.transaction().execute(async (trx) => {
@@ -154,7 +156,9 @@ export async function contribute(
       percent,
     });
     await completeIfReached(ctx, trx, { userId, goal, target: goal.target_amount, saved, now });
-    return { contribution, goal: await requireGoal(trx, userId, goalId) };
+    const result = { contribution, goal: await requireGoal(trx, userId, goalId) };
+    await answer?.(trx, result);
+    return result;
   });
 }
 

@@ -1,8 +1,12 @@
+import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 import multipart, { type Multipart } from '@fastify/multipart';
 import { z } from 'zod';
 import { AppError, ValidationError, fieldError, requireUser, type HttpApp } from '@expensio/common';
+import type { FastifyRequest } from 'fastify';
 import type { FinanceContext } from '../context.js';
+import type { Answer } from '../shared/idempotency.js';
+import { answerFor, bufferedBody, idempotency } from '../shared/idempotent-route.js';
 import { IMPORT_FORMATS, parseMapping, type ImportFormat, type ReadOptions } from './formats/index.js';
 import { importQuery, importReportSchema } from './schemas.js';
 import { ImportTooLargeError, importMaxBytes, importTransactions, limitBytes, type ImportReport } from './service.js';
@@ -55,7 +59,14 @@ function readOptions(query: { format?: ImportFormat | undefined; mapping?: strin
  * file are read inside the import's transaction, so a late `accountId` or a second file still
  * refuses the whole request rather than importing into the wrong account.
  */
-async function importMultipart(ctx: FinanceContext, userId: string, parts: AsyncIterableIterator<Multipart>, query: z.infer<typeof importQuery>, maxBytes: number): Promise<ImportReport> {
+async function importMultipart(
+  ctx: FinanceContext,
+  userId: string,
+  parts: AsyncIterableIterator<Multipart>,
+  query: z.infer<typeof importQuery>,
+  maxBytes: number,
+  answer: Answer<ImportReport> | undefined,
+): Promise<ImportReport> {
   const fields = new Map<string, string>();
   for (let next = await parts.next(); next.done !== true; next = await parts.next()) {
     const part = next.value;
@@ -82,13 +93,23 @@ async function importMultipart(ctx: FinanceContext, userId: string, parts: Async
             if (['accountId', 'format', 'mapping'].includes(rest.value.fieldname)) throw partError(`Put the ${rest.value.fieldname} field before the file`, rest.value.fieldname);
           }
         },
-      });
+      }, answer);
     } finally {
       // Whatever was left of the upload is drained, so the request ends and the answer is sent.
       file.resume();
     }
   }
   throw partError('The form has no "file" field with the CSV');
+}
+
+/**
+ * With an Idempotency-Key the upload was read and hashed before the handler (the key is claimed
+ * before anything is parsed), and @fastify/multipart reads the raw request: it reads this copy.
+ */
+function replayRaw(request: FastifyRequest, body: Buffer): void {
+  const original = request.raw;
+  const copy = Object.assign(Readable.from([body]), { headers: original.headers, socket: original.socket });
+  (request as { raw: IncomingMessage }).raw = copy as unknown as IncomingMessage;
 }
 
 export function importRoutes(app: HttpApp, ctx: FinanceContext) {
@@ -118,8 +139,13 @@ export function importRoutes(app: HttpApp, ctx: FinanceContext) {
           ].join(' '),
           consumes: ['multipart/form-data', ...FILE_TYPES],
           querystring: importQuery,
+          headers: z.object({ 'idempotency-key': z.string().optional() }),
           response: { 200: importReportSchema },
         },
+        ...idempotency(ctx, 'transactions.import', {
+          maxBytes: () => importMaxBytes(ctx) + MULTIPART_OVERHEAD,
+          tooLarge: () => new ImportTooLargeError(importMaxBytes(ctx)),
+        }),
       },
       async (request) => {
         const userId = requireUser(request).id;
@@ -127,9 +153,12 @@ export function importRoutes(app: HttpApp, ctx: FinanceContext) {
         const declared = Number(request.headers['content-length'] ?? 0);
         if (declared > maxBytes + (request.isMultipart() ? MULTIPART_OVERHEAD : 0)) throw new ImportTooLargeError(maxBytes);
 
+        const answer = answerFor(request, (report: ImportReport) => ({ status: 200, body: report }));
         if (request.isMultipart()) {
+          const buffered = bufferedBody(request);
+          if (buffered !== undefined) replayRaw(request, buffered);
           const parts = request.parts({ limits: { fileSize: maxBytes + 1 } });
-          return importMultipart(ctx, userId, parts, request.query, maxBytes);
+          return importMultipart(ctx, userId, parts, request.query, maxBytes, answer);
         }
         const contentType = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
         if (!FILE_TYPES.includes(contentType)) {
@@ -139,7 +168,7 @@ export function importRoutes(app: HttpApp, ctx: FinanceContext) {
         // An empty body never reaches the parser: it is an empty file, refused as such.
         const body = request.body instanceof Readable ? readOnly(request.body) : Readable.from([]);
         const read = readOptions(request.query);
-        return importTransactions(ctx, userId, { accountId: request.query.accountId, csv: limitBytes(body, maxBytes), read });
+        return importTransactions(ctx, userId, { accountId: request.query.accountId, csv: limitBytes(body, maxBytes), read }, answer);
       },
     );
   });

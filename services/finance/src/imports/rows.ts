@@ -1,4 +1,4 @@
-import { AmountError, toMinor } from '@expensio/common';
+import { AmountError, controlCharacterMessage, isCleanText, toMinor } from '@expensio/common';
 import type { NormalisedRow } from './formats/types.js';
 
 /**
@@ -78,35 +78,45 @@ export function toImportRow(input: NormalisedRow, ctx: RowContext): { ok: true; 
   const problems: RowProblem[] = [];
   const problem = (field: ImportColumn, message: string) => problems.push({ row, field, message });
 
+  // The rule every text of the API follows (a description, as in the API, may span lines); such
+  // a cell is reported for that alone.
+  const textOptions = (column: ImportColumn) => ({ multiline: column === 'description' });
+  const unclean = new Set(IMPORT_COLUMNS.filter((column) => !isCleanText(input[column] ?? '', textOptions(column))));
+  for (const column of unclean) problem(column, `${column} ${controlCharacterMessage(textOptions(column))}`);
+
   const occurredAt = parseOccurredAt(input.date);
-  if (occurredAt === undefined) problem('date', `date "${input.date}" is not an ISO date (2026-03-15) or date-time (2026-03-15T09:30:00Z)`);
+  if (unclean.has('date')) {
+    // Reported above.
+  } else if (occurredAt === undefined) problem('date', `date "${input.date}" is not an ISO date (2026-03-15) or date-time (2026-03-15T09:30:00Z)`);
 
   const currencyText = (input.currency ?? '').trim().toUpperCase();
-  if (currencyText !== '' && currencyText !== ctx.currency) problem('currency', `currency ${currencyText} is not the account's currency (${ctx.currency})`);
+  if (!unclean.has('currency') && currencyText !== '' && currencyText !== ctx.currency) problem('currency', `currency ${currencyText} is not the account's currency (${ctx.currency})`);
 
   const typeText = (input.type ?? '').trim().toLowerCase();
   let type: ImportRow['type'] | undefined;
   if (typeText === 'income' || typeText === 'expense') type = typeText;
-  else if (typeText !== '') problem('type', 'type must be income or expense');
+  else if (!unclean.has('type') && typeText !== '') problem('type', 'type must be income or expense');
 
   let amount: bigint | undefined;
-  try {
-    const signed = toMinor(input.amount, ctx.currency);
-    if (signed === 0n) problem('amount', 'amount must not be zero');
-    else if (type !== undefined && signed < 0n) problem('amount', 'amount must be positive when the row has a type');
-    else {
-      type ??= signed < 0n ? 'expense' : 'income';
-      amount = signed < 0n ? -signed : signed;
+  if (!unclean.has('amount')) {
+    try {
+      const signed = toMinor(input.amount, ctx.currency);
+      if (signed === 0n) problem('amount', 'amount must not be zero');
+      else if (type !== undefined && signed < 0n) problem('amount', 'amount must be positive when the row has a type');
+      else {
+        type ??= signed < 0n ? 'expense' : 'income';
+        amount = signed < 0n ? -signed : signed;
+      }
+    } catch (error) {
+      if (!(error instanceof AmountError)) throw error;
+      problem('amount', `amount ${error.message}`);
     }
-  } catch (error) {
-    if (!(error instanceof AmountError)) throw error;
-    problem('amount', `amount ${error.message}`);
   }
 
   const categoryText = (input.category ?? '').trim();
   let categoryId = categoryText === '' ? null : ctx.categories.get(categoryText.toLowerCase());
   if (categoryId === undefined && ctx.strictCategories === false) categoryId = null;
-  if (categoryId === undefined) problem('category', `no category "${categoryText}" (use a slug such as groceries, or an id)`);
+  if (categoryId === undefined && !unclean.has('category')) problem('category', `no category "${categoryText}" (use a slug such as groceries, or an id)`);
 
   const description = input.description.trim();
   if (description.length > MAX_DESCRIPTION) problem('description', `description is longer than ${MAX_DESCRIPTION} characters`);

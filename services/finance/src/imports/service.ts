@@ -6,6 +6,7 @@ import type { FinanceContext } from '../context.js';
 import { categoryRefs, insertImportBatch, type ImportBatchRow } from './repo.js';
 import { inFileOrder, readImportFile, type ImportFormat, type ReadOptions } from './formats/index.js';
 import { toImportRow, type RowProblem } from './rows.js';
+import type { Answer } from '../shared/idempotency.js';
 
 /** Rows per multi-row insert: big enough to amortise a round trip, small enough to keep memory flat. */
 export const IMPORT_BATCH_SIZE = 1_000;
@@ -65,6 +66,7 @@ export async function importTransactions(
   ctx: FinanceContext,
   userId: string,
   input: { accountId?: string | undefined; csv: AsyncIterable<Buffer | string>; read?: ReadOptions; finish?: () => Promise<void> },
+  answer?: Answer<ImportReport>,
 ): Promise<ImportReport> {
   return ctx.db.transaction().execute(async (trx) => {
     const account = await accountForWrite(ctx, trx, userId, input.accountId);
@@ -119,6 +121,7 @@ export async function importTransactions(
       await checkThresholds(ctx, trx, userId, await lockBudgetsInCurrency(trx, { userId, currency: account.currency }), earliestExpense);
     }
     await input.finish?.();
+    await answer?.(trx, report);
     return report;
   });
 }

@@ -1,7 +1,7 @@
 import { ConflictError, startLoop } from '@expensio/common';
 import type { FinanceContext } from '../context.js';
 import { formatAmount } from '../shared/money.js';
-import { createTransaction } from '../transactions/service.js';
+import { createTransaction } from '../transactions/create.js';
 import { closedPauses, dueRuleIds, lockDueRule, moveCursor, recordFailure } from './repo.js';
 import { nextOccurrence, utcDate } from './schedule.js';
 import { occurredAtOf, scheduleOf } from './service.js';
@@ -50,9 +50,8 @@ async function postNext(ctx: FinanceContext, id: string, today: string): Promise
     }
     let outcome: Outcome = 'posted';
     try {
-      const posted = await createTransaction(
+      const { row: posted } = await createTransaction(
         ctx,
-        trx,
         rule.user_id,
         {
           accountId: rule.account_id,
@@ -65,7 +64,7 @@ async function postNext(ctx: FinanceContext, id: string, today: string): Promise
           occurredAt: occurredAtOf(due.date),
           tags: rule.tags,
         },
-        { recurring: { ruleId: id, occurrenceDate: due.date } },
+        { recurring: { ruleId: id, occurrenceDate: due.date }, trx },
       );
       await ctx.bus.publish(trx, 'recurring.posted', rule.user_id, {
         ruleId: id,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import { text } from '@expensio/common';
 import { amountInput, amountOutput, currencySchema, formatAmount } from '../shared/money.js';
-import { optionalText, pageQuery, tagsSchema } from '../shared/http.js';
+import { optionalMultilineText, optionalText, pageQuery, tagsSchema } from '../shared/http.js';
 import { moodInput, moodSchema } from '../moods/schemas.js';
 import type { TransactionRow } from './repo.js';
 
@@ -25,7 +26,7 @@ export const transactionSchema = z
   })
   .meta({ id: 'Transaction' });
 
-const categoryRef = z.string().trim().min(1).max(100).describe('A category slug (e.g. groceries) or id');
+const categoryRef = text().trim().min(1).max(100).describe('A category slug (e.g. groceries) or id');
 const timestamp = z.iso.datetime({ offset: true });
 
 /** A transaction's own fields as a body names them; recurring rules take the same as their template. */
@@ -35,7 +36,7 @@ export const templateInputShape = {
   amount: amountInput,
   currency: currencySchema.optional().describe("Defaults to the account's currency, and must equal it"),
   category: categoryRef.nullable().optional(),
-  description: optionalText(500),
+  description: optionalMultilineText(500),
   merchant: optionalText(200),
   tags: tagsSchema.optional(),
 };
@@ -46,7 +47,7 @@ export const templatePatchShape = {
   type: templateInputShape.type.optional(),
   amount: amountInput.optional(),
   category: categoryRef.nullable().optional(),
-  description: optionalText(500),
+  description: optionalMultilineText(500),
   merchant: optionalText(200),
   tags: tagsSchema.optional(),
 };
@@ -68,12 +69,12 @@ export const listTransactionsQuery = z.strictObject({
   type: z.enum(['income', 'expense', 'transfer_in', 'transfer_out', 'transfer']).optional(),
   accountId: z.uuid().optional(),
   category: categoryRef.optional(),
-  tag: z.string().trim().min(1).max(40).optional(),
-  merchant: z.string().trim().min(1).max(200).optional().describe('Exact merchant, case-insensitive'),
-  text: z.string().trim().min(1).max(200).optional().describe('Searches description and merchant'),
+  tag: text().trim().min(1).max(40).optional(),
+  merchant: text().trim().min(1).max(200).optional().describe('Exact merchant, case-insensitive'),
+  text: text().trim().min(1).max(200).optional().describe('Searches description and merchant'),
   currency: currencySchema.optional().describe('Also the currency minAmount and maxAmount are read in (default: your default account’s)'),
-  minAmount: z.string().max(40).optional(),
-  maxAmount: z.string().max(40).optional(),
+  minAmount: text().max(40).optional(),
+  maxAmount: text().max(40).optional(),
 });
 
 export const summaryQuery = z.strictObject({

@@ -3,8 +3,7 @@ import { accountForWrite, ensureDefaultAccount, requireAccount, requireOpen } fr
 import { recordBudgetThresholds } from '../budgets/thresholds.js';
 import { categoryForWrite, requireCategory } from '../categories/service.js';
 import type { FinanceContext } from '../context.js';
-import type { Transaction } from 'kysely';
-import type { FinanceDb, FinanceTables, TransactionType } from '../db.js';
+import type { FinanceDb, TransactionType } from '../db.js';
 import { decodeCursor, encodeCursor } from '../shared/cursor.js';
 import { deletedSnapshot, transactionSnapshot } from './events.js';
 import { formatAmount, parseAmount } from '../shared/money.js';
@@ -12,7 +11,6 @@ import { periodContaining, type PeriodUnit } from '../shared/periods.js';
 import {
   deleteTransaction,
   findTransaction,
-  insertTransactions,
   listTransactions,
   summarise,
   updateTransaction,
@@ -105,28 +103,6 @@ export async function prepareTransaction(
   requireOpen(account);
   const category = input.category == null ? null : await categoryForWrite(ctx, db, userId, input.category);
   return buildTransaction(ctx, userId, account, category, input, extra);
-}
-
-/**
- * Validates and writes one transaction inside the caller's transaction (`trx`), records any budget
- * threshold it crosses, and publishes `transaction.created`. A recurring occurrence already posted
- * is a 409, never a second row.
- */
-export async function createTransaction(
-  ctx: FinanceContext,
-  trx: Transaction<FinanceTables>,
-  userId: string,
-  input: TransactionInput,
-  extra: { id?: string; recurring?: { ruleId: string; occurrenceDate: string } } = {},
-): Promise<TransactionRow> {
-  const prepared = await prepareTransaction(ctx, trx, userId, input, extra);
-  const recurring = extra.recurring && { recurring_rule_id: extra.recurring.ruleId, occurrence_date: extra.recurring.occurrenceDate };
-  const written = await insertTransactions(trx, [{ ...prepared.values, ...recurring }], prepared.now);
-  if (recurring && written === 0) throw new ConflictError('This occurrence of the recurring rule is already posted', 'occurrence_already_posted');
-  const row = recurring ? { ...prepared.row, recurring_rule_id: recurring.recurring_rule_id } : prepared.row;
-  await ctx.bus.publish(trx, 'transaction.created', userId, transactionSnapshot(row));
-  if (row.type === 'expense') await recordBudgetThresholds(ctx, trx, userId, { occurredAt: row.occurred_at, categoryId: row.category_id, currency: row.currency });
-  return row;
 }
 
 export async function changeTransaction(
