@@ -26,6 +26,7 @@ export {
   loadMigrations,
   migrateDown,
   migrateUp,
+  migrationChecksum,
   migrationStatus,
   type Migration,
   type MigrationSet,
