@@ -33,6 +33,7 @@ export {
   type MigrationStatus,
 } from './db/migrations.js';
 export { runMigrationCli } from './db/cli.js';
+export { decodeCursor, encodeCursor, page, pastCursor, type Page, type TimeCursor } from './db/keyset.js';
 export { exitOnSignal, startLoop } from './process.js';
 export * from './money/index.js';
 export { DEFAULT_REVOCATION_PREFIX, jtiKey, redisRevocationCheck, sidKey } from './auth/revocation.js';
