@@ -2,6 +2,7 @@ export * from './config/index.js';
 export * from './errors/index.js';
 export * from './rate-limit/index.js';
 export { ManualClock, systemClock, MINUTE_MS, HOUR_MS, DAY_MS, type Clock } from './clock.js';
+export * from './calendar.js';
 export { newId, isUuid } from './ids.js';
 export { createLogger, loggerOptions, REDACTED_PATHS, type Logger } from './logger.js';
 export { createHttpApp, httpSettings, type HttpApp, type HttpAppOptions } from './http/app.js';

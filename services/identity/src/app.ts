@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Redis } from 'ioredis';
 import {
+  DAY_MS,
   authPlugin,
   createAccessTokenVerifier,
   createEventBus,
@@ -114,11 +115,10 @@ export async function buildIdentityApp(ctx: IdentityContext, options: { database
 /** Forgets what has expired: denied tokens past their expiry, spent limits, old codes. */
 export async function sweepExpired(ctx: IdentityContext): Promise<void> {
   const now = ctx.clock.now();
-  const day = 86_400_000;
   const [revoked, limits, codes] = await Promise.all([
     ctx.revocations.sweep(now),
     ctx.limiter.sweep(now, ctx.config.OTP_REQUEST_WINDOW),
-    deleteStaleChallenges(ctx.db, new Date(now.getTime() - day)),
+    deleteStaleChallenges(ctx.db, new Date(now.getTime() - DAY_MS)),
   ]);
   if (revoked + limits + codes > 0) ctx.log.debug({ revoked, limits, codes }, 'swept expired identity rows');
 }

@@ -1,6 +1,5 @@
 import { sql, type Selectable } from 'kysely';
-import { encodeCursor, page, pastCursor, type TimeCursor } from '@expensio/common';
-import { utcDate } from './calendar.js';
+import { encodeCursor, page, pastCursor, utcDate, utcMidnight, type TimeCursor } from '@expensio/common';
 import type { DebtKind, DebtPaymentsTable, DebtsTable, FinanceDb } from '../db.js';
 
 export type DebtRow = Selectable<DebtsTable> & {
@@ -171,5 +170,5 @@ export async function listPayments(db: FinanceDb, params: { userId: string; debt
     query = query.where((eb) => pastCursor(eb, ['x.paid_day', 'x.id'], [sql`${utcDate(at)}::date`, id]));
   }
   const rows: PaymentRow[] = await query.orderBy('x.paid_day', 'desc').orderBy('x.id', 'desc').limit(params.limit + 1).execute();
-  return page(rows, params.limit, (last) => encodeCursor({ at: new Date(`${last.paid_at}T00:00:00Z`), id: last.id }));
+  return page(rows, params.limit, (last) => encodeCursor({ at: utcMidnight(last.paid_at), id: last.id }));
 }

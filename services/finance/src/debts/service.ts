@@ -1,5 +1,4 @@
-import { ConflictError, NotFoundError, UnprocessableError, ValidationError, decodeCursor, fieldError, newId } from '@expensio/common';
-import { toEpochDay, utcDate, type IsoDate } from './calendar.js';
+import { ConflictError, NotFoundError, UnprocessableError, ValidationError, decodeCursor, fieldError, newId, toEpochDay, utcDate, type IsoDate } from '@expensio/common';
 import type { FinanceContext } from '../context.js';
 import type { DebtKind, FinanceDb } from '../db.js';
 import { formatAmount, parseAmount } from '../shared/money.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { utcDate } from '../debts/calendar.js';
+import { utcDate } from '@expensio/common';
 import { optionalText, pageQuery } from '../shared/http.js';
 import { amountInput, amountOutput, currencySchema, formatAmount } from '../shared/money.js';
 import { goalProgress } from './progress.js';

@@ -1,5 +1,4 @@
-import { NotFoundError, UnprocessableError, decodeCursor, fieldError, newId } from '@expensio/common';
-import { utcDate } from '../debts/calendar.js';
+import { NotFoundError, UnprocessableError, decodeCursor, fieldError, newId, utcDate } from '@expensio/common';
 import type { FinanceContext } from '../context.js';
 import type { Transaction } from 'kysely';
 import type { FinanceDb, FinanceTables } from '../db.js';

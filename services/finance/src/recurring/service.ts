@@ -1,4 +1,4 @@
-import { NotFoundError, UnprocessableError, decodeCursor, fieldError, newId } from '@expensio/common';
+import { NotFoundError, UnprocessableError, addDays, decodeCursor, fieldError, newId, utcDate } from '@expensio/common';
 import { requireAccount, requireOpen } from '../accounts/service.js';
 import { requireCategory } from '../categories/service.js';
 import type { FinanceContext } from '../context.js';
@@ -6,7 +6,7 @@ import type { FinanceDb, Frequency } from '../db.js';
 import { prepareTransaction, type TransactionInput } from '../transactions/service.js';
 import { parseAmount } from '../shared/money.js';
 import { closePause, closedPauses, deleteRule, findRule, insertRule, listRules, openPause, prunePauses, updateRule, type RuleRow } from './repo.js';
-import { addDays, nextOccurrence, rescheduledIndex, upcomingOccurrences, utcDate, type Schedule } from './schedule.js';
+import { nextOccurrence, rescheduledIndex, upcomingOccurrences, type Schedule } from './schedule.js';
 
 /** A rule is a transaction template (posted later, so no occurredAt) plus its schedule. */
 export interface RuleInput extends Omit<TransactionInput, 'occurredAt'> {
