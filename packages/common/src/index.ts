@@ -37,6 +37,7 @@ export { runMigrationCli } from './db/cli.js';
 export { decodeCursor, encodeCursor, page, pastCursor, type Page, type TimeCursor } from './db/keyset.js';
 export { exitOnSignal, startLoop } from './process.js';
 export { backoffDelaySql } from './backoff.js';
+export { TtlCache } from './ttl-cache.js';
 export * from './money/index.js';
 export { DEFAULT_REVOCATION_PREFIX, jtiKey, redisRevocationCheck, sidKey } from './auth/revocation.js';
 export { remoteAccessTokenVerifier, type RemoteVerifierOptions } from './auth/remote.js';
