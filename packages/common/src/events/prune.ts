@@ -1,6 +1,7 @@
 import type { AnyKysely } from '../db/connect.js';
 import { DAY_MS, type Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
+import { startLoop } from '../process.js';
 import { pruneEventTables } from './tables.js';
 
 export interface PruningOptions {
@@ -23,9 +24,13 @@ export function startEventPruning(db: AnyKysely, clock: Clock, log: Logger, opti
     const removed = await pruneEventTables(db, { publishedBefore: new Date(now - keepPublished), processedBefore: new Date(now - keepProcessed) });
     if (removed.outbox + removed.inbox > 0) log.info(removed, 'pruned delivered and processed events');
   };
-  const timer = setInterval(() => {
-    prune().catch((err: unknown) => { log.error({ err }, 'event pruning failed'); });
-  }, options.intervalMs ?? 3_600_000);
-  timer.unref();
-  return () => { clearInterval(timer); };
+  const intervalMs = options.intervalMs ?? 3_600_000;
+  const stop = startLoop(
+    async () => {
+      await prune();
+      return intervalMs;
+    },
+    { retryMs: intervalMs, log, name: 'event pruning' },
+  );
+  return () => { void stop(); };
 }
