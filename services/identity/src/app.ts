@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Redis } from 'ioredis';
 import {
+  DAY_MS,
   authPlugin,
   createAccessTokenVerifier,
   createEventBus,
@@ -123,11 +124,10 @@ export async function buildIdentityApp(ctx: IdentityContext, options: { database
 /** Forgets what has expired: denied tokens past their expiry, spent limits, old codes, expired personal access tokens. */
 export async function sweepExpired(ctx: IdentityContext): Promise<void> {
   const now = ctx.clock.now();
-  const day = 86_400_000;
   const [revoked, limits, codes, tokens] = await Promise.all([
     ctx.revocations.sweep(now),
     ctx.limiter.sweep(now, ctx.config.OTP_REQUEST_WINDOW),
-    deleteStaleChallenges(ctx.db, new Date(now.getTime() - day)),
+    deleteStaleChallenges(ctx.db, new Date(now.getTime() - DAY_MS)),
     deleteExpiredPats(ctx.db, { before: now }),
   ]);
   if (revoked + limits + codes + tokens > 0) ctx.log.debug({ revoked, limits, codes, tokens }, 'swept expired identity rows');

@@ -1,10 +1,10 @@
-import { ConflictError, NotFoundError, UnprocessableError, newId } from '@expensio/common';
+import { ConflictError, NotFoundError, UnprocessableError, decodeCursor, newId } from '@expensio/common';
 import { accountForWrite, ensureDefaultAccount, requireAccount, requireOpen } from '../accounts/service.js';
 import { recordBudgetThresholds } from '../budgets/thresholds.js';
 import { categoryForWrite, requireCategory } from '../categories/service.js';
 import type { FinanceContext } from '../context.js';
-import type { FinanceDb, TransactionType } from '../db.js';
-import { decodeCursor, encodeCursor } from '../shared/cursor.js';
+import type { Transaction } from 'kysely';
+import type { FinanceDb, FinanceTables, TransactionType } from '../db.js';
 import { deletedSnapshot, transactionSnapshot } from './events.js';
 import { formatAmount, parseAmount } from '../shared/money.js';
 import { periodContaining, type PeriodUnit } from '../shared/periods.js';
@@ -186,7 +186,7 @@ export async function searchTransactions(ctx: FinanceContext, userId: string, in
   const needsCurrency = input.minAmount !== undefined || input.maxAmount !== undefined;
   const currency = input.currency ?? (needsCurrency ? (await ensureDefaultAccount(ctx, userId)).currency : undefined);
   const category = input.category === undefined ? undefined : await requireCategory(ctx.db, userId, input.category);
-  const page = await listTransactions(ctx.db, ctx.database, {
+  return listTransactions(ctx.db, ctx.database, {
     userId,
     limit: input.limit,
     cursor: input.cursor === undefined ? undefined : decodeCursor(input.cursor),
@@ -202,8 +202,6 @@ export async function searchTransactions(ctx: FinanceContext, userId: string, in
     minAmount: currency === undefined ? undefined : amountFilter(input.minAmount, currency, 'minAmount'),
     maxAmount: currency === undefined ? undefined : amountFilter(input.maxAmount, currency, 'maxAmount'),
   });
-  const last = page.rows.at(-1);
-  return { rows: page.rows, nextCursor: page.more && last ? encodeCursor({ at: last.occurred_at, id: last.id }) : null };
 }
 
 export async function summary(ctx: FinanceContext, userId: string, input: { timeframe: PeriodUnit; currency?: string | undefined }) {
