@@ -3,8 +3,7 @@ import { accountForWrite, ensureDefaultAccount, requireAccount, requireOpen } fr
 import { recordBudgetThresholds } from '../budgets/thresholds.js';
 import { categoryForWrite, requireCategory } from '../categories/service.js';
 import type { FinanceContext } from '../context.js';
-import type { Transaction } from 'kysely';
-import type { FinanceDb, FinanceTables, TransactionType } from '../db.js';
+import type { FinanceDb, TransactionType } from '../db.js';
 import { deletedSnapshot, transactionSnapshot } from './events.js';
 import { formatAmount, parseAmount } from '../shared/money.js';
 import { periodContaining, type PeriodUnit } from '../shared/periods.js';
