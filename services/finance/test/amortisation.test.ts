@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { accruedInterest, amortise, firstPaymentDate, NeverPaidOffError, payoffPlan, periodInterest, roundHalfUp, targetOrder, type DebtTerms } from '../src/debts/amortisation.js';
-import { addMonths, billingPeriodAround, wholeMonthsBetween } from '../src/debts/calendar.js';
+import { addMonths, wholeMonthsBetween } from '@expensio/common';
+import { billingPeriodAround } from '../src/debts/calendar.js';
 import { formatRate, parseRate } from '../src/debts/rate.js';
 
 const pct = (text: string) => parseRate(text, 'annualRate');

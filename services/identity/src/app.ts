@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Redis } from 'ioredis';
 import {
+  DAY_MS,
   authPlugin,
   createAccessTokenVerifier,
   createEventBus,
@@ -17,6 +18,7 @@ import {
   type HttpApp,
   type Logger,
   type ReadinessCheck,
+  withPersonalAccessTokens,
 } from '@expensio/common';
 import { adminRoutes } from './admin/routes.js';
 import { authRoutes } from './auth/routes.js';
@@ -27,6 +29,9 @@ import { mailboxMailer, smtpMailer, type Mailer } from './mail/mailer.js';
 import { MailQueue } from './mail/queue.js';
 import { deleteStaleChallenges } from './otp/repo.js';
 import { argon2Hasher } from './passwords/hasher.js';
+import { deleteExpiredPats } from './pats/repo.js';
+import { patIntrospectionRoute, patRoutes } from './pats/routes.js';
+import { resolvePat } from './pats/service.js';
 import { loadSigningKeys, type SigningKeys } from './tokens/keys.js';
 import { postgresRevocations, redisRevocations } from './tokens/revocations.js';
 import { profileRoutes } from './users/routes.js';
@@ -72,14 +77,16 @@ export async function createIdentityContext(options: IdentityOptions): Promise<I
   };
 }
 
+/** Access JWTs checked against identity's keys and denylist; personal access tokens against its table. */
 export function identityVerifier(ctx: IdentityContext): AccessTokenVerifier {
-  return createAccessTokenVerifier({
+  const verifyJwt = createAccessTokenVerifier({
     issuer: ctx.config.JWT_ISSUER,
     audience: ctx.config.JWT_AUDIENCE,
     keys: ctx.keys.verificationKeys,
     isRevoked: ctx.revocations.check,
     clock: ctx.clock,
   });
+  return withPersonalAccessTokens(verifyJwt, (token) => resolvePat(ctx, token));
 }
 
 /** The identity routes, for any app that already has the auth plugin. */
@@ -87,6 +94,7 @@ export function registerIdentityRoutes(app: HttpApp, ctx: IdentityContext) {
   authRoutes(app, ctx);
   profileRoutes(app, ctx);
   adminRoutes(app, ctx);
+  patRoutes(app, ctx);
 }
 
 export function readinessChecks(database: Database, redis?: Redis): ReadinessCheck[] {
@@ -108,17 +116,19 @@ export async function buildIdentityApp(ctx: IdentityContext, options: { database
   });
   await app.register(authPlugin, { verify: identityVerifier(ctx) });
   registerIdentityRoutes(app, ctx);
+  // Only identity alone needs it: in the all-in-one the other services resolve tokens in-process.
+  patIntrospectionRoute(app, ctx);
   return app;
 }
 
-/** Forgets what has expired: denied tokens past their expiry, spent limits, old codes. */
+/** Forgets what has expired: denied tokens past their expiry, spent limits, old codes, expired personal access tokens. */
 export async function sweepExpired(ctx: IdentityContext): Promise<void> {
   const now = ctx.clock.now();
-  const day = 86_400_000;
-  const [revoked, limits, codes] = await Promise.all([
+  const [revoked, limits, codes, tokens] = await Promise.all([
     ctx.revocations.sweep(now),
     ctx.limiter.sweep(now, ctx.config.OTP_REQUEST_WINDOW),
-    deleteStaleChallenges(ctx.db, new Date(now.getTime() - day)),
+    deleteStaleChallenges(ctx.db, new Date(now.getTime() - DAY_MS)),
+    deleteExpiredPats(ctx.db, { before: now }),
   ]);
-  if (revoked + limits + codes > 0) ctx.log.debug({ revoked, limits, codes }, 'swept expired identity rows');
+  if (revoked + limits + codes + tokens > 0) ctx.log.debug({ revoked, limits, codes, tokens }, 'swept expired identity rows');
 }

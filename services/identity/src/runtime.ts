@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { migrateUp, openDatabase, type Database, type Logger, type MigrationSet } from '@expensio/common';
+import { migrateUp, openDatabase, startLoop, type Database, type Logger, type MigrationSet } from '@expensio/common';
 import { ensureAdmin } from './admin/service.js';
 import { createIdentityContext, sweepExpired } from './app.js';
 import type { IdentityConfig } from './config.js';
@@ -14,11 +14,14 @@ export async function startIdentity(ctx: IdentityContext, log: Logger): Promise<
     const outcome = await ensureAdmin(ctx, ctx.config.ADMIN_EMAIL);
     if (outcome !== 'unchanged') log.warn({ outcome }, 'administrator from ADMIN_EMAIL; sign in with an emailed code');
   }
-  const timer = setInterval(() => {
-    sweepExpired(ctx).catch((err: unknown) => { log.error({ err }, 'identity sweep failed'); });
-  }, SWEEP_INTERVAL_MS);
-  timer.unref();
-  return () => { clearInterval(timer); };
+  const stop = startLoop(
+    async () => {
+      await sweepExpired(ctx);
+      return SWEEP_INTERVAL_MS;
+    },
+    { retryMs: SWEEP_INTERVAL_MS, log, name: 'identity sweep' },
+  );
+  return () => { void stop(); };
 }
 
 export async function openInfrastructure(config: IdentityConfig, sets: MigrationSet[], log: Logger): Promise<{ database: Database; redis: Redis | undefined }> {

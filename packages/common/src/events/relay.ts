@@ -6,6 +6,7 @@ import type { EventEnvelope } from './envelope.js';
 import type { EventType } from './catalog.js';
 import type { EventTables } from './tables.js';
 import type { EventTransport } from './transport.js';
+import { backoffDelaySql } from '../backoff.js';
 
 export interface RelayOptions {
   /** Rows claimed per pass. */
@@ -202,8 +203,8 @@ export class OutboxRelay {
     }
     for (const [message, ids] of failed) {
       this.#log?.warn({ events: ids.length, error: message }, 'outbox delivery failed; retrying with back-off');
-      // The delay uses the attempts before this one, so the first failure waits retryBaseMs.
-      const delay = sql<number>`least(${this.#retryMaxMs}::double precision, ${this.#retryBaseMs}::double precision * power(2, least(attempts, 30)) * (0.8 + random() * 0.4))`;
+      // This failure is attempt `attempts + 1`, so the first one waits retryBaseMs.
+      const delay = backoffDelaySql(sql<number>`attempts + 1`, this.#retryBaseMs, this.#retryMaxMs);
       await this.#db
         .updateTable('outbox')
         .set((eb) => ({

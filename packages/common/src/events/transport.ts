@@ -50,8 +50,4 @@ export interface EventTransport {
   close(): Promise<void>;
 }
 
-/** Exponential back-off with ±20% jitter: the delay before attempt `attempt + 1`. */
-export function backoffDelay(attempt: number, baseMs: number, maxMs: number, random: () => number = Math.random): number {
-  const exponential = Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 1));
-  return Math.round(Math.min(maxMs, exponential * (0.8 + random() * 0.4)));
-}
+export { backoffDelay } from '../backoff.js';

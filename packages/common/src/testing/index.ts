@@ -5,6 +5,7 @@ import { openTestDatabaseFrom, type TestDatabaseSource } from './databases.js';
 export { ManualClock } from '../clock.js';
 export { settleEvents } from './events.js';
 export { sampleTransactionCreated } from './payloads.js';
+export { explainQuery, recordQueries, planLinesWith } from './query-plans.js';
 export { TcpProxy } from './tcp-proxy.js';
 export { TEST_AUDIENCE, TEST_ISSUER, createTestTokenIssuer, type TestTokenClaims, type TestTokenIssuer } from './tokens.js';
 export {

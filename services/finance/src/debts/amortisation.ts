@@ -16,7 +16,8 @@
  *   than the interest leaves the unpaid interest on the balance (its principal part is negative).
  */
 import { RATE_SCALE } from './rate.js';
-import { billingPeriodAround, daysBetween, dueDateOnOrAfter, nextDueDateAfter, type IsoDate } from './calendar.js';
+import { daysBetween, type IsoDate } from '@expensio/common';
+import { billingPeriodAround, dueDateOnOrAfter, nextDueDateAfter } from './calendar.js';
 
 /** A schedule or plan longer than this is refused, not computed. */
 export const MAX_PERIODS = 1200;

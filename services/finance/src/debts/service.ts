@@ -1,10 +1,8 @@
-import { ConflictError, NotFoundError, UnprocessableError, ValidationError, fieldError, newId } from '@expensio/common';
+import { ConflictError, NotFoundError, UnprocessableError, ValidationError, decodeCursor, fieldError, newId, toEpochDay, utcDate, type IsoDate } from '@expensio/common';
 import type { FinanceContext } from '../context.js';
 import type { DebtKind, FinanceDb } from '../db.js';
-import { decodeCursor, encodeCursor } from '../shared/cursor.js';
 import { formatAmount, parseAmount } from '../shared/money.js';
 import { accruedInterest, amortise, NeverPaidOffError, payoffPlan, MAX_PERIODS, type DebtTerms, type Strategy } from './amortisation.js';
-import { toEpochDay, utcDate, type IsoDate } from './calendar.js';
 import { formatRate, parseRate, rateUnits } from './rate.js';
 import { allDebts, deleteDebt, findDebt, insertDebt, insertPayment, listDebts, listPayments, lockDebt, updateDebt, type DebtRow, type PaymentRow } from './repo.js';
 import type { Answer } from '../shared/idempotency.js';
@@ -53,9 +51,7 @@ function neverPaidOff(error: NeverPaidOffError, debt: { name: string; currency: 
 }
 
 export async function getDebts(ctx: FinanceContext, userId: string, input: { limit: number; cursor?: string | undefined }) {
-  const page = await listDebts(ctx.db, { userId, limit: input.limit, cursor: input.cursor === undefined ? undefined : decodeCursor(input.cursor) });
-  const last = page.rows.at(-1);
-  return { rows: page.rows, nextCursor: page.more && last ? encodeCursor({ at: last.created_at, id: last.id }) : null };
+  return listDebts(ctx.db, { userId, limit: input.limit, cursor: input.cursor === undefined ? undefined : decodeCursor(input.cursor) });
 }
 
 export interface DebtInput {
@@ -163,10 +159,8 @@ export async function pay(
 
 export async function getPayments(ctx: FinanceContext, userId: string, debtId: string, input: { limit: number; cursor?: string | undefined }) {
   const debt = await requireDebt(ctx.db, userId, debtId);
-  const cursor = input.cursor === undefined ? undefined : decodeCursor(input.cursor);
-  const page = await listPayments(ctx.db, { userId, debtId, limit: input.limit, cursor: cursor && { day: utcDate(cursor.at), id: cursor.id } });
-  const last = page.rows.at(-1);
-  return { debt, rows: page.rows, nextCursor: page.more && last ? encodeCursor({ at: new Date(`${last.paid_at}T00:00:00Z`), id: last.id }) : null };
+  const page = await listPayments(ctx.db, { userId, debtId, limit: input.limit, cursor: input.cursor === undefined ? undefined : decodeCursor(input.cursor) });
+  return { debt, ...page };
 }
 
 export async function schedule(ctx: FinanceContext, userId: string, debtId: string) {

@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { text } from '@expensio/common';
-import { utcDate } from '../debts/calendar.js';
+import { text, utcDate } from '@expensio/common';
 import { optionalMultilineText, pageQuery } from '../shared/http.js';
 import { amountInput, amountOutput, currencySchema, formatAmount } from '../shared/money.js';
 import { goalProgress } from './progress.js';

@@ -1,9 +1,9 @@
-import { ConflictError, startLoop } from '@expensio/common';
+import { ConflictError, startLoop, utcDate } from '@expensio/common';
 import type { FinanceContext } from '../context.js';
 import { formatAmount } from '../shared/money.js';
 import { createTransaction } from '../transactions/create.js';
 import { closedPauses, dueRuleIds, lockDueRule, moveCursor, recordFailure } from './repo.js';
-import { nextOccurrence, utcDate } from './schedule.js';
+import { nextOccurrence } from './schedule.js';
 import { occurredAtOf, scheduleOf } from './service.js';
 
 export const DEFAULT_SCHEDULER_INTERVAL_MS = 60_000;

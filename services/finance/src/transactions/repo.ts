@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import { sql, type Selectable } from 'kysely';
-import type { Database } from '@expensio/common';
+import { encodeCursor, page, pastCursor, type Database, type TimeCursor } from '@expensio/common';
 import { FINANCE_SCHEMA, type FinanceDb, type TransactionsTable, type TransactionType } from '../db.js';
-import type { TimeCursor } from '../shared/cursor.js';
 
 export type TransactionRow = Selectable<TransactionsTable> & { category_slug: string | null };
 
@@ -81,15 +80,14 @@ export async function listTransactions(db: FinanceDb, database: Database, filter
   if (filter.maxAmount !== undefined) query = query.where('t.amount', '<=', filter.maxAmount);
   if (filter.cursor) {
     const { at, id } = filter.cursor;
-    // A row comparison is an index bound on (user_id, occurred_at desc, id desc): the scan starts
-    // at the cursor. Spelled as `occurred_at < at or (occurred_at = at and id < id)` it became a
-    // filter over every newer row (90,000 rows read for a page 90,000 deep).
-    query = query.where((eb) => eb(eb.refTuple('t.occurred_at', 't.id'), '<', eb.tuple(at, id)));
+    // Bounds the scan of (user_id, occurred_at desc, id desc); the `or` spelling read 90,000 rows
+    // for a page 90,000 deep.
+    query = query.where((eb) => pastCursor(eb, ['t.occurred_at', 't.id'], [at, id]));
   }
   const compiled = query.orderBy('t.occurred_at', 'desc').orderBy('t.id', 'desc').limit(filter.limit + 1).compile();
   // The text depends only on which filters are present: a handful of prepared statements, named by it.
   const rows = await database.prepared<TransactionRow>(`finance_list_${createHash('sha1').update(compiled.sql).digest('hex').slice(0, 16)}`, compiled);
-  return { rows: rows.slice(0, filter.limit), more: rows.length > filter.limit };
+  return page(rows, filter.limit, (last) => encodeCursor({ at: last.occurred_at, id: last.id }));
 }
 
 export async function updateTransaction(

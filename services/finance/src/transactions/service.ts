@@ -1,10 +1,9 @@
-import { ConflictError, NotFoundError, UnprocessableError, newId } from '@expensio/common';
+import { ConflictError, NotFoundError, UnprocessableError, decodeCursor, newId } from '@expensio/common';
 import { accountForWrite, ensureDefaultAccount, requireAccount, requireOpen } from '../accounts/service.js';
 import { recordBudgetThresholds } from '../budgets/thresholds.js';
 import { categoryForWrite, requireCategory } from '../categories/service.js';
 import type { FinanceContext } from '../context.js';
 import type { FinanceDb, TransactionType } from '../db.js';
-import { decodeCursor, encodeCursor } from '../shared/cursor.js';
 import { deletedSnapshot, transactionSnapshot } from './events.js';
 import { formatAmount, parseAmount } from '../shared/money.js';
 import { periodContaining, type PeriodUnit } from '../shared/periods.js';
@@ -188,7 +187,7 @@ export async function searchTransactions(ctx: FinanceContext, userId: string, in
   // `none` asks for the uncategorised ones (a category of that slug is shadowed).
   const uncategorised = input.category?.toLowerCase() === 'none';
   const category = input.category === undefined || uncategorised ? undefined : await requireCategory(ctx.db, userId, input.category);
-  const page = await listTransactions(ctx.db, ctx.database, {
+  return listTransactions(ctx.db, ctx.database, {
     userId,
     limit: input.limit,
     cursor: input.cursor === undefined ? undefined : decodeCursor(input.cursor),
@@ -205,8 +204,6 @@ export async function searchTransactions(ctx: FinanceContext, userId: string, in
     minAmount: currency === undefined ? undefined : amountFilter(input.minAmount, currency, 'minAmount'),
     maxAmount: currency === undefined ? undefined : amountFilter(input.maxAmount, currency, 'maxAmount'),
   });
-  const last = page.rows.at(-1);
-  return { rows: page.rows, nextCursor: page.more && last ? encodeCursor({ at: last.occurred_at, id: last.id }) : null };
 }
 
 export async function summary(ctx: FinanceContext, userId: string, input: { timeframe: PeriodUnit; currency?: string | undefined }) {

@@ -33,7 +33,7 @@ export function adminRoutes(app: HttpApp, ctx: IdentityContext) {
     async (request) => {
       const { limit, cursor, email, role } = request.query;
       const page = await listUsers(ctx.db, { limit, after: cursor, email, role });
-      return { items: page.rows.map(toUserView), nextCursor: page.more ? (page.rows.at(-1)?.id ?? null) : null };
+      return { items: page.rows.map(toUserView), nextCursor: page.nextCursor };
     },
   );
 
