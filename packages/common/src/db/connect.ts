@@ -3,6 +3,7 @@ import path from 'node:path';
 import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect, sql, type CompiledQuery } from 'kysely';
 import pg from 'pg';
+import { lockDataDir, type DataDirLock } from './lock.js';
 import { PGliteDialect } from './pglite-dialect.js';
 
 /** bigint columns hold money in minor units: they must never pass through a float. */
@@ -33,7 +34,7 @@ export interface DatabaseOptions {
   poolSize?: number;
 }
 
-function wrap(kind: Database['kind'], kysely: AnyKysely, pool?: pg.Pool): Database {
+function wrap(kind: Database['kind'], kysely: AnyKysely, pool?: pg.Pool, lock?: DataDirLock): Database {
   return {
     kind,
     kysely,
@@ -44,7 +45,13 @@ function wrap(kind: Database['kind'], kysely: AnyKysely, pool?: pg.Pool): Databa
     ping: async () => {
       await sql`select 1`.execute(kysely);
     },
-    close: () => kysely.destroy(),
+    close: async () => {
+      try {
+        await kysely.destroy();
+      } finally {
+        lock?.release();
+      }
+    },
   };
 }
 
@@ -61,15 +68,24 @@ export function openPostgres(url: string, poolSize = 10): Database {
 }
 
 export async function openPglite(options: { dataDir?: string; loadDataDir?: Blob }): Promise<Database> {
+  let lock: DataDirLock | undefined;
   if (options.dataDir !== undefined && !options.dataDir.startsWith('memory://')) {
     mkdirSync(options.dataDir, { recursive: true });
+    // Two processes on one folder each keep their own view of it and one side's writes are lost:
+    // refuse before PGlite reads a single file.
+    lock = lockDataDir(options.dataDir);
   }
-  const pglite = await PGlite.create({
-    ...(options.dataDir !== undefined && { dataDir: options.dataDir }),
-    ...(options.loadDataDir !== undefined && { loadDataDir: options.loadDataDir }),
-    parsers: { [pgliteTypes.INT8]: parseInt8 },
-  });
-  return wrap('pglite', new Kysely({ dialect: new PGliteDialect(pglite) }));
+  try {
+    const pglite = await PGlite.create({
+      ...(options.dataDir !== undefined && { dataDir: options.dataDir }),
+      ...(options.loadDataDir !== undefined && { loadDataDir: options.loadDataDir }),
+      parsers: { [pgliteTypes.INT8]: parseInt8 },
+    });
+    return wrap('pglite', new Kysely({ dialect: new PGliteDialect(pglite) }), undefined, lock);
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
