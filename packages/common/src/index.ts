@@ -41,3 +41,4 @@ export { DEFAULT_REVOCATION_PREFIX, jtiKey, redisRevocationCheck, sidKey } from 
 export { remoteAccessTokenVerifier, type RemoteVerifierOptions } from './auth/remote.js';
 export * from './events/index.js';
 export { CONTROL_CHARACTER_CODE, controlCharacterMessage, isCleanText, multilineText, text, type TextOptions } from './schemas/text.js';
+export * from './export/index.js';

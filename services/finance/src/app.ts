@@ -4,6 +4,7 @@ import {
   createEventBus,
   createHttpApp,
   httpSettings,
+  registerExportRoute,
   forSchema,
   remoteAccessTokenVerifier,
   systemClock,
@@ -27,6 +28,8 @@ import { FINANCE_SCHEMA, type FinanceTables } from './db.js';
 import { moodRoutes } from './moods/routes.js';
 import { recurringRoutes } from './recurring/routes.js';
 import { importRoutes } from './imports/routes.js';
+import { backupRoutes } from './export/routes.js';
+import { financeExportSections } from './export/sections.js';
 import { transactionRoutes } from './transactions/routes.js';
 import { subscribeFinanceConsumers } from './consumers.js';
 
@@ -57,6 +60,7 @@ export function registerFinanceRoutes(app: HttpApp, ctx: FinanceContext) {
   recurringRoutes(app, ctx);
   moodRoutes(app, ctx);
   importRoutes(app, ctx);
+  backupRoutes(app, ctx);
 }
 
 /** Finance alone trusts identity's tokens through its published keys and its Redis denylist. */
@@ -80,5 +84,7 @@ export async function buildFinanceApp(
   });
   await app.register(authPlugin, { verify: options.verify });
   registerFinanceRoutes(app, ctx);
+  // Alone, finance exports its own sections; the document's `sections` says so (ADR 0010).
+  registerExportRoute(app, { sections: financeExportSections(ctx), clock: ctx.clock });
   return app;
 }
