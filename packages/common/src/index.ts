@@ -23,6 +23,7 @@ export {
 export { authPlugin, bearerToken, requireUser } from './auth/plugin.js';
 export { forSchema, openDatabase, openPglite, openPostgres, type AnyKysely, type Database, type DatabaseOptions } from './db/connect.js';
 export { PGliteDialect } from './db/pglite-dialect.js';
+export { backupDataDir, pgliteDir, restoreDataDir } from './db/backup.js';
 export { DataDirInUseError, LOCK_FILE, lockDataDir, type DataDirLock } from './db/lock.js';
 export {
   MigrationError,

@@ -9,7 +9,7 @@ import { currencySchema } from '../shared/money.js';
  * the row on failure. Other services' sections (profile, webhooks) may be present and are ignored.
  */
 const id = z.uuid({ message: 'must be an id (UUID)' });
-const amount = z.string().max(40);
+const amount = text().max(40).describe('A decimal string in the currency of its row, e.g. "12.34"');
 const timestamp = z.iso.datetime({ offset: true }).transform((v) => new Date(v));
 const calendarDay = z.iso.date();
 const name = text().trim().min(1).max(200);
