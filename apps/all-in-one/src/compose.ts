@@ -1,8 +1,9 @@
 import { z } from 'zod';
-import { authPlugin, createHttpApp, httpSettings, loadConfig, runEventBuses, startEventPruning, type Database, type EventTransport, type HttpApp, type Logger } from '@expensio/common';
-import { DEFAULT_SCHEDULER_INTERVAL_MS, createFinanceContext, financeConfigShape, registerFinanceRoutes, startScheduler, type FinanceContext } from '@expensio/finance';
+import { authPlugin, createHttpApp, registerExportRoute, httpSettings, loadConfig, runEventBuses, startEventPruning, type Database, type EventTransport, type HttpApp, type Logger } from '@expensio/common';
+import { DEFAULT_SCHEDULER_INTERVAL_MS, createFinanceContext, financeExportSections, financeConfigShape, registerFinanceRoutes, startScheduler, type FinanceContext } from '@expensio/finance';
 import {
   createIdentityContext,
+  identityExportSections,
   identityVerifier,
   readinessChecks,
   registerIdentityRoutes,
@@ -16,6 +17,7 @@ import {
   createRealtimeContext,
   gatewaySettings,
   realtimeConfigShape,
+  realtimeExportSections,
   registerRealtimeRoutes,
   startWebhookDelivery,
   webhookSettings,
@@ -71,6 +73,8 @@ export async function composeExpensio(options: ComposeOptions): Promise<Expensio
   registerFinanceRoutes(app, finance);
   const realtime = createRealtimeContext({ database, log, transport, webhooks: webhookSettings(realtimeConfig), ...(options.clock && { clock: options.clock }) });
   registerRealtimeRoutes(app, realtime);
+  // One document from every service's sections (ADR 0010).
+  registerExportRoute(app, { sections: [...identityExportSections(identity), ...financeExportSections(finance), ...realtimeExportSections(realtime)], clock: finance.clock });
   // Socket.IO on the API's own server and port, its consumer subscribed before the buses start.
   const gateway = createGateway(realtime, { verify, settings: gatewaySettings({ ...realtimeConfig, CORS_ORIGINS: config.CORS_ORIGINS }), redis });
 

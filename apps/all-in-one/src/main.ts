@@ -1,4 +1,4 @@
-import { ConfigError, createEventTransport, createLogger, exitOnSignal } from '@expensio/common';
+import { ConfigError, DataDirInUseError, createEventTransport, createLogger, exitOnSignal } from '@expensio/common';
 import { loadIdentityConfig, openInfrastructure } from '@expensio/identity';
 import { composeExpensio } from './compose.js';
 import { allMigrationSets } from './services.js';
@@ -23,6 +23,6 @@ async function main() {
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof ConfigError ? error.message : error);
+  console.error(error instanceof ConfigError || error instanceof DataDirInUseError ? error.message : error);
   process.exit(1);
 });

@@ -4,6 +4,7 @@ import {
   createEventBus,
   createHttpApp,
   httpSettings,
+  registerExportRoute,
   forSchema,
   remoteAccessTokenVerifier,
   systemClock,
@@ -28,6 +29,8 @@ import { moodRoutes } from './moods/routes.js';
 import { recurringRoutes } from './recurring/routes.js';
 import { importRoutes } from './imports/routes.js';
 import { ruleRoutes } from './rules/routes.js';
+import { backupRoutes } from './export/routes.js';
+import { financeExportSections } from './export/sections.js';
 import { transactionRoutes } from './transactions/routes.js';
 import { subscribeFinanceConsumers } from './consumers.js';
 
@@ -59,6 +62,7 @@ export function registerFinanceRoutes(app: HttpApp, ctx: FinanceContext) {
   moodRoutes(app, ctx);
   importRoutes(app, ctx);
   ruleRoutes(app, ctx);
+  backupRoutes(app, ctx);
 }
 
 /** Finance alone trusts identity's tokens through its published keys and its Redis denylist. */
@@ -82,5 +86,7 @@ export async function buildFinanceApp(
   });
   await app.register(authPlugin, { verify: options.verify });
   registerFinanceRoutes(app, ctx);
+  // Alone, finance exports its own sections; the document's `sections` says so (ADR 0010).
+  registerExportRoute(app, { sections: financeExportSections(ctx), clock: ctx.clock });
   return app;
 }

@@ -3,3 +3,4 @@ export { financeConfigSchema, financeConfigShape, loadFinanceConfig, type Financ
 export type { FinanceContext } from './context.js';
 export { financeMigrations } from './migrations.js';
 export { DEFAULT_SCHEDULER_INTERVAL_MS, runScheduler, startScheduler, type SchedulerRun } from './recurring/scheduler.js';
+export { financeExportSections } from './export/sections.js';

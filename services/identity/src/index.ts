@@ -5,3 +5,4 @@ export { identityMigrations } from './migrations.js';
 export { MemoryMailer, type Mailer, type MailMessage } from './mail/mailer.js';
 export { ephemeralSigningKeys } from './tokens/keys.js';
 export { openInfrastructure, startIdentity } from './runtime.js';
+export { identityExportSections } from './export/section.js';

@@ -17,3 +17,4 @@ export {
   type ClientToServerEvents,
   type ServerToClientEvents,
 } from './gateway/protocol.js';
+export { realtimeExportSections } from './export/section.js';

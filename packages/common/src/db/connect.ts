@@ -3,6 +3,7 @@ import path from 'node:path';
 import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect, sql, type CompiledQuery } from 'kysely';
 import pg from 'pg';
+import { lockDataDir, type DataDirLock } from './lock.js';
 import { PGliteDialect } from './pglite-dialect.js';
 
 /** bigint columns hold money in minor units: they must never pass through a float. */
@@ -39,7 +40,8 @@ export interface DatabaseOptions {
   poolSize?: number;
 }
 
-function wrap(kind: Database['kind'], kysely: AnyKysely, pool?: pg.Pool, names?: Map<string, string>): Database {
+function wrap(kind: Database['kind'], kysely: AnyKysely, options: { pool?: pg.Pool; names?: Map<string, string>; lock?: DataDirLock } = {}): Database {
+  const { pool, names, lock } = options;
   return {
     kind,
     kysely,
@@ -53,7 +55,13 @@ function wrap(kind: Database['kind'], kysely: AnyKysely, pool?: pg.Pool, names?:
     ping: async () => {
       await sql`select 1`.execute(kysely);
     },
-    close: () => kysely.destroy(),
+    close: async () => {
+      try {
+        await kysely.destroy();
+      } finally {
+        lock?.release();
+      }
+    },
   };
 }
 
@@ -69,7 +77,7 @@ export function openPostgres(url: string, poolSize = 10): Database {
   pool.on('error', (err) => {
     process.emitWarning(`PostgreSQL pool client error: ${err.message}`);
   });
-  return wrap('postgres', new Kysely({ dialect: new PostgresDialect({ pool: namingPool(pool, names) }) }), pool, names);
+  return wrap('postgres', new Kysely({ dialect: new PostgresDialect({ pool: namingPool(pool, names) }) }), { pool, names });
 }
 
 /** The pool as Kysely sees it: its clients send a registered statement text under its name. */
@@ -96,15 +104,24 @@ function namingPool(pool: pg.Pool, names: Map<string, string>): pg.Pool {
 }
 
 export async function openPglite(options: { dataDir?: string; loadDataDir?: Blob }): Promise<Database> {
+  let lock: DataDirLock | undefined;
   if (options.dataDir !== undefined && !options.dataDir.startsWith('memory://')) {
     mkdirSync(options.dataDir, { recursive: true });
+    // Two processes on one folder each keep their own view of it and one side's writes are lost:
+    // refuse before PGlite reads a single file.
+    lock = lockDataDir(options.dataDir);
   }
-  const pglite = await PGlite.create({
-    ...(options.dataDir !== undefined && { dataDir: options.dataDir }),
-    ...(options.loadDataDir !== undefined && { loadDataDir: options.loadDataDir }),
-    parsers: { [pgliteTypes.INT8]: parseInt8 },
-  });
-  return wrap('pglite', new Kysely({ dialect: new PGliteDialect(pglite) }));
+  try {
+    const pglite = await PGlite.create({
+      ...(options.dataDir !== undefined && { dataDir: options.dataDir }),
+      ...(options.loadDataDir !== undefined && { loadDataDir: options.loadDataDir }),
+      parsers: { [pgliteTypes.INT8]: parseInt8 },
+    });
+    return wrap('pglite', new Kysely({ dialect: new PGliteDialect(pglite) }), { lock });
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
