@@ -103,8 +103,10 @@ type TransformInput = Parameters<typeof jsonSchemaTransform>[0];
  */
 export function documentTransform(isRateLimited: (url: string) => boolean) {
   return (input: TransformInput) => {
-    const { schema, route } = input;
-    if (schema.hide === true) return jsonSchemaTransform(input);
+    const { route } = input;
+    // A route declared without any schema arrives without one, whatever the type says.
+    const schema = input.schema as FastifySchema | undefined;
+    if (schema === undefined || schema.hide === true) return jsonSchemaTransform(input);
     const auth: Auth = route.config?.auth;
     const declared = (schema.response ?? {}) as Record<string, unknown>;
     const response = { ...errorResponses({ method: route.method, url: route.url, schema, auth, rateLimited: isRateLimited(route.url) }), ...declared };
