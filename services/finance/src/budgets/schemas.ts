@@ -28,7 +28,7 @@ export const createBudgetBody = z.strictObject({
   startDate: dateSchema.optional().describe('Defaults to today (UTC). The period holding it is the first, from its beginning'),
   rollover: rolloverSchema.default('none'),
   rolloverCap: capSchema.optional(),
-});
+}).meta({ examples: [{ name: 'Groceries', amount: '400.00', period: 'monthly', category: 'groceries', startDate: '2026-03-01', rollover: 'surplus' }] });
 
 /** PUT replaces the budget: every field but the nullable ones is required. */
 export const replaceBudgetBody = z.strictObject({

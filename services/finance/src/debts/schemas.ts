@@ -107,7 +107,7 @@ export const createDebtBody = z.strictObject({
   minimumPayment: amountInput,
   dueDay,
   startDate: day.optional().describe('The day balance was owed; defaults to today'),
-});
+}).meta({ examples: [{ name: 'Visa card', kind: 'credit_card', balance: '1850.00', currency: 'USD', annualRate: '19.99', minimumPayment: '55.00', dueDay: 15, startDate: '2026-03-01' }] });
 
 export const updateDebtBody = z
   .strictObject({

@@ -47,7 +47,7 @@ export const createGoalBody = z.strictObject({
   targetAmount: amountInput,
   currency: currencySchema.optional().describe('Defaults to DEFAULT_CURRENCY; fixed once created'),
   deadline: day.nullable().optional().describe('Today or later'),
-});
+}).meta({ examples: [{ name: 'Emergency fund', targetAmount: '5000.00', currency: 'USD', deadline: '2027-12-31' }] });
 
 export const updateGoalBody = z
   .strictObject({

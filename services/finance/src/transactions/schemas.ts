@@ -56,6 +56,8 @@ export const createTransactionBody = z.strictObject({
   ...templateInputShape,
   occurredAt: timestamp.optional().describe('Defaults to now'),
   mood: moodInput.optional().describe('Attached in the same database transaction'),
+}).meta({
+  examples: [{ type: 'expense', amount: '42.50', category: 'groceries', description: 'Weekly groceries', merchant: 'Corner Market', tags: ['food'], occurredAt: '2026-03-01T10:30:00Z' }],
 });
 
 export const updateTransactionBody = z

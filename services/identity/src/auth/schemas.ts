@@ -13,8 +13,10 @@ const newPassword = text().min(1).max(PASSWORD_MAX_LENGTH * 4).meta({ format: 'p
 const otpCode = z.string().regex(/^\d{6}$/, 'must be the 6-digit code from the email');
 const refreshToken = text().min(1).max(200);
 
-export const registerBody = z.strictObject({ email: emailSchema, password: newPassword, name: nameSchema.optional() });
-export const loginBody = z.strictObject({ email: emailSchema, password });
+export const registerBody = z
+  .strictObject({ email: emailSchema, password: newPassword, name: nameSchema.optional() })
+  .meta({ examples: [{ email: 'ada@example.com', password: 'correct horse battery staple', name: 'Ada Lovelace' }] });
+export const loginBody = z.strictObject({ email: emailSchema, password }).meta({ examples: [{ email: 'ada@example.com', password: 'correct horse battery staple' }] });
 export const otpRequestBody = z.strictObject({
   email: emailSchema,
   purpose: z.enum(OTP_PURPOSES).default('login').describe('What the code will be used for: signing in, resetting the password, or confirming DELETE /api/auth/account'),

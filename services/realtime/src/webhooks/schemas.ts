@@ -24,12 +24,13 @@ const deliveryStatusSchema = z
   .enum(['pending', 'succeeded', 'failed', 'cancelled'])
   .describe('pending: not yet delivered (attempts go on); succeeded: a 2xx answer; failed: every attempt failed; cancelled: the endpoint was disabled first');
 
+// `example`, not `examples`: Zod leaves `examples` out of an input schema that holds a transform (events).
 export const createWebhookBody = z.strictObject({
   url: urlSchema,
   events: eventsSchema,
   description: descriptionSchema.optional(),
   scope: scopeSchema.default('own'),
-});
+}).meta({ example: { url: 'https://hooks.example.com/expensio', events: ['transaction.created', 'budget.threshold_reached'], description: 'Bookkeeping sync' } });
 
 export const patchWebhookBody = z
   .strictObject({
