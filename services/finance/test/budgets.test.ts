@@ -73,6 +73,10 @@ describe('/api/budgets CRUD', () => {
     expect(replaced.statusCode, replaced.body).toBe(200);
     expect(replaced.json()).toMatchObject({ name: 'Groceries', amount: '380.50', period: 'monthly', category: 'groceries', rollover: 'surplus_and_deficit', rolloverCap: null, createdAt: groceries.createdAt });
     expect(replaced.json().updatedAt).not.toBe(groceries.updatedAt);
+    // As on create, a replacement without currency takes the default account's.
+    const defaulted = await call(t, user, 'PUT', `/api/budgets/${groceries.id}`, { name: 'Groceries', amount: '380.50', period: 'monthly', startDate: '2026-02-01', rollover: 'none' });
+    expect(defaulted.statusCode, defaulted.body).toBe(200);
+    expect(defaulted.json()).toMatchObject({ currency: 'USD', amount: '380.50' });
 
     expect((await call(t, user, 'DELETE', `/api/budgets/${created.id}`)).statusCode).toBe(204);
     expect((await call(t, user, 'GET', `/api/budgets/${created.id}`)).statusCode).toBe(404);
@@ -120,7 +124,7 @@ describe('/api/budgets CRUD', () => {
     const kept = await budget(user, { name: 'Kept', amount: '10.00', period: 'monthly', startDate: '2026-03-01' });
     const partial = await call(t, user, 'PUT', `/api/budgets/${kept.id}`, { name: 'Renamed' });
     expect(partial.statusCode).toBe(400);
-    expect(partial.json().errors.map((e: { field: string }) => e.field)).toEqual(expect.arrayContaining(['amount', 'currency', 'period', 'startDate', 'rollover']));
+    expect(partial.json().errors.map((e: { field: string }) => e.field)).toEqual(expect.arrayContaining(['amount', 'period', 'startDate', 'rollover']));
     const full = { name: 'Renamed', amount: '20.00', currency: 'USD', period: 'weekly', startDate: '2026-03-02', rollover: 'none' };
     expect((await call(t, user, 'PUT', `/api/budgets/${kept.id}`, { ...full, amount: '1.234' })).statusCode).toBe(400);
     expect((await call(t, user, 'PUT', `/api/budgets/${kept.id}`, { ...full, category: 'no-such-thing' })).statusCode).toBe(404);
