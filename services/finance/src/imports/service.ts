@@ -103,6 +103,8 @@ export async function importTransactions(
     let row = 0;
     // Budgets are checked once for the whole file, from the earliest spending it holds on.
     let earliestExpense: Date | undefined;
+    // Threshold alerts go only to the budgets the import moved: all-spending ones and these categories.
+    const expenseCategories = new Set<string | null>();
     try {
       for await (const record of parser as AsyncIterable<string[]>) {
         row += 1;
@@ -124,6 +126,7 @@ export async function importTransactions(
         }
         batch.push({ id: newId(), ...parsed.value });
         if (parsed.value.type === 'expense' && (earliestExpense === undefined || parsed.value.occurredAt < earliestExpense)) earliestExpense = parsed.value.occurredAt;
+        if (parsed.value.type === 'expense') expenseCategories.add(parsed.value.categoryId);
         if (batch.length >= IMPORT_BATCH_SIZE) await flush();
       }
     } catch (error) {
@@ -142,7 +145,9 @@ export async function importTransactions(
     await flush();
     await inFlight;
     if (earliestExpense !== undefined && report.created > 0) {
-      await checkThresholds(ctx, trx, userId, await lockBudgetsInCurrency(trx, { userId, currency: account.currency }), earliestExpense);
+      const budgets = await lockBudgetsInCurrency(trx, { userId, currency: account.currency });
+      const moved = budgets.filter((b) => b.category_id === null || expenseCategories.has(b.category_id));
+      await checkThresholds(ctx, trx, userId, moved, earliestExpense);
     }
     await input.finish?.();
     await answer?.(trx, report);
