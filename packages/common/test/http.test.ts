@@ -194,6 +194,12 @@ describe('errors as problem+json', () => {
     expect(body.instance).toBe('/items');
   });
 
+  it('answers a body type no parser takes with the project\'s 415 unsupported_media_type, not Fastify\'s code', async () => {
+    const response = await inject({ method: 'POST', url: '/items', payload: '<item/>', headers: { 'content-type': 'application/xml' } });
+    const body = expectProblem(response, 415, 'unsupported_media_type');
+    expect(body).toMatchObject({ title: 'Unsupported Media Type', instance: '/items' });
+  });
+
   it('answers an unknown route with a 404 problem', async () => {
     const response = await inject({ url: '/nowhere?x=1' });
     const body = expectProblem(response, 404, 'route_not_found');

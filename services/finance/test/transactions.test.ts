@@ -11,6 +11,22 @@ async function count(user: TestUser) {
   return Number(row.n);
 }
 
+describe('category kinds', () => {
+  it('an expense in an income category, or income in an expense one, is a 422 on create and update', async () => {
+    const user = await t.newUser();
+    for (const body of [{ type: 'expense', amount: '5.00', category: 'salary' }, { type: 'income', amount: '5.00', category: 'groceries' }]) {
+      const refused = await call(t, user, 'POST', '/api/transactions', body);
+      expect(refused.statusCode, JSON.stringify(body)).toBe(422);
+      expect(refused.json()).toMatchObject({ code: 'category_type_mismatch' });
+    }
+    const food = (await call(t, user, 'POST', '/api/transactions', { type: 'expense', amount: '5.00', category: 'groceries' })).json();
+    expect((await call(t, user, 'PATCH', `/api/transactions/${food.id}`, { category: 'salary' })).json()).toMatchObject({ status: 422, code: 'category_type_mismatch' });
+    expect((await call(t, user, 'PATCH', `/api/transactions/${food.id}`, { type: 'income' })).json()).toMatchObject({ status: 422, code: 'category_type_mismatch' });
+    expect((await call(t, user, 'PATCH', `/api/transactions/${food.id}`, { type: 'income', category: 'salary' })).statusCode).toBe(200);
+    expect((await call(t, user, 'GET', '/api/transactions')).json().items).toHaveLength(1);
+  });
+});
+
 describe('POST /api/transactions', () => {
   it('records a transaction in the default account with every field', async () => {
     const user = await t.newUser();

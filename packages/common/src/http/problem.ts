@@ -48,6 +48,17 @@ function validationErrors(error: FastifyError): FieldError[] {
   });
 }
 
+/** The project's code and title for a framework error of each status. */
+const FRAMEWORK_PROBLEMS: Partial<Record<number, { code: string; title: string }>> = {
+  400: { code: 'bad_request', title: 'Bad Request' },
+  404: { code: 'route_not_found', title: 'Not Found' },
+  405: { code: 'method_not_allowed', title: 'Method Not Allowed' },
+  406: { code: 'not_acceptable', title: 'Not Acceptable' },
+  411: { code: 'length_required', title: 'Length Required' },
+  413: { code: 'payload_too_large', title: 'Content Too Large' },
+  415: { code: 'unsupported_media_type', title: 'Unsupported Media Type' },
+};
+
 /**
  * Every error leaves as problem+json. Client mistakes keep their message; anything unexpected is
  * logged with its request id and answered without internals.
@@ -76,13 +87,12 @@ export function problemErrorHandler(error: FastifyError | AppError | Error, requ
   }
   const statusCode = 'statusCode' in error && typeof error.statusCode === 'number' ? error.statusCode : 500;
   if (statusCode >= 400 && statusCode < 500) {
-    const code = 'code' in error && typeof error.code === 'string' ? error.code.toLowerCase() : 'bad_request';
-    return sendProblem(reply, request, {
-      title: statusCode === 400 ? 'Bad Request' : 'Request refused',
-      status: statusCode,
-      code: statusCode === 400 && code.includes('json') ? 'malformed_json' : code,
-      detail: error.message,
-    });
+    const raw = 'code' in error && typeof error.code === 'string' ? error.code : undefined;
+    const known = FRAMEWORK_PROBLEMS[statusCode];
+    // Fastify's own codes (FST_ERR_...) are internals: clients get the project's codes instead.
+    const framework = raw === undefined || raw.startsWith('FST_');
+    const code = statusCode === 400 && raw?.toLowerCase().includes('json') ? 'malformed_json' : framework ? (known?.code ?? 'request_refused') : raw.toLowerCase();
+    return sendProblem(reply, request, { title: known?.title ?? 'Request refused', status: statusCode, code, detail: error.message });
   }
   request.log.error({ err: error }, 'unhandled error');
   return sendProblem(reply, request, {

@@ -34,7 +34,7 @@ export const createBudgetBody = z.strictObject({
 export const replaceBudgetBody = z.strictObject({
   name: nameSchema,
   amount: amountInput,
-  currency: currencySchema,
+  currency: currencySchema.optional().describe("Defaults to your default account's currency, as on create"),
   period: periodSchema,
   category: categoryRef.nullable().optional().describe('Omitted or null: all spending'),
   startDate: dateSchema,

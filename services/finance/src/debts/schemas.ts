@@ -93,8 +93,11 @@ export const planSchema = z
     months: z.number().int(),
     payoffDate: day.nullable(),
     totalInterest: amountOutput,
-    minimumOnly: z.object({ months: z.number().int(), payoffDate: day.nullable(), totalInterest: amountOutput }),
-    interestSaved: amountOutput.describe('Interest paying minimums only, less interest with this plan'),
+    minimumOnly: z
+      .object({ months: z.number().int(), payoffDate: day.nullable(), totalInterest: amountOutput })
+      .nullable()
+      .describe('null when paying only the minimums would never clear every debt'),
+    interestSaved: amountOutput.nullable().describe('Interest paying minimums only, less interest with this plan; null when minimums alone never finish'),
   })
   .meta({ id: 'DebtPayoffPlan' });
 
@@ -215,7 +218,7 @@ export function toPlanView(input: { strategy: 'avalanche' | 'snowball'; currency
     months: plan.months,
     payoffDate: plan.payoffDate,
     totalInterest: money(plan.totalInterest),
-    minimumOnly: { months: plan.minimumOnly.months, payoffDate: plan.minimumOnly.payoffDate, totalInterest: money(plan.minimumOnly.totalInterest) },
-    interestSaved: money(plan.interestSaved),
+    minimumOnly: plan.minimumOnly && { months: plan.minimumOnly.months, payoffDate: plan.minimumOnly.payoffDate, totalInterest: money(plan.minimumOnly.totalInterest) },
+    interestSaved: plan.interestSaved === null ? null : money(plan.interestSaved),
   };
 }

@@ -205,6 +205,14 @@ export async function plan(ctx: FinanceContext, userId: string, input: { strateg
   try {
     return { currency, extra, debts, plan: payoffPlan(debts.map(termsOf), { strategy: input.strategy, extra, today: today(ctx) }) };
   } catch (error) {
+    if (error instanceof NeverPaidOffError && error.reason === 'budget_below_interest') {
+      const money = (minor: bigint) => `${formatAmount(minor, currency)} ${currency}`;
+      const budget = debts.reduce((sum, d) => sum + d.minimum_payment, 0n) + extra;
+      throw new UnprocessableError(
+        `Your debts would never be paid off: the ${money(budget)} paid each month (all minimums plus extra) does not cover their monthly interest of ${money(error.monthlyInterest)}; raise extra or the minimum payments`,
+        'minimum_below_interest',
+      );
+    }
     if (error instanceof NeverPaidOffError) {
       const debt = debts[error.index];
       if (debt) throw neverPaidOff(error, debt);

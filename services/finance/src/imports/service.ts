@@ -98,6 +98,8 @@ export async function importTransactions(
     // Budgets are checked once for the whole file, from the earliest spending it holds on.
     let earliestExpense: Date | undefined;
     const rowContext = { currency: account.currency, categories, strictCategories: parsed.strictCategories };
+    // Threshold alerts go only to the budgets the import moved: all-spending ones and these categories.
+    const expenseCategories = new Set<string | null>();
     try {
       for (const entry of inFileOrder(parsed)) {
         report.rows += 1;
@@ -110,8 +112,12 @@ export async function importTransactions(
           }
           continue;
         }
-        batch.push({ id: newId(), ...applyRulesToImportRow(rules, row.value, account) });
-        if (row.value.type === 'expense' && (earliestExpense === undefined || row.value.occurredAt < earliestExpense)) earliestExpense = row.value.occurredAt;
+        const value = applyRulesToImportRow(rules, row.value, account);
+        batch.push({ id: newId(), ...value });
+        if (value.type === 'expense') {
+          if (earliestExpense === undefined || value.occurredAt < earliestExpense) earliestExpense = value.occurredAt;
+          expenseCategories.add(value.categoryId);
+        }
         if (batch.length >= IMPORT_BATCH_SIZE) await flush();
       }
     } finally {
@@ -120,7 +126,9 @@ export async function importTransactions(
     await flush();
     await inFlight;
     if (earliestExpense !== undefined && report.created > 0) {
-      await checkThresholds(ctx, trx, userId, await lockBudgetsInCurrency(trx, { userId, currency: account.currency }), earliestExpense);
+      const budgets = await lockBudgetsInCurrency(trx, { userId, currency: account.currency });
+      const moved = budgets.filter((b) => b.category_id === null || expenseCategories.has(b.category_id));
+      await checkThresholds(ctx, trx, userId, moved, earliestExpense);
     }
     await input.finish?.();
     await answer?.(trx, report);

@@ -1,6 +1,6 @@
 import { NotFoundError, UnprocessableError, addDays, decodeCursor, fieldError, newId, utcDate } from '@expensio/common';
 import { requireAccount, requireOpen } from '../accounts/service.js';
-import { requireCategory } from '../categories/service.js';
+import { requireCategory, requireKindFits } from '../categories/service.js';
 import type { FinanceContext } from '../context.js';
 import type { FinanceDb, Frequency } from '../db.js';
 import { prepareTransaction, type TransactionInput } from '../transactions/service.js';
@@ -126,6 +126,9 @@ export async function changeRule(ctx: FinanceContext, userId: string, id: string
       accountId = account.id;
     }
     const category = input.category === undefined ? undefined : input.category === null ? null : await requireCategory(trx, userId, input.category);
+    const kept = category === undefined && input.type !== undefined && rule.category_id !== null ? await requireCategory(trx, userId, rule.category_id) : null;
+    const landing = category ?? kept;
+    if (landing) requireKindFits(landing, input.type ?? rule.type);
 
     const timingChanged = after.startDate !== before.startDate || after.frequency !== before.frequency || after.interval !== before.interval;
     const boundsChanged = after.endDate !== before.endDate || after.count !== before.count;

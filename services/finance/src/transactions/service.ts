@@ -1,7 +1,7 @@
 import { ConflictError, NotFoundError, UnprocessableError, decodeCursor, newId } from '@expensio/common';
 import { accountForWrite, ensureDefaultAccount, requireAccount, requireOpen } from '../accounts/service.js';
 import { recordBudgetThresholds } from '../budgets/thresholds.js';
-import { categoryForWrite, requireCategory } from '../categories/service.js';
+import { categoryForWrite, requireCategory, requireKindFits } from '../categories/service.js';
 import type { FinanceContext } from '../context.js';
 import type { FinanceDb, TransactionType } from '../db.js';
 import { deletedSnapshot, transactionSnapshot } from './events.js';
@@ -50,10 +50,11 @@ export function buildTransaction(
   ctx: FinanceContext,
   userId: string,
   account: WriteTarget,
-  category: { id: string; slug: string } | null,
+  category: { id: string; slug: string; kind: 'expense' | 'income' | 'any' } | null,
   input: TransactionInput,
   extra: { id?: string } = {},
 ): { values: NewTransaction; row: TransactionRow; now: Date } {
+  if (category) requireKindFits(category, input.type);
   const currency = input.currency ?? account.currency;
   if (currency !== account.currency) {
     throw new UnprocessableError(`The account holds ${account.currency}; record the amount in ${account.currency}`, 'currency_mismatch');
@@ -126,6 +127,9 @@ export async function changeTransaction(
       currency = account.currency;
     }
     const category = input.category === undefined ? undefined : input.category === null ? null : await requireCategory(trx, userId, input.category);
+    const kept = category === undefined && input.type !== undefined && existing.category_id !== null ? await requireCategory(trx, userId, existing.category_id) : null;
+    const landing = category ?? kept;
+    if (landing) requireKindFits(landing, input.type ?? existing.type);
     await updateTransaction(trx, {
       userId,
       id,
