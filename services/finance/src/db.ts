@@ -209,7 +209,7 @@ export interface TransactionMoodsTable {
   updated_at: Timestamp;
 }
 
-/** A rule that categorises (migration 0011); its conditions are validated JSON (rules/conditions.ts). */
+/** A rule that categorises (migration 0010); its conditions are validated JSON (rules/conditions.ts). */
 export interface RulesTable {
   id: string;
   user_id: string;

@@ -1,5 +1,5 @@
 import { CsvError, parse } from 'csv-parse/sync';
-import { fieldError } from '@expensio/common';
+import { controlCharacterMessage, fieldError, isCleanText } from '@expensio/common';
 import { inferDecimalMark, negate, parseAmount, type AmountStyle } from './amounts.js';
 import { ISO_DATE, inferDateFormat, parseDate, type DayOrderHint } from './dates.js';
 import { detectDelimiter } from './delimiter.js';
@@ -165,6 +165,14 @@ export function parseCsv(text: string, mapping: ImportMapping | undefined): Pars
       continue;
     }
     const problems: RowRejection[] = [];
+    // A control character is reported for what it is, not as a date or amount that does not parse.
+    const amountTexts = columns.amount !== undefined ? [cell(record, columns.amount)] : [cell(record, columns.debit), cell(record, columns.credit)];
+    const unclean = { date: !isCleanText(cell(record, columns.date)), amount: !amountTexts.every((text) => isCleanText(text)) };
+    for (const field of ['date', 'amount'] as const) if (unclean[field]) problems.push({ line, field, message: `${field} ${controlCharacterMessage()}` });
+    if (unclean.date || unclean.amount) {
+      rejections.push(...problems);
+      continue;
+    }
     const dateText = cell(record, columns.date);
     const date = dateText === '' ? undefined : parseDate(dateText, format);
     if (dateText === '') problems.push({ line, field: 'date', message: 'date is required' });
