@@ -19,6 +19,14 @@ export default tseslint.config(
     },
   },
   {
+    // A periodic job runs through startLoop: never two passes at once, failures logged, stoppable.
+    files: ['**/src/**/*.ts'],
+    rules: {
+      'no-restricted-globals': ['error', { name: 'setInterval', message: 'Run periodic work with startLoop from @expensio/common.' }],
+      'no-restricted-properties': ['error', { object: 'globalThis', property: 'setInterval', message: 'Run periodic work with startLoop from @expensio/common.' }],
+    },
+  },
+  {
     // Tests read JSON bodies (typed any by inject) and assert their shape at run time.
     files: ['**/test/**/*.ts'],
     rules: {

@@ -140,3 +140,6 @@ export function rssSampler(intervalMs = 25) {
     },
   };
 }
+
+/** Users 2..BUDGETED+1 of the seed have a monthly budget over all spending. */
+export const BUDGETED = 20;

@@ -7,13 +7,14 @@
  * For each scenario pgbench runs the equivalent SQL, then autocannon runs the HTTP request
  * against the finance API (bench/server.ts, its own process, 127.0.0.1 only), each for the same
  * bounded time at the same concurrency after a short warm-up. Scenarios:
- * - insert: POST /api/transactions (validated, authenticated, a unique Idempotency-Key each, users
- *   2..1001 in turn) against pgbench's single-row insert;
+ * - insert / budget: POST /api/transactions (validated, authenticated, a unique Idempotency-Key
+ *   each) by 20 users without a budget, then by the 20 users with a monthly budget over all
+ *   spending (bench/seed.ts), against pgbench's single-row insert and the bare route;
  * - first page: GET /api/transactions?limit=50 for the heavy user against the same page query;
  * - deep page: the same with a cursor 90,000 rows into the heavy user's history, against the
  *   page query with the keyset predicate.
  * For insert and first page, bench/bare-server.ts (Fastify + pg, nothing else) is measured too:
- * what a Node route on this machine gets at all. Options: --only insert|first|deep, --deep ROWS,
+ * what a Node route on this machine gets at all. Options: --only insert|budget|first|deep, --deep ROWS,
  * --profile DIR (the API server's CPU profile).
  */
 import { execFile, spawn } from 'node:child_process';
@@ -25,7 +26,7 @@ import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import autocannon from 'autocannon';
 import pg from 'pg';
-import { databaseUrl, mintToken, newSigningKey, PG_SERVER } from './lib.js';
+import { BUDGETED, databaseUrl, mintToken, newSigningKey, PG_SERVER } from './lib.js';
 
 const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]?.replace(/^--/, '') ?? '', process.argv[i + 1] ?? '');
@@ -49,6 +50,9 @@ insert into finance.transactions (id, user_id, account_id, type, amount, currenc
 select gen_random_uuid(), user_id, account_id, 'expense', 1234, 'USD', null, 'pgbench', null, now(), '{}', null, now(), now() from bench.users where n = :n;
 `,
   first: `${PAGE_SELECT} ${PAGE_ORDER};\n`,
+  get budget() {
+    return this.insert;
+  },
   deep: `${PAGE_SELECT} and (t.occurred_at, t.id) < (:at::timestamptz, :cid::uuid) ${PAGE_ORDER};\n`,
 };
 
@@ -147,14 +151,17 @@ async function main() {
   const loadBefore = os.loadavg().map((l) => l.toFixed(1)).join(' ');
   console.error(JSON.stringify(env));
 
+  // Users 2..21 have a monthly budget over all spending (bench/seed.ts); the others have none.
+  const budgeted = writers.slice(0, BUDGETED);
+  const unbudgeted = writers.slice(BUDGETED, BUDGETED * 2);
   let turn = 0;
-  const insert = () => {
+  const insertAs = (tokens: string[]) => () => {
     turn += 1;
     return {
       method: 'POST',
       path: '/api/transactions',
       headers: {
-        authorization: `Bearer ${writers[turn % writers.length] ?? ''}`,
+        authorization: `Bearer ${tokens[turn % tokens.length] ?? ''}`,
         'content-type': 'application/json',
         'idempotency-key': randomUUID(),
       },
@@ -171,7 +178,8 @@ async function main() {
   const barePage = () => ({ method: 'GET', path: `/page?uid=${heavy}`, headers: {} });
 
   const scenarios = [
-    { name: 'insert', http: 'POST /api/transactions', sql: 'single-row insert', vars: {}, request: insert, bare: bareInsert, aim: 0.4 },
+    { name: 'insert', http: 'POST /api/transactions (users without a budget)', sql: 'single-row insert', vars: {}, request: insertAs(unbudgeted), bare: bareInsert, aim: 0.4 },
+    { name: 'budget', http: 'POST /api/transactions (users with a monthly budget)', sql: 'single-row insert', vars: {}, request: insertAs(budgeted), bare: undefined, aim: 0.4 },
     { name: 'first', http: 'GET /api/transactions (first page)', sql: 'page query', vars: { uid: heavy }, request: page(), bare: barePage, aim: 0.2 },
     { name: 'deep', http: `GET /api/transactions (cursor ${DEEP_OFFSET} rows deep)`, sql: 'page query + keyset predicate', vars: { uid: heavy, at: deepRow.occurred_at.toISOString(), cid: deepRow.id }, request: page(deepCursor), bare: undefined, aim: 0.2 },
   ] as const;
@@ -199,6 +207,11 @@ async function main() {
     await server.stop();
     await bare.stop();
   }
+  const without = results.find((r) => r.scenario.includes('without a budget'));
+  const withBudget = results.find((r) => r.scenario.includes('with a monthly budget'));
+  if (without && withBudget) console.log(`POST with a budget / without: ${((withBudget.apiRps / without.apiRps) * 100).toFixed(0)}% (aim 80%)`);
+  if (without?.bareRps !== undefined) console.log(`POST without a budget / bare Fastify + pg insert: ${((without.apiRps / without.bareRps) * 100).toFixed(0)}% (aim 60%)`);
+  if (withBudget && without?.bareRps !== undefined) console.log(`POST with a budget / bare Fastify + pg insert: ${((withBudget.apiRps / without.bareRps) * 100).toFixed(0)}% (aim 60%)`);
   const first = results.find((r) => r.scenario.includes('first'));
   const deep = results.find((r) => r.scenario.includes('deep'));
   console.log(`machine: ${env.nproc} cores (${env.cpu}), ${env.memoryGb} GiB, Node ${env.node}, PostgreSQL ${env.postgres}; ${CONNECTIONS} connections, ${DURATION} s per run`);

@@ -11,7 +11,7 @@
  * and rebuilt with the repository's migrations.
  */
 import pg from 'pg';
-import { databaseUrl, migrateUrl, recreateDatabase } from './lib.js';
+import { BUDGETED, databaseUrl, migrateUrl, recreateDatabase } from './lib.js';
 
 const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]?.replace(/^--/, '') ?? '', process.argv[i + 1] ?? '');
@@ -81,6 +81,15 @@ async function main() {
       );
       step(`transactions ${from + 1}..${to + 1}`);
     }
+    // Users 2..21 (BUDGETED) each have a monthly budget over all their spending, as the product's
+    // core users do: their creates take the threshold check, and bench/run.ts measures them apart.
+    await client.query(
+      `insert into finance.budgets (id, user_id, name, amount, currency, period, category_id, start_date, rollover, rollover_cap, created_at, updated_at)
+       select gen_random_uuid(), user_id, 'Everything', 1000000000, 'USD', 'monthly', null, date_trunc('month', now() - interval '1 year')::date, 'none', null, now(), now()
+       from bench.users where n between 2 and $1::int + 1`,
+      [BUDGETED],
+    );
+    step(`${BUDGETED} users with a monthly budget over all spending`);
     await client.query('analyze');
     const { rows } = await client.query<{ count: string; heavy: string; size: string }>(`
       select (select count(*) from finance.transactions) as count,

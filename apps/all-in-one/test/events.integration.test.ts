@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { connect } from 'amqplib';
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { AmqpTransport } from '@expensio/common';
+import { AmqpTransport, SUBSCRIPTIONS } from '@expensio/common';
 import { call, TcpProxy } from '@expensio/common/testing';
 import { createTestExpensio, fillEveryService, register, rowsOf } from './helpers.js';
 
@@ -10,8 +10,10 @@ import { createTestExpensio, fillEveryService, register, rowsOf } from './helper
 
 const AMQP_URL = process.env.TEST_AMQP_URL ?? '';
 const RUN = randomBytes(4).toString('hex');
-/** Every durable consumer the composed services subscribe; their queues are deleted after the run. */
-const CONSUMERS = ['finance.user-erasure', 'realtime.gateway', 'realtime.webhooks', 'realtime.webhook-owners'];
+/** Every durable consumer of the topology, whose queues each transport declares; deleted after the run. */
+const CONSUMERS = SUBSCRIPTIONS.map((subscription) => subscription.consumer);
+/** The transport's default retry delays, whose queues it declares too. */
+const RETRY_DELAYS_MS = [1_000, 5_000, 30_000, 120_000];
 const WAIT = { timeout: 20_000, interval: 50 };
 const cleanups: (() => Promise<void>)[] = [];
 
@@ -25,6 +27,8 @@ function rabbit(url: string, name: string): AmqpTransport {
       await channel.deleteQueue(names.queue(consumer));
       await channel.deleteQueue(names.deadLetterQueue(consumer));
     }
+    for (const ms of RETRY_DELAYS_MS) await channel.deleteQueue(names.delayQueue(ms));
+    await channel.deleteExchange(names.retryExchange);
     await channel.deleteExchange(names.exchange);
     await admin.close();
   });

@@ -7,17 +7,28 @@ export type TestExpensio = TestApp;
 
 /** The all-in-one's real app over this file's own database, with the transport the test chooses. */
 export function createTestExpensio(transport: EventTransport): Promise<TestExpensio> {
-  return buildTestApp(allServices, { transport });
+  // Tests' webhook receivers listen on loopback, which only this explicit switch allows.
+  return buildTestApp(allServices, { transport, env: { WEBHOOK_ALLOW_PRIVATE_URLS: 'true' } });
 }
 
+/** Who calls the all-in-one: a member registered through identity, or a script holding one of their tokens. */
+export interface Member {
+  id: string;
+  /** What their account deletion (or a new token) asks for. */
+  password: string;
+  headers: { authorization: string };
+}
+
+export { call };
+
 /** A registered member of the all-in-one, with the password their account deletion asks for. */
-export async function register(t: TestExpensio): Promise<TestUser & { password: string }> {
+export async function register(t: TestExpensio): Promise<TestUser & Member> {
   const user = await newUser(t);
   return { ...user, password: user.password ?? TEST_PASSWORD };
 }
 
 /** Something in every service: a session, accounts, a transaction with a mood, a budget, a goal, a debt, a rule, a webhook. */
-export async function fillEveryService(t: TestExpensio, member: TestUser): Promise<void> {
+export async function fillEveryService(t: TestExpensio, member: Member): Promise<void> {
   const writes: [string, unknown][] = [
     ['/api/transactions', { type: 'expense', amount: '12.50', category: 'groceries', mood: { mood: 'happy' } }],
     ['/api/categories', { name: 'Hobbies' }],

@@ -1,4 +1,6 @@
 import { pino, type Logger, type LoggerOptions } from 'pino';
+import { serializeError } from './logging/errors.js';
+import { REDACTED, serializeRequest } from './logging/requests.js';
 
 // `code` is a secret only inside a request body (an OTP): elsewhere it is an error code worth keeping.
 const SECRET_KEYS = ['password', 'currentPassword', 'newPassword', 'otp', 'token', 'accessToken', 'refreshToken', 'secret', 'privateKey'];
@@ -21,7 +23,10 @@ export function loggerOptions(level: string, service: string): LoggerOptions {
   return {
     level,
     base: { service },
-    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    redact: { paths: REDACTED_PATHS, censor: REDACTED },
+    // Fastify keeps a logger instance's own serializers over its defaults, so these also shape
+    // the request and error lines Fastify writes itself.
+    serializers: { err: serializeError, error: serializeError, req: serializeRequest },
     timestamp: pino.stdTimeFunctions.isoTime,
   };
 }

@@ -1,21 +1,26 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { connect, type Channel, type ChannelModel, type GetMessage } from 'amqplib';
 import { sql, type Kysely, type Transaction } from 'kysely';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   AmqpTransport,
   OutboxRelay,
+  buildEnvelope,
   createEventBus,
   createLogger,
   eventTablesMigration,
+  loggerOptions,
   migrateUp,
   newId,
+  systemClock,
   type AmqpTransportOptions,
   type Database,
   type EventBus,
   type EventEnvelope,
   type EventTables,
   type RelayOptions,
+  type Topology,
 } from '@expensio/common';
 import { TcpProxy, openTestDatabase, sampleTransactionCreated } from '@expensio/common/testing';
 
@@ -32,6 +37,8 @@ const RETRY_DELAYS = [50, 100];
 const log = process.env.EVENTS_TEST_LOG === '1' ? createLogger('debug', 'events-test') : undefined;
 const FAST_RELAY: RelayOptions = { pollIntervalMs: 20, retryBaseMs: 20, retryMaxMs: 200 };
 const WAIT = { timeout: 10_000, interval: 20 };
+/** The consumers of these tests, declared by every transport that shares their exchange. */
+const TX: Topology = [{ consumer: 'finance.tx', events: ['transaction.created'] }];
 
 let database: Database;
 let admin: ChannelModel;
@@ -56,8 +63,9 @@ describe.runIf(AMQP_URL !== '')('event bus over RabbitMQ', () => {
     const exchange = newExchange();
     const finance = await serviceSchema();
     const identity = await serviceSchema();
-    const financeTransport = transport({ url: AMQP_URL, exchange }, ['finance.users']);
-    const identityTransport = transport({ url: AMQP_URL, exchange }, []);
+    const topology: Topology = [{ consumer: 'finance.users', events: ['user.registered', 'user.deleted'] }];
+    const financeTransport = transport({ url: AMQP_URL, exchange, topology });
+    const identityTransport = transport({ url: AMQP_URL, exchange, topology });
     const consumerBus = createEventBus({ db: finance, transport: financeTransport, relay: false, log });
     const received: EventEnvelope[] = [];
     consumerBus.subscribe('finance.users', ['user.registered', 'user.deleted'], async (event, trx) => {
@@ -80,6 +88,69 @@ describe.runIf(AMQP_URL !== '')('event bus over RabbitMQ', () => {
     await consumerBus.stop();
     await identityTransport.close();
     await financeTransport.close();
+  });
+
+  it('keeps an event published before its consumer ever started, and delivers it when the consumer starts', async () => {
+    const exchange = newExchange();
+    const topology: Topology = [{ consumer: 'finance.late', events: ['transaction.created'] }];
+    // Only the producing service runs: it declares the consumer's queue, which receives the event.
+    const producerDb = await serviceSchema();
+    const producerTransport = transport({ url: AMQP_URL, exchange, topology });
+    const producer = createEventBus({ db: producerDb, transport: producerTransport, relay: FAST_RELAY, log });
+    await producer.start();
+    await producerTransport.open();
+    const envelope = await publishNote(producer, producerDb);
+    await vi.waitFor(async () => { expect(await pendingOutbox(producerDb)).toBe(0); }, WAIT);
+    await producer.stop();
+    await producerTransport.close();
+
+    const consumerDb = await serviceSchema();
+    const consumerTransport = transport({ url: AMQP_URL, exchange, topology });
+    const consumer = createEventBus({ db: consumerDb, transport: consumerTransport, relay: false, log });
+    const handled: string[] = [];
+    consumer.subscribe('finance.late', ['transaction.created'], async (event, trx) => {
+      handled.push(event.id);
+      await applyEffect(trx, 'finance.late', event.id);
+    });
+    await consumer.start();
+    await consumerTransport.open();
+    await vi.waitFor(async () => { expect(await effects(consumerDb, 'finance.late')).toEqual(new Map([[envelope.id, 1]])); }, WAIT);
+    expect(handled).toEqual([envelope.id]);
+    await consumer.stop();
+    await consumerTransport.close();
+  });
+
+  it('logs an event the broker returns by type and id only, keeps it in the outbox and declares the topology again', async () => {
+    const lines: string[] = [];
+    const capture = pino(loggerOptions('info', 'events-test'), { write: (line: string) => { lines.push(line); } });
+    const db = await serviceSchema();
+    const amqp = transport({ url: AMQP_URL, exchange: newExchange(), topology: TX, log: capture });
+    const bus = createEventBus({ db, transport: amqp, relay: FAST_RELAY, log: capture });
+    await bus.start();
+    await amqp.open();
+    // An operator deletes the queue: no consumer is on it, so nothing tells the transport.
+    await adminChannel.deleteQueue(amqp.names.queue('finance.tx'));
+
+    const canary = `canary-${randomBytes(6).toString('hex')}`;
+    const envelope = await db.transaction().execute((trx) => bus.publish(trx, 'transaction.created', randomUUID(), sampleTransactionCreated({ description: canary })));
+    // Confirmed only once the rebuilt connection has declared the queue again, and the retry reached it.
+    await vi.waitFor(async () => { expect(await pendingOutbox(db)).toBe(0); }, WAIT);
+    const delivered = await nextMessage(amqp.names.queue('finance.tx'));
+    expect(delivered.properties.messageId).toBe(envelope.id);
+
+    const returned = lines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((entry) => entry.eventId === envelope.id && entry.level === 50);
+    expect(returned).toHaveLength(1);
+    expect(returned[0]).toMatchObject({ type: 'transaction.created', msg: expect.stringMatching(/returned an event no queue is bound to/) });
+    expect(lines.join('\n')).not.toContain(canary);
+    const row = await db.selectFrom('outbox').select(['attempts']).where('id', '=', envelope.id).executeTakeFirstOrThrow();
+    expect(row.attempts).toBeGreaterThanOrEqual(2);
+
+    // A type no consumer takes is meant to go nowhere: it is confirmed, and nothing is logged.
+    const errorsBefore = lines.filter((line) => (JSON.parse(line) as { level: number }).level >= 50).length;
+    await amqp.publish(buildEnvelope('goal.completed', randomUUID(), { goalId: randomUUID(), name: 'Bike', saved: '10.00', target: '10.00', currency: 'EUR', completedAt: new Date().toISOString() }, systemClock));
+    expect(lines.filter((line) => (JSON.parse(line) as { level: number }).level >= 50)).toHaveLength(errorsBefore);
+    await bus.stop();
+    await amqp.close();
   });
 
   it('publishes nothing for a rolled-back change, and delivers what was published while no relay ran once one starts', async () => {
@@ -105,7 +176,7 @@ describe.runIf(AMQP_URL !== '')('event bus over RabbitMQ', () => {
   it('gives a redelivered event no second effect', async () => {
     const exchange = newExchange();
     const db = await serviceSchema();
-    const amqp = transport({ url: AMQP_URL, exchange }, ['finance.tx']);
+    const amqp = transport({ url: AMQP_URL, exchange, topology: TX });
     const bus = createEventBus({ db, transport: amqp, relay: FAST_RELAY, log });
     const handler = vi.fn(async (event: EventEnvelope, trx: Transaction<TestTables>) => applyEffect(trx, 'finance.tx', event.id));
     bus.subscribe('finance.tx', ['transaction.created'], handler);
@@ -128,7 +199,7 @@ describe.runIf(AMQP_URL !== '')('event bus over RabbitMQ', () => {
   it('retries a failing handler through the delay queues, and its effect lands once it succeeds', async () => {
     const exchange = newExchange();
     const db = await serviceSchema();
-    const amqp = transport({ url: AMQP_URL, exchange, maxAttempts: 3, retryDelaysMs: RETRY_DELAYS }, ['finance.tx']);
+    const amqp = transport({ url: AMQP_URL, exchange, maxAttempts: 3, retryDelaysMs: RETRY_DELAYS, topology: TX });
     const bus = createEventBus({ db, transport: amqp, relay: FAST_RELAY, log });
     const times: number[] = [];
     bus.subscribe('finance.tx', ['transaction.created'], async (event, trx) => {
@@ -153,7 +224,7 @@ describe.runIf(AMQP_URL !== '')('event bus over RabbitMQ', () => {
   it('sends an event whose handler fails N times to the dead-letter queue', async () => {
     const exchange = newExchange();
     const db = await serviceSchema();
-    const amqp = transport({ url: AMQP_URL, exchange, maxAttempts: 3, retryDelaysMs: RETRY_DELAYS }, ['finance.tx']);
+    const amqp = transport({ url: AMQP_URL, exchange, maxAttempts: 3, retryDelaysMs: RETRY_DELAYS, topology: TX });
     const bus = createEventBus({ db, transport: amqp, relay: FAST_RELAY, log });
     const failing = vi.fn(async () => {
       throw new Error('ledger unavailable');
@@ -180,7 +251,7 @@ describe.runIf(AMQP_URL !== '')('event bus over RabbitMQ', () => {
   it('sends a poison message to the dead-letter queue at once, and goes on with the next', async () => {
     const exchange = newExchange();
     const db = await serviceSchema();
-    const amqp = transport({ url: AMQP_URL, exchange, maxAttempts: 5, retryDelaysMs: RETRY_DELAYS }, ['finance.tx']);
+    const amqp = transport({ url: AMQP_URL, exchange, maxAttempts: 5, retryDelaysMs: RETRY_DELAYS, topology: TX });
     const bus = createEventBus({ db, transport: amqp, relay: FAST_RELAY, log });
     const handler = vi.fn(async (event: EventEnvelope, trx: Transaction<TestTables>) => applyEffect(trx, 'finance.tx', event.id));
     bus.subscribe('finance.tx', ['transaction.created'], handler);
@@ -247,7 +318,7 @@ describe.runIf(AMQP_URL !== '')('event bus over RabbitMQ', () => {
     const proxied = new URL(AMQP_URL);
     proxied.hostname = '127.0.0.1';
     proxied.port = String(proxy.port);
-    const amqp = transport({ url: proxied.toString(), exchange, reconnectInitialMs: 50, reconnectMaxMs: 200, confirmTimeoutMs: 2_000 }, ['finance.ledger']);
+    const amqp = transport({ url: proxied.toString(), exchange, reconnectInitialMs: 50, reconnectMaxMs: 200, confirmTimeoutMs: 2_000, topology: [{ consumer: 'finance.ledger', events: ['transaction.created'] }] });
     const bus = createEventBus({ db, transport: amqp, relay: { ...FAST_RELAY, batchSize: 50 }, log });
     let invocations = 0;
     bus.subscribe('finance.ledger', ['transaction.created'], async (event, trx) => {
@@ -295,7 +366,7 @@ describe.runIf(AMQP_URL !== '')('event bus over RabbitMQ', () => {
 /** A service whose consumer `finance.tx` records each event it handles, over a fresh exchange, started. */
 async function recordingConsumer(relay: RelayOptions | false) {
   const db = await serviceSchema();
-  const amqp = transport({ url: AMQP_URL, exchange: newExchange() }, ['finance.tx']);
+  const amqp = transport({ url: AMQP_URL, exchange: newExchange(), topology: TX });
   const bus = createEventBus({ db, transport: amqp, relay, log });
   const handled: string[] = [];
   bus.subscribe('finance.tx', ['transaction.created'], async (event, trx) => {
@@ -327,10 +398,11 @@ function newExchange(): string {
   return `expensio.test.${RUN}.${exchangeCount}`;
 }
 
-/** An AMQP transport whose exchanges and queues (for these consumers) are deleted after the run. */
-function transport(options: AmqpTransportOptions, consumers: string[]): AmqpTransport {
+/** An AMQP transport whose exchanges and queues (its topology's) are deleted after the run. */
+function transport(options: AmqpTransportOptions & { topology: Topology }): AmqpTransport {
   const amqp = new AmqpTransport({ retryDelaysMs: RETRY_DELAYS, reconnectInitialMs: 50, reconnectMaxMs: 500, connectTimeoutMs: 5_000, log, ...options });
   const { names } = amqp;
+  const consumers = options.topology.map((subscription) => subscription.consumer);
   cleanups.push(async () => {
     await amqp.close();
     const channel = await admin.createChannel();

@@ -11,8 +11,10 @@ import {
   InProcessTransport,
   ManualClock,
   OutboxRelay,
+  SUBSCRIPTIONS,
   backoffDelay,
   buildEnvelope,
+  checkTopology,
   createEventBus,
   createLogger,
   eventTablesMigration,
@@ -30,6 +32,7 @@ import {
   type EventPayload,
   type EventTables,
   type EventTransport,
+  type Topology,
 } from '@expensio/common';
 import { openTestDatabase, sampleTransactionCreated } from '@expensio/common/testing';
 
@@ -41,6 +44,16 @@ interface TestTables extends EventTables {
 }
 
 type TestDb = Kysely<TestTables>;
+
+/** The consumers these tests subscribe, declared as the catalog declares the services' own. */
+const TOPOLOGY: Topology = [
+  { consumer: 'finance.users', events: ['user.registered', 'user.deleted'] },
+  { consumer: 'realtime.users', events: ['user.registered'] },
+  { consumer: 'realtime.goals', events: ['goal.completed'] },
+  { consumer: 'finance.tx', events: ['transaction.created'] },
+  { consumer: 'realtime.tx', events: ['transaction.created'] },
+  { consumer: 'finance.x', events: ['user.registered'] },
+];
 
 let database: Database;
 const cleanups: (() => Promise<void>)[] = [];
@@ -188,14 +201,14 @@ describe('event tables migration', () => {
 describe('event bus with the in-process transport', () => {
   it('refuses to publish outside a transaction', async () => {
     const db = await serviceSchema();
-    const bus = createEventBus({ db, transport: new InProcessTransport() });
+    const bus = createEventBus({ db, transport: new InProcessTransport({ topology: TOPOLOGY }) });
     await expect(bus.publish(db as unknown as Transaction<TestTables>, 'transaction.created', randomUUID(), created())).rejects.toThrow(/transaction/);
     expect(await pendingOutbox(db)).toBe(0);
   });
 
   it('delivers a committed event to every consumer of its type, asynchronously, once', async () => {
     const db = await serviceSchema();
-    const transport = new InProcessTransport();
+    const transport = new InProcessTransport({ topology: TOPOLOGY });
     const bus = createEventBus({ db, transport, relay: FAST_RELAY });
     const seen: string[] = [];
     bus.subscribe('finance.users', ['user.registered', 'user.deleted'], async (event, trx) => {
@@ -230,7 +243,7 @@ describe('event bus with the in-process transport', () => {
 
   it('publishes nothing when the transaction rolls back', async () => {
     const db = await serviceSchema();
-    const transport = new InProcessTransport();
+    const transport = new InProcessTransport({ topology: TOPOLOGY });
     const bus = createEventBus({ db, transport, relay: FAST_RELAY });
     const handler = vi.fn(async () => undefined);
     bus.subscribe('finance.tx', ['transaction.created'], handler);
@@ -255,7 +268,7 @@ describe('event bus with the in-process transport', () => {
 
   it('delivers, in order, events published while no relay ran once one starts', async () => {
     const db = await serviceSchema();
-    const transport = new InProcessTransport();
+    const transport = new InProcessTransport({ topology: TOPOLOGY });
     const publisher = createEventBus({ db, transport, relay: false });
     const ids: string[] = [];
     for (let i = 0; i < 5; i += 1) ids.push((await publishNote(publisher, db, randomUUID())).id);
@@ -281,7 +294,7 @@ describe('event bus with the in-process transport', () => {
   it('keeps events for a stopped consumer of the process until it comes back, as a durable queue would', async () => {
     const identity = await serviceSchema();
     const finance = await serviceSchema();
-    const transport = new InProcessTransport();
+    const transport = new InProcessTransport({ topology: TOPOLOGY });
     const publisher = createEventBus({ db: identity, transport, relay: FAST_RELAY });
     const consumer = createEventBus({ db: finance, transport, relay: false });
     const handled: string[] = [];
@@ -312,7 +325,7 @@ describe('event bus with the in-process transport', () => {
 
   it('gives a redelivered event no second effect', async () => {
     const db = await serviceSchema();
-    const transport = new InProcessTransport();
+    const transport = new InProcessTransport({ topology: TOPOLOGY });
     const bus = createEventBus({ db, transport, relay: FAST_RELAY });
     const handler = vi.fn(async (event: EventEnvelope, trx: Transaction<TestTables>) => applyEffect(trx, 'finance.tx', event.id));
     bus.subscribe('finance.tx', ['transaction.created'], handler);
@@ -337,7 +350,7 @@ describe('event bus with the in-process transport', () => {
 
   it('retries a failing handler with back-off, and its effect lands once it succeeds', async () => {
     const db = await serviceSchema();
-    const transport = new InProcessTransport({ maxAttempts: 5 });
+    const transport = new InProcessTransport({ maxAttempts: 5, topology: TOPOLOGY });
     const bus = createEventBus({ db, transport, relay: FAST_RELAY });
     let calls = 0;
     bus.subscribe('finance.tx', ['transaction.created'], async (event, trx) => {
@@ -363,7 +376,7 @@ describe('event bus with the in-process transport', () => {
 
   it('dead-letters an event whose handler keeps failing, after N attempts, into the consumer\'s inbox', async () => {
     const db = await serviceSchema();
-    const transport = new InProcessTransport({ maxAttempts: 3 });
+    const transport = new InProcessTransport({ maxAttempts: 3, topology: TOPOLOGY });
     const bus = createEventBus({ db, transport, relay: FAST_RELAY });
     const failing = vi.fn(async () => {
       throw new Error('ledger unavailable');
@@ -395,7 +408,7 @@ describe('event bus with the in-process transport', () => {
 
   it('dead-letters a message that cannot be read at once, without running the handler', async () => {
     const db = await serviceSchema();
-    const transport = new InProcessTransport({ maxAttempts: 5 });
+    const transport = new InProcessTransport({ maxAttempts: 5, topology: TOPOLOGY });
     const bus = createEventBus({ db, transport, relay: FAST_RELAY });
     const handler = vi.fn(async (event: EventEnvelope, trx: Transaction<TestTables>) => applyEffect(trx, 'finance.tx', event.id));
     bus.subscribe('finance.tx', ['transaction.created'], handler);
@@ -421,7 +434,7 @@ describe('event bus with the in-process transport', () => {
 
   it('refuses consumer names that cannot become queue names, unknown types, and late subscriptions', async () => {
     const db = await serviceSchema();
-    const bus = createEventBus({ db, transport: new InProcessTransport(), relay: false });
+    const bus = createEventBus({ db, transport: new InProcessTransport({ topology: TOPOLOGY }), relay: false });
     const noop = async () => undefined;
     expect(() => { bus.subscribe('Finance Users', ['user.registered'], noop); }).toThrow(/Consumer name/);
     expect(() => { bus.subscribe('finance.x', ['user.exploded' as 'user.registered'], noop); }).toThrow(/unknown event type/);
@@ -432,11 +445,32 @@ describe('event bus with the in-process transport', () => {
     expect(() => { bus.subscribe('finance.y', ['user.deleted'], noop); }).toThrow(/before the bus starts/);
     await bus.stop();
   });
+
+  it('holds each consumer to its declared subscription: no undeclared consumer, no type beyond or short of its entry', async () => {
+    const db = await serviceSchema();
+    const bus = createEventBus({ db, transport: new InProcessTransport({ topology: TOPOLOGY }), relay: false });
+    const noop = async () => undefined;
+    expect(() => { bus.subscribe('finance.ledger', ['transaction.created'], noop); }).toThrow(/"finance.ledger" is not declared in the event topology/);
+    expect(() => { bus.subscribe('finance.users', ['user.registered', 'user.deleted', 'user.updated'], noop); }).toThrow(/subscribes to user.updated, outside its declared subscription/);
+    expect(() => { bus.subscribe('finance.users', ['user.deleted'], noop); }).toThrow(/declared to take user.registered but does not subscribe/);
+    bus.subscribe('finance.users', ['user.deleted', 'user.registered'], noop);
+  });
+
+  it('takes the catalog\'s topology by default, and refuses a topology that cannot be declared', () => {
+    expect(new InProcessTransport().topology).toBe(SUBSCRIPTIONS);
+    expect(() => { checkTopology(SUBSCRIPTIONS); }).not.toThrow();
+    expect(() => new InProcessTransport({ topology: [{ consumer: 'a.b', events: [] }] })).toThrow(/no event type/);
+    expect(() => new InProcessTransport({ topology: [{ consumer: 'A B', events: ['user.deleted'] }] })).toThrow(/Consumer name/);
+    expect(() => new InProcessTransport({ topology: [{ consumer: 'a.b', events: ['user.exploded' as 'user.deleted'] }] })).toThrow(/unknown event type/);
+    const twice: Topology = [{ consumer: 'a.b', events: ['user.deleted'] }, { consumer: 'a.b', events: ['user.updated'] }];
+    expect(() => new InProcessTransport({ topology: twice })).toThrow(/declared twice/);
+  });
 });
 
 /** A transport that records what it was handed, failing on demand. */
 class RecordingTransport implements EventTransport {
   readonly kind = 'in-process' as const;
+  readonly topology = TOPOLOGY;
   readonly published: { id: string; attempt: number }[] = [];
   failNext = 0;
   async open() {}

@@ -19,6 +19,7 @@ interface LogRecord {
   reqId?: string;
   err?: { type?: string; message?: string; stack?: string };
   failed?: string[];
+  req?: { method?: string; url?: string };
 }
 
 const SECRET_MESSAGE = 'connection to db-primary.internal:5432 refused for user ledger_rw';
@@ -193,10 +194,111 @@ describe('errors as problem+json', () => {
     expect(body.instance).toBe('/items');
   });
 
+  it('answers a body type no parser takes with the project\'s 415 unsupported_media_type, not Fastify\'s code', async () => {
+    const response = await inject({ method: 'POST', url: '/items', payload: '<item/>', headers: { 'content-type': 'application/xml' } });
+    const body = expectProblem(response, 415, 'unsupported_media_type');
+    expect(body).toMatchObject({ title: 'Unsupported Media Type', instance: '/items' });
+  });
+
   it('answers an unknown route with a 404 problem', async () => {
     const response = await inject({ url: '/nowhere?x=1' });
     const body = expectProblem(response, 404, 'route_not_found');
     expect(body).toMatchObject({ title: 'Not Found', instance: '/nowhere', detail: 'No route GET /nowhere' });
+  });
+});
+
+describe('undeclared methods', () => {
+  it('answers a known path asked with an undeclared method with a 405 problem naming the allowed ones', async () => {
+    const put = await inject({ method: 'PUT', url: '/items?x=1', payload: {} });
+    const body = expectProblem(put, 405, 'method_not_allowed');
+    expect(put.headers.allow).toBe('POST');
+    expect(body).toMatchObject({ title: 'Method Not Allowed', instance: '/items', detail: '/items answers POST, not PUT' });
+
+    const remove = await inject({ method: 'DELETE', url: '/items/0190a5b4-8c1e-7c3a-9f00-1234567890ab' });
+    expectProblem(remove, 405, 'method_not_allowed');
+    expect(remove.headers.allow).toBe('GET, HEAD');
+
+    const post = await inject({ method: 'POST', url: '/health' });
+    expectProblem(post, 405, 'method_not_allowed');
+    expect(post.headers.allow).toBe('GET, HEAD');
+  });
+
+  it('keeps answering HEAD where GET is declared', async () => {
+    const response = await inject({ method: 'HEAD', url: '/ping' });
+    expect(response.statusCode).toBe(200);
+  });
+
+  it('keeps 404 for a path no route has, whatever the method', async () => {
+    for (const method of ['GET', 'PUT', 'DELETE', 'OPTIONS'] as const) {
+      const response = await inject({ method, url: '/nowhere' });
+      expectProblem(response, 404, 'route_not_found');
+      expect(response.headers.allow).toBeUndefined();
+    }
+  });
+
+  it('keeps CORS preflight working where cross-origin access is configured', async () => {
+    const corsApp = await createHttpApp({
+      title: 'CORS',
+      version: '1',
+      logger: false,
+      trustProxy: [],
+      corsOrigins: ['https://app.example'],
+      rateLimit: { max: 100, windowMs: 60_000 },
+      readiness: [],
+    });
+    corsApp.post('/items', async () => ({ ok: true }));
+    try {
+      const preflight = await corsApp.inject({
+        method: 'OPTIONS',
+        url: '/items',
+        headers: { origin: 'https://app.example', 'access-control-request-method': 'POST' },
+      });
+      expect(preflight.statusCode).toBe(204);
+      expect(preflight.headers['access-control-allow-origin']).toBe('https://app.example');
+      const put = await corsApp.inject({ method: 'PUT', url: '/items', headers: { origin: 'https://app.example' } });
+      expect(put.statusCode).toBe(405);
+      expect(put.headers.allow).toBe('POST');
+      expect(put.headers['access-control-allow-origin']).toBe('https://app.example');
+    } finally {
+      await corsApp.close();
+    }
+  });
+});
+
+describe('request logs', () => {
+  it('redacts tokens, codes and other secrets from a logged URL, keeping the path and the other parameters', async () => {
+    const jwt = 'eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJhZGEifQ.c2lnbmF0dXJl';
+    const query = [
+      `access_token=${jwt}`,
+      'limit=5',
+      'token=secret-1',
+      'code=481516',
+      'refreshToken=secret-2',
+      'refresh_token=secret-3',
+      'newPassword=secret-4',
+      'client_secret=secret-5',
+      'api_key=secret-6',
+      'X-Amz-Signature=secret-7',
+      'text=coffee',
+    ].join('&');
+    const response = await inject({ url: `/ping?${query}` });
+    expect(response.statusCode).toBe(200);
+    const incoming = logRecords().find((r) => r.reqId === response.headers['x-request-id'] && r.msg === 'incoming request');
+    expect(incoming?.req).toMatchObject({
+      method: 'GET',
+      url:
+        '/ping?access_token=[redacted]&limit=5&token=[redacted]&code=[redacted]&refreshToken=[redacted]&refresh_token=[redacted]' +
+        '&newPassword=[redacted]&client_secret=[redacted]&api_key=[redacted]&X-Amz-Signature=[redacted]&text=coffee',
+    });
+    const everything = logLines.join('\n');
+    expect(everything).not.toContain('eyJhbGci');
+    expect(everything).not.toMatch(/secret-\d|481516/);
+  });
+
+  it('redacts a token in the URL of a request that is refused', async () => {
+    const response = await inject({ method: 'PUT', url: '/ping?access_token=eyJrefused.token.sig' });
+    expect(response.statusCode).toBe(405);
+    expect(logLines.join('\n')).not.toContain('eyJrefused');
   });
 });
 

@@ -1,6 +1,7 @@
+import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler } from 'kysely';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { loggerOptions } from '@expensio/common';
+import { loggerOptions, redactUrl } from '@expensio/common';
 
 const SECRETS = {
   password: 'hunter2-password',
@@ -102,5 +103,44 @@ describe('loggerOptions', () => {
     log.warn('shown');
     expect(records().map((r) => r.msg)).toEqual(['shown']);
     expect(String(records()[0]?.time)).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+  });
+
+  it('logs an error by its safe fields only: the query tree of a Kysely error stays out', async () => {
+    const { log, lines, records } = capture();
+    const db = new Kysely<{ users: { email: string } }>({
+      dialect: {
+        createAdapter: () => new PostgresAdapter(),
+        createDriver: () => new DummyDriver(),
+        createIntrospector: (kysely) => new PostgresIntrospector(kysely),
+        createQueryCompiler: () => new PostgresQueryCompiler(),
+      },
+    });
+    const error = await db.selectFrom('users').select('email').where('email', '=', 'canary-in-the-tree').executeTakeFirstOrThrow().catch((e: unknown) => e);
+    log.warn({ err: error }, 'background loop failed');
+    expect(records()[0]?.err).toEqual({ type: 'NoResultError', message: 'no result', stack: expect.stringContaining('no result') });
+    expect(lines.join('')).not.toContain('canary-in-the-tree');
+  });
+
+  it('keeps the fields that say where a connection failed, and follows causes and aggregated errors', () => {
+    const { log, records } = capture();
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED', errno: -111, syscall: 'connect', address: '127.0.0.1', port: 5432, config: { password: 'pool-password' } });
+    log.error({ err: new AggregateError([refused], 'all attempts failed', { cause: new Error('pool exhausted') }) }, 'failed');
+    expect(records()[0]?.err).toMatchObject({
+      type: 'AggregateError',
+      message: 'all attempts failed',
+      cause: { type: 'Error', message: 'pool exhausted' },
+      errors: [{ type: 'Error', code: 'ECONNREFUSED', errno: -111, syscall: 'connect', address: '127.0.0.1', port: 5432 }],
+    });
+    expect(JSON.stringify(records()[0])).not.toContain('pool-password');
+  });
+
+  it('redacts credentials in the query of a URL and nothing else', () => {
+    expect(redactUrl('/api/auth/profile?access_token=eyJ.a.b')).toBe('/api/auth/profile?access_token=[redacted]');
+    expect(redactUrl('/reset?e=ada%40example.com&Code=123456&otp_code=9&sessionId=s&key=k&sig=z')).toBe(
+      '/reset?e=ada%40example.com&Code=[redacted]&otp_code=[redacted]&sessionId=[redacted]&key=[redacted]&sig=[redacted]',
+    );
+    expect(redactUrl('/x?access%5Ftoken=t&refreshToken[]=r&flag&cursor=abc')).toBe('/x?access%5Ftoken=[redacted]&refreshToken[]=[redacted]&flag&cursor=abc');
+    expect(redactUrl('/api/transactions/0190a5b4?limit=5&category=code')).toBe('/api/transactions/0190a5b4?limit=5&category=code');
+    expect(redactUrl('/health')).toBe('/health');
   });
 });

@@ -23,6 +23,7 @@ const MINUTE = 60_000;
 
 const WINDOW: LimitRule = { limit: 3, windowMs: MINUTE };
 const LOCKOUT: LimitRule = { limit: 2, windowMs: MINUTE, lockoutMs: 15 * MINUTE };
+const BACKOFF: LimitRule = { limit: 2, windowMs: 60 * MINUTE, backoff: { baseMs: SECOND, maxMs: 4 * SECOND } };
 
 const newKey = (label: string) => `${label}:${randomBytes(6).toString('hex')}`;
 const EMPTY: WindowState = { hits: [], lockedUntil: null };
@@ -74,6 +75,30 @@ describe('decide (pure)', () => {
     const peeked = decide(full, LOCKOUT, T0 + 2 * SECOND, false);
     expect(peeked.decision).toEqual({ allowed: false, retryAfterMs: MINUTE - 2 * SECOND, lockedNow: false, remaining: 0 });
     expect(peeked.next).toEqual(full);
+  });
+});
+
+describe('decide with backoff (pure)', () => {
+  it('counts free failures, then delays from the `limit`-th on, doubling up to the cap', () => {
+    let state = EMPTY;
+    const delays: number[] = [];
+    let now = T0;
+    for (let i = 0; i < 6; i += 1) {
+      const { decision, next } = decide(state, BACKOFF, now, true);
+      expect(decision.allowed).toBe(true);
+      delays.push(decision.retryAfterMs);
+      state = next;
+      now += decision.retryAfterMs;
+    }
+    expect(delays).toEqual([0, SECOND, 2 * SECOND, 4 * SECOND, 4 * SECOND, 4 * SECOND]);
+    expect(decide(state, BACKOFF, now - 1, false).decision).toEqual({ allowed: false, retryAfterMs: 1, lockedNow: false, remaining: 0 });
+    expect(decide(state, BACKOFF, now, false).decision).toMatchObject({ allowed: true });
+  });
+
+  it('forgets failures older than the window, and keeps a bounded number of hits', () => {
+    const old: WindowState = { hits: Array.from({ length: 200 }, (_, i) => T0 + i), lockedUntil: null };
+    expect(decide(old, BACKOFF, T0 + 60 * MINUTE + 1000, true).decision.retryAfterMs).toBe(0);
+    expect(decide(old, BACKOFF, T0 + 1000, true).next.hits.length).toBeLessThan(50);
   });
 });
 
@@ -179,6 +204,19 @@ function limiterContract(limiter: () => AttemptLimiter) {
     const allowed = decisions.filter((d) => d.allowed);
     expect(allowed).toHaveLength(3);
     expect(allowed.map((d) => d.remaining).sort()).toEqual([0, 1, 2]);
+  });
+
+  it('backs off: free failures, then a doubling delay that refuses and is not extended by refused attempts', async () => {
+    const key = newKey('backoff');
+    expect(await limiter().consume(key, BACKOFF, at(0))).toEqual({ allowed: true, retryAfterMs: 0, lockedNow: false, remaining: 1 });
+    expect(await limiter().consume(key, BACKOFF, at(SECOND))).toEqual({ allowed: true, retryAfterMs: SECOND, lockedNow: true, remaining: 0 });
+    expect(await limiter().peek(key, BACKOFF, at(SECOND + 400))).toEqual({ allowed: false, retryAfterMs: 600, lockedNow: false, remaining: 0 });
+    expect(await limiter().consume(key, BACKOFF, at(SECOND + 500))).toMatchObject({ allowed: false, retryAfterMs: 500 });
+    expect(await limiter().consume(key, BACKOFF, at(2 * SECOND))).toMatchObject({ allowed: true, retryAfterMs: 2 * SECOND, lockedNow: true });
+    expect(await limiter().consume(key, BACKOFF, at(4 * SECOND))).toMatchObject({ allowed: true, retryAfterMs: 4 * SECOND });
+    expect(await limiter().consume(key, BACKOFF, at(8 * SECOND))).toMatchObject({ allowed: true, retryAfterMs: 4 * SECOND });
+    await limiter().reset(key);
+    expect(await limiter().consume(key, BACKOFF, at(9 * SECOND))).toMatchObject({ allowed: true, retryAfterMs: 0, remaining: 1 });
   });
 
   it('locks exactly once under concurrent attempts', async () => {

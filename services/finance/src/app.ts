@@ -1,6 +1,6 @@
 import { createEventBus, forSchema, systemClock, type Clock, type Database, type EventTransport, type HttpApp, type Logger } from '@expensio/common';
 import { accountRoutes } from './accounts/routes.js';
-import { AccountCurrencyCache } from './accounts/currency-cache.js';
+import { AccountCurrencies } from './accounts/currencies.js';
 import { budgetRoutes } from './budgets/routes.js';
 import { categoryRoutes } from './categories/routes.js';
 import { debtRoutes } from './debts/routes.js';
@@ -10,6 +10,8 @@ import { FINANCE_SCHEMA, type FinanceTables } from './db.js';
 import { moodRoutes } from './moods/routes.js';
 import { recurringRoutes } from './recurring/routes.js';
 import { importRoutes } from './imports/routes.js';
+import { ruleRoutes } from './rules/routes.js';
+import { backupRoutes } from './export/routes.js';
 import { transactionRoutes } from './transactions/routes.js';
 import { subscribeFinanceConsumers } from './consumers.js';
 
@@ -27,7 +29,7 @@ export function buildFinanceContext(options: FinanceContextOptions): FinanceCont
   const db = forSchema<FinanceTables>(options.database, FINANCE_SCHEMA);
   const clock = options.clock ?? systemClock;
   const bus = createEventBus({ db, transport: options.transport, clock, log: options.log });
-  return { db, database: options.database, clock, config: options.config, log: options.log, bus, accountCurrencies: new AccountCurrencyCache() };
+  return { db, database: options.database, clock, config: options.config, log: options.log, bus, accountCurrencies: new AccountCurrencies() };
 }
 
 /** The context with its consumers subscribed, for code that runs finance outside a composed process (bench, tests). */
@@ -48,4 +50,6 @@ export function registerFinanceRoutes(app: HttpApp, ctx: FinanceContext) {
   recurringRoutes(app, ctx);
   moodRoutes(app, ctx);
   importRoutes(app, ctx);
+  ruleRoutes(app, ctx);
+  backupRoutes(app, ctx);
 }

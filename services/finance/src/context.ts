@@ -1,5 +1,5 @@
 import type { Clock, Database, EventBus, Logger } from '@expensio/common';
-import type { AccountCurrencyCache } from './accounts/currency-cache.js';
+import type { AccountCurrencies } from './accounts/currencies.js';
 import type { FinanceDb, FinanceTables } from './db.js';
 
 /** The ledger's dependencies, passed in so tests move the clock and own the database. */
@@ -12,6 +12,6 @@ export interface FinanceContext {
   log: Logger;
   /** Publishes through the caller's transaction (the outbox); finance's consumers subscribe here. */
   bus: EventBus<FinanceTables>;
-  /** The currency of each user's accounts that is not the default one, so the common create is one statement. */
-  accountCurrencies: AccountCurrencyCache;
+  /** Each account's currency once seen (it never changes), so a create to a named account reads nothing first. */
+  accountCurrencies: AccountCurrencies;
 }

@@ -1,5 +1,6 @@
 import type { ColumnType, Kysely } from 'kysely';
 import type { EventTables } from '@expensio/common';
+import type { Condition } from './rules/conditions.js';
 
 type Timestamp = ColumnType<Date, Date, Date>;
 /** bigint minor units: read as bigint, written from bigint. */
@@ -54,6 +55,8 @@ export interface TransactionsTable {
 
 export interface IdempotencyKeysTable {
   user_id: string;
+  /** The operation the key was sent to (see shared/idempotency.ts): keys are per user and per operation. */
+  scope: string;
   key: string;
   request_hash: string;
   response_status: number | null;
@@ -206,6 +209,20 @@ export interface TransactionMoodsTable {
   updated_at: Timestamp;
 }
 
+/** A rule that categorises (migration 0010); its conditions are validated JSON (rules/conditions.ts). */
+export interface RulesTable {
+  id: string;
+  user_id: string;
+  name: string;
+  position: number;
+  conditions: ColumnType<Condition[], string, string>;
+  category_id: string | null;
+  merchant: string | null;
+  add_tags: string[];
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
 export interface FinanceTables extends EventTables {
   accounts: AccountsTable;
   categories: CategoriesTable;
@@ -221,6 +238,7 @@ export interface FinanceTables extends EventTables {
   recurring_rules: RecurringRulesTable;
   recurring_pauses: RecurringPausesTable;
   transaction_moods: TransactionMoodsTable;
+  rules: RulesTable;
 }
 
 export type FinanceDb = Kysely<FinanceTables>;

@@ -4,3 +4,4 @@ export type { FinanceContext } from './context.js';
 export { financeMigrations } from './migrations.js';
 export { DEFAULT_SCHEDULER_INTERVAL_MS, runScheduler, startScheduler, type SchedulerRun } from './recurring/scheduler.js';
 export { financeService } from './service.js';
+export { financeExportSections } from './export/sections.js';

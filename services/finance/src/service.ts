@@ -4,6 +4,7 @@ import { financeConfigShape } from './config.js';
 import { subscribeFinanceConsumers } from './consumers.js';
 import type { FinanceContext } from './context.js';
 import { FINANCE_SCHEMA } from './db.js';
+import { financeExportSections } from './export/sections.js';
 import { financeMigrations } from './migrations.js';
 import { DEFAULT_SCHEDULER_INTERVAL_MS, startScheduler } from './recurring/scheduler.js';
 
@@ -19,6 +20,7 @@ export const financeService: ServiceDescriptor<FinanceContext, typeof financeCon
   createContext: ({ database, config, log, transport, clock }) => buildFinanceContext({ database, config, log, transport, clock }),
   consumers: subscribeFinanceConsumers,
   routes: registerFinanceRoutes,
+  exportSections: financeExportSections,
   // Posts due recurring transactions, catching up on start; safe beside other replicas.
   jobs: (ctx) => [startScheduler(ctx, DEFAULT_SCHEDULER_INTERVAL_MS)],
 };

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { accruedInterest, amortise, firstPaymentDate, NeverPaidOffError, payoffPlan, periodInterest, roundHalfUp, targetOrder, type DebtTerms } from '../src/debts/amortisation.js';
-import { addMonths, billingPeriodAround, wholeMonthsBetween } from '../src/debts/calendar.js';
+import { addMonths, wholeMonthsBetween } from '@expensio/common';
+import { billingPeriodAround } from '../src/debts/calendar.js';
 import { formatRate, parseRate } from '../src/debts/rate.js';
 
 const pct = (text: string) => parseRate(text, 'annualRate');
@@ -172,6 +173,37 @@ describe('payoff plan', () => {
     const faster = payoffPlan(zero, { strategy: 'snowball', extra: 5_000n, today });
     expect(faster.order.map((o) => [o.index, o.clearedOn, o.clearedInMonth])).toEqual([[0, '2026-06-01', 3], [1, '2026-07-01', 4]]);
     expect(faster.interestSaved).toBe(0n);
+  });
+
+  it('plans with extra a debt whose minimum does not cover its interest, hand-computed', () => {
+    // 200.00 at 12% (2.00 of interest a month), minimum 1.00, extra 100.00: 101.00 a month.
+    //   04-15 int 2.00 -> 202.00, pays 101.00 -> 101.00
+    //   05-15 int 1.01 -> 102.01, pays 101.00 -> 1.01
+    //   06-15 int 0.0101 -> 0.01, pays 1.02, cleared; interest 3.02.
+    const short: DebtTerms[] = [{ balance: 20_000n, rate: pct('12'), minimumPayment: 100n, dueDay: 15, lastDate: today }];
+    const plan = payoffPlan(short, { strategy: 'avalanche', extra: 10_000n, today });
+    expect(plan.order).toEqual([{ index: 0, clearedOn: '2026-06-15', clearedInMonth: 3, interest: 302n }]);
+    // Minimums alone never finish: there is nothing to compare with.
+    expect(plan).toMatchObject({ months: 3, totalInterest: 302n, minimumOnly: null, interestSaved: null });
+  });
+
+  it('refuses a plan only when the whole monthly budget does not cover the interest of all debts', () => {
+    // 2.00 + 1.00 of interest a month against minimums 1.00 + 1.00 and extra 0.50: month 1 leaves
+    // 0.50 unpaid on the first debt, so month 2 owes 2.01 + 1.00 and the plan stops there.
+    const both: DebtTerms[] = [
+      { balance: 20_000n, rate: pct('12'), minimumPayment: 100n, dueDay: 15, lastDate: today },
+      { balance: 10_000n, rate: pct('12'), minimumPayment: 100n, dueDay: 15, lastDate: today },
+    ];
+    const refused = (() => {
+      try {
+        return payoffPlan(both, { strategy: 'avalanche', extra: 50n, today });
+      } catch (error) {
+        return error;
+      }
+    })();
+    expect(refused).toBeInstanceOf(NeverPaidOffError);
+    expect(refused).toMatchObject({ reason: 'budget_below_interest', monthlyInterest: 301n });
+    expect(payoffPlan(both, { strategy: 'avalanche', extra: 200n, today }).order).toHaveLength(2);
   });
 
   it('orders avalanche by rate and snowball by balance, ties broken by the other and then input order', () => {

@@ -170,6 +170,10 @@ describe('/api/debts', () => {
     expect(response.json()).toMatchObject({ code: 'minimum_below_interest' });
     expect(response.json().detail).toBe('"Store card" would never be paid off: its minimum payment of 10.00 USD does not cover the monthly interest of 10.00 USD; raise the minimum payment');
     expect((await call(t, user, 'GET', '/api/debts/plan')).json()).toMatchObject({ code: 'minimum_below_interest' });
+    const withExtra = await call(t, user, 'GET', '/api/debts/plan?extra=100');
+    expect(withExtra.statusCode).toBe(200);
+    expect(withExtra.json()).toMatchObject({ monthlyBudget: '110.00', minimumOnly: null, interestSaved: null });
+    expect(withExtra.json().order).toMatchObject([{ name: 'Store card', monthsToClear: 10 }]);
     const raised = await call(t, user, 'PATCH', `/api/debts/${debt.id}`, { minimumPayment: '60.00' });
     expect(raised.statusCode).toBe(200);
     expect((await call(t, user, 'GET', `/api/debts/${debt.id}/schedule`)).statusCode).toBe(200);

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { parseOccurredAt, parseRow, readHeader } from '../src/imports/rows.js';
+import type { NormalisedRow } from '../src/imports/formats/index.js';
+import { parseOccurredAt, toImportRow } from '../src/imports/rows.js';
 
-// Pure rules of one CSV row: no database here.
+// Pure rules of one imported row: no database here.
 
 describe('parseOccurredAt', () => {
   it('reads ISO dates as midnight UTC and date-times as UTC unless they carry an offset', () => {
@@ -20,36 +21,40 @@ describe('parseOccurredAt', () => {
   });
 });
 
-describe('readHeader', () => {
-  it('finds columns by name in any case and order, ignoring unknown ones', () => {
-    expect(readHeader(['Ref', ' AMOUNT ', 'date', 'Tags'])).toEqual({ amount: 1, date: 2, tags: 3 });
-  });
-
-  it('needs date and amount, once each', () => {
-    expect(() => readHeader(['date', 'value'])).toThrow(/missing: amount/);
-    expect(() => readHeader(['date', 'amount', 'DATE'])).toThrow(/twice/);
-  });
-});
-
-describe('parseRow', () => {
-  const columns = readHeader(['date', 'amount', 'type', 'category', 'tags', 'currency', 'description']);
+describe('toImportRow', () => {
   const ctx = { currency: 'EUR', categories: new Map([['groceries', 'c1']]) };
-  const row = (cells: string[]) => parseRow(cells, 2, columns, 7, ctx);
+  const row = (fields: Partial<NormalisedRow>, context: Parameters<typeof toImportRow>[1] = ctx) => toImportRow({ line: 2, date: '2026-01-02', amount: '-1', description: '', ...fields }, context);
 
   it('takes the type from the sign, or from the type column with a positive amount', () => {
-    expect(row(['2026-01-02', '-12.30', '', 'Groceries', 'a; b ;a', 'eur', ' Shop '])).toEqual({
+    expect(row({ amount: '-12.30', category: 'Groceries', tags: 'a; b ;a', currency: 'eur', description: ' Shop ' })).toEqual({
       ok: true,
       value: { type: 'expense', amount: 1230n, occurredAt: new Date('2026-01-02T00:00:00Z'), categoryId: 'c1', description: 'Shop', merchant: null, tags: ['a', 'b'] },
     });
-    expect(row(['2026-01-02', '7', 'Income', '', '', '', ''])).toMatchObject({ ok: true, value: { type: 'income', amount: 700n, description: null } });
-    expect(row(['2026-01-02', '+0.01', '', '', '', '', ''])).toMatchObject({ ok: true, value: { type: 'income', amount: 1n } });
+    expect(row({ amount: '7', type: 'Income' })).toMatchObject({ ok: true, value: { type: 'income', amount: 700n, description: null } });
+    expect(row({ amount: '0.01' })).toMatchObject({ ok: true, value: { type: 'income', amount: 1n } });
   });
 
   it('reports every problem of the row', () => {
-    const result = row(['2026-02-31', '1,50', 'refund', 'rent', '', 'USD', 'x'.repeat(501)]);
+    const result = row({ date: '2026-02-31', amount: '1.505', type: 'refund', category: 'rent', currency: 'USD', description: 'x'.repeat(501) });
     expect(result.ok).toBe(false);
     if (result.ok) return;
     expect(result.problems.map((p) => p.field)).toEqual(['date', 'currency', 'type', 'amount', 'category', 'description']);
     expect(result.problems.every((p) => p.row === 2)).toBe(true);
+  });
+
+  it('leaves a bank’s own category label uncategorised instead of rejecting the row', () => {
+    expect(row({ category: 'Food:Dining' }, { ...ctx, strictCategories: false })).toMatchObject({ ok: true, value: { categoryId: null } });
+    expect(row({ category: 'groceries' }, { ...ctx, strictCategories: false })).toMatchObject({ ok: true, value: { categoryId: 'c1' } });
+  });
+
+  it('rejects a cell holding a control character or an unpaired surrogate, naming its column and nothing else of it', () => {
+    const result = row({ date: '2026-01\u0000-02', category: 'groceries', tags: 'a;b\u0085', description: 'Tea\u0000cake' });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.problems.map((p) => [p.row, p.field])).toEqual([[2, 'date'], [2, 'description'], [2, 'tags']]);
+    expect(result.problems[0]?.message).toMatch(/^date must not contain control characters/);
+    expect(row({ description: 'broken \ud800 text' })).toMatchObject({ ok: false, problems: [{ field: 'description' }] });
+    expect(row({ description: 'Café 😀 \uFFFD\r\n\tmulti-line' })).toMatchObject({ ok: true });
+    expect(row({ tags: 'a\tb' })).toMatchObject({ ok: false, problems: [{ field: 'tags' }] });
   });
 });

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, newUser, type TestUser } from '@expensio/common/testing';
 import { createTestFinance, type TestFinance } from './helpers.js';
@@ -34,6 +35,24 @@ async function balances(user: TestUser) {
 }
 
 describe('POST /api/transactions/import', () => {
+  it('rejects a row whose cell holds a NUL or another control character, with its line and column, and imports the rest', async () => {
+    const user = await newUser(t);
+    const csv = ['date,amount,description,merchant,tags', '2026-03-01,-1.00,Fine,,', '2026-03-02,-2.00,a\u0000b,,', '2026-03-03,-3.00,,Shop\u001b,x;y\u0000'].join('\n');
+    const response = await importCsv(user, csv);
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toMatchObject({
+      rows: 3,
+      created: 1,
+      rejected: 2,
+      problems: [
+        { row: 3, field: 'description', message: expect.stringMatching(/control characters/) },
+        { row: 4, field: 'merchant' },
+        { row: 4, field: 'tags' },
+      ],
+    });
+    expect((await transactions(user)).map((i) => i.description)).toEqual(['Fine']);
+  });
+
   it('imports a text/csv body into the default account, exactly, with every column', async () => {
     const user = await newUser(t);
     const csv = [
@@ -265,5 +284,99 @@ describe('POST /api/transactions/import', () => {
     expect(report).toMatchObject({ rows: 2_501, created: 2_000, duplicates: 500, rejected: 1 });
     // Four times the sum of 1.25 .. 500.25.
     expect((await balances(user))['Main account']).toBe('-501500.00');
+  });
+});
+
+describe('POST /api/transactions/import with bank files', () => {
+  const fixture = (name: string) => readFileSync(new globalThis.URL(`./fixtures/imports/${name}`, import.meta.url));
+
+  function importFile(user: TestUser, body: Buffer | string, query = '', contentType = 'text/csv') {
+    return t.app.inject({ method: 'POST', url: `${URL}${query}`, headers: { ...user.headers, 'content-type': contentType }, payload: body });
+  }
+
+  async function amounts(user: TestUser) {
+    return (await transactions(user)).map((i) => [String(i.occurredAt).slice(0, 10), i.type, i.amount, i.description, i.merchant]).sort();
+  }
+
+  it('imports a US debit/credit export with the right signs, skipping its totals line', async () => {
+    const user = await newUser(t);
+    const response = await importFile(user, fixture('us-checking-debit-credit.csv'));
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toMatchObject({ format: 'csv', rows: 4, created: 4, rejected: 0, notes: ['Skipped 1 line(s) after the last transaction (totals or balances).'] });
+    expect(await amounts(user)).toEqual([
+      ['2026-11-03', 'expense', '54.23', 'SAFEWAY #1234 OAKLAND CA', null],
+      ['2026-11-05', 'income', '2500.00', 'PAYROLL ACME CORP', null],
+      ['2026-11-13', 'expense', '1234.56', 'RENT, NOVEMBER', null],
+      ['2026-11-20', 'income', '12.00', 'REFUND AMAZON', null],
+    ]);
+    expect(await balances(user)).toEqual({ 'Main account': '1223.21' });
+  });
+
+  it('imports a German Latin-1 ";" file with decimal commas into a euro account, from a multipart form with a mapping', async () => {
+    const user = await newUser(t);
+    const euro = (await call(t, user, 'POST', '/api/accounts', { name: 'Giro', type: 'checking', currency: 'EUR' })).json();
+    const auto = await importFile(user, fixture('de-giro-latin1.csv'), `?accountId=${euro.id}`);
+    expect(auto.json()).toMatchObject({ format: 'csv', rows: 4, created: 4, rejected: 0 });
+    expect(await amounts(user)).toEqual([
+      ['2026-03-02', 'expense', '54.23', 'Einkauf Lebensmittel', 'REWE Markt GmbH'],
+      ['2026-03-05', 'expense', '7.99', 'Kartenzahlung', 'Müller Drogerie'],
+      ['2026-03-13', 'income', '2345.67', 'Gehalt März', 'Arbeitgeber AG'],
+      ['2026-03-15', 'expense', '1234.50', 'Abschlag Strom', 'Stadtwerke Köln'],
+    ]);
+    expect((await balances(user)).Giro).toBe('1048.95');
+
+    // The same bytes named by a mapping in a form field are the same rows: all duplicates now.
+    const boundary = 'b0undary';
+    const mapping = JSON.stringify({ date: 'Buchungstag', amount: 'Betrag', description: 'Verwendungszweck', merchant: 'Auftraggeber/Empfänger', encoding: 'windows-1252', dateFormat: 'DD.MM.YYYY', decimal: ',' });
+    const body = Buffer.concat([
+      Buffer.from(`--${boundary}\r\ncontent-disposition: form-data; name="accountId"\r\n\r\n${euro.id}\r\n--${boundary}\r\ncontent-disposition: form-data; name="mapping"\r\n\r\n${mapping}\r\n`),
+      Buffer.from(`--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="umsaetze.csv"\r\ncontent-type: text/csv\r\n\r\n`),
+      fixture('de-giro-latin1.csv'),
+      Buffer.from(`\r\n--${boundary}--\r\n`),
+    ]);
+    const mapped = await t.app.inject({ method: 'POST', url: URL, headers: { ...user.headers, 'content-type': `multipart/form-data; boundary=${boundary}` }, payload: body });
+    expect(mapped.json()).toMatchObject({ rows: 4, created: 0, duplicates: 4 });
+  });
+
+  it('imports an OFX file as a raw body, detected from its content', async () => {
+    const user = await newUser(t);
+    const response = await importFile(user, fixture('bank-sgml.ofx'), '', 'application/x-ofx');
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toMatchObject({ format: 'ofx', rows: 3, created: 3, rejected: 0 });
+    expect(await amounts(user)).toEqual([
+      ['2026-03-01', 'expense', '54.23', 'POS PURCHASE', 'WHOLE FOODS #10'],
+      ['2026-03-02', 'income', '2500.00', 'ACME CORP PAYROLL', 'ACME CORP PAYROLL'],
+      ['2026-03-04', 'expense', '1200.00', 'RENT & PARKING', 'CHECK 1001'],
+    ]);
+    // 12:00 in New York is 17:00 UTC.
+    expect((await transactions(user)).find((i) => i.description === 'POS PURCHASE')?.occurredAt).toBe('2026-03-01T17:00:00.000Z');
+    expect(await balances(user)).toEqual({ 'Main account': '1245.77' });
+  });
+
+  it('flips a positive-charge card export with mapping.invert in the query', async () => {
+    const user = await newUser(t);
+    const response = await importFile(user, fixture('card-positive-charges.csv'), `?mapping=${encodeURIComponent('{"invert":true}')}`);
+    expect(response.json()).toMatchObject({ created: 4 });
+    expect(await balances(user)).toEqual({ 'Main account': '950.26' });
+  });
+
+  it('a bad mapping or format is 400 naming the field, and writes nothing', async () => {
+    const user = await newUser(t);
+    const csv = fixture('us-checking-debit-credit.csv');
+    const badJson = await importFile(user, csv, '?mapping=%7Bnope');
+    expect(badJson.statusCode).toBe(400);
+    expect(badJson.json().errors[0]).toMatchObject({ field: 'mapping' });
+    const badField = await importFile(user, csv, `?mapping=${encodeURIComponent('{"dateFormat":"whenever","decimal":";"}')}`);
+    expect(badField.statusCode).toBe(400);
+    expect(badField.json().errors.map((e: { field: string }) => e.field).sort()).toEqual(['mapping.dateFormat', 'mapping.decimal']);
+    const missingColumn = await importFile(user, csv, `?mapping=${encodeURIComponent('{"date":"Datum","amount":"Betrag"}')}`);
+    expect(missingColumn.statusCode).toBe(400);
+    expect(missingColumn.json().errors[0]).toMatchObject({ field: 'mapping.date' });
+    const badFormat = await importFile(user, csv, '?format=xls');
+    expect(badFormat.statusCode).toBe(400);
+    const wrongFormat = await importFile(user, csv, '?format=ofx');
+    expect(wrongFormat.statusCode).toBe(400);
+    expect(wrongFormat.json().errors[0]).toMatchObject({ field: 'file' });
+    expect(await transactions(user)).toEqual([]);
   });
 });

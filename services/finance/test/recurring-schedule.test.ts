@@ -1,16 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { addDays, isCalendarDate, toEpochDay, utcDate } from '@expensio/common';
 import {
-  addDays,
-  dayNumber,
   firstIndexOnOrAfter,
-  isCalendarDate,
   LAST_DATE,
   nextOccurrence,
   occurrenceDate,
   rescheduledIndex,
   upcomingOccurrences,
-  utcDate,
   type Frequency,
   type Schedule,
 } from '../src/recurring/schedule.js';
@@ -78,7 +75,7 @@ describe('occurrence dates', () => {
           expect(Number(a.slice(8))).toBe(Math.min(startDay, daysIn(a)));
         } else {
           const step = (s.frequency === 'daily' ? 1 : 7) * s.interval;
-          expect(dayNumber(b) - dayNumber(a)).toBe(step);
+          expect(toEpochDay(b) - toEpochDay(a)).toBe(step);
         }
       }),
     );

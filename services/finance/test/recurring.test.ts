@@ -100,6 +100,16 @@ describe('/api/recurring-transactions', () => {
     expect((await call(t, user, 'DELETE', `${RULES}/${created.id}`)).statusCode).toBe(404);
   });
 
+  it('a rule posting an expense to an income category (or the reverse) is a 422, created or changed', async () => {
+    const user = await newUser(t);
+    const refused = await call(t, user, 'POST', RULES, { type: 'expense', amount: '10.00', frequency: 'monthly', category: 'salary' });
+    expect(refused.statusCode).toBe(422);
+    expect(refused.json()).toMatchObject({ code: 'category_type_mismatch' });
+    const rent = await newRule(user, { category: 'rent' });
+    expect((await call(t, user, 'PATCH', `${RULES}/${rent.id}`, { type: 'income' })).json()).toMatchObject({ status: 422, code: 'category_type_mismatch' });
+    expect((await call(t, user, 'PATCH', `${RULES}/${rent.id}`, { category: 'salary' })).json()).toMatchObject({ status: 422, code: 'category_type_mismatch' });
+  });
+
   it('uses the given account and its currency; another currency is 422', async () => {
     const user = await newUser(t);
     const euro = (await call(t, user, 'POST', '/api/accounts', { name: 'Euro', type: 'checking', currency: 'EUR' })).json();

@@ -12,6 +12,22 @@ async function count(user: TestUser) {
   return Number(row.n);
 }
 
+describe('category kinds', () => {
+  it('an expense in an income category, or income in an expense one, is a 422 on create and update', async () => {
+    const user = await newUser(t);
+    for (const body of [{ type: 'expense', amount: '5.00', category: 'salary' }, { type: 'income', amount: '5.00', category: 'groceries' }]) {
+      const refused = await call(t, user, 'POST', '/api/transactions', body);
+      expect(refused.statusCode, JSON.stringify(body)).toBe(422);
+      expect(refused.json()).toMatchObject({ code: 'category_type_mismatch' });
+    }
+    const food = (await call(t, user, 'POST', '/api/transactions', { type: 'expense', amount: '5.00', category: 'groceries' })).json();
+    expect((await call(t, user, 'PATCH', `/api/transactions/${food.id}`, { category: 'salary' })).json()).toMatchObject({ status: 422, code: 'category_type_mismatch' });
+    expect((await call(t, user, 'PATCH', `/api/transactions/${food.id}`, { type: 'income' })).json()).toMatchObject({ status: 422, code: 'category_type_mismatch' });
+    expect((await call(t, user, 'PATCH', `/api/transactions/${food.id}`, { type: 'income', category: 'salary' })).statusCode).toBe(200);
+    expect((await call(t, user, 'GET', '/api/transactions')).json().items).toHaveLength(1);
+  });
+});
+
 describe('POST /api/transactions', () => {
   it('records a transaction in the default account with every field', async () => {
     const user = await newUser(t);
@@ -132,11 +148,11 @@ describe('Idempotency-Key', () => {
     // The first request claimed the key and has not finished: its row is pending.
     await t.ctx.db
       .insertInto('idempotency_keys')
-      .values({ user_id: user.id, key: 'order-4', request_hash: 'x', response_status: null, response_body: null, created_at: t.clock.now(), expires_at: new Date(t.clock.now().getTime() + 86_400_000) })
+      .values({ user_id: user.id, scope: 'transactions.create', key: 'order-4', request_hash: 'x', response_status: null, response_body: null, created_at: t.clock.now(), expires_at: new Date(t.clock.now().getTime() + 86_400_000) })
       .execute();
     const duplicate = await call(t, user, 'POST', '/api/transactions', body, { 'idempotency-key': 'order-4' });
     expect(duplicate.statusCode).toBe(422);
-    await t.ctx.db.updateTable('idempotency_keys').set({ request_hash: requestHash(body) }).where('key', '=', 'order-4').execute();
+    await t.ctx.db.updateTable('idempotency_keys').set({ request_hash: requestHash('/api/transactions', Buffer.from(JSON.stringify(body))) }).where('key', '=', 'order-4').execute();
     const inFlight = await call(t, user, 'POST', '/api/transactions', body, { 'idempotency-key': 'order-4' });
     expect(inFlight.statusCode).toBe(409);
     expect(inFlight.json()).toMatchObject({ code: 'idempotency_in_progress' });

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Redis } from 'ioredis';
 import {
+  DAY_MS,
   createAccessTokenVerifier,
   createEventBus,
   forSchema,
@@ -13,6 +14,7 @@ import {
   type EventTransport,
   type HttpApp,
   type Logger,
+  withPersonalAccessTokens,
 } from '@expensio/common';
 import { adminRoutes } from './admin/routes.js';
 import { authRoutes } from './auth/routes.js';
@@ -23,6 +25,9 @@ import { mailboxMailer, smtpMailer, type Mailer } from './mail/mailer.js';
 import { MailQueue } from './mail/queue.js';
 import { deleteStaleChallenges } from './otp/repo.js';
 import { argon2Hasher, type PasswordHasher } from './passwords/hasher.js';
+import { deleteExpiredPats } from './pats/repo.js';
+import { patRoutes } from './pats/routes.js';
+import { resolvePat } from './pats/service.js';
 import { loadSigningKeys, type SigningKeys } from './tokens/keys.js';
 import { postgresRevocations, redisRevocations } from './tokens/revocations.js';
 import { profileRoutes } from './users/routes.js';
@@ -75,14 +80,16 @@ export async function createIdentityContext(options: IdentityOptions): Promise<I
   };
 }
 
+/** Access JWTs checked against identity's keys and denylist; personal access tokens against its table. */
 export function identityVerifier(ctx: IdentityContext): AccessTokenVerifier {
-  return createAccessTokenVerifier({
+  const verifyJwt = createAccessTokenVerifier({
     issuer: ctx.config.JWT_ISSUER,
     audience: ctx.config.JWT_AUDIENCE,
     keys: ctx.keys.verificationKeys,
     isRevoked: ctx.revocations.check,
     clock: ctx.clock,
   });
+  return withPersonalAccessTokens(verifyJwt, (token) => resolvePat(ctx, token));
 }
 
 /** The identity routes, for any app that already has the auth plugin. */
@@ -90,16 +97,17 @@ export function registerIdentityRoutes(app: HttpApp, ctx: IdentityContext) {
   authRoutes(app, ctx);
   profileRoutes(app, ctx);
   adminRoutes(app, ctx);
+  patRoutes(app, ctx);
 }
 
-/** Forgets what has expired: denied tokens past their expiry, spent limits, old codes. */
+/** Forgets what has expired: denied tokens past their expiry, spent limits, old codes, expired personal access tokens. */
 export async function sweepExpired(ctx: IdentityContext): Promise<void> {
   const now = ctx.clock.now();
-  const day = 86_400_000;
-  const [revoked, limits, codes] = await Promise.all([
+  const [revoked, limits, codes, tokens] = await Promise.all([
     ctx.revocations.sweep(now),
     ctx.limiter.sweep(now, ctx.config.OTP_REQUEST_WINDOW),
-    deleteStaleChallenges(ctx.db, new Date(now.getTime() - day)),
+    deleteStaleChallenges(ctx.db, new Date(now.getTime() - DAY_MS)),
+    deleteExpiredPats(ctx.db, { before: now }),
   ]);
-  if (revoked + limits + codes > 0) ctx.log.debug({ revoked, limits, codes }, 'swept expired identity rows');
+  if (revoked + limits + codes + tokens > 0) ctx.log.debug({ revoked, limits, codes, tokens }, 'swept expired identity rows');
 }

@@ -1,5 +1,5 @@
 import type { ColumnType, Kysely, Transaction } from 'kysely';
-import type { AttemptLimitTable, EventTables } from '@expensio/common';
+import type { AttemptLimitTable, EventTables, Scope } from '@expensio/common';
 import type { OtpPurpose } from './otp/purposes.js';
 
 type Timestamp = ColumnType<Date, Date, Date>;
@@ -64,6 +64,17 @@ export interface SecurityEventsTable {
   created_at: Timestamp;
 }
 
+export interface PersonalAccessTokensTable {
+  id: string;
+  user_id: string;
+  name: string;
+  scopes: Scope[];
+  token_hash: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  last_used_at: Date | null;
+}
+
 export interface IdentityTables extends AttemptLimitTable, EventTables {
   users: UsersTable;
   sessions: SessionsTable;
@@ -71,6 +82,7 @@ export interface IdentityTables extends AttemptLimitTable, EventTables {
   revoked_tokens: RevokedTokensTable;
   otp_challenges: OtpChallengesTable;
   security_events: SecurityEventsTable;
+  personal_access_tokens: PersonalAccessTokensTable;
 }
 
 export type IdentityDb = Kysely<IdentityTables>;

@@ -6,3 +6,4 @@ export { MemoryMailer, type Mailer, type MailMessage } from './mail/mailer.js';
 export { ephemeralSigningKeys } from './tokens/keys.js';
 export { argon2Hasher, type PasswordHasher } from './passwords/hasher.js';
 export { TEST_ARGON2, identityService, type IdentityOverrides } from './service.js';
+export { identityExportSections } from './export/section.js';

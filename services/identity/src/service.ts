@@ -4,9 +4,11 @@ import { createIdentityContext, identityVerifier, registerIdentityRoutes, sweepE
 import { checkIdentityConfig, identityConfigShape } from './config.js';
 import type { IdentityContext } from './context.js';
 import { IDENTITY_SCHEMA } from './db.js';
+import { identityExportSections } from './export/section.js';
 import { MemoryMailer } from './mail/mailer.js';
 import { identityMigrations } from './migrations.js';
 import { argon2Hasher } from './passwords/hasher.js';
+import { patIntrospectionRoute } from './pats/routes.js';
 import { ephemeralSigningKeys } from './tokens/keys.js';
 
 const SWEEP_INTERVAL_MS = 10 * 60_000;
@@ -33,6 +35,9 @@ export const identityService: ServiceDescriptor<IdentityContext, typeof identity
   migrations: identityMigrations,
   createContext: ({ overrides, ...deps }) => createIdentityContext({ ...overrides, ...deps }),
   routes: registerIdentityRoutes,
+  // Alone, the other services resolve personal access tokens here; in one process they use the verifier below.
+  aloneRoutes: patIntrospectionRoute,
+  exportSections: identityExportSections,
   verifier: identityVerifier,
   async prepare(ctx) {
     if (ctx.config.ADMIN_EMAIL === undefined) return;

@@ -83,7 +83,7 @@ describe('/api/admin/users', () => {
     expect(bad.json().errors[0]).toMatchObject({ field: 'id', in: 'params' });
   });
 
-  it('locking ends the user’s sessions and refuses sign-in with 403; unlocking lets them back', async () => {
+  it('locking ends the user’s sessions and answers the right password like a wrong one; unlocking lets them back', async () => {
     const user = await registerUser(t);
     const locked = await patchUser(user.id, { locked: true, reason: 'chargeback fraud' });
     expect(locked.statusCode).toBe(200);
@@ -91,8 +91,8 @@ describe('/api/admin/users', () => {
     expect((await t.app.inject({ method: 'GET', url: '/api/auth/profile', headers: bearer(user.accessToken) })).statusCode).toBe(401);
     expect((await t.app.inject({ method: 'POST', url: '/api/auth/refresh', payload: { refreshToken: user.refreshToken } })).statusCode).toBe(401);
     const login = await t.app.inject({ method: 'POST', url: '/api/auth/login', payload: { email: user.email, password: user.password } });
-    expect(login.statusCode).toBe(403);
-    expect(login.json()).toMatchObject({ code: 'account_locked' });
+    expect(login.statusCode).toBe(401);
+    expect(login.json()).toMatchObject({ code: 'invalid_credentials' });
 
     const unlocked = await patchUser(user.id, { locked: false });
     expect(unlocked.json().locked).toBe(false);

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Transaction } from 'kysely';
 import { vi } from 'vitest';
-import { buildTestApp, newUser, TEST_PASSWORD, type TestApp } from '@expensio/common/testing';
+import { buildTestApp, newUser, TEST_PASSWORD, type TestApp, type TestAppOptions } from '@expensio/common/testing';
 import { identityService, MemoryMailer, type IdentityContext, type IdentityOverrides } from '../src/index.js';
 import type { IdentityTables } from '../src/db.js';
 
@@ -12,11 +12,21 @@ export interface TestIdentity extends TestApp {
 
 /**
  * Identity's real app over this file's own database, with a clock tests move, mail kept in
- * memory and cheap Argon2 (the harness's stand-ins); `overrides` replaces any of them.
+ * memory and cheap Argon2 (the harness's stand-ins); `overrides` replaces any of them, `harness`
+ * sets the harness's own options (a shared database, a logger to read).
  */
-export async function createTestIdentity(env: Record<string, string> = {}, overrides: Partial<IdentityOverrides> = {}): Promise<TestIdentity> {
+export async function createTestIdentity(
+  env: Record<string, string> = {},
+  overrides: Partial<IdentityOverrides> = {},
+  harness: Pick<TestAppOptions, 'database' | 'httpLogger'> = {},
+): Promise<TestIdentity> {
   const mailer = new MemoryMailer();
-  const t = await buildTestApp([identityService], { env: { RATE_LIMIT_MAX: '100000', ...env }, overrides: { mailer, ...overrides } });
+  const t = await buildTestApp([identityService], {
+    // Files register many users from one address; register.test.ts checks the limit itself.
+    env: { RATE_LIMIT_MAX: '100000', REGISTRATION_IP_LIMIT: '100000', ...env },
+    overrides: { mailer, ...overrides },
+    ...harness,
+  });
   return { ...t, ctx: t.context(identityService), mailer };
 }
 

@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { MINUTE_MS } from '@expensio/common';
-import { bearer, createTestIdentity, registerUser, uniqueEmail, type TestIdentity } from './helpers.js';
+import { alertsOf, bearer, createTestIdentity, registerUser, requestCode, signInByCode, uniqueEmail, type TestIdentity } from './helpers.js';
 
 let t: TestIdentity;
 beforeAll(async () => { t = await createTestIdentity(); });
@@ -42,20 +42,126 @@ describe('POST /api/auth/login', () => {
     expect(failures[0]).toMatchObject({ severity: 'warning', ip: '203.0.113.10' });
   });
 
-  it('limits failures per account: the 6th attempt gets 429 with Retry-After, even with the right password, until the window passes', async () => {
+  it('delays only the client that keeps failing, doubling; the owner signs in from elsewhere meanwhile', async () => {
     const user = await registerUser(t);
-    for (let i = 0; i < 5; i += 1) {
-      expect((await login(user.email, `wrong password number ${i}`, `198.51.100.${i}`)).statusCode).toBe(401);
-    }
-    const blocked = await login(user.email, user.password, '198.51.100.99');
-    expect(blocked.statusCode).toBe(429);
-    expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
-    expect(Number(blocked.headers['retry-after'])).toBeLessThanOrEqual(15 * 60);
-    expect(blocked.json()).toMatchObject({ code: 'login_rate_limited' });
+    const attacker = '198.51.100.20';
+    for (let i = 0; i < 5; i += 1) expect((await login(user.email, `wrong password number ${i}`, attacker)).statusCode).toBe(401);
+    const delayed = await login(user.email, user.password, attacker);
+    expect(delayed.statusCode).toBe(429);
+    expect(delayed.headers['retry-after']).toBe('1');
+    expect(delayed.json()).toMatchObject({ code: 'login_rate_limited' });
     expect(await eventsOf(user.id, 'login.rate_limited')).toHaveLength(1);
 
-    t.clock.advance(15 * MINUTE_MS + 1000);
-    expect((await login(user.email, user.password, '198.51.100.99')).statusCode).toBe(200);
+    expect((await login(user.email, user.password, '198.51.100.21')).statusCode).toBe(200);
+
+    t.clock.advance(1000);
+    expect((await login(user.email, 'wrong password number 5', attacker)).statusCode).toBe(401);
+    expect((await login(user.email, user.password, attacker)).headers['retry-after']).toBe('2');
+    t.clock.advance(2000);
+    expect((await login(user.email, user.password, attacker)).statusCode).toBe(200);
+    // The success cleared the pair: five free failures again.
+    for (let i = 0; i < 5; i += 1) expect((await login(user.email, `again wrong number ${i}`, attacker)).statusCode).toBe(401);
+  });
+
+  it('doubles a pair’s delay with each failure, up to LOGIN_DELAY_MAX (15 minutes)', async () => {
+    const user = await registerUser(t);
+    const attacker = '198.51.100.22';
+    const delays: number[] = [];
+    let failures = 0;
+    while (failures < 17) {
+      const response = await login(user.email, 'a wrong password again', attacker);
+      if (response.statusCode === 429) {
+        const seconds = Number(response.headers['retry-after']);
+        delays.push(seconds);
+        t.clock.advance(seconds * 1000);
+      } else {
+        expect(response.statusCode).toBe(401);
+        failures += 1;
+      }
+    }
+    expect(delays).toEqual([1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 900, 900]);
+  });
+
+  it('holds the account for everyone after 100 failures from many clients, answering like a wrong password, and mails the owner once', async () => {
+    const local = await createTestIdentity();
+    try {
+      const user = await registerUser(local);
+      const attempt = (password: string, ip: string) => local.app.inject({ method: 'POST', url: '/api/auth/login', payload: { email: user.email, password }, remoteAddress: ip });
+      // 25 clients, 4 failures each: none of them is delayed, together they reach the account's 100.
+      for (let round = 0; round < 4; round += 1) {
+        const answers = await Promise.all(Array.from({ length: 25 }, (_, i) => attempt(`wrong password ${String(round)}-${String(i)}`, `192.0.2.${String(i)}`)));
+        expect(answers.map((a) => a.statusCode)).toEqual(Array<number>(25).fill(401));
+      }
+
+      const right = await attempt(user.password, '198.51.100.30');
+      const wrong = await attempt('yet another wrong password', '198.51.100.31');
+      expect(right.statusCode).toBe(401);
+      const { requestId: _a, ...rightBody } = right.json();
+      const { requestId: _b, ...wrongBody } = wrong.json();
+      expect(rightBody).toEqual(wrongBody);
+
+      await local.ctx.mail.drain();
+      const held = local.mailer.sent.filter((m) => m.to === user.email && m.subject.includes('paused'));
+      expect(held).toHaveLength(1);
+      expect(held[0]?.text).toContain('sign in with a code');
+      expect(await alertsOf(local, user.id)).toEqual([expect.objectContaining({ alert: 'login.account_held' })]);
+
+      // The hold grows: after 15 minutes one more failure holds it for 30.
+      local.clock.advance(15 * MINUTE_MS);
+      expect((await attempt('one more wrong password', '192.0.2.99')).statusCode).toBe(401);
+      local.clock.advance(15 * MINUTE_MS);
+      expect((await attempt(user.password, '198.51.100.30')).statusCode).toBe(401);
+      local.clock.advance(15 * MINUTE_MS);
+      expect((await attempt(user.password, '198.51.100.30')).statusCode).toBe(200);
+    } finally {
+      await local.close();
+    }
+  }, 180_000); // a hundred Argon2 checks on a shared CI machine
+
+  it('lets the owner of a held account in by emailed code, which ends the hold', async () => {
+    const local = await createTestIdentity({ LOGIN_ACCOUNT_MAX_FAILURES: '3' });
+    try {
+      const user = await registerUser(local);
+      const attempt = (password: string, ip: string) => local.app.inject({ method: 'POST', url: '/api/auth/login', payload: { email: user.email, password }, remoteAddress: ip });
+      for (let i = 0; i < 3; i += 1) await attempt(`wrong password number ${i}`, `192.0.2.${String(i)}`);
+      expect((await attempt(user.password, '198.51.100.40')).statusCode).toBe(401);
+      await signInByCode(local, user.email);
+      expect((await attempt(user.password, '198.51.100.40')).statusCode).toBe(200);
+    } finally {
+      await local.close();
+    }
+  });
+
+  it('answers an admin-locked account’s right password exactly like a wrong one, still running Argon2, and mails nothing', async () => {
+    const user = await registerUser(t);
+    await t.ctx.db.updateTable('users').set({ locked_at: t.clock.now() }).where('id', '=', user.id).execute();
+    const verify = vi.spyOn(t.ctx.hasher, 'verify');
+    try {
+      const right = await login(user.email, user.password, '198.51.100.50');
+      const wrong = await login(user.email, 'not the right password at all', '198.51.100.51');
+      expect(right.statusCode).toBe(401);
+      expect(wrong.statusCode).toBe(401);
+      const { requestId: _a, ...rightBody } = right.json();
+      const { requestId: _b, ...wrongBody } = wrong.json();
+      expect(rightBody).toEqual(wrongBody);
+      expect(verify).toHaveBeenCalledTimes(2);
+    } finally {
+      verify.mockRestore();
+    }
+    await t.ctx.mail.drain();
+    expect(t.mailer.sent.filter((m) => m.to === user.email && m.subject.includes('paused'))).toEqual([]);
+  });
+
+  it('refuses a code sign-in to an admin-locked account like a wrong code, and its code request like any other', async () => {
+    const user = await registerUser(t);
+    await t.ctx.db.updateTable('users').set({ locked_at: t.clock.now() }).where('id', '=', user.id).execute();
+    const request = await requestCode(t, user.email);
+    const unknown = await requestCode(t, uniqueEmail('ghost'));
+    expect(request.statusCode).toBe(202);
+    expect(request.json()).toEqual(unknown.json());
+    const verify = await t.app.inject({ method: 'POST', url: '/api/auth/otp/verify', payload: { email: user.email, code: '123456' }, remoteAddress: '198.51.100.52' });
+    expect(verify.statusCode).toBe(401);
+    expect(verify.json()).toMatchObject({ code: 'invalid_code' });
   });
 
   it('limits failures per IP address across accounts', async () => {

@@ -44,6 +44,17 @@ describe('/api/auth/profile', () => {
     expect(response.json().errors[0]).toMatchObject({ field: 'name' });
   });
 
+  it('PATCH refuses a NUL, another control character or a lone surrogate in the name with a 400 naming it, and keeps the name', async () => {
+    const user = await registerUser(t, { name: 'Ada' });
+    for (const name of ['a\u0000b', 'tab\there', 'c1 \u0085', 'half \ud800']) {
+      const response = await t.app.inject({ method: 'PATCH', url: '/api/auth/profile', headers: bearer(user.accessToken), payload: { name } });
+      expect(response.statusCode, JSON.stringify(name)).toBe(400);
+      expect(response.json().errors).toEqual([{ field: 'name', in: 'body', code: 'control_character', message: expect.stringMatching(/control characters/) }]);
+    }
+    const profile = await t.app.inject({ method: 'GET', url: '/api/auth/profile', headers: bearer(user.accessToken) });
+    expect(profile.json().name).toBe('Ada');
+  });
+
   it('needs a token', async () => {
     expect((await t.app.inject({ method: 'GET', url: '/api/auth/profile' })).statusCode).toBe(401);
     expect((await t.app.inject({ method: 'PATCH', url: '/api/auth/profile', payload: { name: 'x' } })).statusCode).toBe(401);

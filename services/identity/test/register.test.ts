@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TEST_ARGON2 } from '../src/index.js';
+import { HOUR_MS } from '@expensio/common';
+import { loadIdentityConfig, TEST_ARGON2 } from '../src/index.js';
 import { createTestIdentity, registerUser, STRONG_PASSWORD, uniqueEmail, type TestIdentity } from './helpers.js';
 
 let t: TestIdentity;
@@ -101,5 +102,29 @@ describe('POST /api/auth/register', () => {
     expect(response.statusCode).toBe(400);
     expect(response.json()).toMatchObject({ status: 400, code: 'malformed_json' });
     expect(response.body).not.toContain('at ');
+  });
+
+  it('limits registrations per client IP (10 an hour by default, every attempt counted): the 11th is 429', async () => {
+    expect(loadIdentityConfig({ NODE_ENV: 'test' })).toMatchObject({ REGISTRATION_IP_LIMIT: 10, REGISTRATION_IP_WINDOW: HOUR_MS });
+    const local = await createTestIdentity({ REGISTRATION_IP_LIMIT: '10' });
+    try {
+      const register = (email: string, ip = '198.51.100.80') =>
+        local.app.inject({ method: 'POST', url: '/api/auth/register', payload: { email, password: STRONG_PASSWORD }, remoteAddress: ip });
+      const taken = uniqueEmail('taken');
+      expect((await register(taken)).statusCode).toBe(201);
+      // An answered 409 counts too: it is the answer that tells who has an account.
+      for (let i = 0; i < 4; i += 1) expect((await register(taken)).statusCode).toBe(409);
+      for (let i = 0; i < 5; i += 1) expect((await register(uniqueEmail())).statusCode).toBe(201);
+      const refused = await register(taken);
+      expect(refused.statusCode).toBe(429);
+      expect(refused.json()).toMatchObject({ code: 'registration_rate_limited' });
+      expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+      expect(Number(refused.headers['retry-after'])).toBeLessThanOrEqual(3600);
+      expect((await register(uniqueEmail(), '198.51.100.81')).statusCode).toBe(201);
+      local.clock.advance(HOUR_MS);
+      expect((await register(uniqueEmail())).statusCode).toBe(201);
+    } finally {
+      await local.close();
+    }
   });
 });

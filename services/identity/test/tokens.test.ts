@@ -1,6 +1,7 @@
 import { SignJWT, decodeJwt, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MINUTE_MS } from '@expensio/common';
+import { loadIdentityConfig } from '../src/index.js';
 import { bearer, createTestIdentity, registerUser, type TestIdentity } from './helpers.js';
 
 let t: TestIdentity;
@@ -105,23 +106,89 @@ describe('POST /api/auth/refresh', () => {
     expect((await refresh(pair.refreshToken)).statusCode).toBe(200);
   });
 
-  it('a spent token presented again revokes the whole family and records a security event', async () => {
+  const REUSE_INTERVAL_MS = 10_000;
+
+  async function reusedEvents(userId: string) {
+    return t.ctx.db.selectFrom('security_events').select(['type', 'severity']).where('user_id', '=', userId).where('type', '=', 'refresh.reused').execute();
+  }
+
+  it('a spent token presented after the reuse interval revokes the whole family and records a security event', async () => {
     const user = await registerUser(t);
     const next = (await refresh(user.refreshToken)).json();
+    t.clock.advance(REUSE_INTERVAL_MS);
     const replay = await refresh(user.refreshToken);
     expect(replay.statusCode).toBe(401);
     expect(replay.json()).toMatchObject({ code: 'refresh_token_reused' });
     // The legitimate newest token and its access token die with the family.
     expect((await refresh(next.refreshToken)).statusCode).toBe(401);
     expect((await profile(next.accessToken)).statusCode).toBe(401);
-    const events = await t.ctx.db.selectFrom('security_events').select(['type', 'severity']).where('user_id', '=', user.id).where('type', '=', 'refresh.reused').execute();
-    expect(events).toEqual([{ type: 'refresh.reused', severity: 'critical' }]);
+    expect(await reusedEvents(user.id)).toEqual([{ type: 'refresh.reused', severity: 'critical' }]);
   });
 
-  it('two concurrent refreshes with the same token succeed only once', async () => {
+  it('two concurrent refreshes with the same token both get a working pair of the same session, and nothing is revoked', async () => {
     const user = await registerUser(t);
     const results = await Promise.all([refresh(user.refreshToken), refresh(user.refreshToken)]);
-    expect(results.map((r) => r.statusCode).sort()).toEqual([200, 401]);
+    expect(results.map((r) => r.statusCode)).toEqual([200, 200]);
+    const [a, b] = results.map((r) => r.json());
+    expect(a.refreshToken).not.toBe(b.refreshToken);
+    expect(decodeJwt(a.accessToken).sid).toBe(decodeJwt(user.accessToken).sid);
+    expect(decodeJwt(b.accessToken).sid).toBe(decodeJwt(user.accessToken).sid);
+    expect(a.refreshTokenExpiresAt).toBe(b.refreshTokenExpiresAt);
+    expect(await reusedEvents(user.id)).toEqual([]);
+    for (const pair of [a, b]) {
+      expect((await profile(pair.accessToken)).statusCode).toBe(200);
+      expect((await refresh(pair.refreshToken)).statusCode).toBe(200);
+    }
+  });
+
+  it('a just-rotated token presented again within the interval gets a sibling pair; the interval runs from the first rotation', async () => {
+    const user = await registerUser(t);
+    const first = (await refresh(user.refreshToken)).json();
+    t.clock.advance(REUSE_INTERVAL_MS - 1);
+    const late = await refresh(user.refreshToken);
+    expect(late.statusCode).toBe(200);
+    const sibling = late.json();
+    // Same family, same absolute end: the grace use extends nothing.
+    expect(sibling.refreshTokenExpiresAt).toBe(first.refreshTokenExpiresAt);
+    expect(decodeJwt(sibling.accessToken).sid).toBe(decodeJwt(first.accessToken).sid);
+    expect(await reusedEvents(user.id)).toEqual([]);
+    // Using it inside the interval did not restart it: one millisecond later it is reuse.
+    t.clock.advance(1);
+    const replay = await refresh(user.refreshToken);
+    expect(replay.statusCode).toBe(401);
+    expect(replay.json()).toMatchObject({ code: 'refresh_token_reused' });
+    // Revoking the family revokes both pairs.
+    for (const pair of [first, sibling]) {
+      expect((await refresh(pair.refreshToken)).statusCode).toBe(401);
+      expect((await profile(pair.accessToken)).statusCode).toBe(401);
+    }
+    expect(await reusedEvents(user.id)).toEqual([{ type: 'refresh.reused', severity: 'critical' }]);
+  });
+
+  it('the interval buys nothing once the session has ended', async () => {
+    const user = await registerUser(t);
+    const next = (await refresh(user.refreshToken)).json();
+    expect((await t.app.inject({ method: 'POST', url: '/api/auth/logout', headers: bearer(next.accessToken) })).statusCode).toBe(204);
+    const late = await refresh(user.refreshToken);
+    expect(late.statusCode).toBe(401);
+    expect(late.json()).toMatchObject({ code: 'invalid_refresh_token' });
+  });
+
+  it('the interval does not outlive the session’s absolute lifetime', async () => {
+    const user = await registerUser(t);
+    t.clock.advance(30 * 24 * 60 * MINUTE_MS - REUSE_INTERVAL_MS / 2);
+    expect((await refresh(user.refreshToken)).statusCode).toBe(200);
+    t.clock.advance(REUSE_INTERVAL_MS / 2);
+    const late = await refresh(user.refreshToken);
+    expect(late.statusCode).toBe(401);
+    expect(late.json()).toMatchObject({ code: 'invalid_refresh_token' });
+  });
+
+  it('REFRESH_REUSE_INTERVAL defaults to 10 s, 0 turns it off, and more than a minute is refused', () => {
+    const env = { NODE_ENV: 'test' };
+    expect(loadIdentityConfig(env).REFRESH_REUSE_INTERVAL).toBe(REUSE_INTERVAL_MS);
+    expect(loadIdentityConfig({ ...env, REFRESH_REUSE_INTERVAL: '0' }).REFRESH_REUSE_INTERVAL).toBe(0);
+    expect(() => loadIdentityConfig({ ...env, REFRESH_REUSE_INTERVAL: '2m' })).toThrow(/REFRESH_REUSE_INTERVAL/);
   });
 
   it('a session ends at its absolute lifetime, however often it is refreshed', async () => {

@@ -10,7 +10,7 @@ export interface RealtimeContextOptions {
   log: Logger;
   transport: EventTransport;
   clock?: Clock;
-  /** From `webhookSettings(config, NODE_ENV)`; without it, production's strict URL rules. */
+  /** From `webhookSettings(config)`; without it, the strict URL rules. */
   webhooks?: WebhookSettings;
 }
 

@@ -18,3 +18,4 @@ export {
   type ClientToServerEvents,
   type ServerToClientEvents,
 } from './gateway/protocol.js';
+export { realtimeExportSections } from './export/section.js';

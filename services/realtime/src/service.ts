@@ -3,6 +3,7 @@ import { buildRealtimeContext, registerRealtimeRoutes } from './app.js';
 import { realtimeConfigShape } from './config.js';
 import type { RealtimeContext } from './context.js';
 import { REALTIME_SCHEMA } from './db.js';
+import { realtimeExportSections } from './export/section.js';
 import { gatewaySettings, type GatewaySettings } from './gateway/config.js';
 import { createGateway } from './gateway/gateway.js';
 import { realtimeMigrations } from './migrations.js';
@@ -26,9 +27,10 @@ export const realtimeService: ServiceDescriptor<RealtimeContext, typeof realtime
   standalone: { requires: { AMQP_URL: 'the events it pushes come from the other services' } },
   migrations: realtimeMigrations,
   createContext: ({ database, config, log, transport, clock, overrides }) =>
-    buildRealtimeContext({ database, log, transport, clock, webhooks: overrides.webhooks ?? webhookSettings(config, config.NODE_ENV) }),
+    buildRealtimeContext({ database, log, transport, clock, webhooks: overrides.webhooks ?? webhookSettings(config) }),
   consumers: subscribeWebhookConsumers,
   routes: registerRealtimeRoutes,
+  exportSections: realtimeExportSections,
   // Socket.IO on the API's own server and port, with the API's verifier; its consumer subscribes here, before the buses start.
   attach: (ctx, { verify, redis, config, overrides }) =>
     createGateway(ctx, {

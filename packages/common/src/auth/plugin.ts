@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { ForbiddenError, UnauthorizedError } from '../errors/index.js';
+import { enforceScopes } from './scopes.js';
 import type { AccessTokenVerifier, AuthUser, Role } from './tokens.js';
 
 declare module 'fastify' {
@@ -28,7 +29,8 @@ export function requireUser(request: FastifyRequest): AuthUser {
 
 /**
  * Routes say who may call them (`config: { auth: 'user' | 'admin' }`); the token is checked before
- * the body is even parsed, so an anonymous caller learns nothing from validation messages.
+ * the body is even parsed, so an anonymous caller learns nothing from validation messages. A
+ * personal access token is also held to its scopes here, by the route's URL and method.
  */
 export const authPlugin = fp<{ verify: AccessTokenVerifier }>(
   (app, { verify }, done) => {
@@ -45,6 +47,7 @@ export const authPlugin = fp<{ verify: AccessTokenVerifier }>(
       const token = bearerToken(request);
       if (token === undefined) throw new UnauthorizedError('A Bearer access token is required', 'missing_token');
       const user = await verify(token);
+      enforceScopes(user.scopes, { url: request.routeOptions.url, method: request.method });
       if (required === 'admin' && user.role !== 'admin') throw new ForbiddenError('This needs the admin role', 'admin_only');
       request.user = user;
     });

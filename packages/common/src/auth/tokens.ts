@@ -1,6 +1,8 @@
 import { errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import { ServiceUnavailableError, UnauthorizedError } from '../errors/index.js';
 import type { Clock } from '../clock.js';
+import type { Scope } from './scopes.js';
+import { TtlCache } from '../ttl-cache.js';
 
 export const ACCESS_TOKEN_TYPE = 'at+jwt';
 export const ACCESS_TOKEN_ALGORITHM = 'ES256';
@@ -11,11 +13,13 @@ export type Role = (typeof ROLES)[number];
 export interface AuthUser {
   id: string;
   role: Role;
-  /** The token's own id: logout denies it until it expires. */
+  /** The token's own id: logout denies it until it expires. A personal access token's id. */
   jti: string;
-  /** The session (refresh-token family) the token was issued for. */
+  /** The session (refresh-token family) the token was issued for; a personal access token's id. */
   sid: string;
   expiresAt: Date;
+  /** What a personal access token may do; undefined for a signed-in session, which may do everything. */
+  scopes?: readonly Scope[];
 }
 
 /** Answers whether a token was revoked before its expiry: by its own id or by its session. */
@@ -33,39 +37,12 @@ export interface AccessTokenVerifierOptions {
 
 export type AccessTokenVerifier = (token: string) => Promise<AuthUser>;
 
-/**
- * Tokens whose signature and claims were verified, by their exact text, until they expire. A
- * client sends the same token on every request for its whole life (minutes), and checking an
- * ES256 signature is most of the CPU of verifying one. Revocation is not cached: it is asked
- * on every request, so a logout still takes effect at once.
- */
-class VerifiedTokens {
-  readonly #entries = new Map<string, AuthUser>();
-
-  constructor(readonly capacity: number) {}
-
-  get(token: string, now: Date): AuthUser | undefined {
-    const hit = this.#entries.get(token);
-    if (hit === undefined) return undefined;
-    if (hit.expiresAt.getTime() <= now.getTime()) {
-      this.#entries.delete(token);
-      return undefined;
-    }
-    return hit;
-  }
-
-  set(token: string, user: AuthUser): void {
-    if (this.#entries.size >= this.capacity) {
-      // Oldest first out: insertion order is verification order.
-      const oldest = this.#entries.keys().next();
-      if (oldest.done !== true) this.#entries.delete(oldest.value);
-    }
-    this.#entries.set(token, user);
-  }
-}
-
 export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): AccessTokenVerifier {
-  const verified = new VerifiedTokens(options.cacheSize ?? 10_000);
+  // Tokens whose signature and claims were verified, by their exact text, until they expire: a
+  // client sends the same token on every request for its whole life (minutes), and checking an
+  // ES256 signature is most of the CPU of verifying one. Revocation is not cached: it is asked on
+  // every request, so a logout still takes effect at once.
+  const verified = new TtlCache<string, AuthUser>(options.cacheSize ?? 10_000);
   return async (token) => {
     const known = verified.get(token, options.clock.now());
     if (known !== undefined) {
@@ -94,12 +71,12 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): 
     }
     const user: AuthUser = { id: sub, role: role as Role, jti, sid, expiresAt: new Date(exp * 1000) };
     await checkRevocation(options.isRevoked, user);
-    verified.set(token, user);
+    verified.set(token, user, user.expiresAt);
     return user;
   };
 }
 
-async function checkRevocation(isRevoked: RevocationCheck, user: AuthUser): Promise<void> {
+export async function checkRevocation(isRevoked: RevocationCheck, user: AuthUser): Promise<void> {
   let revoked: boolean;
   try {
     revoked = await isRevoked({ jti: user.jti, sid: user.sid });

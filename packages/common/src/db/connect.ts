@@ -3,6 +3,7 @@ import path from 'node:path';
 import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect, sql, type CompiledQuery } from 'kysely';
 import pg from 'pg';
+import { lockDataDir, type DataDirLock } from './lock.js';
 import { PGliteDialect } from './pglite-dialect.js';
 
 /** bigint columns hold money in minor units: they must never pass through a float. */
@@ -21,6 +22,12 @@ export interface Database {
    * name must always go with the same text. On PGlite it runs as any other query.
    */
   prepared<R>(name: string, query: CompiledQuery): Promise<R[]>;
+  /**
+   * From now on, every run of a statement with exactly this text is a named prepared statement
+   * on PostgreSQL, through Kysely too and inside a transaction. The name must always go with the
+   * same text. Nothing changes on PGlite.
+   */
+  prepare(name: string, text: string): void;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -33,10 +40,14 @@ export interface DatabaseOptions {
   poolSize?: number;
 }
 
-function wrap(kind: Database['kind'], kysely: AnyKysely, pool?: pg.Pool): Database {
+function wrap(kind: Database['kind'], kysely: AnyKysely, options: { pool?: pg.Pool; names?: Map<string, string>; lock?: DataDirLock } = {}): Database {
+  const { pool, names, lock } = options;
   return {
     kind,
     kysely,
+    prepare: (name, text) => {
+      if (names !== undefined && !names.has(text)) names.set(text, name);
+    },
     prepared: async <R>(name: string, query: CompiledQuery) => {
       if (pool === undefined) return (await kysely.executeQuery<R>(query)).rows;
       return (await pool.query<R & pg.QueryResultRow>({ name, text: query.sql, values: [...query.parameters] })).rows;
@@ -44,7 +55,13 @@ function wrap(kind: Database['kind'], kysely: AnyKysely, pool?: pg.Pool): Databa
     ping: async () => {
       await sql`select 1`.execute(kysely);
     },
-    close: () => kysely.destroy(),
+    close: async () => {
+      try {
+        await kysely.destroy();
+      } finally {
+        lock?.release();
+      }
+    },
   };
 }
 
@@ -52,24 +69,59 @@ export function openPostgres(url: string, poolSize = 10): Database {
   const types = new pg.TypeOverrides();
   types.setTypeParser(pg.types.builtins.INT8, parseInt8);
   const pool = new pg.Pool({ connectionString: url, max: poolSize, types });
+  // Statement text → name, for the statements registered with `prepare`: Kysely sends text and
+  // parameters, and a registered text goes out under its name instead.
+  const names = new Map<string, string>();
   // An idle client dropped by the server (restart, failover) must not crash the process: the pool
   // replaces it, and the next query reports the outage through the normal error path.
   pool.on('error', (err) => {
     process.emitWarning(`PostgreSQL pool client error: ${err.message}`);
   });
-  return wrap('postgres', new Kysely({ dialect: new PostgresDialect({ pool }) }), pool);
+  return wrap('postgres', new Kysely({ dialect: new PostgresDialect({ pool: namingPool(pool, names) }) }), { pool, names });
+}
+
+/** The pool as Kysely sees it: its clients send a registered statement text under its name. */
+function namingPool(pool: pg.Pool, names: Map<string, string>): pg.Pool {
+  const connect = async () => {
+    const client = await pool.connect();
+    return new Proxy(client, {
+      get(target, property, receiver) {
+        if (property !== 'query') return Reflect.get(target, property, receiver) as unknown;
+        return (text: unknown, values?: unknown[]) => {
+          const name = typeof text === 'string' ? names.get(text) : undefined;
+          if (name !== undefined) return target.query({ name, text: text as string, values });
+          // Anything else (plain text, a cursor) goes through untouched.
+          return (target.query as (...args: unknown[]) => unknown).call(target, text, values);
+        };
+      },
+    });
+  };
+  return new Proxy(pool, {
+    get(target, property, receiver) {
+      return property === 'connect' ? connect : (Reflect.get(target, property, receiver) as unknown);
+    },
+  });
 }
 
 export async function openPglite(options: { dataDir?: string; loadDataDir?: Blob }): Promise<Database> {
+  let lock: DataDirLock | undefined;
   if (options.dataDir !== undefined && !options.dataDir.startsWith('memory://')) {
     mkdirSync(options.dataDir, { recursive: true });
+    // Two processes on one folder each keep their own view of it and one side's writes are lost:
+    // refuse before PGlite reads a single file.
+    lock = lockDataDir(options.dataDir);
   }
-  const pglite = await PGlite.create({
-    ...(options.dataDir !== undefined && { dataDir: options.dataDir }),
-    ...(options.loadDataDir !== undefined && { loadDataDir: options.loadDataDir }),
-    parsers: { [pgliteTypes.INT8]: parseInt8 },
-  });
-  return wrap('pglite', new Kysely({ dialect: new PGliteDialect(pglite) }));
+  try {
+    const pglite = await PGlite.create({
+      ...(options.dataDir !== undefined && { dataDir: options.dataDir }),
+      ...(options.loadDataDir !== undefined && { loadDataDir: options.loadDataDir }),
+      parsers: { [pgliteTypes.INT8]: parseInt8 },
+    });
+    return wrap('pglite', new Kysely({ dialect: new PGliteDialect(pglite) }), { lock });
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {

@@ -35,7 +35,11 @@ export class MigrationError extends Error {
 const FILE_RE = /^(\d{4})_([a-z0-9_]+)\.(up|down)\.sql$/;
 const SCHEMA_RE = /^[a-z_][a-z0-9_]*$/;
 
-function checksumOf(up: string, down: string): string {
+/**
+ * What an applied migration's history row records: its text, line endings and outer whitespace
+ * aside. Changing it would make every existing install see its whole history as edited.
+ */
+export function migrationChecksum(up: string, down: string): string {
   const normalise = (text: string) => text.replaceAll('\r\n', '\n').trim();
   return createHash('sha256').update(normalise(up)).update('\0').update(normalise(down)).digest('hex');
 }
@@ -59,7 +63,7 @@ export function loadMigrations(dir: string): Migration[] {
       if (up === undefined || down === undefined) {
         throw new MigrationError(`Migration ${String(version).padStart(4, '0')}_${name} needs both an .up.sql and a .down.sql file`);
       }
-      return { version, name, up, down, checksum: checksumOf(up, down) };
+      return { version, name, up, down, checksum: migrationChecksum(up, down) };
     });
 }
 

@@ -28,10 +28,30 @@ class SingleConnectionLock {
   }
 }
 
+/**
+ * PGlite's errors carry the statement and its parameters (`query`, `params`, `queryOptions`),
+ * which node-postgres's never do: a password hash or a webhook secret would ride along to
+ * whatever logs or stores the error. Dropped here, so both databases fail the same way.
+ */
+function withoutStatement(error: unknown): unknown {
+  if (typeof error === 'object' && error !== null) {
+    for (const field of ['query', 'params', 'queryOptions']) Reflect.deleteProperty(error, field);
+  }
+  return error;
+}
+
 class PGliteConnection implements DatabaseConnection {
   constructor(private readonly pglite: PGlite) {}
 
   async executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
+    try {
+      return await this.#execute<R>(compiled);
+    } catch (error) {
+      throw withoutStatement(error);
+    }
+  }
+
+  async #execute<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
     if (compiled.parameters.length === 0) {
       // exec runs multi-statement scripts (migrations) through the simple protocol.
       const results = await this.pglite.exec(compiled.sql);

@@ -1,12 +1,17 @@
-import { connect, type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage, type Options } from 'amqplib';
+import { connect, type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage, type Message, type Options } from 'amqplib';
 import type { Logger } from '../logger.js';
+import { SUBSCRIPTIONS, type EventSubscription, type EventType, type Topology } from './catalog.js';
+import { safeErrorMessage } from '../logging/errors.js';
 import { decodeJson, type EventEnvelope } from './envelope.js';
+import { checkSubscription, checkTopology, subscribedTypes } from './topology.js';
 import { backoffDelay, type ConsumerHandle, type ConsumerRegistration, type EventTransport, type HandleOutcome } from './transport.js';
 
 export interface AmqpTransportOptions {
   url: string;
   /** The topic exchange events are published to; every other name derives from it. */
   exchange?: string;
+  /** Every consumer queue to declare and bind on connect, whether or not this process consumes it (default: the catalog's `SUBSCRIPTIONS`). */
+  topology?: Topology | undefined;
   /** Messages a consumer may hold unacknowledged (they are handled one at a time, in order). */
   prefetch?: number;
   /** Handler attempts before a message goes to the consumer's dead-letter queue. */
@@ -61,7 +66,11 @@ function asError(value: unknown): Error {
 
 /**
  * RabbitMQ: one durable topic exchange, a quorum queue per consumer bound to its types, publisher
- * confirms, manual acks. A failed message is re-published (confirmed) to a TTL delay queue that
+ * confirms, manual acks. Every process declares the whole topology (every consumer's queue and
+ * bindings, its own or not) on connect, so an event published before its consumer ever started
+ * waits in that consumer's queue. Events of a subscribed type go out `mandatory`: one the broker
+ * returns found no queue, which the topology was meant to rule out, so it is logged as the bug it
+ * is, its publish fails (the outbox keeps it) and the connection is rebuilt, declaring it all again. A failed message is re-published (confirmed) to a TTL delay queue that
  * dead-letters it back to its consumer's queue with its attempt count raised, then acked; after
  * `maxAttempts`, or at once when it cannot be read, it is re-published to the consumer's
  * dead-letter queue instead. The connection and channels are rebuilt whenever they drop, and every
@@ -70,6 +79,10 @@ function asError(value: unknown): Error {
 export class AmqpTransport implements EventTransport {
   readonly kind = 'amqp' as const;
   readonly names: ReturnType<typeof amqpNames>;
+  readonly topology: Topology;
+  readonly #mandatory: ReadonlySet<EventType>;
+  /** Ids of mandatory events the broker returned; their confirm, which follows the return, fails. */
+  readonly #returned = new Set<string>();
   readonly #url: string;
   readonly #prefetch: number;
   readonly #maxAttempts: number;
@@ -100,6 +113,9 @@ export class AmqpTransport implements EventTransport {
   constructor(options: AmqpTransportOptions) {
     this.#url = options.url;
     this.names = amqpNames(options.exchange ?? DEFAULT_EXCHANGE);
+    this.topology = options.topology ?? SUBSCRIPTIONS;
+    checkTopology(this.topology);
+    this.#mandatory = subscribedTypes(this.topology);
     this.#prefetch = options.prefetch ?? 50;
     this.#maxAttempts = options.maxAttempts ?? 5;
     this.#retryDelaysMs = options.retryDelaysMs ?? [1_000, 5_000, 30_000, 120_000];
@@ -148,7 +164,10 @@ export class AmqpTransport implements EventTransport {
   async publish(envelope: EventEnvelope): Promise<void> {
     const channel = this.#publisher;
     if (channel === undefined) throw new Error('RabbitMQ is not connected');
+    // A type nobody subscribes to is dropped by design: asking for its return would only be noise.
+    const mandatory = this.#mandatory.has(envelope.type);
     await this.#confirmedPublish(channel, this.names.exchange, envelope.type, Buffer.from(JSON.stringify(envelope)), {
+      mandatory,
       persistent: true,
       contentType: 'application/json',
       messageId: envelope.id,
@@ -156,10 +175,17 @@ export class AmqpTransport implements EventTransport {
       timestamp: Math.floor(Date.parse(envelope.occurredAt) / 1_000),
       headers: { 'x-event-version': envelope.version },
     });
+    if (mandatory && this.#returned.delete(envelope.id)) {
+      // After its confirm, not on the return itself, so the confirm still arrives. A new connection declares the whole topology again.
+      if (this.#model !== undefined) this.#abandon(this.#model);
+      throw new Error(`RabbitMQ returned the event: no queue is bound to ${envelope.type}`);
+    }
   }
 
   async consume(registration: ConsumerRegistration): Promise<ConsumerHandle> {
     if (this.#closed) throw new Error('The AMQP transport is closed');
+    // Its queue is declared with the topology, and only there.
+    checkSubscription(this.topology, registration.consumer, registration.types);
     if (this.#consumers.has(registration.consumer)) throw new Error(`Consumer "${registration.consumer}" is already subscribed`);
     const state: ConsumerState = { registration, channel: undefined, tag: undefined, tail: Promise.resolve(), cancelled: false };
     this.#consumers.set(registration.consumer, state);
@@ -219,6 +245,10 @@ export class AmqpTransport implements EventTransport {
       publisher.on('close', () => {
         if (this.#publisher === publisher) this.#abandon(current);
       });
+      publisher.on('return', (message: Message) => {
+        this.#onReturn(message);
+      });
+      this.#returned.clear();
       await this.#assertCore(publisher);
       // Consumers registered while this ran are picked up too, before the publisher is exposed.
       for (;;) {
@@ -280,6 +310,16 @@ export class AmqpTransport implements EventTransport {
     }, delay);
   }
 
+  /** Type and id only: a payload never reaches the log. */
+  #onReturn(message: Message): void {
+    const eventId = message.properties.messageId as unknown;
+    if (typeof eventId === 'string') this.#returned.add(eventId);
+    this.#log?.error(
+      { exchange: this.names.exchange, type: message.fields.routingKey, eventId },
+      'RabbitMQ returned an event no queue is bound to: the declared topology is missing on the broker; redeclaring it',
+    );
+  }
+
   async #assertCore(channel: Channel): Promise<void> {
     const { exchange, retryExchange, delayQueue } = this.names;
     await channel.assertExchange(exchange, 'topic', { durable: true });
@@ -292,19 +332,13 @@ export class AmqpTransport implements EventTransport {
       });
       await channel.bindQueue(delayQueue(ms), retryExchange, '', { 'x-match': 'all', [DELAY_HEADER]: String(ms) });
     }
+    for (const subscription of this.topology) await this.#assertConsumerQueue(channel, subscription);
   }
 
-  async #startConsumer(model: ChannelModel, state: ConsumerState): Promise<void> {
-    if (state.cancelled) return;
-    const { consumer, types } = state.registration;
+  /** Idempotent, with the same arguments in every process (a queue declared otherwise fails the declaration). */
+  async #assertConsumerQueue(channel: Channel, { consumer, events }: EventSubscription): Promise<void> {
     const queue = this.names.queue(consumer);
     const dlq = this.names.deadLetterQueue(consumer);
-    const channel = await model.createChannel();
-    channel.on('error', (error: Error) => this.#log?.warn({ consumer, err: error }, 'RabbitMQ consumer channel error'));
-    channel.on('close', () => {
-      if (state.channel === channel && !state.cancelled) this.#abandon(model);
-    });
-    await channel.prefetch(this.#prefetch);
     await channel.assertQueue(dlq, { durable: true, arguments: QUORUM });
     await channel.assertQueue(queue, {
       durable: true,
@@ -317,7 +351,19 @@ export class AmqpTransport implements EventTransport {
         'x-overflow': 'reject-publish',
       },
     });
-    for (const type of types) await channel.bindQueue(queue, this.names.exchange, type);
+    for (const type of events) await channel.bindQueue(queue, this.names.exchange, type);
+  }
+
+  async #startConsumer(model: ChannelModel, state: ConsumerState): Promise<void> {
+    if (state.cancelled) return;
+    const { consumer } = state.registration;
+    const queue = this.names.queue(consumer);
+    const channel = await model.createChannel();
+    channel.on('error', (error: Error) => this.#log?.warn({ consumer, err: error }, 'RabbitMQ consumer channel error'));
+    channel.on('close', () => {
+      if (state.channel === channel && !state.cancelled) this.#abandon(model);
+    });
+    await channel.prefetch(this.#prefetch);
     state.channel = channel;
     const { consumerTag } = await channel.consume(queue, (message) => {
       this.#receive(model, state, channel, message);
@@ -388,11 +434,11 @@ export class AmqpTransport implements EventTransport {
   }
 
   async #deadLetter(consumer: string, message: ConsumeMessage, error: Error, attempt: number): Promise<void> {
-    this.#log?.error({ consumer, messageId: message.properties.messageId as unknown, attempt, error: error.message }, 'event dead-lettered');
+    this.#log?.error({ consumer, messageId: message.properties.messageId as unknown, attempt, err: error }, 'event dead-lettered');
     await this.#republish('', this.names.deadLetterQueue(consumer), message, {
       [ATTEMPT_HEADER]: attempt,
       'x-expensio-consumer': consumer,
-      'x-expensio-error': error.message.slice(0, 1_000),
+      'x-expensio-error': safeErrorMessage(error).slice(0, 1_000),
       'x-expensio-dead-lettered-at': new Date().toISOString(),
     });
   }

@@ -1,11 +1,13 @@
 import type { Insertable, Kysely, Transaction } from 'kysely';
 import { systemClock, type Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
+import { safeErrorMessage } from '../logging/errors.js';
 import { isEventType, type EventPayload, type EventType } from './catalog.js';
 import { buildEnvelope, parseEnvelope, type AnyEventEnvelope, type EventEnvelope } from './envelope.js';
 import { consumeOnce, recordDeadLetter } from './inbox.js';
 import { OutboxRelay, type RelayOptions } from './relay.js';
 import type { EventTables, OutboxTable } from './tables.js';
+import { checkConsumerName, checkSubscription } from './topology.js';
 import type { ConsumerHandle, ConsumerRegistration, EventTransport, HandleOutcome } from './transport.js';
 
 /**
@@ -21,8 +23,9 @@ export interface EventBus<DB> {
    */
   publish<K extends EventType>(trx: Transaction<DB>, type: K, userId: string | null, payload: EventPayload<K>): Promise<EventEnvelope<K>>;
   /**
-   * A named, durable consumer: it receives every event of these types published while it was away,
-   * and its handler's effect lands once per event. Call it before `start()`.
+   * A named, durable consumer: it receives every event of these types published while it was away
+   * (or before it ever started), and its handler's effect lands once per event. The name and types
+   * must be exactly those of its entry in the transport's topology. Call it before `start()`.
    */
   subscribe<K extends EventType>(consumer: string, types: readonly K[], handler: EventHandler<DB, K>): void;
   /** Registers the consumers with the transport and starts the relay (which waits for `transport.open()`). */
@@ -59,9 +62,7 @@ export interface EventBusOptions<DB> {
   relay?: RelayOptions | false;
 }
 
-const CONSUMER_RE = /^[a-z][a-z0-9_-]*(\.[a-z0-9_-]+)*$/;
-
-interface Subscription {
+interface Registered {
   registration: ConsumerRegistration;
   handle: ConsumerHandle | undefined;
 }
@@ -70,7 +71,7 @@ export function createEventBus<DB>(options: EventBusOptions<DB>): EventBus<DB> {
   const { db, transport, log } = options;
   const clock = options.clock ?? systemClock;
   const relay = options.relay === false ? undefined : new OutboxRelay(db, transport, { ...options.relay, log: options.relay?.log ?? log });
-  const subscriptions = new Map<string, Subscription>();
+  const subscriptions = new Map<string, Registered>();
   let started = false;
 
   const registrationFor = <K extends EventType>(consumer: string, types: readonly K[], handler: EventHandler<DB, K>): ConsumerRegistration => ({
@@ -97,9 +98,9 @@ export function createEventBus<DB>(options: EventBusOptions<DB>): EventBus<DB> {
       const fields = (typeof message === 'object' && message !== null ? message : {}) as { id?: unknown; type?: unknown };
       const eventId = typeof fields.id === 'string' ? fields.id : '';
       const eventType = typeof fields.type === 'string' ? fields.type : '';
-      log?.error({ consumer, eventId, type: eventType, attempts, error: error.message }, 'event dead-lettered');
+      log?.error({ consumer, eventId, type: eventType, attempts, err: error }, 'event dead-lettered');
       if (!/^[0-9a-f-]{36}$/i.test(eventId)) return; // Nothing to key it by; the log line above is all that can be kept.
-      await recordDeadLetter(db as unknown as Kysely<EventTables>, { consumer, eventId, eventType, error: error.message, envelope: message });
+      await recordDeadLetter(db as unknown as Kysely<EventTables>, { consumer, eventId, eventType, error: safeErrorMessage(error), envelope: message });
     },
   });
 
@@ -117,11 +118,13 @@ export function createEventBus<DB>(options: EventBusOptions<DB>): EventBus<DB> {
 
     subscribe(consumer, types, handler) {
       if (started) throw new Error(`Subscribe "${consumer}" before the bus starts`);
-      if (!CONSUMER_RE.test(consumer)) throw new Error(`Consumer name "${consumer}" must be lower-case words joined by dots, dashes or underscores`);
+      checkConsumerName(consumer);
       if (subscriptions.has(consumer)) throw new Error(`Consumer "${consumer}" is already subscribed`);
       if (types.length === 0) throw new Error(`Consumer "${consumer}" subscribes to no event type`);
       for (const type of types) if (!isEventType(type)) throw new Error(`Consumer "${consumer}" subscribes to unknown event type "${String(type)}"`);
-      const subscription: Subscription = { registration: registrationFor(consumer, [...new Set(types)], handler), handle: undefined };
+      const unique = [...new Set(types)];
+      checkSubscription(transport.topology, consumer, unique);
+      const subscription: Registered = { registration: registrationFor(consumer, unique, handler), handle: undefined };
       subscriptions.set(consumer, subscription);
     },
 

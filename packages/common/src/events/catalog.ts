@@ -133,3 +133,39 @@ export const EVENT_VERSIONS: { readonly [K in EventType]: number } = {
 export function isEventType(value: string): value is EventType {
   return Object.hasOwn(EventMap, value);
 }
+
+/** A durable consumer and the event types its queue is bound to. */
+export interface EventSubscription {
+  /** Lower-case words joined by dots, dashes or underscores; the queue is named after it. */
+  readonly consumer: string;
+  readonly events: readonly EventType[];
+}
+
+export type Topology = readonly EventSubscription[];
+
+/**
+ * Every durable consumer of every service, declared here rather than by the consumer's own code:
+ * each service's transport declares all these queues and bindings on connect, so an event published
+ * before its consumer ever started waits in that consumer's queue. A service's `bus.subscribe` must
+ * name exactly its entry's types (checked when it subscribes).
+ */
+export const SUBSCRIPTIONS: Topology = [
+  { consumer: 'finance.user-erasure', events: ['user.deleted'] },
+  {
+    consumer: 'realtime.gateway',
+    events: [
+      'transaction.created',
+      'transaction.updated',
+      'transaction.deleted',
+      'budget.threshold_reached',
+      'goal.progressed',
+      'goal.completed',
+      'recurring.posted',
+      'security.alert',
+      'webhook.disabled',
+      'user.deleted',
+    ],
+  },
+  { consumer: 'realtime.webhooks', events: EVENT_TYPES },
+  { consumer: 'realtime.webhook-owners', events: ['user.updated', 'user.deleted'] },
+];

@@ -13,5 +13,5 @@ export interface EventTransportOptions extends Omit<AmqpTransportOptions, 'url'>
 export function createEventTransport(options: EventTransportOptions = {}): EventTransport {
   const { amqpUrl, ...rest } = options;
   if (amqpUrl !== undefined && amqpUrl !== '') return new AmqpTransport({ url: amqpUrl, ...rest });
-  return new InProcessTransport({ maxAttempts: rest.maxAttempts, log: rest.log });
+  return new InProcessTransport({ maxAttempts: rest.maxAttempts, topology: rest.topology, log: rest.log });
 }

@@ -1,10 +1,15 @@
 import type { Logger } from '../logger.js';
+import { SUBSCRIPTIONS, type Topology } from './catalog.js';
+import { safeErrorMessage } from '../logging/errors.js';
 import type { EventEnvelope } from './envelope.js';
+import { checkTopology } from './topology.js';
 import type { ConsumerHandle, ConsumerRegistration, EventTransport } from './transport.js';
 
 export interface InProcessTransportOptions {
   /** Handler attempts before an event is dead-lettered into the consumer's inbox. */
   maxAttempts?: number;
+  /** What consumers are checked against (default: the catalog's `SUBSCRIPTIONS`). */
+  topology?: Topology | undefined;
   log?: Logger | undefined;
 }
 
@@ -25,9 +30,13 @@ interface Subscriber {
  * fails the publish, so the outbox row stays pending and the relay retries it with back-off; the
  * consumers that already succeeded skip it through their inbox. Nothing lives only in memory, so a
  * process that dies mid-delivery loses nothing.
+ *
+ * The topology only checks subscriptions here: one process holds every consumer it will ever have,
+ * so a declared consumer that never subscribes is one this process does not run, not one to wait for.
  */
 export class InProcessTransport implements EventTransport {
   readonly kind = 'in-process' as const;
+  readonly topology: Topology;
   readonly #subscribers = new Map<string, Subscriber>();
   readonly #maxAttempts: number;
   readonly #log: Logger | undefined;
@@ -39,6 +48,8 @@ export class InProcessTransport implements EventTransport {
 
   constructor(options: InProcessTransportOptions = {}) {
     this.#maxAttempts = options.maxAttempts ?? 5;
+    this.topology = options.topology ?? SUBSCRIPTIONS;
+    checkTopology(this.topology);
     this.#log = options.log;
   }
 
@@ -108,11 +119,11 @@ export class InProcessTransport implements EventTransport {
             await registration.deadLetter(wire, outcome.error, attempt);
             return undefined;
           }
-          return `${registration.consumer}: ${outcome.error.message}`;
+          return `${registration.consumer}: ${safeErrorMessage(outcome.error)}`;
       }
     } catch (error) {
       // Recording the dead letter failed (the database is down): keep the event pending.
-      return `${registration.consumer}: ${error instanceof Error ? error.message : String(error)}`;
+      return `${registration.consumer}: ${safeErrorMessage(error)}`;
     }
   }
 }

@@ -1,4 +1,15 @@
-export { EVENT_TYPES, EVENT_VERSIONS, EventMap, isEventType, type EventPayload, type EventType } from './catalog.js';
+export {
+  EVENT_TYPES,
+  EVENT_VERSIONS,
+  EventMap,
+  SUBSCRIPTIONS,
+  isEventType,
+  type EventPayload,
+  type EventType,
+  type EventSubscription,
+  type Topology,
+} from './catalog.js';
+export { checkSubscription, checkTopology, subscribedTypes } from './topology.js';
 export {
   EventValidationError,
   buildEnvelope,

@@ -1,6 +1,7 @@
 import type { AnyKysely } from '../db/connect.js';
-import type { Clock } from '../clock.js';
+import { DAY_MS, type Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
+import { startLoop } from '../process.js';
 import { pruneEventTables } from './tables.js';
 
 export interface PruningOptions {
@@ -11,23 +12,25 @@ export interface PruningOptions {
   intervalMs?: number;
 }
 
-const DAY = 86_400_000;
-
 /**
  * Prunes a service's outbox and inbox on a timer, so they hold what is in flight and a window of
  * history instead of every event ever. Safe from several replicas (plain deletes by age).
  */
 export function startEventPruning(db: AnyKysely, clock: Clock, log: Logger, options: PruningOptions = {}): () => void {
-  const keepPublished = options.keepPublishedMs ?? 7 * DAY;
-  const keepProcessed = options.keepProcessedMs ?? 14 * DAY;
+  const keepPublished = options.keepPublishedMs ?? 7 * DAY_MS;
+  const keepProcessed = options.keepProcessedMs ?? 14 * DAY_MS;
   const prune = async () => {
     const now = clock.now().getTime();
     const removed = await pruneEventTables(db, { publishedBefore: new Date(now - keepPublished), processedBefore: new Date(now - keepProcessed) });
     if (removed.outbox + removed.inbox > 0) log.info(removed, 'pruned delivered and processed events');
   };
-  const timer = setInterval(() => {
-    prune().catch((err: unknown) => { log.error({ err }, 'event pruning failed'); });
-  }, options.intervalMs ?? 3_600_000);
-  timer.unref();
-  return () => { clearInterval(timer); };
+  const intervalMs = options.intervalMs ?? 3_600_000;
+  const stop = startLoop(
+    async () => {
+      await prune();
+      return intervalMs;
+    },
+    { retryMs: intervalMs, log, name: 'event pruning' },
+  );
+  return () => { void stop(); };
 }

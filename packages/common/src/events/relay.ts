@@ -1,10 +1,12 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { AnyKysely } from '../db/connect.js';
 import type { Logger } from '../logger.js';
+import { safeErrorMessage } from '../logging/errors.js';
 import type { EventEnvelope } from './envelope.js';
 import type { EventType } from './catalog.js';
 import type { EventTables } from './tables.js';
 import type { EventTransport } from './transport.js';
+import { backoffDelaySql } from '../backoff.js';
 
 export interface RelayOptions {
   /** Rows claimed per pass. */
@@ -188,7 +190,7 @@ export class OutboxRelay {
       if (result.status === 'fulfilled') {
         done.push(row.id);
       } else {
-        const message = errorMessage(result.reason).slice(0, 2_000);
+        const message = safeErrorMessage(result.reason).slice(0, 2_000);
         failed.set(message, [...(failed.get(message) ?? []), row.id]);
       }
     });
@@ -201,8 +203,8 @@ export class OutboxRelay {
     }
     for (const [message, ids] of failed) {
       this.#log?.warn({ events: ids.length, error: message }, 'outbox delivery failed; retrying with back-off');
-      // The delay uses the attempts before this one, so the first failure waits retryBaseMs.
-      const delay = sql<number>`least(${this.#retryMaxMs}::double precision, ${this.#retryBaseMs}::double precision * power(2, least(attempts, 30)) * (0.8 + random() * 0.4))`;
+      // This failure is attempt `attempts + 1`, so the first one waits retryBaseMs.
+      const delay = backoffDelaySql(sql<number>`attempts + 1`, this.#retryBaseMs, this.#retryMaxMs);
       await this.#db
         .updateTable('outbox')
         .set((eb) => ({
@@ -230,6 +232,3 @@ function envelopeOf(row: ClaimedRow): EventEnvelope {
   };
 }
 
-function errorMessage(reason: unknown): string {
-  return reason instanceof Error ? reason.message : String(reason);
-}

@@ -1,6 +1,5 @@
-import { createHash } from 'node:crypto';
 import type { ColumnType, Generated } from 'kysely';
-import type { Migration } from '../db/migrations.js';
+import { migrationChecksum, type Migration } from '../db/migrations.js';
 import type { AnyKysely } from '../db/connect.js';
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
@@ -41,8 +40,8 @@ export interface EventTables {
 }
 
 /**
- * Version 1 of the tables. Frozen: a service's migration history checksums this text, so a change
- * ships as a new function (`eventTablesV2Sql`) that a service adds as a later migration.
+ * Version 1 of the tables, as each service's `NNNN_event_tables` migration file holds it. Frozen:
+ * installs have its checksum in their history, so a change ships as a new migration file.
  * Unqualified names: the migration runner sets the search path to the service's schema.
  */
 const UP = `create table outbox (
@@ -84,18 +83,12 @@ export function eventTablesSql(): { up: string; down: string } {
   return { up: UP, down: DOWN };
 }
 
-// Mirrors the migration runner's checksum, so the migration below matches the same text in files.
-function checksumOf(up: string, down: string): string {
-  const normalise = (text: string) => text.replaceAll('\r\n', '\n').trim();
-  return createHash('sha256').update(normalise(up)).update('\0').update(normalise(down)).digest('hex');
-}
-
 /**
- * The tables as one migration of a service's own set, at the version the service gives it:
- * `{ schema, migrations: [...loadMigrations(dir), eventTablesMigration(7)] }`.
+ * The tables as one migration, for a schema that has no migrations folder of its own (the shared
+ * library's tests). Services ship the same text as `NNNN_event_tables.{up,down}.sql` files.
  */
 export function eventTablesMigration(version: number, name = 'event_tables'): Migration {
-  return { version, name, up: UP, down: DOWN, checksum: checksumOf(UP, DOWN) };
+  return { version, name, up: UP, down: DOWN, checksum: migrationChecksum(UP, DOWN) };
 }
 
 export interface PruneOptions {

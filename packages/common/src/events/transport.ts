@@ -1,5 +1,5 @@
 import type { EventEnvelope } from './envelope.js';
-import type { EventType } from './catalog.js';
+import type { EventType, Topology } from './catalog.js';
 
 /** What a consumer made of one message. */
 export type HandleOutcome =
@@ -34,6 +34,8 @@ export interface ConsumerHandle {
  */
 export interface EventTransport {
   readonly kind: 'in-process' | 'amqp';
+  /** Every consumer queue of every service and its types: consumers must match their entry. */
+  readonly topology: Topology;
   /**
    * Starts delivering: relays wait for it, so every bus of the process can register its consumers
    * first and no event reaches the transport before the consumers it is meant for.
@@ -48,8 +50,4 @@ export interface EventTransport {
   close(): Promise<void>;
 }
 
-/** Exponential back-off with ±20% jitter: the delay before attempt `attempt + 1`. */
-export function backoffDelay(attempt: number, baseMs: number, maxMs: number, random: () => number = Math.random): number {
-  const exponential = Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 1));
-  return Math.round(Math.min(maxMs, exponential * (0.8 + random() * 0.4)));
-}
+export { backoffDelay } from '../backoff.js';

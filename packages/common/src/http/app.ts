@@ -6,7 +6,6 @@ import swagger from '@fastify/swagger';
 import scalar from '@scalar/fastify-api-reference';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from 'fastify';
 import {
-  jsonSchemaTransform,
   jsonSchemaTransformObject,
   serializerCompiler,
   validatorCompiler,
@@ -17,8 +16,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { TooManyRequestsError } from '../errors/index.js';
 import type { Logger } from '../logger.js';
+import { documentServers, documentTransform } from './openapi.js';
 import { notFoundHandler, problemErrorHandler } from './problem.js';
+import { referencePageConfiguration } from './reference-page.js';
 import { readinessRoutes, type ReadinessCheck } from './health.js';
+import { RouteMethods } from './route-methods.js';
 
 export type HttpApp = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;
 
@@ -33,12 +35,15 @@ export interface HttpAppOptions {
   /** With Redis the global limit holds across replicas; without it each process counts alone. */
   redis?: Redis;
   readiness: ReadinessCheck[];
+  /** The public base URL (PUBLIC_URL): the document's server, so samples and "Try it" use it. */
+  publicUrl?: string | undefined;
 }
 
 const REQUEST_ID_RE = /^[\w.:-]{1,128}$/;
 
 /** Routes that must stay reachable under load and that a browser renders with inline script. */
 const UNLIMITED_PREFIXES = ['/health', '/ready', '/docs', '/openapi.json'];
+const isRateLimited = (url: string) => !UNLIMITED_PREFIXES.some((prefix) => url.startsWith(prefix));
 
 export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
   // Typed as Fastify's logger so the instance type matches HttpApp.
@@ -57,13 +62,15 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(problemErrorHandler);
-  app.setNotFoundHandler(notFoundHandler);
+  const routeMethods = new RouteMethods();
+  app.setNotFoundHandler(notFoundHandler((path) => routeMethods.allowed(path)));
   app.addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });
 
   app.addHook('onRoute', (route) => {
-    if (UNLIMITED_PREFIXES.some((prefix) => route.url.startsWith(prefix))) {
+    routeMethods.add(route.method, route.url);
+    if (!isRateLimited(route.url)) {
       route.config = { ...(route.config ?? {}), rateLimit: false };
     }
     if (route.url.startsWith('/docs')) {
@@ -90,14 +97,15 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
     openapi: {
       openapi: '3.1.0',
       info: { title: options.title, version: options.version, ...(options.description && { description: options.description }) },
+      servers: documentServers(options.publicUrl),
       components: {
         securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
       },
     },
-    transform: jsonSchemaTransform,
+    transform: documentTransform(isRateLimited),
     transformObject: jsonSchemaTransformObject,
   });
-  await app.register(scalar, { routePrefix: '/docs', configuration: { url: '/openapi.json', title: options.title } });
+  await app.register(scalar, { routePrefix: '/docs', configuration: referencePageConfiguration(options.title) });
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   app.get(
@@ -110,8 +118,9 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
 }
 
 /** The HTTP settings every service reads from the shared configuration variables. */
-export function httpSettings(config: { TRUST_PROXY: string[]; CORS_ORIGINS: string[]; RATE_LIMIT_MAX: number; RATE_LIMIT_WINDOW: number }) {
+export function httpSettings(config: { TRUST_PROXY: string[]; CORS_ORIGINS: string[]; RATE_LIMIT_MAX: number; RATE_LIMIT_WINDOW: number; PUBLIC_URL?: string | undefined }) {
   return {
+    publicUrl: config.PUBLIC_URL,
     trustProxy: config.TRUST_PROXY,
     corsOrigins: config.CORS_ORIGINS,
     rateLimit: { max: config.RATE_LIMIT_MAX, windowMs: config.RATE_LIMIT_WINDOW },

@@ -19,23 +19,45 @@ function problemType(code: string): string {
   return `urn:expensio:problem:${code}`;
 }
 
+function pathOf(request: FastifyRequest): string {
+  return request.url.split('?')[0] ?? request.url;
+}
+
 function sendProblem(reply: FastifyReply, request: FastifyRequest, problem: Omit<ProblemDocument, 'type' | 'instance' | 'requestId'>) {
   const body: ProblemDocument = {
     type: problemType(problem.code),
     ...problem,
-    instance: request.url.split('?')[0] ?? request.url,
+    instance: pathOf(request),
     requestId: request.id,
   };
   return reply.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(body);
+}
+
+/** A custom Zod check may name its own stable code (`params: { code }`); others keep Zod's. */
+function issueCode(issue: { keyword: string; params: Record<string, unknown> }): string {
+  const custom = issue.params.params;
+  if (typeof custom === 'object' && custom !== null && 'code' in custom && typeof custom.code === 'string') return custom.code;
+  return issue.keyword;
 }
 
 function validationErrors(error: FastifyError): FieldError[] {
   const location = error.validationContext ?? 'body';
   return (error.validation ?? []).map((issue) => {
     const field = issue.instancePath.replace(/^\//, '').replaceAll('/', '.');
-    return { field: field === '' ? location : field, in: location, message: issue.message ?? 'is invalid', code: issue.keyword };
+    return { field: field === '' ? location : field, in: location, message: issue.message ?? 'is invalid', code: issueCode(issue) };
   });
 }
+
+/** The project's code and title for a framework error of each status. */
+const FRAMEWORK_PROBLEMS: Partial<Record<number, { code: string; title: string }>> = {
+  400: { code: 'bad_request', title: 'Bad Request' },
+  404: { code: 'route_not_found', title: 'Not Found' },
+  405: { code: 'method_not_allowed', title: 'Method Not Allowed' },
+  406: { code: 'not_acceptable', title: 'Not Acceptable' },
+  411: { code: 'length_required', title: 'Length Required' },
+  413: { code: 'payload_too_large', title: 'Content Too Large' },
+  415: { code: 'unsupported_media_type', title: 'Unsupported Media Type' },
+};
 
 /**
  * Every error leaves as problem+json. Client mistakes keep their message; anything unexpected is
@@ -65,13 +87,12 @@ export function problemErrorHandler(error: FastifyError | AppError | Error, requ
   }
   const statusCode = 'statusCode' in error && typeof error.statusCode === 'number' ? error.statusCode : 500;
   if (statusCode >= 400 && statusCode < 500) {
-    const code = 'code' in error && typeof error.code === 'string' ? error.code.toLowerCase() : 'bad_request';
-    return sendProblem(reply, request, {
-      title: statusCode === 400 ? 'Bad Request' : 'Request refused',
-      status: statusCode,
-      code: statusCode === 400 && code.includes('json') ? 'malformed_json' : code,
-      detail: error.message,
-    });
+    const raw = 'code' in error && typeof error.code === 'string' ? error.code : undefined;
+    const known = FRAMEWORK_PROBLEMS[statusCode];
+    // Fastify's own codes (FST_ERR_...) are internals: clients get the project's codes instead.
+    const framework = raw === undefined || raw.startsWith('FST_');
+    const code = statusCode === 400 && raw?.toLowerCase().includes('json') ? 'malformed_json' : framework ? (known?.code ?? 'request_refused') : raw.toLowerCase();
+    return sendProblem(reply, request, { title: known?.title ?? 'Request refused', status: statusCode, code, detail: error.message });
   }
   request.log.error({ err: error }, 'unhandled error');
   return sendProblem(reply, request, {
@@ -82,11 +103,24 @@ export function problemErrorHandler(error: FastifyError | AppError | Error, requ
   });
 }
 
-export function notFoundHandler(request: FastifyRequest, reply: FastifyReply) {
-  return sendProblem(reply, request, {
-    title: 'Not Found',
-    status: 404,
-    code: 'route_not_found',
-    detail: `No route ${request.method} ${request.url.split('?')[0] ?? ''}`,
-  });
+/**
+ * No route matched the method and path. When the path has routes for other methods the answer is
+ * 405 with `Allow` naming them (RFC 9110 §15.5.6), so a client learns it used the wrong method
+ * rather than a wrong address; otherwise 404.
+ */
+export function notFoundHandler(allowedMethods: (path: string) => readonly string[]) {
+  return (request: FastifyRequest, reply: FastifyReply) => {
+    const path = pathOf(request);
+    const allowed = allowedMethods(path);
+    if (allowed.length > 0 && !allowed.includes(request.method)) {
+      void reply.header('allow', allowed.join(', '));
+      return sendProblem(reply, request, {
+        title: 'Method Not Allowed',
+        status: 405,
+        code: 'method_not_allowed',
+        detail: `${path} answers ${allowed.join(', ')}, not ${request.method}`,
+      });
+    }
+    return sendProblem(reply, request, { title: 'Not Found', status: 404, code: 'route_not_found', detail: `No route ${request.method} ${path}` });
+  };
 }

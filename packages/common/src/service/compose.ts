@@ -7,6 +7,7 @@ import type { AnyKysely, Database } from '../db/connect.js';
 import { startEventPruning } from '../events/prune.js';
 import { runEventBuses } from '../events/run.js';
 import type { EventTransport } from '../events/transport.js';
+import { registerExportRoute } from '../export/route.js';
 import { createHttpApp, httpSettings, type HttpApp } from '../http/app.js';
 import type { ReadinessCheck } from '../http/health.js';
 import type { Logger } from '../logger.js';
@@ -90,6 +91,10 @@ export async function composeServices(descriptors: readonly AnyServiceDescriptor
   });
   await app.register(authPlugin, { verify });
   for (const [descriptor, ctx] of entries) descriptor.routes(app, ctx);
+  if (entries.length === 1) for (const [descriptor, ctx] of entries) descriptor.aloneRoutes?.(app, ctx);
+  // One document from the sections of every service in the process: all of them in the all-in-one, finance's own alone (ADR 0013).
+  const sections = entries.flatMap(([descriptor, ctx]) => descriptor.exportSections?.(ctx) ?? []);
+  if (sections.length > 0) registerExportRoute(app, { sections, clock });
   const attachments: ServiceAttachment[] = [];
   for (const [descriptor, ctx] of entries) {
     const attachment = descriptor.attach?.(ctx, { verify, redis, config, overrides: options.overrides ?? {} });

@@ -8,6 +8,7 @@ import type { AnyKysely, Database } from '../db/connect.js';
 import type { MigrationSet } from '../db/migrations.js';
 import type { EventBus } from '../events/bus.js';
 import type { EventTransport } from '../events/transport.js';
+import type { ExportSection } from '../export/section.js';
 import type { HttpApp } from '../http/app.js';
 import type { Logger } from '../logger.js';
 
@@ -47,7 +48,7 @@ export type StandaloneVariable = 'AMQP_URL';
 
 /**
  * One service, described once: running it alone, migrating it, composing it into the all-in-one
- * and testing it are all built from this (ADR 0010). Functions are methods so a descriptor of a
+ * and testing it are all built from this (ADR 0014). Functions are methods so a descriptor of a
  * particular context fits in a list of descriptors.
  */
 export interface ServiceDescriptor<Ctx extends ServiceContext = ServiceContext, Shape extends z.ZodRawShape = z.ZodRawShape, Overrides = object> {
@@ -68,6 +69,10 @@ export interface ServiceDescriptor<Ctx extends ServiceContext = ServiceContext, 
   /** Subscribes its event consumers on `ctx.bus`, before the buses start. */
   consumers?(ctx: Ctx): void;
   routes(app: HttpApp, ctx: Ctx): void;
+  /** Routes served only when it is the process's one service (identity's token introspection for the others). */
+  aloneRoutes?(app: HttpApp, ctx: Ctx): void;
+  /** Its part of `GET /api/export`: the process serves one document from every service it holds (ADR 0013). */
+  exportSections?(ctx: Ctx): ExportSection[];
   /** The service that signs tokens verifies them in-process; every other one, alone, through identity's JWKS. */
   verifier?(ctx: Ctx): AccessTokenVerifier;
   attach?(ctx: Ctx, host: { verify: AccessTokenVerifier; redis: Redis | undefined; config: ServiceConfig<Shape>; overrides: Partial<Overrides> }): ServiceAttachment;

@@ -3,6 +3,7 @@ import { baseConfigSchema } from '../config/base.js';
 import { ConfigError, loadConfig } from '../config/load.js';
 import { runMigrationCli } from '../db/cli.js';
 import { openDatabase } from '../db/connect.js';
+import { DataDirInUseError } from '../db/lock.js';
 import { migrateUp } from '../db/migrations.js';
 import { createEventTransport } from '../events/factory.js';
 import { createLogger, type Logger } from '../logger.js';
@@ -20,7 +21,8 @@ export interface RunOptions {
 }
 
 function exitOnError(error: unknown): never {
-  console.error(error instanceof ConfigError ? error.message : error);
+  // A second process on the same DATA_DIR is told so in one line, like a config problem.
+  console.error(error instanceof ConfigError || error instanceof DataDirInUseError ? error.message : error);
   process.exit(1);
 }
 

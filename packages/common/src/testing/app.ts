@@ -9,7 +9,7 @@ import type { Database } from '../db/connect.js';
 import { InProcessTransport } from '../events/in-process.js';
 import type { EventTransport } from '../events/transport.js';
 import type { HttpApp } from '../http/app.js';
-import { createLogger } from '../logger.js';
+import { createLogger, type Logger } from '../logger.js';
 import { composeServices } from '../service/compose.js';
 import { loadServicesConfig, type ComposedConfig } from '../service/config.js';
 import type { AnyServiceDescriptor, ContextOf } from '../service/descriptor.js';
@@ -33,6 +33,8 @@ export interface TestAppOptions {
   background?: boolean;
   /** Service stand-ins (a mailer, a hasher, keys) on top of each descriptor's `testOverrides`. */
   overrides?: Record<string, unknown>;
+  /** The app's request logger (a test that reads the logs); none unless EXPENSIO_TEST_LOG=1. */
+  httpLogger?: Logger;
 }
 
 export interface TestApp {
@@ -76,7 +78,7 @@ export async function buildTestApp(descriptors: readonly AnyServiceDescriptor[],
     redis,
     transport,
     log,
-    httpLogger: process.env.EXPENSIO_TEST_LOG === '1' ? log : false,
+    httpLogger: options.httpLogger ?? (process.env.EXPENSIO_TEST_LOG === '1' ? log : false),
     clock,
     // Keeps parallel test files apart in one Redis.
     overrides: { redisPrefix: `expensio:test:${randomBytes(6).toString('hex')}:`, ...defaults, ...options.overrides },

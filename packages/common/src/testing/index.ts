@@ -1,6 +1,7 @@
 export { ManualClock } from '../clock.js';
 export { SETTLE_TIMEOUT_MS, settleEvents } from './events.js';
 export { sampleTransactionCreated } from './payloads.js';
+export { explainQuery, recordQueries, planLinesWith } from './query-plans.js';
 export { TcpProxy } from './tcp-proxy.js';
 export { TEST_AUDIENCE, TEST_ISSUER, createTestTokenIssuer, type TestTokenClaims, type TestTokenIssuer } from './tokens.js';
 export {

@@ -6,6 +6,16 @@ import { toTransactionView, transactionSchema } from '../transactions/schemas.js
 import { accountSchema, createAccountBody, toAccountView, transferBody, updateAccountBody } from './schemas.js';
 import { changeAccount, createAccount, getAccounts, removeAccount, requireAccount } from './service.js';
 import { transfer } from './transfers.js';
+import { answerFor, idempotency } from '../shared/idempotent-route.js';
+
+type Transfer = Awaited<ReturnType<typeof transfer>>;
+
+function transferView({ transferId, legs }: Transfer) {
+  const out = legs.find((l) => l.type === 'transfer_out');
+  const into = legs.find((l) => l.type === 'transfer_in');
+  if (!out || !into) throw new Error('transfer legs missing after insert');
+  return { transferId, from: toTransactionView(out), to: toTransactionView(into) };
+}
 
 export function accountRoutes(app: HttpApp, ctx: FinanceContext) {
   const tags = ['accounts'];
@@ -59,15 +69,14 @@ export function accountRoutes(app: HttpApp, ctx: FinanceContext) {
         tags,
         summary: 'Move money between two of your accounts (both legs or neither)',
         body: transferBody,
+        headers: z.object({ 'idempotency-key': z.string().optional() }),
         response: { 201: z.object({ transferId: z.uuid(), from: transactionSchema, to: transactionSchema }) },
       },
+      ...idempotency(ctx, 'accounts.transfer'),
     },
     async (request, reply) => {
-      const { transferId, legs } = await transfer(ctx, requireUser(request).id, request.body);
-      const out = legs.find((l) => l.type === 'transfer_out');
-      const into = legs.find((l) => l.type === 'transfer_in');
-      if (!out || !into) throw new Error('transfer legs missing after insert');
-      return reply.status(201).send({ transferId, from: toTransactionView(out), to: toTransactionView(into) });
+      const answer = answerFor(request, (result: Transfer) => ({ status: 201, body: transferView(result) }));
+      return reply.status(201).send(transferView(await transfer(ctx, requireUser(request).id, request.body, answer)));
     },
   );
 }

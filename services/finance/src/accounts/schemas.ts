@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { multilineText, text } from '@expensio/common';
 import { amountInput, amountOutput, currencySchema, formatAmount } from '../shared/money.js';
 import type { AccountRow } from './repo.js';
 
@@ -20,7 +21,7 @@ export const accountSchema = z
   .meta({ id: 'Account' });
 
 export const createAccountBody = z.strictObject({
-  name: z.string().trim().min(1).max(100),
+  name: text().trim().min(1).max(100),
   type: accountTypeSchema,
   currency: currencySchema.optional().describe('Defaults to DEFAULT_CURRENCY; fixed once created'),
   openingBalance: amountInput.optional(),
@@ -29,7 +30,7 @@ export const createAccountBody = z.strictObject({
 
 export const updateAccountBody = z
   .strictObject({
-    name: z.string().trim().min(1).max(100).optional(),
+    name: text().trim().min(1).max(100).optional(),
     openingBalance: amountInput.optional(),
     archived: z.boolean().optional(),
     isDefault: z.literal(true).optional().describe('Make this the default account'),
@@ -41,7 +42,7 @@ export const transferBody = z.strictObject({
   toAccountId: z.uuid(),
   amount: amountInput,
   occurredAt: z.iso.datetime({ offset: true }).optional(),
-  description: z.string().trim().max(500).optional(),
+  description: multilineText().trim().max(500).optional(),
 });
 
 export function toAccountView(row: AccountRow) {

@@ -4,12 +4,14 @@ import { parseAmount } from '../shared/money.js';
 import { transactionSnapshot } from '../transactions/events.js';
 import { findTransactions, insertTransactions, type TransactionRow } from '../transactions/repo.js';
 import { requireAccount, requireOpen } from './service.js';
+import type { Answer } from '../shared/idempotency.js';
 
 /** Moves money between two of the user's accounts: both legs are written in one transaction or neither. */
 export async function transfer(
   ctx: FinanceContext,
   userId: string,
   input: { fromAccountId: string; toAccountId: string; amount: string | number; occurredAt?: string | undefined; description?: string | undefined },
+  answer?: Answer<{ transferId: string; legs: TransactionRow[] }>,
 ): Promise<{ transferId: string; legs: TransactionRow[] }> {
   if (input.fromAccountId === input.toAccountId) throw fieldError('toAccountId', 'toAccountId must differ from fromAccountId', 'same_account');
   return ctx.db.transaction().execute(async (trx) => {
@@ -42,6 +44,8 @@ export async function transfer(
     await insertTransactions(trx, legs, now);
     const written = await findTransactions(trx, { userId, ids: legs.map((l) => l.id) });
     for (const row of written) await ctx.bus.publish(trx, 'transaction.created', userId, transactionSnapshot(row));
-    return { transferId, legs: written };
+    const result = { transferId, legs: written };
+    await answer?.(trx, result);
+    return result;
   });
 }

@@ -1,6 +1,6 @@
 import { sql, type Insertable, type Selectable } from 'kysely';
+import { encodeCursor, page, pastCursor, type TimeCursor } from '@expensio/common';
 import type { BudgetsTable, BudgetThresholdEventsTable, FinanceDb } from '../db.js';
-import type { TimeCursor } from '../shared/cursor.js';
 import type { BudgetTerms } from './rollover.js';
 
 export type BudgetRow = Selectable<BudgetsTable> & { category_slug: string | null };
@@ -136,8 +136,8 @@ export async function listThresholdEvents(db: FinanceDb, params: { userId: strin
     .where('e.budget_id', '=', params.budgetId);
   if (params.cursor) {
     const { at, id } = params.cursor;
-    query = query.where((eb) => eb.or([eb('e.crossed_at', '<', at), eb.and([eb('e.crossed_at', '=', at), eb('e.id', '<', id)])]));
+    query = query.where((eb) => pastCursor(eb, ['e.crossed_at', 'e.id'], [at, id]));
   }
   const rows = await query.orderBy('e.crossed_at', 'desc').orderBy('e.id', 'desc').limit(params.limit + 1).execute();
-  return { rows: rows.slice(0, params.limit), more: rows.length > params.limit };
+  return page(rows, params.limit, (last) => encodeCursor({ at: last.crossed_at, id: last.id }));
 }

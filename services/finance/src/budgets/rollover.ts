@@ -13,6 +13,7 @@ export interface RolloverRule {
   cap: bigint | null;
 }
 
+import { utcDate, utcMidnight, type IsoDate } from '@expensio/common';
 export interface PeriodFigures {
   budgeted: bigint;
   /** Carried in from the period before; negative when a deficit carried. */
@@ -87,12 +88,10 @@ export function percentUsed(spent: bigint, available: bigint): number | null {
 }
 
 /** 'YYYY-MM-DD' of a UTC midnight, the key periods are matched on. */
-export function dateKey(at: Date): string {
-  return at.toISOString().slice(0, 10);
-}
+export const dateKey: (at: Date) => IsoDate = utcDate;
 
 export function firstPeriodStart(startDate: string, period: BudgetPeriod): Date {
-  return periodStart(new Date(`${startDate}T00:00:00.000Z`), PERIOD_UNIT[period]);
+  return periodStart(utcMidnight(startDate), PERIOD_UNIT[period]);
 }
 
 export interface BudgetTerms {

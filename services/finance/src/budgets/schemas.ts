@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { text } from '@expensio/common';
 import { amountInput, amountOutput, currencySchema, formatAmount } from '../shared/money.js';
 import { pageQuery } from '../shared/http.js';
 import type { BudgetRow, ThresholdEventRow } from './repo.js';
@@ -9,11 +10,11 @@ const periodSchema = z.enum(['weekly', 'monthly', 'yearly']).describe('weekly: I
 const rolloverSchema = z
   .enum(['none', 'surplus', 'surplus_and_deficit'])
   .describe('none; surplus: what was left carries into the next period; surplus_and_deficit: overspending carries too, as a negative');
-const categoryRef = z.string().trim().min(1).max(100).describe('A category slug (e.g. groceries) or id; null budgets all spending');
+const categoryRef = text().trim().min(1).max(100).describe('A category slug (e.g. groceries) or id; null budgets all spending');
 const dateSchema = z.iso
   .date({ message: 'must be a date such as 2026-03-01' })
   .refine((d) => d >= '1900-01-01' && d <= '2999-12-31', { message: 'must be between 1900-01-01 and 2999-12-31' });
-const nameSchema = z.string().trim().min(1).max(100);
+const nameSchema = text().trim().min(1).max(100);
 const capSchema = amountInput
   .nullable()
   .describe('Limits the absolute value carried into a period, in both directions (a surplus carries at most this much, a deficit at most minus this much). Needs a rollover mode.');
@@ -27,13 +28,13 @@ export const createBudgetBody = z.strictObject({
   startDate: dateSchema.optional().describe('Defaults to today (UTC). The period holding it is the first, from its beginning'),
   rollover: rolloverSchema.default('none'),
   rolloverCap: capSchema.optional(),
-});
+}).meta({ examples: [{ name: 'Groceries', amount: '400.00', period: 'monthly', category: 'groceries', startDate: '2026-03-01', rollover: 'surplus' }] });
 
 /** PUT replaces the budget: every field but the nullable ones is required. */
 export const replaceBudgetBody = z.strictObject({
   name: nameSchema,
   amount: amountInput,
-  currency: currencySchema,
+  currency: currencySchema.optional().describe("Defaults to your default account's currency, as on create"),
   period: periodSchema,
   category: categoryRef.nullable().optional().describe('Omitted or null: all spending'),
   startDate: dateSchema,

@@ -1,9 +1,8 @@
-import { NotFoundError, fieldError, newId } from '@expensio/common';
+import { NotFoundError, decodeCursor, fieldError, newId } from '@expensio/common';
 import { ensureDefaultAccount } from '../accounts/service.js';
 import { requireCategory } from '../categories/service.js';
 import type { FinanceContext } from '../context.js';
 import type { BudgetPeriod, FinanceDb, RolloverMode } from '../db.js';
-import { decodeCursor, encodeCursor } from '../shared/cursor.js';
 import { parseAmount } from '../shared/money.js';
 import { deleteBudget, findBudget, insertBudget, listBudgets, listThresholdEvents, spendingByPeriod, termsOf, updateBudget, type BudgetRow, type NewBudget } from './repo.js';
 import { budgetLedger, dateKey, firstPeriodStart, spendingByBudget, type LedgerPeriod } from './rollover.js';
@@ -103,12 +102,10 @@ export async function budgetOverview(ctx: FinanceContext, userId: string): Promi
 
 export async function budgetEvents(ctx: FinanceContext, userId: string, id: string, page: { limit: number; cursor?: string | undefined }) {
   await requireBudget(ctx.db, userId, id);
-  const result = await listThresholdEvents(ctx.db, {
+  return listThresholdEvents(ctx.db, {
     userId,
     budgetId: id,
     limit: page.limit,
     cursor: page.cursor === undefined ? undefined : decodeCursor(page.cursor),
   });
-  const last = result.rows.at(-1);
-  return { rows: result.rows, nextCursor: result.more && last ? encodeCursor({ at: last.crossed_at, id: last.id }) : null };
 }

@@ -10,16 +10,18 @@ import { PERIOD_UNIT, budgetLedger, dateKey, firstPeriodStart, spendingByBudget,
 const later = (a: Date, b: Date) => (a.getTime() > b.getTime() ? a : b);
 
 /**
- * The periods whose figures a change of spending at `changedAt` can move: its own period and,
- * when surpluses or deficits carry, every later one up to the current period. A change before the
- * budget's first period touches nothing.
+ * Alerts are for the current period only: a past month's crossing is news to nobody. A change of
+ * spending at `changedAt` moves the current period when it falls in it or, when surpluses or
+ * deficits carry, in an earlier period. A change before the budget's first period, or after the
+ * current period, touches nothing.
  */
 function periodsAffected(budget: BudgetRow, changedAt: Date, now: Date): { from: number; to: number } | undefined {
   const unit = PERIOD_UNIT[budget.period];
   const changed = periodStart(changedAt, unit).getTime();
   if (changed < firstPeriodStart(budget.start_date, budget.period).getTime()) return undefined;
   const current = periodStart(now, unit).getTime();
-  return { from: changed, to: budget.rollover === 'none' ? changed : Math.max(changed, current) };
+  if (changed > current || (budget.rollover === 'none' && changed !== current)) return undefined;
+  return { from: current, to: current };
 }
 
 /**

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { requireUser, type HttpApp } from '@expensio/common';
+import { requireUser, text, type HttpApp } from '@expensio/common';
 import type { FinanceContext } from '../context.js';
 import { idParams } from '../shared/http.js';
 import { listCategories, type CategoryRow } from './repo.js';
@@ -30,7 +30,7 @@ export function categoryRoutes(app: HttpApp, ctx: FinanceContext) {
         tags,
         summary: 'Create a category of your own',
         body: z.strictObject({
-          name: z.string().trim().min(1).max(60),
+          name: text().trim().min(1).max(60),
           slug: z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'lower-case letters, digits and single dashes').max(60).optional(),
           kind: kind.default('expense'),
         }),
@@ -48,7 +48,7 @@ export function categoryRoutes(app: HttpApp, ctx: FinanceContext) {
         tags,
         summary: 'Rename one of your categories (the slug stays, so references keep working)',
         params: idParams,
-        body: z.strictObject({ name: z.string().trim().min(1).max(60).optional(), kind: kind.optional() }),
+        body: z.strictObject({ name: text().trim().min(1).max(60).optional(), kind: kind.optional() }),
         response: { 200: categorySchema },
       },
     },

@@ -1,6 +1,6 @@
-import { ConflictError, NotFoundError } from '@expensio/common';
+import { ConflictError, NotFoundError, UnprocessableError } from '@expensio/common';
 import type { FinanceContext } from '../context.js';
-import type { FinanceDb } from '../db.js';
+import type { FinanceDb, TransactionType } from '../db.js';
 import { categoryInUse, deleteCategory, findCategory, findOwnCategory, insertCategory, listDefaultCategories, updateCategory, type CategoryRow } from './repo.js';
 
 export function slugify(name: string): string {
@@ -36,6 +36,13 @@ function defaultCategories(ctx: FinanceContext, db: FinanceDb): Promise<Map<stri
     defaultSets.set(ctx, set);
   }
   return set;
+}
+
+/** An expense cannot go to an income category, nor income to an expense one; `any` takes both. */
+export function requireKindFits(category: Pick<CategoryRow, 'kind' | 'slug'>, type: TransactionType): void {
+  if ((type === 'income' || type === 'expense') && category.kind !== 'any' && category.kind !== type) {
+    throw new UnprocessableError(`"${category.slug}" is an ${category.kind} category; an ${type} cannot go to it (category)`, 'category_type_mismatch');
+  }
 }
 
 /** requireCategory for the write path: a default category costs no query. */

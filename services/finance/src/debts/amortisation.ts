@@ -16,7 +16,8 @@
  *   than the interest leaves the unpaid interest on the balance (its principal part is negative).
  */
 import { RATE_SCALE } from './rate.js';
-import { billingPeriodAround, daysBetween, dueDateOnOrAfter, nextDueDateAfter, type IsoDate } from './calendar.js';
+import { daysBetween, type IsoDate } from '@expensio/common';
+import { billingPeriodAround, dueDateOnOrAfter, nextDueDateAfter } from './calendar.js';
 
 /** A schedule or plan longer than this is refused, not computed. */
 export const MAX_PERIODS = 1200;
@@ -73,14 +74,18 @@ export interface Schedule {
   totalInterest: bigint;
 }
 
-/** Why a debt would never be paid off: the caller turns this into a clear 422. */
+/**
+ * Why a debt would never be paid off: the caller turns this into a clear 422. With
+ * `budget_below_interest` no single debt is to blame: `index` is -1 and `monthlyInterest` is the
+ * interest of all the open debts together.
+ */
 export class NeverPaidOffError extends Error {
   constructor(
-    readonly reason: 'minimum_below_interest' | 'too_long',
+    readonly reason: 'minimum_below_interest' | 'budget_below_interest' | 'too_long',
     readonly index: number,
     readonly monthlyInterest: bigint,
   ) {
-    super(reason === 'too_long' ? `paying it off would take more than ${MAX_PERIODS} months` : 'the minimum payment does not cover the monthly interest');
+    super(reason === 'too_long' ? `paying it off would take more than ${MAX_PERIODS} months` : 'the payments do not cover the monthly interest');
     this.name = 'NeverPaidOffError';
   }
 }
@@ -123,13 +128,17 @@ function simulate(debts: DebtTerms[], today: IsoDate, options: { rollover: boole
     const due = open.map((r) => {
       const interest = accruedInterest(r.balance, r.terms.rate, r.last, r.next, r.terms.dueDay);
       // From the second period on, each period is one whole month: a minimum that does not beat
-      // its interest never brings the balance down.
-      if (period > 1 && r.terms.minimumPayment <= interest) throw new NeverPaidOffError('minimum_below_interest', runners.indexOf(r), interest);
+      // its interest never brings the balance down. With rollover the budget as a whole must beat
+      // the interest of all open debts instead (checked below): extra may carry a debt whose
+      // minimum alone would not.
+      if (!options.rollover && period > 1 && r.terms.minimumPayment <= interest) throw new NeverPaidOffError('minimum_below_interest', runners.indexOf(r), interest);
       if (period > MAX_PERIODS) throw new NeverPaidOffError('too_long', runners.indexOf(r), interest);
       const owed = r.balance + interest;
       return { r, interest, owed, pay: owed < r.terms.minimumPayment ? owed : r.terms.minimumPayment };
     });
     if (options.rollover) {
+      const interest = due.reduce((sum, d) => sum + d.interest, 0n);
+      if (period > 1 && budget <= interest) throw new NeverPaidOffError('budget_below_interest', -1, interest);
       let pool = budget - due.reduce((sum, d) => sum + d.pay, 0n);
       for (const index of options.order) {
         const target = due.find((d) => d.r === runners[index]);
@@ -192,8 +201,9 @@ export interface PayoffPlan {
   months: number;
   payoffDate: IsoDate | null;
   totalInterest: bigint;
-  minimumOnly: { months: number; payoffDate: IsoDate | null; totalInterest: bigint };
-  interestSaved: bigint;
+  /** null when the minimums alone would never clear every debt. */
+  minimumOnly: { months: number; payoffDate: IsoDate | null; totalInterest: bigint } | null;
+  interestSaved: bigint | null;
 }
 
 function summarise(runners: Runner[]) {
@@ -206,9 +216,9 @@ function summarise(runners: Runner[]) {
 /** The payoff order with the month each debt clears, against paying only the minimums. */
 export function payoffPlan(debts: DebtTerms[], options: { strategy: Strategy; extra: bigint; today: IsoDate }): PayoffPlan {
   const order = targetOrder(debts, options.strategy);
-  const minimumOnly = summarise(simulate(debts, options.today, { rollover: false, extra: 0n, order: [] }));
   const runners = simulate(debts, options.today, { rollover: true, extra: options.extra, order });
   const plan = summarise(runners);
+  const minimumOnly = minimumsOnly(debts, options.today);
   return {
     order: order.map((index) => {
       const r = runners[index];
@@ -218,6 +228,15 @@ export function payoffPlan(debts: DebtTerms[], options: { strategy: Strategy; ex
     }),
     ...plan,
     minimumOnly,
-    interestSaved: minimumOnly.totalInterest - plan.totalInterest,
+    interestSaved: minimumOnly === null ? null : minimumOnly.totalInterest - plan.totalInterest,
   };
+}
+
+function minimumsOnly(debts: DebtTerms[], today: IsoDate): PayoffPlan['minimumOnly'] {
+  try {
+    return summarise(simulate(debts, today, { rollover: false, extra: 0n, order: [] }));
+  } catch (error) {
+    if (error instanceof NeverPaidOffError) return null;
+    throw error;
+  }
 }

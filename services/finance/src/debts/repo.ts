@@ -1,4 +1,5 @@
 import { sql, type Selectable } from 'kysely';
+import { encodeCursor, page, pastCursor, utcDate, utcMidnight, type TimeCursor } from '@expensio/common';
 import type { DebtKind, DebtPaymentsTable, DebtsTable, FinanceDb } from '../db.js';
 
 export type DebtRow = Selectable<DebtsTable> & {
@@ -45,14 +46,14 @@ export async function findDebt(db: FinanceDb, params: { userId: string; id: stri
 }
 
 /** Newest first, paged by (created_at, id). */
-export async function listDebts(db: FinanceDb, params: { userId: string; cursor?: { at: Date; id: string } | undefined; limit: number }) {
+export async function listDebts(db: FinanceDb, params: { userId: string; cursor?: TimeCursor | undefined; limit: number }) {
   let query = withBalance(db).where('d.user_id', '=', params.userId);
   if (params.cursor) {
     const { at, id } = params.cursor;
-    query = query.where((eb) => eb.or([eb('d.created_at', '<', at), eb.and([eb('d.created_at', '=', at), eb('d.id', '<', id)])]));
+    query = query.where((eb) => pastCursor(eb, ['d.created_at', 'd.id'], [at, id]));
   }
   const rows = await query.orderBy('d.created_at', 'desc').orderBy('d.id', 'desc').limit(params.limit + 1).execute();
-  return { rows: rows.slice(0, params.limit), more: rows.length > params.limit };
+  return page(rows, params.limit, (last) => encodeCursor({ at: last.created_at, id: last.id }));
 }
 
 /** Every debt of the user in one currency (or all), oldest first: the input of a payoff plan. */
@@ -146,9 +147,10 @@ export async function insertPayment(
 
 /**
  * A debt's payments, newest first, each with the balance it left (a running sum in SQL), paged by
- * (paid_at, id).
+ * (paid_at, id). The running sum needs the debt's every payment, so the cursor filters the sums
+ * rather than bounding the scan; a debt has hundreds of payments, not millions.
  */
-export async function listPayments(db: FinanceDb, params: { userId: string; debtId: string; cursor?: { day: string; id: string } | undefined; limit: number; ids?: string[] }) {
+export async function listPayments(db: FinanceDb, params: { userId: string; debtId: string; cursor?: TimeCursor | undefined; limit: number; ids?: string[] }) {
   const withRunningBalance = db
     .selectFrom('debt_payments as p')
     .innerJoin('debts as d', 'd.id', 'p.debt_id')
@@ -164,11 +166,9 @@ export async function listPayments(db: FinanceDb, params: { userId: string; debt
   let query = db.selectFrom(withRunningBalance.as('x')).select(['x.id', 'x.debt_id', 'x.amount', 'x.interest', 'x.principal', 'x.paid_at', 'x.created_at', 'x.balance_after']);
   if (params.ids) query = query.where('x.id', 'in', params.ids);
   if (params.cursor) {
-    const { day, id } = params.cursor;
-    query = query.where((eb) =>
-      eb.or([eb('x.paid_day', '<', sql<string>`${day}::date`), eb.and([eb('x.paid_day', '=', sql<string>`${day}::date`), eb('x.id', '<', id)])]),
-    );
+    const { at, id } = params.cursor;
+    query = query.where((eb) => pastCursor(eb, ['x.paid_day', 'x.id'], [sql`${utcDate(at)}::date`, id]));
   }
   const rows: PaymentRow[] = await query.orderBy('x.paid_day', 'desc').orderBy('x.id', 'desc').limit(params.limit + 1).execute();
-  return { rows: rows.slice(0, params.limit), more: rows.length > params.limit };
+  return page(rows, params.limit, (last) => encodeCursor({ at: utcMidnight(last.paid_at), id: last.id }));
 }

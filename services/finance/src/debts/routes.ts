@@ -19,6 +19,7 @@ import {
   updateDebtBody,
 } from './schemas.js';
 import { accruedToday, changeDebt, createDebt, getDebts, getPayments, pay, plan, removeDebt, requireDebt, schedule } from './service.js';
+import { answerFor, idempotency } from '../shared/idempotent-route.js';
 
 export function debtRoutes(app: HttpApp, ctx: FinanceContext) {
   const tags = ['debts'];
@@ -75,12 +76,15 @@ export function debtRoutes(app: HttpApp, ctx: FinanceContext) {
         summary: 'Record a payment: interest accrued since the last payment is paid first, the rest reduces the balance',
         params: idParams,
         body: paymentBody,
+        headers: z.object({ 'idempotency-key': z.string().optional() }),
         response: { 201: z.object({ payment: paymentSchema, debt: debtSchema }) },
       },
+      ...idempotency(ctx, 'debts.pay'),
     },
     async (request, reply) => {
-      const { payment, debt } = await pay(ctx, requireUser(request).id, request.params.id, request.body);
-      return reply.status(201).send({ payment: toPaymentView(payment, debt.currency), debt: view(debt) });
+      const toView = ({ payment, debt }: Awaited<ReturnType<typeof pay>>) => ({ payment: toPaymentView(payment, debt.currency), debt: view(debt) });
+      const answer = answerFor(request, (result: Awaited<ReturnType<typeof pay>>) => ({ status: 201, body: toView(result) }));
+      return reply.status(201).send(toView(await pay(ctx, requireUser(request).id, request.params.id, request.body, answer)));
     },
   );
 

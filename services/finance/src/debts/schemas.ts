@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { text } from '@expensio/common';
 import { pageQuery } from '../shared/http.js';
 import { amountInput, amountOutput, currencySchema, formatAmount } from '../shared/money.js';
 import type { PayoffPlan, Schedule } from './amortisation.js';
@@ -7,10 +8,10 @@ import type { DebtRow, PaymentRow } from './repo.js';
 
 const day = z.iso.date().describe('A calendar day, YYYY-MM-DD');
 const kind = z.enum(['loan', 'credit_card']);
-const name = z.string().trim().min(1).max(100);
+const name = text().trim().min(1).max(100);
 
 const rateInput = z
-  .union([z.string().max(12), z.number()])
+  .union([text().max(12), z.number()])
   .refine(
     (value) => {
       const units = rateUnits(String(value));
@@ -92,8 +93,11 @@ export const planSchema = z
     months: z.number().int(),
     payoffDate: day.nullable(),
     totalInterest: amountOutput,
-    minimumOnly: z.object({ months: z.number().int(), payoffDate: day.nullable(), totalInterest: amountOutput }),
-    interestSaved: amountOutput.describe('Interest paying minimums only, less interest with this plan'),
+    minimumOnly: z
+      .object({ months: z.number().int(), payoffDate: day.nullable(), totalInterest: amountOutput })
+      .nullable()
+      .describe('null when paying only the minimums would never clear every debt'),
+    interestSaved: amountOutput.nullable().describe('Interest paying minimums only, less interest with this plan; null when minimums alone never finish'),
   })
   .meta({ id: 'DebtPayoffPlan' });
 
@@ -106,7 +110,7 @@ export const createDebtBody = z.strictObject({
   minimumPayment: amountInput,
   dueDay,
   startDate: day.optional().describe('The day balance was owed; defaults to today'),
-});
+}).meta({ examples: [{ name: 'Visa card', kind: 'credit_card', balance: '1850.00', currency: 'USD', annualRate: '19.99', minimumPayment: '55.00', dueDay: 15, startDate: '2026-03-01' }] });
 
 export const updateDebtBody = z
   .strictObject({
@@ -131,7 +135,7 @@ export const paymentBody = z.strictObject({
 
 export const planQuery = z.strictObject({
   strategy: z.enum(['avalanche', 'snowball']).default('avalanche').describe('avalanche: highest rate first; snowball: smallest balance first'),
-  extra: z.string().max(40).optional().describe('Paid every month on top of the minimums, e.g. "100.00"'),
+  extra: text().max(40).optional().describe('Paid every month on top of the minimums, e.g. "100.00"'),
   currency: currencySchema.optional().describe('Required when your debts are in several currencies'),
 });
 
@@ -214,7 +218,7 @@ export function toPlanView(input: { strategy: 'avalanche' | 'snowball'; currency
     months: plan.months,
     payoffDate: plan.payoffDate,
     totalInterest: money(plan.totalInterest),
-    minimumOnly: { months: plan.minimumOnly.months, payoffDate: plan.minimumOnly.payoffDate, totalInterest: money(plan.minimumOnly.totalInterest) },
-    interestSaved: money(plan.interestSaved),
+    minimumOnly: plan.minimumOnly && { months: plan.minimumOnly.months, payoffDate: plan.minimumOnly.payoffDate, totalInterest: money(plan.minimumOnly.totalInterest) },
+    interestSaved: plan.interestSaved === null ? null : money(plan.interestSaved),
   };
 }

@@ -1,12 +1,11 @@
-import { ConflictError, NotFoundError, UnprocessableError, ValidationError, fieldError, newId } from '@expensio/common';
+import { ConflictError, NotFoundError, UnprocessableError, ValidationError, decodeCursor, fieldError, newId, toEpochDay, utcDate, type IsoDate } from '@expensio/common';
 import type { FinanceContext } from '../context.js';
 import type { DebtKind, FinanceDb } from '../db.js';
-import { decodeCursor, encodeCursor } from '../shared/cursor.js';
 import { formatAmount, parseAmount } from '../shared/money.js';
 import { accruedInterest, amortise, NeverPaidOffError, payoffPlan, MAX_PERIODS, type DebtTerms, type Strategy } from './amortisation.js';
-import { toEpochDay, utcDate, type IsoDate } from './calendar.js';
 import { formatRate, parseRate, rateUnits } from './rate.js';
 import { allDebts, deleteDebt, findDebt, insertDebt, insertPayment, listDebts, listPayments, lockDebt, updateDebt, type DebtRow, type PaymentRow } from './repo.js';
+import type { Answer } from '../shared/idempotency.js';
 
 const today = (ctx: FinanceContext): IsoDate => utcDate(ctx.clock.now());
 
@@ -52,9 +51,7 @@ function neverPaidOff(error: NeverPaidOffError, debt: { name: string; currency: 
 }
 
 export async function getDebts(ctx: FinanceContext, userId: string, input: { limit: number; cursor?: string | undefined }) {
-  const page = await listDebts(ctx.db, { userId, limit: input.limit, cursor: input.cursor === undefined ? undefined : decodeCursor(input.cursor) });
-  const last = page.rows.at(-1);
-  return { rows: page.rows, nextCursor: page.more && last ? encodeCursor({ at: last.created_at, id: last.id }) : null };
+  return listDebts(ctx.db, { userId, limit: input.limit, cursor: input.cursor === undefined ? undefined : decodeCursor(input.cursor) });
 }
 
 export interface DebtInput {
@@ -128,6 +125,7 @@ export async function pay(
   userId: string,
   debtId: string,
   input: { amount: string | number; paidAt?: string | undefined; currency?: string | undefined },
+  answer?: Answer<{ payment: PaymentRow; debt: DebtRow }>,
 ): Promise<{ payment: PaymentRow; debt: DebtRow }> {
   return ctx.db.transaction().execute(async (trx) => {
     if (!(await lockDebt(trx, { userId, id: debtId }))) throw new NotFoundError(`No debt ${debtId}`, 'debt_not_found');
@@ -153,16 +151,16 @@ export async function pay(
     await insertPayment(trx, { id, debtId, userId, amount, interest, principal: amount - interest, paidAt, now: ctx.clock.now() });
     const [payment] = (await listPayments(trx, { userId, debtId, ids: [id], limit: 1 })).rows;
     if (!payment) throw new Error('payment vanished after insert');
-    return { payment, debt: await requireDebt(trx, userId, debtId) };
+    const result = { payment, debt: await requireDebt(trx, userId, debtId) };
+    await answer?.(trx, result);
+    return result;
   });
 }
 
 export async function getPayments(ctx: FinanceContext, userId: string, debtId: string, input: { limit: number; cursor?: string | undefined }) {
   const debt = await requireDebt(ctx.db, userId, debtId);
-  const cursor = input.cursor === undefined ? undefined : decodeCursor(input.cursor);
-  const page = await listPayments(ctx.db, { userId, debtId, limit: input.limit, cursor: cursor && { day: utcDate(cursor.at), id: cursor.id } });
-  const last = page.rows.at(-1);
-  return { debt, rows: page.rows, nextCursor: page.more && last ? encodeCursor({ at: new Date(`${last.paid_at}T00:00:00Z`), id: last.id }) : null };
+  const page = await listPayments(ctx.db, { userId, debtId, limit: input.limit, cursor: input.cursor === undefined ? undefined : decodeCursor(input.cursor) });
+  return { debt, ...page };
 }
 
 export async function schedule(ctx: FinanceContext, userId: string, debtId: string) {
@@ -207,6 +205,14 @@ export async function plan(ctx: FinanceContext, userId: string, input: { strateg
   try {
     return { currency, extra, debts, plan: payoffPlan(debts.map(termsOf), { strategy: input.strategy, extra, today: today(ctx) }) };
   } catch (error) {
+    if (error instanceof NeverPaidOffError && error.reason === 'budget_below_interest') {
+      const money = (minor: bigint) => `${formatAmount(minor, currency)} ${currency}`;
+      const budget = debts.reduce((sum, d) => sum + d.minimum_payment, 0n) + extra;
+      throw new UnprocessableError(
+        `Your debts would never be paid off: the ${money(budget)} paid each month (all minimums plus extra) does not cover their monthly interest of ${money(error.monthlyInterest)}; raise extra or the minimum payments`,
+        'minimum_below_interest',
+      );
+    }
     if (error instanceof NeverPaidOffError) {
       const debt = debts[error.index];
       if (debt) throw neverPaidOff(error, debt);

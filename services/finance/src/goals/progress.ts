@@ -11,7 +11,7 @@
  *   the days since that day, counting it as day one), the day the remaining amount is reached,
  *   rounded up to whole days. None when nothing is saved, once reached, or beyond 1,000 years.
  */
-import { addDays, daysBetween, wholeMonthsBetween, type IsoDate } from '../debts/calendar.js';
+import { addDays, daysBetween, wholeMonthsBetween, type IsoDate } from '@expensio/common';
 
 const MAX_PROJECTION_DAYS = 365_250n;
 

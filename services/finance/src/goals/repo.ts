@@ -1,6 +1,6 @@
 import { sql, type Selectable } from 'kysely';
+import { encodeCursor, page, pastCursor, type TimeCursor } from '@expensio/common';
 import type { FinanceDb, GoalContributionsTable, GoalEventsTable, GoalsTable } from '../db.js';
-import type { TimeCursor } from '../shared/cursor.js';
 
 export type GoalRow = Selectable<GoalsTable> & { saved: bigint; first_contribution_at: Date | null };
 export type ContributionRow = Selectable<GoalContributionsTable>;
@@ -31,10 +31,10 @@ export async function listGoals(db: FinanceDb, params: { userId: string; cursor?
   let query = withSaved(db).where('g.user_id', '=', params.userId);
   if (params.cursor) {
     const { at, id } = params.cursor;
-    query = query.where((eb) => eb.or([eb('g.created_at', '<', at), eb.and([eb('g.created_at', '=', at), eb('g.id', '<', id)])]));
+    query = query.where((eb) => pastCursor(eb, ['g.created_at', 'g.id'], [at, id]));
   }
   const rows = await query.orderBy('g.created_at', 'desc').orderBy('g.id', 'desc').limit(params.limit + 1).execute();
-  return { rows: rows.slice(0, params.limit), more: rows.length > params.limit };
+  return page(rows, params.limit, (last) => encodeCursor({ at: last.created_at, id: last.id }));
 }
 
 /**
@@ -128,10 +128,10 @@ export async function listContributions(db: FinanceDb, params: { userId: string;
     .where('goal_id', '=', params.goalId);
   if (params.cursor) {
     const { at, id } = params.cursor;
-    query = query.where((eb) => eb.or([eb('occurred_at', '<', at), eb.and([eb('occurred_at', '=', at), eb('id', '<', id)])]));
+    query = query.where((eb) => pastCursor(eb, ['occurred_at', 'id'], [at, id]));
   }
   const rows = await query.orderBy('occurred_at', 'desc').orderBy('id', 'desc').limit(params.limit + 1).execute();
-  return { rows: rows.slice(0, params.limit), more: rows.length > params.limit };
+  return page(rows, params.limit, (last) => encodeCursor({ at: last.occurred_at, id: last.id }));
 }
 
 export async function insertGoalEvents(db: FinanceDb, rows: Selectable<GoalEventsTable>[]) {

@@ -4,6 +4,7 @@ import type { FinanceContext } from '../context.js';
 import { idParams, listSchema } from '../shared/http.js';
 import { contributionBody, contributionSchema, createGoalBody, goalSchema, listQuery, toContributionView, toGoalView, updateGoalBody } from './schemas.js';
 import { changeGoal, contribute, createGoal, getContributions, getGoals, removeGoal, requireGoal } from './service.js';
+import { answerFor, idempotency } from '../shared/idempotent-route.js';
 
 export function goalRoutes(app: HttpApp, ctx: FinanceContext) {
   const tags = ['goals'];
@@ -44,12 +45,15 @@ export function goalRoutes(app: HttpApp, ctx: FinanceContext) {
         description: 'What is saved never goes below zero (422). The first time the saved sum reaches the target, the goal records its completion, once.',
         params: idParams,
         body: contributionBody,
+        headers: z.object({ 'idempotency-key': z.string().optional() }),
         response: { 201: z.object({ contribution: contributionSchema, goal: goalSchema }) },
       },
+      ...idempotency(ctx, 'goals.contribute'),
     },
     async (request, reply) => {
-      const { contribution, goal } = await contribute(ctx, requireUser(request).id, request.params.id, request.body);
-      return reply.status(201).send({ contribution: toContributionView(contribution, goal.currency), goal: view(goal) });
+      const toView = ({ contribution, goal }: Awaited<ReturnType<typeof contribute>>) => ({ contribution: toContributionView(contribution, goal.currency), goal: view(goal) });
+      const answer = answerFor(request, (result: Awaited<ReturnType<typeof contribute>>) => ({ status: 201, body: toView(result) }));
+      return reply.status(201).send(toView(await contribute(ctx, requireUser(request).id, request.params.id, request.body, answer)));
     },
   );
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { utcDate } from '../debts/calendar.js';
-import { optionalText, pageQuery } from '../shared/http.js';
+import { text, utcDate } from '@expensio/common';
+import { optionalMultilineText, pageQuery } from '../shared/http.js';
 import { amountInput, amountOutput, currencySchema, formatAmount } from '../shared/money.js';
 import { goalProgress } from './progress.js';
 import type { ContributionRow, GoalRow } from './repo.js';
@@ -40,14 +40,14 @@ export const contributionSchema = z
   })
   .meta({ id: 'GoalContribution' });
 
-const name = z.string().trim().min(1).max(100);
+const name = text().trim().min(1).max(100);
 
 export const createGoalBody = z.strictObject({
   name,
   targetAmount: amountInput,
   currency: currencySchema.optional().describe('Defaults to DEFAULT_CURRENCY; fixed once created'),
   deadline: day.nullable().optional().describe('Today or later'),
-});
+}).meta({ examples: [{ name: 'Emergency fund', targetAmount: '5000.00', currency: 'USD', deadline: '2027-12-31' }] });
 
 export const updateGoalBody = z
   .strictObject({
@@ -60,7 +60,7 @@ export const updateGoalBody = z
 export const contributionBody = z.strictObject({
   amount: amountInput.describe('Positive adds to the goal, negative withdraws; what is saved never goes below zero'),
   currency: currencySchema.optional().describe("Must be the goal's currency"),
-  note: optionalText(500),
+  note: optionalMultilineText(500),
 });
 
 export const listQuery = z.strictObject(pageQuery);

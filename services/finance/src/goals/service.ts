@@ -1,9 +1,7 @@
-import { NotFoundError, UnprocessableError, fieldError, newId } from '@expensio/common';
+import { NotFoundError, UnprocessableError, decodeCursor, fieldError, newId, utcDate } from '@expensio/common';
 import type { FinanceContext } from '../context.js';
 import type { Transaction } from 'kysely';
 import type { FinanceDb, FinanceTables } from '../db.js';
-import { utcDate } from '../debts/calendar.js';
-import { decodeCursor, encodeCursor } from '../shared/cursor.js';
 import { formatAmount, parseAmount } from '../shared/money.js';
 import { formatPercent, percentOf } from './progress.js';
 import {
@@ -21,6 +19,7 @@ import {
   type ContributionRow,
   type GoalRow,
 } from './repo.js';
+import type { Answer } from '../shared/idempotency.js';
 
 export async function requireGoal(db: FinanceDb, userId: string, id: string): Promise<GoalRow> {
   const goal = await findGoal(db, { userId, id });
@@ -66,9 +65,7 @@ async function completeIfReached(
 }
 
 export async function getGoals(ctx: FinanceContext, userId: string, input: { limit: number; cursor?: string | undefined }) {
-  const page = await listGoals(ctx.db, { userId, limit: input.limit, cursor: input.cursor === undefined ? undefined : decodeCursor(input.cursor) });
-  const last = page.rows.at(-1);
-  return { rows: page.rows, nextCursor: page.more && last ? encodeCursor({ at: last.created_at, id: last.id }) : null };
+  return listGoals(ctx.db, { userId, limit: input.limit, cursor: input.cursor === undefined ? undefined : decodeCursor(input.cursor) });
 }
 
 export async function createGoal(
@@ -128,6 +125,7 @@ export async function contribute(
   userId: string,
   goalId: string,
   input: { amount: string | number; currency?: string | undefined; note?: string | null | undefined },
+  answer?: Answer<{ contribution: ContributionRow; goal: GoalRow }>,
 ): Promise<{ contribution: ContributionRow; goal: GoalRow }> {
   const now = ctx.clock.now();
   return ctx.db.transaction().execute(async (trx) => {
@@ -154,13 +152,14 @@ export async function contribute(
       percent,
     });
     await completeIfReached(ctx, trx, { userId, goal, target: goal.target_amount, saved, now });
-    return { contribution, goal: await requireGoal(trx, userId, goalId) };
+    const result = { contribution, goal: await requireGoal(trx, userId, goalId) };
+    await answer?.(trx, result);
+    return result;
   });
 }
 
 export async function getContributions(ctx: FinanceContext, userId: string, goalId: string, input: { limit: number; cursor?: string | undefined }) {
   const goal = await requireGoal(ctx.db, userId, goalId);
   const page = await listContributions(ctx.db, { userId, goalId, limit: input.limit, cursor: input.cursor === undefined ? undefined : decodeCursor(input.cursor) });
-  const last = page.rows.at(-1);
-  return { goal, rows: page.rows, nextCursor: page.more && last ? encodeCursor({ at: last.occurred_at, id: last.id }) : null };
+  return { goal, ...page };
 }

@@ -1,13 +1,13 @@
-import { AmountError, ValidationError, toMinor } from '@expensio/common';
+import { AmountError, controlCharacterMessage, isCleanText, toMinor } from '@expensio/common';
+import type { NormalisedRow } from './formats/types.js';
 
 /**
- * One CSV row to one transaction, with no database and no I/O: the import service feeds rows
- * through here and batches what comes out.
+ * One row read from a bank file to one transaction of the account, with no database and no I/O:
+ * the import service feeds rows through here and batches what comes out.
  */
 
 export const IMPORT_COLUMNS = ['date', 'amount', 'type', 'description', 'category', 'merchant', 'tags', 'currency'] as const;
 export type ImportColumn = (typeof IMPORT_COLUMNS)[number];
-export type ColumnMap = Partial<Record<ImportColumn, number>> & { date: number; amount: number };
 
 /** A problem with one row. `field` is null when the row as a whole is wrong (its shape). */
 export interface RowProblem {
@@ -30,33 +30,14 @@ export interface RowContext {
   currency: string;
   /** Category ids by lower-case slug and by lower-case id, for the user's visible categories. */
   categories: ReadonlyMap<string, string>;
+  /** Whether an unknown category rejects the row, or leaves it uncategorised (a bank's own labels). */
+  strictCategories?: boolean;
 }
 
 const MAX_DESCRIPTION = 500;
 const MAX_MERCHANT = 200;
 const MAX_TAG = 40;
 const MAX_TAGS = 20;
-
-function badFile(message: string): ValidationError {
-  return new ValidationError(message, [{ field: 'file', in: 'body', message, code: 'invalid_csv' }]);
-}
-
-/** Columns are found by header name (any case); columns the import does not know are ignored. */
-export function readHeader(header: string[]): ColumnMap {
-  const found: Partial<Record<ImportColumn, number>> = {};
-  header.forEach((cell, index) => {
-    const name = cell.trim().toLowerCase();
-    const column = IMPORT_COLUMNS.find((c) => c === name);
-    if (column === undefined) return;
-    if (found[column] !== undefined) throw badFile(`The header names the column "${column}" twice`);
-    found[column] = index;
-  });
-  const missing = (['date', 'amount'] as const).filter((c) => found[c] === undefined);
-  if (found.date === undefined || found.amount === undefined) {
-    throw badFile(`The first line must be a header naming the columns; missing: ${missing.join(', ')}`);
-  }
-  return { ...found, date: found.date, amount: found.amount };
-}
 
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/i;
 
@@ -88,41 +69,38 @@ export function parseOccurredAt(text: string): Date | undefined {
   return new Date(at);
 }
 
-function cell(record: string[], index: number | undefined): string {
-  return index === undefined ? '' : (record[index] ?? '').trim();
-}
-
 /**
- * Validates one data row. Every problem of the row is reported, so a user fixes a row once.
- * `row` is the row's number as a spreadsheet shows the file: the header is row 1.
+ * Validates one row against the account. Every problem of the row is reported, so a user fixes a
+ * row once. `row.line` is the row's number as a spreadsheet shows a CSV file: the header is row 1.
  */
-export function parseRow(record: string[], row: number, columns: ColumnMap, width: number, ctx: RowContext): { ok: true; value: ImportRow } | { ok: false; problems: RowProblem[] } {
-  if (record.length !== width) {
-    return { ok: false, problems: [{ row, field: null, message: `has ${record.length} fields; the header has ${width}` }] };
-  }
+export function toImportRow(input: NormalisedRow, ctx: RowContext): { ok: true; value: ImportRow } | { ok: false; problems: RowProblem[] } {
+  const row = input.line;
   const problems: RowProblem[] = [];
   const problem = (field: ImportColumn, message: string) => problems.push({ row, field, message });
 
-  const dateText = cell(record, columns.date);
-  const occurredAt = dateText === '' ? undefined : parseOccurredAt(dateText);
-  if (dateText === '') problem('date', 'date is required');
-  else if (occurredAt === undefined) problem('date', `date "${dateText}" is not an ISO date (2026-03-15) or date-time (2026-03-15T09:30:00Z)`);
+  // The rule every text of the API follows (a description, as in the API, may span lines); such
+  // a cell is reported for that alone.
+  const textOptions = (column: ImportColumn) => ({ multiline: column === 'description' });
+  const unclean = new Set(IMPORT_COLUMNS.filter((column) => !isCleanText(input[column] ?? '', textOptions(column))));
+  for (const column of unclean) problem(column, `${column} ${controlCharacterMessage(textOptions(column))}`);
 
-  const currencyText = cell(record, columns.currency).toUpperCase();
-  if (currencyText !== '' && currencyText !== ctx.currency) problem('currency', `currency ${currencyText} is not the account's currency (${ctx.currency})`);
+  const occurredAt = parseOccurredAt(input.date);
+  if (unclean.has('date')) {
+    // Reported above.
+  } else if (occurredAt === undefined) problem('date', `date "${input.date}" is not an ISO date (2026-03-15) or date-time (2026-03-15T09:30:00Z)`);
 
-  const typeText = cell(record, columns.type).toLowerCase();
+  const currencyText = (input.currency ?? '').trim().toUpperCase();
+  if (!unclean.has('currency') && currencyText !== '' && currencyText !== ctx.currency) problem('currency', `currency ${currencyText} is not the account's currency (${ctx.currency})`);
+
+  const typeText = (input.type ?? '').trim().toLowerCase();
   let type: ImportRow['type'] | undefined;
   if (typeText === 'income' || typeText === 'expense') type = typeText;
-  else if (typeText !== '') problem('type', 'type must be income or expense');
+  else if (!unclean.has('type') && typeText !== '') problem('type', 'type must be income or expense');
 
-  const amountText = cell(record, columns.amount);
   let amount: bigint | undefined;
-  if (amountText === '') {
-    problem('amount', 'amount is required');
-  } else {
+  if (!unclean.has('amount')) {
     try {
-      const signed = toMinor(amountText.startsWith('+') ? amountText.slice(1) : amountText, ctx.currency);
+      const signed = toMinor(input.amount, ctx.currency);
       if (signed === 0n) problem('amount', 'amount must not be zero');
       else if (type !== undefined && signed < 0n) problem('amount', 'amount must be positive when the row has a type');
       else {
@@ -135,16 +113,17 @@ export function parseRow(record: string[], row: number, columns: ColumnMap, widt
     }
   }
 
-  const categoryText = cell(record, columns.category);
-  const categoryId = categoryText === '' ? null : ctx.categories.get(categoryText.toLowerCase());
-  if (categoryId === undefined) problem('category', `no category "${categoryText}" (use a slug such as groceries, or an id)`);
+  const categoryText = (input.category ?? '').trim();
+  let categoryId = categoryText === '' ? null : ctx.categories.get(categoryText.toLowerCase());
+  if (categoryId === undefined && ctx.strictCategories === false) categoryId = null;
+  if (categoryId === undefined && !unclean.has('category')) problem('category', `no category "${categoryText}" (use a slug such as groceries, or an id)`);
 
-  const description = cell(record, columns.description);
+  const description = input.description.trim();
   if (description.length > MAX_DESCRIPTION) problem('description', `description is longer than ${MAX_DESCRIPTION} characters`);
-  const merchant = cell(record, columns.merchant);
+  const merchant = (input.merchant ?? '').trim();
   if (merchant.length > MAX_MERCHANT) problem('merchant', `merchant is longer than ${MAX_MERCHANT} characters`);
 
-  const tags = [...new Set(cell(record, columns.tags).split(';').map((t) => t.trim()).filter((t) => t !== ''))];
+  const tags = [...new Set((input.tags ?? '').split(';').map((t) => t.trim()).filter((t) => t !== ''))];
   if (tags.length > MAX_TAGS) problem('tags', `at most ${MAX_TAGS} tags`);
   else if (tags.some((t) => t.length > MAX_TAG)) problem('tags', `a tag is longer than ${MAX_TAG} characters`);
 

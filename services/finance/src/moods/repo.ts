@@ -1,6 +1,6 @@
 import { sql, type Selectable, type Updateable } from 'kysely';
+import { encodeCursor, page, pastCursor, type TimeCursor } from '@expensio/common';
 import type { FinanceDb, TransactionMoodsTable } from '../db.js';
-import type { TimeCursor } from '../shared/cursor.js';
 
 export type MoodRow = Selectable<TransactionMoodsTable>;
 
@@ -28,10 +28,10 @@ export async function listMoods(
   if (params.transactionId) query = query.where('transaction_id', '=', params.transactionId);
   if (params.cursor) {
     const { at, id } = params.cursor;
-    query = query.where((eb) => eb.or([eb('created_at', '<', at), eb.and([eb('created_at', '=', at), eb('id', '<', id)])]));
+    query = query.where((eb) => pastCursor(eb, ['created_at', 'id'], [at, id]));
   }
   const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(params.limit + 1).execute();
-  return { rows: rows.slice(0, params.limit), more: rows.length > params.limit };
+  return page(rows, params.limit, (last) => encodeCursor({ at: last.created_at, id: last.id }));
 }
 
 export async function updateMood(db: FinanceDb, params: { userId: string; id: string; changes: Updateable<TransactionMoodsTable>; now: Date }): Promise<MoodRow | undefined> {

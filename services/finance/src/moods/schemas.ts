@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { optionalText, pageQuery } from '../shared/http.js';
+import { optionalMultilineText, pageQuery } from '../shared/http.js';
 import { amountOutput, currencySchema } from '../shared/money.js';
 import type { MoodRow } from './repo.js';
 
@@ -9,7 +9,7 @@ export const TRIGGERS = ['impulse', 'social_pressure', 'boredom', 'reward', 'str
 const mood = z.enum(MOODS);
 const intensity = z.number().int().min(1).max(5).describe('1 (barely) to 5 (strongly)');
 const triggers = z.array(z.enum(TRIGGERS)).max(TRIGGERS.length).describe('What pushed the spending; duplicates are dropped');
-const note = optionalText(1000);
+const note = optionalMultilineText(1000);
 
 /** A mood as given with a new transaction or set on one: intensity defaults to 3, triggers to none. */
 export const moodInput = z.strictObject({

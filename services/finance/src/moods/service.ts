@@ -1,7 +1,6 @@
-import { ConflictError, NotFoundError, newId } from '@expensio/common';
+import { ConflictError, NotFoundError, decodeCursor, newId } from '@expensio/common';
 import type { FinanceContext } from '../context.js';
 import type { FinanceDb, Mood, MoodTrigger } from '../db.js';
-import { decodeCursor, encodeCursor } from '../shared/cursor.js';
 import { formatAmount } from '../shared/money.js';
 import { requireTransaction } from '../transactions/service.js';
 import { deleteMood, findMood, findMoodOfTransaction, insertMood, listMoods, moodInsights, updateMood, type MoodRow } from './repo.js';
@@ -93,15 +92,13 @@ export async function removeMood(ctx: FinanceContext, userId: string, id: string
 }
 
 export async function pageMoods(ctx: FinanceContext, userId: string, input: { limit: number; cursor?: string | undefined; mood?: Mood | undefined; transactionId?: string | undefined }) {
-  const page = await listMoods(ctx.db, {
+  return listMoods(ctx.db, {
     userId,
     limit: input.limit,
     mood: input.mood,
     transactionId: input.transactionId,
     cursor: input.cursor === undefined ? undefined : decodeCursor(input.cursor),
   });
-  const last = page.rows.at(-1);
-  return { rows: page.rows, nextCursor: page.more && last ? encodeCursor({ at: last.created_at, id: last.id }) : null };
 }
 
 export async function insights(ctx: FinanceContext, userId: string, input: { from?: string | undefined; to?: string | undefined; currency?: string | undefined }) {

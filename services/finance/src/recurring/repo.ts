@@ -1,7 +1,6 @@
 import { sql, type Insertable, type Updateable } from 'kysely';
-import { newId } from '@expensio/common';
+import { encodeCursor, newId, page, pastCursor, type TimeCursor } from '@expensio/common';
 import type { FinanceDb, Frequency, RecurringRulesTable } from '../db.js';
-import type { TimeCursor } from '../shared/cursor.js';
 import type { PauseWindow } from './schedule.js';
 
 export interface RuleRow {
@@ -76,10 +75,10 @@ export async function listRules(db: FinanceDb, params: { userId: string; cursor?
   let query = selectRules(db).where('r.user_id', '=', params.userId);
   if (params.cursor) {
     const { at, id } = params.cursor;
-    query = query.where((eb) => eb.or([eb('r.created_at', '<', at), eb.and([eb('r.created_at', '=', at), eb('r.id', '<', id)])]));
+    query = query.where((eb) => pastCursor(eb, ['r.created_at', 'r.id'], [at, id]));
   }
   const rows = await query.orderBy('r.created_at', 'desc').orderBy('r.id', 'desc').limit(params.limit + 1).execute();
-  return { rows: rows.slice(0, params.limit), more: rows.length > params.limit };
+  return page(rows, params.limit, (last) => encodeCursor({ at: last.created_at, id: last.id }));
 }
 
 export async function updateRule(db: FinanceDb, params: { userId: string; id: string; changes: Updateable<RecurringRulesTable>; now: Date }) {

@@ -1,3 +1,5 @@
+import { addDays, dateParts, daysInMonth, epochDayOf, fromEpochDay, toEpochDay } from '@expensio/common';
+
 /**
  * Date math of recurring rules, pure: no clock, no database.
  *
@@ -30,89 +32,41 @@ export interface Position {
   date: string | null;
 }
 
-const DAY_MS = 86_400_000;
-const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
 /** Dates past this cannot be written as 'YYYY-MM-DD' (nor sorted as text): a schedule ends there. */
 export const LAST_DATE = '9999-12-31';
 
-interface Ymd {
-  y: number;
-  m: number;
-  d: number;
-}
-
-function parse(date: string): Ymd {
-  const match = DATE_RE.exec(date);
-  if (!match) throw new Error(`not a date: ${date}`);
-  return { y: Number(match[1]), m: Number(match[2]) - 1, d: Number(match[3]) };
-}
-
-function dayOf(y: number, m: number, d: number): number {
-  return Date.UTC(y, m, d) / DAY_MS;
-}
-
-/** Days since 1970-01-01. */
-export function dayNumber(date: string): number {
-  const { y, m, d } = parse(date);
-  return dayOf(y, m, d);
-}
-
-export function dateOfDay(day: number): string {
-  return new Date(day * DAY_MS).toISOString().slice(0, 10);
-}
-
-/** The UTC calendar date of an instant. */
-export function utcDate(at: Date): string {
-  return at.toISOString().slice(0, 10);
-}
-
-export function addDays(date: string, days: number): string {
-  return dateOfDay(dayNumber(date) + days);
-}
-
-/** True for a real calendar date (rejects 2026-02-30). */
-export function isCalendarDate(date: string): boolean {
-  if (!DATE_RE.test(date)) return false;
-  const { y, m, d } = parse(date);
-  return m <= 11 && d >= 1 && d <= daysInMonth(y, m);
-}
-
-function daysInMonth(y: number, m: number): number {
-  return new Date(Date.UTC(y, m + 1, 0)).getUTCDate();
-}
-
-const LAST_DAY = dayNumber(LAST_DATE);
+const LAST_DAY = toEpochDay(LAST_DATE);
 
 /** The day number of occurrence `n`, ignoring the schedule's end. */
 function occurrenceDay(s: Pick<Schedule, 'startDate' | 'frequency' | 'interval'>, n: number): number {
-  const { y, m, d } = parse(s.startDate);
+  const { year: y, month0: m, day: d } = dateParts(s.startDate);
   switch (s.frequency) {
     case 'daily':
-      return dayOf(y, m, d) + n * s.interval;
+      return epochDayOf(y, m, d) + n * s.interval;
     case 'weekly':
-      return dayOf(y, m, d) + 7 * n * s.interval;
+      return epochDayOf(y, m, d) + 7 * n * s.interval;
     case 'monthly': {
       const months = m + n * s.interval;
       const year = y + Math.floor(months / 12);
       const month = months % 12;
-      return dayOf(year, month, Math.min(d, daysInMonth(year, month)));
+      return epochDayOf(year, month, Math.min(d, daysInMonth(year, month)));
     }
     case 'yearly': {
       const year = y + n * s.interval;
-      return dayOf(year, m, Math.min(d, daysInMonth(year, m)));
+      return epochDayOf(year, m, Math.min(d, daysInMonth(year, m)));
     }
   }
 }
 
 /** The date of occurrence `n` (0 is the start date), ignoring the schedule's end. */
 export function occurrenceDate(s: Pick<Schedule, 'startDate' | 'frequency' | 'interval'>, n: number): string {
-  return dateOfDay(Math.min(occurrenceDay(s, n), LAST_DAY));
+  return fromEpochDay(Math.min(occurrenceDay(s, n), LAST_DAY));
 }
 
 /** The smallest n whose occurrence falls on or after `date`. */
 export function firstIndexOnOrAfter(s: Pick<Schedule, 'startDate' | 'frequency' | 'interval'>, date: string): number {
-  const target = dayNumber(date);
-  const start = dayNumber(s.startDate);
+  const target = toEpochDay(date);
+  const start = toEpochDay(s.startDate);
   if (target <= start) return 0;
   let n: number;
   switch (s.frequency) {
@@ -121,13 +75,13 @@ export function firstIndexOnOrAfter(s: Pick<Schedule, 'startDate' | 'frequency' 
     case 'weekly':
       return Math.ceil((target - start) / (7 * s.interval));
     case 'monthly': {
-      const from = parse(s.startDate);
-      const to = parse(date);
-      n = Math.floor(((to.y - from.y) * 12 + (to.m - from.m)) / s.interval);
+      const from = dateParts(s.startDate);
+      const to = dateParts(date);
+      n = Math.floor(((to.year - from.year) * 12 + (to.month0 - from.month0)) / s.interval);
       break;
     }
     case 'yearly':
-      n = Math.floor((parse(date).y - parse(s.startDate).y) / s.interval);
+      n = Math.floor((dateParts(date).year - dateParts(s.startDate).year) / s.interval);
       break;
   }
   // Occurrence n falls in the target's month (or year) or before it, so at most one step remains.
@@ -140,13 +94,13 @@ export function firstIndexOnOrAfter(s: Pick<Schedule, 'startDate' | 'frequency' 
  * date, and outside every pause window. Skipped occurrences are jumped over, not walked.
  */
 export function nextOccurrence(s: Schedule, fromIndex: number, windows: readonly PauseWindow[] = []): Position {
-  const end = Math.min(s.endDate === null ? LAST_DAY : dayNumber(s.endDate), LAST_DAY);
+  const end = Math.min(s.endDate === null ? LAST_DAY : toEpochDay(s.endDate), LAST_DAY);
   let index = fromIndex;
   for (;;) {
     if (s.count !== null && index >= s.count) return { index, date: null };
     const day = occurrenceDay(s, index);
     if (day > end) return { index, date: null };
-    const date = dateOfDay(day);
+    const date = fromEpochDay(day);
     const window = windows.find((w) => w.pausedOn < date && date < w.resumedOn);
     if (window === undefined) return { index, date };
     index = Math.max(index + 1, firstIndexOnOrAfter(s, window.resumedOn));

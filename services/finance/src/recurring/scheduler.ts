@@ -1,9 +1,9 @@
-import { ConflictError, startLoop } from '@expensio/common';
+import { ConflictError, startLoop, utcDate } from '@expensio/common';
 import type { FinanceContext } from '../context.js';
 import { formatAmount } from '../shared/money.js';
-import { createTransaction } from '../transactions/service.js';
+import { createTransaction } from '../transactions/create.js';
 import { closedPauses, dueRuleIds, lockDueRule, moveCursor, recordFailure } from './repo.js';
-import { nextOccurrence, utcDate } from './schedule.js';
+import { nextOccurrence } from './schedule.js';
 import { occurredAtOf, scheduleOf } from './service.js';
 
 export const DEFAULT_SCHEDULER_INTERVAL_MS = 60_000;
@@ -50,22 +50,22 @@ async function postNext(ctx: FinanceContext, id: string, today: string): Promise
     }
     let outcome: Outcome = 'posted';
     try {
-      const posted = await createTransaction(
+      const { row: posted } = await createTransaction(
         ctx,
-        trx,
         rule.user_id,
         {
           accountId: rule.account_id,
           type: rule.type,
           amount: formatAmount(rule.amount, rule.currency),
           currency: rule.currency,
-          category: rule.category_id,
+          // A field the rule's template leaves empty is for the user's rules to fill.
+          category: rule.category_id ?? undefined,
           description: rule.description,
-          merchant: rule.merchant,
+          merchant: rule.merchant ?? undefined,
           occurredAt: occurredAtOf(due.date),
           tags: rule.tags,
         },
-        { recurring: { ruleId: id, occurrenceDate: due.date } },
+        { recurring: { ruleId: id, occurrenceDate: due.date }, trx },
       );
       await ctx.bus.publish(trx, 'recurring.posted', rule.user_id, {
         ruleId: id,

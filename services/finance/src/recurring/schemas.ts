@@ -3,7 +3,7 @@ import { pageQuery } from '../shared/http.js';
 import { amountOutput } from '../shared/money.js';
 import { templateFields, templateInputShape, templatePatchShape } from '../transactions/schemas.js';
 import type { RuleRow } from './repo.js';
-import { isCalendarDate } from './schedule.js';
+import { isCalendarDate } from '@expensio/common';
 
 const frequency = z.enum(['daily', 'weekly', 'monthly', 'yearly']);
 const calendarDate = z.iso.date().refine(isCalendarDate, { message: 'must be a calendar date (YYYY-MM-DD)' });

@@ -1,13 +1,12 @@
-import { NotFoundError, UnprocessableError, fieldError, newId } from '@expensio/common';
+import { NotFoundError, UnprocessableError, addDays, decodeCursor, fieldError, newId, utcDate } from '@expensio/common';
 import { requireAccount, requireOpen } from '../accounts/service.js';
-import { requireCategory } from '../categories/service.js';
+import { requireCategory, requireKindFits } from '../categories/service.js';
 import type { FinanceContext } from '../context.js';
 import type { FinanceDb, Frequency } from '../db.js';
 import { prepareTransaction, type TransactionInput } from '../transactions/service.js';
-import { decodeCursor, encodeCursor } from '../shared/cursor.js';
 import { parseAmount } from '../shared/money.js';
 import { closePause, closedPauses, deleteRule, findRule, insertRule, listRules, openPause, prunePauses, updateRule, type RuleRow } from './repo.js';
-import { addDays, nextOccurrence, rescheduledIndex, upcomingOccurrences, utcDate, type Schedule } from './schedule.js';
+import { nextOccurrence, rescheduledIndex, upcomingOccurrences, type Schedule } from './schedule.js';
 
 /** A rule is a transaction template (posted later, so no occurredAt) plus its schedule. */
 export interface RuleInput extends Omit<TransactionInput, 'occurredAt'> {
@@ -127,6 +126,9 @@ export async function changeRule(ctx: FinanceContext, userId: string, id: string
       accountId = account.id;
     }
     const category = input.category === undefined ? undefined : input.category === null ? null : await requireCategory(trx, userId, input.category);
+    const kept = category === undefined && input.type !== undefined && rule.category_id !== null ? await requireCategory(trx, userId, rule.category_id) : null;
+    const landing = category ?? kept;
+    if (landing) requireKindFits(landing, input.type ?? rule.type);
 
     const timingChanged = after.startDate !== before.startDate || after.frequency !== before.frequency || after.interval !== before.interval;
     const boundsChanged = after.endDate !== before.endDate || after.count !== before.count;
@@ -176,9 +178,7 @@ export async function removeRule(ctx: FinanceContext, userId: string, id: string
 }
 
 export async function pageRules(ctx: FinanceContext, userId: string, input: { limit: number; cursor?: string | undefined }) {
-  const page = await listRules(ctx.db, { userId, limit: input.limit, cursor: input.cursor === undefined ? undefined : decodeCursor(input.cursor) });
-  const last = page.rows.at(-1);
-  return { rows: page.rows, nextCursor: page.more && last ? encodeCursor({ at: last.created_at, id: last.id }) : null };
+  return listRules(ctx.db, { userId, limit: input.limit, cursor: input.cursor === undefined ? undefined : decodeCursor(input.cursor) });
 }
 
 /** The dates the scheduler will post next, overdue ones first; nothing while paused. */

@@ -1,29 +1,33 @@
 import { createHash } from 'node:crypto';
 import { ConflictError, UnprocessableError, ValidationError } from '@expensio/common';
-import type { FinanceContext } from '../context.js';
 import type { Transaction } from 'kysely';
-import type { FinanceTables } from '../db.js';
+import type { FinanceDb, FinanceTables } from '../db.js';
 
+/**
+ * The operations that honour Idempotency-Key. A key is per user AND per operation: the same key
+ * sent to two of them is two keys (as Stripe scopes a key to one account and one request).
+ */
+export type IdempotentOperation = 'transactions.create' | 'transactions.import' | 'accounts.transfer' | 'goals.contribute' | 'debts.pay';
+
+/** The first answer to a request, as a retry receives it again. */
 export interface StoredResponse {
   status: number;
   body: unknown;
 }
 
+/** Called last inside the transaction of the work, with its result: stores the answer with the work. */
+export type Answer<R> = (trx: Transaction<FinanceTables>, result: R) => Promise<void>;
+
+/** A key this request holds: its answer is stored with its work, or the key is released. */
+export interface Claim {
+  userId: string;
+  scope: IdempotentOperation;
+  key: string;
+}
+
 const KEY_RE = /^[\x21-\x7e]{1,255}$/;
 /** A pending key older than this belonged to a request that died; its work never committed. */
 export const ABANDONED_AFTER_MS = 60_000;
-
-function canonical(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(canonical);
-  if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, canonical(v)]));
-  }
-  return value;
-}
-
-export function requestHash(body: unknown): string {
-  return createHash('sha256').update(JSON.stringify(canonical(body) ?? null)).digest('hex');
-}
 
 export function validKey(key: string | string[] | undefined): string | undefined {
   if (key === undefined) return undefined;
@@ -35,16 +39,30 @@ export function validKey(key: string | string[] | undefined): string | undefined
   return key;
 }
 
-/** Claims (user, key) for this request, or answers from the first request with that key. */
-async function claimOrReplay(ctx: FinanceContext, userId: string, key: string, hash: string): Promise<(StoredResponse & { replayed: true }) | undefined> {
-  const now = ctx.clock.now();
-  const claimed = await ctx.db
+/**
+ * What makes two requests "the same": the path they were sent to (a goal's id is in it) and the
+ * body's bytes as they arrived, before any parsing. So a retry must resend the same bytes, and
+ * any other body (even one that would be refused) is another request: 422, never a 400 or 404.
+ */
+export function requestHash(path: string, body: Buffer): string {
+  return createHash('sha256').update(path).update('\n').update(body).digest('hex');
+}
+
+/**
+ * The one definition of a claim: takes (user, operation, key) for this request, also over an
+ * expired key or one abandoned by a request that died; answers whether it did. Its own short
+ * statement, committed at once, so a duplicate arriving meanwhile sees the key pending (409)
+ * rather than waiting for the work.
+ */
+async function takeKey(db: FinanceDb, claim: Claim, hash: string, now: Date, ttlMs: number): Promise<boolean> {
+  const fresh = { request_hash: hash, response_status: null, response_body: null, created_at: now, expires_at: new Date(now.getTime() + ttlMs) };
+  const taken = await db
     .insertInto('idempotency_keys')
-    .values({ user_id: userId, key, request_hash: hash, response_status: null, response_body: null, created_at: now, expires_at: new Date(now.getTime() + ctx.config.IDEMPOTENCY_TTL) })
+    .values({ user_id: claim.userId, scope: claim.scope, key: claim.key, ...fresh })
     .onConflict((oc) =>
       oc
-        .columns(['user_id', 'key'])
-        .doUpdateSet({ request_hash: hash, response_status: null, response_body: null, created_at: now, expires_at: new Date(now.getTime() + ctx.config.IDEMPOTENCY_TTL) })
+        .columns(['user_id', 'scope', 'key'])
+        .doUpdateSet(fresh)
         .where((eb) =>
           eb.or([
             eb('idempotency_keys.expires_at', '<=', now),
@@ -54,56 +72,51 @@ async function claimOrReplay(ctx: FinanceContext, userId: string, key: string, h
     )
     .returning('key')
     .executeTakeFirst();
-  if (claimed) return undefined;
-
-  const existing = await ctx.db
-    .selectFrom('idempotency_keys')
-    .select(['request_hash', 'response_status', 'response_body'])
-    .where('user_id', '=', userId)
-    .where('key', '=', key)
-    .executeTakeFirstOrThrow();
-  if (existing.request_hash !== hash) throw new UnprocessableError('This Idempotency-Key was used with a different request body', 'idempotency_key_reused');
-  if (existing.response_status === null) throw new ConflictError('A request with this Idempotency-Key is still being processed', 'idempotency_in_progress');
-  return { status: existing.response_status, body: existing.response_body, replayed: true };
+  return taken !== undefined;
 }
 
-/** The work failed and wrote nothing: free the key so a corrected retry can use it. */
-async function release(ctx: FinanceContext, userId: string, key: string) {
-  await ctx.db.deleteFrom('idempotency_keys').where('user_id', '=', userId).where('key', '=', key).where('response_status', 'is', null).execute();
+function keyOf(claim: Claim) {
+  return (db: FinanceDb | Transaction<FinanceTables>) =>
+    db.selectFrom('idempotency_keys').where('user_id', '=', claim.userId).where('scope', '=', claim.scope).where('key', '=', claim.key);
 }
 
 /**
- * Runs a create at most once per (user, key) for IDEMPOTENCY_TTL. The key is claimed in its own
- * short transaction, so a duplicate arriving meanwhile sees it pending (409) instead of waiting;
- * the answer is stored in the same transaction as the work, so a retry after a crash never
- * finds the work done but the key unanswered.
+ * Claims the key for this request (answers undefined), or answers with the first request's
+ * stored response. 422 `idempotency_key_reused` when the first request was another one; 409
+ * `idempotency_in_progress` while the first is still running.
  */
-export async function idempotent(
-  ctx: FinanceContext,
-  params: { userId: string; key: string | undefined; body: unknown },
-  work: (trx: Transaction<FinanceTables>) => Promise<StoredResponse>,
-): Promise<StoredResponse & { replayed: boolean }> {
-  if (params.key === undefined) {
-    return { ...(await ctx.db.transaction().execute(work)), replayed: false };
-  }
-  const { userId, key } = params;
-  const replay = await claimOrReplay(ctx, userId, key, requestHash(params.body));
-  if (replay) return replay;
+export async function claimOrReplay(
+  db: FinanceDb,
+  params: Claim & { hash: string; now: Date; ttlMs: number },
+): Promise<StoredResponse | undefined> {
+  const claim = { userId: params.userId, scope: params.scope, key: params.key };
+  if (await takeKey(db, claim, params.hash, params.now, params.ttlMs)) return undefined;
+  const existing = await keyOf(claim)(db).select(['request_hash', 'response_status', 'response_body']).executeTakeFirst();
+  // Released or expired between the two statements: a rare race, settled by claiming again.
+  if (existing === undefined) return claimOrReplay(db, params);
+  if (existing.request_hash !== params.hash) throw new UnprocessableError('This Idempotency-Key was used with a different request', 'idempotency_key_reused');
+  if (existing.response_status === null) throw new ConflictError('A request with this Idempotency-Key is still being processed', 'idempotency_in_progress');
+  return { status: existing.response_status, body: existing.response_body };
+}
 
-  try {
-    const response = await ctx.db.transaction().execute(async (trx) => {
-      const result = await work(trx);
-      await trx
-        .updateTable('idempotency_keys')
-        .set({ response_status: result.status, response_body: JSON.stringify(result.body) })
-        .where('user_id', '=', userId)
-        .where('key', '=', key)
-        .execute();
-      return result;
-    });
-    return { ...response, replayed: false };
-  } catch (error) {
-    await release(ctx, userId, key);
-    throw error;
-  }
+/** Stores the answer inside the transaction of the work, so the work never commits unanswered. */
+export async function storeResponse(trx: Transaction<FinanceTables>, claim: Claim, response: StoredResponse): Promise<void> {
+  await trx
+    .updateTable('idempotency_keys')
+    .set({ response_status: response.status, response_body: JSON.stringify(response.body) })
+    .where('user_id', '=', claim.userId)
+    .where('scope', '=', claim.scope)
+    .where('key', '=', claim.key)
+    .execute();
+}
+
+/** The request failed and its work wrote nothing: the key is free again for a corrected retry. */
+export async function releaseKey(db: FinanceDb, claim: Claim): Promise<void> {
+  await db
+    .deleteFrom('idempotency_keys')
+    .where('user_id', '=', claim.userId)
+    .where('scope', '=', claim.scope)
+    .where('key', '=', claim.key)
+    .where('response_status', 'is', null)
+    .execute();
 }

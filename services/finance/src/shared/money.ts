@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AmountError, fieldError, fromMinor, isCurrency, toMinor } from '@expensio/common';
+import { AmountError, fieldError, fromMinor, isCurrency, text, toMinor } from '@expensio/common';
 
 export const currencySchema = z
   .string()
@@ -8,7 +8,7 @@ export const currencySchema = z
 
 /** Clients send "12.34"; a JSON number is accepted when it has no more decimals than the currency. */
 export const amountInput = z
-  .union([z.string().max(40), z.number()])
+  .union([text().max(40), z.number()])
   .describe('A decimal string such as "12.34" (or a JSON number with no more decimals than the currency allows)');
 
 export const amountOutput = z.string().describe('A decimal string in the currency, e.g. "12.34"');

@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import { sql, type Selectable } from 'kysely';
-import type { Database } from '@expensio/common';
-import type { FinanceDb, TransactionsTable, TransactionType } from '../db.js';
-import type { TimeCursor } from '../shared/cursor.js';
+import { encodeCursor, page, pastCursor, type Database, type TimeCursor } from '@expensio/common';
+import { FINANCE_SCHEMA, type FinanceDb, type TransactionsTable, type TransactionType } from '../db.js';
 
 export type TransactionRow = Selectable<TransactionsTable> & { category_slug: string | null };
 
@@ -49,6 +48,8 @@ export interface TransactionFilter {
   types?: TransactionType[] | undefined;
   accountId?: string | undefined;
   categoryId?: string | undefined;
+  /** Income and expenses without a category (transfer legs take none). */
+  uncategorised?: boolean | undefined;
   tag?: string | undefined;
   merchant?: string | undefined;
   text?: string | undefined;
@@ -67,6 +68,7 @@ export async function listTransactions(db: FinanceDb, database: Database, filter
   if (filter.types) query = query.where('t.type', 'in', filter.types);
   if (filter.accountId) query = query.where('t.account_id', '=', filter.accountId);
   if (filter.categoryId) query = query.where('t.category_id', '=', filter.categoryId);
+  if (filter.uncategorised) query = query.where('t.category_id', 'is', null).where('t.type', 'in', ['income', 'expense']);
   if (filter.tag) query = query.where(sql<boolean>`t.tags @> array[${filter.tag}]::text[]`);
   if (filter.merchant) query = query.where('t.merchant', 'ilike', escapeLike(filter.merchant));
   if (filter.text) {
@@ -78,15 +80,14 @@ export async function listTransactions(db: FinanceDb, database: Database, filter
   if (filter.maxAmount !== undefined) query = query.where('t.amount', '<=', filter.maxAmount);
   if (filter.cursor) {
     const { at, id } = filter.cursor;
-    // A row comparison is an index bound on (user_id, occurred_at desc, id desc): the scan starts
-    // at the cursor. Spelled as `occurred_at < at or (occurred_at = at and id < id)` it became a
-    // filter over every newer row (90,000 rows read for a page 90,000 deep).
-    query = query.where((eb) => eb(eb.refTuple('t.occurred_at', 't.id'), '<', eb.tuple(at, id)));
+    // Bounds the scan of (user_id, occurred_at desc, id desc); the `or` spelling read 90,000 rows
+    // for a page 90,000 deep.
+    query = query.where((eb) => pastCursor(eb, ['t.occurred_at', 't.id'], [at, id]));
   }
   const compiled = query.orderBy('t.occurred_at', 'desc').orderBy('t.id', 'desc').limit(filter.limit + 1).compile();
   // The text depends only on which filters are present: a handful of prepared statements, named by it.
   const rows = await database.prepared<TransactionRow>(`finance_list_${createHash('sha1').update(compiled.sql).digest('hex').slice(0, 16)}`, compiled);
-  return { rows: rows.slice(0, filter.limit), more: rows.length > filter.limit };
+  return page(rows, filter.limit, (last) => encodeCursor({ at: last.occurred_at, id: last.id }));
 }
 
 export async function updateTransaction(
@@ -129,4 +130,25 @@ export async function summarise(db: FinanceDb, params: { userId: string; currenc
     .groupBy(['c.slug', 'c.name'])
     .orderBy(sql`coalesce(sum(t.amount) filter (where t.type = 'expense'), 0)`, 'desc')
     .execute();
+}
+
+export type FieldValues = Pick<TransactionRow, 'id' | 'category_id' | 'merchant' | 'description' | 'tags'>;
+
+// Raw SQL is not rewritten by withSchema, so the statement names the schema itself.
+const transactionsTable = sql.table(`${FINANCE_SCHEMA}.transactions`);
+
+/**
+ * Sets category, merchant, description and tags of many of the user's transactions in one
+ * statement (each row its own values, sent as one JSON parameter); returns how many were written.
+ */
+export async function updateTransactionFields(db: FinanceDb, params: { userId: string; now: Date; rows: FieldValues[] }): Promise<number> {
+  if (params.rows.length === 0) return 0;
+  const payload = JSON.stringify(params.rows.map((r) => ({ i: r.id, c: r.category_id, m: r.merchant, d: r.description, g: r.tags })));
+  const result = await sql`
+    update ${transactionsTable} t
+    set category_id = v.c, merchant = v.m, description = v.d, tags = v.g, updated_at = ${params.now.toISOString()}::timestamptz
+    from json_to_recordset(${payload}::json) as v(i uuid, c uuid, m text, d text, g text[])
+    where t.user_id = ${params.userId}::uuid and t.id = v.i
+  `.execute(db);
+  return Number(result.numAffectedRows ?? 0n);
 }

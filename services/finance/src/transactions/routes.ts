@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import { requireUser, type HttpApp } from '@expensio/common';
 import type { FinanceContext } from '../context.js';
-import { toMoodView } from '../moods/schemas.js';
-import { attachMood } from '../moods/service.js';
 import { idParams, listSchema } from '../shared/http.js';
-import { idempotent, requestHash, validKey } from '../shared/idempotency.js';
-import { createInOneStatement } from './one-statement.js';
+import { claimOf, idempotency } from '../shared/idempotent-route.js';
+import { editTransactions } from './bulk.js';
+import { createTransaction } from './create.js';
 import {
+  bulkEditBody,
   createTransactionBody,
   listTransactionsQuery,
   summaryQuery,
@@ -15,9 +15,9 @@ import {
   transactionSchema,
   updateTransactionBody,
 } from './schemas.js';
-import { changeTransaction, createTransaction, removeTransaction, requireTransaction, searchTransactions, summary } from './service.js';
+import { changeTransaction, removeTransaction, requireTransaction, searchTransactions, summary } from './service.js';
 
-/** The answers of the hot routes go out as built: see where it is used. */
+/** The list's answer goes out as built: see where it is used. */
 const plainJson = () => (data: unknown) => JSON.stringify(data);
 
 export function transactionRoutes(app: HttpApp, ctx: FinanceContext) {
@@ -37,27 +37,11 @@ export function transactionRoutes(app: HttpApp, ctx: FinanceContext) {
         body: createTransactionBody,
         response: { 201: transactionSchema },
       },
-      // As for the list below: the answer is built field by field by toTransactionView (or is the
-      // stored first answer, built the same way), so re-validating it on the way out only costs.
-      serializerCompiler: plainJson,
+      ...idempotency(ctx, 'transactions.create'),
     },
     async (request, reply) => {
-      const userId = requireUser(request).id;
-      const key = validKey(request.headers['idempotency-key']);
-      const fast = await createInOneStatement(ctx, userId, request.body, key === undefined ? undefined : { key, hash: requestHash(request.body) });
-      if (fast !== undefined) return reply.status(201).send(fast);
-      const result = await idempotent(ctx, { userId, key, body: request.body }, async (trx) => {
-        const { mood, ...input } = request.body;
-        const created = await createTransaction(ctx, trx, userId, input);
-        // The next create of this user guesses this account's currency right, and takes one statement.
-        if (created.currency !== ctx.config.DEFAULT_CURRENCY) ctx.accountCurrencies.set(userId, input.accountId, created.currency);
-        const view = toTransactionView(created);
-        if (mood === undefined) return { status: 201, body: view };
-        return { status: 201, body: { ...view, mood: toMoodView(await attachMood(ctx, trx, userId, created.id, mood)) } };
-      });
-      if (result.replayed) void reply.header('idempotent-replayed', 'true');
-      // The stored answer of this route is always a 201 with the transaction.
-      return reply.status(201).send(result.body as z.infer<typeof transactionSchema>);
+      const created = await createTransaction(ctx, requireUser(request).id, request.body, { key: claimOf(request) });
+      return reply.status(201).send(created.view);
     },
   );
 
@@ -75,6 +59,21 @@ export function transactionRoutes(app: HttpApp, ctx: FinanceContext) {
       const page = await searchTransactions(ctx, requireUser(request).id, request.query);
       return { items: page.rows.map(toTransactionView), nextCursor: page.nextCursor };
     },
+  );
+
+  app.patch(
+    '/api/transactions',
+    {
+      config,
+      schema: {
+        tags,
+        summary: 'Change the same fields of many transactions: all of them or none',
+        description: 'Every id must be yours: one that is not is a 404 and nothing changes.',
+        body: bulkEditBody,
+        response: { 200: z.object({ items: z.array(transactionSchema) }) },
+      },
+    },
+    async (request) => ({ items: (await editTransactions(ctx, requireUser(request).id, request.body)).map(toTransactionView) }),
   );
 
   app.get(

@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import { text } from '@expensio/common';
 import { amountInput, amountOutput, currencySchema, formatAmount } from '../shared/money.js';
-import { optionalText, pageQuery, tagsSchema } from '../shared/http.js';
+import { optionalMultilineText, optionalText, pageQuery, tagsSchema } from '../shared/http.js';
 import { moodInput, moodSchema } from '../moods/schemas.js';
 import type { TransactionRow } from './repo.js';
 
@@ -25,7 +26,7 @@ export const transactionSchema = z
   })
   .meta({ id: 'Transaction' });
 
-const categoryRef = z.string().trim().min(1).max(100).describe('A category slug (e.g. groceries) or id');
+const categoryRef = text().trim().min(1).max(100).describe('A category slug (e.g. groceries) or id');
 const timestamp = z.iso.datetime({ offset: true });
 
 /** A transaction's own fields as a body names them; recurring rules take the same as their template. */
@@ -35,7 +36,7 @@ export const templateInputShape = {
   amount: amountInput,
   currency: currencySchema.optional().describe("Defaults to the account's currency, and must equal it"),
   category: categoryRef.nullable().optional(),
-  description: optionalText(500),
+  description: optionalMultilineText(500),
   merchant: optionalText(200),
   tags: tagsSchema.optional(),
 };
@@ -46,7 +47,7 @@ export const templatePatchShape = {
   type: templateInputShape.type.optional(),
   amount: amountInput.optional(),
   category: categoryRef.nullable().optional(),
-  description: optionalText(500),
+  description: optionalMultilineText(500),
   merchant: optionalText(200),
   tags: tagsSchema.optional(),
 };
@@ -55,11 +56,26 @@ export const createTransactionBody = z.strictObject({
   ...templateInputShape,
   occurredAt: timestamp.optional().describe('Defaults to now'),
   mood: moodInput.optional().describe('Attached in the same database transaction'),
+}).meta({
+  examples: [{ type: 'expense', amount: '42.50', category: 'groceries', description: 'Weekly groceries', merchant: 'Corner Market', tags: ['food'], occurredAt: '2026-03-01T10:30:00Z' }],
 });
 
 export const updateTransactionBody = z
   .strictObject({ ...templatePatchShape, occurredAt: timestamp.optional() })
   .refine((b) => Object.keys(b).length > 0, { message: 'name at least one field to change' });
+
+/** PATCH /api/transactions: the same fields set on many transactions, all or none. */
+export const bulkEditBody = z.strictObject({
+  ids: z.array(z.uuid()).min(1).max(500).describe('Your transactions to change: all of them or none'),
+  set: z
+    .strictObject({
+      category: templatePatchShape.category.describe('A category slug or id; null clears it'),
+      merchant: templatePatchShape.merchant,
+      description: templatePatchShape.description,
+      tags: templatePatchShape.tags.describe('Replaces the tags'),
+    })
+    .refine((s) => Object.keys(s).length > 0, { message: 'name at least one field to change' }),
+});
 
 export const listTransactionsQuery = z.strictObject({
   ...pageQuery,
@@ -67,13 +83,13 @@ export const listTransactionsQuery = z.strictObject({
   to: timestamp.optional().describe('Exclusive'),
   type: z.enum(['income', 'expense', 'transfer_in', 'transfer_out', 'transfer']).optional(),
   accountId: z.uuid().optional(),
-  category: categoryRef.optional(),
-  tag: z.string().trim().min(1).max(40).optional(),
-  merchant: z.string().trim().min(1).max(200).optional().describe('Exact merchant, case-insensitive'),
-  text: z.string().trim().min(1).max(200).optional().describe('Searches description and merchant'),
+  category: categoryRef.optional().describe('A category slug or id, or `none` for the uncategorised income and expenses'),
+  tag: text().trim().min(1).max(40).optional(),
+  merchant: text().trim().min(1).max(200).optional().describe('Exact merchant, case-insensitive'),
+  text: text().trim().min(1).max(200).optional().describe('Searches description and merchant'),
   currency: currencySchema.optional().describe('Also the currency minAmount and maxAmount are read in (default: your default account’s)'),
-  minAmount: z.string().max(40).optional(),
-  maxAmount: z.string().max(40).optional(),
+  minAmount: text().max(40).optional(),
+  maxAmount: text().max(40).optional(),
 });
 
 export const summaryQuery = z.strictObject({

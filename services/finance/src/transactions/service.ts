@@ -1,18 +1,15 @@
-import { ConflictError, NotFoundError, UnprocessableError, newId } from '@expensio/common';
+import { ConflictError, NotFoundError, UnprocessableError, decodeCursor, newId } from '@expensio/common';
 import { accountForWrite, ensureDefaultAccount, requireAccount, requireOpen } from '../accounts/service.js';
 import { recordBudgetThresholds } from '../budgets/thresholds.js';
-import { categoryForWrite, requireCategory } from '../categories/service.js';
+import { categoryForWrite, requireCategory, requireKindFits } from '../categories/service.js';
 import type { FinanceContext } from '../context.js';
-import type { Transaction } from 'kysely';
-import type { FinanceDb, FinanceTables, TransactionType } from '../db.js';
-import { decodeCursor, encodeCursor } from '../shared/cursor.js';
+import type { FinanceDb, TransactionType } from '../db.js';
 import { deletedSnapshot, transactionSnapshot } from './events.js';
 import { formatAmount, parseAmount } from '../shared/money.js';
 import { periodContaining, type PeriodUnit } from '../shared/periods.js';
 import {
   deleteTransaction,
   findTransaction,
-  insertTransactions,
   listTransactions,
   summarise,
   updateTransaction,
@@ -53,10 +50,11 @@ export function buildTransaction(
   ctx: FinanceContext,
   userId: string,
   account: WriteTarget,
-  category: { id: string; slug: string } | null,
+  category: { id: string; slug: string; kind: 'expense' | 'income' | 'any' } | null,
   input: TransactionInput,
   extra: { id?: string } = {},
 ): { values: NewTransaction; row: TransactionRow; now: Date } {
+  if (category) requireKindFits(category, input.type);
   const currency = input.currency ?? account.currency;
   if (currency !== account.currency) {
     throw new UnprocessableError(`The account holds ${account.currency}; record the amount in ${account.currency}`, 'currency_mismatch');
@@ -107,28 +105,6 @@ export async function prepareTransaction(
   return buildTransaction(ctx, userId, account, category, input, extra);
 }
 
-/**
- * Validates and writes one transaction inside the caller's transaction (`trx`), records any budget
- * threshold it crosses, and publishes `transaction.created`. A recurring occurrence already posted
- * is a 409, never a second row.
- */
-export async function createTransaction(
-  ctx: FinanceContext,
-  trx: Transaction<FinanceTables>,
-  userId: string,
-  input: TransactionInput,
-  extra: { id?: string; recurring?: { ruleId: string; occurrenceDate: string } } = {},
-): Promise<TransactionRow> {
-  const prepared = await prepareTransaction(ctx, trx, userId, input, extra);
-  const recurring = extra.recurring && { recurring_rule_id: extra.recurring.ruleId, occurrence_date: extra.recurring.occurrenceDate };
-  const written = await insertTransactions(trx, [{ ...prepared.values, ...recurring }], prepared.now);
-  if (recurring && written === 0) throw new ConflictError('This occurrence of the recurring rule is already posted', 'occurrence_already_posted');
-  const row = recurring ? { ...prepared.row, recurring_rule_id: recurring.recurring_rule_id } : prepared.row;
-  await ctx.bus.publish(trx, 'transaction.created', userId, transactionSnapshot(row));
-  if (row.type === 'expense') await recordBudgetThresholds(ctx, trx, userId, { occurredAt: row.occurred_at, categoryId: row.category_id, currency: row.currency });
-  return row;
-}
-
 export async function changeTransaction(
   ctx: FinanceContext,
   userId: string,
@@ -151,6 +127,9 @@ export async function changeTransaction(
       currency = account.currency;
     }
     const category = input.category === undefined ? undefined : input.category === null ? null : await requireCategory(trx, userId, input.category);
+    const kept = category === undefined && input.type !== undefined && existing.category_id !== null ? await requireCategory(trx, userId, existing.category_id) : null;
+    const landing = category ?? kept;
+    if (landing) requireKindFits(landing, input.type ?? existing.type);
     await updateTransaction(trx, {
       userId,
       id,
@@ -209,8 +188,10 @@ function amountFilter(value: string | undefined, currency: string, field: string
 export async function searchTransactions(ctx: FinanceContext, userId: string, input: ListInput) {
   const needsCurrency = input.minAmount !== undefined || input.maxAmount !== undefined;
   const currency = input.currency ?? (needsCurrency ? (await ensureDefaultAccount(ctx, userId)).currency : undefined);
-  const category = input.category === undefined ? undefined : await requireCategory(ctx.db, userId, input.category);
-  const page = await listTransactions(ctx.db, ctx.database, {
+  // `none` asks for the uncategorised ones (a category of that slug is shadowed).
+  const uncategorised = input.category?.toLowerCase() === 'none';
+  const category = input.category === undefined || uncategorised ? undefined : await requireCategory(ctx.db, userId, input.category);
+  return listTransactions(ctx.db, ctx.database, {
     userId,
     limit: input.limit,
     cursor: input.cursor === undefined ? undefined : decodeCursor(input.cursor),
@@ -219,6 +200,7 @@ export async function searchTransactions(ctx: FinanceContext, userId: string, in
     types: input.type === undefined ? undefined : input.type === 'transfer' ? ['transfer_in', 'transfer_out'] : [input.type],
     accountId: input.accountId,
     categoryId: category?.id,
+    uncategorised,
     tag: input.tag,
     merchant: input.merchant,
     text: input.text,
@@ -226,8 +208,6 @@ export async function searchTransactions(ctx: FinanceContext, userId: string, in
     minAmount: currency === undefined ? undefined : amountFilter(input.minAmount, currency, 'minAmount'),
     maxAmount: currency === undefined ? undefined : amountFilter(input.maxAmount, currency, 'maxAmount'),
   });
-  const last = page.rows.at(-1);
-  return { rows: page.rows, nextCursor: page.more && last ? encodeCursor({ at: last.occurred_at, id: last.id }) : null };
 }
 
 export async function summary(ctx: FinanceContext, userId: string, input: { timeframe: PeriodUnit; currency?: string | undefined }) {

@@ -8,6 +8,7 @@ import type { FinanceTables } from '../db.js';
 export async function eraseUser(trx: Transaction<FinanceTables>, userId: string): Promise<void> {
   // Moods, pauses, contributions, payments and threshold records go with their parents (on delete cascade).
   await trx.deleteFrom('transactions').where('user_id', '=', userId).execute();
+  await trx.deleteFrom('rules').where('user_id', '=', userId).execute();
   await trx.deleteFrom('recurring_rules').where('user_id', '=', userId).execute();
   await trx.deleteFrom('budgets').where('user_id', '=', userId).execute();
   await trx.deleteFrom('goals').where('user_id', '=', userId).execute();

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { NotFoundError, requireUser, type HttpApp } from '@expensio/common';
+import { NotFoundError, requireUser, text, type HttpApp } from '@expensio/common';
 import type { IdentityContext } from '../context.js';
 import { originOf } from '../http.js';
 import { findUserById, listUsers } from '../users/repo.js';
@@ -10,14 +10,14 @@ const idParams = z.object({ id: z.uuid({ message: 'must be a user id (UUID)' }) 
 const listQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.uuid().optional().describe('nextCursor from the previous page'),
-  email: z.string().trim().min(1).max(254).optional().describe('Part of the email address'),
+  email: text().trim().min(1).max(254).optional().describe('Part of the email address'),
   role: z.enum(['user', 'admin']).optional(),
 });
 const userPatch = z
   .strictObject({
     role: z.enum(['user', 'admin']).optional(),
     locked: z.boolean().optional(),
-    reason: z.string().trim().min(1).max(500).optional(),
+    reason: text().trim().min(1).max(500).optional(),
   })
   .refine((b) => b.role !== undefined || b.locked !== undefined, { message: 'name role or locked', path: ['role'] });
 
@@ -33,7 +33,7 @@ export function adminRoutes(app: HttpApp, ctx: IdentityContext) {
     async (request) => {
       const { limit, cursor, email, role } = request.query;
       const page = await listUsers(ctx.db, { limit, after: cursor, email, role });
-      return { items: page.rows.map(toUserView), nextCursor: page.more ? (page.rows.at(-1)?.id ?? null) : null };
+      return { items: page.rows.map(toUserView), nextCursor: page.nextCursor };
     },
   );
 

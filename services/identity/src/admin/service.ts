@@ -1,5 +1,5 @@
 import { ConflictError, NotFoundError, newId, type AuthUser, type EventPayload } from '@expensio/common';
-import { resetLoginFailures } from '../auth/limits.js';
+import { resetAccountFailures } from '../auth/limits.js';
 import type { IdentityContext, RequestOrigin } from '../context.js';
 import { recordAndAlert } from '../security/alerts.js';
 import { endSessions } from '../tokens/sessions.js';
@@ -68,7 +68,7 @@ export async function changeUser(ctx: IdentityContext, admin: AuthUser, userId: 
     }
     return row;
   });
-  if (lockChanged && change.locked === false) await resetLoginFailures(ctx, user.email);
+  if (lockChanged && change.locked === false) await resetAccountFailures(ctx, user.email);
   return updated;
 }
 

@@ -1,16 +1,22 @@
 import { z } from 'zod';
+import { text } from '@expensio/common';
 import { OTP_PURPOSES } from '../otp/purposes.js';
 import { PASSWORD_MAX_LENGTH } from '../passwords/policy.js';
 import { emailSchema, nameSchema, userSchema } from '../users/schemas.js';
 
 // Length rules that depend on the user (common, contains the email) are checked by the service,
 // which names the field in its 400 the same way.
-const password = z.string().min(1).max(PASSWORD_MAX_LENGTH * 4);
+// A password sent to be checked is only hashed and compared, never stored as text: it stays as
+// typed, so no one whose password holds an odd character is locked out. A new one must be clean.
+const password = z.string().min(1).max(PASSWORD_MAX_LENGTH * 4).meta({ format: 'password' });
+const newPassword = text().min(1).max(PASSWORD_MAX_LENGTH * 4).meta({ format: 'password' });
 const otpCode = z.string().regex(/^\d{6}$/, 'must be the 6-digit code from the email');
-const refreshToken = z.string().min(1).max(200);
+const refreshToken = text().min(1).max(200);
 
-export const registerBody = z.strictObject({ email: emailSchema, password, name: nameSchema.optional() });
-export const loginBody = z.strictObject({ email: emailSchema, password });
+export const registerBody = z
+  .strictObject({ email: emailSchema, password: newPassword, name: nameSchema.optional() })
+  .meta({ examples: [{ email: 'ada@example.com', password: 'correct horse battery staple', name: 'Ada Lovelace' }] });
+export const loginBody = z.strictObject({ email: emailSchema, password }).meta({ examples: [{ email: 'ada@example.com', password: 'correct horse battery staple' }] });
 export const otpRequestBody = z.strictObject({
   email: emailSchema,
   purpose: z.enum(OTP_PURPOSES).default('login').describe('What the code will be used for: signing in, resetting the password, or confirming DELETE /api/auth/account'),
@@ -19,8 +25,8 @@ export const otpVerifyBody = z.strictObject({ email: emailSchema, code: otpCode 
 export const refreshBody = z.strictObject({ refreshToken });
 // A bodyless POST arrives as null.
 export const logoutBody = z.strictObject({ refreshToken: refreshToken.optional() }).nullish();
-export const passwordChangeBody = z.strictObject({ currentPassword: password, newPassword: password });
-export const passwordResetBody = z.strictObject({ email: emailSchema, code: otpCode, newPassword: password });
+export const passwordChangeBody = z.strictObject({ currentPassword: password, newPassword });
+export const passwordResetBody = z.strictObject({ email: emailSchema, code: otpCode, newPassword });
 export const accountDeletionBody = z
   .strictObject({
     password: password.optional().describe('Your password'),

@@ -1,4 +1,4 @@
-import { ConflictError, ForbiddenError, UnauthorizedError, fieldError, newId, type AuthUser } from '@expensio/common';
+import { ConflictError, UnauthorizedError, fieldError, newId, type AuthUser } from '@expensio/common';
 import type { IdentityContext, RequestOrigin } from '../context.js';
 import { passwordChangedMail } from '../mail/templates.js';
 import { verifyOtp } from '../otp/service.js';
@@ -9,8 +9,9 @@ import { hashToken, denyAccessToken, endSessions, startSession, type TokenPair }
 import { findSessionOwner } from '../tokens/sessions-repo.js';
 import { publishUserRegistered, publishUserUpdated } from '../users/events.js';
 import { findUserByEmail, findUserById, insertUser, updateUser, type UserRow } from '../users/repo.js';
-import { publishLoginFailed, publishLoginSucceeded } from './events.js';
-import { assertLoginAllowed, proveCurrentPassword, recordLoginFailure, resetLoginFailures } from './limits.js';
+import { publishLoginSucceeded } from './events.js';
+import { checkCredential, proveCurrentPassword, recordCredentialFailure } from './limits.js';
+import { limitRegistrations } from './registration-limit.js';
 
 export interface SignedIn {
   user: UserRow;
@@ -29,6 +30,7 @@ export async function register(
   params: { email: string; password: string; name?: string | undefined },
   origin: RequestOrigin,
 ): Promise<SignedIn> {
+  await limitRegistrations(ctx, params.email, origin);
   checkPassword(params.password, params, 'password');
   const passwordHash = await ctx.hasher.hash(params.password);
   const now = ctx.clock.now();
@@ -42,16 +44,9 @@ export async function register(
   });
 }
 
+/** After a credential check passed (which refuses an admin-locked account). */
 async function signIn(ctx: IdentityContext, user: UserRow, origin: RequestOrigin, method: 'password' | 'otp'): Promise<SignedIn> {
   const now = ctx.clock.now();
-  if (user.locked_at !== null) {
-    await ctx.db.transaction().execute(async (trx) => {
-      await recordSecurityEvent(trx, { userId: user.id, type: 'login.failed', severity: 'warning', origin, details: { email: user.email, reason: 'account_locked', method }, now });
-      await publishLoginFailed(ctx, trx, { userId: user.id, email: user.email, reason: 'account_locked', origin });
-    });
-    throw new ForbiddenError('This account is locked; contact an administrator', 'account_locked');
-  }
-  await resetLoginFailures(ctx, user.email);
   return ctx.db.transaction().execute(async (trx) => {
     // A code that arrived by email proves the address.
     const verified = method === 'otp' && user.email_verified_at === null ? await updateUser(trx, user.id, { email_verified_at: now }, now) : undefined;
@@ -63,12 +58,24 @@ async function signIn(ctx: IdentityContext, user: UserRow, origin: RequestOrigin
   });
 }
 
+/**
+ * An admin-locked or held account answers every password as a wrong one (same status, body, and
+ * Argon2 time), so neither the lock nor the hold tells an attacker which password was right.
+ */
 export async function loginWithPassword(ctx: IdentityContext, params: { email: string; password: string }, origin: RequestOrigin): Promise<SignedIn> {
-  const user = await findUserByEmail(ctx.db, params.email);
-  await assertLoginAllowed(ctx, params.email, origin, user?.id ?? null);
-  const matches = user?.password_hash ? await ctx.hasher.verify(user.password_hash, params.password) : (await ctx.hasher.verifyNothing(params.password), false);
-  if (!user || !matches) {
-    await recordLoginFailure(ctx, params.email, origin, user?.id ?? null, user ? 'wrong_password' : 'unknown_email');
+  const user = (await findUserByEmail(ctx.db, params.email)) ?? null;
+  const subject = { email: params.email, user };
+  const outcome = await checkCredential(ctx, subject, origin, async () => {
+    if (!user?.password_hash) {
+      await ctx.hasher.verifyNothing(params.password);
+      return user ? 'wrong_password' : 'unknown_email';
+    }
+    const matches = await ctx.hasher.verify(user.password_hash, params.password);
+    if (user.locked_at !== null) return 'account_locked';
+    return matches ? 'ok' : 'wrong_password';
+  });
+  if (outcome !== 'ok' || !user) {
+    await recordCredentialFailure(ctx, subject, origin, outcome === 'ok' ? 'unknown_email' : outcome);
     throw new UnauthorizedError(INVALID_CREDENTIALS, 'invalid_credentials');
   }
   return signIn(ctx, user, origin, 'password');
@@ -133,7 +140,6 @@ export async function resetPassword(
       now,
     });
   });
-  await resetLoginFailures(ctx, user.email);
   ctx.mail.enqueue(passwordChangedMail(user.email, 'reset'), 'password-reset');
 }
 

@@ -39,6 +39,23 @@ export function otpLockedMail(to: string, lockoutMs: number): MailMessage {
   };
 }
 
+/** Sent once per hold: the way in that still works, without saying which password was tried. */
+export function accountHeldMail(to: string, params: { holdMs: number; publicUrl: string | undefined }): MailMessage {
+  const signIn = params.publicUrl === undefined ? 'ask the app for a sign-in code' : `open ${params.publicUrl} and ask for a sign-in code`;
+  return {
+    to,
+    subject: 'Expensio: password sign-in paused after many wrong passwords',
+    text: [
+      'Many wrong passwords were tried on your Expensio account from several places,',
+      `so signing in with a password is paused for the next ${String(Math.max(1, minutes(params.holdMs)))} minutes.`,
+      '',
+      `You can still sign in with a code sent to this address: ${signIn}`,
+      '(POST /api/auth/otp/request, then POST /api/auth/otp/verify). Signing in that way ends the pause.',
+      'If the attempts were not yours, someone may be guessing your password; choose a long, unique one.',
+    ].join('\n'),
+  };
+}
+
 export function passwordChangedMail(to: string, how: 'changed' | 'reset'): MailMessage {
   return {
     to,

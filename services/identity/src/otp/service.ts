@@ -1,6 +1,7 @@
 import { createHash, randomInt, timingSafeEqual } from 'node:crypto';
 import { newId, TooManyRequestsError, UnauthorizedError } from '@expensio/common';
 import { publishLoginFailed } from '../auth/events.js';
+import { checkCredential, type CredentialSubject } from '../auth/limits.js';
 import type { IdentityContext, RequestOrigin } from '../context.js';
 import { otpLockedMail, otpMail } from '../mail/templates.js';
 import { recordAndAlert } from '../security/alerts.js';
@@ -79,28 +80,51 @@ async function reportLockout(ctx: IdentityContext, user: UserRow, purpose: OtpPu
   ctx.mail.enqueue(otpLockedMail(user.email, ctx.config.OTP_LOCKOUT), 'otp-locked');
 }
 
-/**
- * Checks and spends the user's open code for this purpose: single use, expires, and void after
- * too many wrong tries. False (and a security event) when the code does not match.
- */
-export async function spendCode(ctx: IdentityContext, user: UserRow, params: { code: string; purpose: OtpPurpose }, origin: RequestOrigin): Promise<boolean> {
+/** Spends the user's open code for this purpose when it matches: single use, expires, void after too many wrong tries. */
+async function spendCode(ctx: IdentityContext, user: UserRow, params: { code: string; purpose: OtpPurpose }): Promise<'ok' | 'wrong_code' | 'no_valid_code'> {
   const now = ctx.clock.now();
-  const outcome = await ctx.db.transaction().execute(async (trx) => {
+  return ctx.db.transaction().execute(async (trx) => {
     const challenge = await findOpenChallengeForUpdate(trx, { userId: user.id, purpose: params.purpose });
-    if (!challenge || challenge.expires_at.getTime() <= now.getTime()) return 'missing' as const;
+    if (!challenge || challenge.expires_at.getTime() <= now.getTime()) return 'no_valid_code' as const;
     if (!sameHash(challenge.code_hash, hashCode(challenge.id, params.code))) {
       const attempts = challenge.attempts + 1;
       await recordWrongCode(trx, { id: challenge.id, attempts, voidNow: attempts >= ctx.config.OTP_MAX_ATTEMPTS, now });
-      return 'wrong' as const;
+      return 'wrong_code' as const;
     }
     await consumeChallenge(trx, { id: challenge.id, now });
     return 'ok' as const;
   });
+}
+
+/**
+ * Proves the holder of an address by its emailed code, under the credential limits shared with
+ * passwords (auth/limits.ts). An account held for password guessing still gets in this way: the
+ * code proves the mailbox, and the hold mail points here. An admin-locked account never does, and
+ * is answered like a wrong code. False (and a security event) when the proof fails.
+ */
+export async function proveByCode(
+  ctx: IdentityContext,
+  subject: CredentialSubject,
+  params: { code: string; purpose: OtpPurpose },
+  origin: RequestOrigin,
+): Promise<boolean> {
+  const { user } = subject;
+  const outcome = await checkCredential(
+    ctx,
+    subject,
+    origin,
+    async () => {
+      if (!user) return 'unknown_email';
+      if (user.locked_at !== null) return 'account_locked';
+      return spendCode(ctx, user, params);
+    },
+    { passesHold: true },
+  );
   if (outcome === 'ok') return true;
+  const now = ctx.clock.now();
   await ctx.db.transaction().execute(async (trx) => {
-    await recordSecurityEvent(trx, { userId: user.id, type: 'otp.failed', severity: 'warning', origin, details: { purpose: params.purpose, reason: outcome }, now });
-    const reason = outcome === 'wrong' ? 'wrong_code' : 'no_valid_code';
-    if (params.purpose === 'login') await publishLoginFailed(ctx, trx, { userId: user.id, email: user.email, reason, origin });
+    if (user) await recordSecurityEvent(trx, { userId: user.id, type: 'otp.failed', severity: 'warning', origin, details: { purpose: params.purpose, reason: outcome }, now });
+    if (params.purpose === 'login') await publishLoginFailed(ctx, trx, { userId: user?.id ?? null, email: subject.email, reason: outcome, origin });
   });
   return false;
 }
@@ -109,13 +133,8 @@ export const INVALID_CODE = 'The code is wrong or has expired';
 
 /** Proves the holder of an address by its emailed code; 401 otherwise. */
 export async function verifyOtp(ctx: IdentityContext, params: { email: string; code: string; purpose: OtpPurpose }, origin: RequestOrigin): Promise<UserRow> {
-  const user = await findUserByEmail(ctx.db, params.email);
-  if (!user) {
-    if (params.purpose === 'login') {
-      await ctx.db.transaction().execute((trx) => publishLoginFailed(ctx, trx, { userId: null, email: params.email, reason: 'unknown_email', origin }));
-    }
-    throw new UnauthorizedError(INVALID_CODE, 'invalid_code');
-  }
-  if (!(await spendCode(ctx, user, params, origin))) throw new UnauthorizedError(INVALID_CODE, 'invalid_code');
+  const user = (await findUserByEmail(ctx.db, params.email)) ?? null;
+  const proven = await proveByCode(ctx, { email: params.email, user }, params, origin);
+  if (!proven || !user) throw new UnauthorizedError(INVALID_CODE, 'invalid_code');
   return user;
 }

@@ -8,6 +8,8 @@ export type SecurityEventType =
   | 'login.failed'
   | 'login.rate_limited'
   | 'login.limit_reached'
+  | 'login.account_held'
+  | 'registration.rate_limited'
   | 'otp.requested'
   | 'otp.failed'
   | 'otp.locked'

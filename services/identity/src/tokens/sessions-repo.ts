@@ -43,8 +43,9 @@ export async function findRefreshTokenForUpdate(db: IdentityDb, tokenHash: strin
     .executeTakeFirst();
 }
 
+/** Marks a token rotated; a token already spent keeps its first time, so its reuse interval never grows. */
 export async function spendRefreshToken(db: IdentityDb, params: { tokenHash: string; now: Date }) {
-  await db.updateTable('refresh_tokens').set({ spent_at: params.now }).where('token_hash', '=', params.tokenHash).execute();
+  await db.updateTable('refresh_tokens').set({ spent_at: params.now }).where('token_hash', '=', params.tokenHash).where('spent_at', 'is', null).execute();
 }
 
 export async function touchSession(db: IdentityDb, params: { sessionId: string; now: Date }) {

@@ -71,8 +71,18 @@ type RotateOutcome =
   | { kind: 'invalid' };
 
 /**
- * Spends a refresh token and issues the next one. A spent token presented again means it was
- * copied: the whole family is revoked, the thief's copy and the owner's alike.
+ * A spent token presented within `REFRESH_REUSE_INTERVAL` of its rotation is the same client racing
+ * itself (two tabs refreshing at once), not a copy: it is answered rather than treated as theft.
+ */
+function inReuseInterval(spentAt: Date, now: Date, intervalMs: number): boolean {
+  return now.getTime() - spentAt.getTime() < intervalMs;
+}
+
+/**
+ * Spends a refresh token and issues the next one. A spent token presented again after the reuse
+ * interval means it was copied: the whole family is revoked, the thief's copy and the owner's alike.
+ * Within the interval it gets a pair of its own in the same family (only hashes are stored, so the
+ * first successor cannot be handed out again); both pairs stay valid and die with the family.
  */
 export async function rotateRefreshToken(ctx: IdentityContext, refreshToken: string, origin: RequestOrigin): Promise<TokenPair> {
   const now = ctx.clock.now();
@@ -80,7 +90,7 @@ export async function rotateRefreshToken(ctx: IdentityContext, refreshToken: str
   const outcome = await ctx.db.transaction().execute(async (trx): Promise<RotateOutcome> => {
     const row = await findRefreshTokenForUpdate(trx, tokenHash);
     if (!row) return { kind: 'invalid' };
-    if (row.spent_at !== null) {
+    if (row.spent_at !== null && !inReuseInterval(row.spent_at, now, ctx.config.REFRESH_REUSE_INTERVAL)) {
       if (row.revoked_at === null) {
         await revokeSessions(trx, { userId: row.user_id, sessionIds: [row.session_id], reason: 'refresh_token_reused', now });
         await recordAndAlert(ctx, trx, {
@@ -97,6 +107,8 @@ export async function rotateRefreshToken(ctx: IdentityContext, refreshToken: str
     }
     if (row.revoked_at !== null || row.expires_at.getTime() <= now.getTime() || row.locked_at !== null) return { kind: 'invalid' };
     const next = newRefreshToken();
+    // The session's absolute expiry is untouched either way, and a reuse inside the interval leaves
+    // the first rotation time as it is, so the interval cannot be stretched by using it.
     await spendRefreshToken(trx, { tokenHash, now });
     await insertRefreshToken(trx, { tokenHash: hashToken(next), sessionId: row.session_id, now });
     await touchSession(trx, { sessionId: row.session_id, now });

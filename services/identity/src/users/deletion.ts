@@ -2,7 +2,8 @@ import { ConflictError, NotFoundError, UnauthorizedError, fieldError, type AuthU
 import { proveCurrentPassword } from '../auth/limits.js';
 import type { IdentityContext, RequestOrigin } from '../context.js';
 import { accountDeletedMail } from '../mail/templates.js';
-import { INVALID_CODE, spendCode } from '../otp/service.js';
+import { INVALID_CODE, proveByCode } from '../otp/service.js';
+import { denyUserPats } from '../pats/service.js';
 import { publishAlert } from '../security/alerts.js';
 import { recordSecurityEvent } from '../security/events.js';
 import { denyAccessToken, denySessions } from '../tokens/sessions.js';
@@ -29,8 +30,8 @@ export async function deleteOwnAccount(
   // Asked before the proof as well, so a refused deletion spends no code and counts no failure.
   if (user.role === 'admin' && (await countOtherActiveAdmins(ctx.db, user.id)) === 0) throw lastAdmin();
   if (proof.code !== undefined) {
-    const spent = await spendCode(ctx, user, { code: proof.code, purpose: 'account_deletion' }, origin);
-    if (!spent) throw fieldError('code', INVALID_CODE, 'invalid_code');
+    const proven = await proveByCode(ctx, { email: user.email, user }, { code: proof.code, purpose: 'account_deletion' }, origin);
+    if (!proven) throw fieldError('code', INVALID_CODE, 'invalid_code');
   } else if (proof.password !== undefined && user.password_hash !== null) {
     await proveCurrentPassword(ctx, user, proof.password, origin, 'password');
   } else {
@@ -60,6 +61,7 @@ export async function eraseAccount(
     const sessionIds = await listOpenSessionIds(trx, { userId, endedAfter: new Date(now.getTime() - ctx.config.ACCESS_TOKEN_TTL) });
     await denySessions(ctx, sessionIds, trx);
     if (params.token) await denyAccessToken(ctx, params.token, trx);
+    await denyUserPats(ctx, userId, trx);
     await eraseUserRows(trx, userId);
     // The record outlives the user, so it names them by id only.
     await recordSecurityEvent(trx, { userId: null, type: 'account.deleted', severity, origin: params.origin, details: { userId, reason: params.reason, by: params.by }, now });

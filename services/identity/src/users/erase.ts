@@ -13,6 +13,7 @@ export async function eraseUserRows(trx: IdentityTrx, userId: string): Promise<v
     .execute();
   await trx.deleteFrom('sessions').where('user_id', '=', userId).execute();
   await trx.deleteFrom('otp_challenges').where('user_id', '=', userId).execute();
+  await trx.deleteFrom('personal_access_tokens').where('user_id', '=', userId).execute();
   await trx.deleteFrom('security_events').where('user_id', '=', userId).execute();
   // Delivered events still hold the address and name until pruned; the consumers have them already.
   await trx.deleteFrom('outbox').where('user_id', '=', userId).where('published_at', 'is not', null).execute();

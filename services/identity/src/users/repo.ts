@@ -1,4 +1,5 @@
 import type { Selectable } from 'kysely';
+import { page, pastCursor } from '@expensio/common';
 import type { IdentityDb, UsersTable } from '../db.js';
 
 export type UserRow = Selectable<UsersTable>;
@@ -58,11 +59,12 @@ export async function listUsers(
   params: { limit: number; after?: string | undefined; email?: string | undefined; role?: 'user' | 'admin' | undefined },
 ) {
   let query = db.selectFrom('users').select(PUBLIC_COLUMNS).orderBy('id').limit(params.limit + 1);
-  if (params.after !== undefined) query = query.where('id', '>', params.after);
+  const { after } = params;
+  if (after !== undefined) query = query.where((eb) => pastCursor(eb, ['id'], [after], 'asc'));
   if (params.email !== undefined) query = query.where('email', 'like', `%${params.email.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
   if (params.role !== undefined) query = query.where('role', '=', params.role);
-  const rows = await query.execute();
-  return { rows: rows.slice(0, params.limit), more: rows.length > params.limit };
+  // The cursor is the last id shown: a UUID, checked by the route's schema.
+  return page(await query.execute(), params.limit, (last) => last.id);
 }
 
 /**

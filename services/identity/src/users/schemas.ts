@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { text } from '@expensio/common';
 import type { UserRow } from './repo.js';
 
 /** What a client may see of a user; the password hash has no way into a response. */
@@ -30,6 +31,6 @@ export function toUserView(row: Pick<UserRow, 'id' | 'email' | 'name' | 'role' |
   };
 }
 
-export const emailSchema = z.string().trim().toLowerCase().max(254).pipe(z.email({ message: 'must be an email address' }));
+export const emailSchema = text().trim().toLowerCase().max(254).pipe(z.email({ message: 'must be an email address' }));
 
-export const nameSchema = z.string().trim().min(1).max(100);
+export const nameSchema = text().trim().min(1).max(100);

@@ -17,7 +17,8 @@ async function joinAdminRoom(socket: GatewaySocket, verify: AccessTokenVerifier,
     return undefined;
   }
   const { user } = socket.data;
-  if (user.role !== 'admin') return { ok: false, error: 'forbidden' };
+  // Like the admin API, the room is for a signed-in admin, not a script's token.
+  if (user.role !== 'admin' || user.scopes !== undefined) return { ok: false, error: 'forbidden' };
   await socket.join(ADMIN_ROOM);
   log.info({ userId: user.id }, 'admin joined the security alert room');
   return { ok: true };

@@ -1,4 +1,4 @@
-import { AppError, type AccessTokenVerifier, type Logger } from '@expensio/common';
+import { AppError, SCOPE_AREAS, scopesAllow, type AccessTokenVerifier, type AuthUser, type Logger } from '@expensio/common';
 import { UNAUTHORIZED_MESSAGE, type AuthFailure, type GatewaySocket } from './protocol.js';
 
 /** A connection refused at the handshake: the client's `connect_error` carries `message` = code and `data`. */
@@ -29,6 +29,12 @@ export function handshakeToken(auth: unknown): string | undefined {
   return typeof token === 'string' && token.length > 0 ? token : undefined;
 }
 
+/** The socket pushes events of every area, so a personal access token needs read access to all of them. */
+function readsEverything(user: AuthUser): boolean {
+  const { scopes } = user;
+  return scopes === undefined || SCOPE_AREAS.every((area) => scopesAllow(scopes, area, 'read'));
+}
+
 /** The Socket.IO middleware that admits only sockets with a valid access token. */
 export function authenticateHandshake(verify: AccessTokenVerifier, log: Logger) {
   return (socket: GatewaySocket, next: (error?: Error) => void): void => {
@@ -39,6 +45,10 @@ export function authenticateHandshake(verify: AccessTokenVerifier, log: Logger) 
     }
     verify(token).then(
       (user) => {
+        if (!readsEverything(user)) {
+          next(new HandshakeError({ code: 'insufficient_scope', message: 'A personal access token needs the read (or write) scope for live events' }));
+          return;
+        }
         socket.data.user = user;
         socket.data.token = token;
         next();

@@ -15,8 +15,12 @@ const secretKey = z.string().transform((value, ctx) => {
 
 /** The webhook variables; the README's configuration table mirrors them. */
 export const webhookConfigShape = {
-  /** http and private/loopback targets allowed; unset: yes outside production, no in production. */
-  WEBHOOK_ALLOW_PRIVATE_URLS: envBoolean.optional(),
+  /**
+   * http and private/loopback targets allowed. Off unless set, whatever NODE_ENV says: `npm start`
+   * leaves NODE_ENV unset, and a default that depends on it turned every such install into a proxy
+   * into its own network.
+   */
+  WEBHOOK_ALLOW_PRIVATE_URLS: envBoolean.default(false),
   /** One attempt's limit, connection to response headers. */
   WEBHOOK_TIMEOUT: duration.default(10_000),
   /** Attempts before a delivery is failed. */
@@ -50,7 +54,7 @@ export interface WebhookSettings {
   lookup: HostLookup;
 }
 
-/** What a context gets when its runtime says nothing: production's strict URL rules. */
+/** What a context gets when its runtime says nothing: the strict URL rules. */
 export const DEFAULT_WEBHOOK_SETTINGS: WebhookSettings = {
   allowPrivateUrls: false,
   timeoutMs: 10_000,
@@ -64,9 +68,9 @@ export const DEFAULT_WEBHOOK_SETTINGS: WebhookSettings = {
   lookup: systemLookup,
 };
 
-export function webhookSettings(config: WebhookConfig, nodeEnv: 'development' | 'test' | 'production'): WebhookSettings {
+export function webhookSettings(config: WebhookConfig): WebhookSettings {
   return {
-    allowPrivateUrls: config.WEBHOOK_ALLOW_PRIVATE_URLS ?? nodeEnv !== 'production',
+    allowPrivateUrls: config.WEBHOOK_ALLOW_PRIVATE_URLS,
     timeoutMs: config.WEBHOOK_TIMEOUT,
     maxAttempts: config.WEBHOOK_MAX_ATTEMPTS,
     retryBaseMs: config.WEBHOOK_RETRY_BASE,

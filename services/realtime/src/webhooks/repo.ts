@@ -1,4 +1,5 @@
 import { sql, type Insertable, type Selectable, type Updateable } from 'kysely';
+import { page, pastCursor, type Page } from '@expensio/common';
 import type { RealtimeDb } from '../db.js';
 import type { DeliveryStatus, WebhookDeliveriesTable, WebhookEndpointsTable } from './tables.js';
 
@@ -17,15 +18,6 @@ const deliveryColumns = [
   'id', 'endpoint_id', 'event_id', 'event_type', 'event_user_id', 'status', 'attempts', 'last_error', 'response_status', 'next_attempt_at', 'resend_of',
   'created_at', 'updated_at', 'last_attempt_at', 'completed_at',
 ] as const;
-
-export interface Page<T> {
-  rows: T[];
-  more: boolean;
-}
-
-function page<T>(rows: T[], limit: number): Page<T> {
-  return { rows: rows.slice(0, limit), more: rows.length > limit };
-}
 
 // Endpoints ---------------------------------------------------------------------------------------
 
@@ -46,8 +38,10 @@ export async function findEndpoint(db: RealtimeDb, params: { userId: string; id:
 /** Newest first; ids are UUID v7, so their order is the order of creation. */
 export async function listEndpoints(db: RealtimeDb, params: { userId: string; limit: number; before?: string | undefined }): Promise<Page<EndpointRow>> {
   let query = db.selectFrom('webhook_endpoints').select(endpointColumns).where('user_id', '=', params.userId);
-  if (params.before !== undefined) query = query.where('id', '<', params.before);
-  return page(await query.orderBy('id', 'desc').limit(params.limit + 1).execute(), params.limit);
+  const { before } = params;
+  if (before !== undefined) query = query.where((eb) => pastCursor(eb, ['id'], [before]));
+  // The cursor is the last id shown: a UUID, checked by the route's schema.
+  return page(await query.orderBy('id', 'desc').limit(params.limit + 1).execute(), params.limit, (last) => last.id);
 }
 
 export async function updateEndpoint(db: RealtimeDb, params: { id: string; changes: EndpointChanges; now: Date }): Promise<EndpointRow> {
@@ -147,9 +141,10 @@ export async function listDeliveries(
   params: { endpointId: string; limit: number; before?: string | undefined; status?: DeliveryStatus | undefined },
 ): Promise<Page<DeliveryRow>> {
   let query = db.selectFrom('webhook_deliveries').select(deliveryColumns).where('endpoint_id', '=', params.endpointId);
-  if (params.before !== undefined) query = query.where('id', '<', params.before);
+  const { before } = params;
+  if (before !== undefined) query = query.where((eb) => pastCursor(eb, ['id'], [before]));
   if (params.status !== undefined) query = query.where('status', '=', params.status);
-  return page(await query.orderBy('id', 'desc').limit(params.limit + 1).execute(), params.limit);
+  return page(await query.orderBy('id', 'desc').limit(params.limit + 1).execute(), params.limit, (last) => last.id);
 }
 
 /** Ends an endpoint's pending deliveries (it was disabled): they stay in the log, and can be resent. */

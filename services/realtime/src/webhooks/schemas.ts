@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EVENT_TYPES, type EventType } from '@expensio/common';
+import { EVENT_TYPES, multilineText, text, type EventType } from '@expensio/common';
 import type { DeliveryRow, EndpointRow } from './repo.js';
 
 const eventTypes = EVENT_TYPES as [EventType, ...EventType[]];
@@ -7,8 +7,7 @@ const eventTypes = EVENT_TYPES as [EventType, ...EventType[]];
 export const idParams = z.object({ id: z.uuid({ message: 'must be a webhook id (UUID)' }) });
 export const deliveryParams = idParams.extend({ deliveryId: z.uuid({ message: 'must be a delivery id (UUID)' }) });
 
-const urlSchema = z
-  .string()
+const urlSchema = text()
   .trim()
   .min(1)
   .max(2048)
@@ -19,18 +18,19 @@ const eventsSchema = z
   .max(100)
   .transform((types) => [...new Set(types)])
   .describe('The event types to receive (the catalog in @expensio/common)');
-const descriptionSchema = z.string().trim().max(500).nullable();
+const descriptionSchema = multilineText().trim().max(500).nullable();
 const scopeSchema = z.enum(['own', 'all']).describe('own: events about you; all (admins only): events about every user, and those about no user');
 const deliveryStatusSchema = z
   .enum(['pending', 'succeeded', 'failed', 'cancelled'])
   .describe('pending: not yet delivered (attempts go on); succeeded: a 2xx answer; failed: every attempt failed; cancelled: the endpoint was disabled first');
 
+// `example`, not `examples`: Zod leaves `examples` out of an input schema that holds a transform (events).
 export const createWebhookBody = z.strictObject({
   url: urlSchema,
   events: eventsSchema,
   description: descriptionSchema.optional(),
   scope: scopeSchema.default('own'),
-});
+}).meta({ example: { url: 'https://hooks.example.com/expensio', events: ['transaction.created', 'budget.threshold_reached'], description: 'Bookkeeping sync' } });
 
 export const patchWebhookBody = z
   .strictObject({

@@ -1,6 +1,6 @@
-import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpRequest, STATUS_CODES } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { checkUrlShape, guardedLookup, type HostLookup } from './url-safety.js';
+import { checkUrlShape, guardedLookup, UnsafeTargetError, type HostLookup } from './url-safety.js';
 
 export interface WebhookRequest {
   url: string;
@@ -11,24 +11,22 @@ export interface WebhookRequest {
   lookup: HostLookup;
 }
 
-export type SendResult = { ok: true; status: number } | { ok: false; status: number | null; error: string };
+/**
+ * `error` is what the owner reads in the delivery log; `cause`, for the operator's log only, is the
+ * system error code (ECONNREFUSED, CERT_HAS_EXPIRED, ...) behind a generic connection failure.
+ */
+export type SendResult = { ok: true; status: number } | { ok: false; status: number | null; error: string; cause?: string };
 
-/** How much of a refusing receiver's answer the delivery log keeps. */
-const ERROR_BODY_CHARS = 200;
+/** Before a response, the owner learns only that the connection failed, not how (see ADR 0008). */
+const CONNECTION_FAILED = 'connection failed';
 
-function excerpt(response: IncomingMessage): Promise<string> {
-  return new Promise((resolve) => {
-    let text = '';
-    response.setEncoding('utf8');
-    response.on('data', (chunk: string) => {
-      text += chunk;
-      if (text.length >= ERROR_BODY_CHARS) response.destroy();
-    });
-    response.on('close', () => {
-      resolve(text.slice(0, ERROR_BODY_CHARS).replace(/\s+/g, ' ').trim());
-    });
-    response.on('error', () => undefined);
-  });
+/**
+ * The standard phrase of a status, never the receiver's own words or body: what an internal
+ * service answers must not become readable through the delivery log.
+ */
+function statusText(status: number): string {
+  const phrase = STATUS_CODES[status];
+  return phrase === undefined ? `HTTP ${String(status)}` : `HTTP ${String(status)} ${phrase}`;
 }
 
 /**
@@ -60,20 +58,35 @@ export async function sendWebhook(request: WebhookRequest): Promise<SendResult> 
       signal: deadline,
       ...(!request.allowPrivate && { lookup: guardedLookup(request.lookup) }),
     });
-    req.on('error', (error: Error) => {
-      finish({ ok: false, status: null, error: deadline.aborted ? `timed out after ${String(request.timeoutMs)} ms` : error.message.slice(0, 500) });
+    let connected = false;
+    req.on('socket', (socket) => {
+      socket.once('connect', () => {
+        connected = true;
+      });
+    });
+    req.on('error', (error: NodeJS.ErrnoException) => {
+      // Our own refusal (the name now resolves to a forbidden address): nothing was attempted.
+      if (error instanceof UnsafeTargetError) {
+        finish({ ok: false, status: null, error: error.message });
+      } else if (deadline.aborted && connected) {
+        // Once connected, a slow receiver is the owner's to know about; before that, refused,
+        // unreachable and unanswered look alike so the log cannot serve as a port scanner.
+        finish({ ok: false, status: null, error: `timed out after ${String(request.timeoutMs)} ms` });
+      } else {
+        finish({ ok: false, status: null, error: CONNECTION_FAILED, cause: deadline.aborted ? 'timeout' : (error.code ?? error.name) });
+      }
     });
     req.on('response', (response) => {
       const status = response.statusCode ?? 0;
+      // The body is never read: a receiver answers with its status alone.
+      response.on('error', () => undefined);
+      response.destroy();
       if (status >= 200 && status < 300) {
-        response.resume();
         finish({ ok: true, status });
         return;
       }
       const redirect = status >= 300 && status < 400 ? ' (redirects are not followed)' : '';
-      void excerpt(response).then((text) => {
-        finish({ ok: false, status, error: `HTTP ${String(status)}${redirect}${text === '' ? '' : `: ${text}`}` });
-      });
+      finish({ ok: false, status, error: `${statusText(status)}${redirect}` });
     });
     req.end(request.body);
   });

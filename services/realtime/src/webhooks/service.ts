@@ -84,8 +84,7 @@ export async function createWebhook(ctx: RealtimeContext, caller: AuthUser, inpu
 }
 
 export async function listWebhooks(ctx: RealtimeContext, userId: string, query: PageQuery): Promise<{ rows: EndpointRow[]; nextCursor: string | null }> {
-  const page = await listEndpoints(ctx.db, { userId, limit: query.limit, before: query.cursor });
-  return { rows: page.rows, nextCursor: page.more ? (page.rows.at(-1)?.id ?? null) : null };
+  return listEndpoints(ctx.db, { userId, limit: query.limit, before: query.cursor });
 }
 
 /**
@@ -133,8 +132,7 @@ export async function webhookDeliveries(
   query: PageQuery & { status?: DeliveryStatus | undefined },
 ): Promise<{ rows: DeliveryRow[]; nextCursor: string | null }> {
   await requireWebhook(ctx.db, userId, id);
-  const page = await listDeliveries(ctx.db, { endpointId: id, limit: query.limit, before: query.cursor, status: query.status });
-  return { rows: page.rows, nextCursor: page.more ? (page.rows.at(-1)?.id ?? null) : null };
+  return listDeliveries(ctx.db, { endpointId: id, limit: query.limit, before: query.cursor, status: query.status });
 }
 
 /**

@@ -3,7 +3,7 @@ import type { LookupAddress, LookupOptions } from 'node:dns';
 import { isIP, type LookupFunction } from 'node:net';
 
 /**
- * Server-side request forgery guard. Unless private targets are allowed (development), a webhook
+ * Server-side request forgery guard. Unless private targets are allowed explicitly, a webhook
  * may only go over https to public unicast addresses: never loopback, private, link-local,
  * unique-local, CGNAT, multicast, documentation, reserved or unspecified ones, in IPv4 or IPv6,
  * nor an IPv6 address that embeds one (IPv4-mapped, NAT64, 6to4).
@@ -23,7 +23,7 @@ export const systemLookup: HostLookup = async (hostname) => {
 };
 
 export interface UrlPolicy {
-  /** Development and tests: http, loopback and private addresses are fine. */
+  /** `WEBHOOK_ALLOW_PRIVATE_URLS=true` (tests, trusted networks): http, loopback and private addresses are fine. */
   allowPrivate: boolean;
   lookup: HostLookup;
 }
@@ -182,8 +182,9 @@ export async function vetAddresses(hostname: string, lookup: HostLookup): Promis
   if (addresses.length === 0) throw new UnsafeTargetError(`url host ${hostname} does not resolve`);
   for (const { address } of addresses) {
     const reason = forbiddenAddressReason(address);
-    // Any one bad record refuses the host: a client may pick whichever address it likes.
-    if (reason !== null) throw new UnsafeTargetError(`url host ${hostname} resolves to ${reason} address (${address})`);
+    // Any one bad record refuses the host: a client may pick whichever address it likes. The
+    // address itself stays out of the message, which would otherwise map internal names.
+    if (reason !== null) throw new UnsafeTargetError(`url host ${hostname} resolves to ${reason} address`);
   }
   return addresses;
 }

@@ -93,14 +93,16 @@ export async function runWebhookDeliveries(ctx: RealtimeContext, options: { shou
     const claimed = await claimDueDeliveries(ctx.db, { now, leaseUntil: new Date(now.getTime() + timeoutMs + LEASE_MARGIN_MS), limit: concurrency });
     await Promise.all(
       claimed.map(async (delivery) => {
-        const outcome = outcomeOf(ctx, delivery, await attempt(ctx, delivery));
+        const result = await attempt(ctx, delivery);
+        const outcome = outcomeOf(ctx, delivery, result);
         await record(ctx, delivery, outcome);
         pass.attempted += 1;
         if (outcome.status === 'succeeded') pass.succeeded += 1;
         else if (outcome.status === 'failed') pass.failed += 1;
         else pass.retrying += 1;
         if (outcome.status !== 'succeeded') {
-          ctx.log.warn({ deliveryId: delivery.id, webhookId: delivery.endpoint_id, eventId: delivery.event_id, attempts: outcome.attempts, error: outcome.error }, 'webhook delivery attempt failed');
+          const cause = result.ok ? undefined : result.cause;
+          ctx.log.warn({ deliveryId: delivery.id, webhookId: delivery.endpoint_id, eventId: delivery.event_id, attempts: outcome.attempts, error: outcome.error, cause }, 'webhook delivery attempt failed');
         }
       }),
     );

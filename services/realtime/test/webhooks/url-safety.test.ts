@@ -1,4 +1,6 @@
 import type { LookupAddress } from 'node:dns';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { webhookConfigShape, webhookSettings } from '../../src/index.js';
 import { sendWebhook } from '../../src/webhooks/sender.js';
@@ -73,6 +75,8 @@ describe('webhook URL checks', () => {
     'internal.example.com': ['10.0.0.5'],
     'mixed.example.com': ['93.184.216.34', '127.0.0.1'],
     'mapped.example.com': ['::ffff:192.168.0.1'],
+    'ula.example.com': ['2606:4700:4700::1111', 'fd00::5'],
+    localhost: ['127.0.0.1', '::1'],
   });
   const production = { allowPrivate: false, lookup };
   const development = { allowPrivate: true, lookup };
@@ -88,7 +92,22 @@ describe('webhook URL checks', () => {
     ['https://[::ffff:127.0.0.1]/', /loopback/],
     ['https://[fe80::1]/', /link-local/],
     ['https://169.254.169.254/latest/meta-data', /link-local/],
-    ['https://internal.example.com/', /resolves to a private address \(10\.0\.0\.5\)/],
+    // Decimal, octal, hex and short spellings are read as the address they are.
+    ['https://0177.0.0.1/', /loopback/],
+    ['https://0x7f.0.0.1/', /loopback/],
+    ['https://127.1/', /loopback/],
+    ['https://127.0.0.1./', /loopback/],
+    ['https://0xa9fea9fe/', /link-local/],
+    ['https://2852039166/latest/meta-data', /link-local/],
+    ['https://0/', /unspecified/],
+    ['https://[::]/', /unspecified/],
+    ['https://[::1]/', /loopback/],
+    ['https://[fd00::1]/', /unique-local/],
+    ['https://[::ffff:a9fe:a9fe]/', /link-local \(IPv4-mapped\)/],
+    ['https://[64:ff9b::7f00:1]/', /loopback \(NAT64\)/],
+    ['https://localhost/', /loopback/],
+    ['https://ula.example.com/', /unique-local/],
+    ['https://internal.example.com/', /^url host internal\.example\.com resolves to a private address$/],
     ['https://mixed.example.com/', /loopback/],
     ['https://mapped.example.com/', /IPv4-mapped/],
     ['https://unknown.example.com/', /does not resolve/],
@@ -98,18 +117,21 @@ describe('webhook URL checks', () => {
     await expect(vetWebhookUrl(url, production)).rejects.toThrow(message);
   });
 
-  it('allows http and loopback when private targets are allowed (development, tests)', async () => {
+  it('allows http and loopback when private targets are allowed explicitly', async () => {
     await expect(vetWebhookUrl('http://127.0.0.1:8080/hook', development)).resolves.toBe('http://127.0.0.1:8080/hook');
     await expect(vetWebhookUrl('http://localhost/hook', development)).resolves.toBe('http://localhost/hook');
     await expect(vetWebhookUrl('ftp://localhost/hook', development)).rejects.toThrow(/https/);
   });
 
-  it('defaults to strict rules in production and to private targets elsewhere, unless told', () => {
+  it('refuses private targets unless WEBHOOK_ALLOW_PRIVATE_URLS=true is set, whatever NODE_ENV is (npm start leaves it unset)', () => {
     const config = (env: Record<string, string>) => loadConfig(z.object(webhookConfigShape), env);
-    expect(webhookSettings(config({}), 'production').allowPrivateUrls).toBe(false);
-    expect(webhookSettings(config({}), 'development').allowPrivateUrls).toBe(true);
-    expect(webhookSettings(config({ WEBHOOK_ALLOW_PRIVATE_URLS: 'false' }), 'test').allowPrivateUrls).toBe(false);
-    expect(webhookSettings(config({ WEBHOOK_SECRET_KEY: 'ab'.repeat(32) }), 'test').secretKey).toHaveLength(32);
+    expect(webhookSettings(config({})).allowPrivateUrls).toBe(false);
+    for (const NODE_ENV of ['development', 'test', 'production']) {
+      expect(webhookSettings(config({ NODE_ENV })).allowPrivateUrls).toBe(false);
+      expect(webhookSettings(config({ NODE_ENV, WEBHOOK_ALLOW_PRIVATE_URLS: 'true' })).allowPrivateUrls).toBe(true);
+    }
+    expect(webhookSettings(config({ WEBHOOK_ALLOW_PRIVATE_URLS: 'false' })).allowPrivateUrls).toBe(false);
+    expect(webhookSettings(config({ WEBHOOK_SECRET_KEY: 'ab'.repeat(32) })).secretKey).toHaveLength(32);
     expect(() => config({ WEBHOOK_SECRET_KEY: 'short', WEBHOOK_MAX_ATTEMPTS: '0' })).toThrow(/WEBHOOK_SECRET_KEY[\s\S]*WEBHOOK_MAX_ATTEMPTS|WEBHOOK_MAX_ATTEMPTS[\s\S]*WEBHOOK_SECRET_KEY/);
   });
 });
@@ -155,6 +177,22 @@ describe('delivery-time checks (DNS rebinding)', () => {
     // The same receiver does get the request where private targets are allowed.
     expect(await sendWebhook({ url: receiver.url, body: '{}', headers: {}, timeoutMs: 2_000, allowPrivate: true, lookup: rebinding })).toEqual({ ok: true, status: 200 });
     expect(receiver.requests).toHaveLength(1);
+  });
+
+  it('reports a receiver by its status and the standard phrase, never its body', async () => {
+    receiver.answer(500, 404);
+    const send = () => sendWebhook({ url: receiver.url, body: '{}', headers: {}, timeoutMs: 2_000, allowPrivate: true, lookup: fakeDns({}) });
+    expect(await send()).toEqual({ ok: false, status: 500, error: 'HTTP 500 Internal Server Error' });
+    expect(await send()).toEqual({ ok: false, status: 404, error: 'HTTP 404 Not Found' });
+  });
+
+  it('says only "connection failed" when nothing answers, keeping the cause for the operator', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise<void>((resolve) => closed.close(() => { resolve(); }));
+    const result = await sendWebhook({ url: `http://127.0.0.1:${String(port)}/`, body: '{}', headers: {}, timeoutMs: 2_000, allowPrivate: true, lookup: fakeDns({}) });
+    expect(result).toEqual({ ok: false, status: null, error: 'connection failed', cause: 'ECONNREFUSED' });
   });
 });
 

@@ -257,7 +257,7 @@ describe('webhook delivery', () => {
 
     expect(await t.deliver()).toMatchObject({ attempted: 1, retrying: 1 });
     const [first] = await deliveries(user, id);
-    expect(first).toMatchObject({ status: 'pending', attempts: 1, responseStatus: 500, lastError: 'HTTP 500: receiver says 500' });
+    expect(first).toMatchObject({ status: 'pending', attempts: 1, responseStatus: 500, lastError: 'HTTP 500 Internal Server Error' });
     const due = Date.parse(String(first?.nextAttemptAt)) - t.clock.now().getTime();
     // The first back-off is the base, ±20% jitter.
     expect(due).toBeGreaterThanOrEqual(TEST_WEBHOOK_SETTINGS.retryBaseMs * 0.8);
@@ -268,7 +268,7 @@ describe('webhook delivery', () => {
     t.clock.advance(TEST_WEBHOOK_SETTINGS.retryBaseMs * 2);
     expect(await t.deliver()).toMatchObject({ attempted: 1, succeeded: 1 });
     expect(await deliveries(user, id)).toEqual([
-      expect.objectContaining({ status: 'succeeded', attempts: 2, responseStatus: 200, lastError: 'HTTP 500: receiver says 500', nextAttemptAt: null }),
+      expect.objectContaining({ status: 'succeeded', attempts: 2, responseStatus: 200, lastError: 'HTTP 500 Internal Server Error', nextAttemptAt: null }),
     ]);
     expect(r.requests).toHaveLength(2);
     const [a, b] = r.requests;
@@ -277,6 +277,40 @@ describe('webhook delivery', () => {
     expect([a?.headers['expensio-delivery-attempt'], b?.headers['expensio-delivery-attempt']]).toEqual(['1', '2']);
     // Each attempt is signed when it is sent, so the retry is inside the replay window.
     expect(verifySignature(b?.headers['expensio-signature'], secret, b?.body ?? '', nowSeconds())).toBe(true);
+  });
+
+  it('keeps a refusing receiver\'s body out of the delivery log, and says only "connection failed" when nothing answers', async () => {
+    const r = await receiver();
+    r.answer(503);
+    const user = await newUser(t);
+    const { id } = await createWebhook(user, { url: r.url, events: ['transaction.created'] });
+    const closed = await receiver();
+    await closed.close();
+    const { id: scanned } = await createWebhook(user, { url: closed.url, events: ['transaction.created'] });
+    await t.publish('transaction.created', user.id, spending());
+    await t.settle();
+    expect(await t.deliver()).toMatchObject({ attempted: 2, retrying: 2 });
+    const [answered] = await deliveries(user, id);
+    expect(answered).toMatchObject({ responseStatus: 503, lastError: 'HTTP 503 Service Unavailable' });
+    expect(JSON.stringify(answered)).not.toContain('receiver says');
+    // Refused, reset and unreachable read alike: the log is no port scanner.
+    expect((await deliveries(user, scanned))[0]).toMatchObject({ responseStatus: null, lastError: 'connection failed' });
+  });
+
+  it('attempts nothing to a private target once private targets are no longer allowed', async () => {
+    const r = await receiver();
+    const user = await newUser(t);
+    const { id } = await createWebhook(user, { url: r.url, events: ['transaction.created'] });
+    await t.publish('transaction.created', user.id, spending());
+    await t.settle();
+    t.ctx.webhooks.allowPrivateUrls = false;
+    try {
+      await t.deliver();
+    } finally {
+      t.ctx.webhooks.allowPrivateUrls = true;
+    }
+    expect(r.requests).toEqual([]);
+    expect((await deliveries(user, id))[0]).toMatchObject({ status: 'pending', responseStatus: null, lastError: 'url must use https' });
   });
 
   it('fails a delivery on a redirect or a timeout, without following or waiting forever', async () => {

@@ -1,0 +1,40 @@
+import { Readable } from 'node:stream';
+import { z } from 'zod';
+import { requireUser } from '../auth/plugin.js';
+import type { Clock } from '../clock.js';
+import type { HttpApp } from '../http/app.js';
+import { csvZipExport } from './csv-zip.js';
+import { jsonExport } from './json.js';
+import type { ExportSection } from './section.js';
+
+const exportQuery = z.object({
+  format: z.enum(['json', 'csv']).default('json').describe('json: one document; csv: a zip of one CSV per section'),
+});
+
+/**
+ * `GET /api/export` over the sections this process holds: every service's in the all-in-one,
+ * finance's own when it runs alone (ADR 0013).
+ */
+export function registerExportRoute(app: HttpApp, options: { sections: readonly ExportSection[]; clock: Clock }) {
+  app.get(
+    '/api/export',
+    {
+      config: { auth: 'user' as const },
+      schema: {
+        tags: ['export'],
+        summary: 'All of your data, streamed: one JSON document with a format version, or a zip of CSV files (?format=csv)',
+        querystring: exportQuery,
+      },
+    },
+    async (request, reply) => {
+      const userId = requireUser(request).id;
+      const day = options.clock.now().toISOString().slice(0, 10);
+      if (request.query.format === 'csv') {
+        void reply.header('content-type', 'application/zip').header('content-disposition', `attachment; filename="expensio-export-${day}.zip"`);
+        return reply.send(Readable.from(csvZipExport(options.sections, userId)));
+      }
+      void reply.header('content-type', 'application/json; charset=utf-8').header('content-disposition', `attachment; filename="expensio-export-${day}.json"`);
+      return reply.send(Readable.from(jsonExport(options.sections, { userId, exportedAt: options.clock.now() })));
+    },
+  );
+}

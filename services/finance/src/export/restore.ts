@@ -1,0 +1,35 @@
+import { ConflictError } from '@expensio/common';
+import type { FinanceContext } from '../context.js';
+import type { BackupDocument, RestoreReport } from './backup-schema.js';
+import { planRestore } from './restore-plan.js';
+import { builtInCategories, deleteEmptyDefaultAccount, hasRecordedData, insertPlan, lockUser } from './restore-repo.js';
+
+/**
+ * Restores an export into a user who has recorded nothing yet: the automatic default account
+ * gives way to the document's accounts, every id is new, and one transaction writes all of it or
+ * none. Publishes no per-row events: the rows are history, not news (ADR 0013).
+ */
+export async function restoreBackup(ctx: FinanceContext, userId: string, doc: BackupDocument): Promise<RestoreReport> {
+  const plan = planRestore(doc, { userId, builtInCategories: await builtInCategories(ctx.db) });
+  await ctx.db.transaction().execute(async (trx) => {
+    await lockUser(trx, userId);
+    if (await hasRecordedData(trx, userId)) {
+      throw new ConflictError('A backup restores only into an account that has recorded nothing yet; this one has data', 'account_not_empty');
+    }
+    await deleteEmptyDefaultAccount(trx, userId);
+    await insertPlan(trx, plan);
+  });
+  return {
+    accounts: plan.accounts.length,
+    categories: plan.categories.length,
+    transactions: plan.transactions.length,
+    moods: plan.moods.length,
+    budgets: plan.budgets.length,
+    goals: plan.goals.length,
+    goalContributions: plan.goalContributions.length,
+    debts: plan.debts.length,
+    debtPayments: plan.debtPayments.length,
+    recurringRules: plan.recurringRules.length,
+    recurringPauses: plan.recurringPauses.length,
+  };
+}

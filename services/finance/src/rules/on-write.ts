@@ -1,0 +1,67 @@
+import type { FinanceDb } from '../db.js';
+import type { ImportRow } from '../imports/rows.js';
+import type { NewTransaction, TransactionRow } from '../transactions/repo.js';
+import { compileRule, decide, type Candidate, type CompiledRule, type Outcome, type RuleDefinition } from './match.js';
+import { listRules, type RuleRow } from './repo.js';
+
+export function ruleDefinition(row: RuleRow): RuleDefinition {
+  return {
+    id: row.id,
+    conditions: row.conditions,
+    actions: {
+      category: row.category_id === null || row.category_slug === null ? null : { id: row.category_id, slug: row.category_slug },
+      merchant: row.merchant,
+      addTags: row.add_tags,
+    },
+  };
+}
+
+/** The user's rules, read once for a request or a whole import file and compiled. */
+export async function rulesForWrite(db: FinanceDb, userId: string): Promise<CompiledRule[]> {
+  return (await listRules(db, userId)).map((row) => compileRule(ruleDefinition(row)));
+}
+
+/** Which fields the request (the file row, the recurring template) set itself: rules leave those alone. */
+export interface GivenFields {
+  category: boolean;
+  merchant: boolean;
+}
+
+function outcomeFor(rules: readonly CompiledRule[], candidate: Candidate, given: GivenFields): Outcome {
+  const outcome = decide(rules, candidate);
+  if (given.category) delete outcome.category;
+  if (given.merchant) delete outcome.merchant;
+  return outcome;
+}
+
+const withTags = (tags: string[], added: string[]) => (added.length === 0 ? tags : [...new Set([...tags, ...added])]);
+
+/** A transaction built by the create path, with what the rules set. Tags are added to the request's. */
+export function applyRulesToNew<T extends { values: NewTransaction; row: TransactionRow }>(rules: readonly CompiledRule[], built: T, given: GivenFields): T {
+  if (rules.length === 0) return built;
+  const { values } = built;
+  const outcome = outcomeFor(rules, { accountId: values.account_id, type: values.type, amount: values.amount, currency: values.currency, description: values.description, merchant: values.merchant }, given);
+  const changes = {
+    ...(outcome.category && { category_id: outcome.category.id }),
+    ...(outcome.merchant !== undefined && { merchant: outcome.merchant }),
+    tags: withTags(values.tags, outcome.addTags),
+  };
+  return {
+    ...built,
+    values: { ...values, ...changes },
+    row: { ...built.row, ...changes, ...(outcome.category && { category_slug: outcome.category.slug }) },
+  };
+}
+
+/** A row of an import file with what the rules set; a category or merchant cell left empty is not "set". */
+export function applyRulesToImportRow<T extends ImportRow>(rules: readonly CompiledRule[], row: T, account: { id: string; currency: string }): T {
+  if (rules.length === 0) return row;
+  const candidate = { accountId: account.id, type: row.type, amount: row.amount, currency: account.currency, description: row.description, merchant: row.merchant };
+  const outcome = outcomeFor(rules, candidate, { category: row.categoryId !== null, merchant: row.merchant !== null });
+  return {
+    ...row,
+    ...(outcome.category && { categoryId: outcome.category.id }),
+    ...(outcome.merchant !== undefined && { merchant: outcome.merchant }),
+    tags: withTags(row.tags, outcome.addTags),
+  };
+}

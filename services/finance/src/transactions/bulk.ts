@@ -1,0 +1,52 @@
+import type { z } from 'zod';
+import { NotFoundError } from '@expensio/common';
+import { recordBudgetThresholds } from '../budgets/thresholds.js';
+import { requireCategory } from '../categories/service.js';
+import type { FinanceContext } from '../context.js';
+import { transactionSnapshot } from './events.js';
+import type { bulkEditBody } from './schemas.js';
+import { findTransactions, updateTransactionFields, type TransactionRow } from './repo.js';
+
+type BulkEdit = z.infer<typeof bulkEditBody>;
+
+/**
+ * Changes the same fields of many transactions in one database transaction: every id must be the
+ * caller's (404 naming the first that is not, and nothing changes).
+ */
+export async function editTransactions(ctx: FinanceContext, userId: string, input: BulkEdit): Promise<TransactionRow[]> {
+  const ids = [...new Set(input.ids.map((id) => id.toLowerCase()))];
+  const { set } = input;
+  return ctx.db.transaction().execute(async (trx) => {
+    const rows = await findTransactions(trx, { userId, ids });
+    if (rows.length !== ids.length) {
+      const found = new Set(rows.map((r) => r.id));
+      const missing = ids.find((id) => !found.has(id));
+      throw new NotFoundError(`No transaction ${missing} (ids)`, 'transaction_not_found');
+    }
+    const category = set.category === undefined ? undefined : set.category === null ? null : await requireCategory(trx, userId, set.category);
+    const changed = rows.map((row) => ({
+      ...row,
+      ...(category !== undefined && { category_id: category?.id ?? null, category_slug: category?.slug ?? null }),
+      ...(set.merchant !== undefined && { merchant: set.merchant }),
+      ...(set.description !== undefined && { description: set.description }),
+      ...(set.tags !== undefined && { tags: [...new Set(set.tags)] }),
+      updated_at: ctx.clock.now(),
+    }));
+    await updateTransactionFields(trx, { userId, now: ctx.clock.now(), rows: changed });
+    const fields = Object.keys(set);
+    for (const row of changed) await ctx.bus.publish(trx, 'transaction.updated', userId, { ...transactionSnapshot(row), changed: fields });
+    // As a single PATCH does: a new category can take an expense's budget past a threshold.
+    if (category !== undefined) {
+      const spending = new Map<string, TransactionRow>();
+      for (const row of changed) {
+        if (row.type !== 'expense') continue;
+        const key = `${row.category_id ?? ''}|${row.currency}`;
+        const latest = spending.get(key);
+        if (latest === undefined || row.occurred_at > latest.occurred_at) spending.set(key, row);
+      }
+      for (const row of spending.values()) await recordBudgetThresholds(ctx, trx, userId, { occurredAt: row.occurred_at, categoryId: row.category_id, currency: row.currency });
+    }
+    return changed;
+  });
+}
+

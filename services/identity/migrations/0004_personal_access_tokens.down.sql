@@ -1,0 +1,1 @@
+drop table personal_access_tokens;
