@@ -65,6 +65,8 @@ export async function dropPostgresTemplate(source: TestDatabaseSource) {
   }
 }
 
+const CLOSE_BOUND_MS = 20_000;
+
 export async function openTestDatabaseFrom(source: TestDatabaseSource): Promise<Database & { url?: string }> {
   if (source.kind === 'pglite') {
     const snapshot = await readFile(source.location);
@@ -79,7 +81,20 @@ export async function openTestDatabaseFrom(source: TestDatabaseSource): Promise<
     ...database,
     url,
     close: async () => {
-      await database.close();
+      // A pool whose client a test left checked out never finishes ending: past this bound the
+      // forced drop below ends that backend, and the leak is named on stderr instead of hanging
+      // the file's teardown.
+      let bound: NodeJS.Timeout | undefined;
+      const ended = await Promise.race([
+        database.close().then(() => true),
+        new Promise<false>((resolve) => { bound = setTimeout(() => { resolve(false); }, CLOSE_BOUND_MS); }),
+      ]);
+      clearTimeout(bound);
+      if (!ended) {
+        process.stderr.write(`test database ${name}: a connection was still checked out after ${String(CLOSE_BOUND_MS)} ms; dropping it by force\n`);
+        await adminQuery(serverUrl, `drop database if exists ${name} with (force)`);
+        return;
+      }
       // pg's Pool.end() resolves before its sockets have closed. `with (force)` at once would
       // terminate those backends, and the FATAL they send back surfaces as an uncaught pool error
       // in the test file. A plain drop waits (up to 5 s) for them to go; force is the fallback
