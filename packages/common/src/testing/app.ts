@@ -101,7 +101,7 @@ export async function buildTestApp(descriptors: readonly AnyServiceDescriptor[],
     close: async () => {
       await services.stop();
       await transport.close();
-      if (options.redis === undefined) redis?.disconnect();
+      if (options.redis === undefined) await redis?.quit();
       if (options.database === undefined) await database.close();
       await rm(dataDir, { recursive: true, force: true });
     },

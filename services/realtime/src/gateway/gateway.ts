@@ -83,8 +83,9 @@ export function createGateway(ctx: RealtimeContext, options: GatewayOptions): Ga
       await stopRecheck?.();
       if (attached) await io.close();
       else await Promise.resolve(io.of('/').adapter.close());
-      pub?.disconnect();
-      sub?.disconnect();
+      // quit, not disconnect: the adapter's (p)subscribe commands may still await their replies,
+      // and disconnect would reject them where nobody listens.
+      await Promise.all([pub?.quit(), sub?.quit()]);
     },
   };
 }
