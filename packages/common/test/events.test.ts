@@ -512,6 +512,28 @@ describe('outbox relay', () => {
     expect(new Set(transport.published.map((p) => p.id))).toEqual(ids);
   });
 
+  it('stops at once while it waits, whether polling or letting a burst of wakes coalesce', async () => {
+    const db = await serviceSchema();
+    const transport = new RecordingTransport();
+    const publisher = createEventBus({ db, transport, relay: false });
+    await publishNote(publisher, db, randomUUID());
+    // Both pauses last an hour: only stop() can end them in this test's time.
+    const relay = new OutboxRelay(db, transport, { pollIntervalMs: 3_600_000, coalesceMs: 3_600_000 });
+    const publish = transport.publish.bind(transport);
+    let inPause!: () => void;
+    const paused = new Promise<void>((resolve) => { inPause = resolve; });
+    // A wake that lands during a pass sends the relay into its coalescing pause after it.
+    transport.publish = async (envelope, attempt) => {
+      await publish(envelope, attempt);
+      relay.wake();
+      setImmediate(inPause);
+    };
+    relay.start();
+    await paused;
+    await relay.stop();
+    expect(transport.published).toHaveLength(1);
+  });
+
   it('keeps a row pending until the transport confirms, retrying with back-off', async () => {
     const db = await serviceSchema();
     const transport = new RecordingTransport();

@@ -131,19 +131,24 @@ export class OutboxRelay {
         this.#log?.error({ err: error }, 'outbox relay pass failed');
       }
       if (this.#shouldStop()) break;
-      if (this.#wasWoken()) {
-        if (this.#coalesceMs > 0) await new Promise((resolve) => setTimeout(resolve, this.#coalesceMs));
-        continue;
-      }
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, this.#pollIntervalMs);
-        this.#wakeUp = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      this.#wakeUp = undefined;
+      // A wake during the coalescing pause is the point of it: it lets the rest of a burst commit.
+      if (this.#wasWoken()) await this.#pause(this.#coalesceMs, false);
+      else await this.#pause(this.#pollIntervalMs, true);
     }
+  }
+
+  /** Waits `ms`; stop() always ends the wait (a timer it could not end once hung a test's teardown). */
+  async #pause(ms: number, endsOnWake: boolean): Promise<void> {
+    if (ms <= 0 || this.#stopping) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.#wakeUp = () => {
+        if (!endsOnWake && !this.#stopping) return;
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    this.#wakeUp = undefined;
   }
 
   /** Publishes every row that is due, batch after batch; returns how many were confirmed. */
