@@ -71,3 +71,4 @@ export * from './events/index.js';
 export * from './service/index.js';
 export { CONTROL_CHARACTER_CODE, controlCharacterMessage, isCleanText, multilineText, text, type TextOptions } from './schemas/text.js';
 export * from './export/index.js';
+export * from './geo/index.js';

@@ -14,3 +14,4 @@ export {
 
 export { openTestDatabase, testRedisUrl } from './test-database.js';
 export { TEST_PASSWORD, buildTestApp, call, newUser, type TestApp, type TestAppOptions, type TestMethod, type TestUser } from './app.js';
+export { TEST_IPS } from './geo.js';

@@ -1,0 +1,1 @@
+export { distanceKm, openGeoLocator, type GeoLocation, type GeoLocator } from './locate.js';
