@@ -34,6 +34,8 @@ export interface HttpAppOptions {
   rateLimit: { max: number; windowMs: number };
   /** With Redis the global limit holds across replicas; without it each process counts alone. */
   redis?: Redis;
+  /** Where the limit counts in Redis; tests running side by side each count under their own. */
+  rateLimitNamespace?: string;
   readiness: ReadinessCheck[];
   /** The public base URL (PUBLIC_URL): the document's server, so samples and "Try it" use it. */
   publicUrl?: string | undefined;
@@ -89,7 +91,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
     global: true,
     max: options.rateLimit.max,
     timeWindow: options.rateLimit.windowMs,
-    ...(options.redis !== undefined && { redis: options.redis, nameSpace: 'expensio:http-rl:' }),
+    ...(options.redis !== undefined && { redis: options.redis, nameSpace: options.rateLimitNamespace ?? 'expensio:http-rl:' }),
     errorResponseBuilder: (_request, context) => new TooManyRequestsError(context.ttl / 1000),
   });
 

@@ -87,6 +87,7 @@ export async function composeServices(descriptors: readonly AnyServiceDescriptor
     logger: options.httpLogger ?? log,
     ...httpSettings(config),
     ...(redis && { redis }),
+    ...(typeof options.overrides?.redisPrefix === 'string' && { rateLimitNamespace: `${options.overrides.redisPrefix}http-rl:` }),
     readiness: readinessChecks(database, redis),
   });
   await app.register(authPlugin, { verify });
