@@ -39,7 +39,7 @@ describe('exponential smoothing against values worked by hand', () => {
     }
     const model = etsModel(y, { trend: 'additive', period: 7 });
     const ahead = model.forecast(14);
-    ahead.forEach((v, h) => expect(v).toBeCloseTo(100 + 2 * (70 + h) + (WEEK[(70 + h) % 7] ?? 0), 8));
+    ahead.forEach((v, h) => { expect(v).toBeCloseTo(100 + 2 * (70 + h) + (WEEK[(70 + h) % 7] ?? 0), 8); });
   });
 
   it('seasonal-naive repeats the last cycle', () => {
@@ -125,7 +125,7 @@ describe('forecastSeries', () => {
     const months = [100, 90, 95, 100, 110, 120, 130, 125, 105, 100, 110, 200];
     const long = forecastSeries(Array.from({ length: 36 }, (_, t) => months[t % 12] ?? 0), 0, 'month', 12);
     expect(long.backtest.seasonalNaive).toBe(0);
-    long.points.forEach((p, h) => expect(p.expected).toBeCloseTo(months[(36 + h) % 12] ?? 0, 6));
+    long.points.forEach((p, h) => { expect(p.expected).toBeCloseTo(months[(36 + h) % 12] ?? 0, 6); });
     const short = forecastSeries(Array.from({ length: 20 }, (_, t) => months[t % 12] ?? 0), 0, 'month', 3);
     expect(short.model.parameters.period ?? 1).toBe(1);
   });
