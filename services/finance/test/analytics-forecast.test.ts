@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDays, newId } from '@expensio/common';
 import { call, newUser, type TestUser } from '@expensio/common/testing';
 import { runScheduler } from '../src/index.js';
+import { spendingPerPeriod } from '../src/analytics/forecast/repo.js';
+import { spendingForecast } from '../src/analytics/forecast/service.js';
 import { createTestFinance, type TestFinance } from './helpers.js';
 
 // Sunday 15 March 2026, noon UTC.
@@ -21,7 +23,7 @@ async function accountId(user: TestUser, currency = 'USD') {
 }
 
 /** Rows written straight to the ledger: a history of months through the API would take minutes. */
-async function addExpenses(user: TestUser, items: { day: string; amount: number; currency?: string; category?: string }[]) {
+async function addExpenses(user: TestUser, items: { day: string; amount: number; currency?: string; category?: string; at?: string }[]) {
   const ids = new Map<string, string>();
   const categories = await t.ctx.db.selectFrom('categories').select(['id', 'slug']).where('user_id', 'is', null).execute();
   const now = t.clock.now();
@@ -40,7 +42,7 @@ async function addExpenses(user: TestUser, items: { day: string; amount: number;
       category_id: categories.find((c) => c.slug === (item.category ?? 'groceries'))?.id ?? null,
       description: null,
       merchant: null,
-      occurred_at: new Date(`${item.day}T09:30:00.000Z`),
+      occurred_at: new Date(item.at ?? `${item.day}T09:30:00.000Z`),
       tags: [],
       transfer_id: null,
       created_at: now,
@@ -164,5 +166,25 @@ describe('GET /api/analytics/forecast', () => {
       if (field !== '') expect(JSON.stringify(response.json().errors), query).toContain(field);
     }
     expect((await t.app.inject({ method: 'GET', url: FORECAST })).statusCode).toBe(401);
+  });
+
+  it("counts days, weeks and months in the user's time zone", async () => {
+    const carol = await newUser(t);
+    // 03:00 UTC on 2 March is still 1 March, 22:00, in New York.
+    await addExpenses(carol, [{ day: '2026-03-02', amount: 5, at: '2026-03-02T03:00:00Z' }, { day: '2026-03-02', amount: 7, at: '2026-03-02T12:00:00Z' }]);
+    const scope = { userId: carol.id, currency: 'USD', categoryId: null, granularity: 'day' as const, from: '2026-03-01', to: '2026-03-03' };
+    expect(await spendingPerPeriod(t.ctx.db, { ...scope, timeZone: 'America/New_York' })).toEqual([
+      { period_start: '2026-03-01', total: '500' },
+      { period_start: '2026-03-02', total: '700' },
+    ]);
+    expect(await spendingPerPeriod(t.ctx.db, { ...scope, timeZone: 'UTC' })).toEqual([
+      { period_start: '2026-03-01', total: '0' },
+      { period_start: '2026-03-02', total: '1200' },
+    ]);
+    // Noon UTC on 15 March is already the 16th in Auckland: that is today there.
+    const auckland = await spendingForecast(t.ctx, alice.id, { granularity: 'day', horizon: 2 }, 'Pacific/Auckland');
+    expect(auckland.timeZone).toBe('Pacific/Auckland');
+    expect(auckland.history.to).toBe('2026-03-16');
+    expect(auckland.points.map((p) => p.periodStart)).toEqual(['2026-03-16', '2026-03-17']);
   });
 });
