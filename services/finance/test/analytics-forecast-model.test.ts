@@ -6,6 +6,8 @@ import type { Candidate } from '../src/analytics/forecast/model/model.js';
 import { seededRandom } from '../src/analytics/forecast/model/random.js';
 import { seasonalNaiveCandidate, seasonalNaiveForecast } from '../src/analytics/forecast/model/seasonal-naive.js';
 import { forecastSeries, minimumHistory } from '../src/analytics/forecast/model/select.js';
+import type { ScheduledRule } from '../src/analytics/forecast/repo.js';
+import { scheduledPerPeriod } from '../src/analytics/forecast/scheduled.js';
 
 const WEEK = [10, -5, 0, 3, -8, 5, -5]; // sums to zero
 
@@ -130,9 +132,49 @@ describe('forecastSeries', () => {
     expect(short.model.parameters.period ?? 1).toBe(1);
   });
 
-  it('needs two weeks of days, and eight weeks or months', () => {
+  it('needs two weeks of days, and eight weeks or months, and answers at exactly that much', () => {
     expect(minimumHistory('day')).toBe(14);
     expect(minimumHistory('week')).toBe(8);
     expect(minimumHistory('month')).toBe(8);
+    for (const granularity of ['day', 'week', 'month'] as const) {
+      const y = Array.from({ length: minimumHistory(granularity) }, (_, t) => 50 + ((t * 13) % 7));
+      const result = forecastSeries(y, 20_000, granularity, 3);
+      expect(result.backtest.origins).toBeGreaterThanOrEqual(1);
+      expect(result.points).toHaveLength(3);
+      expect(() => forecastSeries(y.slice(1), 20_000, granularity, 3)).toThrow();
+    }
+  });
+});
+
+describe('scheduled recurring expenses per period', () => {
+  const rule = (fields: Partial<ScheduledRule>): ScheduledRule => ({
+    id: 'r',
+    amount: 1000n,
+    frequency: 'weekly',
+    frequency_interval: 1,
+    start_date: '2026-03-02',
+    end_date: null,
+    occurrence_count: null,
+    next_index: 0,
+    pauses: [],
+    ...fields,
+  });
+
+  it('counts what is still to post from the cursor, skips pause windows, stops at the end date, and buckets by period', () => {
+    // Weekly on Mondays from 2 March; 2 and 9 March posted (cursor 2); paused between 14 and 24 March, so 16 and 23 March never post.
+    const weekly = rule({ next_index: 2, pauses: [{ pausedOn: '2026-03-14', resumedOn: '2026-03-24' }], end_date: '2026-04-06' });
+    const days = scheduledPerPeriod([weekly], { from: '2026-03-09', to: '2026-04-20', granularity: 'day' });
+    expect([...days]).toEqual([
+      ['2026-03-30', 1000n],
+      ['2026-04-06', 1000n],
+    ]);
+    const monthly = rule({ frequency: 'monthly', start_date: '2026-01-31', amount: 250n, next_index: 1 });
+    // 28 February is overdue (not yet posted) but before the range: it would post dated then, not in it.
+    const months = scheduledPerPeriod([weekly, monthly], { from: '2026-03-01', to: '2026-06-01', granularity: 'month' });
+    expect([...months]).toEqual([
+      ['2026-03-01', 1250n],
+      ['2026-04-01', 1250n],
+      ['2026-05-01', 250n],
+    ]);
   });
 });
