@@ -1,0 +1,147 @@
+import { sql } from 'kysely';
+import type { FinanceDb, Frequency } from '../../db.js';
+import type { PauseWindow } from '../../recurring/schedule.js';
+import type { Granularity } from './model/select.js';
+
+/**
+ * The forecast's SQL. Days, weeks and months are counted in the caller's zone: an instant becomes
+ * a local timestamp with `at time zone`, and a local day boundary becomes an instant the same way.
+ * Every query filters by owner.
+ */
+export interface SpendingScope {
+  userId: string;
+  currency: string;
+  /** Only this category's expenses, when set. */
+  categoryId: string | null;
+  timeZone: string;
+}
+
+/** The instant a local date begins in the zone. */
+function startOf(date: string, timeZone: string) {
+  return sql<Date>`(${date}::timestamp at time zone ${timeZone})`;
+}
+
+/** The local day of the user's first transaction in the currency: when their records of it begin. */
+export async function firstRecordedDay(db: FinanceDb, params: { userId: string; currency: string; timeZone: string }): Promise<string | null> {
+  const row = await db
+    .selectFrom('transactions')
+    .select(sql<string | null>`to_char(min(occurred_at) at time zone ${params.timeZone}, 'YYYY-MM-DD')`.as('day'))
+    .where('user_id', '=', params.userId)
+    .where('currency', '=', params.currency)
+    .executeTakeFirstOrThrow();
+  return row.day;
+}
+
+function expenses(db: FinanceDb, scope: SpendingScope) {
+  let query = db
+    .selectFrom('transactions as t')
+    .where('t.user_id', '=', scope.userId)
+    .where('t.currency', '=', scope.currency)
+    // Transfers between the user's own accounts are transfer_in/transfer_out, never expense.
+    .where('t.type', '=', 'expense');
+  if (scope.categoryId !== null) query = query.where('t.category_id', '=', scope.categoryId);
+  return query;
+}
+
+/**
+ * One total (minor units, as text) per period from `from` (a period start) up to `to` (exclusive),
+ * every period present, empty ones as zero. Transactions that recurring rules posted are left out:
+ * the forecast adds those back from the rules themselves.
+ */
+export async function spendingPerPeriod(db: FinanceDb, scope: SpendingScope & { granularity: Granularity; from: string; to: string }): Promise<{ period_start: string; total: string }[]> {
+  const step = `1 ${scope.granularity}`;
+  const periodOf = sql<string>`to_char(date_trunc(${scope.granularity}, t.occurred_at at time zone ${scope.timeZone}), 'YYYY-MM-DD')`;
+  const totals = expenses(db, scope)
+    .select([periodOf.as('period_start'), sql<string>`sum(t.amount)::text`.as('total')])
+    .where('t.recurring_rule_id', 'is', null)
+    .where('t.occurred_at', '>=', startOf(scope.from, scope.timeZone))
+    .where('t.occurred_at', '<', startOf(scope.to, scope.timeZone))
+    // By position: the same expression written twice would carry different parameters.
+    .groupBy(sql`1`);
+  const periods = sql<{ period_start: string }>`(select to_char(g, 'YYYY-MM-DD') as period_start from generate_series(${scope.from}::timestamp, ${scope.to}::timestamp - ${step}::interval, ${step}::interval) as g)`;
+  return db
+    .with('totals', () => totals)
+    .selectFrom(periods.as('p'))
+    .leftJoin('totals', 'totals.period_start', 'p.period_start')
+    .select(['p.period_start', sql<string>`coalesce(totals.total, '0')`.as('total')])
+    .orderBy('p.period_start')
+    .execute();
+}
+
+/** Spending of one period (from, to: local dates), split by whether a recurring rule posted it. */
+export async function spendingBetween(db: FinanceDb, scope: SpendingScope & { from: string; to: string }): Promise<{ oneOff: bigint; recurring: bigint }> {
+  const row = await expenses(db, scope)
+    .select([
+      sql<string>`coalesce(sum(t.amount) filter (where t.recurring_rule_id is null), 0)::text`.as('one_off'),
+      sql<string>`coalesce(sum(t.amount) filter (where t.recurring_rule_id is not null), 0)::text`.as('recurring'),
+    ])
+    .where('t.occurred_at', '>=', startOf(scope.from, scope.timeZone))
+    .where('t.occurred_at', '<', startOf(scope.to, scope.timeZone))
+    .executeTakeFirstOrThrow();
+  return { oneOff: BigInt(row.one_off), recurring: BigInt(row.recurring) };
+}
+
+/** How many expenses of the same scope and stretch were in other currencies, per currency. */
+export async function otherCurrencyCounts(db: FinanceDb, scope: SpendingScope & { from: string; to: string }): Promise<{ currency: string; count: number }[]> {
+  let query = db
+    .selectFrom('transactions as t')
+    .select(['t.currency', sql<number>`count(*)::int`.as('count')])
+    .where('t.user_id', '=', scope.userId)
+    .where('t.currency', '<>', scope.currency)
+    .where('t.type', '=', 'expense')
+    .where('t.occurred_at', '>=', startOf(scope.from, scope.timeZone))
+    .where('t.occurred_at', '<', startOf(scope.to, scope.timeZone));
+  if (scope.categoryId !== null) query = query.where('t.category_id', '=', scope.categoryId);
+  return query.groupBy('t.currency').orderBy('t.currency').execute();
+}
+
+export interface ScheduledRule {
+  id: string;
+  amount: bigint;
+  frequency: Frequency;
+  frequency_interval: number;
+  start_date: string;
+  end_date: string | null;
+  occurrence_count: number | null;
+  next_index: number;
+  pauses: PauseWindow[];
+}
+
+/**
+ * The user's active expense rules in the currency (and category) with occurrences still to post,
+ * each with its closed pause windows. Dates are read as text, as the recurring module does.
+ */
+export async function activeExpenseRules(db: FinanceDb, params: { userId: string; currency: string; categoryId: string | null }): Promise<ScheduledRule[]> {
+  let query = db
+    .selectFrom('recurring_rules as r')
+    .select([
+      'r.id',
+      'r.amount',
+      'r.frequency',
+      'r.frequency_interval',
+      sql<string>`r.start_date::text`.as('start_date'),
+      sql<string | null>`r.end_date::text`.as('end_date'),
+      'r.occurrence_count',
+      'r.next_index',
+    ])
+    .where('r.user_id', '=', params.userId)
+    .where('r.type', '=', 'expense')
+    .where('r.currency', '=', params.currency)
+    .where('r.paused', '=', false)
+    .where('r.next_date', 'is not', null);
+  if (params.categoryId !== null) query = query.where('r.category_id', '=', params.categoryId);
+  const rules = await query.orderBy('r.id').execute();
+  if (rules.length === 0) return [];
+  const pauses = await db
+    .selectFrom('recurring_pauses')
+    .select(['rule_id', sql<string>`paused_on::text`.as('pausedOn'), sql<string>`resumed_on::text`.as('resumedOn')])
+    .where(
+      'rule_id',
+      'in',
+      rules.map((r) => r.id),
+    )
+    .where('resumed_on', 'is not', null)
+    .orderBy('paused_on')
+    .execute();
+  return rules.map((rule) => ({ ...rule, pauses: pauses.filter((p) => p.rule_id === rule.id).map(({ pausedOn, resumedOn }) => ({ pausedOn, resumedOn })) }));
+}

@@ -1,0 +1,26 @@
+import { requireUser, type HttpApp } from '@expensio/common';
+import type { FinanceContext } from '../../context.js';
+import { forecastQuery, forecastSchema } from './schemas.js';
+import { spendingForecast } from './service.js';
+import { forecastTimeZone } from './time-zone.js';
+
+export function forecastRoutes(app: HttpApp, ctx: FinanceContext) {
+  app.get(
+    '/api/analytics/forecast',
+    {
+      config: { auth: 'user' as const },
+      schema: {
+        tags: ['analytics'],
+        summary: 'Predicted spending per day, week or month, with an 80% interval, the model chosen by backtest, and scheduled recurring expenses',
+        description:
+          'The model is fitted on complete past periods of one-off expenses (recurring postings and transfers left out) and chosen among seasonal-naive and exponential-smoothing candidates by a rolling-origin backtest (MASE). 422 insufficient_history when the history is shorter than two seasonal cycles or 8 periods.',
+        querystring: forecastQuery,
+        response: { 200: forecastSchema },
+      },
+    },
+    async (request) => {
+      const userId = requireUser(request).id;
+      return spendingForecast(ctx, userId, request.query, await forecastTimeZone(ctx, userId));
+    },
+  );
+}
