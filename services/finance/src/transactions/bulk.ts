@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { NotFoundError } from '@expensio/common';
+import { NotFoundError, fieldError } from '@expensio/common';
 import { recordBudgetThresholds } from '../budgets/thresholds.js';
 import { requireCategory } from '../categories/service.js';
 import type { FinanceContext } from '../context.js';
@@ -23,6 +23,8 @@ export async function editTransactions(ctx: FinanceContext, userId: string, inpu
       const missing = ids.find((id) => !found.has(id));
       throw new NotFoundError(`No transaction ${missing} (ids)`, 'transaction_not_found');
     }
+    const leg = set.category == null ? undefined : rows.find((r) => r.transfer_id !== null);
+    if (leg !== undefined) throw fieldError('set.category', `set.category: ${leg.id} is a transfer leg, which takes no category`, 'transfer_leg_category');
     const category = set.category === undefined ? undefined : set.category === null ? null : await requireCategory(trx, userId, set.category);
     const changed = rows.map((row) => ({
       ...row,
