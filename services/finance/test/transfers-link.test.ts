@@ -281,3 +281,59 @@ describe('POST /api/accounts/transfers between currencies', () => {
     expect((await call(t, user, 'GET', '/api/transactions')).json().items).toHaveLength(2);
   });
 });
+
+describe('rules: actions.transferToAccountId', () => {
+  const sweepRule = (accountId: string) => ({ name: 'Sweeps', conditions: [{ field: 'description', operator: 'contains', value: 'sweep' }], actions: { transferToAccountId: accountId, addTags: ['sweep'] } });
+
+  it('a matching create becomes a transfer: the other leg recorded, or an existing one linked; a request category wins', async () => {
+    const user = await newUser(t);
+    const [main, savings] = await accounts(user, { name: 'Savings' });
+    const rule = await call(t, user, 'POST', '/api/rules', sweepRule(savings.id));
+    expect(rule.statusCode, rule.body).toBe(201);
+    expect(rule.json().actions).toMatchObject({ transferToAccountId: savings.id, category: null });
+
+    const swept = await record(user, { accountId: main.id, type: 'expense', amount: '300.00', description: 'AUTO SWEEP', occurredAt: '2026-03-05T00:00:00Z' });
+    expect(swept).toMatchObject({ type: 'transfer_out', category: null, tags: ['sweep'], transferId: expect.any(String) });
+    const legs = (await call(t, user, 'GET', `/api/transactions?accountId=${savings.id}`)).json().items;
+    expect(legs).toEqual([expect.objectContaining({ type: 'transfer_in', amount: '300.00', transferId: swept.transferId, description: 'AUTO SWEEP', occurredAt: '2026-03-05T00:00:00.000Z' })]);
+
+    // The savings side was already recorded (from the other bank's file): linked, not doubled.
+    const arrived = await record(user, { accountId: savings.id, type: 'income', amount: '80.00', description: 'from checking', occurredAt: '2026-03-09T00:00:00Z' });
+    const second = await record(user, { accountId: main.id, type: 'expense', amount: '80.00', description: 'Sweep', occurredAt: '2026-03-08T00:00:00Z' });
+    expect(second.type).toBe('transfer_out');
+    expect((await call(t, user, 'GET', `/api/transactions/${arrived.id}`)).json()).toMatchObject({ type: 'transfer_in', transferId: second.transferId });
+    expect((await call(t, user, 'GET', `/api/transactions?accountId=${savings.id}`)).json().items).toHaveLength(2);
+
+    const categorised = await record(user, { accountId: main.id, type: 'expense', amount: '20.00', description: 'sweep fee', category: 'fees' });
+    expect(categorised).toMatchObject({ type: 'expense', category: 'fees', transferId: null, tags: ['sweep'] });
+    expect((await call(t, user, 'GET', '/api/transactions/summary')).json()).toMatchObject({ income: '0.00', expense: '20.00' });
+    expect(await balances(user)).toEqual({ 'Main account': '-400.00', Savings: '380.00' });
+  });
+
+  it('POST /api/rules/:id/apply turns recorded matches into transfers (a dry run writes nothing)', async () => {
+    const user = await newUser(t);
+    const [main, savings] = await accounts(user, { name: 'Savings' });
+    const old = await record(user, { accountId: main.id, type: 'expense', amount: '150.00', description: 'Savings sweep', category: 'savings', occurredAt: '2026-03-01T00:00:00Z' });
+    await record(user, { accountId: main.id, type: 'expense', amount: '12.00', description: 'Lunch' });
+    const rule = (await call(t, user, 'POST', '/api/rules', sweepRule(savings.id))).json();
+    const dry = await call(t, user, 'POST', `/api/rules/${rule.id}/apply`, { dryRun: true });
+    expect(dry.json()).toMatchObject({ matched: 1, changed: 1, dryRun: true });
+    expect((await call(t, user, 'GET', `/api/transactions/${old.id}`)).json()).toMatchObject({ type: 'expense', category: 'savings' });
+    const applied = await call(t, user, 'POST', `/api/rules/${rule.id}/apply`, {});
+    expect(applied.json()).toMatchObject({ matched: 1, changed: 1, dryRun: false });
+    expect((await call(t, user, 'GET', `/api/transactions/${old.id}`)).json()).toMatchObject({ type: 'transfer_out', category: null, tags: ['sweep'] });
+    expect(await balances(user)).toEqual({ 'Main account': '-162.00', Savings: '150.00' });
+  });
+
+  it('an imported row that matches becomes a transfer', async () => {
+    const user = await newUser(t);
+    const [, savings] = await accounts(user, { name: 'Savings' });
+    await call(t, user, 'POST', '/api/rules', sweepRule(savings.id));
+    const csv = ['date,amount,description', '2026-03-02,-45.00,Groceries', '2026-03-03,-250.00,SWEEP TO SAVINGS'].join('\n');
+    const imported = await t.app.inject({ method: 'POST', url: '/api/transactions/import', headers: { ...user.headers, 'content-type': 'text/csv' }, payload: csv });
+    expect(imported.statusCode, imported.body).toBe(200);
+    expect(imported.json()).toMatchObject({ created: 2 });
+    expect((await call(t, user, 'GET', '/api/transactions/summary')).json()).toMatchObject({ expense: '45.00' });
+    expect(await balances(user)).toEqual({ 'Main account': '-295.00', Savings: '250.00' });
+  });
+});

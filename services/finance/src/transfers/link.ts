@@ -39,15 +39,16 @@ export function pairProblem(a: TransactionRow, b: TransactionRow): Unprocessable
   return null;
 }
 
-const legType = (row: { type: 'income' | 'expense' }) => (row.type === 'expense' ? ('transfer_out' as const) : ('transfer_in' as const));
+export const legType = (type: 'income' | 'expense') => (type === 'expense' ? ('transfer_out' as const) : ('transfer_in' as const));
+export const otherSide = (type: 'transfer_in' | 'transfer_out') => (type === 'transfer_out' ? ('transfer_in' as const) : ('transfer_out' as const));
 
 /** The row once it is a leg, as the update leaves it. */
 function asLeg(row: TransactionRow, transferId: string, now: Date): TransactionRow & { type: 'transfer_in' | 'transfer_out' } {
-  return { ...row, type: legType(row as { type: 'income' | 'expense' }), transfer_id: transferId, category_id: null, category_slug: null, updated_at: now };
+  return { ...row, type: legType(row.type as 'income' | 'expense'), transfer_id: transferId, category_id: null, category_slug: null, updated_at: now };
 }
 
 /** Turns a recorded income or expense into a leg of the transfer, with its `transaction.updated`. */
-async function convert(ctx: FinanceContext, trx: Transaction<FinanceTables>, userId: string, row: TransactionRow & { type: 'income' | 'expense' }, transferId: string, now: Date) {
+export async function convert(ctx: FinanceContext, trx: Transaction<FinanceTables>, userId: string, row: TransactionRow & { type: 'income' | 'expense' }, transferId: string, now: Date) {
   const leg = asLeg(row, transferId, now);
   await makeLeg(trx, { userId, id: row.id, type: leg.type, transferId, now });
   const changed = ['type', 'transferId', ...(row.category_id === null ? [] : ['category'])];
@@ -55,7 +56,7 @@ async function convert(ctx: FinanceContext, trx: Transaction<FinanceTables>, use
   return leg;
 }
 
-const legsOf = (transferId: string, a: TransactionRow, b: TransactionRow): TransferLegs =>
+export const legsOf = (transferId: string, a: TransactionRow, b: TransactionRow): TransferLegs =>
   a.type === 'transfer_out' ? { transferId, out: a, in: b } : { transferId, out: b, in: a };
 
 /** Links two locked rows that pairProblem accepts into one transfer, in the caller's transaction. */
@@ -67,6 +68,40 @@ export async function linkPair(ctx: FinanceContext, trx: Transaction<FinanceTabl
   const transferId = newId();
   const now = ctx.clock.now();
   return legsOf(transferId, await convert(ctx, trx, userId, a, transferId, now), await convert(ctx, trx, userId, b, transferId, now));
+}
+
+/** Records a new leg of a transfer (no category, no merchant) with its `transaction.created`. */
+export async function insertLeg(
+  ctx: FinanceContext,
+  trx: Transaction<FinanceTables>,
+  userId: string,
+  leg: { transferId: string; type: 'transfer_in' | 'transfer_out'; account: { id: string; currency: string }; amount: bigint; description: string | null; occurredAt: Date },
+): Promise<TransactionRow> {
+  const id = newId();
+  await insertTransactions(
+    trx,
+    [
+      {
+        id,
+        user_id: userId,
+        account_id: leg.account.id,
+        type: leg.type,
+        amount: leg.amount,
+        currency: leg.account.currency,
+        category_id: null,
+        description: leg.description,
+        merchant: null,
+        occurred_at: leg.occurredAt,
+        tags: [],
+        transfer_id: leg.transferId,
+      },
+    ],
+    ctx.clock.now(),
+  );
+  const [added] = await findTransactions(trx, { userId, ids: [id] });
+  if (added === undefined) throw new Error('transfer leg vanished after insert');
+  await ctx.bus.publish(trx, 'transaction.created', userId, transactionSnapshot(added));
+  return added;
 }
 
 /**
@@ -92,32 +127,15 @@ export async function addMissingLeg(
     throw new UnprocessableError('In one currency both legs move the same amount: leave amount out or give the transaction’s', 'amount_mismatch');
   }
   const transferId = newId();
-  const now = ctx.clock.now();
-  const existing = await convert(ctx, trx, userId, row, transferId, now);
-  const id = newId();
-  await insertTransactions(
-    trx,
-    [
-      {
-        id,
-        user_id: userId,
-        account_id: account.id,
-        type: existing.type === 'transfer_out' ? 'transfer_in' : 'transfer_out',
-        amount,
-        currency: account.currency,
-        category_id: null,
-        description: row.description,
-        merchant: null,
-        occurred_at: row.occurred_at,
-        tags: [],
-        transfer_id: transferId,
-      },
-    ],
-    now,
-  );
-  const [added] = await findTransactions(trx, { userId, ids: [id] });
-  if (added === undefined) throw new Error('transfer leg vanished after insert');
-  await ctx.bus.publish(trx, 'transaction.created', userId, transactionSnapshot(added));
+  const existing = await convert(ctx, trx, userId, row, transferId, ctx.clock.now());
+  const added = await insertLeg(ctx, trx, userId, {
+    transferId,
+    type: otherSide(existing.type),
+    account,
+    amount,
+    description: row.description,
+    occurredAt: row.occurred_at,
+  });
   return legsOf(transferId, existing, added);
 }
 

@@ -98,3 +98,31 @@ export async function transferCandidates(
   }
   return query.orderBy(gap).orderBy('o.id').orderBy('i.id').limit(params.limit + 1).execute();
 }
+
+/**
+ * The income or expense in an account that could be the other leg of a transaction (the opposite
+ * type, same currency and amount, within the window, not a transfer), closest in time first; locked.
+ */
+export async function findLinkable(
+  db: FinanceDb,
+  params: { userId: string; accountId: string; type: 'income' | 'expense'; currency: string; amount: bigint; occurredAt: Date },
+): Promise<(TransactionRow & { type: 'income' | 'expense' }) | undefined> {
+  const at = params.occurredAt.toISOString();
+  const row = await db
+    .selectFrom('transactions as t')
+    .leftJoin('categories as c', 'c.id', 't.category_id')
+    .selectAll('t')
+    .select('c.slug as category_slug')
+    .where('t.user_id', '=', params.userId)
+    .where('t.account_id', '=', params.accountId)
+    .where('t.type', '=', params.type)
+    .where('t.currency', '=', params.currency)
+    .where('t.amount', '=', params.amount)
+    .where(sql<boolean>`t.occurred_at between ${at}::timestamptz - ${window} and ${at}::timestamptz + ${window}`)
+    .orderBy(sql`abs(extract(epoch from (t.occurred_at - ${at}::timestamptz)))`)
+    .orderBy('t.id')
+    .limit(1)
+    .forUpdate('t')
+    .executeTakeFirst();
+  return row as (TransactionRow & { type: 'income' | 'expense' }) | undefined;
+}
