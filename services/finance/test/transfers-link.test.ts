@@ -222,6 +222,11 @@ describe('editing a transfer leg', () => {
       [moved.to.id, '60.00', ['occurredAt', 'description', 'amount', 'merchant', 'tags']],
       [moved.from.id, '60.00', ['occurredAt', 'description', 'amount']],
     ]);
+    // The bulk edit too: a leg's description is the transfer's.
+    const bulk = await call(t, user, 'PATCH', '/api/transactions', { ids: [moved.from.id], set: { description: 'Renamed' } });
+    expect(bulk.statusCode, bulk.body).toBe(200);
+    expect(bulk.json().items.map((i: { id: string }) => i.id)).toEqual([moved.from.id]);
+    expect((await call(t, user, 'GET', `/api/transactions/${moved.to.id}`)).json()).toMatchObject({ description: 'Renamed', merchant: 'Bank' });
   });
 
   it('a category on a leg is a 400 naming the field; its account and type stay (409)', async () => {

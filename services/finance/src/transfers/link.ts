@@ -43,8 +43,8 @@ export const legType = (type: 'income' | 'expense') => (type === 'expense' ? ('t
 export const otherSide = (type: 'transfer_in' | 'transfer_out') => (type === 'transfer_out' ? ('transfer_in' as const) : ('transfer_out' as const));
 
 /** The row once it is a leg, as the update leaves it. */
-function asLeg(row: TransactionRow, transferId: string, now: Date): TransactionRow & { type: 'transfer_in' | 'transfer_out' } {
-  return { ...row, type: legType(row.type as 'income' | 'expense'), transfer_id: transferId, category_id: null, category_slug: null, updated_at: now };
+function asLeg(row: TransactionRow & { type: 'income' | 'expense' }, transferId: string, now: Date): TransactionRow & { type: 'transfer_in' | 'transfer_out' } {
+  return { ...row, type: legType(row.type), transfer_id: transferId, category_id: null, category_slug: null, updated_at: now };
 }
 
 /** Turns a recorded income or expense into a leg of the transfer, with its `transaction.updated`. */

@@ -49,6 +49,22 @@ export async function lockTransfer(db: FinanceDb, params: { userId: string; tran
     .execute();
 }
 
+/** The legs of these transfers other than the rows named (locked). */
+export async function otherLegs(db: FinanceDb, params: { userId: string; transferIds: string[]; exceptIds: string[] }): Promise<TransactionRow[]> {
+  if (params.transferIds.length === 0) return [];
+  return db
+    .selectFrom('transactions as t')
+    .leftJoin('categories as c', 'c.id', 't.category_id')
+    .selectAll('t')
+    .select('c.slug as category_slug')
+    .where('t.user_id', '=', params.userId)
+    .where('t.transfer_id', 'in', params.transferIds)
+    .where('t.id', 'not in', params.exceptIds)
+    .orderBy('t.id')
+    .forUpdate('t')
+    .execute();
+}
+
 /** Where a page of candidates stopped: the distance of its last pair, then the pair's ids. */
 export interface CandidateCursor {
   gapMs: string;
