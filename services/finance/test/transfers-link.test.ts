@@ -83,6 +83,23 @@ describe('POST /api/transactions/:id/link-transfer', () => {
     expect((await call(t, user, 'GET', `/api/transactions/${sweep.id}`)).statusCode).toBe(404);
   });
 
+  it('two links of one expense racing: one wins, the other is 409, and no transfer gets a third leg', async () => {
+    const user = await newUser(t);
+    const [main, savings, card] = await accounts(user, { name: 'Savings' }, { name: 'Card' });
+    const out = await record(user, { accountId: main.id, type: 'expense', amount: '30.00', occurredAt: '2026-03-10T00:00:00Z' });
+    const one = await record(user, { accountId: savings.id, type: 'income', amount: '30.00', occurredAt: '2026-03-10T00:00:00Z' });
+    const two = await record(user, { accountId: card.id, type: 'income', amount: '30.00', occurredAt: '2026-03-10T00:00:00Z' });
+    const responses = await Promise.all([
+      call(t, user, 'POST', `/api/transactions/${out.id}/link-transfer`, { counterpartId: one.id }),
+      call(t, user, 'POST', `/api/transactions/${out.id}/link-transfer`, { counterpartId: two.id }),
+      call(t, user, 'POST', `/api/transactions/${out.id}/link-transfer`, { accountId: card.id }),
+    ]);
+    expect(responses.map((r) => r.statusCode).sort()).toEqual([200, 409, 409]);
+    const legs = (await call(t, user, 'GET', '/api/transactions?type=transfer')).json().items;
+    expect(legs).toHaveLength(2);
+    expect(new Set(legs.map((l: { transferId: string }) => l.transferId)).size).toBe(1);
+  });
+
   it('links from the income side too', async () => {
     const user = await newUser(t);
     const [main, card] = await accounts(user, { name: 'Card' });
