@@ -14,6 +14,7 @@ import { importRoutes } from './imports/routes.js';
 import { ruleRoutes } from './rules/routes.js';
 import { backupRoutes } from './export/routes.js';
 import { transactionRoutes } from './transactions/routes.js';
+import { transferRoutes } from './transfers/routes.js';
 import { subscribeFinanceConsumers } from './consumers.js';
 
 export interface FinanceContextOptions {
@@ -45,6 +46,7 @@ export function registerFinanceRoutes(app: HttpApp, ctx: FinanceContext) {
   accountRoutes(app, ctx);
   categoryRoutes(app, ctx);
   transactionRoutes(app, ctx);
+  transferRoutes(app, ctx);
   budgetRoutes(app, ctx);
   goalRoutes(app, ctx);
   debtRoutes(app, ctx);

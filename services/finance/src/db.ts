@@ -219,6 +219,8 @@ export interface RulesTable {
   category_id: string | null;
   merchant: string | null;
   add_tags: string[];
+  /** The action "make it a transfer to this account" (migration 0012). */
+  transfer_account_id: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: Timestamp;
   updated_at: Timestamp;
 }

@@ -83,7 +83,8 @@ describe('/api/accounts', () => {
     const checking = (await call(t, user, 'GET', '/api/accounts')).json().items[0];
     const euro = (await call(t, user, 'POST', '/api/accounts', { name: 'Euro', type: 'savings', currency: 'EUR' })).json();
     const mismatch = await call(t, user, 'POST', '/api/accounts/transfers', { fromAccountId: checking.id, toAccountId: euro.id, amount: '5.00' });
-    expect(mismatch.statusCode).toBe(422);
+    expect(mismatch.statusCode).toBe(400);
+    expect(mismatch.json().errors[0]).toMatchObject({ field: 'toAmount' });
     expect((await call(t, user, 'POST', '/api/accounts/transfers', { fromAccountId: checking.id, toAccountId: checking.id, amount: '5.00' })).statusCode).toBe(400);
     const dollars = (await call(t, user, 'POST', '/api/accounts', { name: 'Dollars', type: 'savings' })).json();
     expect((await call(t, user, 'POST', '/api/accounts/transfers', { fromAccountId: checking.id, toAccountId: dollars.id, amount: '-5' })).statusCode).toBe(400);

@@ -181,7 +181,8 @@ describe('/api/rules', () => {
       [{ actions: { category: 'no-such-category' } }, 404, 'category_not_found'],
       [{ conditions: [{ field: 'accountId', operator: 'equals', value: otherAccount.id }] }, 404, 'account_not_found'],
       [{ name: 'x\u0000y' }, 400, 'name'],
-      [{ actions: { transferToAccountId: otherAccount.id } }, 400, 'actions'],
+      [{ actions: { transferToAccountId: otherAccount.id } }, 404, 'account_not_found'],
+      [{ actions: { category: 'groceries', transferToAccountId: OTHER_ID } }, 404, 'account_not_found'],
     ];
     for (const [change, status, named] of cases) {
       const response = await call(t, user, 'POST', RULES, { name: 'r', conditions: [ok], actions: { category: 'groceries' }, ...change });

@@ -282,12 +282,12 @@ describe('PATCH and DELETE /api/transactions/:id', () => {
     expect((await call(t, user, 'GET', `/api/transactions/${tx.id}`)).json()).toEqual(tx);
   });
 
-  it('a transfer leg keeps its amount and account: 409', async () => {
+  it('a transfer leg keeps its account (409); its amount changes on both legs (transfers-link.test.ts)', async () => {
     const user = await newUser(t);
     const main = (await call(t, user, 'GET', '/api/accounts')).json().items[0];
     const other = (await call(t, user, 'POST', '/api/accounts', { name: 'Other', type: 'savings' })).json();
     const moved = (await call(t, user, 'POST', '/api/accounts/transfers', { fromAccountId: main.id, toAccountId: other.id, amount: '5.00' })).json();
-    expect((await call(t, user, 'PATCH', `/api/transactions/${moved.from.id}`, { amount: '6.00' })).statusCode).toBe(409);
+    expect((await call(t, user, 'PATCH', `/api/transactions/${moved.from.id}`, { accountId: other.id })).statusCode).toBe(409);
     expect((await call(t, user, 'PATCH', `/api/transactions/${moved.from.id}`, { description: 'to savings' })).statusCode).toBe(200);
   });
 

@@ -2,20 +2,12 @@ import { z } from 'zod';
 import { requireUser, type HttpApp } from '@expensio/common';
 import type { FinanceContext } from '../context.js';
 import { idParams } from '../shared/http.js';
-import { toTransactionView, transactionSchema } from '../transactions/schemas.js';
+import { toTransferView, transferSchema, type TransferLegs } from '../transfers/schemas.js';
 import { accountSchema, createAccountBody, toAccountView, transferBody, updateAccountBody } from './schemas.js';
 import { changeAccount, createAccount, getAccounts, removeAccount, requireAccount } from './service.js';
 import { transfer } from './transfers.js';
 import { answerFor, idempotency } from '../shared/idempotent-route.js';
 
-type Transfer = Awaited<ReturnType<typeof transfer>>;
-
-function transferView({ transferId, legs }: Transfer) {
-  const out = legs.find((l) => l.type === 'transfer_out');
-  const into = legs.find((l) => l.type === 'transfer_in');
-  if (!out || !into) throw new Error('transfer legs missing after insert');
-  return { transferId, from: toTransactionView(out), to: toTransactionView(into) };
-}
 
 export function accountRoutes(app: HttpApp, ctx: FinanceContext) {
   const tags = ['accounts'];
@@ -67,16 +59,16 @@ export function accountRoutes(app: HttpApp, ctx: FinanceContext) {
       config,
       schema: {
         tags,
-        summary: 'Move money between two of your accounts (both legs or neither)',
+        summary: 'Move money between two of your accounts (both legs or neither), also between currencies',
         body: transferBody,
         headers: z.object({ 'idempotency-key': z.string().optional() }),
-        response: { 201: z.object({ transferId: z.uuid(), from: transactionSchema, to: transactionSchema }) },
+        response: { 201: transferSchema },
       },
       ...idempotency(ctx, 'accounts.transfer'),
     },
     async (request, reply) => {
-      const answer = answerFor(request, (result: Transfer) => ({ status: 201, body: transferView(result) }));
-      return reply.status(201).send(transferView(await transfer(ctx, requireUser(request).id, request.body, answer)));
+      const answer = answerFor(request, (result: TransferLegs) => ({ status: 201, body: toTransferView(result) }));
+      return reply.status(201).send(toTransferView(await transfer(ctx, requireUser(request).id, request.body, answer)));
     },
   );
 }

@@ -40,7 +40,10 @@ export const updateAccountBody = z
 export const transferBody = z.strictObject({
   fromAccountId: z.uuid(),
   toAccountId: z.uuid(),
-  amount: amountInput,
+  amount: amountInput.describe("What leaves the source account, in its currency"),
+  toAmount: amountInput
+    .optional()
+    .describe("What arrives in the destination account, in its currency: required when the two accounts' currencies differ; else equal to amount or left out"),
   occurredAt: z.iso.datetime({ offset: true }).optional(),
   description: multilineText().trim().max(500).optional(),
 });

@@ -7,6 +7,7 @@ import { categoryRefs, insertImportBatch, type ImportBatchRow } from './repo.js'
 import { inFileOrder, readImportFile, type ImportFormat, type ReadOptions } from './formats/index.js';
 import { toImportRow, type RowProblem } from './rows.js';
 import { applyRulesToImportRow, rulesForWrite } from '../rules/on-write.js';
+import { transferByRule } from '../transfers/by-rule.js';
 import type { Answer } from '../shared/idempotency.js';
 
 /** Rows per multi-row insert: big enough to amortise a round trip, small enough to keep memory flat. */
@@ -100,6 +101,7 @@ export async function importTransactions(
     const rowContext = { currency: account.currency, categories, strictCategories: parsed.strictCategories };
     // Threshold alerts go only to the budgets the import moved: all-spending ones and these categories.
     const expenseCategories = new Set<string | null>();
+    const ruleTransfers: { id: string; accountId: string }[] = [];
     try {
       for (const entry of inFileOrder(parsed)) {
         report.rows += 1;
@@ -112,8 +114,10 @@ export async function importTransactions(
           }
           continue;
         }
-        const value = applyRulesToImportRow(rules, row.value, account);
-        batch.push({ id: newId(), ...value });
+        const { transferTo, ...value } = applyRulesToImportRow(rules, row.value, account);
+        const id = newId();
+        batch.push({ id, ...value });
+        if (transferTo !== undefined) ruleTransfers.push({ id, accountId: transferTo });
         if (value.type === 'expense') {
           if (earliestExpense === undefined || value.occurredAt < earliestExpense) earliestExpense = value.occurredAt;
           expenseCategories.add(value.categoryId);
@@ -125,6 +129,8 @@ export async function importTransactions(
     }
     await flush();
     await inFlight;
+    // Rows a rule makes transfers (ADR 0016), once written; a row skipped as a duplicate is not found.
+    for (const transfer of ruleTransfers) await transferByRule(ctx, trx, userId, transfer.id, transfer.accountId);
     if (earliestExpense !== undefined && report.created > 0) {
       const budgets = await lockBudgetsInCurrency(trx, { userId, currency: account.currency });
       const moved = budgets.filter((b) => b.category_id === null || expenseCategories.has(b.category_id));

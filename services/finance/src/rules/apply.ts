@@ -1,4 +1,5 @@
 import type { FinanceContext } from '../context.js';
+import { planRuleTransfer, transferByRule } from '../transfers/by-rule.js';
 import { transactionSnapshot } from '../transactions/events.js';
 import { updateTransactionFields, type FieldValues, type TransactionRow } from '../transactions/repo.js';
 import { compileRule, type CompiledRule } from './match.js';
@@ -56,9 +57,11 @@ export async function applyRule(ctx: FinanceContext, userId: string, id: string,
     for (;;) {
       const page = await transactionsPage(trx, { userId, after, limit: PAGE, ...narrow });
       const updates: { row: TransactionRow; values: FieldValues; changed: string[] }[] = [];
+      const matched: TransactionRow[] = [];
       for (const tx of page) {
         if (!rule.test({ accountId: tx.account_id, type: tx.type, amount: tx.amount, currency: tx.currency, description: tx.description, merchant: tx.merchant })) continue;
         result.matched += 1;
+        matched.push(tx);
         const change = changesFor(rule, tx);
         if (change !== null) updates.push({ row: tx, ...change });
       }
@@ -67,6 +70,17 @@ export async function applyRule(ctx: FinanceContext, userId: string, id: string,
         await updateTransactionFields(trx, { userId, now, rows: updates.map((u) => u.values) });
         for (const u of updates) {
           await ctx.bus.publish(trx, 'transaction.updated', userId, { ...transactionSnapshot({ ...u.row, ...u.values }), changed: u.changed });
+        }
+      }
+      const transferTo = rule.actions.transferToAccountId;
+      if (transferTo !== null) {
+        const updated = new Set(updates.map((u) => u.row.id));
+        for (const tx of matched) {
+          // A row an earlier one of this run took as its other leg is a transfer by now: skipped.
+          const made = options.dryRun
+            ? (tx.type === 'income' || tx.type === 'expense') && (await planRuleTransfer(trx, userId, { ...tx, type: tx.type }, transferTo)) !== null
+            : (await transferByRule(ctx, trx, userId, tx.id, transferTo)) !== null;
+          if (made && !updated.has(tx.id)) result.changed += 1;
         }
       }
       const last = page.at(-1);

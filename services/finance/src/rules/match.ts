@@ -22,6 +22,8 @@ export interface RuleActions {
   category: { id: string; slug: string } | null;
   merchant: string | null;
   addTags: string[];
+  /** Make what matches one leg of a transfer with this account (see transfers/by-rule.ts). */
+  transferToAccountId: string | null;
 }
 
 export interface RuleDefinition {
@@ -113,6 +115,7 @@ export interface Outcome {
   category?: { id: string; slug: string };
   merchant?: string;
   addTags: string[];
+  transferToAccountId?: string;
   /** The rules that matched, in position order. */
   matched: string[];
 }
@@ -127,8 +130,9 @@ export function decide(rules: readonly CompiledRule[], candidate: Candidate): Ou
   for (const rule of rules) {
     if (!rule.test(candidate)) continue;
     outcome.matched.push(rule.id);
-    const { category, merchant, addTags } = rule.actions;
+    const { category, merchant, addTags, transferToAccountId } = rule.actions;
     if (category !== null && outcome.category === undefined) outcome.category = category;
+    if (transferToAccountId !== null && outcome.transferToAccountId === undefined) outcome.transferToAccountId = transferToAccountId;
     if (merchant !== null && outcome.merchant === undefined) outcome.merchant = merchant;
     for (const tag of addTags) if (!outcome.addTags.includes(tag)) outcome.addTags.push(tag);
   }

@@ -12,6 +12,7 @@ export function ruleDefinition(row: RuleRow): RuleDefinition {
       category: row.category_id === null || row.category_slug === null ? null : { id: row.category_id, slug: row.category_slug },
       merchant: row.merchant,
       addTags: row.add_tags,
+      transferToAccountId: row.transfer_account_id,
     },
   };
 }
@@ -36,11 +37,20 @@ function outcomeFor(rules: readonly CompiledRule[], candidate: Candidate, given:
 
 const withTags = (tags: string[], added: string[]) => (added.length === 0 ? tags : [...new Set([...tags, ...added])]);
 
-/** A transaction built by the create path, with what the rules set. Tags are added to the request's. */
-export function applyRulesToNew<T extends { values: NewTransaction; row: TransactionRow }>(rules: readonly CompiledRule[], built: T, given: GivenFields): T {
-  if (rules.length === 0) return built;
+/**
+ * A transaction built by the create path, with what the rules set. Tags are added to the request's.
+ * `transferTo`: a rule makes it a transfer with that account, which the write carries out
+ * (transfers/by-rule.ts); a category the request gave says it is spending or income, not a transfer.
+ */
+export function applyRulesToNew<T extends { values: NewTransaction; row: TransactionRow }>(
+  rules: readonly CompiledRule[],
+  built: T,
+  given: GivenFields,
+): T & { transferTo: string | undefined } {
+  if (rules.length === 0) return { ...built, transferTo: undefined };
   const { values } = built;
   const outcome = outcomeFor(rules, { accountId: values.account_id, type: values.type, amount: values.amount, currency: values.currency, description: values.description, merchant: values.merchant }, given);
+  const transferTo = given.category ? undefined : outcome.transferToAccountId;
   const changes = {
     ...(outcome.category && { category_id: outcome.category.id }),
     ...(outcome.merchant !== undefined && { merchant: outcome.merchant }),
@@ -50,11 +60,15 @@ export function applyRulesToNew<T extends { values: NewTransaction; row: Transac
     ...built,
     values: { ...values, ...changes },
     row: { ...built.row, ...changes, ...(outcome.category && { category_slug: outcome.category.slug }) },
+    transferTo,
   };
 }
 
-/** A row of an import file with what the rules set; a category or merchant cell left empty is not "set". */
-export function applyRulesToImportRow<T extends ImportRow>(rules: readonly CompiledRule[], row: T, account: { id: string; currency: string }): T {
+/**
+ * A row of an import file with what the rules set; a category or merchant cell left empty is not
+ * "set". `transferTo` as for applyRulesToNew: the import makes the transfer once the row is written.
+ */
+export function applyRulesToImportRow<T extends ImportRow>(rules: readonly CompiledRule[], row: T, account: { id: string; currency: string }): T & { transferTo?: string | undefined } {
   if (rules.length === 0) return row;
   const candidate = { accountId: account.id, type: row.type, amount: row.amount, currency: account.currency, description: row.description, merchant: row.merchant };
   const outcome = outcomeFor(rules, candidate, { category: row.categoryId !== null, merchant: row.merchant !== null });
@@ -63,5 +77,6 @@ export function applyRulesToImportRow<T extends ImportRow>(rules: readonly Compi
     ...(outcome.category && { categoryId: outcome.category.id }),
     ...(outcome.merchant !== undefined && { merchant: outcome.merchant }),
     tags: withTags(row.tags, outcome.addTags),
+    ...(row.categoryId === null && outcome.transferToAccountId !== undefined && { transferTo: outcome.transferToAccountId }),
   };
 }

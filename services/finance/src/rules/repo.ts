@@ -37,6 +37,7 @@ export interface RuleValues {
   category_id: string | null;
   merchant: string | null;
   add_tags: string[];
+  transfer_account_id: string | null;
 }
 
 /** Opens a place at `position` by moving it and every later rule one down. */
@@ -75,6 +76,7 @@ export async function insertRule(db: FinanceDb, params: { id: string; userId: st
       category_id: values.category_id,
       merchant: values.merchant,
       add_tags: values.add_tags,
+      transfer_account_id: values.transfer_account_id,
       created_at: params.now,
       updated_at: params.now,
     })

@@ -50,6 +50,10 @@ const actionsInput = z.strictObject({
   category: categoryRef.optional(),
   merchant: text().trim().min(1).max(200).optional(),
   addTags: tagsSchema.optional(),
+  transferToAccountId: z
+    .uuid()
+    .optional()
+    .describe('Make what matches a transfer with this account of yours: linked to its matching other leg there, or that leg recorded (ADR 0016)'),
 });
 
 const ruleFields = {
@@ -102,6 +106,7 @@ export const ruleSchema = z
       categoryId: z.uuid().nullable(),
       merchant: z.string().nullable(),
       addTags: z.array(z.string()),
+      transferToAccountId: z.uuid().nullable(),
     }),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
@@ -116,7 +121,7 @@ export function toRuleView(row: RuleRow): RuleView {
     name: row.name,
     position: row.position,
     conditions: row.conditions,
-    actions: { category: row.category_slug, categoryId: row.category_id, merchant: row.merchant, addTags: row.add_tags },
+    actions: { category: row.category_slug, categoryId: row.category_id, merchant: row.merchant, addTags: row.add_tags, transferToAccountId: row.transfer_account_id },
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
   };

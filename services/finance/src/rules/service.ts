@@ -42,11 +42,20 @@ async function checkConditions(ctx: FinanceContext, db: FinanceDb, userId: strin
 
 type ActionsInput = RuleInput['actions'];
 
-async function actionValues(ctx: FinanceContext, db: FinanceDb, userId: string, actions: ActionsInput): Promise<Pick<RuleValues, 'category_id' | 'merchant' | 'add_tags'>> {
+async function actionValues(
+  ctx: FinanceContext,
+  db: FinanceDb,
+  userId: string,
+  actions: ActionsInput,
+): Promise<Pick<RuleValues, 'category_id' | 'merchant' | 'add_tags' | 'transfer_account_id'>> {
   const category = actions.category === undefined ? null : await categoryForWrite(ctx, db, userId, actions.category);
-  const values = { category_id: category?.id ?? null, merchant: actions.merchant ?? null, add_tags: [...new Set(actions.addTags ?? [])] };
-  if (values.category_id === null && values.merchant === null && values.add_tags.length === 0) {
-    throw fieldError('actions', 'actions must set a category, a merchant or tags to add', 'no_action');
+  const transferTo = actions.transferToAccountId === undefined ? null : await accountForWrite(ctx, db, userId, actions.transferToAccountId, 'actions.transferToAccountId');
+  if (category !== null && transferTo !== null) {
+    throw fieldError('actions.category', 'actions.category: a transfer takes no category; set either category or transferToAccountId', 'category_with_transfer');
+  }
+  const values = { category_id: category?.id ?? null, merchant: actions.merchant ?? null, add_tags: [...new Set(actions.addTags ?? [])], transfer_account_id: transferTo?.id ?? null };
+  if (values.category_id === null && values.merchant === null && values.add_tags.length === 0 && values.transfer_account_id === null) {
+    throw fieldError('actions', 'actions must set a category, a merchant, tags to add or a transfer account', 'no_action');
   }
   return values;
 }

@@ -1,8 +1,9 @@
 import type { z } from 'zod';
-import { NotFoundError } from '@expensio/common';
+import { NotFoundError, fieldError } from '@expensio/common';
 import { recordBudgetThresholds } from '../budgets/thresholds.js';
 import { requireCategory } from '../categories/service.js';
 import type { FinanceContext } from '../context.js';
+import { otherLegs } from '../transfers/repo.js';
 import { transactionSnapshot } from './events.js';
 import type { bulkEditBody } from './schemas.js';
 import { findTransactions, updateTransactionFields, type TransactionRow } from './repo.js';
@@ -23,6 +24,8 @@ export async function editTransactions(ctx: FinanceContext, userId: string, inpu
       const missing = ids.find((id) => !found.has(id));
       throw new NotFoundError(`No transaction ${missing} (ids)`, 'transaction_not_found');
     }
+    const leg = set.category == null ? undefined : rows.find((r) => r.transfer_id !== null);
+    if (leg !== undefined) throw fieldError('set.category', `set.category: ${leg.id} is a transfer leg, which takes no category`, 'transfer_leg_category');
     const category = set.category === undefined ? undefined : set.category === null ? null : await requireCategory(trx, userId, set.category);
     const changed = rows.map((row) => ({
       ...row,
@@ -32,9 +35,20 @@ export async function editTransactions(ctx: FinanceContext, userId: string, inpu
       ...(set.tags !== undefined && { tags: [...new Set(set.tags)] }),
       updated_at: ctx.clock.now(),
     }));
-    await updateTransactionFields(trx, { userId, now: ctx.clock.now(), rows: changed });
+    // A transfer's description is both legs' (ADR 0016): the other leg of a leg named here follows.
+    const description = set.description;
+    const counterparts =
+      description === undefined
+        ? []
+        : (await otherLegs(trx, { userId, transferIds: changed.flatMap((r) => (r.transfer_id === null ? [] : [r.transfer_id])), exceptIds: ids })).map((row) => ({
+            ...row,
+            description,
+            updated_at: ctx.clock.now(),
+          }));
+    await updateTransactionFields(trx, { userId, now: ctx.clock.now(), rows: [...changed, ...counterparts] });
     const fields = Object.keys(set);
     for (const row of changed) await ctx.bus.publish(trx, 'transaction.updated', userId, { ...transactionSnapshot(row), changed: fields });
+    for (const row of counterparts) await ctx.bus.publish(trx, 'transaction.updated', userId, { ...transactionSnapshot(row), changed: ['description'] });
     // As a single PATCH does: a new category can take an expense's budget past a threshold.
     if (category !== undefined) {
       const spending = new Map<string, TransactionRow>();

@@ -10,6 +10,7 @@ import { toMoodView } from '../moods/schemas.js';
 import type { MoodFields } from '../moods/service.js';
 import { applyRulesToNew, rulesForWrite } from '../rules/on-write.js';
 import type { Claim } from '../shared/idempotency.js';
+import { completeRuleTransfer, planRuleTransfer } from '../transfers/by-rule.js';
 import { transactionSnapshot } from './events.js';
 import type { TransactionRow } from './repo.js';
 import { toTransactionView, type TransactionView } from './schemas.js';
@@ -63,13 +64,12 @@ export async function createTransaction(
     category: input.category !== undefined,
     merchant: input.merchant !== undefined,
   });
-  const { values, now } = built;
+  const { now } = built;
   const recurring = options.recurring;
-  const row: TransactionRow = recurring ? { ...built.row, recurring_rule_id: recurring.ruleId } : built.row;
   const mood: MoodRow | undefined = input.mood && {
     id: newId(),
     user_id: userId,
-    transaction_id: values.id,
+    transaction_id: built.values.id,
     mood: input.mood.mood,
     intensity: input.mood.intensity,
     triggers: [...new Set(input.mood.triggers)],
@@ -77,10 +77,21 @@ export async function createTransaction(
     created_at: now,
     updated_at: now,
   };
-  const view: TransactionView = { ...toTransactionView(row), ...(mood && { mood: toMoodView(mood) }) };
   const key = options.key?.claim;
 
   const write = async (trx: Transaction<FinanceTables>): Promise<CreatedTransaction> => {
+    // A rule that makes it a transfer decides before the write, so the row, its answer and its
+    // event say what it is, and it never counts towards a budget on the way.
+    const type = built.values.type;
+    const plan =
+      built.transferTo !== undefined && (type === 'income' || type === 'expense')
+        ? await planRuleTransfer(trx, userId, { ...built.values, account_id: account.id, type }, built.transferTo)
+        : null;
+    const asLeg = plan && { type: plan.type, category_id: null, transfer_id: plan.transferId };
+    const values = asLeg ? { ...built.values, ...asLeg } : built.values;
+    const written: TransactionRow = asLeg ? { ...built.row, ...asLeg, category_slug: null } : built.row;
+    const row: TransactionRow = recurring ? { ...written, recurring_rule_id: recurring.ruleId } : written;
+    const view: TransactionView = { ...toTransactionView(row), ...(mood && { mood: toMoodView(mood) }) };
     const result = await writeTransaction(
       ctx.database,
       trx,
@@ -97,6 +108,7 @@ export async function createTransaction(
         merchant: values.merchant,
         occurredAt: values.occurred_at,
         tags: values.tags,
+        transferId: values.transfer_id,
         now,
         ruleId: recurring?.ruleId ?? null,
         occurrenceDate: recurring?.occurrenceDate ?? null,
@@ -114,6 +126,7 @@ export async function createTransaction(
     if (result.account === 'archived') throw new UnprocessableError('The account is archived', 'account_archived');
     if (result.written === null) throw new ConflictError('This occurrence of the recurring rule is already posted', 'occurrence_already_posted');
     await ctx.bus.publish(trx, 'transaction.created', userId, transactionSnapshot(row));
+    if (plan) await completeRuleTransfer(ctx, trx, userId, row, plan);
     if (result.budgets.length > 0) await checkThresholds(ctx, trx, userId, result.budgets, row.occurred_at);
     options.key?.answered();
     return { row, view };

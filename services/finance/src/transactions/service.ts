@@ -1,9 +1,10 @@
-import { ConflictError, NotFoundError, UnprocessableError, decodeCursor, newId } from '@expensio/common';
+import { NotFoundError, UnprocessableError, decodeCursor, newId } from '@expensio/common';
 import { accountForWrite, ensureDefaultAccount, requireAccount, requireOpen } from '../accounts/service.js';
 import { recordBudgetThresholds } from '../budgets/thresholds.js';
 import { categoryForWrite, requireCategory, requireKindFits } from '../categories/service.js';
 import type { FinanceContext } from '../context.js';
 import type { FinanceDb, TransactionType } from '../db.js';
+import { changeTransferLeg } from '../transfers/legs.js';
 import { deletedSnapshot, transactionSnapshot } from './events.js';
 import { formatAmount, parseAmount } from '../shared/money.js';
 import { periodContaining, type PeriodUnit } from '../shared/periods.js';
@@ -113,10 +114,7 @@ export async function changeTransaction(
 ): Promise<TransactionRow> {
   return ctx.db.transaction().execute(async (trx) => {
     const existing = await requireTransaction(trx, userId, id);
-    const movesMoney = input.accountId !== undefined || input.type !== undefined || input.amount !== undefined;
-    if (existing.transfer_id !== null && movesMoney) {
-      throw new ConflictError('This is one leg of a transfer: delete the transfer and make a new one', 'transfer_leg');
-    }
+    if (existing.transfer_id !== null) return changeTransferLeg(ctx, trx, userId, { ...existing, transfer_id: existing.transfer_id }, input);
     let accountId = existing.account_id;
     let currency = existing.currency;
     if (input.accountId !== undefined && input.accountId !== existing.account_id) {

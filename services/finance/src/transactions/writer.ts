@@ -16,6 +16,8 @@ export interface WriteValues {
   merchant: string | null;
   occurredAt: Date;
   tags: string[];
+  /** Set when a rule made the new row one leg of a transfer (transfers/by-rule.ts). */
+  transferId: string | null;
   now: Date;
   ruleId: string | null;
   occurrenceDate: string | null;
@@ -65,7 +67,7 @@ function build(db: FinanceDb, shape: WriteShape): CompiledQuery {
               at('id', 'uuid').as('id'), user.as('user_id'), 'account.id as account_id', at('type', 'text').as('type'), at('amount', 'bigint').as('amount'),
               at('currency', 'text').as('currency'), at('categoryId', 'uuid').as('category_id'), at('description', 'text').as('description'),
               at('merchant', 'text').as('merchant'), at('occurredAt', 'timestamptz').as('occurred_at'), at('tags', 'text[]').as('tags'),
-              sql`null::uuid`.as('transfer_id'), now.as('created_at'), now.as('updated_at'),
+              at('transferId', 'uuid').as('transfer_id'), now.as('created_at'), now.as('updated_at'),
               ...(shape.recurring ? [at('ruleId', 'uuid').as('recurring_rule_id'), at('occurrenceDate', 'date').as('occurrence_date')] : []),
             ])
             .where('account.archived_at', 'is', null),
