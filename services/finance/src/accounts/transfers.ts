@@ -5,6 +5,7 @@ import { transactionSnapshot } from '../transactions/events.js';
 import { findTransactions, insertTransactions, type TransactionRow } from '../transactions/repo.js';
 import { requireAccount, requireOpen } from './service.js';
 import type { Answer } from '../shared/idempotency.js';
+import { instantForUser } from '../users/time-zone.js';
 
 /** Moves money between two of the user's accounts: both legs are written in one transaction or neither. */
 export async function transfer(
@@ -25,7 +26,7 @@ export async function transfer(
     const amount = parseAmount(input.amount, from.currency, 'amount', { positive: true });
     const transferId = newId();
     const now = ctx.clock.now();
-    const occurredAt = input.occurredAt === undefined ? now : new Date(input.occurredAt);
+    const occurredAt = input.occurredAt === undefined ? now : await instantForUser(trx, userId, input.occurredAt);
     const leg = (accountId: string, type: 'transfer_out' | 'transfer_in') => ({
       id: newId(),
       user_id: userId,

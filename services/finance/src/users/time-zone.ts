@@ -1,0 +1,41 @@
+import { DEFAULT_TIME_ZONE, isCalendarDate, isTimeZone, startOfDayInZone } from '@expensio/common';
+import type { FinanceDb } from '../db.js';
+
+/**
+ * The user's IANA time zone: the zone whose days, weeks, months and years every period of
+ * theirs is counted in (budgets, summaries, recurring dates, analytics). Identity owns the
+ * setting; finance keeps the last value its events announced. A user finance has heard nothing
+ * about (finance running alone, or events still in flight) counts in UTC.
+ */
+export async function userTimeZone(db: FinanceDb, userId: string): Promise<string> {
+  const row = await db.selectFrom('user_time_zones').select('time_zone').where('user_id', '=', userId).executeTakeFirst();
+  return row?.time_zone ?? DEFAULT_TIME_ZONE;
+}
+
+/**
+ * Records a zone identity announced at `changedAt`. Events may arrive out of order (a redelivery),
+ * so an announcement older than the one kept changes nothing. Returns false for a name this
+ * runtime does not know, which is kept out: every period query would fail on it.
+ */
+export async function recordUserTimeZone(db: FinanceDb, params: { userId: string; timeZone: string; changedAt: Date }): Promise<boolean> {
+  if (!isTimeZone(params.timeZone)) return false;
+  await db
+    .insertInto('user_time_zones')
+    .values({ user_id: params.userId, time_zone: params.timeZone, changed_at: params.changedAt })
+    .onConflict((oc) =>
+      oc
+        .column('user_id')
+        .doUpdateSet((eb) => ({ time_zone: eb.ref('excluded.time_zone'), changed_at: eb.ref('excluded.changed_at') }))
+        .whereRef('user_time_zones.changed_at', '<=', 'excluded.changed_at'),
+    )
+    .execute();
+  return true;
+}
+
+/**
+ * The instant an input names for this user: a date-time by its own offset, a date alone
+ * ("2026-11-30") as that day's midnight in the user's zone (looked up only then).
+ */
+export async function instantForUser(db: FinanceDb, userId: string, value: string): Promise<Date> {
+  return isCalendarDate(value) ? startOfDayInZone(value, await userTimeZone(db, userId)) : new Date(value);
+}
