@@ -1,5 +1,6 @@
-import { DEFAULT_TIME_ZONE, isCalendarDate, isTimeZone, startOfDayInZone } from '@expensio/common';
-import type { FinanceDb } from '../db.js';
+import { sql, type RawBuilder } from 'kysely';
+import { DEFAULT_TIME_ZONE, isCalendarDate, isTimeZone, startOfDayInZone, utcDate, type IsoDate } from '@expensio/common';
+import { FINANCE_SCHEMA, type FinanceDb } from '../db.js';
 
 /**
  * The user's IANA time zone: the zone whose days, weeks, months and years every period of
@@ -38,4 +39,20 @@ export async function recordUserTimeZone(db: FinanceDb, params: { userId: string
  */
 export async function instantForUser(db: FinanceDb, userId: string, value: string): Promise<Date> {
   return isCalendarDate(value) ? startOfDayInZone(value, await userTimeZone(db, userId)) : new Date(value);
+}
+
+const zonesTable = sql.table(`${FINANCE_SCHEMA}.user_time_zones`);
+
+/**
+ * The same zone inside one statement over many users' rows (raw SQL names the schema itself):
+ * the day it is now for the user in `userIdColumn`, as a SQL date.
+ */
+export function userTodaySql(userIdColumn: string, now: Date): RawBuilder<string> {
+  const zone = sql`coalesce((select z.time_zone from ${zonesTable} z where z.user_id = ${sql.ref(userIdColumn)}), ${DEFAULT_TIME_ZONE}::text)`;
+  return sql<string>`(${now}::timestamptz at time zone ${zone})::date`;
+}
+
+/** The latest calendar day anywhere on Earth at `now` (UTC+14): no user's today is later. */
+export function latestTodayOnEarth(now: Date): IsoDate {
+  return utcDate(new Date(now.getTime() + 14 * 60 * 60 * 1000));
 }
