@@ -109,7 +109,8 @@ export async function spendingByPeriod(db: FinanceDb, params: { userId: string; 
     .select(['b.id as budget_id', periodOfTransaction.as('period_start'), sql<bigint>`sum(t.amount)::bigint`.as('spent')])
     .where('b.user_id', '=', params.userId)
     .where('b.id', 'in', params.budgetIds)
-    .groupBy(['b.id', periodOfTransaction])
+    // By the output name: the zone is a parameter, and a second copy of it would not match the first.
+    .groupBy(['b.id', sql.ref('period_start')])
     .execute();
 }
 
