@@ -39,7 +39,10 @@ describe('time zone at registration', () => {
     const response = await t.app.inject({ method: 'POST', url: '/api/auth/register', payload: { email, password: STRONG_PASSWORD, timeZone } });
     expect(response.statusCode).toBe(400);
     expect(response.headers['content-type']).toMatch(/application\/problem\+json/);
-    expect(response.json().errors).toEqual([expect.objectContaining({ field: 'timeZone' })]);
+    // Every problem found is the zone's (too long and unknown, say).
+    const fields = response.json().errors.map((e: { field: string }) => e.field);
+    expect(fields.length).toBeGreaterThan(0);
+    expect(new Set(fields)).toEqual(new Set(['timeZone']));
     expect(await t.ctx.db.selectFrom('users').select('id').where('email', '=', email).executeTakeFirst()).toBeUndefined();
   });
 });

@@ -17,7 +17,9 @@ type PeriodQuery = { date?: string | undefined; from?: string | undefined; to?: 
 
 /** Refuses a query naming both ways, half a range, or a range that ends before it starts, naming the field. */
 export function checkPeriodQuery(query: PeriodQuery, ctx: z.RefinementCtx): void {
-  const issue = (field: keyof PeriodQuery, message: string) => ctx.addIssue({ code: 'custom', path: [field], message });
+  const issue = (field: keyof PeriodQuery, message: string) => {
+    ctx.addIssue({ code: 'custom', path: [field], message });
+  };
   if (query.date !== undefined && (query.from !== undefined || query.to !== undefined)) issue('date', 'give either date or from/to, not both');
   else if (query.from !== undefined && query.to === undefined) issue('to', 'to is needed with from');
   else if (query.to !== undefined && query.from === undefined) issue('from', 'from is needed with to');
