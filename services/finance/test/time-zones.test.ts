@@ -3,6 +3,7 @@ import { createEventBus, forSchema, type EventBus, type EventPayload, type Event
 import { call, newUser, settleEvents, type TestUser } from '@expensio/common/testing';
 import type { Kysely } from 'kysely';
 import { runScheduler } from '../src/index.js';
+import { parseOccurredAt } from '../src/imports/rows.js';
 import { userTimeZone } from '../src/users/time-zone.js';
 import { createTestFinance, type TestFinance } from './helpers.js';
 
@@ -15,7 +16,7 @@ const NEW_YORK = 'America/New_York';
 
 let t: TestFinance;
 let identityDb: Kysely<EventTables>;
-let identityBus: EventBus;
+let identityBus: EventBus<EventTables>;
 let ny: TestUser;
 let utc: TestUser;
 
@@ -185,6 +186,20 @@ describe('date-only input', () => {
     expect((await ok(ny, 'PATCH', `/api/transactions/${nyTx.id}`, { occurredAt: '2026-07-04' })).occurredAt).toBe('2026-07-04T04:00:00.000Z');
     const july = await ok(ny, 'GET', '/api/transactions?from=2026-07-04&to=2026-07-05');
     expect(july.items.map((i: { id: string }) => i.id)).toEqual([nyTx.id]);
+  });
+
+  it('means the user’s midnight for a bank file’s dates, too', async () => {
+    expect(parseOccurredAt('2026-12-01', NEW_YORK)?.toISOString()).toBe('2026-12-01T05:00:00.000Z');
+    expect(parseOccurredAt('2026-12-01T09:30:00+01:00', NEW_YORK)?.toISOString()).toBe('2026-12-01T08:30:00.000Z');
+    const response = await t.app.inject({
+      method: 'POST',
+      url: '/api/transactions/import',
+      headers: { ...ny.headers, 'content-type': 'text/csv' },
+      payload: 'date,amount,description\n2026-12-01,-5.00,Bank coffee\n',
+    });
+    expect(response.statusCode, response.body).toBe(200);
+    const imported = await ok(ny, 'GET', '/api/transactions?text=Bank%20coffee');
+    expect(imported.items.map((i: { occurredAt: string }) => i.occurredAt)).toEqual(['2026-12-01T05:00:00.000Z']);
   });
 
   it('refuses a day that does not exist or a date-time without offset, naming occurredAt', async () => {
