@@ -13,13 +13,19 @@ export async function userTimeZone(db: FinanceDb, userId: string): Promise<strin
   return row?.time_zone ?? DEFAULT_TIME_ZONE;
 }
 
+/** PostgreSQL's zone database may be older than the runtime's: both must know a zone that periods are cut in. */
+async function databaseKnowsZone(db: FinanceDb, timeZone: string): Promise<boolean> {
+  const found = await sql<{ known: boolean }>`select exists (select 1 from pg_catalog.pg_timezone_names where lower(name) = lower(${timeZone})) as known`.execute(db);
+  return found.rows[0]?.known === true;
+}
+
 /**
  * Records a zone identity announced at `changedAt`. Events may arrive out of order (a redelivery),
  * so an announcement older than the one kept changes nothing. Returns false for a name this
- * runtime does not know, which is kept out: every period query would fail on it.
+ * runtime or the database does not know, which is kept out: every period query would fail on it.
  */
 export async function recordUserTimeZone(db: FinanceDb, params: { userId: string; timeZone: string; changedAt: Date }): Promise<boolean> {
-  if (!isTimeZone(params.timeZone)) return false;
+  if (!isTimeZone(params.timeZone) || !(await databaseKnowsZone(db, params.timeZone))) return false;
   await db
     .insertInto('user_time_zones')
     .values({ user_id: params.userId, time_zone: params.timeZone, changed_at: params.changedAt })
