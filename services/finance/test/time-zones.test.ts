@@ -162,6 +162,7 @@ describe('periods other than the current one', () => {
   it.each([
     ['/api/transactions/summary?date=2026-02-30', 'date'],
     ['/api/transactions/summary?date=yesterday', 'date'],
+    ['/api/transactions/summary?date=0050-01-01', 'date'],
     ['/api/transactions/summary?from=2026-10-01', 'to'],
     ['/api/transactions/summary?to=2026-10-01', 'from'],
     ['/api/transactions/summary?from=2026-10-02&to=2026-10-01', 'to'],
@@ -203,7 +204,7 @@ describe('date-only input', () => {
   });
 
   it('refuses a day that does not exist or a date-time without offset, naming occurredAt', async () => {
-    for (const occurredAt of ['2026-11-31', '2026-11-30T20:00:00', '30/11/2026']) {
+    for (const occurredAt of ['2026-11-31', '2026-11-30T20:00:00', '30/11/2026', '0099-01-01']) {
       await refused(ny, '/api/transactions', 'occurredAt', 'POST', { type: 'expense', amount: '1.00', occurredAt });
     }
   });

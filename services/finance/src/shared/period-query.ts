@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import { addDays, daysBetween, isCalendarDate, type IsoDate } from '@expensio/common';
-
-const day = z.iso.date().refine(isCalendarDate, { message: 'must be a calendar date (YYYY-MM-DD)' });
+import { addDays, daysBetween, type IsoDate } from '@expensio/common';
+import { dayInput as day } from './http.js';
 
 /** The longest from/to range: ten years, so one request cannot ask for centuries of periods. */
 export const MAX_RANGE_DAYS = 3660;
