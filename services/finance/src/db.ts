@@ -225,6 +225,13 @@ export interface RulesTable {
   updated_at: Timestamp;
 }
 
+/** A user's IANA time zone as identity announced it (migration 0013); no row means UTC. */
+export interface UserTimeZonesTable {
+  user_id: string;
+  time_zone: string;
+  changed_at: Timestamp;
+}
+
 export interface FinanceTables extends EventTables {
   accounts: AccountsTable;
   categories: CategoriesTable;
@@ -241,6 +248,7 @@ export interface FinanceTables extends EventTables {
   recurring_pauses: RecurringPausesTable;
   transaction_moods: TransactionMoodsTable;
   rules: RulesTable;
+  user_time_zones: UserTimeZonesTable;
 }
 
 export type FinanceDb = Kysely<FinanceTables>;

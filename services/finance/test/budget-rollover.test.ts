@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   budgetLedger,
+  combinePeriods,
   carryOver,
   foldPeriods,
   percentUsed,
@@ -110,25 +111,32 @@ describe('budgetLedger: periods from the one holding the start date', () => {
   const terms = (t: Partial<BudgetTerms>): BudgetTerms => ({ amount: 100_00n, period: 'monthly', startDate: '2026-01-31', rollover: 'surplus', rolloverCap: null, ...t });
 
   it('monthly: calendar months from the first of the start month, empty months spent nothing', () => {
-    const ledger = budgetLedger(terms({}), new Map([['2026-01-01', 30_00n], ['2026-03-01', 5_00n]]), new Date('2026-03-01T00:00:00Z'));
-    expect(ledger.map((p) => [p.start.toISOString(), p.end.toISOString(), p.spent, p.rolledOver])).toEqual([
-      ['2026-01-01T00:00:00.000Z', '2026-02-01T00:00:00.000Z', 30_00n, 0n],
-      ['2026-02-01T00:00:00.000Z', '2026-03-01T00:00:00.000Z', 0n, 70_00n],
-      ['2026-03-01T00:00:00.000Z', '2026-04-01T00:00:00.000Z', 5_00n, 170_00n],
+    const ledger = budgetLedger(terms({}), new Map([['2026-01-01', 30_00n], ['2026-03-01', 5_00n]]), '2026-03-01');
+    expect(ledger.map((p) => [p.startDate, p.endDate, p.spent, p.rolledOver])).toEqual([
+      ['2026-01-01', '2026-02-01', 30_00n, 0n],
+      ['2026-02-01', '2026-03-01', 0n, 70_00n],
+      ['2026-03-01', '2026-04-01', 5_00n, 170_00n],
     ]);
   });
 
   it('weekly: ISO weeks from Monday, across a year boundary', () => {
     // 2026-01-01 is a Thursday: its ISO week began on Monday 2025-12-29.
-    const ledger = budgetLedger(terms({ period: 'weekly', startDate: '2026-01-01' }), new Map(), new Date('2026-01-05T00:00:00Z'));
-    expect(ledger.map((p) => p.start.toISOString().slice(0, 10))).toEqual(['2025-12-29', '2026-01-05']);
-    // A Sunday just before midnight is still in the first week.
-    expect(budgetLedger(terms({ period: 'weekly', startDate: '2026-01-01' }), new Map(), new Date('2026-01-04T23:59:59.999Z'))).toHaveLength(1);
+    const ledger = budgetLedger(terms({ period: 'weekly', startDate: '2026-01-01' }), new Map(), '2026-01-05');
+    expect(ledger.map((p) => p.startDate)).toEqual(['2025-12-29', '2026-01-05']);
+    // The Sunday is still in the first week.
+    expect(budgetLedger(terms({ period: 'weekly', startDate: '2026-01-01' }), new Map(), '2026-01-04')).toHaveLength(1);
   });
 
   it('yearly, and a budget not started yet shows its first period', () => {
-    expect(budgetLedger(terms({ period: 'yearly', startDate: '2024-06-15' }), new Map(), new Date('2026-03-15T12:00:00Z')).map((p) => p.start.getUTCFullYear())).toEqual([2024, 2025, 2026]);
-    const upcoming = budgetLedger(terms({ startDate: '2026-05-10' }), new Map(), new Date('2026-03-15T12:00:00Z'));
-    expect(upcoming.map((p) => p.start.toISOString())).toEqual(['2026-05-01T00:00:00.000Z']);
+    expect(budgetLedger(terms({ period: 'yearly', startDate: '2024-06-15' }), new Map(), '2026-03-15').map((p) => p.startDate)).toEqual(['2024-01-01', '2025-01-01', '2026-01-01']);
+    const upcoming = budgetLedger(terms({ startDate: '2026-05-10' }), new Map(), '2026-03-15');
+    expect(upcoming.map((p) => p.startDate)).toEqual(['2026-05-01']);
+  });
+
+  it('combinePeriods sees consecutive periods as one: the first carry-in, all budgeted and spent', () => {
+    const ledger = budgetLedger(terms({}), new Map([['2026-01-01', 30_00n], ['2026-02-01', 120_00n], ['2026-03-01', 5_00n]]), '2026-03-01');
+    const [, feb, mar] = ledger;
+    if (!feb || !mar) throw new Error('expected three periods');
+    expect(combinePeriods([feb, mar])).toEqual({ startDate: '2026-02-01', endDate: '2026-04-01', budgeted: 200_00n, rolledOver: 70_00n, available: 270_00n, spent: 125_00n, remaining: 145_00n });
   });
 });

@@ -14,6 +14,8 @@ export interface UsersTable {
   locked_at: Date | null;
   locked_reason: string | null;
   password_changed_at: Date | null;
+  /** IANA zone name; the column defaults to UTC. */
+  time_zone: ColumnType<string, string | undefined, string>;
   created_at: Timestamp;
   updated_at: Timestamp;
 }

@@ -47,7 +47,7 @@ describe('user.registered', () => {
   it('is published with the new account', async () => {
     const user = await registerUser(t, { name: 'Ada' });
     expect(await outboxOf(t, user.id, 'user.registered')).toEqual([
-      { type: 'user.registered', userId: user.id, payload: { email: user.email, name: 'Ada', role: 'user' } },
+      { type: 'user.registered', userId: user.id, payload: { email: user.email, name: 'Ada', role: 'user', timeZone: 'UTC' } },
     ]);
   });
 
@@ -84,12 +84,12 @@ describe('user.registered', () => {
     const email = uniqueEmail('boot');
     expect(await ensureAdmin(t.ctx, email)).toBe('created');
     const [created] = await registeredEventsFor(email);
-    expect(created?.payload).toEqual({ email, name: null, role: 'admin' });
+    expect(created?.payload).toEqual({ email, name: null, role: 'admin', timeZone: 'UTC' });
 
     const squatter = await registerUser(t);
     expect(await ensureAdmin(t.ctx, squatter.email)).toBe('promoted');
     expect(await outboxOf(t, squatter.id, 'user.updated')).toEqual([
-      { type: 'user.updated', userId: squatter.id, payload: { changed: ['role', 'password'], email: squatter.email, name: null, role: 'admin' } },
+      { type: 'user.updated', userId: squatter.id, payload: { changed: ['role', 'password'], email: squatter.email, name: null, role: 'admin', timeZone: 'UTC' } },
     ]);
     expect(await alertsOf(t, squatter.id)).toEqual([expect.objectContaining({ alert: 'role.changed', severity: 'critical', ip: null })]);
     expect(await ensureAdmin(t.ctx, squatter.email)).toBe('unchanged');
@@ -107,8 +107,8 @@ describe('user.updated', () => {
     expect((await patch({ name: null })).statusCode).toBe(200);
     const updates = await outboxOf(t, user.id, 'user.updated');
     expect(updates.map((u) => u.payload)).toEqual([
-      { changed: ['name'], email: user.email, name: 'Grace', role: 'user' },
-      { changed: ['name'], email: user.email, name: null, role: 'user' },
+      { changed: ['name'], email: user.email, name: 'Grace', role: 'user', timeZone: 'UTC' },
+      { changed: ['name'], email: user.email, name: null, role: 'user', timeZone: 'UTC' },
     ]);
   });
 
@@ -119,7 +119,7 @@ describe('user.updated', () => {
     expect((await change('this is not my password')).statusCode).toBe(400);
     expect(await outboxOf(t, user.id, 'user.updated')).toHaveLength(0);
     expect((await change(user.password)).statusCode).toBe(204);
-    expect((await outboxOf(t, user.id, 'user.updated')).map((u) => u.payload)).toEqual([{ changed: ['password'], email: user.email, name: null, role: 'user' }]);
+    expect((await outboxOf(t, user.id, 'user.updated')).map((u) => u.payload)).toEqual([{ changed: ['password'], email: user.email, name: null, role: 'user', timeZone: 'UTC' }]);
     expect(await alertsOf(t, user.id)).toEqual([expect.objectContaining({ alert: 'password.changed', severity: 'info' })]);
   });
 
@@ -160,7 +160,7 @@ describe('user.updated', () => {
       expect(verify.statusCode).toBe(200);
     }
     expect((await outboxOf(t, user.id, 'user.updated')).map((u) => u.payload)).toEqual([
-      { changed: ['emailVerified'], email: user.email, name: null, role: 'user' },
+      { changed: ['emailVerified'], email: user.email, name: null, role: 'user', timeZone: 'UTC' },
     ]);
   });
 });

@@ -11,7 +11,7 @@ describe('/api/auth/profile', () => {
     const response = await t.app.inject({ method: 'GET', url: '/api/auth/profile', headers: bearer(user.accessToken) });
     expect(response.statusCode).toBe(200);
     expect(response.json()).toMatchObject({ id: user.id, email: user.email, name: 'Grace', role: 'user' });
-    expect(Object.keys(response.json()).sort()).toEqual(['createdAt', 'email', 'emailVerified', 'id', 'locked', 'name', 'role', 'updatedAt']);
+    expect(Object.keys(response.json()).sort()).toEqual(['createdAt', 'email', 'emailVerified', 'id', 'locked', 'name', 'role', 'timeZone', 'updatedAt']);
   });
 
   it('PATCH changes the name', async () => {

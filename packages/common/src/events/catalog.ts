@@ -15,6 +15,8 @@ const decimal = z.string().regex(/^-?\d+(\.\d+)?$/, 'a decimal string such as "1
 const currency = z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code');
 const instant = z.iso.datetime({ offset: true });
 const day = z.iso.date();
+/** An IANA zone name; optional in user events published before zones existed (read as UTC). */
+const timeZone = z.string().min(1).max(64);
 const ip = z.string().max(64).nullable();
 const userAgent = z.string().max(512).nullable();
 
@@ -44,13 +46,14 @@ const transactionSnapshot = z.object({
 });
 
 export const EventMap = {
-  'user.registered': z.object({ email: z.email(), name: z.string().nullable(), role }),
+  'user.registered': z.object({ email: z.email(), name: z.string().nullable(), role, timeZone: timeZone.optional() }),
   /** The profile after the change; `changed` names the fields (a password change names `password` and carries no value). */
   'user.updated': z.object({
-    changed: z.array(z.enum(['email', 'name', 'role', 'password', 'locked', 'emailVerified'])).min(1),
+    changed: z.array(z.enum(['email', 'name', 'role', 'password', 'locked', 'emailVerified', 'timeZone'])).min(1),
     email: z.email(),
     name: z.string().nullable(),
     role,
+    timeZone: timeZone.optional(),
   }),
   /** Every service removes the user's rows when it sees this. */
   'user.deleted': z.object({ reason: z.enum(['user_request', 'admin']) }),
@@ -151,6 +154,7 @@ export type Topology = readonly EventSubscription[];
  */
 export const SUBSCRIPTIONS: Topology = [
   { consumer: 'finance.user-erasure', events: ['user.deleted'] },
+  { consumer: 'finance.user-time-zones', events: ['user.registered', 'user.updated'] },
   {
     consumer: 'realtime.gateway',
     events: [

@@ -2,37 +2,44 @@ import { sql, type Selectable } from 'kysely';
 import { newId } from '@expensio/common';
 import type { AccountsTable, AccountType, FinanceDb } from '../db.js';
 
-export type AccountRow = Selectable<AccountsTable> & { balance: bigint };
+export type AccountRow = Selectable<AccountsTable> & { balance: bigint; projected_balance: bigint };
 
 /** A signed amount: what a transaction adds to its account's balance. */
 export const signedAmount = sql<bigint>`case when t.type in ('income', 'transfer_in') then t.amount else -t.amount end`;
 
 /**
- * Accounts with their balance computed from the ledger: opening balance plus every transaction,
- * never a stored number that could drift.
+ * Accounts with their balances computed from the ledger, never a stored number that could drift:
+ * `balance` is the opening balance plus every transaction up to `asOf` (a post-dated payment has
+ * not left the account yet), `projected_balance` with the future-dated ones too. One pass over the
+ * account's rows gives both.
  */
-function withBalance(db: FinanceDb) {
+function withBalance(db: FinanceDb, asOf: Date) {
   return db
     .selectFrom('accounts as a')
+    .innerJoinLateral(
+      (eb) =>
+        eb
+          .selectFrom('transactions as t')
+          .select([
+            sql<bigint>`coalesce(sum(${signedAmount}) filter (where t.occurred_at <= ${asOf}), 0)`.as('until_now'),
+            sql<bigint>`coalesce(sum(${signedAmount}), 0)`.as('in_all'),
+          ])
+          .whereRef('t.account_id', '=', 'a.id')
+          .as('m'),
+      (join) => join.onTrue(),
+    )
     .selectAll('a')
-    .select((eb) => {
-      const moved = eb.selectFrom('transactions as t').select(sql<bigint>`sum(${signedAmount})`.as('sum')).whereRef('t.account_id', '=', 'a.id');
-      return sql<bigint>`a.opening_balance + coalesce((${moved}), 0)::bigint`.as('balance');
-    });
+    .select([sql<bigint>`(a.opening_balance + m.until_now)::bigint`.as('balance'), sql<bigint>`(a.opening_balance + m.in_all)::bigint`.as('projected_balance')]);
 }
 
-export async function listAccounts(db: FinanceDb, params: { userId: string; includeArchived: boolean }): Promise<AccountRow[]> {
-  let query = withBalance(db).where('a.user_id', '=', params.userId);
+export async function listAccounts(db: FinanceDb, params: { userId: string; includeArchived: boolean; asOf: Date }): Promise<AccountRow[]> {
+  let query = withBalance(db, params.asOf).where('a.user_id', '=', params.userId);
   if (!params.includeArchived) query = query.where('a.archived_at', 'is', null);
   return query.orderBy('a.is_default', 'desc').orderBy('a.created_at').orderBy('a.id').execute();
 }
 
-export async function findAccount(db: FinanceDb, params: { userId: string; id: string }): Promise<AccountRow | undefined> {
-  return withBalance(db).where('a.user_id', '=', params.userId).where('a.id', '=', params.id).executeTakeFirst();
-}
-
-export async function findDefaultAccount(db: FinanceDb, userId: string): Promise<AccountRow | undefined> {
-  return withBalance(db).where('a.user_id', '=', userId).where('a.is_default', '=', true).executeTakeFirst();
+export async function findAccount(db: FinanceDb, params: { userId: string; id: string; asOf: Date }): Promise<AccountRow | undefined> {
+  return withBalance(db, params.asOf).where('a.user_id', '=', params.userId).where('a.id', '=', params.id).executeTakeFirst();
 }
 
 /** The account without its balance: what a write needs, without summing the account's history. */

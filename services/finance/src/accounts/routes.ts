@@ -4,7 +4,7 @@ import type { FinanceContext } from '../context.js';
 import { idParams } from '../shared/http.js';
 import { toTransferView, transferSchema, type TransferLegs } from '../transfers/schemas.js';
 import { accountSchema, createAccountBody, toAccountView, transferBody, updateAccountBody } from './schemas.js';
-import { changeAccount, createAccount, getAccounts, removeAccount, requireAccount } from './service.js';
+import { changeAccount, createAccount, getAccount, getAccounts, removeAccount } from './service.js';
 import { transfer } from './transfers.js';
 import { answerFor, idempotency } from '../shared/idempotent-route.js';
 
@@ -35,7 +35,7 @@ export function accountRoutes(app: HttpApp, ctx: FinanceContext) {
   });
 
   app.get('/api/accounts/:id', { config, schema: { tags, summary: 'One account', params: idParams, response: { 200: accountSchema } } }, async (request) => {
-    return toAccountView(await requireAccount(ctx.db, requireUser(request).id, request.params.id));
+    return toAccountView(await getAccount(ctx, requireUser(request).id, request.params.id));
   });
 
   app.patch(

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { multilineText, text } from '@expensio/common';
+import { instantInput } from '../shared/http.js';
 import { amountInput, amountOutput, currencySchema, formatAmount } from '../shared/money.js';
 import type { AccountRow } from './repo.js';
 
@@ -12,7 +13,8 @@ export const accountSchema = z
     type: accountTypeSchema,
     currency: z.string(),
     openingBalance: amountOutput,
-    balance: amountOutput.describe('Opening balance plus every transaction of the account'),
+    balance: amountOutput.describe('Opening balance plus every transaction of the account up to now (future-dated ones excluded)'),
+    projectedBalance: amountOutput.describe('The balance once every future-dated transaction has happened too'),
     isDefault: z.boolean(),
     archived: z.boolean(),
     createdAt: z.iso.datetime(),
@@ -44,7 +46,7 @@ export const transferBody = z.strictObject({
   toAmount: amountInput
     .optional()
     .describe("What arrives in the destination account, in its currency: required when the two accounts' currencies differ; else equal to amount or left out"),
-  occurredAt: z.iso.datetime({ offset: true }).optional(),
+  occurredAt: instantInput.optional(),
   description: multilineText().trim().max(500).optional(),
 });
 
@@ -56,6 +58,7 @@ export function toAccountView(row: AccountRow) {
     currency: row.currency,
     openingBalance: formatAmount(row.opening_balance, row.currency),
     balance: formatAmount(row.balance, row.currency),
+    projectedBalance: formatAmount(row.projected_balance, row.currency),
     isDefault: row.is_default,
     archived: row.archived_at !== null,
     createdAt: row.created_at.toISOString(),

@@ -7,7 +7,6 @@ import {
   deleteAccount,
   findAccount,
   findAccountRecord,
-  findDefaultAccount,
   hasTransactions,
   insertAccount,
   listAccounts,
@@ -20,11 +19,11 @@ import {
  * Every user has a default account. Finance learns about users from their tokens, so the account
  * is made on first use; the unique index settles two first requests arriving together.
  */
-export async function ensureDefaultAccount(ctx: FinanceContext, userId: string, db: FinanceDb = ctx.db): Promise<AccountRow> {
-  const existing = await findDefaultAccount(db, userId);
+export async function ensureDefaultAccount(ctx: FinanceContext, userId: string, db: FinanceDb = ctx.db): Promise<AccountRecord> {
+  const existing = await findAccountRecord(db, { userId });
   if (existing) return existing;
   await insertAccount(db, { userId, name: 'Main account', type: 'checking', currency: ctx.config.DEFAULT_CURRENCY, openingBalance: 0n, isDefault: true, now: ctx.clock.now() });
-  const created = await findDefaultAccount(db, userId);
+  const created = await findAccountRecord(db, { userId });
   if (!created) throw new Error('default account vanished after insert');
   return created;
 }
@@ -43,13 +42,20 @@ export async function accountForWrite(ctx: FinanceContext, db: FinanceDb, userId
 
 export async function getAccounts(ctx: FinanceContext, userId: string, includeArchived: boolean): Promise<AccountRow[]> {
   await ensureDefaultAccount(ctx, userId);
-  return listAccounts(ctx.db, { userId, includeArchived });
+  return listAccounts(ctx.db, { userId, includeArchived, asOf: ctx.clock.now() });
 }
 
 /** The caller's account, or 404: another user's id is indistinguishable from a missing one. */
-export async function requireAccount(db: FinanceDb, userId: string, id: string, field?: string): Promise<AccountRow> {
-  const account = await findAccount(db, { userId, id });
+export async function requireAccount(db: FinanceDb, userId: string, id: string, field?: string): Promise<AccountRecord> {
+  const account = await findAccountRecord(db, { userId, id });
   if (!account) throw new NotFoundError(field ? `No account ${id} (${field})` : `No account ${id}`, 'account_not_found');
+  return account;
+}
+
+/** The caller's account with its balances now, or 404. */
+export async function getAccount(ctx: FinanceContext, userId: string, id: string): Promise<AccountRow> {
+  const account = await findAccount(ctx.db, { userId, id, asOf: ctx.clock.now() });
+  if (!account) throw new NotFoundError(`No account ${id}`, 'account_not_found');
   return account;
 }
 
@@ -71,7 +77,7 @@ export async function createAccount(
     return insertAccount(trx, { userId, name: input.name, type: input.type, currency, openingBalance, isDefault: input.isDefault === true, now });
   });
   if (id === undefined) throw new ConflictError('Another request made a default account at the same time; try again', 'default_account_conflict');
-  return requireAccount(ctx.db, userId, id);
+  return getAccount(ctx, userId, id);
 }
 
 export async function changeAccount(
@@ -98,7 +104,7 @@ export async function changeAccount(
       },
     });
   });
-  return requireAccount(ctx.db, userId, id);
+  return getAccount(ctx, userId, id);
 }
 
 /** An account with history is archived, never silently deleted with it. */

@@ -6,6 +6,7 @@ import { findTransactions, insertTransactions } from '../transactions/repo.js';
 import type { TransferLegs } from '../transfers/schemas.js';
 import { requireAccount, requireOpen } from './service.js';
 import type { Answer } from '../shared/idempotency.js';
+import { instantForUser } from '../users/time-zone.js';
 
 export interface TransferInput {
   fromAccountId: string;
@@ -40,7 +41,7 @@ export async function transfer(ctx: FinanceContext, userId: string, input: Trans
     }
     const transferId = newId();
     const now = ctx.clock.now();
-    const occurredAt = input.occurredAt === undefined ? now : new Date(input.occurredAt);
+    const occurredAt = input.occurredAt === undefined ? now : await instantForUser(trx, userId, input.occurredAt);
     const leg = (account: { id: string; currency: string }, type: 'transfer_out' | 'transfer_in', legAmount: bigint) => ({
       id: newId(),
       user_id: userId,

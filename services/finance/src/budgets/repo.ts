@@ -80,7 +80,7 @@ const onePeriod = sql`case b.period when 'weekly' then interval '7 days' when 'm
 
 export interface PeriodSpending {
   budget_id: string;
-  /** 'YYYY-MM-DD', the UTC start of the period. */
+  /** 'YYYY-MM-DD', the period's first day in the user's zone. */
   period_start: string;
   spent: bigint;
 }
@@ -88,11 +88,13 @@ export interface PeriodSpending {
 /**
  * Each budget's spending summed per period, in one grouped query: the user's expenses in the
  * budget's currency (and category), from the start of its first period to the end of the period
- * holding `through`. Transfers and income are not spending.
+ * holding the day `through`, periods cut at midnight in the user's zone. Transfers and income are
+ * not spending.
  */
-export async function spendingByPeriod(db: FinanceDb, params: { userId: string; budgetIds: string[]; through: Date }): Promise<PeriodSpending[]> {
+export async function spendingByPeriod(db: FinanceDb, params: { userId: string; budgetIds: string[]; through: string; timeZone: string }): Promise<PeriodSpending[]> {
   if (params.budgetIds.length === 0) return [];
-  const periodOfTransaction = sql<string>`to_char(date_trunc(${truncUnit}, t.occurred_at at time zone 'UTC'), 'YYYY-MM-DD')`;
+  const zone = sql`${params.timeZone}::text`;
+  const periodOfTransaction = sql<string>`to_char(date_trunc(${truncUnit}, t.occurred_at at time zone ${zone}), 'YYYY-MM-DD')`;
   return db
     .selectFrom('budgets as b')
     .innerJoin('transactions as t', (join) =>
@@ -101,13 +103,14 @@ export async function spendingByPeriod(db: FinanceDb, params: { userId: string; 
         .onRef('t.currency', '=', 'b.currency')
         .on('t.type', '=', 'expense')
         .on((eb) => eb.or([eb('b.category_id', 'is', null), eb('t.category_id', '=', eb.ref('b.category_id'))]))
-        .on(sql<boolean>`t.occurred_at >= (date_trunc(${truncUnit}, b.start_date::timestamp) at time zone 'UTC')`)
-        .on(sql<boolean>`t.occurred_at < ((date_trunc(${truncUnit}, ${params.through}::timestamptz at time zone 'UTC') + ${onePeriod}) at time zone 'UTC')`),
+        .on(sql<boolean>`t.occurred_at >= (date_trunc(${truncUnit}, b.start_date::timestamp) at time zone ${zone})`)
+        .on(sql<boolean>`t.occurred_at < ((date_trunc(${truncUnit}, ${params.through}::date::timestamp) + ${onePeriod}) at time zone ${zone})`),
     )
     .select(['b.id as budget_id', periodOfTransaction.as('period_start'), sql<bigint>`sum(t.amount)::bigint`.as('spent')])
     .where('b.user_id', '=', params.userId)
     .where('b.id', 'in', params.budgetIds)
-    .groupBy(['b.id', periodOfTransaction])
+    // By the output name: the zone is a parameter, and a second copy of it would not match the first.
+    .groupBy(['b.id', sql.ref('period_start')])
     .execute();
 }
 

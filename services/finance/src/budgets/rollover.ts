@@ -2,10 +2,10 @@
  * The budget arithmetic, free of I/O: the database sums spending per period, this folds the sums
  * into what each period made available. All amounts are bigint minor units of the budget's currency.
  */
+import { addPeriodsToDate, periodStartDate, type CalendarUnit, type IsoDate } from '@expensio/common';
 import type { BudgetPeriod, RolloverMode } from '../db.js';
-import { addPeriods, periodStart, type PeriodUnit } from '../shared/periods.js';
 
-export const PERIOD_UNIT: Record<BudgetPeriod, PeriodUnit> = { weekly: 'week', monthly: 'month', yearly: 'year' };
+export const PERIOD_UNIT: Record<BudgetPeriod, CalendarUnit> = { weekly: 'week', monthly: 'month', yearly: 'year' };
 
 export interface RolloverRule {
   mode: RolloverMode;
@@ -13,7 +13,6 @@ export interface RolloverRule {
   cap: bigint | null;
 }
 
-import { utcDate, utcMidnight, type IsoDate } from '@expensio/common';
 export interface PeriodFigures {
   budgeted: bigint;
   /** Carried in from the period before; negative when a deficit carried. */
@@ -87,11 +86,9 @@ export function percentUsed(spent: bigint, available: bigint): number | null {
   return Number((spent * 10_000n) / available) / 100;
 }
 
-/** 'YYYY-MM-DD' of a UTC midnight, the key periods are matched on. */
-export const dateKey: (at: Date) => IsoDate = utcDate;
-
-export function firstPeriodStart(startDate: string, period: BudgetPeriod): Date {
-  return periodStart(utcMidnight(startDate), PERIOD_UNIT[period]);
+/** The first day of the budget's first period: the period holding its start date. */
+export function firstPeriodStart(startDate: IsoDate, period: BudgetPeriod): IsoDate {
+  return periodStartDate(startDate, PERIOD_UNIT[period]);
 }
 
 export interface BudgetTerms {
@@ -102,27 +99,44 @@ export interface BudgetTerms {
   rolloverCap: bigint | null;
 }
 
+/**
+ * A period as calendar days of the user's zone; which instants those days begin at is the
+ * caller's concern (startOfDayInZone), so the arithmetic stays free of zones.
+ */
 export interface LedgerPeriod extends PeriodFigures {
-  start: Date;
-  /** Exclusive. */
-  end: Date;
+  startDate: IsoDate;
+  /** Exclusive: the next period's first day. */
+  endDate: IsoDate;
 }
 
 /**
- * Every period from the budget's first through the one holding `through` (at least the first),
- * given spending summed per period start. Periods with no entry spent nothing.
+ * Every period from the budget's first through the one holding the day `through` (at least the
+ * first), given spending summed per period's first day. Periods with no entry spent nothing.
  */
-export function budgetLedger(terms: BudgetTerms, spentByPeriod: ReadonlyMap<string, bigint>, through: Date): LedgerPeriod[] {
+export function budgetLedger(terms: BudgetTerms, spentByPeriod: ReadonlyMap<string, bigint>, through: IsoDate): LedgerPeriod[] {
   const unit = PERIOD_UNIT[terms.period];
-  const last = periodStart(through, unit).getTime();
-  const periods: { start: Date; end: Date; spent: bigint }[] = [];
-  let start = firstPeriodStart(terms.startDate, terms.period);
+  const last = periodStartDate(through, unit);
+  const periods: { startDate: IsoDate; endDate: IsoDate; spent: bigint }[] = [];
+  let startDate = firstPeriodStart(terms.startDate, terms.period);
   do {
-    const end = addPeriods(start, unit, 1);
-    periods.push({ start, end, spent: spentByPeriod.get(dateKey(start)) ?? 0n });
-    start = end;
-  } while (start.getTime() <= last);
+    const endDate = addPeriodsToDate(startDate, unit, 1);
+    periods.push({ startDate, endDate, spent: spentByPeriod.get(startDate) ?? 0n });
+    startDate = endDate;
+  } while (startDate <= last);
   return foldPeriods(terms.amount, periods, { mode: terms.rollover, cap: terms.rolloverCap });
+}
+
+/**
+ * Consecutive periods seen as one (an overview over a range of days): what carried into the first,
+ * everything budgeted and spent in all of them, and what that leaves.
+ */
+export function combinePeriods(periods: readonly [LedgerPeriod, ...LedgerPeriod[]]): LedgerPeriod {
+  const [first] = periods;
+  const last = periods[periods.length - 1] ?? first;
+  const budgeted = periods.reduce((sum, p) => sum + p.budgeted, 0n);
+  const spent = periods.reduce((sum, p) => sum + p.spent, 0n);
+  const available = budgeted + first.rolledOver;
+  return { startDate: first.startDate, endDate: last.endDate, budgeted, rolledOver: first.rolledOver, spent, available, remaining: available - spent };
 }
 
 /** Per-period sums as the database returns them, grouped by budget id then period start. */

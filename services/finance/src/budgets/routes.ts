@@ -6,6 +6,7 @@ import {
   budgetSchema,
   createBudgetBody,
   eventsQuery,
+  overviewQuery,
   overviewSchema,
   replaceBudgetBody,
   thresholdEventSchema,
@@ -45,13 +46,16 @@ export function budgetRoutes(app: HttpApp, ctx: FinanceContext) {
       config,
       schema: {
         tags,
-        summary: 'Each budget in its current period: budgeted, rolled over, spent, remaining, percent used and status',
+        summary: 'Each budget in its current period (or the one holding `date`, or over the periods a from/to range overlaps): budgeted, rolled over, spent, remaining, percent used and status',
+        description:
+          'Periods are counted in your time zone. Over a from/to range, each budget shows the whole periods that overlap it as one: what carried into the first, everything budgeted and spent in all of them.',
+        querystring: overviewQuery,
         response: { 200: overviewSchema },
       },
     },
     async (request) => {
-      const { asOf, budgets } = await budgetOverview(ctx, requireUser(request).id);
-      return { asOf: asOf.toISOString(), items: budgets.map(({ budget, current }) => toOverviewItem(budget, current)) };
+      const { asOf, timeZone, budgets } = await budgetOverview(ctx, requireUser(request).id, request.query);
+      return { asOf: asOf.toISOString(), timeZone, items: budgets.map(({ budget, current }) => toOverviewItem(budget, current, timeZone)) };
     },
   );
 

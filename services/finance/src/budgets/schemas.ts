@@ -1,12 +1,13 @@
 import { z } from 'zod';
-import { text } from '@expensio/common';
+import { addDays, startOfDayInZone, text } from '@expensio/common';
 import { amountInput, amountOutput, currencySchema, formatAmount } from '../shared/money.js';
 import { pageQuery } from '../shared/http.js';
+import { checkPeriodQuery, periodQueryShape } from '../shared/period-query.js';
 import type { BudgetRow, ThresholdEventRow } from './repo.js';
 import type { LedgerPeriod } from './rollover.js';
 import { percentUsed, statusOf } from './rollover.js';
 
-const periodSchema = z.enum(['weekly', 'monthly', 'yearly']).describe('weekly: ISO weeks from Monday; monthly: calendar months; yearly: calendar years (UTC)');
+const periodSchema = z.enum(['weekly', 'monthly', 'yearly']).describe('weekly: ISO weeks from Monday; monthly: calendar months; yearly: calendar years (all in your time zone)');
 const rolloverSchema = z
   .enum(['none', 'surplus', 'surplus_and_deficit'])
   .describe('none; surplus: what was left carries into the next period; surplus_and_deficit: overspending carries too, as a negative');
@@ -25,7 +26,7 @@ export const createBudgetBody = z.strictObject({
   currency: currencySchema.optional().describe("Defaults to your default account's currency; only spending in this currency counts"),
   period: periodSchema,
   category: categoryRef.nullable().optional(),
-  startDate: dateSchema.optional().describe('Defaults to today (UTC). The period holding it is the first, from its beginning'),
+  startDate: dateSchema.optional().describe('Defaults to today (in your time zone). The period holding it is the first, from its beginning'),
   rollover: rolloverSchema.default('none'),
   rolloverCap: capSchema.optional(),
 }).meta({ examples: [{ name: 'Groceries', amount: '400.00', period: 'monthly', category: 'groceries', startDate: '2026-03-01', rollover: 'surplus' }] });
@@ -61,8 +62,11 @@ export const budgetSchema = z
   })
   .meta({ id: 'Budget' });
 
+export const overviewQuery = z.strictObject({ ...periodQueryShape }).superRefine(checkPeriodQuery);
+
 export const overviewSchema = z.object({
   asOf: z.iso.datetime(),
+  timeZone: z.string().describe('The time zone periods are counted in (your profile’s)'),
   items: z.array(
     z.object({
       id: z.uuid(),
@@ -72,8 +76,10 @@ export const overviewSchema = z.object({
       category: z.string().nullable(),
       categoryId: z.uuid().nullable(),
       rollover: rolloverSchema,
-      periodStart: z.iso.datetime(),
+      periodStart: z.iso.datetime().describe('The instant the period’s first day began in your time zone'),
       periodEnd: z.iso.datetime().describe('Exclusive'),
+      firstDay: z.iso.date(),
+      lastDay: z.iso.date().describe('Inclusive'),
       budgeted: amountOutput,
       rolledOver: amountOutput.describe('Carried in from the periods before; negative for a carried deficit'),
       available: amountOutput.describe('budgeted + rolledOver'),
@@ -120,7 +126,7 @@ export function toBudgetView(row: BudgetRow): z.infer<typeof budgetSchema> {
   };
 }
 
-export function toOverviewItem(row: BudgetRow, period: LedgerPeriod) {
+export function toOverviewItem(row: BudgetRow, period: LedgerPeriod, timeZone: string) {
   const money = (minor: bigint) => formatAmount(minor, row.currency);
   return {
     id: row.id,
@@ -130,8 +136,10 @@ export function toOverviewItem(row: BudgetRow, period: LedgerPeriod) {
     category: row.category_slug,
     categoryId: row.category_id,
     rollover: row.rollover,
-    periodStart: period.start.toISOString(),
-    periodEnd: period.end.toISOString(),
+    periodStart: startOfDayInZone(period.startDate, timeZone).toISOString(),
+    periodEnd: startOfDayInZone(period.endDate, timeZone).toISOString(),
+    firstDay: period.startDate,
+    lastDay: addDays(period.endDate, -1),
     budgeted: money(period.budgeted),
     rolledOver: money(period.rolledOver),
     available: money(period.available),

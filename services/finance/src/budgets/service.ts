@@ -1,11 +1,13 @@
-import { NotFoundError, decodeCursor, fieldError, newId } from '@expensio/common';
+import { NotFoundError, addDays, dateInZone, decodeCursor, fieldError, newId, type IsoDate } from '@expensio/common';
 import { ensureDefaultAccount } from '../accounts/service.js';
 import { requireCategory } from '../categories/service.js';
 import type { FinanceContext } from '../context.js';
 import type { BudgetPeriod, FinanceDb, RolloverMode } from '../db.js';
 import { parseAmount } from '../shared/money.js';
 import { deleteBudget, findBudget, insertBudget, listBudgets, listThresholdEvents, spendingByPeriod, termsOf, updateBudget, type BudgetRow, type NewBudget } from './repo.js';
-import { budgetLedger, dateKey, firstPeriodStart, spendingByBudget, type LedgerPeriod } from './rollover.js';
+import { dayWindow } from '../shared/period-query.js';
+import { userTimeZone } from '../users/time-zone.js';
+import { budgetLedger, combinePeriods, firstPeriodStart, spendingByBudget, type LedgerPeriod } from './rollover.js';
 import { checkThresholds } from './thresholds.js';
 
 export interface BudgetFields {
@@ -42,7 +44,7 @@ async function toColumns(ctx: FinanceContext, db: FinanceDb, userId: string, inp
     currency,
     period: input.period,
     category_id: category?.id ?? null,
-    start_date: input.startDate ?? dateKey(ctx.clock.now()),
+    start_date: input.startDate ?? dateInZone(ctx.clock.now(), await userTimeZone(db, userId)),
     rollover: input.rollover,
     rollover_cap: cap,
   };
@@ -79,23 +81,36 @@ export async function removeBudget(ctx: FinanceContext, userId: string, id: stri
 }
 
 /**
- * Each budget in its current period (its first, for a budget that has not started yet), with the
- * rollover folded from every period since its start: one grouped query for all of them.
+ * Each budget in the period holding a day (today by default, in the user's zone), or over the
+ * periods that overlap a range of days, seen as one; a budget that has not started by then shows
+ * its first period. The rollover is folded from every period since the budget's start: one grouped
+ * query for all of them.
  */
-export async function budgetOverview(ctx: FinanceContext, userId: string): Promise<{ asOf: Date; budgets: { budget: BudgetRow; current: LedgerPeriod }[] }> {
+export async function budgetOverview(
+  ctx: FinanceContext,
+  userId: string,
+  query: { date?: string | undefined; from?: string | undefined; to?: string | undefined } = {},
+): Promise<{ asOf: Date; timeZone: string; budgets: { budget: BudgetRow; current: LedgerPeriod }[] }> {
   const now = ctx.clock.now();
+  const timeZone = await userTimeZone(ctx.db, userId);
+  const window = dayWindow(query, dateInZone(now, timeZone));
+  // The first and last day asked for, both inclusive.
+  const [first, last] = window.kind === 'range' ? [window.firstDay, addDays(window.endDay, -1)] : [window.day, window.day];
   const budgets = await listBudgets(ctx.db, { userId });
-  const throughOf = (b: BudgetRow) => {
-    const first = firstPeriodStart(b.start_date, b.period);
-    return first > now ? first : now;
+  const throughOf = (b: BudgetRow): IsoDate => {
+    const start = firstPeriodStart(b.start_date, b.period);
+    return start > last ? start : last;
   };
-  const through = budgets.reduce((latest, b) => (throughOf(b) > latest ? throughOf(b) : latest), now);
-  const sums = spendingByBudget(await spendingByPeriod(ctx.db, { userId, budgetIds: budgets.map((b) => b.id), through }));
+  const through = budgets.reduce((latest, b) => (throughOf(b) > latest ? throughOf(b) : latest), last);
+  const sums = spendingByBudget(await spendingByPeriod(ctx.db, { userId, budgetIds: budgets.map((b) => b.id), through, timeZone }));
   return {
     asOf: now,
+    timeZone,
     budgets: budgets.flatMap((budget) => {
-      const current = budgetLedger(termsOf(budget), sums.get(budget.id) ?? new Map<string, bigint>(), throughOf(budget)).at(-1);
-      return current ? [{ budget, current }] : [];
+      const ledger = budgetLedger(termsOf(budget), sums.get(budget.id) ?? new Map<string, bigint>(), throughOf(budget));
+      const overlapping = ledger.filter((p) => p.startDate <= last && p.endDate > first);
+      const [head, ...rest] = overlapping.length > 0 ? overlapping : ledger.slice(-1);
+      return head ? [{ budget, current: combinePeriods([head, ...rest]) }] : [];
     }),
   };
 }

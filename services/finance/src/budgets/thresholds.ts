@@ -1,27 +1,25 @@
-import { newId } from '@expensio/common';
+import { dateInZone, newId, periodStartDate, type IsoDate } from '@expensio/common';
 import type { FinanceContext } from '../context.js';
 import type { Transaction } from 'kysely';
 import type { FinanceTables } from '../db.js';
 import { formatAmount } from '../shared/money.js';
-import { periodStart } from '../shared/periods.js';
+import { userTimeZone } from '../users/time-zone.js';
 import { insertThresholdEvents, lockBudgetsForSpending, spendingByPeriod, termsOf, type BudgetRow, type NewThresholdEvent } from './repo.js';
-import { PERIOD_UNIT, budgetLedger, dateKey, firstPeriodStart, spendingByBudget, thresholdsReached } from './rollover.js';
-
-const later = (a: Date, b: Date) => (a.getTime() > b.getTime() ? a : b);
+import { PERIOD_UNIT, budgetLedger, firstPeriodStart, spendingByBudget, thresholdsReached } from './rollover.js';
 
 /**
  * Alerts are for the current period only: a past month's crossing is news to nobody. A change of
- * spending at `changedAt` moves the current period when it falls in it or, when surpluses or
- * deficits carry, in an earlier period. A change before the budget's first period, or after the
- * current period, touches nothing.
+ * spending on day `changed` (the user's calendar) moves the current period when it falls in it
+ * or, when surpluses or deficits carry, in an earlier period. A change before the budget's first
+ * period, or after the current period, touches nothing. Returns the current period's first day.
  */
-function periodsAffected(budget: BudgetRow, changedAt: Date, now: Date): { from: number; to: number } | undefined {
+function periodAffected(budget: BudgetRow, changed: IsoDate, today: IsoDate): IsoDate | undefined {
   const unit = PERIOD_UNIT[budget.period];
-  const changed = periodStart(changedAt, unit).getTime();
-  if (changed < firstPeriodStart(budget.start_date, budget.period).getTime()) return undefined;
-  const current = periodStart(now, unit).getTime();
-  if (changed > current || (budget.rollover === 'none' && changed !== current)) return undefined;
-  return { from: current, to: current };
+  const changedPeriod = periodStartDate(changed, unit);
+  if (changedPeriod < firstPeriodStart(budget.start_date, budget.period)) return undefined;
+  const current = periodStartDate(today, unit);
+  if (changedPeriod > current || (budget.rollover === 'none' && changedPeriod !== current)) return undefined;
+  return current;
 }
 
 /**
@@ -36,26 +34,29 @@ export async function checkThresholds(
   budgets: BudgetRow[],
   changedAt: Date,
 ): Promise<number> {
+  if (budgets.length === 0) return 0;
+  const timeZone = await userTimeZone(trx, userId);
   const now = ctx.clock.now();
+  const today = dateInZone(now, timeZone);
+  const changed = dateInZone(changedAt, timeZone);
   const affected = budgets.flatMap((budget) => {
-    const range = periodsAffected(budget, changedAt, now);
-    return range ? [{ budget, range }] : [];
+    const current = periodAffected(budget, changed, today);
+    return current === undefined ? [] : [{ budget, current }];
   });
   if (affected.length === 0) return 0;
-  const through = later(changedAt, now);
-  const sums = spendingByBudget(await spendingByPeriod(trx, { userId, budgetIds: affected.map((a) => a.budget.id), through }));
+  const through = changed > today ? changed : today;
+  const sums = spendingByBudget(await spendingByPeriod(trx, { userId, budgetIds: affected.map((a) => a.budget.id), through, timeZone }));
   const events: (NewThresholdEvent & { budget: BudgetRow })[] = [];
-  for (const { budget, range } of affected) {
+  for (const { budget, current } of affected) {
     const ledger = budgetLedger(termsOf(budget), sums.get(budget.id) ?? new Map<string, bigint>(), through);
     for (const period of ledger) {
-      const at = period.start.getTime();
-      if (at < range.from || at > range.to) continue;
+      if (period.startDate !== current) continue;
       for (const threshold of thresholdsReached(period.spent, period.available)) {
         events.push({
           id: newId(),
           user_id: userId,
           budget_id: budget.id,
-          period_start: dateKey(period.start),
+          period_start: period.startDate,
           threshold,
           crossed_at: now,
           spent: period.spent,

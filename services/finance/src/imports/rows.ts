@@ -1,4 +1,4 @@
-import { AmountError, controlCharacterMessage, isCleanText, toMinor } from '@expensio/common';
+import { AmountError, DEFAULT_TIME_ZONE, controlCharacterMessage, isCleanText, startOfDayInZone, toMinor } from '@expensio/common';
 import type { NormalisedRow } from './formats/types.js';
 
 /**
@@ -32,6 +32,8 @@ export interface RowContext {
   categories: ReadonlyMap<string, string>;
   /** Whether an unknown category rejects the row, or leaves it uncategorised (a bank's own labels). */
   strictCategories?: boolean;
+  /** The user's zone: a date alone is its midnight (UTC when not given). */
+  timeZone?: string;
 }
 
 const MAX_DESCRIPTION = 500;
@@ -42,10 +44,10 @@ const MAX_TAGS = 20;
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/i;
 
 /**
- * An ISO date (midnight UTC) or date-time; a date-time without an offset is read as UTC, like
- * every time this API stores.
+ * An ISO date (midnight starting that day in `timeZone`) or date-time; a date-time without an
+ * offset is read as UTC, like every time this API stores.
  */
-export function parseOccurredAt(text: string): Date | undefined {
+export function parseOccurredAt(text: string, timeZone: string = DEFAULT_TIME_ZONE): Date | undefined {
   const match = DATE_RE.exec(text);
   if (!match) return undefined;
   const [, y = '', mo = '', d = '', h, mi, s, fraction, offset] = match;
@@ -55,7 +57,7 @@ export function parseOccurredAt(text: string): Date | undefined {
   const calendar = new Date(Date.UTC(year, month - 1, day));
   // Date.UTC rolls 2026-02-30 over into March: a real date survives the round trip.
   if (year < 1900 || calendar.getUTCFullYear() !== year || calendar.getUTCMonth() !== month - 1 || calendar.getUTCDate() !== day) return undefined;
-  if (h === undefined || mi === undefined) return calendar;
+  if (h === undefined || mi === undefined) return startOfDayInZone(`${y}-${mo}-${d}`, timeZone);
   if (Number(h) > 23 || Number(mi) > 59 || Number(s ?? '0') > 59) return undefined;
   const ms = fraction === undefined ? 0 : Math.floor(Number(`0${fraction}`) * 1000);
   let at = Date.UTC(year, month - 1, day, Number(h), Number(mi), Number(s ?? '0'), ms);
@@ -84,7 +86,7 @@ export function toImportRow(input: NormalisedRow, ctx: RowContext): { ok: true; 
   const unclean = new Set(IMPORT_COLUMNS.filter((column) => !isCleanText(input[column] ?? '', textOptions(column))));
   for (const column of unclean) problem(column, `${column} ${controlCharacterMessage(textOptions(column))}`);
 
-  const occurredAt = parseOccurredAt(input.date);
+  const occurredAt = parseOccurredAt(input.date, ctx.timeZone);
   if (unclean.has('date')) {
     // Reported above.
   } else if (occurredAt === undefined) problem('date', `date "${input.date}" is not an ISO date (2026-03-15) or date-time (2026-03-15T09:30:00Z)`);

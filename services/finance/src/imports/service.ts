@@ -6,6 +6,7 @@ import type { FinanceContext } from '../context.js';
 import { categoryRefs, insertImportBatch, type ImportBatchRow } from './repo.js';
 import { inFileOrder, readImportFile, type ImportFormat, type ReadOptions } from './formats/index.js';
 import { toImportRow, type RowProblem } from './rows.js';
+import { userTimeZone } from '../users/time-zone.js';
 import { applyRulesToImportRow, rulesForWrite } from '../rules/on-write.js';
 import { transferByRule } from '../transfers/by-rule.js';
 import type { Answer } from '../shared/idempotency.js';
@@ -98,7 +99,7 @@ export async function importTransactions(
 
     // Budgets are checked once for the whole file, from the earliest spending it holds on.
     let earliestExpense: Date | undefined;
-    const rowContext = { currency: account.currency, categories, strictCategories: parsed.strictCategories };
+    const rowContext = { currency: account.currency, categories, strictCategories: parsed.strictCategories, timeZone: await userTimeZone(trx, userId) };
     // Threshold alerts go only to the budgets the import moved: all-spending ones and these categories.
     const expenseCategories = new Set<string | null>();
     const ruleTransfers: { id: string; accountId: string }[] = [];

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { optionalMultilineText, pageQuery } from '../shared/http.js';
+import { instantInput, optionalMultilineText, pageQuery } from '../shared/http.js';
 import { amountOutput, currencySchema } from '../shared/money.js';
 import type { MoodRow } from './repo.js';
 
@@ -46,7 +46,7 @@ export const listMoodsQuery = z.strictObject({
   transactionId: z.uuid().optional(),
 });
 
-const timestamp = z.iso.datetime({ offset: true });
+const timestamp = instantInput;
 
 export const insightsQuery = z.strictObject({
   from: timestamp.optional().describe('Transactions from this moment (inclusive)'),

@@ -3,6 +3,7 @@ import type { FinanceContext } from '../context.js';
 import type { FinanceDb, Mood, MoodTrigger } from '../db.js';
 import { formatAmount } from '../shared/money.js';
 import { requireTransaction } from '../transactions/service.js';
+import { instantForUser } from '../users/time-zone.js';
 import { deleteMood, findMood, findMoodOfTransaction, insertMood, listMoods, moodInsights, updateMood, type MoodRow } from './repo.js';
 
 export interface MoodFields {
@@ -104,8 +105,8 @@ export async function pageMoods(ctx: FinanceContext, userId: string, input: { li
 export async function insights(ctx: FinanceContext, userId: string, input: { from?: string | undefined; to?: string | undefined; currency?: string | undefined }) {
   const rows = await moodInsights(ctx.db, {
     userId,
-    from: input.from === undefined ? undefined : new Date(input.from),
-    to: input.to === undefined ? undefined : new Date(input.to),
+    from: input.from === undefined ? undefined : await instantForUser(ctx.db, userId, input.from),
+    to: input.to === undefined ? undefined : await instantForUser(ctx.db, userId, input.to),
     currency: input.currency,
   });
   return {

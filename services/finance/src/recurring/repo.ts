@@ -2,6 +2,7 @@ import { sql, type Insertable, type Updateable } from 'kysely';
 import { encodeCursor, newId, page, pastCursor, type TimeCursor } from '@expensio/common';
 import type { FinanceDb, Frequency, RecurringRulesTable } from '../db.js';
 import type { PauseWindow } from './schedule.js';
+import { latestTodayOnEarth, userTodaySql } from '../users/time-zone.js';
 
 export interface RuleRow {
   id: string;
@@ -124,14 +125,18 @@ export async function prunePauses(db: FinanceDb, params: { ruleId: string; befor
 
 // The scheduler works for every user at once: these select by rule, not by owner.
 
-/** Rules with an occurrence due on or before `today`; failing rules last, so they cannot crowd out the rest. */
-export async function dueRuleIds(db: FinanceDb, params: { today: string; limit: number }): Promise<string[]> {
+/**
+ * Rules with an occurrence due on or before today as their user's clocks count it; failing rules
+ * last, so they cannot crowd out the rest.
+ */
+export async function dueRuleIds(db: FinanceDb, params: { now: Date; limit: number }): Promise<string[]> {
   const rows = await db
     .selectFrom('recurring_rules')
     .select('id')
-    // Written as the partial index's predicate, so the planner can use it.
+    // Written as the partial index's predicate, so the planner can use it; no zone's today is later.
     .where(sql<boolean>`not paused`)
-    .where('next_date', '<=', params.today)
+    .where('next_date', '<=', latestTodayOnEarth(params.now))
+    .where('next_date', '<=', userTodaySql('recurring_rules.user_id', params.now))
     .orderBy(sql`last_error is not null`)
     .orderBy('next_date')
     .orderBy('id')
@@ -144,11 +149,11 @@ export async function dueRuleIds(db: FinanceDb, params: { today: string; limit: 
  * The rule, locked until the caller's transaction ends, when it is still due. Another scheduler
  * instance holding it means it is being posted right now: skip it rather than queue behind it.
  */
-export async function lockDueRule(db: FinanceDb, params: { id: string; today: string }): Promise<RuleRow | undefined> {
+export async function lockDueRule(db: FinanceDb, params: { id: string; now: Date }): Promise<RuleRow | undefined> {
   return selectRules(db)
     .where('r.id', '=', params.id)
     .where('r.paused', '=', false)
-    .where('r.next_date', '<=', params.today)
+    .where('r.next_date', '<=', userTodaySql('r.user_id', params.now))
     .forUpdate('r')
     .skipLocked()
     .executeTakeFirst();

@@ -1,15 +1,16 @@
-import { ConflictError, startLoop, utcDate } from '@expensio/common';
+import { ConflictError, dateInZone, startLoop } from '@expensio/common';
 import type { FinanceContext } from '../context.js';
 import { formatAmount } from '../shared/money.js';
 import { createTransaction } from '../transactions/create.js';
 import { closedPauses, dueRuleIds, lockDueRule, moveCursor, recordFailure } from './repo.js';
 import { nextOccurrence } from './schedule.js';
-import { occurredAtOf, scheduleOf } from './service.js';
+import { userTimeZone } from '../users/time-zone.js';
+import { scheduleOf } from './service.js';
 
 export const DEFAULT_SCHEDULER_INTERVAL_MS = 60_000;
 
 export interface SchedulerOptions {
-  /** The moment whose UTC date decides what is due (default: the context's clock). */
+  /** The moment whose date in each rule's user's time zone decides what is due (default: the context's clock). */
   now?: Date;
   /** At most this many occurrences per rule in one run; the rest follow in the next. */
   limit?: number;
@@ -37,10 +38,11 @@ type Outcome = 'posted' | 'duplicate' | 'none';
  * transaction written and the cursor moved together. Another instance holding the lock makes
  * this one skip the rule; the unique (rule, occurrence date) key catches anything else.
  */
-async function postNext(ctx: FinanceContext, id: string, today: string): Promise<Outcome> {
+async function postNext(ctx: FinanceContext, id: string, now: Date): Promise<Outcome> {
   return ctx.db.transaction().execute(async (trx) => {
-    const rule = await lockDueRule(trx, { id, today });
+    const rule = await lockDueRule(trx, { id, now });
     if (!rule) return 'none';
+    const today = dateInZone(now, await userTimeZone(trx, rule.user_id));
     const schedule = scheduleOf(rule);
     const windows = await closedPauses(trx, id);
     const due = nextOccurrence(schedule, rule.next_index, windows);
@@ -62,7 +64,8 @@ async function postNext(ctx: FinanceContext, id: string, today: string): Promise
           category: rule.category_id ?? undefined,
           description: rule.description,
           merchant: rule.merchant ?? undefined,
-          occurredAt: occurredAtOf(due.date),
+          // A date alone: midnight starting that day in the user's zone.
+          occurredAt: due.date,
           tags: rule.tags,
         },
         { recurring: { ruleId: id, occurrenceDate: due.date }, trx },
@@ -91,16 +94,16 @@ async function postNext(ctx: FinanceContext, id: string, today: string): Promise
  * several instances at once.
  */
 export async function runScheduler(ctx: FinanceContext, options: SchedulerOptions = {}): Promise<SchedulerRun> {
-  const today = utcDate(options.now ?? ctx.clock.now());
+  const now = options.now ?? ctx.clock.now();
   const limit = options.limit ?? 100;
   const rulesPerRun = options.rulesPerRun ?? 500;
-  const ids = await dueRuleIds(ctx.db, { today, limit: rulesPerRun });
+  const ids = await dueRuleIds(ctx.db, { now, limit: rulesPerRun });
   const run: SchedulerRun = { rules: ids.length, posted: 0, duplicates: 0, failed: 0, more: ids.length === rulesPerRun };
   for (const id of ids) {
     try {
       let steps = 0;
       for (; steps < limit; steps += 1) {
-        const outcome = await postNext(ctx, id, today);
+        const outcome = await postNext(ctx, id, now);
         if (outcome === 'none') break;
         if (outcome === 'posted') run.posted += 1;
         else run.duplicates += 1;

@@ -36,7 +36,7 @@ export const ruleSchema = z
 const scheduleFields = {
   frequency,
   interval: z.number().int().min(1).max(1000).describe('Every N days, weeks, months or years'),
-  startDate: calendarDate.describe('The first occurrence (UTC date). Defaults to today; a past date posts the occurrences since then'),
+  startDate: calendarDate.describe('The first occurrence (a day in your time zone). Defaults to today; a past date posts the occurrences since then'),
   endDate: calendarDate.nullable().describe('Inclusive'),
   count: z.number().int().min(1).max(100_000).nullable().describe('How many occurrences in all, counted from startDate'),
   paused: z.boolean(),
@@ -71,7 +71,7 @@ export const upcomingQuery = z.strictObject({ limit: z.coerce.number().int().min
 export const upcomingSchema = z.object({
   ruleId: z.uuid(),
   paused: z.boolean().describe('A paused rule posts nothing, so its list is empty'),
-  items: z.array(z.object({ date: z.iso.date(), occurredAt: z.iso.datetime().describe('The posted transaction’s occurredAt: the date at 00:00 UTC') })),
+  items: z.array(z.object({ date: z.iso.date(), occurredAt: z.iso.datetime().describe('The posted transaction’s occurredAt: midnight starting the date in your time zone') })),
 });
 
 export type RuleView = z.infer<typeof ruleSchema>;

@@ -1,4 +1,5 @@
-import { NotFoundError, UnprocessableError, addDays, decodeCursor, fieldError, newId, utcDate } from '@expensio/common';
+import { NotFoundError, UnprocessableError, addDays, dateInZone, decodeCursor, fieldError, newId, startOfDayInZone } from '@expensio/common';
+import { userTimeZone } from '../users/time-zone.js';
 import { requireAccount, requireOpen } from '../accounts/service.js';
 import { requireCategory, requireKindFits } from '../categories/service.js';
 import type { FinanceContext } from '../context.js';
@@ -20,10 +21,6 @@ export interface RuleInput extends Omit<TransactionInput, 'occurredAt'> {
 
 export type RuleChanges = Partial<Omit<RuleInput, 'currency'>>;
 
-/** A posted occurrence's occurredAt: its UTC date at midnight. */
-export function occurredAtOf(date: string): string {
-  return `${date}T00:00:00.000Z`;
-}
 
 export function scheduleOf(row: RuleRow): Schedule {
   return { startDate: row.start_date, frequency: row.frequency, interval: row.frequency_interval, endDate: row.end_date, count: row.occurrence_count };
@@ -47,7 +44,7 @@ export async function requireRule(db: FinanceDb, userId: string, id: string, loc
 
 export async function createRule(ctx: FinanceContext, userId: string, input: RuleInput): Promise<RuleRow> {
   const now = ctx.clock.now();
-  const today = utcDate(now);
+  const today = dateInZone(now, await userTimeZone(ctx.db, userId));
   const schedule: Schedule = {
     startDate: input.startDate ?? today,
     frequency: input.frequency,
@@ -105,7 +102,7 @@ export async function createRule(ctx: FinanceContext, userId: string, input: Rul
  */
 export async function changeRule(ctx: FinanceContext, userId: string, id: string, input: RuleChanges): Promise<RuleRow> {
   const now = ctx.clock.now();
-  const today = utcDate(now);
+  const today = dateInZone(now, await userTimeZone(ctx.db, userId));
   return ctx.db.transaction().execute(async (trx) => {
     const rule = await requireRule(trx, userId, id, true);
     const before = scheduleOf(rule);
@@ -185,5 +182,7 @@ export async function pageRules(ctx: FinanceContext, userId: string, input: { li
 export async function upcoming(ctx: FinanceContext, userId: string, id: string, limit: number) {
   const rule = await requireRule(ctx.db, userId, id);
   const dates = rule.paused ? [] : upcomingOccurrences(scheduleOf(rule), rule.next_index, await closedPauses(ctx.db, id), limit);
-  return { ruleId: id, paused: rule.paused, items: dates.map(({ date }) => ({ date, occurredAt: occurredAtOf(date) })) };
+  const timeZone = await userTimeZone(ctx.db, userId);
+  // A posted occurrence is dated at the midnight that starts its day in the user's zone.
+  return { ruleId: id, paused: rule.paused, items: dates.map(({ date }) => ({ date, occurredAt: startOfDayInZone(date, timeZone).toISOString() })) };
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { multilineText, text } from '@expensio/common';
+import { isCalendarDate, multilineText, text } from '@expensio/common';
 
 export const idParams = z.object({ id: z.uuid({ message: 'must be an id (UUID)' }) });
 
@@ -18,3 +18,19 @@ export const optionalText = (max: number) => text().trim().max(max).nullable().o
 
 /** Like optionalText, for descriptions and notes, which may span lines. */
 export const optionalMultilineText = (max: number) => multilineText().trim().max(max).nullable().optional();
+
+/** A calendar day from 1900 through 2999: the calendar's arithmetic (Date.UTC) reads years below 100 as 19xx. */
+export const dayInput = z.iso
+  .date()
+  .refine(isCalendarDate, { message: 'must be a calendar date (YYYY-MM-DD)' })
+  .refine((day) => day >= '1900-01-01' && day <= '2999-12-31', { message: 'must be a day from 1900 through 2999' });
+
+/**
+ * A moment as a request gives it: a date-time keeps its offset's meaning; a date alone
+ * (2026-11-30) means midnight starting that day in the user's time zone.
+ */
+export const instantInput = z
+  .union([z.iso.datetime({ offset: true }), dayInput], {
+    error: 'must be a date-time with offset (2026-11-30T20:00:00-05:00) or a date (2026-11-30)',
+  })
+  .describe('A date-time with its offset, or a date alone (YYYY-MM-DD) meaning midnight in your time zone');

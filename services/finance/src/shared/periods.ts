@@ -1,53 +1,14 @@
+import { dateInZone, zonedPeriodOf, type CalendarUnit, type ZonedPeriod } from '@expensio/common';
+
 /**
- * Calendar periods in UTC. ISO weeks start on Monday; months and years are calendar ones.
- * Budgets and summaries agree on these boundaries because both use this module.
+ * Calendar periods as the user's clocks count them (ISO weeks from Monday, calendar months,
+ * quarters and years in their time zone; see users/time-zone.ts). Budgets and summaries agree on
+ * these boundaries because both use this module and the calendar in @expensio/common.
  */
-export type PeriodUnit = 'week' | 'month' | 'quarter' | 'year';
+export type PeriodUnit = CalendarUnit;
+export type Period = ZonedPeriod;
 
-export interface Period {
-  start: Date;
-  /** Exclusive. */
-  end: Date;
-}
-
-function utc(year: number, month: number, day: number): Date {
-  return new Date(Date.UTC(year, month, day));
-}
-
-export function periodStart(at: Date, unit: PeriodUnit): Date {
-  const y = at.getUTCFullYear();
-  const m = at.getUTCMonth();
-  switch (unit) {
-    case 'week': {
-      const mondayOffset = (at.getUTCDay() + 6) % 7;
-      return utc(y, m, at.getUTCDate() - mondayOffset);
-    }
-    case 'month':
-      return utc(y, m, 1);
-    case 'quarter':
-      return utc(y, m - (m % 3), 1);
-    case 'year':
-      return utc(y, 0, 1);
-  }
-}
-
-export function addPeriods(start: Date, unit: PeriodUnit, count: number): Date {
-  const y = start.getUTCFullYear();
-  const m = start.getUTCMonth();
-  const d = start.getUTCDate();
-  switch (unit) {
-    case 'week':
-      return utc(y, m, d + 7 * count);
-    case 'month':
-      return utc(y, m + count, d);
-    case 'quarter':
-      return utc(y, m + 3 * count, d);
-    case 'year':
-      return utc(y + count, m, d);
-  }
-}
-
-export function periodContaining(at: Date, unit: PeriodUnit): Period {
-  const start = periodStart(at, unit);
-  return { start, end: addPeriods(start, unit, 1) };
+/** The period holding an instant in the zone. */
+export function periodContaining(at: Date, unit: PeriodUnit, timeZone: string): Period {
+  return zonedPeriodOf(dateInZone(at, timeZone), unit, timeZone);
 }

@@ -1,4 +1,4 @@
-import { ConflictError, NotFoundError, UnprocessableError, newId } from '@expensio/common';
+import { ConflictError, NotFoundError, UnprocessableError, isCalendarDate, newId } from '@expensio/common';
 import type { Transaction } from 'kysely';
 import { accountForWrite } from '../accounts/service.js';
 import { checkThresholds } from '../budgets/thresholds.js';
@@ -15,6 +15,7 @@ import { transactionSnapshot } from './events.js';
 import type { TransactionRow } from './repo.js';
 import { toTransactionView, type TransactionView } from './schemas.js';
 import { buildTransaction, type TransactionInput, type WriteTarget } from './service.js';
+import { instantForUser } from '../users/time-zone.js';
 import { writeTransaction } from './writer.js';
 
 export interface CreateOptions {
@@ -54,10 +55,13 @@ async function resolveAccount(ctx: FinanceContext, db: FinanceDb, userId: string
 export async function createTransaction(
   ctx: FinanceContext,
   userId: string,
-  input: TransactionInput & { mood?: MoodFields | undefined },
+  given: TransactionInput & { mood?: MoodFields | undefined },
   options: CreateOptions = {},
 ): Promise<CreatedTransaction> {
   const db = options.trx ?? ctx.db;
+  // A date alone is midnight in the user's zone: resolved here so everything after sees an instant.
+  const input =
+    given.occurredAt !== undefined && isCalendarDate(given.occurredAt) ? { ...given, occurredAt: (await instantForUser(db, userId, given.occurredAt)).toISOString() } : given;
   const [account, rules] = await Promise.all([resolveAccount(ctx, db, userId, input.accountId), rulesForWrite(db, userId)]);
   const category = input.category == null ? null : await categoryForWrite(ctx, db, userId, input.category);
   const built = applyRulesToNew(rules, buildTransaction(ctx, userId, account, category, input), {

@@ -78,7 +78,7 @@ export function transactionRoutes(app: HttpApp, ctx: FinanceContext) {
 
   app.get(
     '/api/transactions/summary',
-    { config, schema: { tags, summary: 'Income, expense, net and totals by category for the current week, month, quarter or year (UTC)', querystring: summaryQuery, response: { 200: summarySchema } } },
+    { config, schema: { tags, summary: 'Income, expense, net and totals by category for a week, month, quarter or year (the current one, or the one holding `date`) or a from/to range of days, in your time zone', querystring: summaryQuery, response: { 200: summarySchema } } },
     async (request) => summary(ctx, requireUser(request).id, request.query),
   );
 

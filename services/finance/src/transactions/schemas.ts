@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { text } from '@expensio/common';
 import { amountInput, amountOutput, currencySchema, formatAmount } from '../shared/money.js';
-import { optionalMultilineText, optionalText, pageQuery, tagsSchema } from '../shared/http.js';
+import { instantInput, optionalMultilineText, optionalText, pageQuery, tagsSchema } from '../shared/http.js';
+import { checkPeriodQuery, periodQueryShape } from '../shared/period-query.js';
 import { moodInput, moodSchema } from '../moods/schemas.js';
 import type { TransactionRow } from './repo.js';
 
@@ -27,7 +28,7 @@ export const transactionSchema = z
   .meta({ id: 'Transaction' });
 
 const categoryRef = text().trim().min(1).max(100).describe('A category slug (e.g. groceries) or id');
-const timestamp = z.iso.datetime({ offset: true });
+const timestamp = instantInput;
 
 /** A transaction's own fields as a body names them; recurring rules take the same as their template. */
 export const templateInputShape = {
@@ -92,15 +93,21 @@ export const listTransactionsQuery = z.strictObject({
   maxAmount: text().max(40).optional(),
 });
 
-export const summaryQuery = z.strictObject({
-  timeframe: z.enum(['week', 'month', 'quarter', 'year']).default('month'),
-  currency: currencySchema.optional().describe("Defaults to your default account's currency"),
-});
+export const summaryQuery = z
+  .strictObject({
+    timeframe: z.enum(['week', 'month', 'quarter', 'year']).default('month').describe('The period holding `date`; ignored with from/to'),
+    currency: currencySchema.optional().describe("Defaults to your default account's currency"),
+    ...periodQueryShape,
+  })
+  .superRefine(checkPeriodQuery);
 
 export const summarySchema = z.object({
-  timeframe: z.enum(['week', 'month', 'quarter', 'year']),
-  from: z.iso.datetime(),
-  to: z.iso.datetime(),
+  timeframe: z.enum(['week', 'month', 'quarter', 'year', 'custom']).describe('custom for a from/to range'),
+  from: z.iso.datetime().describe('The instant the first day began in your time zone'),
+  to: z.iso.datetime().describe('Exclusive: the instant after the last day ended'),
+  firstDay: z.iso.date(),
+  lastDay: z.iso.date().describe('Inclusive'),
+  timeZone: z.string().describe('The time zone the days are counted in (your profile’s)'),
   currency: z.string(),
   income: amountOutput,
   expense: amountOutput,

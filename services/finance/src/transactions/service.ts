@@ -1,4 +1,4 @@
-import { NotFoundError, UnprocessableError, decodeCursor, newId } from '@expensio/common';
+import { NotFoundError, UnprocessableError, addDays, dateInZone, decodeCursor, newId, startOfDayInZone, zonedPeriodOf } from '@expensio/common';
 import { accountForWrite, ensureDefaultAccount, requireAccount, requireOpen } from '../accounts/service.js';
 import { recordBudgetThresholds } from '../budgets/thresholds.js';
 import { categoryForWrite, requireCategory, requireKindFits } from '../categories/service.js';
@@ -7,7 +7,9 @@ import type { FinanceDb, TransactionType } from '../db.js';
 import { changeTransferLeg } from '../transfers/legs.js';
 import { deletedSnapshot, transactionSnapshot } from './events.js';
 import { formatAmount, parseAmount } from '../shared/money.js';
-import { periodContaining, type PeriodUnit } from '../shared/periods.js';
+import { dayWindow } from '../shared/period-query.js';
+import type { PeriodUnit } from '../shared/periods.js';
+import { instantForUser, userTimeZone } from '../users/time-zone.js';
 import {
   deleteTransaction,
   findTransaction,
@@ -139,7 +141,7 @@ export async function changeTransaction(
         ...(category !== undefined && { category_id: category?.id ?? null }),
         ...(input.description !== undefined && { description: input.description }),
         ...(input.merchant !== undefined && { merchant: input.merchant }),
-        ...(input.occurredAt !== undefined && { occurred_at: new Date(input.occurredAt) }),
+        ...(input.occurredAt !== undefined && { occurred_at: await instantForUser(trx, userId, input.occurredAt) }),
         ...(input.tags !== undefined && { tags: [...new Set(input.tags)] }),
       },
     });
@@ -193,8 +195,8 @@ export async function searchTransactions(ctx: FinanceContext, userId: string, in
     userId,
     limit: input.limit,
     cursor: input.cursor === undefined ? undefined : decodeCursor(input.cursor),
-    from: input.from === undefined ? undefined : new Date(input.from),
-    to: input.to === undefined ? undefined : new Date(input.to),
+    from: input.from === undefined ? undefined : await instantForUser(ctx.db, userId, input.from),
+    to: input.to === undefined ? undefined : await instantForUser(ctx.db, userId, input.to),
     types: input.type === undefined ? undefined : input.type === 'transfer' ? ['transfer_in', 'transfer_out'] : [input.type],
     accountId: input.accountId,
     categoryId: category?.id,
@@ -208,16 +210,31 @@ export async function searchTransactions(ctx: FinanceContext, userId: string, in
   });
 }
 
-export async function summary(ctx: FinanceContext, userId: string, input: { timeframe: PeriodUnit; currency?: string | undefined }) {
+/** Totals for the period holding a day (today by default) or for a range of days, counted in the user's zone. */
+export async function summary(
+  ctx: FinanceContext,
+  userId: string,
+  input: { timeframe: PeriodUnit; currency?: string | undefined; date?: string | undefined; from?: string | undefined; to?: string | undefined },
+) {
   const currency = input.currency ?? (await ensureDefaultAccount(ctx, userId)).currency;
-  const period = periodContaining(ctx.clock.now(), input.timeframe);
-  const rows = await summarise(ctx.db, { userId, currency, from: period.start, to: period.end });
+  const timeZone = await userTimeZone(ctx.db, userId);
+  const window = dayWindow(input, dateInZone(ctx.clock.now(), timeZone));
+  const days =
+    window.kind === 'range'
+      ? { timeframe: 'custom' as const, startDate: window.firstDay, endDate: window.endDay }
+      : { timeframe: input.timeframe, ...zonedPeriodOf(window.day, input.timeframe, timeZone) };
+  const from = startOfDayInZone(days.startDate, timeZone);
+  const to = startOfDayInZone(days.endDate, timeZone);
+  const rows = await summarise(ctx.db, { userId, currency, from, to });
   const income = rows.reduce((sum, r) => sum + r.income, 0n);
   const expense = rows.reduce((sum, r) => sum + r.expense, 0n);
   return {
-    timeframe: input.timeframe,
-    from: period.start.toISOString(),
-    to: period.end.toISOString(),
+    timeframe: days.timeframe,
+    from: from.toISOString(),
+    to: to.toISOString(),
+    firstDay: days.startDate,
+    lastDay: addDays(days.endDate, -1),
+    timeZone,
     currency,
     income: formatAmount(income, currency),
     expense: formatAmount(expense, currency),

@@ -7,6 +7,7 @@ import { transactionSnapshot } from '../transactions/events.js';
 import { findTransaction, updateTransaction, type NewTransaction, type TransactionRow } from '../transactions/repo.js';
 import type { TransactionInput } from '../transactions/service.js';
 import { lockTransfer } from './repo.js';
+import { instantForUser } from '../users/time-zone.js';
 
 type LegChanges = Partial<Omit<NewTransaction, 'id' | 'user_id'>>;
 
@@ -32,7 +33,7 @@ export async function changeTransferLeg(
   const counterpart = legs.find((l) => l.id !== leg.id);
   const amount = input.amount === undefined ? undefined : parseAmount(input.amount, leg.currency, 'amount', { positive: true });
   const shared: LegChanges = {
-    ...(input.occurredAt !== undefined && { occurred_at: new Date(input.occurredAt) }),
+    ...(input.occurredAt !== undefined && { occurred_at: await instantForUser(trx, userId, input.occurredAt) }),
     ...(input.description !== undefined && { description: input.description }),
     ...(amount !== undefined && counterpart?.currency === leg.currency && { amount }),
   };

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { text } from '@expensio/common';
 import { OTP_PURPOSES } from '../otp/purposes.js';
 import { PASSWORD_MAX_LENGTH } from '../passwords/policy.js';
-import { emailSchema, nameSchema, userSchema } from '../users/schemas.js';
+import { emailSchema, nameSchema, timeZoneSchema, userSchema } from '../users/schemas.js';
 
 // Length rules that depend on the user (common, contains the email) are checked by the service,
 // which names the field in its 400 the same way.
@@ -14,8 +14,13 @@ const otpCode = z.string().regex(/^\d{6}$/, 'must be the 6-digit code from the e
 const refreshToken = text().min(1).max(200);
 
 export const registerBody = z
-  .strictObject({ email: emailSchema, password: newPassword, name: nameSchema.optional() })
-  .meta({ examples: [{ email: 'ada@example.com', password: 'correct horse battery staple', name: 'Ada Lovelace' }] });
+  .strictObject({
+    email: emailSchema,
+    password: newPassword,
+    name: nameSchema.optional(),
+    timeZone: timeZoneSchema.optional().describe('IANA time zone name (default UTC): the days, weeks and months your budgets and summaries count in'),
+  })
+  .meta({ examples: [{ email: 'ada@example.com', password: 'correct horse battery staple', name: 'Ada Lovelace', timeZone: 'Europe/London' }] });
 export const loginBody = z.strictObject({ email: emailSchema, password }).meta({ examples: [{ email: 'ada@example.com', password: 'correct horse battery staple' }] });
 export const otpRequestBody = z.strictObject({
   email: emailSchema,

@@ -27,7 +27,7 @@ function checkPassword(password: string, user: { email: string; name?: string | 
 
 export async function register(
   ctx: IdentityContext,
-  params: { email: string; password: string; name?: string | undefined },
+  params: { email: string; password: string; name?: string | undefined; timeZone?: string | undefined },
   origin: RequestOrigin,
 ): Promise<SignedIn> {
   await limitRegistrations(ctx, params.email, origin);
@@ -35,7 +35,7 @@ export async function register(
   const passwordHash = await ctx.hasher.hash(params.password);
   const now = ctx.clock.now();
   return ctx.db.transaction().execute(async (trx) => {
-    const user = await insertUser(trx, { id: newId(), email: params.email, name: params.name ?? null, passwordHash, role: 'user', now });
+    const user = await insertUser(trx, { id: newId(), email: params.email, name: params.name ?? null, passwordHash, role: 'user', timeZone: params.timeZone, now });
     if (!user) throw new ConflictError('An account with this email already exists', 'email_taken');
     const { tokens } = await startSession(ctx, user, origin, trx);
     await recordSecurityEvent(trx, { userId: user.id, type: 'user.registered', severity: 'info', origin, now });

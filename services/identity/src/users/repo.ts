@@ -4,7 +4,7 @@ import type { IdentityDb, UsersTable } from '../db.js';
 
 export type UserRow = Selectable<UsersTable>;
 
-const PUBLIC_COLUMNS = ['id', 'email', 'name', 'role', 'email_verified_at', 'locked_at', 'created_at', 'updated_at'] as const;
+const PUBLIC_COLUMNS = ['id', 'email', 'name', 'role', 'email_verified_at', 'locked_at', 'time_zone', 'created_at', 'updated_at'] as const;
 
 export function normaliseEmail(email: string): string {
   return email.trim().toLowerCase();
@@ -21,7 +21,7 @@ export async function findUserById(db: IdentityDb, id: string): Promise<UserRow 
 /** Inserts unless the email is taken; undefined then, so the caller answers 409 without a race. */
 export async function insertUser(
   db: IdentityDb,
-  params: { id: string; email: string; name: string | null; passwordHash: string | null; role: 'user' | 'admin'; now: Date },
+  params: { id: string; email: string; name: string | null; passwordHash: string | null; role: 'user' | 'admin'; timeZone?: string | undefined; now: Date },
 ): Promise<UserRow | undefined> {
   return db
     .insertInto('users')
@@ -31,6 +31,7 @@ export async function insertUser(
       name: params.name,
       password_hash: params.passwordHash,
       role: params.role,
+      time_zone: params.timeZone,
       password_changed_at: params.passwordHash === null ? null : params.now,
       created_at: params.now,
       updated_at: params.now,
@@ -43,7 +44,7 @@ export async function insertUser(
 export async function updateUser(
   db: IdentityDb,
   id: string,
-  changes: Partial<Pick<UserRow, 'name' | 'password_hash' | 'role' | 'email_verified_at' | 'locked_at' | 'locked_reason' | 'password_changed_at'>>,
+  changes: Partial<Pick<UserRow, 'name' | 'time_zone' | 'password_hash' | 'role' | 'email_verified_at' | 'locked_at' | 'locked_reason' | 'password_changed_at'>>,
   now: Date,
 ): Promise<UserRow | undefined> {
   return db

@@ -2,11 +2,11 @@ import { z } from 'zod';
 import { NotFoundError, requireUser, type HttpApp } from '@expensio/common';
 import type { IdentityContext } from '../context.js';
 import { findUserById } from './repo.js';
-import { nameSchema, toUserView, userSchema } from './schemas.js';
+import { nameSchema, timeZoneSchema, toUserView, userSchema } from './schemas.js';
 import { updateProfile } from './service.js';
 
 /** Only what a user may change about themselves; role, ids and flags are rejected by name. */
-const profilePatch = z.strictObject({ name: nameSchema.nullable().optional() });
+const profilePatch = z.strictObject({ name: nameSchema.nullable().optional(), timeZone: timeZoneSchema.optional() });
 
 export function profileRoutes(app: HttpApp, ctx: IdentityContext) {
   const tags = ['profile'];
