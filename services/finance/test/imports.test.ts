@@ -380,3 +380,86 @@ describe('POST /api/transactions/import with bank files', () => {
     expect(await transactions(user)).toEqual([]);
   });
 });
+
+describe('POST /api/transactions/import?dryRun=true', () => {
+  async function counts(user: TestUser) {
+    const rows = await t.ctx.db.selectFrom('transactions').select((eb) => eb.fn.countAll<string>().as('n')).where('user_id', '=', user.id).executeTakeFirstOrThrow();
+    const events = await t.ctx.db.selectFrom('outbox').select((eb) => eb.fn.countAll<string>().as('n')).where('user_id', '=', user.id).executeTakeFirstOrThrow();
+    return { transactions: Number(rows.n), events: Number(events.n) };
+  }
+
+  it('answers row by row what an import would do and writes nothing; the import then does exactly that', async () => {
+    const user = await newUser(t);
+    const imported = (await importCsv(user, 'date,amount,description\n2026-03-01,-12.00,Bakery\n')).json();
+    expect(imported.outcomes).toHaveLength(1);
+    const bakeryId = imported.outcomes[0].transactionId;
+    const manual = (await call(t, user, 'POST', '/api/transactions', { type: 'expense', amount: '30.00', description: 'Groceries', occurredAt: '2026-03-02T10:00:00Z' })).json();
+    const before = await counts(user);
+
+    const csv = [
+      'date,amount,description,category',
+      '2026-03-03,-5.25,Coffee,dining', // row 2: new
+      '2026-03-01,-12.00,Bakery,', // row 3: the earlier import's row
+      '2026-03-03,-5.25,Coffee,', // row 4: row 2 again
+      '2026-03-04,-1.2.3,Broken,', // row 5: bad amount
+      '2026-03-02,-30.00,Groceries,', // row 6: the transaction made by hand
+      '2026-03-05,100.00,Refund,', // row 7: new income
+    ].join('\n');
+    const dry = await importCsv(user, csv, '?dryRun=true');
+    expect(dry.statusCode).toBe(200);
+    const report = dry.json();
+    expect(report).toMatchObject({ dryRun: true, rows: 6, created: 2, duplicates: 3, rejected: 1 });
+    expect(report.duplicateRows).toEqual([
+      { row: 3, transactionId: bakeryId, earlierRow: null },
+      { row: 4, transactionId: null, earlierRow: 2 },
+      { row: 6, transactionId: manual.id, earlierRow: null },
+    ]);
+    expect(report.problems).toEqual([{ row: 5, field: 'amount', message: expect.stringContaining('decimal number') }]);
+    expect(report.outcomes.map((o: { row: number; outcome: string; transactionId: string | null }) => [o.row, o.outcome, o.transactionId])).toEqual([
+      [2, 'created', null],
+      [3, 'duplicate', null],
+      [4, 'duplicate', null],
+      [5, 'rejected', null],
+      [6, 'duplicate', null],
+      [7, 'created', null],
+    ]);
+    const dining = (await call(t, user, 'GET', '/api/categories')).json().items.find((c: { slug: string }) => c.slug === 'dining');
+    expect(report.outcomes[0].transaction).toEqual({
+      type: 'expense',
+      amount: '5.25',
+      currency: 'USD',
+      occurredAt: '2026-03-03T00:00:00.000Z',
+      categoryId: dining.id,
+      description: 'Coffee',
+      merchant: null,
+      tags: [],
+    });
+    expect(report.outcomes[3]).toMatchObject({ transaction: null, problems: [{ field: 'amount' }] });
+    expect(await counts(user)).toEqual(before);
+
+    // The real import does what the dry run said, now naming the transactions it made.
+    const real = (await importCsv(user, csv)).json();
+    expect(real).toMatchObject({ dryRun: false, rows: 6, created: 2, duplicates: 3, rejected: 1 });
+    const coffee = real.outcomes[0].transactionId;
+    expect(coffee).toEqual(expect.any(String));
+    expect(real.duplicateRows).toEqual([
+      { row: 3, transactionId: bakeryId, earlierRow: null },
+      { row: 4, transactionId: coffee, earlierRow: 2 },
+      { row: 6, transactionId: manual.id, earlierRow: null },
+    ]);
+    expect((await counts(user)).transactions).toBe(before.transactions + 2);
+    expect((await call(t, user, 'GET', `/api/transactions/${coffee}`)).json()).toMatchObject({ amount: '5.25', description: 'Coffee', category: 'dining' });
+  });
+
+  it('a dry run of a large file changes nothing either, and a bad dryRun is 400', async () => {
+    const user = await newUser(t);
+    const lines = ['date,amount,description', ...Array.from({ length: 1_200 }, (_, i) => `2026-02-${String((i % 28) + 1).padStart(2, '0')},-${i + 1}.00,row ${i}`)];
+    const report = (await importCsv(user, lines.join('\n'), '?dryRun=true')).json();
+    expect(report).toMatchObject({ rows: 1_200, created: 1_200, duplicates: 0, outcomesTruncated: true });
+    expect(report.outcomes).toHaveLength(1_000);
+    expect(await counts(user)).toEqual({ transactions: 0, events: 0 });
+    const bad = await importCsv(user, lines.join('\n'), '?dryRun=yes');
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().errors[0]).toMatchObject({ field: 'dryRun' });
+  });
+});

@@ -84,6 +84,7 @@ async function importMultipart(
         accountId: pickAccount(query.accountId, fields.get('accountId')),
         csv: limitBytes(readOnly(file), maxBytes),
         read: readOptions(query, fields),
+        dryRun: query.dryRun === 'true',
         finish: async () => {
           for (let rest = await parts.next(); rest.done !== true; rest = await parts.next()) {
             if (rest.value.type === 'file') {
@@ -136,6 +137,7 @@ export function importRoutes(app: HttpApp, ctx: FinanceContext) {
             'Without a `type`, a negative amount is an expense and a positive one income.',
             'A row equal to a transaction of the account (same UTC day, type, amount and description), or to an earlier row of the file, is skipped as a duplicate.',
             'A bad row is rejected with its line, field and reason, and the rest is imported; a broken file (not CSV, no header, too large) writes nothing.',
+            'The answer names each duplicate with the transaction (or earlier row) it repeats, and lists every row’s fate in file order (`outcomes`). With `dryRun=true` it says all that without writing anything.',
           ].join(' '),
           consumes: ['multipart/form-data', ...FILE_TYPES],
           querystring: importQuery,
@@ -168,7 +170,7 @@ export function importRoutes(app: HttpApp, ctx: FinanceContext) {
         // An empty body never reaches the parser: it is an empty file, refused as such.
         const body = request.body instanceof Readable ? readOnly(request.body) : Readable.from([]);
         const read = readOptions(request.query);
-        return importTransactions(ctx, userId, { accountId: request.query.accountId, csv: limitBytes(body, maxBytes), read }, answer);
+        return importTransactions(ctx, userId, { accountId: request.query.accountId, csv: limitBytes(body, maxBytes), read, dryRun: request.query.dryRun === 'true' }, answer);
       },
     );
   });

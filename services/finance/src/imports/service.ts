@@ -3,31 +3,18 @@ import { accountForWrite, requireOpen } from '../accounts/service.js';
 import { lockBudgetsInCurrency } from '../budgets/repo.js';
 import { checkThresholds } from '../budgets/thresholds.js';
 import type { FinanceContext } from '../context.js';
-import { categoryRefs, insertImportBatch, type ImportBatchRow } from './repo.js';
-import { inFileOrder, readImportFile, type ImportFormat, type ReadOptions } from './formats/index.js';
-import { toImportRow, type RowProblem } from './rows.js';
+import { importFingerprint } from './fingerprint.js';
+import { categoryRefs, findExistingTwins, insertImportBatch, type ImportBatchRow } from './repo.js';
+import { ReportWriter, emptyReport, previewOf, type ImportReport, type RowOutcome } from './report.js';
+import { inFileOrder, readImportFile, type ReadOptions } from './formats/index.js';
+import { toImportRow, type ImportRow } from './rows.js';
 import { applyRulesToImportRow, rulesForWrite } from '../rules/on-write.js';
 import type { Answer } from '../shared/idempotency.js';
 
 /** Rows per multi-row insert: big enough to amortise a round trip, small enough to keep memory flat. */
 export const IMPORT_BATCH_SIZE = 1_000;
-/** Reasons listed in one answer; past it only the count grows, so a bad 50 MB file gets a short answer. */
-export const MAX_LISTED_PROBLEMS = 1_000;
 export const DEFAULT_IMPORT_MAX_BYTES = 50 * 1024 * 1024;
-
-export interface ImportReport {
-  accountId: string;
-  format: ImportFormat;
-  /** What was guessed or skipped while reading the file (encoding, date order, summary lines). */
-  notes: string[];
-  /** Data rows read (the header and empty lines not counted). */
-  rows: number;
-  created: number;
-  duplicates: number;
-  rejected: number;
-  problems: RowProblem[];
-  problemsTruncated: boolean;
-}
+export { MAX_LISTED_PROBLEMS, type ImportReport } from './report.js';
 
 export function importMaxBytes(ctx: FinanceContext): number {
   return ctx.config.IMPORT_MAX_BYTES ?? DEFAULT_IMPORT_MAX_BYTES;
@@ -56,19 +43,38 @@ async function readAll(source: AsyncIterable<Buffer | string>): Promise<Buffer> 
   return Buffer.concat(chunks);
 }
 
+/** A valid row waiting for its batch: where it is in the file and the slot its outcome goes in. */
+interface PendingRow {
+  line: number;
+  slot: RowOutcome | undefined;
+  value: ImportRow;
+  fingerprint: string;
+}
+
+/** What the file's rows so far made of each fingerprint: the first row with it and the transaction it is. */
+interface SeenRow {
+  line: number;
+  transactionId: string | null;
+}
+
+export interface ImportInput {
+  accountId?: string | undefined;
+  csv: AsyncIterable<Buffer | string>;
+  read?: ReadOptions;
+  /** Answer what would happen, writing nothing. */
+  dryRun?: boolean;
+  finish?: () => Promise<void>;
+}
+
 /**
  * Reads a bank file (CSV, OFX/QFX, QIF or CAMT.053) into the account, in batches, inside one
  * database transaction: either the whole file is applied (created rows, duplicates skipped, bad
  * rows reported) or, when the file itself breaks (malformed, too large, a lost connection),
- * nothing is written. `finish` runs
- * inside that transaction after the last row, so a caller can still refuse the request then.
+ * nothing is written. A dry run takes the same path up to the writes and leaves them out. `finish`
+ * runs inside that transaction after the last row, so a caller can still refuse the request then.
  */
-export async function importTransactions(
-  ctx: FinanceContext,
-  userId: string,
-  input: { accountId?: string | undefined; csv: AsyncIterable<Buffer | string>; read?: ReadOptions; finish?: () => Promise<void> },
-  answer?: Answer<ImportReport>,
-): Promise<ImportReport> {
+export async function importTransactions(ctx: FinanceContext, userId: string, input: ImportInput, answer?: Answer<ImportReport>): Promise<ImportReport> {
+  const dryRun = input.dryRun === true;
   return ctx.db.transaction().execute(async (trx) => {
     const account = await accountForWrite(ctx, trx, userId, input.accountId);
     requireOpen(account);
@@ -76,55 +82,80 @@ export async function importTransactions(
     const rules = await rulesForWrite(trx, userId);
     const now = ctx.clock.now();
     const parsed = readImportFile(await readAll(input.csv), input.read);
-    const report: ImportReport = { accountId: account.id, format: parsed.format, notes: parsed.notes, rows: 0, created: 0, duplicates: 0, rejected: 0, problems: [], problemsTruncated: false };
+    const writer = new ReportWriter(emptyReport(account.id, parsed.format, parsed.notes, dryRun));
+    const report = writer.report;
+    const seen = new Map<string, SeenRow>();
 
-    let batch: ImportBatchRow[] = [];
-    // One insert runs while the next batch is parsed: the file and the database work side by side,
-    // and no more than two batches are ever held.
-    let inFlight: Promise<void> = Promise.resolve();
-    const flush = async () => {
-      if (batch.length === 0) return;
-      const rows = batch;
-      batch = [];
-      await inFlight;
-      inFlight = insertImportBatch(trx, { userId, accountId: account.id, currency: account.currency, now, rows }).then((written) => {
-        report.created += written;
-        report.duplicates += rows.length - written;
-      });
-      // Awaited before the next batch or at the end; this only keeps a failure from being reported as unhandled meanwhile.
-      inFlight.catch(() => undefined);
-    };
-
-    // Budgets are checked once for the whole file, from the earliest spending it holds on.
+    // Budgets are checked once for the whole file, from the earliest spending it created on.
     let earliestExpense: Date | undefined;
-    const rowContext = { currency: account.currency, categories, strictCategories: parsed.strictCategories };
     // Threshold alerts go only to the budgets the import moved: all-spending ones and these categories.
     const expenseCategories = new Set<string | null>();
-    try {
-      for (const entry of inFileOrder(parsed)) {
-        report.rows += 1;
-        const row = 'row' in entry ? toImportRow(entry.row, rowContext) : { ok: false as const, problems: entry.problems.map((p) => ({ row: p.line, field: p.field, message: p.message })) };
-        if (!row.ok) {
-          report.rejected += 1;
-          for (const problem of row.problems) {
-            if (report.problems.length < MAX_LISTED_PROBLEMS) report.problems.push(problem);
-            else report.problemsTruncated = true;
-          }
+
+    /** Decides each row of the batch in file order (duplicate of what, or created) and writes the created ones. */
+    const settle = async (batch: PendingRow[]) => {
+      const unseen = batch.filter((p) => !seen.has(p.fingerprint)).map((p) => ({ fingerprint: p.fingerprint, row: p.value }));
+      const existing = await findExistingTwins(trx, { userId, accountId: account.id, rows: unseen });
+      const toWrite: (ImportBatchRow & { pending: PendingRow })[] = [];
+      for (const pending of batch) {
+        const preview = previewOf(pending.value, account.currency);
+        const earlier = seen.get(pending.fingerprint);
+        const twin = earlier === undefined ? existing.get(pending.fingerprint) : undefined;
+        if (earlier !== undefined) {
+          writer.duplicate(pending.line, pending.slot, preview, { transactionId: earlier.transactionId, earlierRow: earlier.line });
           continue;
         }
-        const value = applyRulesToImportRow(rules, row.value, account);
-        batch.push({ id: newId(), ...value });
-        if (value.type === 'expense') {
-          if (earliestExpense === undefined || value.occurredAt < earliestExpense) earliestExpense = value.occurredAt;
-          expenseCategories.add(value.categoryId);
+        if (twin !== undefined) {
+          seen.set(pending.fingerprint, { line: pending.line, transactionId: twin.transactionId });
+          writer.duplicate(pending.line, pending.slot, preview, { transactionId: twin.transactionId, earlierRow: null });
+          continue;
         }
-        if (batch.length >= IMPORT_BATCH_SIZE) await flush();
+        const id = newId();
+        seen.set(pending.fingerprint, { line: pending.line, transactionId: dryRun ? null : id });
+        toWrite.push({ ...pending.value, id, fingerprint: pending.fingerprint, pending });
       }
-    } finally {
-      await inFlight.catch(() => undefined);
+      if (dryRun) {
+        for (const row of toWrite) writer.created(row.pending.slot, previewOf(row, account.currency), null, null);
+        return;
+      }
+      const written = await insertImportBatch(trx, { userId, accountId: account.id, currency: account.currency, now, rows: toWrite });
+      // Rows a concurrent import of the same file wrote first (its commit released the index): named now.
+      const lost = toWrite.filter((row) => !written.has(row.id));
+      const taken = await findExistingTwins(trx, { userId, accountId: account.id, rows: lost.map((row) => ({ fingerprint: row.fingerprint ?? '', row })) });
+      for (const row of toWrite) {
+        const preview = previewOf(row, account.currency);
+        if (!written.has(row.id)) {
+          const transactionId = taken.get(row.fingerprint ?? '')?.transactionId ?? null;
+          if (row.fingerprint !== null) seen.set(row.fingerprint, { line: row.pending.line, transactionId });
+          writer.duplicate(row.pending.line, row.pending.slot, preview, { transactionId, earlierRow: null });
+          continue;
+        }
+        writer.created(row.pending.slot, preview, row.id, null);
+        if (row.type === 'expense') {
+          if (earliestExpense === undefined || row.occurredAt < earliestExpense) earliestExpense = row.occurredAt;
+          expenseCategories.add(row.categoryId);
+        }
+      }
+    };
+
+    const rowContext = { currency: account.currency, categories, strictCategories: parsed.strictCategories };
+    let batch: PendingRow[] = [];
+    for (const entry of inFileOrder(parsed)) {
+      report.rows += 1;
+      const slot = writer.outcome(entry.line);
+      const row = 'row' in entry ? toImportRow(entry.row, rowContext) : { ok: false as const, problems: entry.problems.map((p) => ({ row: p.line, field: p.field, message: p.message })) };
+      if (!row.ok) {
+        writer.rejected(slot, row.problems);
+        continue;
+      }
+      const value = applyRulesToImportRow(rules, row.value, account);
+      batch.push({ line: entry.line, slot, value, fingerprint: importFingerprint(account.id, value) });
+      if (batch.length >= IMPORT_BATCH_SIZE) {
+        await settle(batch);
+        batch = [];
+      }
     }
-    await flush();
-    await inFlight;
+    await settle(batch);
+
     if (earliestExpense !== undefined && report.created > 0) {
       const budgets = await lockBudgetsInCurrency(trx, { userId, currency: account.currency });
       const moved = budgets.filter((b) => b.category_id === null || expenseCategories.has(b.category_id));
