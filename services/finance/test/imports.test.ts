@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
 import { call, newUser, type TestUser } from '@expensio/common/testing';
 import { createTestFinance, type TestFinance } from './helpers.js';
 
@@ -461,5 +462,53 @@ describe('POST /api/transactions/import?dryRun=true', () => {
     const bad = await importCsv(user, lines.join('\n'), '?dryRun=yes');
     expect(bad.statusCode).toBe(400);
     expect(bad.json().errors[0]).toMatchObject({ field: 'dryRun' });
+  });
+});
+
+describe('POST /api/transactions/import?allowDuplicates=true', () => {
+  it('imports two identical charges of one day on purpose, and a later import of the same file still finds both', async () => {
+    const user = await newUser(t);
+    const csv = 'date,amount,description\n2026-03-10,-3.80,Metro ticket\n2026-03-10,-3.80,Metro ticket\n2026-03-11,-3.80,Metro ticket\n';
+    const twins = (await importCsv(user, csv, '?allowDuplicates=true')).json();
+    expect(twins).toMatchObject({ rows: 3, created: 3, duplicates: 0 });
+    const [first, second, third] = twins.outcomes;
+    expect(first).toMatchObject({ row: 2, outcome: 'created', duplicateOf: null });
+    expect(second).toMatchObject({ row: 3, outcome: 'created', duplicateOf: { transactionId: first.transactionId, earlierRow: 2 } });
+    expect(third).toMatchObject({ row: 4, outcome: 'created', duplicateOf: null });
+    expect(await balances(user)).toEqual({ 'Main account': '-11.40' });
+
+    // The first of its kind carries the fingerprint SQL computes (as restore does); the twin none.
+    const stored = await t.ctx.db
+      .selectFrom('transactions')
+      .select(['id', 'import_fingerprint'])
+      .select(sql<string>`md5(account_id::text || '|' || to_char(occurred_at at time zone 'UTC', 'YYYY-MM-DD') || '|' || type || '|' || amount::text || '|' || coalesce(description, ''))`.as('expected'))
+      .where('user_id', '=', user.id)
+      .execute();
+    const byId = new Map(stored.map((r) => [r.id, r]));
+    expect(byId.get(first.transactionId)?.import_fingerprint).toBe(byId.get(first.transactionId)?.expected);
+    expect(byId.get(second.transactionId)?.import_fingerprint).toBeNull();
+    expect(byId.get(third.transactionId)?.import_fingerprint).toBe(byId.get(third.transactionId)?.expected);
+
+    // The same statement again: each row is a duplicate, the twin of the transaction the first one made.
+    const again = (await importCsv(user, csv)).json();
+    expect(again).toMatchObject({ created: 0, duplicates: 3 });
+    expect(again.duplicateRows).toEqual([
+      { row: 2, transactionId: first.transactionId, earlierRow: null },
+      { row: 3, transactionId: first.transactionId, earlierRow: 2 },
+      { row: 4, transactionId: third.transactionId, earlierRow: null },
+    ]);
+    // Asked for again on purpose, it is imported again, and it says what each row repeats.
+    const twice = (await importCsv(user, csv, '?allowDuplicates=true')).json();
+    expect(twice).toMatchObject({ created: 3, duplicates: 0 });
+    expect(twice.outcomes.map((o: { duplicateOf: unknown }) => o.duplicateOf)).toEqual([
+      { transactionId: first.transactionId, earlierRow: null },
+      { transactionId: twice.outcomes[0].transactionId, earlierRow: 2 },
+      { transactionId: third.transactionId, earlierRow: null },
+    ]);
+    expect(await balances(user)).toEqual({ 'Main account': '-22.80' });
+    // A twin of a hand-made transaction, in a dry run, is counted as created and writes nothing.
+    const dry = (await importCsv(user, csv, '?allowDuplicates=true&dryRun=true')).json();
+    expect(dry).toMatchObject({ created: 3, duplicates: 0, dryRun: true });
+    expect(await transactions(user)).toHaveLength(6);
   });
 });

@@ -13,6 +13,10 @@ export const importQuery = z.strictObject({
       'JSON: how to read a CSV file: columns by header text or 0-based index (`date`, `amount` or `debit` and `credit`, `description`, `merchant`, `category`, `currency`) and `dateFormat`, `decimal`, `thousands`, `delimiter`, `encoding`, `invert`. With multipart, the `mapping` field works too.',
     ),
   dryRun: z.enum(['true', 'false']).optional().describe('`true`: answer what would happen, row by row, writing nothing (no transaction, no event)'),
+  allowDuplicates: z
+    .enum(['true', 'false'])
+    .optional()
+    .describe('`true`: import rows equal to a transaction of the account or to an earlier row of the file too (two identical charges on one day are real); `outcomes[].duplicateOf` still names what each repeats'),
 });
 
 const problemSchema = z.object({
@@ -62,7 +66,7 @@ export const importReportSchema = z
           outcome: z.enum(['created', 'duplicate', 'rejected']),
           transactionId: z.uuid().nullable().describe('The created transaction; null in a dry run'),
           transaction: previewSchema.nullable().describe('The transaction the row makes (after your rules), or would make; null for a rejected row'),
-          duplicateOf: duplicateOfSchema.nullable(),
+          duplicateOf: duplicateOfSchema.nullable().describe('For a duplicate, what it repeats; for a row created with allowDuplicates, what it is a twin of'),
           problems: z.array(problemSchema.omit({ row: true })),
         }),
       )

@@ -5,7 +5,7 @@ import { checkThresholds } from '../budgets/thresholds.js';
 import type { FinanceContext } from '../context.js';
 import { importFingerprint } from './fingerprint.js';
 import { categoryRefs, findExistingTwins, insertImportBatch, type ImportBatchRow } from './repo.js';
-import { ReportWriter, emptyReport, previewOf, type ImportReport, type RowOutcome } from './report.js';
+import { ReportWriter, emptyReport, previewOf, type DuplicateOf, type ImportReport, type RowOutcome } from './report.js';
 import { inFileOrder, readImportFile, type ReadOptions } from './formats/index.js';
 import { toImportRow, type ImportRow } from './rows.js';
 import { applyRulesToImportRow, rulesForWrite } from '../rules/on-write.js';
@@ -63,6 +63,8 @@ export interface ImportInput {
   read?: ReadOptions;
   /** Answer what would happen, writing nothing. */
   dryRun?: boolean;
+  /** Import rows equal to a transaction of the account or to an earlier row too (twins on purpose). */
+  allowDuplicates?: boolean;
   finish?: () => Promise<void>;
 }
 
@@ -75,6 +77,7 @@ export interface ImportInput {
  */
 export async function importTransactions(ctx: FinanceContext, userId: string, input: ImportInput, answer?: Answer<ImportReport>): Promise<ImportReport> {
   const dryRun = input.dryRun === true;
+  const allowDuplicates = input.allowDuplicates === true;
   return ctx.db.transaction().execute(async (trx) => {
     const account = await accountForWrite(ctx, trx, userId, input.accountId);
     requireOpen(account);
@@ -95,41 +98,42 @@ export async function importTransactions(ctx: FinanceContext, userId: string, in
     const settle = async (batch: PendingRow[]) => {
       const unseen = batch.filter((p) => !seen.has(p.fingerprint)).map((p) => ({ fingerprint: p.fingerprint, row: p.value }));
       const existing = await findExistingTwins(trx, { userId, accountId: account.id, rows: unseen });
-      const toWrite: (ImportBatchRow & { pending: PendingRow })[] = [];
+      const toWrite: (ImportBatchRow & { pending: PendingRow; twinOf: DuplicateOf | null })[] = [];
       for (const pending of batch) {
         const preview = previewOf(pending.value, account.currency);
         const earlier = seen.get(pending.fingerprint);
         const twin = earlier === undefined ? existing.get(pending.fingerprint) : undefined;
-        if (earlier !== undefined) {
-          writer.duplicate(pending.line, pending.slot, preview, { transactionId: earlier.transactionId, earlierRow: earlier.line });
-          continue;
-        }
-        if (twin !== undefined) {
-          seen.set(pending.fingerprint, { line: pending.line, transactionId: twin.transactionId });
-          writer.duplicate(pending.line, pending.slot, preview, { transactionId: twin.transactionId, earlierRow: null });
+        const repeats: DuplicateOf | null =
+          earlier !== undefined ? { transactionId: earlier.transactionId, earlierRow: earlier.line } : twin !== undefined ? { transactionId: twin.transactionId, earlierRow: null } : null;
+        if (repeats !== null && !allowDuplicates) {
+          if (earlier === undefined) seen.set(pending.fingerprint, { line: pending.line, transactionId: repeats.transactionId });
+          writer.duplicate(pending.line, pending.slot, preview, repeats);
           continue;
         }
         const id = newId();
-        seen.set(pending.fingerprint, { line: pending.line, transactionId: dryRun ? null : id });
-        toWrite.push({ ...pending.value, id, fingerprint: pending.fingerprint, pending });
+        if (earlier === undefined) seen.set(pending.fingerprint, { line: pending.line, transactionId: dryRun ? null : id });
+        // The fingerprint stands for the first transaction of its kind; a twin imported on purpose
+        // carries none and is matched by its fields afterwards, like a transaction made by hand.
+        const fingerprintTaken = earlier !== undefined || twin?.fingerprinted === true;
+        toWrite.push({ ...pending.value, id, fingerprint: fingerprintTaken ? null : pending.fingerprint, pending, twinOf: repeats });
       }
       if (dryRun) {
-        for (const row of toWrite) writer.created(row.pending.slot, previewOf(row, account.currency), null, null);
+        for (const row of toWrite) writer.created(row.pending.slot, previewOf(row, account.currency), null, row.twinOf);
         return;
       }
       const written = await insertImportBatch(trx, { userId, accountId: account.id, currency: account.currency, now, rows: toWrite });
       // Rows a concurrent import of the same file wrote first (its commit released the index): named now.
       const lost = toWrite.filter((row) => !written.has(row.id));
-      const taken = await findExistingTwins(trx, { userId, accountId: account.id, rows: lost.map((row) => ({ fingerprint: row.fingerprint ?? '', row })) });
+      const taken = await findExistingTwins(trx, { userId, accountId: account.id, rows: lost.map((row) => ({ fingerprint: row.pending.fingerprint, row })) });
       for (const row of toWrite) {
         const preview = previewOf(row, account.currency);
         if (!written.has(row.id)) {
-          const transactionId = taken.get(row.fingerprint ?? '')?.transactionId ?? null;
-          if (row.fingerprint !== null) seen.set(row.fingerprint, { line: row.pending.line, transactionId });
+          const transactionId = taken.get(row.pending.fingerprint)?.transactionId ?? null;
+          if (seen.get(row.pending.fingerprint)?.line === row.pending.line) seen.set(row.pending.fingerprint, { line: row.pending.line, transactionId });
           writer.duplicate(row.pending.line, row.pending.slot, preview, { transactionId, earlierRow: null });
           continue;
         }
-        writer.created(row.pending.slot, preview, row.id, null);
+        writer.created(row.pending.slot, preview, row.id, row.twinOf);
         if (row.type === 'expense') {
           if (earliestExpense === undefined || row.occurredAt < earliestExpense) earliestExpense = row.occurredAt;
           expenseCategories.add(row.categoryId);
