@@ -156,14 +156,15 @@ describe('POST /api/transactions/import', () => {
     const response = await importCsv(user, csv);
     expect(response.statusCode).toBe(200);
     const report = response.json();
-    expect(report).toMatchObject({ rows: 15, created: 3, duplicates: 0, rejected: 12 });
+    expect(report).toMatchObject({ rows: 15, created: 4, duplicates: 0, rejected: 11 });
+    // An unknown category costs the row its category, not the row.
+    expect(report.warnings).toEqual([{ row: 8, field: 'category', message: 'no category "caviar" (a name, slug or id of yours): imported uncategorised' }]);
     expect(report.problems).toEqual([
       { row: 3, field: 'date', message: expect.stringContaining('2026-02-30') },
       { row: 4, field: 'date', message: expect.stringContaining('yesterday') },
       { row: 5, field: 'amount', message: 'amount USD allows at most 2 decimals' },
       { row: 6, field: 'amount', message: expect.stringContaining('decimal number') },
       { row: 7, field: 'amount', message: 'amount must not be zero' },
-      { row: 8, field: 'category', message: expect.stringContaining('caviar') },
       { row: 9, field: 'currency', message: "currency EUR is not the account's currency (USD)" },
       { row: 10, field: 'type', message: 'type must be income or expense' },
       { row: 11, field: 'amount', message: 'amount must be positive when the row has a type' },
@@ -176,6 +177,7 @@ describe('POST /api/transactions/import', () => {
     expect(items.map((i) => [i.amount, i.description, i.category]).sort()).toEqual([
       ['1.00', null, null],
       ['1.00', 'ok', 'groceries'],
+      ['1.00', 'unknown category', null],
       ['2.00', 'multi\r\nline', null],
     ]);
   });
@@ -510,5 +512,46 @@ describe('POST /api/transactions/import?allowDuplicates=true', () => {
     const dry = (await importCsv(user, csv, '?allowDuplicates=true&dryRun=true')).json();
     expect(dry).toMatchObject({ created: 3, duplicates: 0, dryRun: true });
     expect(await transactions(user)).toHaveLength(6);
+  });
+});
+
+describe('POST /api/transactions/import: categories', () => {
+  it('finds a category by its display name in any case, prefers your own, and leaves an unknown or ill-fitting one out with a warning', async () => {
+    const user = await newUser(t);
+    const own = (await call(t, user, 'POST', '/api/categories', { name: 'Groceries', kind: 'expense', slug: 'my-groceries' })).json();
+    const csv = [
+      'date,amount,description,category',
+      '2026-03-01,-10.00,Pizza,dining out', // row 2: default "Dining out" by name
+      '2026-03-02,-20.00,Market,GROCERIES', // row 3: the slug "groceries" wins over the user's own "Groceries" name
+      '2026-03-03,-30.00,Store,my-groceries', // row 4: the user's own by slug
+      '2026-03-04,-40.00,Gift shop,Gifts and Donations', // row 5
+      '2026-03-05,-50.00,Payroll reversal,Salary', // row 6: an income category on an expense
+      '2026-03-06,60.00,Payroll,salary', // row 7
+      '2026-03-07,-70.00,Mystery,Treasure', // row 8: unknown
+    ].join('\n');
+    const dry = (await importCsv(user, csv, '?dryRun=true')).json();
+    const report = (await importCsv(user, csv)).json();
+    expect(report).toMatchObject({ rows: 7, created: 7, rejected: 0 });
+    expect(report.warnings).toEqual([
+      { row: 6, field: 'category', message: '"salary" is an income category and this row is an expense: imported uncategorised' },
+      { row: 8, field: 'category', message: 'no category "Treasure" (a name, slug or id of yours): imported uncategorised' },
+    ]);
+    expect(dry.warnings).toEqual(report.warnings);
+    const items = await transactions(user);
+    expect(Object.fromEntries(items.map((i) => [i.description, i.category]))).toEqual({
+      Pizza: 'dining',
+      Market: 'groceries',
+      Store: own.slug,
+      'Gift shop': 'gifts',
+      'Payroll reversal': null,
+      Payroll: 'salary',
+      Mystery: null,
+    });
+    // A user's own name beats a default one with the same name; a slug beats any name.
+    const fees = (await call(t, user, 'POST', '/api/categories', { name: 'Fees and charges', kind: 'expense', slug: 'bank-fees' })).json();
+    await importCsv(user, 'date,amount,description,category\n2026-03-08,-2.50,Card fee,FEES AND CHARGES\n2026-03-08,-3.50,ATM fee,fees\n');
+    const after = await transactions(user);
+    expect(after.find((i) => i.description === 'Card fee')?.category).toBe(fees.slug);
+    expect(after.find((i) => i.description === 'ATM fee')?.category).toBe('fees');
   });
 });

@@ -1,21 +1,33 @@
 import { sql } from 'kysely';
 import { FINANCE_SCHEMA, type FinanceDb } from '../db.js';
-import type { ImportRow } from './rows.js';
+import type { CategoryRef, ImportRow } from './rows.js';
 
 /** A row about to be written: its id, and its fingerprint (null for a twin imported on purpose). */
 export type ImportBatchRow = ImportRow & { id: string; fingerprint: string | null };
 
-/** Slug and id of every category the user sees, lower-cased: the map a whole file is checked against. */
-export async function categoryRefs(db: FinanceDb, userId: string): Promise<Map<string, string>> {
+/**
+ * Every category the user sees by lower-cased slug, id and display name: the map a whole file is
+ * checked against. A slug or id wins over a name; of two categories with one name, the user's own
+ * wins over a default one.
+ */
+export async function categoryRefs(db: FinanceDb, userId: string): Promise<Map<string, CategoryRef>> {
   const rows = await db
     .selectFrom('categories')
-    .select(['id', 'slug'])
+    .select(['id', 'slug', 'name', 'kind', 'user_id'])
     .where((eb) => eb.or([eb('user_id', 'is', null), eb('user_id', '=', userId)]))
+    .orderBy(sql`user_id is null`)
+    .orderBy('created_at')
+    .orderBy('id')
     .execute();
-  const refs = new Map<string, string>();
+  const refs = new Map<string, CategoryRef>();
   for (const row of rows) {
-    refs.set(row.slug.toLowerCase(), row.id);
-    refs.set(row.id.toLowerCase(), row.id);
+    const ref: CategoryRef = { id: row.id, slug: row.slug, kind: row.kind };
+    refs.set(row.slug.toLowerCase(), ref);
+    refs.set(row.id.toLowerCase(), ref);
+  }
+  for (const row of rows) {
+    const name = row.name.trim().toLowerCase();
+    if (!refs.has(name)) refs.set(name, { id: row.id, slug: row.slug, kind: row.kind });
   }
   return refs;
 }

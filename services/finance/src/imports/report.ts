@@ -1,6 +1,6 @@
 import { formatAmount } from '../shared/money.js';
 import type { ImportFormat } from './formats/index.js';
-import type { ImportColumn, ImportRow, RowProblem } from './rows.js';
+import type { ImportRow, RowProblem, RowWarning } from './rows.js';
 
 /** Reasons listed in one answer; past it only the count grows, so a bad 50 MB file gets a short answer. */
 export const MAX_LISTED_PROBLEMS = 1_000;
@@ -24,12 +24,6 @@ export interface DuplicateOf {
   /** Null only in a dry run, when the earlier row it repeats would itself be created. */
   transactionId: string | null;
   earlierRow: number | null;
-}
-
-export interface RowWarning {
-  row: number;
-  field: ImportColumn | null;
-  message: string;
 }
 
 export interface RowOutcome {

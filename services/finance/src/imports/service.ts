@@ -7,7 +7,7 @@ import { importFingerprint } from './fingerprint.js';
 import { categoryRefs, findExistingTwins, insertImportBatch, type ImportBatchRow } from './repo.js';
 import { ReportWriter, emptyReport, previewOf, type DuplicateOf, type ImportReport, type RowOutcome } from './report.js';
 import { inFileOrder, readImportFile, type ReadOptions } from './formats/index.js';
-import { toImportRow, type ImportRow } from './rows.js';
+import { toImportRow, type ImportRow, type RowWarning } from './rows.js';
 import { applyRulesToImportRow, rulesForWrite } from '../rules/on-write.js';
 import type { Answer } from '../shared/idempotency.js';
 
@@ -49,6 +49,8 @@ interface PendingRow {
   slot: RowOutcome | undefined;
   value: ImportRow;
   fingerprint: string;
+  /** Reported only when the row is created: a duplicate or rejected row has nothing left out. */
+  warnings: RowWarning[];
 }
 
 /** What the file's rows so far made of each fingerprint: the first row with it and the transaction it is. */
@@ -118,7 +120,10 @@ export async function importTransactions(ctx: FinanceContext, userId: string, in
         toWrite.push({ ...pending.value, id, fingerprint: fingerprintTaken ? null : pending.fingerprint, pending, twinOf: repeats });
       }
       if (dryRun) {
-        for (const row of toWrite) writer.created(row.pending.slot, previewOf(row, account.currency), null, row.twinOf);
+        for (const row of toWrite) {
+          writer.created(row.pending.slot, previewOf(row, account.currency), null, row.twinOf);
+          for (const warning of row.pending.warnings) writer.warn(warning);
+        }
         return;
       }
       const written = await insertImportBatch(trx, { userId, accountId: account.id, currency: account.currency, now, rows: toWrite });
@@ -134,6 +139,7 @@ export async function importTransactions(ctx: FinanceContext, userId: string, in
           continue;
         }
         writer.created(row.pending.slot, preview, row.id, row.twinOf);
+        for (const warning of row.pending.warnings) writer.warn(warning);
         if (row.type === 'expense') {
           if (earliestExpense === undefined || row.occurredAt < earliestExpense) earliestExpense = row.occurredAt;
           expenseCategories.add(row.categoryId);
@@ -141,7 +147,7 @@ export async function importTransactions(ctx: FinanceContext, userId: string, in
       }
     };
 
-    const rowContext = { currency: account.currency, categories, strictCategories: parsed.strictCategories };
+    const rowContext = { currency: account.currency, categories };
     let batch: PendingRow[] = [];
     for (const entry of inFileOrder(parsed)) {
       report.rows += 1;
@@ -152,7 +158,7 @@ export async function importTransactions(ctx: FinanceContext, userId: string, in
         continue;
       }
       const value = applyRulesToImportRow(rules, row.value, account);
-      batch.push({ line: entry.line, slot, value, fingerprint: importFingerprint(account.id, value) });
+      batch.push({ line: entry.line, slot, value, fingerprint: importFingerprint(account.id, value), warnings: row.warnings });
       if (batch.length >= IMPORT_BATCH_SIZE) {
         await settle(batch);
         batch = [];
