@@ -223,6 +223,15 @@ export interface RulesTable {
   updated_at: Timestamp;
 }
 
+/** A CSV mapping saved for an account (migration 0011), validated by imports/formats/mapping.ts before it is stored. */
+export interface ImportMappingsTable {
+  account_id: string;
+  user_id: string;
+  mapping: ColumnType<unknown, string, string>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
 export interface FinanceTables extends EventTables {
   accounts: AccountsTable;
   categories: CategoriesTable;
@@ -239,6 +248,7 @@ export interface FinanceTables extends EventTables {
   recurring_pauses: RecurringPausesTable;
   transaction_moods: TransactionMoodsTable;
   rules: RulesTable;
+  import_mappings: ImportMappingsTable;
 }
 
 export type FinanceDb = Kysely<FinanceTables>;

@@ -555,3 +555,69 @@ describe('POST /api/transactions/import: categories', () => {
     expect(after.find((i) => i.description === 'ATM fee')?.category).toBe('fees');
   });
 });
+
+describe('/api/accounts/:id/import-mapping', () => {
+  const layout = 'When;What;How much\n03.02.2026;Bakery;-2,50\n04.02.2026;Refund;1.234,00\n';
+  const mapping = { date: 'When', description: 'What', amount: 'How much', dateFormat: 'DD.MM.YYYY', decimal: ',', thousands: '.', delimiter: ';' };
+
+  it('saves a mapping per account that an import without one then uses; PUT replaces it, DELETE forgets it', async () => {
+    const user = await newUser(t);
+    const giro = (await call(t, user, 'POST', '/api/accounts', { name: 'Giro', type: 'checking', currency: 'EUR' })).json();
+    const other = (await call(t, user, 'POST', '/api/accounts', { name: 'Other', type: 'checking', currency: 'EUR' })).json();
+    const path = `/api/accounts/${giro.id}/import-mapping`;
+
+    const none = await call(t, user, 'GET', path);
+    expect(none.statusCode).toBe(404);
+    expect(none.json()).toMatchObject({ code: 'import_mapping_not_found' });
+    // Without a mapping the layout cannot be read.
+    expect((await importCsv(user, layout, `?accountId=${giro.id}`)).statusCode).toBe(400);
+
+    const saved = await call(t, user, 'PUT', path, mapping);
+    expect(saved.statusCode).toBe(200);
+    expect(saved.json()).toEqual({ accountId: giro.id, mapping, updatedAt: '2026-03-15T12:00:00.000Z' });
+    expect((await call(t, user, 'GET', path)).json()).toEqual(saved.json());
+
+    const imported = (await importCsv(user, layout, `?accountId=${giro.id}`)).json();
+    expect(imported).toMatchObject({ created: 2, rejected: 0 });
+    expect(imported.notes[0]).toBe('Read with the account’s saved mapping.');
+    expect((await balances(user)).Giro).toBe('1231.50');
+    // Only that account's imports use it.
+    expect((await importCsv(user, layout, `?accountId=${other.id}`)).statusCode).toBe(400);
+    // A mapping in the request wins over the saved one.
+    const named = (await importCsv(user, 'When;What;How much\n05.02.2026;Kiosk;-1,00\n', `?accountId=${giro.id}&mapping=${encodeURIComponent(JSON.stringify({ ...mapping, invert: true }))}`)).json();
+    expect(named.notes).not.toContain('Read with the account’s saved mapping.');
+    expect(named.outcomes[0].transaction).toMatchObject({ type: 'income', amount: '1.00' });
+
+    const replaced = await call(t, user, 'PUT', path, { ...mapping, invert: true });
+    expect(replaced.json().mapping).toEqual({ ...mapping, invert: true });
+    const inverted = (await importCsv(user, 'When;What;How much\n06.02.2026;Kiosk;-1,00\n', `?accountId=${giro.id}&dryRun=true`)).json();
+    expect(inverted.outcomes[0].transaction).toMatchObject({ type: 'income', amount: '1.00' });
+
+    const cleared = await call(t, user, 'DELETE', path);
+    expect(cleared.statusCode).toBe(204);
+    expect((await call(t, user, 'GET', path)).statusCode).toBe(404);
+    expect((await importCsv(user, layout, `?accountId=${giro.id}`)).statusCode).toBe(400);
+    expect((await call(t, user, 'DELETE', path)).statusCode).toBe(204);
+  });
+
+  it('refuses a bad mapping naming the field, and is 404 for another user’s account', async () => {
+    const alice = await newUser(t);
+    const bob = await newUser(t);
+    const account = (await call(t, alice, 'POST', '/api/accounts', { name: 'Mine', type: 'checking' })).json();
+    const path = `/api/accounts/${account.id}/import-mapping`;
+    const bad = await call(t, alice, 'PUT', path, { date: 'When', amount: 'Amount', debit: 'Out', decimal: ';', colour: 'red' });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().errors.map((e: { field: string }) => e.field).sort()).toEqual(expect.arrayContaining(['decimal']));
+    const control = await call(t, alice, 'PUT', path, { date: 'Wh\u0000en' });
+    expect(control.statusCode).toBe(400);
+    await call(t, alice, 'PUT', path, mapping);
+
+    for (const [method, body] of [['GET'], ['PUT', { date: 'Date' }], ['DELETE']] as const) {
+      const response = await call(t, bob, method, path, body);
+      expect(response.statusCode, method).toBe(404);
+      expect(response.json()).toMatchObject({ code: 'account_not_found' });
+    }
+    expect((await call(t, alice, 'GET', path)).json().mapping).toEqual(mapping);
+    expect((await call(t, alice, 'GET', '/api/accounts/not-an-id/import-mapping')).statusCode).toBe(400);
+  });
+});

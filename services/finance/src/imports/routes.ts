@@ -7,8 +7,10 @@ import type { FastifyRequest } from 'fastify';
 import type { FinanceContext } from '../context.js';
 import type { Answer } from '../shared/idempotency.js';
 import { answerFor, bufferedBody, idempotency } from '../shared/idempotent-route.js';
-import { IMPORT_FORMATS, parseMapping, type ImportFormat, type ReadOptions } from './formats/index.js';
-import { importQuery, importReportSchema } from './schemas.js';
+import { IMPORT_FORMATS, importMappingSchema, parseMapping, type ImportFormat, type ReadOptions } from './formats/index.js';
+import { idParams } from '../shared/http.js';
+import { importQuery, importReportSchema, savedMappingSchema } from './schemas.js';
+import { clearMapping, readSavedMapping, saveMapping, type SavedMapping } from './saved-mapping.js';
 import { ImportTooLargeError, importMaxBytes, importTransactions, limitBytes, type ImportReport } from './service.js';
 
 const CSV_TYPES = ['text/csv', 'application/csv'];
@@ -114,7 +116,44 @@ function replayRaw(request: FastifyRequest, body: Buffer): void {
   (request as { raw: IncomingMessage }).raw = copy as unknown as IncomingMessage;
 }
 
+const toSavedMappingView = (saved: SavedMapping) => ({ accountId: saved.accountId, mapping: saved.mapping, updatedAt: saved.updatedAt.toISOString() });
+
+function savedMappingRoutes(app: HttpApp, ctx: FinanceContext) {
+  const path = '/api/accounts/:id/import-mapping';
+  const tags = ['accounts'];
+  const config = { auth: 'user' as const };
+  app.get(
+    path,
+    { config, schema: { tags, summary: 'The CSV mapping saved for the account (404 when none is)', params: idParams, response: { 200: savedMappingSchema } } },
+    async (request) => toSavedMappingView(await readSavedMapping(ctx, requireUser(request).id, request.params.id)),
+  );
+  app.put(
+    path,
+    {
+      config,
+      schema: {
+        tags,
+        summary: 'Save a CSV mapping for the account',
+        description: 'The same object as the import’s `mapping`. An import into this account that comes without a mapping reads its file this way (the answer’s `notes` says so); one that names a mapping uses that one.',
+        params: idParams,
+        body: importMappingSchema,
+        response: { 200: savedMappingSchema },
+      },
+    },
+    async (request) => toSavedMappingView(await saveMapping(ctx, requireUser(request).id, request.params.id, request.body)),
+  );
+  app.delete(
+    path,
+    { config, schema: { tags, summary: 'Forget the account’s saved CSV mapping', params: idParams, response: { 204: z.null() } } },
+    async (request, reply) => {
+      await clearMapping(ctx, requireUser(request).id, request.params.id);
+      return reply.status(204).send(null);
+    },
+  );
+}
+
 export function importRoutes(app: HttpApp, ctx: FinanceContext) {
+  savedMappingRoutes(app, ctx);
   // Multipart parsing and the text/csv body parser exist for this route only.
   void app.register(async (scope: HttpApp) => {
     // A second file is refused by the route itself (400), not by a parser limit (413).

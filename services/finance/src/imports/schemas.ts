@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { text } from '@expensio/common';
-import { IMPORT_FORMATS } from './formats/index.js';
+import { IMPORT_FORMATS, importMappingSchema } from './formats/index.js';
 import { IMPORT_COLUMNS } from './rows.js';
 
 export const importQuery = z.strictObject({
@@ -74,3 +74,11 @@ export const importReportSchema = z
     outcomesTruncated: z.boolean(),
   })
   .meta({ id: 'TransactionImport' });
+
+export const savedMappingSchema = z
+  .object({
+    accountId: z.uuid(),
+    mapping: importMappingSchema,
+    updatedAt: z.iso.datetime({ offset: true }),
+  })
+  .meta({ id: 'SavedImportMapping' });

@@ -4,6 +4,7 @@ import { lockBudgetsInCurrency } from '../budgets/repo.js';
 import { checkThresholds } from '../budgets/thresholds.js';
 import type { FinanceContext } from '../context.js';
 import { importFingerprint } from './fingerprint.js';
+import { savedMappingFor } from './saved-mapping.js';
 import { categoryRefs, findExistingTwins, insertImportBatch, type ImportBatchRow } from './repo.js';
 import { ReportWriter, emptyReport, previewOf, type DuplicateOf, type ImportReport, type RowOutcome } from './report.js';
 import { inFileOrder, readImportFile, type ReadOptions } from './formats/index.js';
@@ -86,7 +87,10 @@ export async function importTransactions(ctx: FinanceContext, userId: string, in
     const categories = await categoryRefs(trx, userId);
     const rules = await rulesForWrite(trx, userId);
     const now = ctx.clock.now();
-    const parsed = readImportFile(await readAll(input.csv), input.read);
+    // A request without a mapping reads the file as the account's saved mapping says, when it has one.
+    const saved = input.read?.mapping === undefined ? await savedMappingFor(trx, userId, account.id) : undefined;
+    const parsed = readImportFile(await readAll(input.csv), saved ? { ...input.read, mapping: saved.mapping } : input.read);
+    if (saved) parsed.notes.unshift('Read with the account’s saved mapping.');
     const writer = new ReportWriter(emptyReport(account.id, parsed.format, parsed.notes, dryRun));
     const report = writer.report;
     const seen = new Map<string, SeenRow>();
