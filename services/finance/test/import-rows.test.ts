@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { NormalisedRow } from '../src/imports/formats/index.js';
-import { parseOccurredAt, toImportRow } from '../src/imports/rows.js';
+import { parseOccurredAt, toImportRow, type CategoryRef } from '../src/imports/rows.js';
 
 // Pure rules of one imported row: no database here.
 
@@ -22,9 +22,9 @@ describe('parseOccurredAt', () => {
 });
 
 describe('toImportRow', () => {
-  const groceries = { id: 'c1', slug: 'groceries', kind: 'expense' as const };
-  const salary = { id: 'c2', slug: 'salary', kind: 'income' as const };
-  const ctx = { currency: 'EUR', categories: new Map([['groceries', groceries], ['food shopping', groceries], ['salary', salary]]) };
+  const groceries: CategoryRef = { id: 'c1', slug: 'groceries', kind: 'expense' };
+  const salary: CategoryRef = { id: 'c2', slug: 'salary', kind: 'income' };
+  const ctx = { currency: 'EUR', categories: new Map<string, CategoryRef>([['groceries', groceries], ['food shopping', groceries], ['salary', salary]]) };
   const row = (fields: Partial<NormalisedRow>, context: Parameters<typeof toImportRow>[1] = ctx) => toImportRow({ line: 2, date: '2026-01-02', amount: '-1', description: '', ...fields }, context);
 
   it('takes the type from the sign, or from the type column with a positive amount', () => {
