@@ -621,3 +621,65 @@ describe('/api/accounts/:id/import-mapping', () => {
     expect((await call(t, alice, 'GET', '/api/accounts/not-an-id/import-mapping')).statusCode).toBe(400);
   });
 });
+
+describe('POST /api/transactions/import: events', () => {
+  async function published(user: TestUser) {
+    const rows = await t.ctx.db.selectFrom('outbox').select(['type', 'payload']).where('user_id', '=', user.id).orderBy('id').execute();
+    return rows.map((r) => ({ type: r.type, payload: r.payload as Record<string, unknown> }));
+  }
+
+  it('publishes one transaction.created per created row, through the outbox of the import’s transaction', async () => {
+    const user = await newUser(t);
+    await importCsv(user, 'date,amount,description\n2026-03-01,-1.00,Seen before\n');
+    const before = (await published(user)).length;
+    expect(before).toBe(1);
+    const report = (await importCsv(user, 'date,amount,description,category,merchant\n2026-03-01,-1.00,Seen before,,\n2026-03-02,-7.45,Lunch,dining,Deli\n2026-03-03,abc,Bad,,\n2026-03-04T09:30:00Z,1500.00,Pay,salary,ACME\n')).json();
+    expect(report).toMatchObject({ created: 2, duplicates: 1, rejected: 1 });
+    const categories = (await call(t, user, 'GET', '/api/categories')).json().items as { id: string; slug: string }[];
+    const idOf = (slug: string) => categories.find((c) => c.slug === slug)?.id;
+    const events = (await published(user)).slice(before);
+    expect(events).toEqual([
+      {
+        type: 'transaction.created',
+        payload: {
+          transactionId: report.outcomes[1].transactionId,
+          accountId: report.accountId,
+          type: 'expense',
+          amount: '7.45',
+          currency: 'USD',
+          categoryId: idOf('dining'),
+          description: 'Lunch',
+          merchant: 'Deli',
+          occurredAt: '2026-03-02T00:00:00.000Z',
+          tags: [],
+          transferId: null,
+          recurringRuleId: null,
+        },
+      },
+      {
+        type: 'transaction.created',
+        payload: expect.objectContaining({ transactionId: report.outcomes[3].transactionId, type: 'income', amount: '1500.00', categoryId: idOf('salary'), occurredAt: '2026-03-04T09:30:00.000Z' }),
+      },
+    ]);
+  });
+
+  it('up to 100 created rows publish one event each; 101 publish one import.completed with the counts and every id', async () => {
+    const user = await newUser(t);
+    const rows = (n: number, from: number) => Array.from({ length: n }, (_, i) => `2026-01-${String(((from + i) % 28) + 1).padStart(2, '0')},-${from + i + 1}.00,item ${from + i}`);
+    const hundred = (await importCsv(user, ['date,amount,description', ...rows(100, 0), ...rows(1, 0)].join('\n'))).json();
+    expect(hundred).toMatchObject({ created: 100, duplicates: 1 });
+    let events = await published(user);
+    expect(events.map((e) => e.type)).toEqual(Array.from({ length: 100 }, () => 'transaction.created'));
+
+    const large = (await importCsv(user, ['date,amount,description', ...rows(101, 100), ...rows(2, 0), '2026-01-01,x,bad'].join('\n'))).json();
+    expect(large).toMatchObject({ rows: 104, created: 101, duplicates: 2, rejected: 1 });
+    events = (await published(user)).slice(100);
+    expect(events).toHaveLength(1);
+    expect(events[0]?.type).toBe('import.completed');
+    const payload = events[0]?.payload as { transactionIds: string[] };
+    expect({ ...payload, transactionIds: undefined }).toEqual({ accountId: large.accountId, format: 'csv', rows: 104, created: 101, duplicates: 2, rejected: 1, transactionIds: undefined });
+    const ids = await t.ctx.db.selectFrom('transactions').select('id').where('user_id', '=', user.id).where('description', 'in', Array.from({ length: 101 }, (_, i) => `item ${100 + i}`)).execute();
+    expect([...payload.transactionIds].sort()).toEqual(ids.map((r) => r.id).sort());
+    expect(payload.transactionIds).toEqual(large.outcomes.slice(0, 101).map((o: { transactionId: string }) => o.transactionId));
+  });
+});

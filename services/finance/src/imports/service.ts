@@ -1,8 +1,9 @@
-import { AppError, newId } from '@expensio/common';
+import { AppError, newId, type EventPayload } from '@expensio/common';
 import { accountForWrite, requireOpen } from '../accounts/service.js';
 import { lockBudgetsInCurrency } from '../budgets/repo.js';
 import { checkThresholds } from '../budgets/thresholds.js';
 import type { FinanceContext } from '../context.js';
+import { formatAmount } from '../shared/money.js';
 import { importFingerprint } from './fingerprint.js';
 import { savedMappingFor } from './saved-mapping.js';
 import { categoryRefs, findExistingTwins, insertImportBatch, type ImportBatchRow } from './repo.js';
@@ -14,6 +15,12 @@ import type { Answer } from '../shared/idempotency.js';
 
 /** Rows per multi-row insert: big enough to amortise a round trip, small enough to keep memory flat. */
 export const IMPORT_BATCH_SIZE = 1_000;
+/**
+ * Up to this many created rows, an import publishes one `transaction.created` each, like any other
+ * write; past it one `import.completed` with the counts and every id, so a statement of thousands
+ * of rows does not flood sockets and webhooks with one message per row.
+ */
+export const MAX_TRANSACTION_EVENTS_PER_IMPORT = 100;
 export const DEFAULT_IMPORT_MAX_BYTES = 50 * 1024 * 1024;
 export { MAX_LISTED_PROBLEMS, type ImportReport } from './report.js';
 
@@ -42,6 +49,24 @@ async function readAll(source: AsyncIterable<Buffer | string>): Promise<Buffer> 
   const chunks: Buffer[] = [];
   for await (const chunk of source) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
   return Buffer.concat(chunks);
+}
+
+/** The event of a created row: what every other write publishes for a new transaction. */
+function createdEvent(row: ImportBatchRow, account: { id: string; currency: string }): EventPayload<'transaction.created'> {
+  return {
+    transactionId: row.id,
+    accountId: account.id,
+    type: row.type,
+    amount: formatAmount(row.amount, account.currency),
+    currency: account.currency,
+    categoryId: row.categoryId,
+    description: row.description,
+    merchant: row.merchant,
+    occurredAt: row.occurredAt.toISOString(),
+    tags: row.tags,
+    transferId: null,
+    recurringRuleId: null,
+  };
 }
 
 /** A valid row waiting for its batch: where it is in the file and the slot its outcome goes in. */
@@ -95,6 +120,9 @@ export async function importTransactions(ctx: FinanceContext, userId: string, in
     const report = writer.report;
     const seen = new Map<string, SeenRow>();
 
+    // Each created row's event until there are too many for that, and every created id.
+    const createdEvents: EventPayload<'transaction.created'>[] = [];
+    const createdIds: string[] = [];
     // Budgets are checked once for the whole file, from the earliest spending it created on.
     let earliestExpense: Date | undefined;
     // Threshold alerts go only to the budgets the import moved: all-spending ones and these categories.
@@ -144,6 +172,8 @@ export async function importTransactions(ctx: FinanceContext, userId: string, in
         }
         writer.created(row.pending.slot, preview, row.id, row.twinOf);
         for (const warning of row.pending.warnings) writer.warn(warning);
+        createdIds.push(row.id);
+        if (createdEvents.length <= MAX_TRANSACTION_EVENTS_PER_IMPORT) createdEvents.push(createdEvent(row, account));
         if (row.type === 'expense') {
           if (earliestExpense === undefined || row.occurredAt < earliestExpense) earliestExpense = row.occurredAt;
           expenseCategories.add(row.categoryId);
@@ -170,6 +200,12 @@ export async function importTransactions(ctx: FinanceContext, userId: string, in
     }
     await settle(batch);
 
+    if (createdIds.length > MAX_TRANSACTION_EVENTS_PER_IMPORT) {
+      const { accountId, format, rows, created, duplicates, rejected } = report;
+      await ctx.bus.publish(trx, 'import.completed', userId, { accountId, format, rows, created, duplicates, rejected, transactionIds: createdIds });
+    } else {
+      for (const event of createdEvents) await ctx.bus.publish(trx, 'transaction.created', userId, event);
+    }
     if (earliestExpense !== undefined && report.created > 0) {
       const budgets = await lockBudgetsInCurrency(trx, { userId, currency: account.currency });
       const moved = budgets.filter((b) => b.category_id === null || expenseCategories.has(b.category_id));
