@@ -445,4 +445,89 @@ describe('the scheduler', () => {
       vi.useRealTimers();
     }
   });
+
+  describe('an occurrence already in the account', () => {
+    async function importCsv(user: TestUser, csv: string) {
+      const response = await t.app.inject({ method: 'POST', url: '/api/transactions/import', headers: { ...user.headers, 'content-type': 'text/csv' }, payload: csv });
+      expect(response.statusCode, response.body).toBe(200);
+      return response.json();
+    }
+
+    /** The rule's occurrences: date and the transaction that is it. */
+    async function occurrences(ruleId: string) {
+      const rows = await t.ctx.db
+        .selectFrom('transactions')
+        .select([sql<string>`occurrence_date::text`.as('date'), 'id'])
+        .where('recurring_rule_id', '=', ruleId)
+        .orderBy('occurrence_date')
+        .execute();
+      return rows.map((r) => [r.date, r.id]);
+    }
+
+    it('links to the imported charge (same account, amount and merchant or description, within 3 days) instead of posting a twin', async () => {
+      const user = await newUser(t);
+      const report = await importCsv(
+        user,
+        [
+          'date,amount,description,merchant',
+          '2026-01-16,-15.99,NETFLIX.COM 866-579-7172,', // row 2: a day after Jan 15, the merchant inside the description
+          '2026-02-13,-15.99,Card payment,netflix', // row 3: two days before Feb 15, the merchant itself
+          '2026-03-15,-15.99,Spotify,', // row 4: same amount and day, another merchant
+          '2026-03-15,-16.99,Netflix,', // row 5: same merchant, another amount
+        ].join('\n'),
+      );
+      const [jan, feb, spotify, dearer] = report.outcomes.map((o: { transactionId: string }) => o.transactionId);
+      const rule = await newRule(user, { amount: '15.99', merchant: 'Netflix', description: 'Streaming', startDate: '2026-01-15' });
+      await drain();
+      const ledger = await occurrences(rule.id);
+      expect(ledger.slice(0, 2)).toEqual([['2026-01-15', jan], ['2026-02-15', feb]]);
+      expect(ledger[2]?.[0]).toBe('2026-03-15');
+      expect([spotify, dearer]).not.toContain(ledger[2]?.[1]);
+      const items = (await call(t, user, 'GET', '/api/transactions?limit=50')).json().items as Record<string, unknown>[];
+      expect(items).toHaveLength(5);
+      expect(items.find((i) => i.id === jan)).toMatchObject({ recurringRuleId: rule.id, description: 'NETFLIX.COM 866-579-7172', occurredAt: '2026-01-16T00:00:00.000Z' });
+      expect(items.find((i) => i.id === spotify)).toMatchObject({ recurringRuleId: null });
+      expect((await call(t, user, 'GET', '/api/accounts')).json().items[0].balance).toBe('-80.95');
+
+      // Consumers hear of the link as of any change, and of the occurrence as of a posted one.
+      const events = await t.ctx.db.selectFrom('outbox').select(['type', 'payload']).where('user_id', '=', user.id).where('type', 'in', ['transaction.updated', 'recurring.posted']).orderBy('id').execute();
+      expect(events.map((e) => [e.type, (e.payload as { transactionId: string }).transactionId])).toEqual([
+        ['transaction.updated', jan],
+        ['recurring.posted', jan],
+        ['transaction.updated', feb],
+        ['recurring.posted', feb],
+        ['recurring.posted', ledger[2]?.[1]],
+      ]);
+      expect(events[0]?.payload).toMatchObject({ changed: ['recurringRuleId'], recurringRuleId: rule.id, amount: '15.99' });
+    });
+
+    it('leaves out what is too far, of another account or already an occurrence; a daily rule matches only its own day', async () => {
+      const user = await newUser(t);
+      const cash = (await call(t, user, 'POST', '/api/accounts', { name: 'Cash', type: 'cash' })).json();
+      const expense = async (body: Record<string, unknown>) => (await call(t, user, 'POST', '/api/transactions', { type: 'expense', amount: '40.00', description: 'Gym', ...body })).json().id as string;
+      const tooLate = await expense({ occurredAt: '2026-02-14T08:00:00Z' }); // 4 days after Feb 10
+      const early = await expense({ occurredAt: '2026-03-07T23:00:00Z' }); // 3 days before Mar 10
+      const otherAccount = await expense({ occurredAt: '2026-02-10T08:00:00Z', accountId: cash.id });
+      const gym = await newRule(user, { amount: '40.00', description: 'gym', startDate: '2026-02-10' });
+      await drain();
+      const gymLedger = await occurrences(gym.id);
+      expect(gymLedger.map(([date]) => date)).toEqual(['2026-02-10', '2026-03-10']);
+      expect(gymLedger[0]?.[1]).not.toBe(otherAccount);
+      expect(gymLedger[1]?.[1]).toBe(early);
+      // A second rule for the same charge finds every one already taken, or too far.
+      const twin = await newRule(user, { amount: '40.00', description: 'Gym', startDate: '2026-02-10' });
+      await drain();
+      expect((await occurrences(twin.id)).map(([, id]) => id)).not.toContain(early);
+      expect((await occurrences(twin.id)).map(([, id]) => id)).not.toContain(tooLate);
+
+      const coffee = await expense({ amount: '3.50', description: 'Coffee', occurredAt: '2026-03-14T07:00:00Z' });
+      await expense({ amount: '3.50', description: 'Coffee', occurredAt: '2026-03-12T07:00:00Z' });
+      const daily = await newRule(user, { amount: '3.50', merchant: 'Coffee', frequency: 'daily', startDate: '2026-03-13' });
+      await drain();
+      const dailyLedger = await occurrences(daily.id);
+      expect(dailyLedger.map(([date]) => date)).toEqual(['2026-03-13', '2026-03-14', '2026-03-15']);
+      expect(dailyLedger[1]?.[1]).toBe(coffee);
+      expect([dailyLedger[0]?.[1], dailyLedger[2]?.[1]]).not.toContain(coffee);
+    });
+  });
 });

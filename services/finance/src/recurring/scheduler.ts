@@ -1,8 +1,11 @@
-import { ConflictError, startLoop, utcDate } from '@expensio/common';
+import { ConflictError, startLoop, utcDate, type EventPayload } from '@expensio/common';
 import type { FinanceContext } from '../context.js';
 import { formatAmount } from '../shared/money.js';
 import { createTransaction } from '../transactions/create.js';
-import { closedPauses, dueRuleIds, lockDueRule, moveCursor, recordFailure } from './repo.js';
+import { transactionSnapshot } from '../transactions/events.js';
+import { findTransaction } from '../transactions/repo.js';
+import { matchToleranceDays, matchWindow } from './matching.js';
+import { closedPauses, dueRuleIds, linkMatchingTransaction, lockDueRule, moveCursor, recordFailure, type RuleRow } from './repo.js';
 import { nextOccurrence } from './schedule.js';
 import { occurredAtOf, scheduleOf } from './service.js';
 
@@ -24,18 +27,27 @@ export interface SchedulerRun {
   posted: number;
   /** Occurrences found already posted (their unique key), skipped. */
   duplicates: number;
+  /** Occurrences that were a transaction already in the account (imported, or entered by hand): linked to it, not posted again. */
+  linked: number;
   /** Rules whose next occurrence could not be posted (recorded as the rule's lastError, retried next run). */
   failed: number;
   /** Work was left for the next run. */
   more: boolean;
 }
 
-type Outcome = 'posted' | 'duplicate' | 'none';
+type Outcome = 'posted' | 'linked' | 'duplicate' | 'none';
+
+/** The occurrence is in the ledger: posted now, or found already there and linked. */
+function postedEvent(rule: RuleRow, transactionId: string, occurrenceDate: string): EventPayload<'recurring.posted'> {
+  return { ruleId: rule.id, transactionId, occurrenceDate, type: rule.type, amount: formatAmount(rule.amount, rule.currency), currency: rule.currency };
+}
 
 /**
  * Posts one occurrence of a rule in one database transaction: the rule row is locked, the
  * transaction written and the cursor moved together. Another instance holding the lock makes
- * this one skip the rule; the unique (rule, occurrence date) key catches anything else.
+ * this one skip the rule; the unique (rule, occurrence date) key catches anything else. An
+ * occurrence that is already in the account (a bank import of the same charge, say) is linked to
+ * that transaction instead of posted beside it (matching.ts says how close it must be).
  */
 async function postNext(ctx: FinanceContext, id: string, today: string): Promise<Outcome> {
   return ctx.db.transaction().execute(async (trx) => {
@@ -47,6 +59,16 @@ async function postNext(ctx: FinanceContext, id: string, today: string): Promise
     if (due.date === null || due.date > today) {
       await moveCursor(trx, { id, nextIndex: due.index, nextDate: due.date, lastError: rule.last_error, now: ctx.clock.now() });
       return 'none';
+    }
+    const linkedId = await linkMatchingTransaction(trx, { rule, occurrenceDate: due.date, window: matchWindow(due.date, matchToleranceDays(schedule)), now: ctx.clock.now() });
+    if (linkedId !== undefined) {
+      const linked = await findTransaction(trx, { userId: rule.user_id, id: linkedId });
+      if (linked === undefined) throw new Error(`Transaction ${linkedId} vanished while linked`);
+      await ctx.bus.publish(trx, 'transaction.updated', rule.user_id, { ...transactionSnapshot(linked), changed: ['recurringRuleId'] });
+      await ctx.bus.publish(trx, 'recurring.posted', rule.user_id, postedEvent(rule, linkedId, due.date));
+      const next = nextOccurrence(schedule, due.index + 1, windows);
+      await moveCursor(trx, { id, nextIndex: next.index, nextDate: next.date, lastError: null, now: ctx.clock.now() });
+      return 'linked';
     }
     let outcome: Outcome = 'posted';
     try {
@@ -67,14 +89,7 @@ async function postNext(ctx: FinanceContext, id: string, today: string): Promise
         },
         { recurring: { ruleId: id, occurrenceDate: due.date }, trx },
       );
-      await ctx.bus.publish(trx, 'recurring.posted', rule.user_id, {
-        ruleId: id,
-        transactionId: posted.id,
-        occurrenceDate: due.date,
-        type: rule.type,
-        amount: formatAmount(rule.amount, rule.currency),
-        currency: rule.currency,
-      });
+      await ctx.bus.publish(trx, 'recurring.posted', rule.user_id, postedEvent(rule, posted.id, due.date));
     } catch (error) {
       if (!(error instanceof ConflictError && error.code === 'occurrence_already_posted')) throw error;
       outcome = 'duplicate';
@@ -95,7 +110,7 @@ export async function runScheduler(ctx: FinanceContext, options: SchedulerOption
   const limit = options.limit ?? 100;
   const rulesPerRun = options.rulesPerRun ?? 500;
   const ids = await dueRuleIds(ctx.db, { today, limit: rulesPerRun });
-  const run: SchedulerRun = { rules: ids.length, posted: 0, duplicates: 0, failed: 0, more: ids.length === rulesPerRun };
+  const run: SchedulerRun = { rules: ids.length, posted: 0, duplicates: 0, linked: 0, failed: 0, more: ids.length === rulesPerRun };
   for (const id of ids) {
     try {
       let steps = 0;
@@ -103,6 +118,7 @@ export async function runScheduler(ctx: FinanceContext, options: SchedulerOption
         const outcome = await postNext(ctx, id, today);
         if (outcome === 'none') break;
         if (outcome === 'posted') run.posted += 1;
+        else if (outcome === 'linked') run.linked += 1;
         else run.duplicates += 1;
       }
       if (steps === limit) run.more = true;
@@ -125,10 +141,10 @@ export function startScheduler(ctx: FinanceContext, intervalMs = DEFAULT_SCHEDUL
   return startLoop(
     async () => {
       const run = await runScheduler(ctx);
-      if (run.posted > 0 || run.failed > 0) ctx.log.info({ ...run }, 'recurring transactions posted');
+      if (run.posted > 0 || run.linked > 0 || run.failed > 0) ctx.log.info({ ...run }, 'recurring transactions posted');
       options.onRun?.(run);
       // A backlog that is moving continues at once; failures alone wait for the next interval.
-      return run.more && run.posted + run.duplicates > 0 ? 0 : intervalMs;
+      return run.more && run.posted + run.linked + run.duplicates > 0 ? 0 : intervalMs;
     },
     { retryMs: intervalMs, log: ctx.log, name: 'recurring scheduler run' },
   );
