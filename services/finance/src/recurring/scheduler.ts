@@ -100,6 +100,37 @@ async function postNext(ctx: FinanceContext, id: string, today: string): Promise
   });
 }
 
+export interface RulePosting {
+  posted: number;
+  linked: number;
+  duplicates: number;
+  /** The limit was reached with occurrences still due. */
+  more: boolean;
+}
+
+/**
+ * Posts (or links) one rule's due occurrences up to today, at most `limit`, each in its own
+ * transaction. Counts into `done` as it goes, so a failure part-way still leaves what was posted counted.
+ */
+export async function postDue(ctx: FinanceContext, id: string, today: string, limit: number, done: RulePosting = { posted: 0, linked: 0, duplicates: 0, more: false }): Promise<RulePosting> {
+  for (let steps = 0; steps < limit; steps += 1) {
+    const outcome = await postNext(ctx, id, today);
+    if (outcome === 'none') return done;
+    if (outcome === 'posted') done.posted += 1;
+    else if (outcome === 'linked') done.linked += 1;
+    else done.duplicates += 1;
+  }
+  done.more = true;
+  return done;
+}
+
+/** Kept as the rule's lastError (shown to its owner) until a posting succeeds. */
+export async function recordRuleFailure(ctx: FinanceContext, id: string, error: unknown): Promise<void> {
+  const message = error instanceof Error ? error.message : String(error);
+  ctx.log.warn({ err: error, ruleId: id }, 'recurring rule could not post');
+  await recordFailure(ctx.db, { id, error: message.slice(0, 500) });
+}
+
 /**
  * Posts every due occurrence of every rule, each exactly once, bounded per run. After downtime it
  * catches up from each rule's cursor, `limit` occurrences per rule per run. Safe to run from
@@ -112,23 +143,18 @@ export async function runScheduler(ctx: FinanceContext, options: SchedulerOption
   const ids = await dueRuleIds(ctx.db, { today, limit: rulesPerRun });
   const run: SchedulerRun = { rules: ids.length, posted: 0, duplicates: 0, linked: 0, failed: 0, more: ids.length === rulesPerRun };
   for (const id of ids) {
+    const done: RulePosting = { posted: 0, linked: 0, duplicates: 0, more: false };
     try {
-      let steps = 0;
-      for (; steps < limit; steps += 1) {
-        const outcome = await postNext(ctx, id, today);
-        if (outcome === 'none') break;
-        if (outcome === 'posted') run.posted += 1;
-        else if (outcome === 'linked') run.linked += 1;
-        else run.duplicates += 1;
-      }
-      if (steps === limit) run.more = true;
+      await postDue(ctx, id, today, limit, done);
     } catch (error) {
       // One rule that cannot post (an archived account, say) must not hold up the others.
       run.failed += 1;
-      const message = error instanceof Error ? error.message : String(error);
-      ctx.log.warn({ err: error, ruleId: id }, 'recurring rule could not post');
-      await recordFailure(ctx.db, { id, error: message.slice(0, 500) });
+      await recordRuleFailure(ctx, id, error);
     }
+    run.posted += done.posted;
+    run.linked += done.linked;
+    run.duplicates += done.duplicates;
+    if (done.more) run.more = true;
   }
   return run;
 }
