@@ -162,7 +162,7 @@ describe.skipIf(!kubectl)('Kubernetes manifests', () => {
       for (const container of [...(pod.initContainers ?? []), ...pod.containers]) {
         expect(container.securityContext, `${where}/${container.name}`).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
         // A read-only root needs somewhere to write: every mount is an emptyDir of the pod or a claim of the StatefulSet.
-        const claims = ((object as { spec: { volumeClaimTemplates?: { metadata: { name: string } }[] } }).spec.volumeClaimTemplates ?? []).map((c) => c.metadata.name);
+        const claims = ((object as unknown as { spec: { volumeClaimTemplates?: { metadata: { name: string } }[] } }).spec.volumeClaimTemplates ?? []).map((c) => c.metadata.name);
         for (const mount of container.volumeMounts ?? []) {
           const writable = pod.volumes?.find((v) => v.name === mount.name)?.emptyDir !== undefined || claims.includes(mount.name);
           expect(writable, `${where}/${container.name} ${mount.mountPath}`).toBe(true);

@@ -232,6 +232,15 @@ export interface UserTimeZonesTable {
   changed_at: Timestamp;
 }
 
+/** A CSV mapping saved for an account (migration 0011), validated by imports/formats/mapping.ts before it is stored. */
+export interface ImportMappingsTable {
+  account_id: string;
+  user_id: string;
+  mapping: ColumnType<unknown, string, string>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
 export interface FinanceTables extends EventTables {
   accounts: AccountsTable;
   categories: CategoriesTable;
@@ -249,6 +258,7 @@ export interface FinanceTables extends EventTables {
   transaction_moods: TransactionMoodsTable;
   rules: RulesTable;
   user_time_zones: UserTimeZonesTable;
+  import_mappings: ImportMappingsTable;
 }
 
 export type FinanceDb = Kysely<FinanceTables>;

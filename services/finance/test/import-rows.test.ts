@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { NormalisedRow } from '../src/imports/formats/index.js';
-import { parseOccurredAt, toImportRow } from '../src/imports/rows.js';
+import { parseOccurredAt, toImportRow, type CategoryRef } from '../src/imports/rows.js';
 
 // Pure rules of one imported row: no database here.
 
@@ -22,13 +22,16 @@ describe('parseOccurredAt', () => {
 });
 
 describe('toImportRow', () => {
-  const ctx = { currency: 'EUR', categories: new Map([['groceries', 'c1']]) };
+  const groceries: CategoryRef = { id: 'c1', slug: 'groceries', kind: 'expense' };
+  const salary: CategoryRef = { id: 'c2', slug: 'salary', kind: 'income' };
+  const ctx = { currency: 'EUR', categories: new Map<string, CategoryRef>([['groceries', groceries], ['food shopping', groceries], ['salary', salary]]) };
   const row = (fields: Partial<NormalisedRow>, context: Parameters<typeof toImportRow>[1] = ctx) => toImportRow({ line: 2, date: '2026-01-02', amount: '-1', description: '', ...fields }, context);
 
   it('takes the type from the sign, or from the type column with a positive amount', () => {
     expect(row({ amount: '-12.30', category: 'Groceries', tags: 'a; b ;a', currency: 'eur', description: ' Shop ' })).toEqual({
       ok: true,
       value: { type: 'expense', amount: 1230n, occurredAt: new Date('2026-01-02T00:00:00Z'), categoryId: 'c1', description: 'Shop', merchant: null, tags: ['a', 'b'] },
+      warnings: [],
     });
     expect(row({ amount: '7', type: 'Income' })).toMatchObject({ ok: true, value: { type: 'income', amount: 700n, description: null } });
     expect(row({ amount: '0.01' })).toMatchObject({ ok: true, value: { type: 'income', amount: 1n } });
@@ -38,13 +41,23 @@ describe('toImportRow', () => {
     const result = row({ date: '2026-02-31', amount: '1.505', type: 'refund', category: 'rent', currency: 'USD', description: 'x'.repeat(501) });
     expect(result.ok).toBe(false);
     if (result.ok) return;
-    expect(result.problems.map((p) => p.field)).toEqual(['date', 'currency', 'type', 'amount', 'category', 'description']);
+    expect(result.problems.map((p) => p.field)).toEqual(['date', 'currency', 'type', 'amount', 'description']);
     expect(result.problems.every((p) => p.row === 2)).toBe(true);
   });
 
-  it('leaves a bank’s own category label uncategorised instead of rejecting the row', () => {
-    expect(row({ category: 'Food:Dining' }, { ...ctx, strictCategories: false })).toMatchObject({ ok: true, value: { categoryId: null } });
-    expect(row({ category: 'groceries' }, { ...ctx, strictCategories: false })).toMatchObject({ ok: true, value: { categoryId: 'c1' } });
+  it('finds a category by display name in any case; an unknown one or one of the other kind leaves the row uncategorised with a warning', () => {
+    expect(row({ category: ' FOOD Shopping ' })).toEqual(expect.objectContaining({ ok: true, value: expect.objectContaining({ categoryId: 'c1' }), warnings: [] }));
+    expect(row({ category: 'Food:Dining' })).toEqual({
+      ok: true,
+      value: expect.objectContaining({ categoryId: null, amount: 100n }),
+      warnings: [{ row: 2, field: 'category', message: 'no category "Food:Dining" (a name, slug or id of yours): imported uncategorised' }],
+    });
+    expect(row({ category: 'Salary', amount: '-5' })).toEqual({
+      ok: true,
+      value: expect.objectContaining({ categoryId: null, type: 'expense' }),
+      warnings: [{ row: 2, field: 'category', message: '"salary" is an income category and this row is an expense: imported uncategorised' }],
+    });
+    expect(row({ category: 'Salary', amount: '5' })).toMatchObject({ ok: true, value: { categoryId: 'c2', type: 'income' }, warnings: [] });
   });
 
   it('rejects a cell holding a control character or an unpaired surrogate, naming its column and nothing else of it', () => {

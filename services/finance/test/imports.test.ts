@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
 import { call, newUser, type TestUser } from '@expensio/common/testing';
 import { createTestFinance, type TestFinance } from './helpers.js';
 
@@ -156,14 +157,15 @@ describe('POST /api/transactions/import', () => {
     const response = await importCsv(user, csv);
     expect(response.statusCode).toBe(200);
     const report = response.json();
-    expect(report).toMatchObject({ rows: 15, created: 3, duplicates: 0, rejected: 12 });
+    expect(report).toMatchObject({ rows: 15, created: 4, duplicates: 0, rejected: 11 });
+    // An unknown category costs the row its category, not the row.
+    expect(report.warnings).toEqual([{ row: 8, field: 'category', message: 'no category "caviar" (a name, slug or id of yours): imported uncategorised' }]);
     expect(report.problems).toEqual([
       { row: 3, field: 'date', message: expect.stringContaining('2026-02-30') },
       { row: 4, field: 'date', message: expect.stringContaining('yesterday') },
       { row: 5, field: 'amount', message: 'amount USD allows at most 2 decimals' },
       { row: 6, field: 'amount', message: expect.stringContaining('decimal number') },
       { row: 7, field: 'amount', message: 'amount must not be zero' },
-      { row: 8, field: 'category', message: expect.stringContaining('caviar') },
       { row: 9, field: 'currency', message: "currency EUR is not the account's currency (USD)" },
       { row: 10, field: 'type', message: 'type must be income or expense' },
       { row: 11, field: 'amount', message: 'amount must be positive when the row has a type' },
@@ -176,6 +178,7 @@ describe('POST /api/transactions/import', () => {
     expect(items.map((i) => [i.amount, i.description, i.category]).sort()).toEqual([
       ['1.00', null, null],
       ['1.00', 'ok', 'groceries'],
+      ['1.00', 'unknown category', null],
       ['2.00', 'multi\r\nline', null],
     ]);
   });
@@ -379,5 +382,305 @@ describe('POST /api/transactions/import with bank files', () => {
     expect(wrongFormat.statusCode).toBe(400);
     expect(wrongFormat.json().errors[0]).toMatchObject({ field: 'file' });
     expect(await transactions(user)).toEqual([]);
+  });
+});
+
+describe('POST /api/transactions/import?dryRun=true', () => {
+  async function counts(user: TestUser) {
+    const rows = await t.ctx.db.selectFrom('transactions').select((eb) => eb.fn.countAll<string>().as('n')).where('user_id', '=', user.id).executeTakeFirstOrThrow();
+    const events = await t.ctx.db.selectFrom('outbox').select((eb) => eb.fn.countAll<string>().as('n')).where('user_id', '=', user.id).executeTakeFirstOrThrow();
+    return { transactions: Number(rows.n), events: Number(events.n) };
+  }
+
+  it('answers row by row what an import would do and writes nothing; the import then does exactly that', async () => {
+    const user = await newUser(t);
+    const imported = (await importCsv(user, 'date,amount,description\n2026-03-01,-12.00,Bakery\n')).json();
+    expect(imported.outcomes).toHaveLength(1);
+    const bakeryId = imported.outcomes[0].transactionId;
+    const manual = (await call(t, user, 'POST', '/api/transactions', { type: 'expense', amount: '30.00', description: 'Groceries', occurredAt: '2026-03-02T10:00:00Z' })).json();
+    const before = await counts(user);
+
+    const csv = [
+      'date,amount,description,category',
+      '2026-03-03,-5.25,Coffee,dining', // row 2: new
+      '2026-03-01,-12.00,Bakery,', // row 3: the earlier import's row
+      '2026-03-03,-5.25,Coffee,', // row 4: row 2 again
+      '2026-03-04,-1.2.3,Broken,', // row 5: bad amount
+      '2026-03-02,-30.00,Groceries,', // row 6: the transaction made by hand
+      '2026-03-05,100.00,Refund,', // row 7: new income
+    ].join('\n');
+    const dry = await importCsv(user, csv, '?dryRun=true');
+    expect(dry.statusCode).toBe(200);
+    const report = dry.json();
+    expect(report).toMatchObject({ dryRun: true, rows: 6, created: 2, duplicates: 3, rejected: 1 });
+    expect(report.duplicateRows).toEqual([
+      { row: 3, transactionId: bakeryId, earlierRow: null },
+      { row: 4, transactionId: null, earlierRow: 2 },
+      { row: 6, transactionId: manual.id, earlierRow: null },
+    ]);
+    expect(report.problems).toEqual([{ row: 5, field: 'amount', message: expect.stringContaining('decimal number') }]);
+    expect(report.outcomes.map((o: { row: number; outcome: string; transactionId: string | null }) => [o.row, o.outcome, o.transactionId])).toEqual([
+      [2, 'created', null],
+      [3, 'duplicate', null],
+      [4, 'duplicate', null],
+      [5, 'rejected', null],
+      [6, 'duplicate', null],
+      [7, 'created', null],
+    ]);
+    const dining = (await call(t, user, 'GET', '/api/categories')).json().items.find((c: { slug: string }) => c.slug === 'dining');
+    expect(report.outcomes[0].transaction).toEqual({
+      type: 'expense',
+      amount: '5.25',
+      currency: 'USD',
+      occurredAt: '2026-03-03T00:00:00.000Z',
+      categoryId: dining.id,
+      description: 'Coffee',
+      merchant: null,
+      tags: [],
+    });
+    expect(report.outcomes[3]).toMatchObject({ transaction: null, problems: [{ field: 'amount' }] });
+    expect(await counts(user)).toEqual(before);
+
+    // The real import does what the dry run said, now naming the transactions it made.
+    const real = (await importCsv(user, csv)).json();
+    expect(real).toMatchObject({ dryRun: false, rows: 6, created: 2, duplicates: 3, rejected: 1 });
+    const coffee = real.outcomes[0].transactionId;
+    expect(coffee).toEqual(expect.any(String));
+    expect(real.duplicateRows).toEqual([
+      { row: 3, transactionId: bakeryId, earlierRow: null },
+      { row: 4, transactionId: coffee, earlierRow: 2 },
+      { row: 6, transactionId: manual.id, earlierRow: null },
+    ]);
+    expect((await counts(user)).transactions).toBe(before.transactions + 2);
+    expect((await call(t, user, 'GET', `/api/transactions/${coffee}`)).json()).toMatchObject({ amount: '5.25', description: 'Coffee', category: 'dining' });
+  });
+
+  it('a dry run of a large file changes nothing either, and a bad dryRun is 400', async () => {
+    const user = await newUser(t);
+    const lines = ['date,amount,description', ...Array.from({ length: 1_200 }, (_, i) => `2026-02-${String((i % 28) + 1).padStart(2, '0')},-${i + 1}.00,row ${i}`)];
+    const report = (await importCsv(user, lines.join('\n'), '?dryRun=true')).json();
+    expect(report).toMatchObject({ rows: 1_200, created: 1_200, duplicates: 0, outcomesTruncated: true });
+    expect(report.outcomes).toHaveLength(1_000);
+    expect(await counts(user)).toEqual({ transactions: 0, events: 0 });
+    const bad = await importCsv(user, lines.join('\n'), '?dryRun=yes');
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().errors[0]).toMatchObject({ field: 'dryRun' });
+  });
+});
+
+describe('POST /api/transactions/import?allowDuplicates=true', () => {
+  it('imports two identical charges of one day on purpose, and a later import of the same file still finds both', async () => {
+    const user = await newUser(t);
+    const csv = 'date,amount,description\n2026-03-10,-3.80,Metro ticket\n2026-03-10,-3.80,Metro ticket\n2026-03-11,-3.80,Metro ticket\n';
+    const twins = (await importCsv(user, csv, '?allowDuplicates=true')).json();
+    expect(twins).toMatchObject({ rows: 3, created: 3, duplicates: 0 });
+    const [first, second, third] = twins.outcomes;
+    expect(first).toMatchObject({ row: 2, outcome: 'created', duplicateOf: null });
+    expect(second).toMatchObject({ row: 3, outcome: 'created', duplicateOf: { transactionId: first.transactionId, earlierRow: 2 } });
+    expect(third).toMatchObject({ row: 4, outcome: 'created', duplicateOf: null });
+    expect(await balances(user)).toEqual({ 'Main account': '-11.40' });
+
+    // The first of its kind carries the fingerprint SQL computes (as restore does); the twin none.
+    const stored = await t.ctx.db
+      .selectFrom('transactions')
+      .select(['id', 'import_fingerprint'])
+      .select(sql<string>`md5(account_id::text || '|' || to_char(occurred_at at time zone 'UTC', 'YYYY-MM-DD') || '|' || type || '|' || amount::text || '|' || coalesce(description, ''))`.as('expected'))
+      .where('user_id', '=', user.id)
+      .execute();
+    const byId = new Map(stored.map((r) => [r.id, r]));
+    expect(byId.get(first.transactionId)?.import_fingerprint).toBe(byId.get(first.transactionId)?.expected);
+    expect(byId.get(second.transactionId)?.import_fingerprint).toBeNull();
+    expect(byId.get(third.transactionId)?.import_fingerprint).toBe(byId.get(third.transactionId)?.expected);
+
+    // The same statement again: each row is a duplicate, the twin of the transaction the first one made.
+    const again = (await importCsv(user, csv)).json();
+    expect(again).toMatchObject({ created: 0, duplicates: 3 });
+    expect(again.duplicateRows).toEqual([
+      { row: 2, transactionId: first.transactionId, earlierRow: null },
+      { row: 3, transactionId: first.transactionId, earlierRow: 2 },
+      { row: 4, transactionId: third.transactionId, earlierRow: null },
+    ]);
+    // Asked for again on purpose, it is imported again, and it says what each row repeats.
+    const twice = (await importCsv(user, csv, '?allowDuplicates=true')).json();
+    expect(twice).toMatchObject({ created: 3, duplicates: 0 });
+    expect(twice.outcomes.map((o: { duplicateOf: unknown }) => o.duplicateOf)).toEqual([
+      { transactionId: first.transactionId, earlierRow: null },
+      { transactionId: twice.outcomes[0].transactionId, earlierRow: 2 },
+      { transactionId: third.transactionId, earlierRow: null },
+    ]);
+    expect(await balances(user)).toEqual({ 'Main account': '-22.80' });
+    // A twin of a hand-made transaction, in a dry run, is counted as created and writes nothing.
+    const dry = (await importCsv(user, csv, '?allowDuplicates=true&dryRun=true')).json();
+    expect(dry).toMatchObject({ created: 3, duplicates: 0, dryRun: true });
+    expect(await transactions(user)).toHaveLength(6);
+  });
+});
+
+describe('POST /api/transactions/import: categories', () => {
+  it('finds a category by its display name in any case, prefers your own, and leaves an unknown or ill-fitting one out with a warning', async () => {
+    const user = await newUser(t);
+    const own = (await call(t, user, 'POST', '/api/categories', { name: 'Groceries', kind: 'expense', slug: 'my-groceries' })).json();
+    const csv = [
+      'date,amount,description,category',
+      '2026-03-01,-10.00,Pizza,dining out', // row 2: default "Dining out" by name
+      '2026-03-02,-20.00,Market,GROCERIES', // row 3: the slug "groceries" wins over the user's own "Groceries" name
+      '2026-03-03,-30.00,Store,my-groceries', // row 4: the user's own by slug
+      '2026-03-04,-40.00,Gift shop,Gifts and Donations', // row 5
+      '2026-03-05,-50.00,Payroll reversal,Salary', // row 6: an income category on an expense
+      '2026-03-06,60.00,Payroll,salary', // row 7
+      '2026-03-07,-70.00,Mystery,Treasure', // row 8: unknown
+    ].join('\n');
+    const dry = (await importCsv(user, csv, '?dryRun=true')).json();
+    const report = (await importCsv(user, csv)).json();
+    expect(report).toMatchObject({ rows: 7, created: 7, rejected: 0 });
+    expect(report.warnings).toEqual([
+      { row: 6, field: 'category', message: '"salary" is an income category and this row is an expense: imported uncategorised' },
+      { row: 8, field: 'category', message: 'no category "Treasure" (a name, slug or id of yours): imported uncategorised' },
+    ]);
+    expect(dry.warnings).toEqual(report.warnings);
+    const items = await transactions(user);
+    expect(Object.fromEntries(items.map((i) => [i.description, i.category]))).toEqual({
+      Pizza: 'dining',
+      Market: 'groceries',
+      Store: own.slug,
+      'Gift shop': 'gifts',
+      'Payroll reversal': null,
+      Payroll: 'salary',
+      Mystery: null,
+    });
+    // A user's own name beats a default one with the same name; a slug beats any name.
+    const fees = (await call(t, user, 'POST', '/api/categories', { name: 'Fees and charges', kind: 'expense', slug: 'bank-fees' })).json();
+    await importCsv(user, 'date,amount,description,category\n2026-03-08,-2.50,Card fee,FEES AND CHARGES\n2026-03-08,-3.50,ATM fee,fees\n');
+    const after = await transactions(user);
+    expect(after.find((i) => i.description === 'Card fee')?.category).toBe(fees.slug);
+    expect(after.find((i) => i.description === 'ATM fee')?.category).toBe('fees');
+  });
+});
+
+describe('/api/accounts/:id/import-mapping', () => {
+  const layout = 'When;What;How much\n03.02.2026;Bakery;-2,50\n04.02.2026;Refund;1.234,00\n';
+  const mapping = { date: 'When', description: 'What', amount: 'How much', dateFormat: 'DD.MM.YYYY', decimal: ',', thousands: '.', delimiter: ';' };
+
+  it('saves a mapping per account that an import without one then uses; PUT replaces it, DELETE forgets it', async () => {
+    const user = await newUser(t);
+    const giro = (await call(t, user, 'POST', '/api/accounts', { name: 'Giro', type: 'checking', currency: 'EUR' })).json();
+    const other = (await call(t, user, 'POST', '/api/accounts', { name: 'Other', type: 'checking', currency: 'EUR' })).json();
+    const path = `/api/accounts/${giro.id}/import-mapping`;
+
+    const none = await call(t, user, 'GET', path);
+    expect(none.statusCode).toBe(404);
+    expect(none.json()).toMatchObject({ code: 'import_mapping_not_found' });
+    // Without a mapping the layout cannot be read.
+    expect((await importCsv(user, layout, `?accountId=${giro.id}`)).statusCode).toBe(400);
+
+    const saved = await call(t, user, 'PUT', path, mapping);
+    expect(saved.statusCode).toBe(200);
+    expect(saved.json()).toEqual({ accountId: giro.id, mapping, updatedAt: '2026-03-15T12:00:00.000Z' });
+    expect((await call(t, user, 'GET', path)).json()).toEqual(saved.json());
+
+    const imported = (await importCsv(user, layout, `?accountId=${giro.id}`)).json();
+    expect(imported).toMatchObject({ created: 2, rejected: 0 });
+    expect(imported.notes[0]).toBe('Read with the account’s saved mapping.');
+    expect((await balances(user)).Giro).toBe('1231.50');
+    // Only that account's imports use it.
+    expect((await importCsv(user, layout, `?accountId=${other.id}`)).statusCode).toBe(400);
+    // A mapping in the request wins over the saved one.
+    const named = (await importCsv(user, 'When;What;How much\n05.02.2026;Kiosk;-1,00\n', `?accountId=${giro.id}&mapping=${encodeURIComponent(JSON.stringify({ ...mapping, invert: true }))}`)).json();
+    expect(named.notes).not.toContain('Read with the account’s saved mapping.');
+    expect(named.outcomes[0].transaction).toMatchObject({ type: 'income', amount: '1.00' });
+
+    const replaced = await call(t, user, 'PUT', path, { ...mapping, invert: true });
+    expect(replaced.json().mapping).toEqual({ ...mapping, invert: true });
+    const inverted = (await importCsv(user, 'When;What;How much\n06.02.2026;Kiosk;-1,00\n', `?accountId=${giro.id}&dryRun=true`)).json();
+    expect(inverted.outcomes[0].transaction).toMatchObject({ type: 'income', amount: '1.00' });
+
+    const cleared = await call(t, user, 'DELETE', path);
+    expect(cleared.statusCode).toBe(204);
+    expect((await call(t, user, 'GET', path)).statusCode).toBe(404);
+    expect((await importCsv(user, layout, `?accountId=${giro.id}`)).statusCode).toBe(400);
+    expect((await call(t, user, 'DELETE', path)).statusCode).toBe(204);
+  });
+
+  it('refuses a bad mapping naming the field, and is 404 for another user’s account', async () => {
+    const alice = await newUser(t);
+    const bob = await newUser(t);
+    const account = (await call(t, alice, 'POST', '/api/accounts', { name: 'Mine', type: 'checking' })).json();
+    const path = `/api/accounts/${account.id}/import-mapping`;
+    const bad = await call(t, alice, 'PUT', path, { date: 'When', amount: 'Amount', debit: 'Out', decimal: ';', colour: 'red' });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().errors.map((e: { field: string }) => e.field).sort()).toEqual(expect.arrayContaining(['decimal']));
+    const control = await call(t, alice, 'PUT', path, { date: 'Wh\u0000en' });
+    expect(control.statusCode).toBe(400);
+    await call(t, alice, 'PUT', path, mapping);
+
+    for (const [method, body] of [['GET'], ['PUT', { date: 'Date' }], ['DELETE']] as const) {
+      const response = await call(t, bob, method, path, body);
+      expect(response.statusCode, method).toBe(404);
+      expect(response.json()).toMatchObject({ code: 'account_not_found' });
+    }
+    expect((await call(t, alice, 'GET', path)).json().mapping).toEqual(mapping);
+    expect((await call(t, alice, 'GET', '/api/accounts/not-an-id/import-mapping')).statusCode).toBe(400);
+  });
+});
+
+describe('POST /api/transactions/import: events', () => {
+  async function published(user: TestUser) {
+    const rows = await t.ctx.db.selectFrom('outbox').select(['type', 'payload']).where('user_id', '=', user.id).orderBy('id').execute();
+    return rows.map((r) => ({ type: r.type, payload: r.payload as Record<string, unknown> }));
+  }
+
+  it('publishes one transaction.created per created row, through the outbox of the import’s transaction', async () => {
+    const user = await newUser(t);
+    await importCsv(user, 'date,amount,description\n2026-03-01,-1.00,Seen before\n');
+    const before = (await published(user)).length;
+    expect(before).toBe(1);
+    const report = (await importCsv(user, 'date,amount,description,category,merchant\n2026-03-01,-1.00,Seen before,,\n2026-03-02,-7.45,Lunch,dining,Deli\n2026-03-03,abc,Bad,,\n2026-03-04T09:30:00Z,1500.00,Pay,salary,ACME\n')).json();
+    expect(report).toMatchObject({ created: 2, duplicates: 1, rejected: 1 });
+    const categories = (await call(t, user, 'GET', '/api/categories')).json().items as { id: string; slug: string }[];
+    const idOf = (slug: string) => categories.find((c) => c.slug === slug)?.id;
+    const events = (await published(user)).slice(before);
+    expect(events).toEqual([
+      {
+        type: 'transaction.created',
+        payload: {
+          transactionId: report.outcomes[1].transactionId,
+          accountId: report.accountId,
+          type: 'expense',
+          amount: '7.45',
+          currency: 'USD',
+          categoryId: idOf('dining'),
+          description: 'Lunch',
+          merchant: 'Deli',
+          occurredAt: '2026-03-02T00:00:00.000Z',
+          tags: [],
+          transferId: null,
+          recurringRuleId: null,
+        },
+      },
+      {
+        type: 'transaction.created',
+        payload: expect.objectContaining({ transactionId: report.outcomes[3].transactionId, type: 'income', amount: '1500.00', categoryId: idOf('salary'), occurredAt: '2026-03-04T09:30:00.000Z' }),
+      },
+    ]);
+  });
+
+  it('up to 100 created rows publish one event each; 101 publish one import.completed with the counts and every id', async () => {
+    const user = await newUser(t);
+    const rows = (n: number, from: number) => Array.from({ length: n }, (_, i) => `2026-01-${String(((from + i) % 28) + 1).padStart(2, '0')},-${from + i + 1}.00,item ${from + i}`);
+    const hundred = (await importCsv(user, ['date,amount,description', ...rows(100, 0), ...rows(1, 0)].join('\n'))).json();
+    expect(hundred).toMatchObject({ created: 100, duplicates: 1 });
+    let events = await published(user);
+    expect(events.map((e) => e.type)).toEqual(Array.from({ length: 100 }, () => 'transaction.created'));
+
+    const large = (await importCsv(user, ['date,amount,description', ...rows(101, 100), ...rows(2, 0), '2026-01-01,x,bad'].join('\n'))).json();
+    expect(large).toMatchObject({ rows: 104, created: 101, duplicates: 2, rejected: 1 });
+    events = (await published(user)).slice(100);
+    expect(events).toHaveLength(1);
+    expect(events[0]?.type).toBe('import.completed');
+    const payload = events[0]?.payload as { transactionIds: string[] };
+    expect({ ...payload, transactionIds: undefined }).toEqual({ accountId: large.accountId, format: 'csv', rows: 104, created: 101, duplicates: 2, rejected: 1, transactionIds: undefined });
+    const ids = await t.ctx.db.selectFrom('transactions').select('id').where('user_id', '=', user.id).where('description', 'in', Array.from({ length: 101 }, (_, i) => `item ${100 + i}`)).execute();
+    expect([...payload.transactionIds].sort()).toEqual(ids.map((r) => r.id).sort());
+    expect(payload.transactionIds).toEqual(large.outcomes.slice(0, 101).map((o: { transactionId: string }) => o.transactionId));
   });
 });

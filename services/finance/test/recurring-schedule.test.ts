@@ -11,6 +11,7 @@ import {
   type Frequency,
   type Schedule,
 } from '../src/recurring/schedule.js';
+import { matchToleranceDays, matchWindow } from '../src/recurring/matching.js';
 
 const schedule = (startDate: string, frequency: Frequency, interval = 1, bounds: Partial<Pick<Schedule, 'endDate' | 'count'>> = {}): Schedule => ({
   startDate,
@@ -136,5 +137,22 @@ describe('bounds and pauses', () => {
     expect(utcDate(new Date('2026-03-31T23:59:59.999Z'))).toBe('2026-03-31');
     expect(occurrenceDate(schedule('9999-06-01', 'yearly'), 5)).toBe('9999-12-31');
     expect(nextOccurrence(schedule('9999-06-01', 'yearly'), 1)).toEqual({ index: 1, date: null });
+  });
+});
+
+describe('matching an occurrence already in the account', () => {
+  it('allows 3 days either side, never reaching nearer the neighbouring occurrence', () => {
+    expect(matchToleranceDays({ frequency: 'daily', interval: 1 })).toBe(0);
+    expect(matchToleranceDays({ frequency: 'daily', interval: 2 })).toBe(0);
+    expect(matchToleranceDays({ frequency: 'daily', interval: 5 })).toBe(2);
+    expect(matchToleranceDays({ frequency: 'daily', interval: 7 })).toBe(3);
+    expect(matchToleranceDays({ frequency: 'weekly', interval: 1 })).toBe(3);
+    expect(matchToleranceDays({ frequency: 'monthly', interval: 1 })).toBe(3);
+    expect(matchToleranceDays({ frequency: 'yearly', interval: 1 })).toBe(3);
+  });
+
+  it('spans whole UTC days, across a month end', () => {
+    expect(matchWindow('2026-03-01', 3)).toEqual({ from: new Date('2026-02-26T00:00:00Z'), to: new Date('2026-03-05T00:00:00Z') });
+    expect(matchWindow('2026-03-01', 0)).toEqual({ from: new Date('2026-03-01T00:00:00Z'), to: new Date('2026-03-02T00:00:00Z') });
   });
 });

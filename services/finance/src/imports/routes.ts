@@ -7,8 +7,10 @@ import type { FastifyRequest } from 'fastify';
 import type { FinanceContext } from '../context.js';
 import type { Answer } from '../shared/idempotency.js';
 import { answerFor, bufferedBody, idempotency } from '../shared/idempotent-route.js';
-import { IMPORT_FORMATS, parseMapping, type ImportFormat, type ReadOptions } from './formats/index.js';
-import { importQuery, importReportSchema } from './schemas.js';
+import { IMPORT_FORMATS, importMappingSchema, parseMapping, type ImportFormat, type ReadOptions } from './formats/index.js';
+import { idParams } from '../shared/http.js';
+import { importQuery, importReportSchema, savedMappingSchema } from './schemas.js';
+import { clearMapping, readSavedMapping, saveMapping, type SavedMapping } from './saved-mapping.js';
 import { ImportTooLargeError, importMaxBytes, importTransactions, limitBytes, type ImportReport } from './service.js';
 
 const CSV_TYPES = ['text/csv', 'application/csv'];
@@ -84,6 +86,8 @@ async function importMultipart(
         accountId: pickAccount(query.accountId, fields.get('accountId')),
         csv: limitBytes(readOnly(file), maxBytes),
         read: readOptions(query, fields),
+        dryRun: query.dryRun === 'true',
+        allowDuplicates: query.allowDuplicates === 'true',
         finish: async () => {
           for (let rest = await parts.next(); rest.done !== true; rest = await parts.next()) {
             if (rest.value.type === 'file') {
@@ -112,7 +116,44 @@ function replayRaw(request: FastifyRequest, body: Buffer): void {
   (request as { raw: IncomingMessage }).raw = copy as unknown as IncomingMessage;
 }
 
+const toSavedMappingView = (saved: SavedMapping) => ({ accountId: saved.accountId, mapping: saved.mapping, updatedAt: saved.updatedAt.toISOString() });
+
+function savedMappingRoutes(app: HttpApp, ctx: FinanceContext) {
+  const path = '/api/accounts/:id/import-mapping';
+  const tags = ['accounts'];
+  const config = { auth: 'user' as const };
+  app.get(
+    path,
+    { config, schema: { tags, summary: 'The CSV mapping saved for the account (404 when none is)', params: idParams, response: { 200: savedMappingSchema } } },
+    async (request) => toSavedMappingView(await readSavedMapping(ctx, requireUser(request).id, request.params.id)),
+  );
+  app.put(
+    path,
+    {
+      config,
+      schema: {
+        tags,
+        summary: 'Save a CSV mapping for the account',
+        description: 'The same object as the import’s `mapping`. An import into this account that comes without a mapping reads its file this way (the answer’s `notes` says so); one that names a mapping uses that one.',
+        params: idParams,
+        body: importMappingSchema,
+        response: { 200: savedMappingSchema },
+      },
+    },
+    async (request) => toSavedMappingView(await saveMapping(ctx, requireUser(request).id, request.params.id, request.body)),
+  );
+  app.delete(
+    path,
+    { config, schema: { tags, summary: 'Forget the account’s saved CSV mapping', params: idParams, response: { 204: z.null() } } },
+    async (request, reply) => {
+      await clearMapping(ctx, requireUser(request).id, request.params.id);
+      return reply.status(204).send(null);
+    },
+  );
+}
+
 export function importRoutes(app: HttpApp, ctx: FinanceContext) {
+  savedMappingRoutes(app, ctx);
   // Multipart parsing and the text/csv body parser exist for this route only.
   void app.register(async (scope: HttpApp) => {
     // A second file is refused by the route itself (400), not by a parser limit (413).
@@ -134,8 +175,9 @@ export function importRoutes(app: HttpApp, ctx: FinanceContext) {
             'CSV: the delimiter (`,` `;` tab `|`) is detected; columns are found by header name in English, German, French or Spanish (`Transaction Date`, `Buchungstag`, `Libellé`, `Importe`, `Debit`/`Credit`, ...) or named by `mapping`, and the date order and decimal mark are inferred from the whole column (`notes` says what was guessed).',
             'In Expensio’s own layout (`date` and `amount` headers), `type` (income|expense), `category` (slug or id) and `tags` (separated by `;`) are read too; `currency` must be the account’s.',
             'Without a `type`, a negative amount is an expense and a positive one income.',
-            'A row equal to a transaction of the account (same UTC day, type, amount and description), or to an earlier row of the file, is skipped as a duplicate.',
+            'A row equal to a transaction of the account (same UTC day, type, amount and description), or to an earlier row of the file, is skipped as a duplicate, unless `allowDuplicates=true` imports such twins on purpose.',
             'A bad row is rejected with its line, field and reason, and the rest is imported; a broken file (not CSV, no header, too large) writes nothing.',
+            'The answer names each duplicate with the transaction (or earlier row) it repeats, and lists every row’s fate in file order (`outcomes`). With `dryRun=true` it says all that without writing anything.',
           ].join(' '),
           consumes: ['multipart/form-data', ...FILE_TYPES],
           querystring: importQuery,
@@ -168,7 +210,7 @@ export function importRoutes(app: HttpApp, ctx: FinanceContext) {
         // An empty body never reaches the parser: it is an empty file, refused as such.
         const body = request.body instanceof Readable ? readOnly(request.body) : Readable.from([]);
         const read = readOptions(request.query);
-        return importTransactions(ctx, userId, { accountId: request.query.accountId, csv: limitBytes(body, maxBytes), read }, answer);
+        return importTransactions(ctx, userId, { accountId: request.query.accountId, csv: limitBytes(body, maxBytes), read, dryRun: request.query.dryRun === 'true', allowDuplicates: request.query.allowDuplicates === 'true' }, answer);
       },
     );
   });

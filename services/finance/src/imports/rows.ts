@@ -26,15 +26,23 @@ export interface ImportRow {
   tags: string[];
 }
 
+/** A category a row may name, and which rows it takes. */
+export interface CategoryRef {
+  id: string;
+  slug: string;
+  kind: 'income' | 'expense' | 'any';
+}
+
 export interface RowContext {
   currency: string;
-  /** Category ids by lower-case slug and by lower-case id, for the user's visible categories. */
-  categories: ReadonlyMap<string, string>;
-  /** Whether an unknown category rejects the row, or leaves it uncategorised (a bank's own labels). */
-  strictCategories?: boolean;
+  /** The user's visible categories by lower-case slug, id and display name. */
+  categories: ReadonlyMap<string, CategoryRef>;
   /** The user's zone: a date alone is its midnight (UTC when not given). */
   timeZone?: string;
 }
+
+/** Something of a row left out while the row itself is imported (a category it names that does not fit). */
+export type RowWarning = RowProblem;
 
 const MAX_DESCRIPTION = 500;
 const MAX_MERCHANT = 200;
@@ -75,9 +83,10 @@ export function parseOccurredAt(text: string, timeZone: string = DEFAULT_TIME_ZO
  * Validates one row against the account. Every problem of the row is reported, so a user fixes a
  * row once. `row.line` is the row's number as a spreadsheet shows a CSV file: the header is row 1.
  */
-export function toImportRow(input: NormalisedRow, ctx: RowContext): { ok: true; value: ImportRow } | { ok: false; problems: RowProblem[] } {
+export function toImportRow(input: NormalisedRow, ctx: RowContext): { ok: true; value: ImportRow; warnings: RowWarning[] } | { ok: false; problems: RowProblem[] } {
   const row = input.line;
   const problems: RowProblem[] = [];
+  const warnings: RowWarning[] = [];
   const problem = (field: ImportColumn, message: string) => problems.push({ row, field, message });
 
   // The rule every text of the API follows (a description, as in the API, may span lines); such
@@ -115,10 +124,17 @@ export function toImportRow(input: NormalisedRow, ctx: RowContext): { ok: true; 
     }
   }
 
+  // A category cell is the user's intent but never worth losing the row over: one that names no
+  // category, or one for the other kind of row, leaves the row uncategorised and says so.
   const categoryText = (input.category ?? '').trim();
-  let categoryId = categoryText === '' ? null : ctx.categories.get(categoryText.toLowerCase());
-  if (categoryId === undefined && ctx.strictCategories === false) categoryId = null;
-  if (categoryId === undefined && !unclean.has('category')) problem('category', `no category "${categoryText}" (use a slug such as groceries, or an id)`);
+  let categoryId: string | null = null;
+  const category = categoryText === '' || unclean.has('category') ? undefined : ctx.categories.get(categoryText.toLowerCase());
+  if (category !== undefined && type !== undefined && category.kind !== 'any' && category.kind !== type) {
+    warnings.push({ row, field: 'category', message: `"${category.slug}" is an ${category.kind} category and this row is an ${type}: imported uncategorised` });
+  } else if (category !== undefined) categoryId = category.id;
+  else if (categoryText !== '' && !unclean.has('category')) {
+    warnings.push({ row, field: 'category', message: `no category "${categoryText}" (a name, slug or id of yours): imported uncategorised` });
+  }
 
   const description = input.description.trim();
   if (description.length > MAX_DESCRIPTION) problem('description', `description is longer than ${MAX_DESCRIPTION} characters`);
@@ -129,7 +145,7 @@ export function toImportRow(input: NormalisedRow, ctx: RowContext): { ok: true; 
   if (tags.length > MAX_TAGS) problem('tags', `at most ${MAX_TAGS} tags`);
   else if (tags.some((t) => t.length > MAX_TAG)) problem('tags', `a tag is longer than ${MAX_TAG} characters`);
 
-  if (problems.length > 0 || occurredAt === undefined || amount === undefined || type === undefined || categoryId === undefined) {
+  if (problems.length > 0 || occurredAt === undefined || amount === undefined || type === undefined) {
     return { ok: false, problems };
   }
   return {
@@ -143,5 +159,6 @@ export function toImportRow(input: NormalisedRow, ctx: RowContext): { ok: true; 
       merchant: merchant === '' ? null : merchant,
       tags,
     },
+    warnings,
   };
 }

@@ -1,11 +1,15 @@
-import { AppError, newId } from '@expensio/common';
+import { AppError, newId, type EventPayload } from '@expensio/common';
 import { accountForWrite, requireOpen } from '../accounts/service.js';
 import { lockBudgetsInCurrency } from '../budgets/repo.js';
 import { checkThresholds } from '../budgets/thresholds.js';
 import type { FinanceContext } from '../context.js';
-import { categoryRefs, insertImportBatch, type ImportBatchRow } from './repo.js';
-import { inFileOrder, readImportFile, type ImportFormat, type ReadOptions } from './formats/index.js';
-import { toImportRow, type RowProblem } from './rows.js';
+import { formatAmount } from '../shared/money.js';
+import { importFingerprint } from './fingerprint.js';
+import { savedMappingFor } from './saved-mapping.js';
+import { categoryRefs, findExistingTwins, insertImportBatch, type ImportBatchRow } from './repo.js';
+import { ReportWriter, emptyReport, previewOf, type DuplicateOf, type ImportReport, type RowOutcome } from './report.js';
+import { inFileOrder, readImportFile, type ReadOptions } from './formats/index.js';
+import { toImportRow, type ImportRow, type RowWarning } from './rows.js';
 import { userTimeZone } from '../users/time-zone.js';
 import { applyRulesToImportRow, rulesForWrite } from '../rules/on-write.js';
 import { transferByRule } from '../transfers/by-rule.js';
@@ -13,23 +17,14 @@ import type { Answer } from '../shared/idempotency.js';
 
 /** Rows per multi-row insert: big enough to amortise a round trip, small enough to keep memory flat. */
 export const IMPORT_BATCH_SIZE = 1_000;
-/** Reasons listed in one answer; past it only the count grows, so a bad 50 MB file gets a short answer. */
-export const MAX_LISTED_PROBLEMS = 1_000;
+/**
+ * Up to this many created rows, an import publishes one `transaction.created` each, like any other
+ * write; past it one `import.completed` with the counts and every id, so a statement of thousands
+ * of rows does not flood sockets and webhooks with one message per row.
+ */
+export const MAX_TRANSACTION_EVENTS_PER_IMPORT = 100;
 export const DEFAULT_IMPORT_MAX_BYTES = 50 * 1024 * 1024;
-
-export interface ImportReport {
-  accountId: string;
-  format: ImportFormat;
-  /** What was guessed or skipped while reading the file (encoding, date order, summary lines). */
-  notes: string[];
-  /** Data rows read (the header and empty lines not counted). */
-  rows: number;
-  created: number;
-  duplicates: number;
-  rejected: number;
-  problems: RowProblem[];
-  problemsTruncated: boolean;
-}
+export { MAX_LISTED_PROBLEMS, type ImportReport } from './report.js';
 
 export function importMaxBytes(ctx: FinanceContext): number {
   return ctx.config.IMPORT_MAX_BYTES ?? DEFAULT_IMPORT_MAX_BYTES;
@@ -58,79 +53,167 @@ async function readAll(source: AsyncIterable<Buffer | string>): Promise<Buffer> 
   return Buffer.concat(chunks);
 }
 
+/** The event of a created row: what every other write publishes for a new transaction. */
+function createdEvent(row: ImportBatchRow, account: { id: string; currency: string }): EventPayload<'transaction.created'> {
+  return {
+    transactionId: row.id,
+    accountId: account.id,
+    type: row.type,
+    amount: formatAmount(row.amount, account.currency),
+    currency: account.currency,
+    categoryId: row.categoryId,
+    description: row.description,
+    merchant: row.merchant,
+    occurredAt: row.occurredAt.toISOString(),
+    tags: row.tags,
+    transferId: null,
+    recurringRuleId: null,
+  };
+}
+
+/** A valid row waiting for its batch: where it is in the file and the slot its outcome goes in. */
+interface PendingRow {
+  line: number;
+  slot: RowOutcome | undefined;
+  value: ImportRow;
+  fingerprint: string;
+  /** Reported only when the row is created: a duplicate or rejected row has nothing left out. */
+  warnings: RowWarning[];
+  /** The account a rule makes this row a transfer to. */
+  transferTo: string | undefined;
+}
+
+/** What the file's rows so far made of each fingerprint: the first row with it and the transaction it is. */
+interface SeenRow {
+  line: number;
+  transactionId: string | null;
+}
+
+export interface ImportInput {
+  accountId?: string | undefined;
+  csv: AsyncIterable<Buffer | string>;
+  read?: ReadOptions;
+  /** Answer what would happen, writing nothing. */
+  dryRun?: boolean;
+  /** Import rows equal to a transaction of the account or to an earlier row too (twins on purpose). */
+  allowDuplicates?: boolean;
+  finish?: () => Promise<void>;
+}
+
 /**
  * Reads a bank file (CSV, OFX/QFX, QIF or CAMT.053) into the account, in batches, inside one
  * database transaction: either the whole file is applied (created rows, duplicates skipped, bad
  * rows reported) or, when the file itself breaks (malformed, too large, a lost connection),
- * nothing is written. `finish` runs
- * inside that transaction after the last row, so a caller can still refuse the request then.
+ * nothing is written. A dry run takes the same path up to the writes and leaves them out. `finish`
+ * runs inside that transaction after the last row, so a caller can still refuse the request then.
  */
-export async function importTransactions(
-  ctx: FinanceContext,
-  userId: string,
-  input: { accountId?: string | undefined; csv: AsyncIterable<Buffer | string>; read?: ReadOptions; finish?: () => Promise<void> },
-  answer?: Answer<ImportReport>,
-): Promise<ImportReport> {
+export async function importTransactions(ctx: FinanceContext, userId: string, input: ImportInput, answer?: Answer<ImportReport>): Promise<ImportReport> {
+  const dryRun = input.dryRun === true;
+  const allowDuplicates = input.allowDuplicates === true;
   return ctx.db.transaction().execute(async (trx) => {
     const account = await accountForWrite(ctx, trx, userId, input.accountId);
     requireOpen(account);
     const categories = await categoryRefs(trx, userId);
     const rules = await rulesForWrite(trx, userId);
     const now = ctx.clock.now();
-    const parsed = readImportFile(await readAll(input.csv), input.read);
-    const report: ImportReport = { accountId: account.id, format: parsed.format, notes: parsed.notes, rows: 0, created: 0, duplicates: 0, rejected: 0, problems: [], problemsTruncated: false };
+    // A request without a mapping reads the file as the account's saved mapping says, when it has one.
+    const saved = input.read?.mapping === undefined ? await savedMappingFor(trx, userId, account.id) : undefined;
+    const parsed = readImportFile(await readAll(input.csv), saved ? { ...input.read, mapping: saved.mapping } : input.read);
+    if (saved) parsed.notes.unshift('Read with the account’s saved mapping.');
+    const writer = new ReportWriter(emptyReport(account.id, parsed.format, parsed.notes, dryRun));
+    const report = writer.report;
+    const seen = new Map<string, SeenRow>();
 
-    let batch: ImportBatchRow[] = [];
-    // One insert runs while the next batch is parsed: the file and the database work side by side,
-    // and no more than two batches are ever held.
-    let inFlight: Promise<void> = Promise.resolve();
-    const flush = async () => {
-      if (batch.length === 0) return;
-      const rows = batch;
-      batch = [];
-      await inFlight;
-      inFlight = insertImportBatch(trx, { userId, accountId: account.id, currency: account.currency, now, rows }).then((written) => {
-        report.created += written;
-        report.duplicates += rows.length - written;
-      });
-      // Awaited before the next batch or at the end; this only keeps a failure from being reported as unhandled meanwhile.
-      inFlight.catch(() => undefined);
-    };
-
-    // Budgets are checked once for the whole file, from the earliest spending it holds on.
+    // Each created row's event until there are too many for that, and every created id.
+    const createdEvents: EventPayload<'transaction.created'>[] = [];
+    const createdIds: string[] = [];
+    // Budgets are checked once for the whole file, from the earliest spending it created on.
     let earliestExpense: Date | undefined;
-    const rowContext = { currency: account.currency, categories, strictCategories: parsed.strictCategories, timeZone: await userTimeZone(trx, userId) };
     // Threshold alerts go only to the budgets the import moved: all-spending ones and these categories.
     const expenseCategories = new Set<string | null>();
+    // Rows a rule makes transfers (ADR 0016), once written.
     const ruleTransfers: { id: string; accountId: string }[] = [];
-    try {
-      for (const entry of inFileOrder(parsed)) {
-        report.rows += 1;
-        const row = 'row' in entry ? toImportRow(entry.row, rowContext) : { ok: false as const, problems: entry.problems.map((p) => ({ row: p.line, field: p.field, message: p.message })) };
-        if (!row.ok) {
-          report.rejected += 1;
-          for (const problem of row.problems) {
-            if (report.problems.length < MAX_LISTED_PROBLEMS) report.problems.push(problem);
-            else report.problemsTruncated = true;
-          }
+
+    /** Decides each row of the batch in file order (duplicate of what, or created) and writes the created ones. */
+    const settle = async (batch: PendingRow[]) => {
+      const unseen = batch.filter((p) => !seen.has(p.fingerprint)).map((p) => ({ fingerprint: p.fingerprint, row: p.value }));
+      const existing = await findExistingTwins(trx, { userId, accountId: account.id, rows: unseen });
+      const toWrite: (ImportBatchRow & { pending: PendingRow; twinOf: DuplicateOf | null })[] = [];
+      for (const pending of batch) {
+        const preview = previewOf(pending.value, account.currency);
+        const earlier = seen.get(pending.fingerprint);
+        const twin = earlier === undefined ? existing.get(pending.fingerprint) : undefined;
+        const repeats: DuplicateOf | null =
+          earlier !== undefined ? { transactionId: earlier.transactionId, earlierRow: earlier.line } : twin !== undefined ? { transactionId: twin.transactionId, earlierRow: null } : null;
+        if (repeats !== null && !allowDuplicates) {
+          if (earlier === undefined) seen.set(pending.fingerprint, { line: pending.line, transactionId: repeats.transactionId });
+          writer.duplicate(pending.line, pending.slot, preview, repeats);
           continue;
         }
-        const { transferTo, ...value } = applyRulesToImportRow(rules, row.value, account);
         const id = newId();
-        batch.push({ id, ...value });
-        if (transferTo !== undefined) ruleTransfers.push({ id, accountId: transferTo });
-        if (value.type === 'expense') {
-          if (earliestExpense === undefined || value.occurredAt < earliestExpense) earliestExpense = value.occurredAt;
-          expenseCategories.add(value.categoryId);
-        }
-        if (batch.length >= IMPORT_BATCH_SIZE) await flush();
+        if (earlier === undefined) seen.set(pending.fingerprint, { line: pending.line, transactionId: dryRun ? null : id });
+        // The fingerprint stands for the first transaction of its kind; a twin imported on purpose
+        // carries none and is matched by its fields afterwards, like a transaction made by hand.
+        const fingerprintTaken = earlier !== undefined || twin?.fingerprinted === true;
+        toWrite.push({ ...pending.value, id, fingerprint: fingerprintTaken ? null : pending.fingerprint, pending, twinOf: repeats });
       }
-    } finally {
-      await inFlight.catch(() => undefined);
+      if (dryRun) {
+        for (const row of toWrite) {
+          writer.created(row.pending.slot, previewOf(row, account.currency), null, row.twinOf);
+          for (const warning of row.pending.warnings) writer.warn(warning);
+        }
+        return;
+      }
+      const written = await insertImportBatch(trx, { userId, accountId: account.id, currency: account.currency, now, rows: toWrite });
+      // Rows a concurrent import of the same file wrote first (its commit released the index): named now.
+      const lost = toWrite.filter((row) => !written.has(row.id));
+      const taken = await findExistingTwins(trx, { userId, accountId: account.id, rows: lost.map((row) => ({ fingerprint: row.pending.fingerprint, row })) });
+      for (const row of toWrite) {
+        const preview = previewOf(row, account.currency);
+        if (!written.has(row.id)) {
+          const transactionId = taken.get(row.pending.fingerprint)?.transactionId ?? null;
+          if (seen.get(row.pending.fingerprint)?.line === row.pending.line) seen.set(row.pending.fingerprint, { line: row.pending.line, transactionId });
+          writer.duplicate(row.pending.line, row.pending.slot, preview, { transactionId, earlierRow: null });
+          continue;
+        }
+        writer.created(row.pending.slot, preview, row.id, row.twinOf);
+        for (const warning of row.pending.warnings) writer.warn(warning);
+        createdIds.push(row.id);
+        if (row.pending.transferTo !== undefined) ruleTransfers.push({ id: row.id, accountId: row.pending.transferTo });
+        if (createdEvents.length <= MAX_TRANSACTION_EVENTS_PER_IMPORT) createdEvents.push(createdEvent(row, account));
+        if (row.type === 'expense') {
+          if (earliestExpense === undefined || row.occurredAt < earliestExpense) earliestExpense = row.occurredAt;
+          expenseCategories.add(row.categoryId);
+        }
+      }
+    };
+
+    const rowContext = { currency: account.currency, categories, timeZone: await userTimeZone(trx, userId) };
+    let batch: PendingRow[] = [];
+    for (const entry of inFileOrder(parsed)) {
+      report.rows += 1;
+      const slot = writer.outcome(entry.line);
+      const row = 'row' in entry ? toImportRow(entry.row, rowContext) : { ok: false as const, problems: entry.problems.map((p) => ({ row: p.line, field: p.field, message: p.message })) };
+      if (!row.ok) {
+        writer.rejected(slot, row.problems);
+        continue;
+      }
+      const { transferTo, ...value } = applyRulesToImportRow(rules, row.value, account);
+      batch.push({ line: entry.line, slot, value, fingerprint: importFingerprint(account.id, value), warnings: row.warnings, transferTo });
+      if (batch.length >= IMPORT_BATCH_SIZE) {
+        await settle(batch);
+        batch = [];
+      }
     }
-    await flush();
-    await inFlight;
-    // Rows a rule makes transfers (ADR 0016), once written; a row skipped as a duplicate is not found.
+    await settle(batch);
+
+    if (createdIds.length > MAX_TRANSACTION_EVENTS_PER_IMPORT) {
+      const { accountId, format, rows, created, duplicates, rejected } = report;
+      await ctx.bus.publish(trx, 'import.completed', userId, { accountId, format, rows, created, duplicates, rejected, transactionIds: createdIds });
+    } else {
+      for (const event of createdEvents) await ctx.bus.publish(trx, 'transaction.created', userId, event);
+    }
+    // After the created events, so a subscriber sees each row made, then made a transfer.
     for (const transfer of ruleTransfers) await transferByRule(ctx, trx, userId, transfer.id, transfer.accountId);
     if (earliestExpense !== undefined && report.created > 0) {
       const budgets = await lockBudgetsInCurrency(trx, { userId, currency: account.currency });

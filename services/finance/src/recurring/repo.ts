@@ -170,3 +170,59 @@ export async function moveCursor(db: FinanceDb, params: { id: string; nextIndex:
 export async function recordFailure(db: FinanceDb, params: { id: string; error: string }) {
   await db.updateTable('recurring_rules').set({ last_error: params.error }).where('id', '=', params.id).execute();
 }
+
+/** Texts shorter than this are compared whole only: "Tax" should not match inside every description. */
+const MIN_CONTAINED_TEXT = 3;
+
+/**
+ * Links the transaction already in the account that is this occurrence, when there is one: the
+ * same account, type and amount, not a transfer and not yet any rule's occurrence, inside the
+ * window, and whose merchant or description is the rule's merchant or description (compared
+ * without case), or whose description contains one of them. The closest to the date wins, then
+ * the earliest recorded. Returns its id, or undefined when none matches (a rule with neither a
+ * merchant nor a description never matches).
+ */
+export async function linkMatchingTransaction(
+  db: FinanceDb,
+  params: { rule: RuleRow; occurrenceDate: string; window: { from: Date; to: Date }; now: Date },
+): Promise<string | undefined> {
+  const { rule } = params;
+  const texts = [rule.merchant, rule.description].map((text) => text?.trim().toLowerCase() ?? '').filter((text) => text !== '');
+  if (texts.length === 0) return undefined;
+  const candidate = await db
+    .selectFrom('transactions')
+    .select('id')
+    .where('user_id', '=', rule.user_id)
+    .where('account_id', '=', rule.account_id)
+    .where('type', '=', rule.type)
+    .where('amount', '=', rule.amount)
+    .where('recurring_rule_id', 'is', null)
+    .where('transfer_id', 'is', null)
+    .where('occurred_at', '>=', params.window.from)
+    .where('occurred_at', '<', params.window.to)
+    .where((eb) =>
+      eb.or(
+        texts.flatMap((text) => [
+          eb(sql`lower(merchant)`, '=', text),
+          eb(sql`lower(description)`, '=', text),
+          ...(text.length >= MIN_CONTAINED_TEXT ? [eb(sql<number>`strpos(lower(description), ${text})`, '>', 0)] : []),
+        ]),
+      ),
+    )
+    .orderBy(sql`abs(extract(epoch from occurred_at - ${params.occurrenceDate}::date::timestamp at time zone 'UTC'))`)
+    .orderBy('created_at')
+    .orderBy('id')
+    .limit(1)
+    .forUpdate()
+    .skipLocked()
+    .executeTakeFirst();
+  if (candidate === undefined) return undefined;
+  const linked = await db
+    .updateTable('transactions')
+    .set({ recurring_rule_id: rule.id, occurrence_date: params.occurrenceDate, updated_at: params.now })
+    .where('id', '=', candidate.id)
+    .where('recurring_rule_id', 'is', null)
+    .returning('id')
+    .executeTakeFirst();
+  return linked?.id;
+}

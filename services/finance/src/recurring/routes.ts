@@ -3,7 +3,8 @@ import { requireUser, type HttpApp } from '@expensio/common';
 import type { FinanceContext } from '../context.js';
 import { idParams, listSchema } from '../shared/http.js';
 import { createRuleBody, listRulesQuery, ruleSchema, toRuleView, upcomingQuery, upcomingSchema, updateRuleBody } from './schemas.js';
-import { changeRule, createRule, pageRules, removeRule, requireRule, upcoming } from './service.js';
+import { createRuleAndPostDue } from './create.js';
+import { changeRule, pageRules, removeRule, requireRule, upcoming } from './service.js';
 
 const RULES = '/api/recurring-transactions';
 
@@ -24,12 +25,12 @@ export function recurringRoutes(app: HttpApp, ctx: FinanceContext) {
         tags,
         summary: 'Create a recurring rule',
         description:
-          'The template transaction’s fields sit flat beside the schedule. Each occurrence is posted once as a real transaction dated at 00:00 UTC of its date; a start date in the past posts the occurrences since then.',
+          'The template transaction’s fields sit flat beside the schedule. Each occurrence is posted once as a real transaction dated at 00:00 UTC of its date; a start date in the past posts the occurrences since then, before the answer (an occurrence already in the account, such as an imported charge, is linked instead of posted twice).',
         body: createRuleBody,
         response: { 201: ruleSchema },
       },
     },
-    async (request, reply) => reply.status(201).send(toRuleView(await createRule(ctx, requireUser(request).id, request.body))),
+    async (request, reply) => reply.status(201).send(toRuleView(await createRuleAndPostDue(ctx, requireUser(request).id, request.body))),
   );
 
   app.get(`${RULES}/:id`, { config, schema: { tags, summary: 'One recurring rule', params: idParams, response: { 200: ruleSchema } } }, async (request) => {

@@ -1,5 +1,4 @@
-import { addDays, daysBetween, utcDate, utcMidnight, wholeMonthsBetween, type IsoDate } from '@expensio/common';
-import { addPeriods, periodStart } from '../../shared/periods.js';
+import { addDays, addPeriodsToDate, daysBetween, periodStartDate, wholeMonthsBetween, type IsoDate } from '@expensio/common';
 import type { Granularity } from './model/select.js';
 
 /**
@@ -7,12 +6,12 @@ import type { Granularity } from './model/select.js';
  * months, each named by its first day. Pure date arithmetic; which day "today" is, is the caller's.
  */
 export function periodStartOf(date: IsoDate, granularity: Granularity): IsoDate {
-  return granularity === 'day' ? date : utcDate(periodStart(utcMidnight(date), granularity));
+  return granularity === 'day' ? date : periodStartDate(date, granularity);
 }
 
 /** The start of the period `count` periods after the one starting on `start` (before it when negative). */
 export function shiftPeriod(start: IsoDate, granularity: Granularity, count: number): IsoDate {
-  return granularity === 'day' ? addDays(start, count) : utcDate(addPeriods(utcMidnight(start), granularity, count));
+  return granularity === 'day' ? addDays(start, count) : addPeriodsToDate(start, granularity, count);
 }
 
 /** Whole periods from one period start to a later one. */

@@ -97,5 +97,5 @@ export function parseCamt053(source: string): ParsedFile {
     }
   }
   const notes = pending > 0 ? [`Skipped ${pending} pending entr${pending === 1 ? 'y' : 'ies'} (not booked yet).`] : [];
-  return { format: 'camt053', rows, rejections, notes, strictCategories: false };
+  return { format: 'camt053', rows, rejections, notes };
 }

@@ -194,7 +194,7 @@ export function parseCsv(text: string, mapping: ImportMapping | undefined): Pars
     }
     rows.push(row);
   }
-  return { format: 'csv', rows, rejections, notes, strictCategories: true };
+  return { format: 'csv', rows, rejections, notes };
 }
 
 function readAmount(record: readonly string[], columns: Columns, style: AmountStyle): { ok: true; value: string } | { ok: false; message: string } {

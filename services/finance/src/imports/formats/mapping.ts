@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { ValidationError } from '@expensio/common';
+import { ValidationError, text } from '@expensio/common';
 import { DATE_FORMAT_RE } from './dates.js';
 import { isKnownEncoding } from './decode.js';
 
-const column = z.union([z.string().trim().min(1), z.number().int().min(0)]).describe('A header text (any case) or a 0-based column index');
+const column = z.union([text().trim().min(1).max(200), z.number().int().min(0).max(10_000)]).describe('A header text (any case) or a 0-based column index');
 
 export const MAPPED_COLUMNS = ['date', 'amount', 'debit', 'credit', 'description', 'merchant', 'category', 'currency'] as const;
 export type MappedColumn = (typeof MAPPED_COLUMNS)[number];
@@ -25,7 +25,7 @@ export const importMappingSchema = z
     decimal: z.enum(['.', ',']).optional(),
     thousands: z.enum([',', '.', ' ', "'", '']).optional(),
     delimiter: z.enum(DELIMITERS).optional(),
-    encoding: z.string().refine(isKnownEncoding, 'is not an encoding this server knows (utf-8, windows-1252, latin1, ...)').optional(),
+    encoding: text().max(40).refine(isKnownEncoding, 'is not an encoding this server knows (utf-8, windows-1252, latin1, ...)').optional(),
     invert: z.boolean().optional().describe('Flip every sign, for card exports where charges are positive'),
   })
   .superRefine((mapping, check) => {

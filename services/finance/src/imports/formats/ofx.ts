@@ -109,5 +109,5 @@ export function parseOfx(text: string, options: { invert?: boolean | undefined }
       rows.push(row);
     }
   }
-  return { format: 'ofx', rows, rejections, notes: [], strictCategories: false };
+  return { format: 'ofx', rows, rejections, notes: [] };
 }

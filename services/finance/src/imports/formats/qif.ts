@@ -91,5 +91,5 @@ export function parseQif(text: string, mapping: ImportMapping | undefined): Pars
     if (number !== undefined && number !== '') row.externalId = number;
     rows.push(row);
   }
-  return { format: 'qif', rows, rejections, notes, strictCategories: false };
+  return { format: 'qif', rows, rejections, notes };
 }

@@ -38,9 +38,4 @@ export interface ParsedFile {
   rejections: RowRejection[];
   /** What was guessed or skipped (date order, decimal mark, summary lines), for the answer. */
   notes: string[];
-  /**
-   * Whether a category the user does not have rejects the row: yes when the user chose the column
-   * (Expensio's layout or a mapping), no when it is the bank's own label (QIF `L`).
-   */
-  strictCategories: boolean;
 }
