@@ -2,7 +2,7 @@ import { requireUser, type HttpApp } from '@expensio/common';
 import type { FinanceContext } from '../../context.js';
 import { forecastQuery, forecastSchema } from './schemas.js';
 import { spendingForecast } from './service.js';
-import { forecastTimeZone } from './time-zone.js';
+import { userTimeZone } from '../../users/time-zone.js';
 
 export function forecastRoutes(app: HttpApp, ctx: FinanceContext) {
   app.get(
@@ -20,7 +20,7 @@ export function forecastRoutes(app: HttpApp, ctx: FinanceContext) {
     },
     async (request) => {
       const userId = requireUser(request).id;
-      return spendingForecast(ctx, userId, request.query, await forecastTimeZone(ctx, userId));
+      return spendingForecast(ctx, userId, request.query, await userTimeZone(ctx.db, userId));
     },
   );
 }
