@@ -13,8 +13,8 @@ export interface SecuritySettings {
   stepUp: (typeof STEP_UP_MODES)[number];
 }
 
-/** What a user has until they change it: every signal, from a new device up, told both ways. */
-export const DEFAULT_SETTINGS: SecuritySettings = { alertSignals: [...SIGNAL_CODES], alertThreshold: 25, channels: ['email', 'live'], stepUp: 'risky' };
+/** What a user has until they change it: every signal, a score from a new country up, told both ways (a new device alone is told as such). */
+export const DEFAULT_SETTINGS: SecuritySettings = { alertSignals: [...SIGNAL_CODES], alertThreshold: 30, channels: ['email', 'live'], stepUp: 'risky' };
 
 const isSignal = (code: string): code is SignalCode => (SIGNAL_CODES as readonly string[]).includes(code);
 const isChannel = (channel: string): channel is AlertChannel => (ALERT_CHANNELS as readonly string[]).includes(channel);

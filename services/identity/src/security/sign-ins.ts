@@ -90,7 +90,7 @@ async function alertOnSuccess(ctx: IdentityContext, trx: IdentityTrx, user: Pick
     await raiseAlert(ctx, trx, user, {
       type: 'login.new_device',
       severity: 'info',
-      message: `Your account was signed in to${where} from a new device: ${device}. If it was not you, change your password and forget the device.`,
+      message: `A new device signed in to your account${where}: ${device}. If it was not you, change your password and forget the device.`,
       origin: observation.origin,
       location: observation.location,
       reasons: ['new_device'],
