@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { IdentityDb } from '../db.js';
 
 export async function insertChallenge(
@@ -37,7 +38,7 @@ export async function countWrongTry(db: IdentityDb, params: { id: string; maxAtt
     .updateTable('step_up_challenges')
     .set((eb) => ({
       attempts: eb('attempts', '+', 1),
-      consumed_at: eb.case().when('attempts', '>=', params.maxAttempts - 1).then(params.now).else(null).end(),
+      consumed_at: sql<Date | null>`case when ${eb.ref('attempts')} + 1 >= ${params.maxAttempts} then ${params.now}::timestamptz end`,
     }))
     .where('id', '=', params.id)
     .where('consumed_at', 'is', null)
