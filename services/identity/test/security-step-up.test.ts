@@ -116,7 +116,7 @@ describe('risk-based step-up', () => {
     const held = await loginFrom(t, user, TEST_IPS.US, chromeMac);
     expect(held.statusCode).toBe(403);
     expect(held.json()).toMatchObject({ code: 'step_up_required', methods: ['email_code'] });
-    const done = await stepUp(t, String(held.json<{ challengeId: string }>().challengeId), await stepUpCode(user.email), TEST_IPS.US, chromeMac);
+    const done = await stepUp(t, held.json<{ challengeId: string }>().challengeId, await stepUpCode(user.email), TEST_IPS.US, chromeMac);
     expect(done.statusCode).toBe(200);
   });
 });
