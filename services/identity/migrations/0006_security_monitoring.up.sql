@@ -70,10 +70,12 @@ create table security_settings (
   updated_at timestamptz not null
 );
 
--- A password sign-in held for a second step; its id is what the client sends back.
+-- A sign-in held for a second step; its id is what the client sends back.
 create table step_up_challenges (
   id uuid primary key,
   user_id uuid not null references users (id) on delete cascade,
+  -- How the first step was proven: a password, or (with an authenticator on) an emailed code.
+  first_step text not null check (first_step in ('password', 'otp')),
   methods text[] not null,
   attempts integer not null default 0,
   ip text not null,

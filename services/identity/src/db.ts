@@ -131,6 +131,7 @@ export interface SecuritySettingsTable {
 export interface StepUpChallengesTable {
   id: string;
   user_id: string;
+  first_step: 'password' | 'otp';
   methods: string[];
   attempts: ColumnType<number, number | undefined, number>;
   ip: string;

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DAY_MS, MINUTE_MS } from '@expensio/common';
 import { TEST_IPS } from '@expensio/common/testing';
 import { matchTotp } from '../src/totp/codes.js';
-import { alertsOf, bearer, createTestIdentity, type TestIdentity } from './helpers.js';
+import { alertsOf, bearer, createTestIdentity, lastCode, requestCode, type TestIdentity } from './helpers.js';
 import { AGENTS, loginFrom, registerFrom, stepUp, type Account } from './security-helpers.js';
 
 let t: TestIdentity;
@@ -125,6 +125,17 @@ describe('authenticator app', () => {
 
     const summary = await t.app.inject({ method: 'GET', url: '/api/security/summary', headers: bearer(user.accessToken) });
     expect(summary.json()).toMatchObject({ secondFactor: { totp: true, backupCodesLeft: 8 } });
+  });
+
+  it('holds an emailed-code sign-in for the authenticator too: the mailbox is not a second factor', async () => {
+    const { user, secret } = await withAuthenticator();
+    t.clock.advance(MINUTE_MS);
+    await requestCode(t, user.email);
+    const held = await t.app.inject({ method: 'POST', url: '/api/auth/otp/verify', payload: { email: user.email, code: await lastCode(t, user.email) } });
+    expect(held.statusCode).toBe(403);
+    const { challengeId, methods } = held.json<{ challengeId: string; methods: string[] }>();
+    expect(methods).toEqual(['totp', 'backup_code']);
+    expect((await stepUp(t, challengeId, codeOf(secret), TEST_IPS.US, chromeMac)).statusCode).toBe(200);
   });
 
   it('turns off with the password (a wrong one is refused), and password sign-in is one step again', async () => {

@@ -112,7 +112,10 @@ export async function loginWithOtp(ctx: IdentityContext, params: { email: string
     if (known) await recordFailedSignIn(ctx, known, origin, 'otp');
     throw error;
   }
-  return signIn(ctx, user, await observeSignIn(ctx, user, origin), 'otp');
+  const observation = await observeSignIn(ctx, user, origin);
+  // The mailbox is not a second factor: with an authenticator on, a code sign-in needs it too.
+  if ((await stepUpReason(ctx, user, observation)) === 'totp') await holdForStepUp(ctx, user, observation, 'totp', 'otp');
+  return signIn(ctx, user, observation, 'otp');
 }
 
 export async function changePassword(

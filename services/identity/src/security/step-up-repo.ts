@@ -3,13 +3,14 @@ import type { IdentityDb } from '../db.js';
 
 export async function insertChallenge(
   db: IdentityDb,
-  row: { id: string; userId: string; methods: string[]; ip: string; userAgent: string | null; riskScore: number; reasons: string[]; now: Date; expiresAt: Date },
+  row: { id: string; userId: string; firstStep: 'password' | 'otp'; methods: string[]; ip: string; userAgent: string | null; riskScore: number; reasons: string[]; now: Date; expiresAt: Date },
 ): Promise<void> {
   await db
     .insertInto('step_up_challenges')
     .values({
       id: row.id,
       user_id: row.userId,
+      first_step: row.firstStep,
       methods: row.methods,
       ip: row.ip.slice(0, 64),
       user_agent: row.userAgent?.slice(0, 512) ?? null,
@@ -25,7 +26,7 @@ export async function insertChallenge(
 export async function findOpenChallenge(db: IdentityDb, params: { id: string; now: Date }) {
   return db
     .selectFrom('step_up_challenges')
-    .select(['id', 'user_id', 'methods', 'attempts', 'ip', 'user_agent', 'risk_score', 'reasons'])
+    .select(['id', 'user_id', 'first_step', 'methods', 'attempts', 'ip', 'user_agent', 'risk_score', 'reasons'])
     .where('id', '=', params.id)
     .where('consumed_at', 'is', null)
     .where('expires_at', '>', params.now)

@@ -31,7 +31,13 @@ export async function stepUpReason(ctx: IdentityContext, user: UserRow, observat
  * authenticator on, only its codes (or a backup code) finish it: an emailed code would let whoever
  * holds the mailbox and the password skip the authenticator. Otherwise a code is mailed at once.
  */
-export async function holdForStepUp(ctx: IdentityContext, user: UserRow, observation: Observation, reason: 'totp' | 'always' | 'risk'): Promise<never> {
+export async function holdForStepUp(
+  ctx: IdentityContext,
+  user: UserRow,
+  observation: Observation,
+  reason: 'totp' | 'always' | 'risk',
+  firstStep: 'password' | 'otp' = 'password',
+): Promise<never> {
   const now = ctx.clock.now();
   const methods: StepUpMethod[] = reason === 'totp' ? ['totp', 'backup_code'] : ['email_code'];
   if (methods.includes('email_code')) await limitCodeRequests(ctx, user.email, user, 'step_up', observation.origin);
@@ -41,8 +47,8 @@ export async function holdForStepUp(ctx: IdentityContext, user: UserRow, observa
   const reasons = signals.map((s) => s.code);
   const settings = await getSettings(ctx.db, user.id);
   await ctx.db.transaction().execute(async (trx) => {
-    await insertChallenge(trx, { id, userId: user.id, methods, ip: observation.origin.ip, userAgent: observation.origin.userAgent, riskScore: score, reasons, now, expiresAt });
-    await recordSignIn(ctx, trx, { user, observation, method: 'password', outcome: 'step_up_required' });
+    await insertChallenge(trx, { id, userId: user.id, firstStep, methods, ip: observation.origin.ip, userAgent: observation.origin.userAgent, riskScore: score, reasons, now, expiresAt });
+    await recordSignIn(ctx, trx, { user, observation, method: firstStep, outcome: 'step_up_required' });
     if (reason === 'risk') {
       await raiseAlert(ctx, trx, user, {
         type: 'login.step_up_required',
@@ -60,7 +66,7 @@ export async function holdForStepUp(ctx: IdentityContext, user: UserRow, observa
   });
   if (methods.includes('email_code')) await sendCode(ctx, user, 'step_up', observation.origin);
   throw new AppError(403, 'step_up_required', 'Second step required', {
-    detail: 'The password was right; finish signing in with POST /api/auth/login/step-up and one of the methods listed.',
+    detail: `The ${firstStep === 'password' ? 'password' : 'code'} was right; finish signing in with POST /api/auth/login/step-up and one of the methods listed.`,
     extensions: { challengeId: id, methods, expiresAt: expiresAt.toISOString() },
   });
 }
@@ -115,7 +121,7 @@ export async function completeStepUp(ctx: IdentityContext, params: { challengeId
       details: { method, newDevice: !observation.history.deviceKnown },
       now,
     });
-    await publishLoginSucceeded(ctx, trx, { userId: user.id, sessionId, method: 'password', origin: held });
+    await publishLoginSucceeded(ctx, trx, { userId: user.id, sessionId, method: challenge.first_step, origin: held });
     return { user, tokens };
   });
 }
