@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { HOUR_MS, MINUTE_MS, DAY_MS, type GeoLocation } from '@expensio/common';
 import { TEST_IPS } from '@expensio/common/testing';
 import { assessSignIn, type SignInHistory } from '../src/security/signals.js';
-import { alertsOf, createTestIdentity, type TestIdentity } from './helpers.js';
+import { alertsOf, createTestIdentity, lastCode, requestCode, type TestIdentity } from './helpers.js';
 import { AGENTS, lastSignIn, loginFrom, registerFrom } from './security-helpers.js';
 
 let t: TestIdentity;
@@ -45,6 +45,24 @@ describe('what a sign-in records', () => {
     expect((await loginFrom(t, user, TEST_IPS.US, chromeMac)).statusCode).toBe(200);
     expect(await signInReasons(user.id)).toEqual({ outcome: 'success', reasons: [], score: 0 });
     expect((await alertsOf(t, user.id)).filter((a) => String(a.alert).startsWith('login.'))).toEqual([]);
+  });
+});
+
+describe('every way in is a sign-in', () => {
+  it('records code sign-ins and refreshes too: a refresh token used from Japan minutes after the US is impossible travel', async () => {
+    nextDay();
+    const user = await registerFrom(t, TEST_IPS.US, chromeMac);
+    t.clock.advance(HOUR_MS);
+    await requestCode(t, user.email);
+    const byCode = await t.app.inject({ method: 'POST', url: '/api/auth/otp/verify', payload: { email: user.email, code: await lastCode(t, user.email) }, remoteAddress: TEST_IPS.US, headers: { 'user-agent': chromeMac } });
+    expect(byCode.statusCode).toBe(200);
+    expect(await lastSignIn(t, user.id)).toMatchObject({ method: 'otp', outcome: 'success', reasons: [] });
+
+    t.clock.advance(10 * MINUTE_MS);
+    const refreshed = await t.app.inject({ method: 'POST', url: '/api/auth/refresh', payload: { refreshToken: user.refreshToken }, remoteAddress: TEST_IPS.JP, headers: { 'user-agent': chromeMac } });
+    expect(refreshed.statusCode).toBe(200);
+    expect(await lastSignIn(t, user.id)).toMatchObject({ method: 'refresh', outcome: 'success', country: 'JP', reasons: ['new_country', 'impossible_travel'], risk_score: 90 });
+    expect((await alertsOf(t, user.id)).map((a) => a.alert)).toContain('login.suspicious');
   });
 });
 
