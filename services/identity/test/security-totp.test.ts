@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DAY_MS, MINUTE_MS } from '@expensio/common';
 import { TEST_IPS } from '@expensio/common/testing';
+import { loadIdentityConfig } from '../src/config.js';
 import { matchTotp } from '../src/totp/codes.js';
 import { alertsOf, bearer, createTestIdentity, lastCode, requestCode, type TestIdentity } from './helpers.js';
 import { AGENTS, loginFrom, registerFrom, stepUp, type Account } from './security-helpers.js';
@@ -159,5 +160,16 @@ describe('authenticator app', () => {
     const wrong = await post(user, '/api/auth/totp/enable', { code: codeOf(setup.secret, 5) });
     expect(wrong.statusCode).toBe(400);
     expect((await post(user, '/api/auth/totp/enable', { code: 'abc' })).statusCode).toBe(400);
+  });
+});
+
+describe('TOTP_SECRET_KEY', () => {
+  const production = { NODE_ENV: 'production', SMTP_URL: 'smtp://mail:25', DATABASE_URL: 'postgres://db/expensio', JWT_PRIVATE_KEY: '-----BEGIN PRIVATE KEY-----\nx\n-----END PRIVATE KEY-----' };
+
+  it('is required in production with PostgreSQL, and must be 32 bytes', () => {
+    expect(() => loadIdentityConfig(production)).toThrow(/TOTP_SECRET_KEY: is required in production/);
+    expect(() => loadIdentityConfig({ ...production, TOTP_SECRET_KEY: 'short' })).toThrow(/TOTP_SECRET_KEY: must be 32 bytes/);
+    expect(loadIdentityConfig({ ...production, TOTP_SECRET_KEY: 'ab'.repeat(32) }).TOTP_SECRET_KEY).toHaveLength(32);
+    expect(() => loadIdentityConfig({ NODE_ENV: 'production', SMTP_URL: 'smtp://mail:25' })).not.toThrow();
   });
 });
