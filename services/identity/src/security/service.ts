@@ -1,12 +1,10 @@
 import { DAY_MS, ForbiddenError, NotFoundError, type AuthUser } from '@expensio/common';
-import type { IdentityContext } from '../context.js';
+import type { IdentityContext, RequestOrigin } from '../context.js';
 import { endSessions } from '../tokens/sessions.js';
 import { secondFactorState } from '../totp/service.js';
-import { findUserById } from '../users/repo.js';
 import { recordSecurityEvent } from './events.js';
 import { acknowledgeAlert, deleteDevice, lastSignIns, listAlerts, listEvents, riskSince, sessionsOfDevice, type EventOwner } from './queries-repo.js';
 import { INCIDENT_SCORES, riskLevel } from './signals.js';
-import type { RequestOrigin } from '../context.js';
 
 /** The caller's own rows, or (an admin only) another user's or everyone's. */
 export function ownerFor(caller: AuthUser, query: { userId?: string | undefined; all?: 'true' | 'false' | undefined }): EventOwner {
@@ -53,8 +51,4 @@ export async function acknowledge(ctx: IdentityContext, caller: AuthUser, alertI
   const row = await acknowledgeAlert(ctx.db, { userId: caller.id, id: alertId, now: ctx.clock.now() });
   if (!row) throw new NotFoundError('No such alert', 'alert_not_found');
   return row;
-}
-
-export async function userExists(ctx: IdentityContext, userId: string): Promise<boolean> {
-  return (await findUserById(ctx.db, userId)) !== undefined;
 }

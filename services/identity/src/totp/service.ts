@@ -2,6 +2,7 @@ import QRCode from 'qrcode';
 import { ConflictError, UnauthorizedError, fieldError, seal, unseal, type AuthUser } from '@expensio/common';
 import { checkCredential, proveCurrentPassword } from '../auth/limits.js';
 import type { IdentityContext, RequestOrigin } from '../context.js';
+import type { IdentityDb, IdentityTrx } from '../db.js';
 import { raiseAlert } from '../security/alerts.js';
 import { getSettings } from '../security/settings.js';
 import { findUserById, type UserRow } from '../users/repo.js';
@@ -35,13 +36,14 @@ export async function setupTotp(ctx: IdentityContext, caller: AuthUser) {
  * Spends a current code of the user's authenticator: true once per 30-second step (a replay in the
  * same step, or an older step, is refused). `pending` accepts the secret not yet enabled.
  */
-async function spendTotp(ctx: IdentityContext, userId: string, code: string, options: { pending?: boolean } = {}): Promise<boolean> {
-  const factor = await findFactor(ctx.db, userId);
+async function spendTotp(ctx: IdentityContext, userId: string, code: string, options: { pending?: boolean; db?: IdentityDb } = {}): Promise<boolean> {
+  const db = options.db ?? ctx.db;
+  const factor = await findFactor(db, userId);
   if (!factor || (factor.enabled_at === null) !== (options.pending === true)) return false;
   const now = ctx.clock.now();
   const step = await matchTotp(unseal(factor.secret_sealed, userId, ctx.totpKey), code, now);
   if (step === null) return false;
-  return spendStep(ctx.db, { userId, step, ...(options.pending === true && { enable: now }) });
+  return spendStep(db, { userId, step, ...(options.pending === true && { enable: now }) });
 }
 
 /** A TOTP code or an unused backup code, for the second step of a sign-in. */
@@ -56,11 +58,17 @@ function newBackupCodes(userId: string) {
   return { codes, hashes: codes.map((code) => hashBackupCode(userId, code)) };
 }
 
-async function alertFactorChange(ctx: IdentityContext, user: UserRow, origin: RequestOrigin, type: 'totp.enabled' | 'totp.disabled' | 'totp.backup_codes_replaced', message: string) {
-  const settings = await getSettings(ctx.db, user.id);
-  await ctx.db.transaction().execute((trx) =>
-    raiseAlert(ctx, trx, user, { type, severity: type === 'totp.disabled' ? 'warning' : 'info', message, origin, channels: settings.channels }),
-  );
+/** Tells the user, in the transaction of the change. */
+async function alertFactorChange(
+  ctx: IdentityContext,
+  trx: IdentityTrx,
+  user: UserRow,
+  origin: RequestOrigin,
+  type: 'totp.enabled' | 'totp.disabled' | 'totp.backup_codes_replaced',
+  message: string,
+) {
+  const settings = await getSettings(trx, user.id);
+  await raiseAlert(ctx, trx, user, { type, severity: type === 'totp.disabled' ? 'warning' : 'info', message, origin, channels: settings.channels });
 }
 
 export async function enableTotp(ctx: IdentityContext, caller: AuthUser, code: string, origin: RequestOrigin): Promise<{ backupCodes: string[] }> {
@@ -68,10 +76,12 @@ export async function enableTotp(ctx: IdentityContext, caller: AuthUser, code: s
   const factor = await findFactor(ctx.db, user.id);
   if (factor?.enabled_at != null) throw new ConflictError('The authenticator is already on', 'totp_already_enabled');
   if (!factor) throw new ConflictError('Set up an authenticator first (POST /api/auth/totp/setup)', 'totp_not_set_up');
-  if (!(await spendTotp(ctx, user.id, code, { pending: true }))) throw fieldError('code', WRONG_CODE, 'invalid_code');
   const { codes, hashes } = newBackupCodes(user.id);
-  await replaceBackupCodes(ctx.db, { userId: user.id, hashes, now: ctx.clock.now() });
-  await alertFactorChange(ctx, user, origin, 'totp.enabled', 'An authenticator app was turned on for your account: every password sign-in now asks for its code.');
+  await ctx.db.transaction().execute(async (trx) => {
+    if (!(await spendTotp(ctx, user.id, code, { pending: true, db: trx }))) throw fieldError('code', WRONG_CODE, 'invalid_code');
+    await replaceBackupCodes(trx, { userId: user.id, hashes, now: ctx.clock.now() });
+    await alertFactorChange(ctx, trx, user, origin, 'totp.enabled', 'An authenticator app was turned on for your account: every sign-in now asks for its code.');
+  });
   return { backupCodes: codes };
 }
 
@@ -86,8 +96,10 @@ export async function disableTotp(ctx: IdentityContext, caller: AuthUser, proof:
   if (!(await totpEnabled(ctx, user.id))) throw new ConflictError('No authenticator is on', 'totp_not_enabled');
   if (proof.password !== undefined) await proveCurrentPassword(ctx, user, proof.password, origin, 'password');
   else await proveTotp(ctx, user, proof.code ?? '', origin);
-  await deleteFactor(ctx.db, user.id);
-  await alertFactorChange(ctx, user, origin, 'totp.disabled', 'The authenticator app was turned off for your account. If it was not you, change your password now.');
+  await ctx.db.transaction().execute(async (trx) => {
+    await deleteFactor(trx, user.id);
+    await alertFactorChange(ctx, trx, user, origin, 'totp.disabled', 'The authenticator app was turned off for your account. If it was not you, change your password now.');
+  });
 }
 
 export async function renewBackupCodes(ctx: IdentityContext, caller: AuthUser, code: string, origin: RequestOrigin): Promise<{ backupCodes: string[] }> {
@@ -95,8 +107,10 @@ export async function renewBackupCodes(ctx: IdentityContext, caller: AuthUser, c
   if (!(await totpEnabled(ctx, user.id))) throw new ConflictError('No authenticator is on', 'totp_not_enabled');
   await proveTotp(ctx, user, code, origin);
   const { codes, hashes } = newBackupCodes(user.id);
-  await replaceBackupCodes(ctx.db, { userId: user.id, hashes, now: ctx.clock.now() });
-  await alertFactorChange(ctx, user, origin, 'totp.backup_codes_replaced', 'New backup codes were made for your account; the old ones no longer work.');
+  await ctx.db.transaction().execute(async (trx) => {
+    await replaceBackupCodes(trx, { userId: user.id, hashes, now: ctx.clock.now() });
+    await alertFactorChange(ctx, trx, user, origin, 'totp.backup_codes_replaced', 'New backup codes were made for your account; the old ones no longer work.');
+  });
   return { backupCodes: codes };
 }
 
