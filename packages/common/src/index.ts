@@ -72,3 +72,4 @@ export * from './service/index.js';
 export { CONTROL_CHARACTER_CODE, controlCharacterMessage, isCleanText, multilineText, text, type TextOptions } from './schemas/text.js';
 export * from './export/index.js';
 export * from './geo/index.js';
+export { isSealed, seal, sealingKey, unseal, UnsealError } from './crypto/seal.js';

@@ -5,6 +5,7 @@ import {
   createAccessTokenVerifier,
   createEventBus,
   forSchema,
+  openGeoLocator,
   postgresAttemptLimiter,
   redisAttemptLimiter,
   systemClock,
@@ -28,8 +29,12 @@ import { argon2Hasher, type PasswordHasher } from './passwords/hasher.js';
 import { deleteExpiredPats } from './pats/repo.js';
 import { patRoutes } from './pats/routes.js';
 import { resolvePat } from './pats/service.js';
+import { loadSealingKey } from './totp/key.js';
 import { loadSigningKeys, type SigningKeys } from './tokens/keys.js';
 import { postgresRevocations, redisRevocations } from './tokens/revocations.js';
+import { securityRoutes } from './security/routes.js';
+import { deleteStaleStepUps } from './security/step-up-repo.js';
+import { totpRoutes } from './totp/routes.js';
 import { profileRoutes } from './users/routes.js';
 
 export interface IdentityOptions {
@@ -73,6 +78,8 @@ export async function createIdentityContext(options: IdentityOptions): Promise<I
     log,
     keys: options.keys ?? (await loadSigningKeys({ pem: config.JWT_PRIVATE_KEY, dataDir: config.DATA_DIR })),
     hasher: options.hasher ?? configuredHasher(config),
+    geo: await openGeoLocator(),
+    totpKey: loadSealingKey({ key: config.TOTP_SECRET_KEY, dataDir: config.DATA_DIR }),
     limiter: options.redis ? redisAttemptLimiter(options.redis, `${prefix}limit:`) : postgresAttemptLimiter(db),
     revocations: options.redis ? redisRevocations(options.redis, `${prefix}revoked:`) : postgresRevocations(db, () => clock.now()),
     mail: new MailQueue(mailer, log, options.mailRetryDelaysMs),
@@ -98,16 +105,19 @@ export function registerIdentityRoutes(app: HttpApp, ctx: IdentityContext) {
   profileRoutes(app, ctx);
   adminRoutes(app, ctx);
   patRoutes(app, ctx);
+  totpRoutes(app, ctx);
+  securityRoutes(app, ctx);
 }
 
 /** Forgets what has expired: denied tokens past their expiry, spent limits, old codes, expired personal access tokens. */
 export async function sweepExpired(ctx: IdentityContext): Promise<void> {
   const now = ctx.clock.now();
-  const [revoked, limits, codes, tokens] = await Promise.all([
+  const [revoked, limits, codes, tokens, stepUps] = await Promise.all([
     ctx.revocations.sweep(now),
     ctx.limiter.sweep(now, ctx.config.OTP_REQUEST_WINDOW),
     deleteStaleChallenges(ctx.db, new Date(now.getTime() - DAY_MS)),
     deleteExpiredPats(ctx.db, { before: now }),
+    deleteStaleStepUps(ctx.db, new Date(now.getTime() - DAY_MS)),
   ]);
-  if (revoked + limits + codes + tokens > 0) ctx.log.debug({ revoked, limits, codes, tokens }, 'swept expired identity rows');
+  if (revoked + limits + codes + tokens + stepUps > 0) ctx.log.debug({ revoked, limits, codes, tokens, stepUps }, 'swept expired identity rows');
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { addConfigProblems, baseConfigShape, duration, loadConfig, type ServiceConfig } from '@expensio/common';
+import { addConfigProblems, baseConfigShape, duration, loadConfig, sealingKey, type ServiceConfig } from '@expensio/common';
 
 /** Identity's own variables; the base ones (JWT_ISSUER and JWT_AUDIENCE among them) come from common. */
 export const identityConfigShape = {
@@ -37,6 +37,13 @@ export const identityConfigShape = {
   ARGON2_TIME_COST: z.coerce.number().int().min(2).default(2),
   SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
   MAIL_FROM: z.string().default('Expensio <no-reply@expensio.local>'),
+  /** A correct password whose sign-in scores at least this (0-100, docs/security-monitoring.md) must pass a second step. */
+  STEP_UP_THRESHOLD: z.coerce.number().int().min(1).max(100).default(50),
+  /**
+   * Seals TOTP secrets at rest (AES-256-GCM). Required in production with DATABASE_URL; otherwise a
+   * key is made on first start and kept in DATA_DIR, as the token signing key is.
+   */
+  TOTP_SECRET_KEY: sealingKey.optional(),
   /** The first admin. Never granted by self-registration; see README "Administrators". */
   ADMIN_EMAIL: z.email().optional(),
 };
@@ -50,6 +57,9 @@ export function checkIdentityConfig(config: IdentityConfig): string[] {
   if (config.SMTP_URL === undefined) problems.push('SMTP_URL: is required in production (mail is never dropped or kept in a folder there)');
   if (config.DATABASE_URL !== undefined && config.JWT_PRIVATE_KEY === undefined) {
     problems.push('JWT_PRIVATE_KEY: is required in production with DATABASE_URL, so every replica signs with the same key');
+  }
+  if (config.DATABASE_URL !== undefined && config.TOTP_SECRET_KEY === undefined) {
+    problems.push('TOTP_SECRET_KEY: is required in production with DATABASE_URL, so every replica opens the sealed authenticator secrets');
   }
   return problems;
 }

@@ -1,4 +1,4 @@
-import type { AttemptLimiter, Clock, EventBus, Logger } from '@expensio/common';
+import type { AttemptLimiter, Clock, EventBus, GeoLocator, Logger } from '@expensio/common';
 import type { IdentityConfig } from './config.js';
 import type { IdentityDb, IdentityTables } from './db.js';
 import type { MailQueue } from './mail/queue.js';
@@ -17,6 +17,10 @@ export interface IdentityContext {
   revocations: RevocationStore;
   mail: MailQueue;
   log: Logger;
+  /** Where a client IP is, from the shipped GeoLite2 data. */
+  geo: GeoLocator;
+  /** Seals TOTP secrets at rest. */
+  totpKey: Buffer;
   /** Publishes through the caller's transaction (the outbox); identity's consumers subscribe here. */
   bus: EventBus<IdentityTables>;
 }

@@ -13,6 +13,8 @@ export interface AppErrorOptions {
   errors?: FieldError[];
   cause?: unknown;
   headers?: Record<string, string>;
+  /** RFC 9457 extension members, beside `code` in the problem document (e.g. a step-up's `challengeId`). */
+  extensions?: Record<string, unknown>;
 }
 
 /**
@@ -23,6 +25,7 @@ export class AppError extends Error {
   readonly detail: string | undefined;
   readonly errors: FieldError[] | undefined;
   readonly headers: Record<string, string>;
+  readonly extensions: Record<string, unknown>;
 
   constructor(
     readonly status: number,
@@ -35,6 +38,7 @@ export class AppError extends Error {
     this.detail = options.detail;
     this.errors = options.errors;
     this.headers = options.headers ?? {};
+    this.extensions = options.extensions ?? {};
   }
 }
 

@@ -23,8 +23,9 @@ function pathOf(request: FastifyRequest): string {
   return request.url.split('?')[0] ?? request.url;
 }
 
-function sendProblem(reply: FastifyReply, request: FastifyRequest, problem: Omit<ProblemDocument, 'type' | 'instance' | 'requestId'>) {
-  const body: ProblemDocument = {
+function sendProblem(reply: FastifyReply, request: FastifyRequest, problem: Omit<ProblemDocument, 'type' | 'instance' | 'requestId'>, extensions: Record<string, unknown> = {}) {
+  const body: ProblemDocument & Record<string, unknown> = {
+    ...extensions,
     type: problemType(problem.code),
     ...problem,
     instance: pathOf(request),
@@ -67,13 +68,18 @@ export function problemErrorHandler(error: FastifyError | AppError | Error, requ
   if (error instanceof AppError) {
     for (const [name, value] of Object.entries(error.headers)) void reply.header(name, value);
     if (error.status >= 500) request.log.error({ err: error }, 'request failed');
-    return sendProblem(reply, request, {
-      title: error.title,
-      status: error.status,
-      code: error.code,
-      ...(error.detail !== undefined && { detail: error.detail }),
-      ...(error.errors !== undefined && { errors: error.errors }),
-    });
+    return sendProblem(
+      reply,
+      request,
+      {
+        title: error.title,
+        status: error.status,
+        code: error.code,
+        ...(error.detail !== undefined && { detail: error.detail }),
+        ...(error.errors !== undefined && { errors: error.errors }),
+      },
+      error.extensions,
+    );
   }
   if (hasZodFastifySchemaValidationErrors(error)) {
     const errors = validationErrors(error);

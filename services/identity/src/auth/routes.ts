@@ -5,7 +5,7 @@ import { authResult, originOf } from '../http.js';
 import { requestOtp } from '../otp/service.js';
 import { rotateRefreshToken } from '../tokens/sessions.js';
 import { deleteOwnAccount } from '../users/deletion.js';
-import { changePassword, loginWithOtp, loginWithPassword, logout, register, resetPassword } from './service.js';
+import { changePassword, loginWithOtp, loginWithPassword, loginWithStepUp, logout, register, resetPassword } from './service.js';
 import {
   accountDeletionBody,
   acceptedSchema,
@@ -18,6 +18,7 @@ import {
   passwordResetBody,
   refreshBody,
   registerBody,
+  stepUpBody,
   tokenPairSchema,
 } from './schemas.js';
 
@@ -38,6 +39,26 @@ export function authRoutes(app: HttpApp, ctx: IdentityContext) {
     { schema: { tags, summary: 'Sign in with email and password', body: loginBody, response: { 200: authResultSchema } } },
     async (request) => {
       const { user, tokens } = await loginWithPassword(ctx, request.body, originOf(request));
+      return authResult(user, tokens);
+    },
+  );
+
+  app.post(
+    '/api/auth/login/step-up',
+    {
+      schema: {
+        tags,
+        summary: 'Finish a sign-in held for a second step',
+        description:
+          'POST /api/auth/login answers 403 `step_up_required` with `challengeId`, `methods` and `expiresAt` when a right password came from a risky context, ' +
+          'the user asks for a second step always, or an authenticator is on. Send the emailed code, an authenticator code or a backup code here. ' +
+          'Five wrong codes close the challenge, and each counts against the account like a wrong password; an expired or used challenge is 401 `invalid_challenge`.',
+        body: stepUpBody,
+        response: { 200: authResultSchema },
+      },
+    },
+    async (request) => {
+      const { user, tokens } = await loginWithStepUp(ctx, request.body, originOf(request));
       return authResult(user, tokens);
     },
   );

@@ -27,6 +27,15 @@ export const otpRequestBody = z.strictObject({
   purpose: z.enum(OTP_PURPOSES).default('login').describe('What the code will be used for: signing in, resetting the password, or confirming DELETE /api/auth/account'),
 });
 export const otpVerifyBody = z.strictObject({ email: emailSchema, code: otpCode });
+export const stepUpBody = z
+  .strictObject({
+    challengeId: z.uuid().describe('From the 403 `step_up_required` answer of POST /api/auth/login'),
+    code: z
+      .string()
+      .regex(/^(\d{6}|[a-zA-Z2-9]{5}-?[a-zA-Z2-9]{5})$/, 'must be the 6-digit code (emailed or from the authenticator) or a backup code such as abcde-23456')
+      .describe('The emailed code, a code from the authenticator app, or a backup code'),
+  })
+  .meta({ examples: [{ challengeId: '0190f3a0-0000-7000-8000-000000000001', code: '123456' }] });
 export const refreshBody = z.strictObject({ refreshToken });
 // A bodyless POST arrives as null.
 export const logoutBody = z.strictObject({ refreshToken: refreshToken.optional() }).nullish();

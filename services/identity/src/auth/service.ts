@@ -5,6 +5,8 @@ import { verifyOtp } from '../otp/service.js';
 import { passwordProblem } from '../passwords/policy.js';
 import { recordAndAlert } from '../security/alerts.js';
 import { recordSecurityEvent } from '../security/events.js';
+import { observeSignIn, recordSignIn, type Observation } from '../security/sign-ins.js';
+import { completeStepUp, holdForStepUp, stepUpReason } from '../security/step-up.js';
 import { hashToken, denyAccessToken, endSessions, startSession, type TokenPair } from '../tokens/sessions.js';
 import { findSessionOwner } from '../tokens/sessions-repo.js';
 import { publishUserRegistered, publishUserUpdated } from '../users/events.js';
@@ -37,22 +39,28 @@ export async function register(
   return ctx.db.transaction().execute(async (trx) => {
     const user = await insertUser(trx, { id: newId(), email: params.email, name: params.name ?? null, passwordHash, role: 'user', timeZone: params.timeZone, now });
     if (!user) throw new ConflictError('An account with this email already exists', 'email_taken');
-    const { tokens } = await startSession(ctx, user, origin, trx);
-    await recordSecurityEvent(trx, { userId: user.id, type: 'user.registered', severity: 'info', origin, now });
+    const { sessionId, tokens } = await startSession(ctx, user, origin, trx);
+    // Registration is the first sign-in: its device and place are known from here on.
+    const observation = await observeSignIn(ctx, user, origin, trx);
+    await recordSignIn(ctx, trx, { user, observation, method: 'registration', outcome: 'success', sessionId });
+    await recordSecurityEvent(trx, { userId: user.id, type: 'user.registered', severity: 'info', origin, location: observation.location, now });
     await publishUserRegistered(ctx, trx, user);
     return { user, tokens };
   });
 }
 
 /** After a credential check passed (which refuses an admin-locked account). */
-async function signIn(ctx: IdentityContext, user: UserRow, origin: RequestOrigin, method: 'password' | 'otp'): Promise<SignedIn> {
+async function signIn(ctx: IdentityContext, user: UserRow, observation: Observation, method: 'password' | 'otp'): Promise<SignedIn> {
   const now = ctx.clock.now();
+  const { origin } = observation;
   return ctx.db.transaction().execute(async (trx) => {
     // A code that arrived by email proves the address.
     const verified = method === 'otp' && user.email_verified_at === null ? await updateUser(trx, user.id, { email_verified_at: now }, now) : undefined;
     if (verified) await publishUserUpdated(ctx, trx, verified, ['emailVerified']);
     const { sessionId, tokens } = await startSession(ctx, user, origin, trx);
-    await recordSecurityEvent(trx, { userId: user.id, type: 'login.succeeded', severity: 'info', origin, details: { method }, now });
+    await recordSignIn(ctx, trx, { user, observation, method, outcome: 'success', sessionId });
+    const reasons = observation.assessment.signals.map((s) => s.code);
+    await recordSecurityEvent(trx, { userId: user.id, type: 'login.succeeded', severity: 'info', origin, location: observation.location, reasons, details: { method, riskScore: observation.assessment.score }, now });
     await publishLoginSucceeded(ctx, trx, { userId: user.id, sessionId, method, origin });
     return { user: verified ?? user, tokens };
   });
@@ -76,14 +84,38 @@ export async function loginWithPassword(ctx: IdentityContext, params: { email: s
   });
   if (outcome !== 'ok' || !user) {
     await recordCredentialFailure(ctx, subject, origin, outcome === 'ok' ? 'unknown_email' : outcome);
+    if (user) await recordFailedSignIn(ctx, user, origin, 'password');
     throw new UnauthorizedError(INVALID_CREDENTIALS, 'invalid_credentials');
   }
-  return signIn(ctx, user, origin, 'password');
+  const observation = await observeSignIn(ctx, user, origin);
+  const stepUp = await stepUpReason(ctx, user, observation);
+  if (stepUp !== null) await holdForStepUp(ctx, user, observation, stepUp);
+  return signIn(ctx, user, observation, 'password');
+}
+
+async function recordFailedSignIn(ctx: IdentityContext, user: UserRow, origin: RequestOrigin, method: 'password' | 'otp'): Promise<void> {
+  const observation = await observeSignIn(ctx, user, origin);
+  await ctx.db.transaction().execute((trx) => recordSignIn(ctx, trx, { user, observation, method, outcome: 'failure' }));
+}
+
+/** The second step of a held password sign-in. */
+export async function loginWithStepUp(ctx: IdentityContext, params: { challengeId: string; code: string }, origin: RequestOrigin): Promise<SignedIn> {
+  return completeStepUp(ctx, params, origin);
 }
 
 export async function loginWithOtp(ctx: IdentityContext, params: { email: string; code: string }, origin: RequestOrigin): Promise<SignedIn> {
-  const user = await verifyOtp(ctx, { ...params, purpose: 'login' }, origin);
-  return signIn(ctx, user, origin, 'otp');
+  let user: UserRow;
+  try {
+    user = await verifyOtp(ctx, { ...params, purpose: 'login' }, origin);
+  } catch (error) {
+    const known = error instanceof UnauthorizedError ? await findUserByEmail(ctx.db, params.email) : undefined;
+    if (known) await recordFailedSignIn(ctx, known, origin, 'otp');
+    throw error;
+  }
+  const observation = await observeSignIn(ctx, user, origin);
+  // The mailbox is not a second factor: with an authenticator on, a code sign-in needs it too.
+  if ((await stepUpReason(ctx, user, observation)) === 'totp') await holdForStepUp(ctx, user, observation, 'totp', 'otp');
+  return signIn(ctx, user, observation, 'otp');
 }
 
 export async function changePassword(

@@ -1,15 +1,16 @@
-import type { OtpPurpose } from '../otp/purposes.js';
+import type { CodePurpose } from '../otp/purposes.js';
 import type { MailMessage } from './mailer.js';
 
 const minutes = (ms: number) => Math.round(ms / 60_000);
 
-const OTP_USES: Record<OtpPurpose, { what: string; subject: string }> = {
+const OTP_USES: Record<CodePurpose, { what: string; subject: string }> = {
   login: { what: 'sign in to Expensio', subject: 'Your Expensio sign-in code' },
   password_reset: { what: 'reset your Expensio password', subject: 'Your Expensio password reset code' },
   account_deletion: { what: 'confirm deleting your Expensio account and all its data', subject: 'Your Expensio account deletion code' },
+  step_up: { what: 'finish signing in to Expensio (your password was right, and we ask for this step to be sure it is you)', subject: 'Your Expensio sign-in confirmation code' },
 };
 
-export function otpMail(to: string, code: string, purpose: OtpPurpose, ttlMs: number): MailMessage {
+export function otpMail(to: string, code: string, purpose: CodePurpose, ttlMs: number): MailMessage {
   const use = OTP_USES[purpose];
   return {
     to,
@@ -77,6 +78,20 @@ export function accountDeletedMail(to: string, reason: 'user_request' | 'admin')
         : 'Your Expensio account was deleted by an administrator.',
       'Your sign-in details, sessions and financial data are being removed from every Expensio service,',
       'and every device that was signed in has been signed out.',
+    ].join('\n'),
+  };
+}
+
+/** An alert the user's settings send by mail: its message, and what to do if it was not them. */
+export function securityAlertMail(to: string, message: string): MailMessage {
+  return {
+    to,
+    subject: 'Expensio security alert',
+    text: [
+      message,
+      '',
+      'You can see every sign-in, device and place on your account under Security in the app',
+      '(GET /api/security/summary), and choose which alerts reach you (PUT /api/security/settings).',
     ].join('\n'),
   };
 }

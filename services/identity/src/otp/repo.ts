@@ -1,5 +1,5 @@
 import type { IdentityDb } from '../db.js';
-import type { OtpPurpose as Purpose } from './purposes.js';
+import type { CodePurpose as Purpose } from './purposes.js';
 
 /** A new code replaces any open one for the same purpose. */
 export async function replaceChallenge(

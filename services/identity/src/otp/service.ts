@@ -7,7 +7,7 @@ import { otpLockedMail, otpMail } from '../mail/templates.js';
 import { recordAndAlert } from '../security/alerts.js';
 import { recordSecurityEvent } from '../security/events.js';
 import { findUserByEmail, type UserRow } from '../users/repo.js';
-import type { OtpPurpose } from './purposes.js';
+import type { CodePurpose, OtpPurpose } from './purposes.js';
 import { consumeChallenge, findOpenChallengeForUpdate, recordWrongCode, replaceChallenge } from './repo.js';
 
 export type { OtpPurpose };
@@ -32,41 +32,41 @@ function sameHash(a: string, b: string): boolean {
  * 202 nor the 429 tells a stranger who is registered.
  */
 export async function requestOtp(ctx: IdentityContext, params: { email: string; purpose: OtpPurpose }, origin: RequestOrigin): Promise<void> {
+  const user = await findUserByEmail(ctx.db, params.email);
+  await limitCodeRequests(ctx, params.email, user, params.purpose, origin);
+  if (!user || user.locked_at !== null) return;
+  await sendCode(ctx, user, params.purpose, origin);
+}
+
+/** Counts a code request for an address; 429 `otp_rate_limited` past OTP_REQUEST_LIMIT (the first refusal locks and tells). */
+export async function limitCodeRequests(ctx: IdentityContext, email: string, user: UserRow | undefined | null, purpose: CodePurpose, origin: RequestOrigin): Promise<void> {
   const now = ctx.clock.now();
   const { config } = ctx;
-  const decision = await ctx.limiter.consume(
-    `otp:${params.email}`,
-    { limit: config.OTP_REQUEST_LIMIT, windowMs: config.OTP_REQUEST_WINDOW, lockoutMs: config.OTP_LOCKOUT },
-    now,
-  );
-  const user = await findUserByEmail(ctx.db, params.email);
-  if (!decision.allowed) {
-    if (decision.lockedNow && user) await reportLockout(ctx, user, params.purpose, origin, new Date(now.getTime() + decision.retryAfterMs));
-    throw new TooManyRequestsError(decision.retryAfterMs / 1000, 'Too many code requests for this address; try again later', 'otp_rate_limited');
-  }
-  if (!user || user.locked_at !== null) return;
+  const decision = await ctx.limiter.consume(`otp:${email}`, { limit: config.OTP_REQUEST_LIMIT, windowMs: config.OTP_REQUEST_WINDOW, lockoutMs: config.OTP_LOCKOUT }, now);
+  if (decision.allowed) return;
+  if (decision.lockedNow && user) await reportLockout(ctx, user, purpose, origin, new Date(now.getTime() + decision.retryAfterMs));
+  throw new TooManyRequestsError(decision.retryAfterMs / 1000, 'Too many code requests for this address; try again later', 'otp_rate_limited');
+}
+
+/** Replaces the user's open code for this purpose and mails the new one (after the request limit was counted). */
+export async function sendCode(ctx: IdentityContext, user: UserRow, purpose: CodePurpose, origin: RequestOrigin): Promise<void> {
+  const now = ctx.clock.now();
+  const { config } = ctx;
   const code = generateCode();
   const id = newId();
   await ctx.db.transaction().execute(async (trx) => {
-    await replaceChallenge(trx, {
-      id,
-      userId: user.id,
-      purpose: params.purpose,
-      codeHash: hashCode(id, code),
-      now,
-      expiresAt: new Date(now.getTime() + config.OTP_TTL),
-    });
-    await recordSecurityEvent(trx, { userId: user.id, type: 'otp.requested', severity: 'info', origin, details: { purpose: params.purpose }, now });
+    await replaceChallenge(trx, { id, userId: user.id, purpose, codeHash: hashCode(id, code), now, expiresAt: new Date(now.getTime() + config.OTP_TTL) });
+    await recordSecurityEvent(trx, { userId: user.id, type: 'otp.requested', severity: 'info', origin, details: { purpose }, now });
   });
-  ctx.mail.enqueue(otpMail(user.email, code, params.purpose, config.OTP_TTL), `otp-${params.purpose}`);
+  ctx.mail.enqueue(otpMail(user.email, code, purpose, config.OTP_TTL), `otp-${purpose}`);
 }
 
 /** Said once, by the request that starts the lockout: to the services, and to the holder by alert and mail. */
-async function reportLockout(ctx: IdentityContext, user: UserRow, purpose: OtpPurpose, origin: RequestOrigin, lockedUntil: Date) {
+async function reportLockout(ctx: IdentityContext, user: UserRow, purpose: CodePurpose, origin: RequestOrigin, lockedUntil: Date) {
   const now = ctx.clock.now();
   const minutes = Math.round(ctx.config.OTP_LOCKOUT / 60_000);
   await ctx.db.transaction().execute(async (trx) => {
-    await ctx.bus.publish(trx, 'auth.otp.locked', user.id, { purpose, lockedUntil: lockedUntil.toISOString(), ip: origin.ip.slice(0, 64) });
+    await ctx.bus.publish(trx, 'auth.otp.locked', user.id, { purpose: purpose === 'step_up' ? 'login' : purpose, lockedUntil: lockedUntil.toISOString(), ip: origin.ip.slice(0, 64) });
     await recordAndAlert(ctx, trx, {
       userId: user.id,
       type: 'otp.locked',
@@ -81,7 +81,7 @@ async function reportLockout(ctx: IdentityContext, user: UserRow, purpose: OtpPu
 }
 
 /** Spends the user's open code for this purpose when it matches: single use, expires, void after too many wrong tries. */
-async function spendCode(ctx: IdentityContext, user: UserRow, params: { code: string; purpose: OtpPurpose }): Promise<'ok' | 'wrong_code' | 'no_valid_code'> {
+export async function spendCode(ctx: IdentityContext, user: UserRow, params: { code: string; purpose: CodePurpose }): Promise<'ok' | 'wrong_code' | 'no_valid_code'> {
   const now = ctx.clock.now();
   return ctx.db.transaction().execute(async (trx) => {
     const challenge = await findOpenChallengeForUpdate(trx, { userId: user.id, purpose: params.purpose });
@@ -105,7 +105,7 @@ async function spendCode(ctx: IdentityContext, user: UserRow, params: { code: st
 export async function proveByCode(
   ctx: IdentityContext,
   subject: CredentialSubject,
-  params: { code: string; purpose: OtpPurpose },
+  params: { code: string; purpose: CodePurpose },
   origin: RequestOrigin,
 ): Promise<boolean> {
   const { user } = subject;
@@ -124,7 +124,7 @@ export async function proveByCode(
   const now = ctx.clock.now();
   await ctx.db.transaction().execute(async (trx) => {
     if (user) await recordSecurityEvent(trx, { userId: user.id, type: 'otp.failed', severity: 'warning', origin, details: { purpose: params.purpose, reason: outcome }, now });
-    if (params.purpose === 'login') await publishLoginFailed(ctx, trx, { userId: user?.id ?? null, email: subject.email, reason: outcome, origin });
+    if (params.purpose === 'login' || params.purpose === 'step_up') await publishLoginFailed(ctx, trx, { userId: user?.id ?? null, email: subject.email, reason: outcome, origin });
   });
   return false;
 }

@@ -35,6 +35,7 @@ export async function findRefreshTokenForUpdate(db: IdentityDb, tokenHash: strin
       's.expires_at',
       's.revoked_at',
       'u.id as user_id',
+      'u.email',
       'u.role',
       'u.locked_at',
     ])

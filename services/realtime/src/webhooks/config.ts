@@ -1,17 +1,6 @@
 import { z } from 'zod';
-import { duration, envBoolean } from '@expensio/common';
+import { duration, envBoolean, sealingKey } from '@expensio/common';
 import { systemLookup, type HostLookup } from './url-safety.js';
-
-/** 32 bytes, written as 64 hex digits or as base64. */
-const secretKey = z.string().transform((value, ctx) => {
-  const text = value.trim();
-  const key = /^[0-9a-f]{64}$/i.test(text) ? Buffer.from(text, 'hex') : Buffer.from(text, 'base64');
-  if (key.length !== 32) {
-    ctx.addIssue({ code: 'custom', message: 'must be 32 bytes, as 64 hex digits or base64 (e.g. `openssl rand -hex 32`)' });
-    return z.NEVER;
-  }
-  return key;
-});
 
 /** The webhook variables; the README's configuration table mirrors them. */
 export const webhookConfigShape = {
@@ -35,7 +24,7 @@ export const webhookConfigShape = {
   /** Requests in flight per worker. */
   WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(8),
   /** Seals endpoint secrets at rest (AES-256-GCM); unset: stored as they are. */
-  WEBHOOK_SECRET_KEY: secretKey.optional(),
+  WEBHOOK_SECRET_KEY: sealingKey.optional(),
 };
 
 export type WebhookConfig = z.output<z.ZodObject<typeof webhookConfigShape>>;

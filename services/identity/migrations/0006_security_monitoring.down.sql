@@ -1,0 +1,12 @@
+drop table totp_backup_codes;
+drop table totp_factors;
+delete from otp_challenges where purpose = 'step_up';
+alter table otp_challenges drop constraint otp_challenges_purpose_check;
+alter table otp_challenges add constraint otp_challenges_purpose_check check (purpose in ('login', 'password_reset', 'account_deletion'));
+drop table step_up_challenges;
+drop table security_settings;
+drop table security_alerts;
+drop table sign_ins;
+drop table known_devices;
+drop index security_events_created_idx;
+alter table security_events drop column reasons, drop column device, drop column city, drop column country;
