@@ -7,7 +7,6 @@ import { raiseAlert } from './alerts.js';
 import { getSettings } from './settings.js';
 import { insertSignIn, readHistory, rememberDevice } from './sign-ins-repo.js';
 import { assessSignIn, hourIn, type Assessment, type SignInHistory } from './signals.js';
-import { userTimeZone } from './time-zone.js';
 
 /** One attempt seen against the account's history, before anything is written. */
 export interface Observation {
@@ -18,11 +17,12 @@ export interface Observation {
   assessment: Assessment;
 }
 
-export async function observeSignIn(ctx: IdentityContext, user: Pick<UserRow, 'id'>, origin: RequestOrigin, db: IdentityDb = ctx.db): Promise<Observation> {
+export async function observeSignIn(ctx: IdentityContext, user: Pick<UserRow, 'id' | 'time_zone'>, origin: RequestOrigin, db: IdentityDb = ctx.db): Promise<Observation> {
   const now = ctx.clock.now();
   const location = ctx.geo.locate(origin.ip);
   const device = parseDevice(origin.userAgent);
-  const timeZone = userTimeZone(user);
+  // Hours of day as the user lives them (the unusual-hour signal).
+  const timeZone = user.time_zone;
   const hour = hourIn(now, timeZone);
   const history = await readHistory(db, { userId: user.id, fingerprint: device.fingerprint, location, at: now, hour, timeZone });
   return { origin, location, device, history, assessment: assessSignIn(history, { at: now, location, hour }) };

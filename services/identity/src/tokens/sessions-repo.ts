@@ -36,6 +36,7 @@ export async function findRefreshTokenForUpdate(db: IdentityDb, tokenHash: strin
       's.revoked_at',
       'u.id as user_id',
       'u.email',
+      'u.time_zone',
       'u.role',
       'u.locked_at',
     ])

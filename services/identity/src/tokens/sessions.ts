@@ -92,7 +92,7 @@ export async function rotateRefreshToken(ctx: IdentityContext, refreshToken: str
     const row = await findRefreshTokenForUpdate(trx, tokenHash);
     if (!row) return { kind: 'invalid' };
     if (row.spent_at !== null && !inReuseInterval(row.spent_at, now, ctx.config.REFRESH_REUSE_INTERVAL)) {
-      const user = { id: row.user_id, email: row.email };
+      const user = { id: row.user_id, email: row.email, time_zone: row.time_zone };
       await recordSignIn(ctx, trx, { user, observation: await observeSignIn(ctx, user, origin, trx), method: 'refresh', outcome: 'failure', sessionId: row.session_id });
       if (row.revoked_at === null) {
         await revokeSessions(trx, { userId: row.user_id, sessionIds: [row.session_id], reason: 'refresh_token_reused', now });
@@ -115,7 +115,7 @@ export async function rotateRefreshToken(ctx: IdentityContext, refreshToken: str
     await spendRefreshToken(trx, { tokenHash, now });
     await insertRefreshToken(trx, { tokenHash: hashToken(next), sessionId: row.session_id, now });
     await touchSession(trx, { sessionId: row.session_id, now });
-    const user = { id: row.user_id, email: row.email };
+    const user = { id: row.user_id, email: row.email, time_zone: row.time_zone };
     await recordSignIn(ctx, trx, { user, observation: await observeSignIn(ctx, user, origin, trx), method: 'refresh', outcome: 'success', sessionId: row.session_id });
     return { kind: 'rotated', user: { id: row.user_id, role: row.role }, sessionId: row.session_id, refreshToken: next, expiresAt: row.expires_at };
   });
