@@ -1,14 +1,17 @@
 import { sql } from 'kysely';
 import type { EventTransport } from '@expensio/common';
-import { buildTestApp, call, newUser, TEST_PASSWORD, type TestApp, type TestUser } from '@expensio/common/testing';
+import { buildTestApp, call, newUser, TEST_PASSWORD, type TestApp, type TestAppOptions, type TestUser } from '@expensio/common/testing';
 import { allServices } from '../src/services.js';
 
 export type TestExpensio = TestApp;
 
-/** The all-in-one's real app over this file's own database, with the transport the test chooses. */
-export function createTestExpensio(transport: EventTransport): Promise<TestExpensio> {
+/**
+ * The all-in-one's real app over this file's own database (or the one given, e.g. reached through
+ * a proxy a fault test cuts), with the transport the test chooses.
+ */
+export function createTestExpensio(transport: EventTransport, stores: Pick<TestAppOptions, 'database' | 'redis'> = {}): Promise<TestExpensio> {
   // Tests' webhook receivers listen on loopback, which only this explicit switch allows.
-  return buildTestApp(allServices, { transport, env: { WEBHOOK_ALLOW_PRIVATE_URLS: 'true' } });
+  return buildTestApp(allServices, { transport, ...stores, env: { WEBHOOK_ALLOW_PRIVATE_URLS: 'true' } });
 }
 
 /** Who calls the all-in-one: a member registered through identity, or a script holding one of their tokens. */
