@@ -17,7 +17,7 @@ describe.runIf(REDIS_URL !== '')('Redis unreachable', () => {
   let proxy: TcpProxy;
   let redis: Redis;
   let t: TestExpensio;
-  let member: Member;
+  let member: Awaited<ReturnType<typeof register>>;
   let loggedOut: Member;
 
   beforeAll(async () => {

@@ -1,5 +1,6 @@
+import { connect } from 'amqplib';
 import { sql } from 'kysely';
-import type { EventTransport } from '@expensio/common';
+import { AmqpTransport, SUBSCRIPTIONS, type EventTransport } from '@expensio/common';
 import { buildTestApp, call, newUser, TEST_PASSWORD, type TestApp, type TestAppOptions, type TestUser } from '@expensio/common/testing';
 import { allServices } from '../src/services.js';
 
@@ -72,4 +73,30 @@ export async function rowsOf(t: TestExpensio, userId: string): Promise<Record<st
   const users = await sql<{ n: number }>`select count(*)::int as n from identity.users where id = ${userId}::uuid`.execute(t.database.kysely);
   counts['identity.users'] = users.rows[0]?.n ?? 0;
   return counts;
+}
+
+/** The transport's default retry delays, whose queues it declares too. */
+const RETRY_DELAYS_MS = [1_000, 5_000, 30_000, 120_000];
+
+/**
+ * A RabbitMQ transport on an exchange of the test's own (`name` unique per run), quick to
+ * reconnect, and the cleanup that deletes every queue and exchange it declared, through `adminUrl`
+ * (the broker itself, where `url` may go through a proxy).
+ */
+export function testRabbit(adminUrl: string, url: string, name: string): { transport: AmqpTransport; cleanup: () => Promise<void> } {
+  const transport = new AmqpTransport({ url, exchange: `expensio.test.${name}`, reconnectInitialMs: 50, reconnectMaxMs: 300, confirmTimeoutMs: 2_000 });
+  const cleanup = async () => {
+    const admin = await connect(adminUrl);
+    const channel = await admin.createChannel();
+    const { names } = transport;
+    for (const { consumer } of SUBSCRIPTIONS) {
+      await channel.deleteQueue(names.queue(consumer));
+      await channel.deleteQueue(names.deadLetterQueue(consumer));
+    }
+    for (const ms of RETRY_DELAYS_MS) await channel.deleteQueue(names.delayQueue(ms));
+    await channel.deleteExchange(names.retryExchange);
+    await channel.deleteExchange(names.exchange);
+    await admin.close();
+  };
+  return { transport, cleanup };
 }
