@@ -1,38 +1,21 @@
 import { randomBytes } from 'node:crypto';
-import { connect } from 'amqplib';
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { AmqpTransport, SUBSCRIPTIONS } from '@expensio/common';
+import type { AmqpTransport } from '@expensio/common';
 import { call, TcpProxy } from '@expensio/common/testing';
-import { createTestExpensio, fillEveryService, register, rowsOf } from './helpers.js';
+import { createTestExpensio, fillEveryService, register, rowsOf, testRabbit } from './helpers.js';
 
 // The services talking over the real RabbitMQ of this machine (integration tier only).
 
 const AMQP_URL = process.env.TEST_AMQP_URL ?? '';
 const RUN = randomBytes(4).toString('hex');
-/** Every durable consumer of the topology, whose queues each transport declares; deleted after the run. */
-const CONSUMERS = SUBSCRIPTIONS.map((subscription) => subscription.consumer);
-/** The transport's default retry delays, whose queues it declares too. */
-const RETRY_DELAYS_MS = [1_000, 5_000, 30_000, 120_000];
 const WAIT = { timeout: 20_000, interval: 50 };
 const cleanups: (() => Promise<void>)[] = [];
 
 function rabbit(url: string, name: string): AmqpTransport {
-  const amqp = new AmqpTransport({ url, exchange: `expensio.test.${RUN}.${name}`, reconnectInitialMs: 50, reconnectMaxMs: 300, confirmTimeoutMs: 2_000 });
-  cleanups.push(async () => {
-    const admin = await connect(AMQP_URL);
-    const channel = await admin.createChannel();
-    const { names } = amqp;
-    for (const consumer of CONSUMERS) {
-      await channel.deleteQueue(names.queue(consumer));
-      await channel.deleteQueue(names.deadLetterQueue(consumer));
-    }
-    for (const ms of RETRY_DELAYS_MS) await channel.deleteQueue(names.delayQueue(ms));
-    await channel.deleteExchange(names.retryExchange);
-    await channel.deleteExchange(names.exchange);
-    await admin.close();
-  });
-  return amqp;
+  const { transport, cleanup } = testRabbit(AMQP_URL, url, `${RUN}.${name}`);
+  cleanups.push(cleanup);
+  return transport;
 }
 
 describe.runIf(AMQP_URL !== '')('events between the services over RabbitMQ', () => {

@@ -1,14 +1,18 @@
+import { connect } from 'amqplib';
 import { sql } from 'kysely';
-import type { EventTransport } from '@expensio/common';
-import { buildTestApp, call, newUser, TEST_PASSWORD, type TestApp, type TestUser } from '@expensio/common/testing';
+import { AmqpTransport, SUBSCRIPTIONS, type EventTransport } from '@expensio/common';
+import { buildTestApp, call, newUser, TEST_PASSWORD, type TestApp, type TestAppOptions, type TestUser } from '@expensio/common/testing';
 import { allServices } from '../src/services.js';
 
 export type TestExpensio = TestApp;
 
-/** The all-in-one's real app over this file's own database, with the transport the test chooses. */
-export function createTestExpensio(transport: EventTransport): Promise<TestExpensio> {
+/**
+ * The all-in-one's real app over this file's own database (or the one given, e.g. reached through
+ * a proxy a fault test cuts), with the transport the test chooses.
+ */
+export function createTestExpensio(transport: EventTransport, stores: Pick<TestAppOptions, 'database' | 'redis'> = {}): Promise<TestExpensio> {
   // Tests' webhook receivers listen on loopback, which only this explicit switch allows.
-  return buildTestApp(allServices, { transport, env: { WEBHOOK_ALLOW_PRIVATE_URLS: 'true' } });
+  return buildTestApp(allServices, { transport, ...stores, env: { WEBHOOK_ALLOW_PRIVATE_URLS: 'true' } });
 }
 
 /** Who calls the all-in-one: a member registered through identity, or a script holding one of their tokens. */
@@ -69,4 +73,30 @@ export async function rowsOf(t: TestExpensio, userId: string): Promise<Record<st
   const users = await sql<{ n: number }>`select count(*)::int as n from identity.users where id = ${userId}::uuid`.execute(t.database.kysely);
   counts['identity.users'] = users.rows[0]?.n ?? 0;
   return counts;
+}
+
+/** The transport's default retry delays, whose queues it declares too. */
+const RETRY_DELAYS_MS = [1_000, 5_000, 30_000, 120_000];
+
+/**
+ * A RabbitMQ transport on an exchange of the test's own (`name` unique per run), quick to
+ * reconnect, and the cleanup that deletes every queue and exchange it declared, through `adminUrl`
+ * (the broker itself, where `url` may go through a proxy).
+ */
+export function testRabbit(adminUrl: string, url: string, name: string): { transport: AmqpTransport; cleanup: () => Promise<void> } {
+  const transport = new AmqpTransport({ url, exchange: `expensio.test.${name}`, reconnectInitialMs: 50, reconnectMaxMs: 300, confirmTimeoutMs: 2_000 });
+  const cleanup = async () => {
+    const admin = await connect(adminUrl);
+    const channel = await admin.createChannel();
+    const { names } = transport;
+    for (const { consumer } of SUBSCRIPTIONS) {
+      await channel.deleteQueue(names.queue(consumer));
+      await channel.deleteQueue(names.deadLetterQueue(consumer));
+    }
+    for (const ms of RETRY_DELAYS_MS) await channel.deleteQueue(names.delayQueue(ms));
+    await channel.deleteExchange(names.retryExchange);
+    await channel.deleteExchange(names.exchange);
+    await admin.close();
+  };
+  return { transport, cleanup };
 }

@@ -65,10 +65,15 @@ function wrap(kind: Database['kind'], kysely: AnyKysely, options: { pool?: pg.Po
   };
 }
 
+/** How long a request waits for a database connection before it is refused. */
+const CONNECT_TIMEOUT_MS = 5_000;
+
 export function openPostgres(url: string, poolSize = 10): Database {
   const types = new pg.TypeOverrides();
   types.setTypeParser(pg.types.builtins.INT8, parseInt8);
-  const pool = new pg.Pool({ connectionString: url, max: poolSize, types });
+  // Without a connect timeout a request waits forever on a database that drops packets; with it
+  // the request fails fast and is answered 503 (see isDependencyUnavailable).
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, types, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
   // Statement text → name, for the statements registered with `prepare`: Kysely sends text and
   // parameters, and a registered text goes out under its name instead.
   const names = new Map<string, string>();
@@ -82,8 +87,18 @@ export function openPostgres(url: string, poolSize = 10): Database {
 
 /** The pool as Kysely sees it: its clients send a registered statement text under its name. */
 function namingPool(pool: pg.Pool, names: Map<string, string>): pg.Pool {
+  const watched = new WeakSet<pg.PoolClient>();
   const connect = async () => {
     const client = await pool.connect();
+    if (!watched.has(client)) {
+      watched.add(client);
+      // The pool stops listening to a client while it is checked out: a connection dropped then
+      // (mid-transaction) would be an uncaught 'error' event and crash the process. The query in
+      // flight still fails with it, and the pool discards the client when it is released.
+      client.on('error', (err) => {
+        process.emitWarning(`PostgreSQL connection lost while in use: ${err.message}`);
+      });
+    }
     return new Proxy(client, {
       get(target, property, receiver) {
         if (property !== 'query') return Reflect.get(target, property, receiver) as unknown;

@@ -96,8 +96,16 @@ export class TooManyRequestsError extends AppError {
   }
 }
 
+/** How long a client is asked to wait before trying again after a 503. */
+export const UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
+
 export class ServiceUnavailableError extends AppError {
-  constructor(detail = 'A dependency is unavailable', code = 'unavailable', options: { cause?: unknown } = {}) {
-    super(503, code, 'Service Unavailable', { detail, cause: options.cause });
+  constructor(detail = 'A dependency is unavailable', code = 'unavailable', options: { cause?: unknown; retryAfterSeconds?: number } = {}) {
+    super(503, code, 'Service Unavailable', {
+      detail,
+      cause: options.cause,
+      // RFC 9110 §10.2.3: a 503 may say when to come back; clients and proxies back off by it.
+      headers: { 'retry-after': String(Math.max(1, Math.ceil(options.retryAfterSeconds ?? UNAVAILABLE_RETRY_AFTER_SECONDS))) },
+    });
   }
 }

@@ -5,6 +5,7 @@ export {
   NotFoundError,
   ServiceUnavailableError,
   TooManyRequestsError,
+  UNAVAILABLE_RETRY_AFTER_SECONDS,
   UnauthorizedError,
   UnprocessableError,
   ValidationError,
@@ -12,3 +13,4 @@ export {
   type AppErrorOptions,
   type FieldError,
 } from './app-error.js';
+export { isDependencyUnavailable } from './unavailable.js';

@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { AppError, type FieldError } from '../errors/index.js';
+import { AppError, isDependencyUnavailable, ServiceUnavailableError, type FieldError } from '../errors/index.js';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
 
@@ -99,6 +99,10 @@ export function problemErrorHandler(error: FastifyError | AppError | Error, requ
     const framework = raw === undefined || raw.startsWith('FST_');
     const code = statusCode === 400 && raw?.toLowerCase().includes('json') ? 'malformed_json' : framework ? (known?.code ?? 'request_refused') : raw.toLowerCase();
     return sendProblem(reply, request, { title: known?.title ?? 'Request refused', status: statusCode, code, detail: error.message });
+  }
+  if (isDependencyUnavailable(error)) {
+    // The database or Redis is out of reach: the client may retry, and it is not a bug of ours.
+    return problemErrorHandler(new ServiceUnavailableError('A service this request needs is unavailable; try again shortly.', 'dependency_unavailable', { cause: error }), request, reply);
   }
   request.log.error({ err: error }, 'unhandled error');
   return sendProblem(reply, request, {

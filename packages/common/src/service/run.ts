@@ -69,6 +69,8 @@ export async function startServices(descriptors: readonly AnyServiceDescriptor[]
     }
   }
   const redis = config.REDIS_URL !== undefined ? new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2 }) : undefined;
+  // Each failed reconnection is an 'error' event: logged, while requests needing Redis answer 503.
+  redis?.on('error', (error: Error) => { log.warn({ err: error }, 'Redis unreachable; reconnecting'); });
   const transport = createEventTransport({ amqpUrl: config.AMQP_URL, log });
   const title = options.title ?? descriptors[0]?.title ?? 'Expensio API';
   const services = await composeServices(descriptors, {

@@ -1,6 +1,6 @@
 import net from 'node:net';
 
-/** Stands between a client and a server (the broker) so a test can cut the wire and mend it. */
+/** Stands between a client and a server (RabbitMQ, PostgreSQL, Redis) so a test can cut the wire and mend it. */
 export class TcpProxy {
   readonly #server: net.Server;
   readonly #sockets = new Set<net.Socket>();

@@ -47,6 +47,11 @@ export function createGateway(ctx: RealtimeContext, options: GatewayOptions): Ga
   // would end the process). Pushes queued meanwhile go out when Redis is back.
   const pub = options.redis?.duplicate({ maxRetriesPerRequest: null });
   const sub = options.redis?.duplicate({ maxRetriesPerRequest: null });
+  for (const client of [pub, sub]) {
+    // ioredis reports each failed reconnection as an 'error' event; without a listener it writes
+    // them to stderr. They are logged once here, and the client keeps reconnecting.
+    client?.on('error', (error: Error) => { log.warn({ err: error }, 'Socket.IO adapter lost Redis; reconnecting'); });
+  }
   const io: GatewayServer = new Server({
     serveClient: false,
     transports: settings.transports,
@@ -65,7 +70,11 @@ export function createGateway(ctx: RealtimeContext, options: GatewayOptions): Ga
     handleAdminRoom(socket, verify, log);
   });
 
+  let closing = false;
   ctx.bus.subscribe(GATEWAY_CONSUMER, GATEWAY_EVENT_TYPES, async (event) => {
+    // Once closing, the adapter's Redis connections are gone and a push would reject where nobody
+    // listens: the event is refused (not acknowledged), so it is delivered again later.
+    if (closing) throw new Error('The gateway is closing');
     pushEvent(io, event);
   });
 
@@ -80,6 +89,7 @@ export function createGateway(ctx: RealtimeContext, options: GatewayOptions): Ga
       stopRecheck = recheckPeriodically(io, { verify, intervalMs: settings.recheckIntervalMs, log });
     },
     async close() {
+      closing = true;
       await stopRecheck?.();
       if (attached) await io.close();
       else await Promise.resolve(io.of('/').adapter.close());
