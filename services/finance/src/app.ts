@@ -1,5 +1,6 @@
 import { createEventBus, forSchema, systemClock, type Clock, type Database, type EventTransport, type HttpApp, type Logger } from '@expensio/common';
 import { accountRoutes } from './accounts/routes.js';
+import { analyticsRoutes } from './analytics/routes.js';
 import { AccountCurrencies } from './accounts/currencies.js';
 import { budgetRoutes } from './budgets/routes.js';
 import { categoryRoutes } from './categories/routes.js';
@@ -52,4 +53,5 @@ export function registerFinanceRoutes(app: HttpApp, ctx: FinanceContext) {
   importRoutes(app, ctx);
   ruleRoutes(app, ctx);
   backupRoutes(app, ctx);
+  analyticsRoutes(app, ctx);
 }
