@@ -2,10 +2,12 @@ import type { HttpApp } from '@expensio/common';
 import type { FinanceContext } from '../context.js';
 import { cashFlowRoutes } from './cash-flow/routes.js';
 import { comprehensiveRoutes } from './comprehensive/routes.js';
+import { incomeStreamRoutes } from './income-streams/routes.js';
 
 /** The /api/analytics routes: each feature's folder registers its own. */
 export function analyticsRoutes(app: HttpApp, ctx: FinanceContext) {
   const tags = ['analytics'];
   comprehensiveRoutes(app, ctx, tags);
   cashFlowRoutes(app, ctx, tags);
+  incomeStreamRoutes(app, ctx, tags);
 }

@@ -4,6 +4,7 @@ import { goalSchema, toGoalView } from '../../goals/schemas.js';
 import { amountOutput, formatAmount } from '../../shared/money.js';
 import { transactionSchema, toTransactionView } from '../../transactions/schemas.js';
 import { otherCurrenciesSchema, percent, rangeFields, rangeQueryShape } from '../schemas.js';
+import { percentOf } from '../percent.js';
 import type { comprehensive } from './service.js';
 
 export const comprehensiveQuery = z.strictObject(rangeQueryShape);
@@ -65,7 +66,7 @@ export function toComprehensiveView(input: { currency: string; from: string; to:
     income: money(a.sums.income),
     expense: money(a.sums.expense),
     net: money(net),
-    savingsRate: a.sums.income === 0n ? null : hundredths((net * 10_000n) / a.sums.income, (net * 10_000n) % a.sums.income, a.sums.income),
+    savingsRate: percentOf(net, a.sums.income),
     transactionCount: a.sums.count,
     byCategory: a.byCategory.map((c) => ({
       category: c.category,
@@ -92,11 +93,4 @@ export function toComprehensiveView(input: { currency: string; from: string; to:
     })),
     otherCurrencies: a.others,
   };
-}
-
-/** A quotient in hundredths rounded half away from zero, as a number with two decimals. */
-function hundredths(quotient: bigint, remainder: bigint, divisor: bigint): number {
-  const abs = (v: bigint) => (v < 0n ? -v : v);
-  const rounded = 2n * abs(remainder) >= abs(divisor) ? quotient + (remainder < 0n !== divisor < 0n ? -1n : 1n) : quotient;
-  return Number(rounded) / 100;
 }
