@@ -3,6 +3,7 @@ import type { FinanceContext } from '../context.js';
 import { cashFlowRoutes } from './cash-flow/routes.js';
 import { comprehensiveRoutes } from './comprehensive/routes.js';
 import { incomeStreamRoutes } from './income-streams/routes.js';
+import { subscriptionRoutes } from './subscriptions/routes.js';
 
 /** The /api/analytics routes: each feature's folder registers its own. */
 export function analyticsRoutes(app: HttpApp, ctx: FinanceContext) {
@@ -10,4 +11,5 @@ export function analyticsRoutes(app: HttpApp, ctx: FinanceContext) {
   comprehensiveRoutes(app, ctx, tags);
   cashFlowRoutes(app, ctx, tags);
   incomeStreamRoutes(app, ctx, tags);
+  subscriptionRoutes(app, ctx, tags);
 }
