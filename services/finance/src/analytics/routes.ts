@@ -3,6 +3,7 @@ import type { FinanceContext } from '../context.js';
 import { cashFlowRoutes } from './cash-flow/routes.js';
 import { comprehensiveRoutes } from './comprehensive/routes.js';
 import { incomeStreamRoutes } from './income-streams/routes.js';
+import { moodAnalysisRoutes } from './moods/routes.js';
 import { subscriptionRoutes } from './subscriptions/routes.js';
 
 /** The /api/analytics routes: each feature's folder registers its own. */
@@ -12,4 +13,5 @@ export function analyticsRoutes(app: HttpApp, ctx: FinanceContext) {
   cashFlowRoutes(app, ctx, tags);
   incomeStreamRoutes(app, ctx, tags);
   subscriptionRoutes(app, ctx, tags);
+  moodAnalysisRoutes(app, ctx, tags);
 }
