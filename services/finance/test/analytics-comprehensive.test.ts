@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, newUser, type TestUser } from '@expensio/common/testing';
+import { comprehensive } from '../src/analytics/comprehensive/service.js';
 import { createTestFinance, type TestFinance } from './helpers.js';
 
 let t: TestFinance;
@@ -139,6 +140,18 @@ describe('GET /api/analytics/comprehensive', () => {
     await bad('from=2010-01-01&to=2020-01-02', 'to');
     await bad('currency=usd', 'currency');
     expect((await call(t, user, 'GET', '/api/analytics/comprehensive?from=2010-01-01&to=2020-01-01')).statusCode).toBe(200);
+  });
+
+  it('counts days, weekdays and hours in the time zone it is given', async () => {
+    const someone = await newUser(t);
+    await spend(someone, '7.00', '2026-03-07T23:30:00Z'); // Saturday 23:30 UTC, Sunday 00:30 in Berlin
+    const input = { userId: someone.id, currency: 'USD', range: { from: '2026-03-08', to: '2026-03-09' }, today: '2026-03-15' };
+    const utc = await comprehensive(t.ctx, { ...input, timeZone: 'UTC' });
+    expect(utc.sums.expense).toBe(0n);
+    const berlin = await comprehensive(t.ctx, { ...input, timeZone: 'Europe/Berlin' });
+    expect(berlin.sums.expense).toBe(700n);
+    expect(berlin.byWeekday.find((d) => d.amount > 0n)).toEqual({ slot: 7, amount: 700n, count: 1 });
+    expect(berlin.byHour.find((h) => h.amount > 0n)).toEqual({ slot: 0, amount: 700n, count: 1 });
   });
 
   it('needs a token', async () => {

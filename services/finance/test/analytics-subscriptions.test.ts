@@ -68,6 +68,7 @@ describe('/api/analytics/subscriptions', () => {
     expect(music).toMatchObject({ interval: 'weekly', nextExpected: '2026-01-26', yearlyCost: '260.00', status: 'cancelled' });
     expect(cloud).toMatchObject({ interval: 'yearly', count: 2, firstCharged: '2025-01-20', nextExpected: '2027-01-22', yearlyCost: '99.00', status: 'active' });
     expect(a.totalYearlyCost).toBe('764.88'); // 480 + 185.88 + 99: the active ones
+    expect(a.otherCurrencies).toEqual([{ currency: 'EUR', count: 4 }]);
     expect((await ok(user, 'GET', URL)).items.map((s: { id: string }) => s.id)).toEqual(a.items.map((s: { id: string }) => s.id));
 
     const euros = await ok(user, 'GET', `${URL}?currency=EUR`);

@@ -72,3 +72,16 @@ export async function chargeSeries(db: FinanceDb, p: { userId: string; currency?
     order by s.key, s.currency`.execute(db);
   return rows;
 }
+
+/** Expenses in other currencies than the one answered in, over the whole history (what the answer leaves out). */
+export async function otherCurrencyExpenses(db: FinanceDb, p: { userId: string; currency: string }): Promise<{ currency: string; count: number }[]> {
+  return db
+    .selectFrom('transactions as t')
+    .select(['t.currency', sql<number>`count(*)::int`.as('count')])
+    .where('t.user_id', '=', p.userId)
+    .where('t.type', '=', 'expense')
+    .where('t.currency', '<>', p.currency)
+    .groupBy('t.currency')
+    .orderBy('t.currency')
+    .execute();
+}

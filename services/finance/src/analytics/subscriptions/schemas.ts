@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { currencySchema, amountOutput } from '../../shared/money.js';
-import { percent } from '../schemas.js';
+import { otherCurrenciesSchema, percent } from '../schemas.js';
 import { INTERVALS } from './cadence.js';
 
 export const subscriptionsQuery = z.strictObject({
@@ -35,4 +35,5 @@ export const subscriptionsSchema = z.object({
   currency: z.string(),
   items: z.array(subscriptionSchema).describe('Largest yearlyCost first'),
   totalYearlyCost: amountOutput.describe('The yearly cost of the active ones'),
+  otherCurrencies: otherCurrenciesSchema.describe('Expenses left out because they are in another currency (whole history)'),
 });

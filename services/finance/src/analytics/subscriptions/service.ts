@@ -4,7 +4,7 @@ import { createRule } from '../../recurring/service.js';
 import { formatAmount } from '../../shared/money.js';
 import { percentOf } from '../percent.js';
 import { advance, INTERVALS, MIN_CHARGES, PER_YEAR, ruleFrequency, statusOf, subscriptionId, type Interval, type Status } from './cadence.js';
-import { chargeSeries, type ChargeSeries } from './repo.js';
+import { chargeSeries, otherCurrencyExpenses, type ChargeSeries } from './repo.js';
 
 /** A rise of more than this (percent) from one charge to the next is a price increase. */
 export const PRICE_INCREASE_PERCENT = 2n;
@@ -67,7 +67,12 @@ export function toSubscriptionView(s: Subscription) {
 export async function subscriptionsAnswer(ctx: FinanceContext, input: { userId: string; currency: string; timeZone: string; today: IsoDate }) {
   const found = await findSubscriptions(ctx, input);
   const total = found.filter((s) => s.status === 'active').reduce((sum, s) => sum + s.yearlyCost, 0n);
-  return { currency: input.currency, items: found.map(toSubscriptionView), totalYearlyCost: formatAmount(total, input.currency) };
+  return {
+    currency: input.currency,
+    items: found.map(toSubscriptionView),
+    totalYearlyCost: formatAmount(total, input.currency),
+    otherCurrencies: await otherCurrencyExpenses(ctx.db, { userId: input.userId, currency: input.currency }),
+  };
 }
 
 /**
