@@ -19,16 +19,20 @@ export const defaultFrom = (to: IsoDate) => addDays(to, -30);
 export async function comprehensive(ctx: FinanceContext, input: { userId: string; currency: string; range: DayRange; timeZone: string; today: IsoDate }) {
   const { userId, currency, range, timeZone } = input;
   const params = { userId, currency, timeZone, ...range };
-  const sums = await totals(ctx.db, params);
-  const byCategory = await expensesByCategory(ctx.db, { ...params, previousFrom: previousRange(range).from });
-  const merchants = await topMerchants(ctx.db, { ...params, limit: 10 });
-  const largest = await largestExpenses(ctx.db, { ...params, limit: 5 });
-  const byWeekday = await expensesBySlot(ctx.db, { ...params, slot: 'isodow' });
-  const byHour = await expensesBySlot(ctx.db, { ...params, slot: 'hour' });
-  const others = await otherCurrencies(ctx.db, params);
-  const overview = await budgetOverview(ctx, userId);
-  const goals = await allGoals(ctx.db, { userId, currency });
-  const debts = (await allDebts(ctx.db, { userId, currency })).map((debt) => ({ debt, payoffDate: payoffDate(debt, input.today) }));
+  // Independent reads: on a pool they run side by side (PGlite, one connection, takes them in turn).
+  const [sums, byCategory, merchants, largest, byWeekday, byHour, others, overview, goals, debtRows] = await Promise.all([
+    totals(ctx.db, params),
+    expensesByCategory(ctx.db, { ...params, previousFrom: previousRange(range).from }),
+    topMerchants(ctx.db, { ...params, limit: 10 }),
+    largestExpenses(ctx.db, { ...params, limit: 5 }),
+    expensesBySlot(ctx.db, { ...params, slot: 'isodow' }),
+    expensesBySlot(ctx.db, { ...params, slot: 'hour' }),
+    otherCurrencies(ctx.db, params),
+    budgetOverview(ctx, userId),
+    allGoals(ctx.db, { userId, currency }),
+    allDebts(ctx.db, { userId, currency }),
+  ]);
+  const debts = debtRows.map((debt) => ({ debt, payoffDate: payoffDate(debt, input.today) }));
   return {
     sums,
     byCategory,

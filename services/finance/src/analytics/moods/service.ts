@@ -17,10 +17,13 @@ export async function moodAnalysis(ctx: FinanceContext, input: { userId: string;
   const p = { userId, currency, timeZone, ...range };
   const money = (minor: bigint) => formatAmount(minor, currency);
   const sums = (row: { count: number; total: bigint; average: bigint }) => ({ count: row.count, total: money(row.total), average: money(row.average) });
-  const sample = await moodSample(ctx.db, p);
-  const moods = await byMood(ctx.db, p);
-  const pairs = await byMoodAndCategory(ctx.db, p);
-  const triggers = await byTrigger(ctx.db, p);
+  const [sample, moods, pairs, triggers, others] = await Promise.all([
+    moodSample(ctx.db, p),
+    byMood(ctx.db, p),
+    byMoodAndCategory(ctx.db, p),
+    byTrigger(ctx.db, p),
+    otherCurrencies(ctx.db, { userId, currency, timeZone, types: ['expense'], ...range }),
+  ]);
   return {
     currency,
     from: range.from,
@@ -40,6 +43,6 @@ export async function moodAnalysis(ctx: FinanceContext, input: { userId: string;
       intensityVsAmount: sample.count < MIN_CORRELATION_PAIRS || sample.correlation === null ? null : Number(sample.correlation.toFixed(3)),
       n: sample.count,
     },
-    otherCurrencies: await otherCurrencies(ctx.db, { userId, currency, timeZone, types: ['expense'], ...range }),
+    otherCurrencies: others,
   };
 }
