@@ -12,14 +12,18 @@
  *   spending (bench/seed.ts), against pgbench's single-row insert and the bare route;
  * - first page: GET /api/transactions?limit=50 for the heavy user against the same page query;
  * - deep page: the same with a cursor 90,000 rows into the heavy user's history, against the
- *   page query with the keyset predicate.
+ *   page query with the keyset predicate;
+ * - cash flow: GET /api/analytics/cash-flow, a year of days for the heavy user, against its one
+ *   statement (bench/sql/analytics-cash-flow.sql);
+ * - comprehensive: GET /api/analytics/comprehensive over the heavy user's last 30 days, against its
+ *   range statements (bench/sql/analytics-comprehensive.sql).
  * For insert and first page, bench/bare-server.ts (Fastify + pg, nothing else) is measured too:
- * what a Node route on this machine gets at all. Options: --only insert|budget|first|deep, --deep ROWS,
+ * what a Node route on this machine gets at all. Options: --only insert|budget|first|deep|cashflow|comprehensive, --deep ROWS,
  * --profile DIR (the API server's CPU profile).
  */
 import { execFile, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -54,6 +58,8 @@ select gen_random_uuid(), user_id, account_id, 'expense', 1234, 'USD', null, 'pg
     return this.insert;
   },
   deep: `${PAGE_SELECT} and (t.occurred_at, t.id) < (:at::timestamptz, :cid::uuid) ${PAGE_ORDER};\n`,
+  cashflow: readFileSync(path.join(import.meta.dirname, 'sql', 'analytics-cash-flow.sql'), 'utf8'),
+  comprehensive: readFileSync(path.join(import.meta.dirname, 'sql', 'analytics-comprehensive.sql'), 'utf8'),
 };
 
 async function pgbench(name: keyof typeof SCRIPTS, variables: Record<string, string>, seconds: number): Promise<number> {
@@ -174,6 +180,11 @@ async function main() {
     headers: { authorization: `Bearer ${reader}` },
   });
 
+  const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+  const analytics = (query: string) => () => ({ method: 'GET', path: `/api/analytics/${query}`, headers: { authorization: `Bearer ${reader}` } });
+  // The bench user has no time zone of its own: UTC, as analyticsTimeZone answers without one.
+  const range = (days: number) => ({ uid: heavy, cur: 'USD', tz: 'UTC', prev: day(1 - 2 * days), from: day(1 - days), to: day(1) });
+
   const bareInsert = () => ({ method: 'POST', path: '/insert', headers: {} });
   const barePage = () => ({ method: 'GET', path: `/page?uid=${heavy}`, headers: {} });
 
@@ -182,6 +193,8 @@ async function main() {
     { name: 'budget', http: 'POST /api/transactions (users with a monthly budget)', sql: 'single-row insert', vars: {}, request: insertAs(budgeted), bare: undefined, aim: 0.4 },
     { name: 'first', http: 'GET /api/transactions (first page)', sql: 'page query', vars: { uid: heavy }, request: page(), bare: barePage, aim: 0.2 },
     { name: 'deep', http: `GET /api/transactions (cursor ${DEEP_OFFSET} rows deep)`, sql: 'page query + keyset predicate', vars: { uid: heavy, at: deepRow.occurred_at.toISOString(), cid: deepRow.id }, request: page(deepCursor), bare: undefined, aim: 0.2 },
+    { name: 'cashflow', http: 'GET /api/analytics/cash-flow (365 days)', sql: 'cash-flow statement', vars: range(365), request: analytics(`cash-flow?granularity=day&from=${day(-364)}&to=${day(1)}`), bare: undefined, aim: 1 / 3 },
+    { name: 'comprehensive', http: 'GET /api/analytics/comprehensive (30 days)', sql: 'comprehensive range statements', vars: range(30), request: analytics('comprehensive'), bare: undefined, aim: 1 / 3 },
   ] as const;
 
   const results = [];

@@ -22,7 +22,7 @@ describe('personal access tokens across the services', () => {
   it('a read token reads every area and writes none (403 insufficient_scope)', async () => {
     const member = await register(t);
     const { script } = await tokenFor(member, ['read']);
-    for (const url of ['/api/transactions', '/api/accounts', '/api/budgets', '/api/webhooks']) {
+    for (const url of ['/api/transactions', '/api/accounts', '/api/budgets', '/api/webhooks', '/api/analytics/comprehensive']) {
       const response = await call(t, script, 'GET', url);
       expect(response.statusCode, `${url} ${response.body}`).toBe(200);
     }
@@ -51,6 +51,7 @@ describe('personal access tokens across the services', () => {
     expect((await call(t, script, 'POST', '/api/transactions', { type: 'expense', amount: '1.00' })).json()).toMatchObject({ code: 'insufficient_scope' });
     expect((await call(t, script, 'GET', '/api/accounts')).statusCode).toBe(403);
     expect((await call(t, script, 'GET', '/api/webhooks')).statusCode).toBe(403);
+    expect((await call(t, script, 'GET', '/api/analytics/cash-flow')).statusCode).toBe(403);
     const budget = await call(t, script, 'POST', '/api/budgets', { name: 'Food', amount: '300.00', period: 'monthly', category: 'groceries', startDate: '2026-01-01' });
     expect(budget.statusCode, budget.body).toBe(201);
     expect((await call(t, script, 'GET', '/api/budgets')).statusCode).toBe(200);

@@ -1,10 +1,10 @@
 import { createEventBus, forSchema, systemClock, type Clock, type Database, type EventTransport, type HttpApp, type Logger } from '@expensio/common';
 import { accountRoutes } from './accounts/routes.js';
+import { analyticsRoutes } from './analytics/routes.js';
 import { AccountCurrencies } from './accounts/currencies.js';
 import { budgetRoutes } from './budgets/routes.js';
 import { categoryRoutes } from './categories/routes.js';
 import { debtRoutes } from './debts/routes.js';
-import { forecastRoutes } from './analytics/forecast/routes.js';
 import { goalRoutes } from './goals/routes.js';
 import type { FinanceContext } from './context.js';
 import { FINANCE_SCHEMA, type FinanceTables } from './db.js';
@@ -55,5 +55,5 @@ export function registerFinanceRoutes(app: HttpApp, ctx: FinanceContext) {
   importRoutes(app, ctx);
   ruleRoutes(app, ctx);
   backupRoutes(app, ctx);
-  forecastRoutes(app, ctx);
+  analyticsRoutes(app, ctx);
 }

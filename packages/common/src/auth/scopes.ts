@@ -14,6 +14,7 @@ export const SCOPE_AREAS = [
   'debts',
   'recurring-transactions',
   'transaction-moods',
+  'analytics',
   'webhooks',
 ] as const;
 export type ScopeArea = (typeof SCOPE_AREAS)[number];

@@ -37,6 +37,11 @@ export async function listGoals(db: FinanceDb, params: { userId: string; cursor?
   return page(rows, params.limit, (last) => encodeCursor({ at: last.created_at, id: last.id }));
 }
 
+/** Every goal of the user in one currency, oldest first (for summaries that show them all). */
+export async function allGoals(db: FinanceDb, params: { userId: string; currency: string }): Promise<GoalRow[]> {
+  return withSaved(db).where('g.user_id', '=', params.userId).where('g.currency', '=', params.currency).orderBy('g.created_at').orderBy('g.id').execute();
+}
+
 /**
  * Locks the goal row until the transaction ends: contributions to one goal run one after another,
  * so "never below zero" and "completed once" are decided on a sum nobody else is changing.

@@ -1,0 +1,111 @@
+import { sql } from 'kysely';
+import type { IsoDate } from '@expensio/common';
+import type { FinanceDb } from '../../db.js';
+import type { TransactionRow } from '../../transactions/repo.js';
+import { localMidnight, localTime } from '../sql.js';
+
+export interface RangeParams {
+  userId: string;
+  currency: string;
+  from: IsoDate;
+  to: IsoDate;
+  timeZone: string;
+}
+
+function incomeAndExpenses(db: FinanceDb, p: RangeParams) {
+  return db
+    .selectFrom('transactions as t')
+    .where('t.user_id', '=', p.userId)
+    .where('t.currency', '=', p.currency)
+    .where('t.occurred_at', '>=', localMidnight(p.from, p.timeZone))
+    .where('t.occurred_at', '<', localMidnight(p.to, p.timeZone));
+}
+
+export async function totals(db: FinanceDb, p: RangeParams) {
+  return incomeAndExpenses(db, p)
+    .select([
+      sql<bigint>`coalesce(sum(t.amount) filter (where t.type = 'income'), 0)::bigint`.as('income'),
+      sql<bigint>`coalesce(sum(t.amount) filter (where t.type = 'expense'), 0)::bigint`.as('expense'),
+      sql<number>`count(*)::int`.as('count'),
+    ])
+    .where('t.type', 'in', ['income', 'expense'])
+    .executeTakeFirstOrThrow();
+}
+
+/**
+ * Expenses per category over the range and over `previousFrom`..`from`, in one scan of both.
+ * Shares and changes are rounded in SQL (numeric, half away from zero).
+ */
+export async function expensesByCategory(db: FinanceDb, p: RangeParams & { previousFrom: IsoDate }) {
+  const from = localMidnight(p.from, p.timeZone);
+  const current = sql`t.occurred_at >= ${from}`;
+  return incomeAndExpenses(db, { ...p, from: p.previousFrom })
+    .leftJoin('categories as c', 'c.id', 't.category_id')
+    .select([
+      'c.slug as category',
+      'c.name as name',
+      sql<bigint>`coalesce(sum(t.amount) filter (where ${current}), 0)::bigint`.as('amount'),
+      sql<number>`(count(*) filter (where ${current}))::int`.as('count'),
+      sql<bigint>`coalesce(sum(t.amount) filter (where not ${current}), 0)::bigint`.as('previous'),
+      sql<number>`round(100.0 * sum(t.amount) filter (where ${current}) / sum(sum(t.amount) filter (where ${current})) over (), 2)::float8`.as('share'),
+      sql<number | null>`round(100.0 * (coalesce(sum(t.amount) filter (where ${current}), 0) - sum(t.amount) filter (where not ${current})) / nullif(sum(t.amount) filter (where not ${current}), 0), 2)::float8`.as(
+        'change',
+      ),
+    ])
+    .where('t.type', '=', 'expense')
+    .groupBy(['t.category_id', 'c.slug', 'c.name'])
+    .having(sql<boolean>`count(*) filter (where ${current}) > 0`)
+    .orderBy(sql`sum(t.amount) filter (where ${current})`, 'desc')
+    .orderBy('c.slug')
+    .execute();
+}
+
+/** Merchants compared without case, shown in their most frequent spelling. */
+export async function topMerchants(db: FinanceDb, p: RangeParams & { limit: number }) {
+  return incomeAndExpenses(db, p)
+    .select([
+      sql<string>`mode() within group (order by t.merchant)`.as('merchant'),
+      sql<bigint>`sum(t.amount)::bigint`.as('amount'),
+      sql<number>`count(*)::int`.as('count'),
+    ])
+    .where('t.type', '=', 'expense')
+    .where('t.merchant', 'is not', null)
+    .groupBy(sql`lower(t.merchant)`)
+    .orderBy(sql`sum(t.amount)`, 'desc')
+    .orderBy(sql`lower(t.merchant)`)
+    .limit(p.limit)
+    .execute();
+}
+
+export async function largestExpenses(db: FinanceDb, p: RangeParams & { limit: number }): Promise<TransactionRow[]> {
+  return incomeAndExpenses(db, p)
+    .leftJoin('categories as c', 'c.id', 't.category_id')
+    .selectAll('t')
+    .select('c.slug as category_slug')
+    .where('t.type', '=', 'expense')
+    .orderBy('t.amount', 'desc')
+    .orderBy('t.occurred_at', 'desc')
+    .orderBy('t.id', 'desc')
+    .limit(p.limit)
+    .execute();
+}
+
+/**
+ * Expenses per local weekday (1 = Monday) or hour, every slot present: generate_series gives the
+ * slots, the aggregate joins onto them.
+ */
+export async function expensesBySlot(db: FinanceDb, p: RangeParams & { slot: 'isodow' | 'hour' }) {
+  const [first, last] = p.slot === 'isodow' ? [1, 7] : [0, 23];
+  const slotOf = sql<number>`extract(${sql.raw(p.slot)} from ${localTime(p.timeZone)})::int`;
+  const sums = incomeAndExpenses(db, p)
+    .select([slotOf.as('slot'), sql<bigint>`sum(t.amount)`.as('amount'), sql<number>`count(*)`.as('count')])
+    .where('t.type', '=', 'expense')
+    // By position: the same expression written twice carries two parameters, which PostgreSQL does not match.
+    .groupBy(sql`1`);
+  const { rows } = await sql<{ slot: number; amount: bigint; count: number }>`
+    select s.slot, coalesce(x.amount, 0)::bigint as amount, coalesce(x.count, 0)::int as count
+    from generate_series(${first}::int, ${last}::int) as s(slot)
+    left join (${sums}) as x on x.slot = s.slot
+    order by s.slot`.execute(db);
+  return rows;
+}
