@@ -4,6 +4,7 @@ import {
   DAY_MS,
   createAccessTokenVerifier,
   createEventBus,
+  createMetrics,
   forSchema,
   postgresAttemptLimiter,
   redisAttemptLimiter,
@@ -14,6 +15,7 @@ import {
   type EventTransport,
   type HttpApp,
   type Logger,
+  type Metrics,
   withPersonalAccessTokens,
 } from '@expensio/common';
 import { adminRoutes } from './admin/routes.js';
@@ -40,6 +42,8 @@ export interface IdentityOptions {
   transport: EventTransport;
   redis?: Redis | undefined;
   clock?: Clock;
+  /** The app's registry; a context built alone counts on one of its own. */
+  metrics?: Metrics;
   mailer?: Mailer;
   keys?: SigningKeys;
   /** Production's Argon2 parameters come from the config; tests hand a cheap hasher. */
@@ -71,6 +75,7 @@ export async function createIdentityContext(options: IdentityOptions): Promise<I
     clock,
     config,
     log,
+    metrics: options.metrics ?? createMetrics(),
     keys: options.keys ?? (await loadSigningKeys({ pem: config.JWT_PRIVATE_KEY, dataDir: config.DATA_DIR })),
     hasher: options.hasher ?? configuredHasher(config),
     limiter: options.redis ? redisAttemptLimiter(options.redis, `${prefix}limit:`) : postgresAttemptLimiter(db),

@@ -1,4 +1,4 @@
-import type { AttemptLimiter, Clock, EventBus, Logger } from '@expensio/common';
+import type { AttemptLimiter, Clock, EventBus, Logger, Metrics } from '@expensio/common';
 import type { IdentityConfig } from './config.js';
 import type { IdentityDb, IdentityTables } from './db.js';
 import type { MailQueue } from './mail/queue.js';
@@ -17,6 +17,8 @@ export interface IdentityContext {
   revocations: RevocationStore;
   mail: MailQueue;
   log: Logger;
+  /** Counts sign-ins by outcome. */
+  metrics: Metrics;
   /** Publishes through the caller's transaction (the outbox); identity's consumers subscribe here. */
   bus: EventBus<IdentityTables>;
 }

@@ -27,6 +27,13 @@ export const baseConfigShape = {
   JWT_AUDIENCE: z.string().min(1).default('expensio'),
   /** Where identity publishes its public keys, for a service running as its own process. */
   IDENTITY_JWKS_URL: z.url().optional(),
+  /** Prometheus metrics at GET /metrics (docs/deployment.md). */
+  METRICS_ENABLED: envBoolean.default(true),
+  /**
+   * Serves /metrics on this port of its own instead of the API's, so an Ingress routing to the API
+   * port never exposes it. Production sets it.
+   */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65_535).optional(),
 };
 
 export const baseConfigSchema = z.object(baseConfigShape);

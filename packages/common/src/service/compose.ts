@@ -11,6 +11,10 @@ import { registerExportRoute } from '../export/route.js';
 import { createHttpApp, httpSettings, type HttpApp } from '../http/app.js';
 import type { ReadinessCheck } from '../http/health.js';
 import type { Logger } from '../logger.js';
+import { countedTransport } from '../metrics/events.js';
+import { countRequests, metricsRoute } from '../metrics/http.js';
+import { createMetrics, type Metrics } from '../metrics/registry.js';
+import { watchState } from '../metrics/state.js';
 import type { ComposedConfig } from './config.js';
 import type { AnyServiceDescriptor, ContextOf, ServiceAttachment, ServiceContext, StopJob } from './descriptor.js';
 
@@ -35,6 +39,8 @@ export interface ComposeOptions {
 
 export interface ComposedServices {
   app: HttpApp;
+  /** This app's registry and counters; served at /metrics unless METRICS_PORT moves it to its own server. */
+  metrics: Metrics;
   verify: AccessTokenVerifier;
   /** Each service's database, in order: their outboxes, for a test that waits for delivery. */
   databases: AnyKysely[];
@@ -69,11 +75,14 @@ function chooseVerifier(entries: readonly [AnyServiceDescriptor, ServiceContext]
  * all-in-one (all of them) or a test. Consumers and attachments subscribe before the buses start.
  */
 export async function composeServices(descriptors: readonly AnyServiceDescriptor[], options: ComposeOptions): Promise<ComposedServices> {
-  const { config, database, redis, transport, log } = options;
+  const { config, database, redis, log } = options;
   const clock = options.clock ?? systemClock;
+  // One registry per app: apps sharing a process (tests) never clash over a metric's name.
+  const metrics = createMetrics({ defaultMetrics: config.METRICS_ENABLED });
+  const transport = countedTransport(options.transport, metrics);
   const contexts = new Map<AnyServiceDescriptor, ServiceContext>();
   for (const descriptor of descriptors) {
-    const ctx = (await descriptor.createContext({ config, database, redis, transport, log, clock, overrides: options.overrides ?? {} })) as ServiceContext;
+    const ctx = (await descriptor.createContext({ config, database, redis, transport, log, clock, metrics, overrides: options.overrides ?? {} })) as ServiceContext;
     descriptor.consumers?.(ctx);
     contexts.set(descriptor, ctx);
   }
@@ -89,6 +98,11 @@ export async function composeServices(descriptors: readonly AnyServiceDescriptor
     ...(redis && { redis }),
     readiness: readinessChecks(database, redis),
   });
+  if (config.METRICS_ENABLED) {
+    countRequests(app, metrics);
+    watchState(metrics, { database, outboxes: entries.map(([descriptor, ctx]) => ({ service: descriptor.name, db: ctx.db })), clock, log });
+    if (config.METRICS_PORT === undefined) metricsRoute(app, metrics);
+  }
   await app.register(authPlugin, { verify });
   for (const [descriptor, ctx] of entries) descriptor.routes(app, ctx);
   if (entries.length === 1) for (const [descriptor, ctx] of entries) descriptor.aloneRoutes?.(app, ctx);
@@ -104,6 +118,7 @@ export async function composeServices(descriptors: readonly AnyServiceDescriptor
   const stops: StopJob[] = [];
   return {
     app,
+    metrics,
     verify,
     databases: entries.map(([, ctx]) => ctx.db),
     context: <D extends AnyServiceDescriptor>(descriptor: D) => {

@@ -11,6 +11,7 @@ import { exitOnSignal } from '../process.js';
 import { checkStandalone, loadServicesConfig } from './config.js';
 import { composeServices } from './compose.js';
 import type { HttpApp } from '../http/app.js';
+import { startMetricsServer } from '../metrics/http.js';
 import type { AnyServiceDescriptor } from './descriptor.js';
 
 export interface RunOptions {
@@ -46,6 +47,8 @@ export interface RunningServices {
   app: HttpApp;
   /** Where it listens, e.g. http://127.0.0.1:3000. */
   address: string;
+  /** Where /metrics is served when METRICS_PORT gives it a port of its own. */
+  metricsAddress?: string;
   log: Logger;
   /** Stops the services, then closes Redis and the database. */
   stop(): Promise<void>;
@@ -81,14 +84,20 @@ export async function startServices(descriptors: readonly AnyServiceDescriptor[]
     ...(options.description !== undefined && { description: options.description }),
   });
   await services.start();
+  const metricsServer = config.METRICS_ENABLED && config.METRICS_PORT !== undefined
+    ? await startMetricsServer(services.metrics, { host: config.HOST, port: config.METRICS_PORT })
+    : undefined;
   const address = await services.app.listen({ host: config.HOST, port: config.PORT });
   log.info(`${title} is up: ${address} (API reference at ${address}/docs)`);
+  if (metricsServer) log.info(`metrics at ${metricsServer.address}/metrics`);
   return {
     app: services.app,
     address,
+    ...(metricsServer && { metricsAddress: metricsServer.address }),
     log,
     stop: async () => {
       await services.stop();
+      await metricsServer?.close();
       redis?.disconnect();
       await database.close();
     },

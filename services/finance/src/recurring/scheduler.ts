@@ -114,6 +114,8 @@ export async function runScheduler(ctx: FinanceContext, options: SchedulerOption
       await recordFailure(ctx.db, { id, error: message.slice(0, 500) });
     }
   }
+  ctx.metrics.schedulerRuns.inc({ outcome: run.failed > 0 ? 'failed' : 'ok' });
+  ctx.metrics.schedulerPostings.inc(run.posted);
   return run;
 }
 
