@@ -27,6 +27,17 @@ export const baseConfigShape = {
   JWT_AUDIENCE: z.string().min(1).default('expensio'),
   /** Where identity publishes its public keys, for a service running as its own process. */
   IDENTITY_JWKS_URL: z.url().optional(),
+  /**
+   * How long a SIGTERM may take: readiness turns 503, in-flight requests and background batches
+   * finish, connections close. Past it the process exits anyway. Keep it under Kubernetes' grace
+   * period (30 s by default).
+   */
+  SHUTDOWN_TIMEOUT: duration.default(25_000),
+  /**
+   * After SIGTERM, how long the process keeps serving with readiness at 503 before it closes its
+   * listener, so load balancers stop routing to it first (Kubernetes: a few seconds).
+   */
+  SHUTDOWN_DELAY: duration.default(0),
   /** Prometheus metrics at GET /metrics (docs/deployment.md). */
   METRICS_ENABLED: envBoolean.default(true),
   /**

@@ -35,6 +35,8 @@ export interface HttpAppOptions {
   /** With Redis the global limit holds across replicas; without it each process counts alone. */
   redis?: Redis;
   readiness: ReadinessCheck[];
+  /** True once the process has begun to shut down: readiness then answers 503. */
+  shuttingDown?: () => boolean;
   /** The public base URL (PUBLIC_URL): the document's server, so samples and "Try it" use it. */
   publicUrl?: string | undefined;
 }
@@ -113,7 +115,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
     { schema: { tags: ['health'], summary: 'Liveness: the process is up', response: { 200: z.object({ status: z.literal('ok') }) } } },
     async () => ({ status: 'ok' as const }),
   );
-  readinessRoutes(app, options.readiness);
+  readinessRoutes(app, options.readiness, options.shuttingDown);
   return app;
 }
 

@@ -48,6 +48,8 @@ export interface ComposedServices {
   context<D extends AnyServiceDescriptor>(descriptor: D): ContextOf<D>;
   /** Readies the app, attaches what serves on its server, starts the buses and background work. */
   start(): Promise<void>;
+  /** Turns readiness to 503 at once, before `stop` closes anything (SIGTERM). */
+  beginShutdown(): void;
   /** Stops what `start` started and closes the app; the database, Redis and transport stay the caller's. */
   stop(): Promise<void>;
 }
@@ -89,7 +91,9 @@ export async function composeServices(descriptors: readonly AnyServiceDescriptor
   const entries = [...contexts.entries()];
   const verify = chooseVerifier(entries, options);
 
+  let shuttingDown = false;
   const app = await createHttpApp({
+    shuttingDown: () => shuttingDown,
     title: options.title,
     version: '0.1.0',
     ...(options.description !== undefined && { description: options.description }),
@@ -138,7 +142,11 @@ export async function composeServices(descriptors: readonly AnyServiceDescriptor
         stops.push(...((descriptor.jobs?.(ctx)) ?? []));
       }
     },
+    beginShutdown() {
+      shuttingDown = true;
+    },
     async stop() {
+      shuttingDown = true;
       for (const attachment of attachments) await attachment.close();
       await app.close();
       for (const stop of stops.reverse()) await stop();

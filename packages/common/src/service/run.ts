@@ -50,8 +50,12 @@ export interface RunningServices {
   /** Where /metrics is served when METRICS_PORT gives it a port of its own. */
   metricsAddress?: string;
   log: Logger;
+  /** Turns readiness to 503 at once; `stop` then closes everything. */
+  beginShutdown(): void;
   /** Stops the services, then closes Redis and the database. */
   stop(): Promise<void>;
+  /** SHUTDOWN_DELAY and SHUTDOWN_TIMEOUT, in milliseconds. */
+  shutdown: { delayMs: number; timeoutMs: number };
 }
 
 /**
@@ -95,6 +99,8 @@ export async function startServices(descriptors: readonly AnyServiceDescriptor[]
     address,
     ...(metricsServer && { metricsAddress: metricsServer.address }),
     log,
+    beginShutdown: () => { services.beginShutdown(); },
+    shutdown: { delayMs: config.SHUTDOWN_DELAY, timeoutMs: config.SHUTDOWN_TIMEOUT },
     stop: async () => {
       await services.stop();
       await metricsServer?.close();
@@ -106,7 +112,17 @@ export async function startServices(descriptors: readonly AnyServiceDescriptor[]
 
 async function serve(descriptors: readonly AnyServiceDescriptor[], options: RunOptions): Promise<void> {
   const running = await startServices(descriptors, options);
-  exitOnSignal(running.log, () => running.stop());
+  const { delayMs, timeoutMs } = running.shutdown;
+  exitOnSignal(
+    running.log,
+    async () => {
+      // Readiness first, so the load balancer stops routing here while this process still serves.
+      running.beginShutdown();
+      if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+      await running.stop();
+    },
+    { timeoutMs },
+  );
 }
 
 /**
