@@ -104,8 +104,9 @@ afterAll(async () => {
 });
 
 describe.skipIf(!canBuild)('the production build', () => {
-  it('starts from dist/ with plain node: health, a registration, the profile and /metrics', async () => {
-    const server = await startBuilt();
+  it('starts from dist/ with plain node: health, a registration, the profile and /metrics on METRICS_PORT', async () => {
+    const metricsPort = await freePort();
+    const server = await startBuilt({ METRICS_PORT: String(metricsPort) });
     expect((await fetch(`${server.base}/health`)).status).toBe(200);
     expect(await (await fetch(`${server.base}/ready`)).json()).toMatchObject({ status: 'ready', checks: { database: 'ok' } });
     const registered = await fetch(`${server.base}/api/auth/register`, {
@@ -117,7 +118,9 @@ describe.skipIf(!canBuild)('the production build', () => {
     const { accessToken } = (await registered.json()) as { accessToken: string };
     const profile = await fetch(`${server.base}/api/auth/profile`, { headers: { authorization: `Bearer ${accessToken}` } });
     expect(profile.status).toBe(200);
-    const metrics = await (await fetch(`${server.base}/metrics`)).text();
+    // On its own port only: the API's port (the one an Ingress routes to) does not serve it.
+    expect((await fetch(`${server.base}/metrics`)).status).toBe(404);
+    const metrics = await (await fetch(`http://127.0.0.1:${String(metricsPort)}/metrics`)).text();
     expect(metrics).toContain('expensio_http_requests_total{method="POST",route="/api/auth/register",status_class="2xx"} 1');
     expect(metrics).toContain('expensio_outbox_backlog{service="finance"}');
     // Errors point into the TypeScript source through the emitted source maps.

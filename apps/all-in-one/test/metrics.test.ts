@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InProcessTransport, startMetricsServer, type EventEnvelope } from '@expensio/common';
 import { buildTestApp } from '@expensio/common/testing';
+import { financeService, runScheduler } from '@expensio/finance';
 import { realtimeService } from '@expensio/realtime';
 import { call, createTestExpensio, register, type Member, type TestExpensio } from './helpers.js';
 
@@ -87,7 +88,19 @@ describe('GET /metrics on the all-in-one', () => {
     expect(consumed.reduce((sum, [, value]) => sum + value, 0)).toBeGreaterThanOrEqual(2);
   });
 
+  it('counts scheduler runs and the transactions they post', async () => {
+    const today = t.clock.now().toISOString().slice(0, 10);
+    const rule = await call(t, member, 'POST', '/api/recurring-transactions', { type: 'expense', amount: '9.99', frequency: 'monthly', startDate: today, description: 'Streaming' });
+    expect(rule.statusCode, rule.body).toBe(201);
+    const run = await runScheduler(t.context(financeService));
+    expect(run.posted).toBe(1);
+    const { values } = await scrape();
+    expect(values.get('expensio_scheduler_runs_total{outcome="ok"}')).toBe(1);
+    expect(values.get('expensio_scheduler_postings_total')).toBe(1);
+  });
+
   it('reports the outbox backlog and the age of its oldest unsent row, per service', async () => {
+    await t.settle();
     let { values } = await scrape();
     for (const service of ['identity', 'finance', 'realtime']) {
       expect(values.get(`expensio_outbox_backlog{service="${service}"}`)).toBe(0);
