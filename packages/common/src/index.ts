@@ -22,7 +22,7 @@ export {
   type Role,
 } from './auth/tokens.js';
 export { authPlugin, bearerToken, requireUser } from './auth/plugin.js';
-export { forSchema, openDatabase, openPglite, openPostgres, type AnyKysely, type Database, type DatabaseOptions } from './db/connect.js';
+export { forSchema, openDatabase, openPglite, openPostgres, type AnyKysely, type Database, type DatabaseOptions, type PoolStats } from './db/connect.js';
 export { PGliteDialect } from './db/pglite-dialect.js';
 export { backupDataDir, pgliteDir, restoreDataDir } from './db/backup.js';
 export { DataDirInUseError, LOCK_FILE, lockDataDir, type DataDirLock } from './db/lock.js';
@@ -69,6 +69,7 @@ export {
 export { PAT_CACHE_MS, PAT_INTROSPECTION_PATH, patIntrospectionSchema, remotePatResolver, type PatIntrospection, type RemotePatResolverOptions } from './auth/pat-remote.js';
 export * from './events/index.js';
 export * from './service/index.js';
+export * from './metrics/index.js';
 export { CONTROL_CHARACTER_CODE, controlCharacterMessage, isCleanText, multilineText, text, type TextOptions } from './schemas/text.js';
 export * from './export/index.js';
 export * from './geo/index.js';

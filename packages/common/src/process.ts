@@ -2,15 +2,24 @@ import type { Logger } from './logger.js';
 
 /**
  * Runs `shutdown` once on SIGINT or SIGTERM, then exits: in-flight requests finish, queued mail
- * leaves and the database closes before the process goes (Kubernetes sends SIGTERM first).
+ * leaves and the database closes before the process goes (Kubernetes sends SIGTERM first). A
+ * shutdown that takes longer than `timeoutMs` is cut short: the process exits with 1.
  */
-export function exitOnSignal(log: Logger, shutdown: () => Promise<void>): void {
+export function exitOnSignal(log: Logger, shutdown: () => Promise<void>, options: { timeoutMs?: number } = {}): void {
   let stopping = false;
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
       if (stopping) return;
       stopping = true;
       log.info({ signal }, 'shutting down');
+      if (options.timeoutMs !== undefined) {
+        const deadline = options.timeoutMs;
+        // Not unref'd: a shutdown stuck on an open handle is exactly what this ends.
+        setTimeout(() => {
+          log.error({ timeoutMs: deadline }, 'shutdown did not finish in time; exiting');
+          process.exit(1);
+        }, deadline);
+      }
       shutdown().then(
         () => process.exit(0),
         (err: unknown) => {

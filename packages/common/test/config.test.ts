@@ -30,6 +30,9 @@ describe('loadConfig', () => {
       RATE_LIMIT_WINDOW: 60_000,
       JWT_ISSUER: 'expensio-identity',
       JWT_AUDIENCE: 'expensio',
+      SHUTDOWN_TIMEOUT: 25_000,
+      SHUTDOWN_DELAY: 0,
+      METRICS_ENABLED: true,
     });
     expectTypeOf(config.PORT).toEqualTypeOf<number>();
     expectTypeOf(config.MIGRATE_ON_START).toEqualTypeOf<boolean>();
@@ -46,8 +49,16 @@ describe('loadConfig', () => {
       MIGRATE_ON_START: 'no',
       TRUST_PROXY: '10.0.0.0/8, 192.168.1.1',
       RATE_LIMIT_WINDOW: '15m',
+      METRICS_ENABLED: 'off',
+      METRICS_PORT: '9464',
+      SHUTDOWN_TIMEOUT: '20s',
+      SHUTDOWN_DELAY: '5s',
     });
     expect(config).toMatchObject({
+      METRICS_ENABLED: false,
+      METRICS_PORT: 9464,
+      SHUTDOWN_TIMEOUT: 20_000,
+      SHUTDOWN_DELAY: 5_000,
       NODE_ENV: 'production',
       PORT: 8080,
       DATABASE_URL: 'postgres://app@db.internal:5432/expensio',

@@ -1,4 +1,4 @@
-import type { Clock, Database, EventBus, Logger } from '@expensio/common';
+import type { Clock, Database, EventBus, Logger, Metrics } from '@expensio/common';
 import type { AccountCurrencies } from './accounts/currencies.js';
 import type { FinanceDb, FinanceTables } from './db.js';
 
@@ -10,6 +10,8 @@ export interface FinanceContext {
   clock: Clock;
   config: { DEFAULT_CURRENCY: string; IDEMPOTENCY_TTL: number; IMPORT_MAX_BYTES?: number };
   log: Logger;
+  /** Counts scheduler runs and postings. */
+  metrics: Metrics;
   /** Publishes through the caller's transaction (the outbox); finance's consumers subscribe here. */
   bus: EventBus<FinanceTables>;
   /** Each account's currency once seen (it never changes), so a create to a named account reads nothing first. */

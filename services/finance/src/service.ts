@@ -17,7 +17,7 @@ export const financeService: ServiceDescriptor<FinanceContext, typeof financeCon
   // Without the broker, a deleted user's ledger would never hear of the deletion.
   standalone: { requires: { AMQP_URL: 'user.deleted and the ledger events travel through it' } },
   migrations: financeMigrations,
-  createContext: ({ database, config, log, transport, clock }) => buildFinanceContext({ database, config, log, transport, clock }),
+  createContext: ({ database, config, log, transport, clock, metrics }) => buildFinanceContext({ database, config, log, transport, clock, metrics }),
   consumers: subscribeFinanceConsumers,
   routes: registerFinanceRoutes,
   exportSections: financeExportSections,

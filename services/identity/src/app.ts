@@ -4,6 +4,7 @@ import {
   DAY_MS,
   createAccessTokenVerifier,
   createEventBus,
+  createMetrics,
   forSchema,
   openGeoLocator,
   postgresAttemptLimiter,
@@ -15,6 +16,7 @@ import {
   type EventTransport,
   type HttpApp,
   type Logger,
+  type Metrics,
   withPersonalAccessTokens,
 } from '@expensio/common';
 import { adminRoutes } from './admin/routes.js';
@@ -45,6 +47,8 @@ export interface IdentityOptions {
   transport: EventTransport;
   redis?: Redis | undefined;
   clock?: Clock;
+  /** The app's registry; a context built alone counts on one of its own. */
+  metrics?: Metrics;
   mailer?: Mailer;
   keys?: SigningKeys;
   /** Production's Argon2 parameters come from the config; tests hand a cheap hasher. */
@@ -76,6 +80,7 @@ export async function createIdentityContext(options: IdentityOptions): Promise<I
     clock,
     config,
     log,
+    metrics: options.metrics ?? createMetrics(),
     keys: options.keys ?? (await loadSigningKeys({ pem: config.JWT_PRIVATE_KEY, dataDir: config.DATA_DIR })),
     hasher: options.hasher ?? configuredHasher(config),
     geo: await openGeoLocator(),

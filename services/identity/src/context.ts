@@ -1,4 +1,4 @@
-import type { AttemptLimiter, Clock, EventBus, GeoLocator, Logger } from '@expensio/common';
+import type { AttemptLimiter, Clock, EventBus, GeoLocator, Logger, Metrics } from '@expensio/common';
 import type { IdentityConfig } from './config.js';
 import type { IdentityDb, IdentityTables } from './db.js';
 import type { MailQueue } from './mail/queue.js';
@@ -21,6 +21,8 @@ export interface IdentityContext {
   geo: GeoLocator;
   /** Seals TOTP secrets at rest. */
   totpKey: Buffer;
+  /** Counts sign-ins by outcome. */
+  metrics: Metrics;
   /** Publishes through the caller's transaction (the outbox); identity's consumers subscribe here. */
   bus: EventBus<IdentityTables>;
 }

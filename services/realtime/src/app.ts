@@ -1,4 +1,4 @@
-import { createEventBus, forSchema, systemClock, type Clock, type Database, type EventTransport, type HttpApp, type Logger } from '@expensio/common';
+import { createEventBus, createMetrics, forSchema, systemClock, type Clock, type Database, type EventTransport, type HttpApp, type Logger, type Metrics } from '@expensio/common';
 import type { RealtimeContext } from './context.js';
 import { REALTIME_SCHEMA, type RealtimeTables } from './db.js';
 import { DEFAULT_WEBHOOK_SETTINGS, type WebhookSettings } from './webhooks/config.js';
@@ -10,6 +10,8 @@ export interface RealtimeContextOptions {
   log: Logger;
   transport: EventTransport;
   clock?: Clock;
+  /** The app's registry; a context built alone counts on one of its own. */
+  metrics?: Metrics;
   /** From `webhookSettings(config)`; without it, the strict URL rules. */
   webhooks?: WebhookSettings;
 }
@@ -19,7 +21,7 @@ export function buildRealtimeContext(options: RealtimeContextOptions): RealtimeC
   const db = forSchema<RealtimeTables>(options.database, REALTIME_SCHEMA);
   const clock = options.clock ?? systemClock;
   const bus = createEventBus({ db, transport: options.transport, clock, log: options.log });
-  return { db, clock, log: options.log, bus, webhooks: options.webhooks ?? DEFAULT_WEBHOOK_SETTINGS };
+  return { db, clock, log: options.log, metrics: options.metrics ?? createMetrics(), bus, webhooks: options.webhooks ?? DEFAULT_WEBHOOK_SETTINGS };
 }
 
 /** The context with its consumers subscribed, for code that runs realtime outside a composed process (tests). */

@@ -1,4 +1,4 @@
-import type { Clock, EventBus, Logger } from '@expensio/common';
+import type { Clock, EventBus, Logger, Metrics } from '@expensio/common';
 import type { RealtimeDb, RealtimeTables } from './db.js';
 import type { WebhookSettings } from './webhooks/config.js';
 
@@ -7,6 +7,8 @@ export interface RealtimeContext {
   db: RealtimeDb;
   clock: Clock;
   log: Logger;
+  /** Counts webhook deliveries and Socket.IO connections. */
+  metrics: Metrics;
   bus: EventBus<RealtimeTables>;
   /** URL rules, retries and timeouts of webhook delivery. */
   webhooks: WebhookSettings;

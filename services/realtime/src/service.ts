@@ -26,8 +26,8 @@ export const realtimeService: ServiceDescriptor<RealtimeContext, typeof realtime
   configShape: realtimeConfigShape,
   standalone: { requires: { AMQP_URL: 'the events it pushes come from the other services' } },
   migrations: realtimeMigrations,
-  createContext: ({ database, config, log, transport, clock, overrides }) =>
-    buildRealtimeContext({ database, log, transport, clock, webhooks: overrides.webhooks ?? webhookSettings(config) }),
+  createContext: ({ database, config, log, transport, clock, metrics, overrides }) =>
+    buildRealtimeContext({ database, log, transport, clock, metrics, webhooks: overrides.webhooks ?? webhookSettings(config) }),
   consumers: subscribeWebhookConsumers,
   routes: registerRealtimeRoutes,
   exportSections: realtimeExportSections,

@@ -27,6 +27,24 @@ export const baseConfigShape = {
   JWT_AUDIENCE: z.string().min(1).default('expensio'),
   /** Where identity publishes its public keys, for a service running as its own process. */
   IDENTITY_JWKS_URL: z.url().optional(),
+  /**
+   * How long a SIGTERM may take: readiness turns 503, in-flight requests and background batches
+   * finish, connections close. Past it the process exits anyway. Keep it under Kubernetes' grace
+   * period (30 s by default).
+   */
+  SHUTDOWN_TIMEOUT: duration.default(25_000),
+  /**
+   * After SIGTERM, how long the process keeps serving with readiness at 503 before it closes its
+   * listener, so load balancers stop routing to it first (Kubernetes: a few seconds).
+   */
+  SHUTDOWN_DELAY: duration.default(0),
+  /** Prometheus metrics at GET /metrics (docs/deployment.md). */
+  METRICS_ENABLED: envBoolean.default(true),
+  /**
+   * Serves /metrics on this port of its own instead of the API's, so an Ingress routing to the API
+   * port never exposes it. Production sets it.
+   */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65_535).optional(),
 };
 
 export const baseConfigSchema = z.object(baseConfigShape);

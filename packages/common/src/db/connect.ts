@@ -29,7 +29,15 @@ export interface Database {
    */
   prepare(name: string, text: string): void;
   ping(): Promise<void>;
+  /** The pool as metrics report it: connections held, checked out, and callers waiting for one. */
+  poolStats(): PoolStats;
   close(): Promise<void>;
+}
+
+export interface PoolStats {
+  size: number;
+  inUse: number;
+  waiting: number;
 }
 
 export interface DatabaseOptions {
@@ -40,11 +48,12 @@ export interface DatabaseOptions {
   poolSize?: number;
 }
 
-function wrap(kind: Database['kind'], kysely: AnyKysely, options: { pool?: pg.Pool; names?: Map<string, string>; lock?: DataDirLock } = {}): Database {
+function wrap(kind: Database['kind'], kysely: AnyKysely, options: { pool?: pg.Pool; names?: Map<string, string>; lock?: DataDirLock; poolStats: () => PoolStats }): Database {
   const { pool, names, lock } = options;
   return {
     kind,
     kysely,
+    poolStats: options.poolStats,
     prepare: (name, text) => {
       if (names !== undefined && !names.has(text)) names.set(text, name);
     },
@@ -82,7 +91,11 @@ export function openPostgres(url: string, poolSize = 10): Database {
   pool.on('error', (err) => {
     process.emitWarning(`PostgreSQL pool client error: ${err.message}`);
   });
-  return wrap('postgres', new Kysely({ dialect: new PostgresDialect({ pool: namingPool(pool, names) }) }), { pool, names });
+  return wrap('postgres', new Kysely({ dialect: new PostgresDialect({ pool: namingPool(pool, names) }) }), {
+    pool,
+    names,
+    poolStats: () => ({ size: pool.totalCount, inUse: pool.totalCount - pool.idleCount, waiting: pool.waitingCount }),
+  });
 }
 
 /** The pool as Kysely sees it: its clients send a registered statement text under its name. */
@@ -132,7 +145,8 @@ export async function openPglite(options: { dataDir?: string; loadDataDir?: Blob
       ...(options.loadDataDir !== undefined && { loadDataDir: options.loadDataDir }),
       parsers: { [pgliteTypes.INT8]: parseInt8 },
     });
-    return wrap('pglite', new Kysely({ dialect: new PGliteDialect(pglite) }), { lock });
+    const dialect = new PGliteDialect(pglite);
+    return wrap('pglite', new Kysely({ dialect }), { lock, poolStats: () => dialect.poolStats() });
   } catch (error) {
     lock?.release();
     throw error;

@@ -18,10 +18,22 @@ import {
  */
 class SingleConnectionLock {
   #tail: Promise<void> = Promise.resolve();
+  /** Holders and waiters: the pool's "in use" and "waiting" for metrics. */
+  #queued = 0;
+
+  get queued(): number {
+    return this.#queued;
+  }
 
   acquire(): Promise<() => void> {
     let release!: () => void;
-    const next = new Promise<void>((resolve) => { release = resolve; });
+    this.#queued += 1;
+    const next = new Promise<void>((resolve) => {
+      release = () => {
+        this.#queued -= 1;
+        resolve();
+      };
+    });
     const ready = this.#tail.then(() => release);
     this.#tail = this.#tail.then(() => next);
     return ready;
@@ -74,11 +86,10 @@ class PGliteConnection implements DatabaseConnection {
 }
 
 class PGliteDriver implements Driver {
-  readonly #lock = new SingleConnectionLock();
   readonly #connection: PGliteConnection;
   #release: (() => void) | undefined;
 
-  constructor(private readonly pglite: PGlite, private readonly closeOnDestroy: boolean) {
+  constructor(private readonly pglite: PGlite, private readonly closeOnDestroy: boolean, readonly lock: SingleConnectionLock) {
     this.#connection = new PGliteConnection(pglite);
   }
 
@@ -87,7 +98,7 @@ class PGliteDriver implements Driver {
   }
 
   async acquireConnection(): Promise<DatabaseConnection> {
-    this.#release = await this.#lock.acquire();
+    this.#release = await this.lock.acquire();
     return this.#connection;
   }
 
@@ -128,14 +139,22 @@ class PGliteDriver implements Driver {
 }
 
 export class PGliteDialect implements Dialect {
+  readonly #lock = new SingleConnectionLock();
+
   constructor(private readonly pglite: PGlite, private readonly closeOnDestroy = true) {}
+
+  /** The one connection as a pool of one: whether it is taken, and how many wait for it. */
+  poolStats(): { size: number; inUse: number; waiting: number } {
+    const queued = this.#lock.queued;
+    return { size: 1, inUse: Math.min(queued, 1), waiting: Math.max(queued - 1, 0) };
+  }
 
   createAdapter() {
     return new PostgresAdapter();
   }
 
   createDriver(): Driver {
-    return new PGliteDriver(this.pglite, this.closeOnDestroy);
+    return new PGliteDriver(this.pglite, this.closeOnDestroy, this.#lock);
   }
 
   createQueryCompiler() {

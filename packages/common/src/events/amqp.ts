@@ -402,10 +402,15 @@ export class AmqpTransport implements EventTransport {
           break;
         case 'rejected':
           await this.#deadLetter(consumer, message, outcome.error, attempt);
+          state.registration.deadLettered?.();
           break;
         case 'failed':
-          if (attempt >= this.#maxAttempts) await this.#deadLetter(consumer, message, outcome.error, attempt);
-          else await this.#retry(consumer, message, attempt);
+          if (attempt >= this.#maxAttempts) {
+            await this.#deadLetter(consumer, message, outcome.error, attempt);
+            state.registration.deadLettered?.();
+          } else {
+            await this.#retry(consumer, message, attempt);
+          }
           break;
       }
     } catch (error) {

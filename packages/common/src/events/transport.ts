@@ -20,6 +20,8 @@ export interface ConsumerRegistration {
   handle(message: unknown): Promise<HandleOutcome>;
   /** Keeps a message the transport gave up on, where the transport has no dead-letter queue of its own. */
   deadLetter(message: unknown, error: Error, attempts: number): Promise<void>;
+  /** Told when the transport moved a message to a dead-letter queue of its own (RabbitMQ), for metrics. */
+  deadLettered?(): void;
 }
 
 export interface ConsumerHandle {

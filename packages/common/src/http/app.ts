@@ -37,6 +37,8 @@ export interface HttpAppOptions {
   /** Where the limit counts in Redis; tests running side by side each count under their own. */
   rateLimitNamespace?: string;
   readiness: ReadinessCheck[];
+  /** True once the process has begun to shut down: readiness then answers 503. */
+  shuttingDown?: () => boolean;
   /** The public base URL (PUBLIC_URL): the document's server, so samples and "Try it" use it. */
   publicUrl?: string | undefined;
 }
@@ -115,7 +117,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
     { schema: { tags: ['health'], summary: 'Liveness: the process is up', response: { 200: z.object({ status: z.literal('ok') }) } } },
     async () => ({ status: 'ok' as const }),
   );
-  readinessRoutes(app, options.readiness);
+  readinessRoutes(app, options.readiness, options.shuttingDown);
   return app;
 }
 

@@ -24,7 +24,11 @@ async function runCheck(check: ReadinessCheck): Promise<'ok' | 'failed'> {
   }
 }
 
-export function readinessRoutes(app: HttpApp, checks: ReadinessCheck[]) {
+/**
+ * `/ready` answers 503 as soon as the process is shutting down, before its listener closes: the
+ * load balancer stops sending new requests while the ones in flight finish.
+ */
+export function readinessRoutes(app: HttpApp, checks: ReadinessCheck[], shuttingDown: () => boolean = () => false) {
   app.get(
     '/ready',
     {
@@ -35,6 +39,7 @@ export function readinessRoutes(app: HttpApp, checks: ReadinessCheck[]) {
       },
     },
     async (request) => {
+      if (shuttingDown()) throw new ServiceUnavailableError('Shutting down', 'shutting_down');
       const results = await Promise.all(checks.map(async (c) => [c.name, await runCheck(c)] as const));
       const failed = results.filter(([, r]) => r === 'failed').map(([name]) => name);
       if (failed.length > 0) {

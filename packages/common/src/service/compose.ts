@@ -11,6 +11,10 @@ import { registerExportRoute } from '../export/route.js';
 import { createHttpApp, httpSettings, type HttpApp } from '../http/app.js';
 import type { ReadinessCheck } from '../http/health.js';
 import type { Logger } from '../logger.js';
+import { countedTransport } from '../metrics/events.js';
+import { countRequests, metricsRoute } from '../metrics/http.js';
+import { createMetrics, type Metrics } from '../metrics/registry.js';
+import { watchState } from '../metrics/state.js';
 import type { ComposedConfig } from './config.js';
 import type { AnyServiceDescriptor, ContextOf, ServiceAttachment, ServiceContext, StopJob } from './descriptor.js';
 
@@ -35,6 +39,8 @@ export interface ComposeOptions {
 
 export interface ComposedServices {
   app: HttpApp;
+  /** This app's registry and counters; served at /metrics unless METRICS_PORT moves it to its own server. */
+  metrics: Metrics;
   verify: AccessTokenVerifier;
   /** Each service's database, in order: their outboxes, for a test that waits for delivery. */
   databases: AnyKysely[];
@@ -42,6 +48,8 @@ export interface ComposedServices {
   context<D extends AnyServiceDescriptor>(descriptor: D): ContextOf<D>;
   /** Readies the app, attaches what serves on its server, starts the buses and background work. */
   start(): Promise<void>;
+  /** Turns readiness to 503 at once, before `stop` closes anything (SIGTERM). */
+  beginShutdown(): void;
   /** Stops what `start` started and closes the app; the database, Redis and transport stay the caller's. */
   stop(): Promise<void>;
 }
@@ -69,18 +77,23 @@ function chooseVerifier(entries: readonly [AnyServiceDescriptor, ServiceContext]
  * all-in-one (all of them) or a test. Consumers and attachments subscribe before the buses start.
  */
 export async function composeServices(descriptors: readonly AnyServiceDescriptor[], options: ComposeOptions): Promise<ComposedServices> {
-  const { config, database, redis, transport, log } = options;
+  const { config, database, redis, log } = options;
   const clock = options.clock ?? systemClock;
+  // One registry per app: apps sharing a process (tests) never clash over a metric's name.
+  const metrics = createMetrics({ defaultMetrics: config.METRICS_ENABLED });
+  const transport = countedTransport(options.transport, metrics);
   const contexts = new Map<AnyServiceDescriptor, ServiceContext>();
   for (const descriptor of descriptors) {
-    const ctx = (await descriptor.createContext({ config, database, redis, transport, log, clock, overrides: options.overrides ?? {} })) as ServiceContext;
+    const ctx = (await descriptor.createContext({ config, database, redis, transport, log, clock, metrics, overrides: options.overrides ?? {} })) as ServiceContext;
     descriptor.consumers?.(ctx);
     contexts.set(descriptor, ctx);
   }
   const entries = [...contexts.entries()];
   const verify = chooseVerifier(entries, options);
 
+  let shuttingDown = false;
   const app = await createHttpApp({
+    shuttingDown: () => shuttingDown,
     title: options.title,
     version: '0.1.0',
     ...(options.description !== undefined && { description: options.description }),
@@ -90,6 +103,11 @@ export async function composeServices(descriptors: readonly AnyServiceDescriptor
     ...(typeof options.overrides?.redisPrefix === 'string' && { rateLimitNamespace: `${options.overrides.redisPrefix}http-rl:` }),
     readiness: readinessChecks(database, redis),
   });
+  if (config.METRICS_ENABLED) {
+    countRequests(app, metrics);
+    watchState(metrics, { database, outboxes: entries.map(([descriptor, ctx]) => ({ service: descriptor.name, db: ctx.db })), clock, log });
+    if (config.METRICS_PORT === undefined) metricsRoute(app, metrics);
+  }
   await app.register(authPlugin, { verify });
   for (const [descriptor, ctx] of entries) descriptor.routes(app, ctx);
   if (entries.length === 1) for (const [descriptor, ctx] of entries) descriptor.aloneRoutes?.(app, ctx);
@@ -105,6 +123,7 @@ export async function composeServices(descriptors: readonly AnyServiceDescriptor
   const stops: StopJob[] = [];
   return {
     app,
+    metrics,
     verify,
     databases: entries.map(([, ctx]) => ctx.db),
     context: <D extends AnyServiceDescriptor>(descriptor: D) => {
@@ -124,7 +143,11 @@ export async function composeServices(descriptors: readonly AnyServiceDescriptor
         stops.push(...((descriptor.jobs?.(ctx)) ?? []));
       }
     },
+    beginShutdown() {
+      shuttingDown = true;
+    },
     async stop() {
+      shuttingDown = true;
       for (const attachment of attachments) await attachment.close();
       await app.close();
       for (const stop of stops.reverse()) await stop();

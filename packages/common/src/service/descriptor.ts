@@ -11,6 +11,7 @@ import type { EventTransport } from '../events/transport.js';
 import type { ExportSection } from '../export/section.js';
 import type { HttpApp } from '../http/app.js';
 import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics/registry.js';
 
 /** The variables every service reads, with its own on top. */
 export type ServiceConfig<S extends z.ZodRawShape> = BaseConfig & z.output<z.ZodObject<S>>;
@@ -24,6 +25,8 @@ export interface ServiceDeps<Config, Overrides = object> {
   transport: EventTransport;
   log: Logger;
   clock: Clock;
+  /** This process's counters (sign-ins, scheduler runs, webhook deliveries, sockets). */
+  metrics: Metrics;
   /** Stand-ins for the real thing (a mailer, keys, a cheap hasher); tests give them, production never does. */
   overrides: Partial<Overrides>;
 }

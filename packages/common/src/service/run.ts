@@ -11,6 +11,7 @@ import { exitOnSignal } from '../process.js';
 import { checkStandalone, loadServicesConfig } from './config.js';
 import { composeServices } from './compose.js';
 import type { HttpApp } from '../http/app.js';
+import { startMetricsServer } from '../metrics/http.js';
 import type { AnyServiceDescriptor } from './descriptor.js';
 
 export interface RunOptions {
@@ -46,9 +47,15 @@ export interface RunningServices {
   app: HttpApp;
   /** Where it listens, e.g. http://127.0.0.1:3000. */
   address: string;
+  /** Where /metrics is served when METRICS_PORT gives it a port of its own. */
+  metricsAddress?: string;
   log: Logger;
+  /** Turns readiness to 503 at once; `stop` then closes everything. */
+  beginShutdown(): void;
   /** Stops the services, then closes Redis and the database. */
   stop(): Promise<void>;
+  /** SHUTDOWN_DELAY and SHUTDOWN_TIMEOUT, in milliseconds. */
+  shutdown: { delayMs: number; timeoutMs: number };
 }
 
 /**
@@ -83,14 +90,22 @@ export async function startServices(descriptors: readonly AnyServiceDescriptor[]
     ...(options.description !== undefined && { description: options.description }),
   });
   await services.start();
+  const metricsServer = config.METRICS_ENABLED && config.METRICS_PORT !== undefined
+    ? await startMetricsServer(services.metrics, { host: config.HOST, port: config.METRICS_PORT })
+    : undefined;
   const address = await services.app.listen({ host: config.HOST, port: config.PORT });
   log.info(`${title} is up: ${address} (API reference at ${address}/docs)`);
+  if (metricsServer) log.info(`metrics at ${metricsServer.address}/metrics`);
   return {
     app: services.app,
     address,
+    ...(metricsServer && { metricsAddress: metricsServer.address }),
     log,
+    beginShutdown: () => { services.beginShutdown(); },
+    shutdown: { delayMs: config.SHUTDOWN_DELAY, timeoutMs: config.SHUTDOWN_TIMEOUT },
     stop: async () => {
       await services.stop();
+      await metricsServer?.close();
       redis?.disconnect();
       await database.close();
     },
@@ -99,7 +114,17 @@ export async function startServices(descriptors: readonly AnyServiceDescriptor[]
 
 async function serve(descriptors: readonly AnyServiceDescriptor[], options: RunOptions): Promise<void> {
   const running = await startServices(descriptors, options);
-  exitOnSignal(running.log, () => running.stop());
+  const { delayMs, timeoutMs } = running.shutdown;
+  exitOnSignal(
+    running.log,
+    async () => {
+      // Readiness first, so the load balancer stops routing here while this process still serves.
+      running.beginShutdown();
+      if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+      await running.stop();
+    },
+    { timeoutMs },
+  );
 }
 
 /**

@@ -10,6 +10,7 @@ import { InProcessTransport } from '../events/in-process.js';
 import type { EventTransport } from '../events/transport.js';
 import type { HttpApp } from '../http/app.js';
 import { createLogger, type Logger } from '../logger.js';
+import type { Metrics } from '../metrics/registry.js';
 import { composeServices } from '../service/compose.js';
 import { loadServicesConfig, type ComposedConfig } from '../service/config.js';
 import type { AnyServiceDescriptor, ContextOf } from '../service/descriptor.js';
@@ -39,6 +40,8 @@ export interface TestAppOptions {
 
 export interface TestApp {
   app: HttpApp;
+  /** The app's metrics registry and counters. */
+  metrics: Metrics;
   config: ComposedConfig;
   clock: ManualClock;
   database: Database & { url?: string };
@@ -89,6 +92,7 @@ export async function buildTestApp(descriptors: readonly AnyServiceDescriptor[],
   await services.start();
   return {
     app: services.app,
+    metrics: services.metrics,
     config,
     clock,
     database,

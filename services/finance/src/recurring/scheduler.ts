@@ -159,6 +159,8 @@ export async function runScheduler(ctx: FinanceContext, options: SchedulerOption
     run.duplicates += done.duplicates;
     if (done.more) run.more = true;
   }
+  ctx.metrics.schedulerRuns.inc({ outcome: run.failed > 0 ? 'failed' : 'ok' });
+  ctx.metrics.schedulerPostings.inc(run.posted);
   return run;
 }
 

@@ -11,6 +11,7 @@ export async function publishLoginSucceeded(
   trx: IdentityTrx,
   params: { userId: string; sessionId: string; method: 'password' | 'otp'; origin: RequestOrigin },
 ): Promise<void> {
+  ctx.metrics.signIns.inc({ outcome: 'succeeded', method: params.method });
   await ctx.bus.publish(trx, 'auth.login.succeeded', params.userId, { sessionId: params.sessionId, method: params.method, ...originFields(params.origin) });
 }
 
@@ -20,5 +21,7 @@ export async function publishLoginFailed(
   trx: IdentityTrx,
   params: { userId: string | null; email: string; reason: string; origin: RequestOrigin },
 ): Promise<void> {
+  // A wrong current password (a password change) is published alike but is no sign-in.
+  if (params.reason !== 'wrong_current_password') ctx.metrics.signIns.inc({ outcome: 'failed', reason: params.reason });
   await ctx.bus.publish(trx, 'auth.login.failed', params.userId, { email: params.email, reason: params.reason, ...originFields(params.origin) });
 }

@@ -64,6 +64,8 @@ export function createGateway(ctx: RealtimeContext, options: GatewayOptions): Ga
 
   io.use(authenticateHandshake(verify, log));
   io.on('connection', (socket) => {
+    ctx.metrics.socketConnections.inc();
+    socket.once('disconnect', () => { ctx.metrics.socketConnections.dec(); });
     const { user } = socket.data;
     void socket.join(userRoom(user.id));
     endAtExpiry(socket, ctx.clock);

@@ -96,6 +96,7 @@ export async function runWebhookDeliveries(ctx: RealtimeContext, options: { shou
         const result = await attempt(ctx, delivery);
         const outcome = outcomeOf(ctx, delivery, result);
         await record(ctx, delivery, outcome);
+        ctx.metrics.webhookDeliveries.inc({ outcome: outcome.status === 'pending' ? 'retrying' : outcome.status });
         pass.attempted += 1;
         if (outcome.status === 'succeeded') pass.succeeded += 1;
         else if (outcome.status === 'failed') pass.failed += 1;
