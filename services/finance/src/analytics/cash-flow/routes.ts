@@ -1,7 +1,7 @@
 import { requireUser, type HttpApp } from '@expensio/common';
 import type { FinanceContext } from '../../context.js';
 import { localToday, resolveRange } from '../range.js';
-import { analyticsTimeZone } from '../time-zone.js';
+import { userTimeZone } from '../../users/time-zone.js';
 import { defaultFrom } from './buckets.js';
 import { cashFlowQuery, cashFlowSchema } from './schemas.js';
 import { cashFlowAnalysis, cashFlowCurrency } from './service.js';
@@ -23,7 +23,7 @@ export function cashFlowRoutes(app: HttpApp, ctx: FinanceContext, tags: string[]
     async (request) => {
       const userId = requireUser(request).id;
       const { granularity, accountId } = request.query;
-      const timeZone = await analyticsTimeZone(ctx, userId);
+      const timeZone = await userTimeZone(ctx.db, userId);
       const range = resolveRange(request.query, localToday(ctx.clock, timeZone), defaultFrom(granularity));
       const currency = await cashFlowCurrency(ctx, userId, request.query);
       return cashFlowAnalysis(ctx, { userId, currency, accountId, range, timeZone, granularity });

@@ -2,7 +2,7 @@ import { requireUser, type HttpApp } from '@expensio/common';
 import type { FinanceContext } from '../../context.js';
 import { analyticsCurrency } from '../currency.js';
 import { localToday, resolveRange } from '../range.js';
-import { analyticsTimeZone } from '../time-zone.js';
+import { userTimeZone } from '../../users/time-zone.js';
 import { comprehensiveQuery, comprehensiveSchema, toComprehensiveView } from './schemas.js';
 import { comprehensive, defaultFrom } from './service.js';
 
@@ -22,7 +22,7 @@ export function comprehensiveRoutes(app: HttpApp, ctx: FinanceContext, tags: str
     },
     async (request) => {
       const userId = requireUser(request).id;
-      const timeZone = await analyticsTimeZone(ctx, userId);
+      const timeZone = await userTimeZone(ctx.db, userId);
       const today = localToday(ctx.clock, timeZone);
       const range = resolveRange(request.query, today, defaultFrom);
       const currency = await analyticsCurrency(ctx, userId, request.query.currency);

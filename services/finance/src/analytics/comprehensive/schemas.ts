@@ -81,7 +81,7 @@ export function toComprehensiveView(input: { currency: string; from: string; to:
     largestExpenses: a.largest.map(toTransactionView),
     byWeekday: a.byWeekday.map((s) => ({ weekday: s.slot, amount: money(s.amount), count: s.count })),
     byHour: a.byHour.map((s) => ({ hour: s.slot, amount: money(s.amount), count: s.count })),
-    budgets: a.budgets.map(({ budget, current }) => toOverviewItem(budget, current)),
+    budgets: a.budgets.map(({ budget, current }) => toOverviewItem(budget, current, input.timeZone)),
     goals: a.goals.map((g) => toGoalView(g, input.now)),
     debts: a.debts.map(({ debt, payoffDate }) => ({
       id: debt.id,

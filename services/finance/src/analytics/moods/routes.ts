@@ -2,7 +2,7 @@ import { requireUser, type HttpApp } from '@expensio/common';
 import type { FinanceContext } from '../../context.js';
 import { analyticsCurrency } from '../currency.js';
 import { localToday, resolveRange } from '../range.js';
-import { analyticsTimeZone } from '../time-zone.js';
+import { userTimeZone } from '../../users/time-zone.js';
 import { moodAnalysisQuery, moodAnalysisSchema } from './schemas.js';
 import { defaultFrom, moodAnalysis } from './service.js';
 
@@ -21,7 +21,7 @@ export function moodAnalysisRoutes(app: HttpApp, ctx: FinanceContext, tags: stri
     },
     async (request) => {
       const userId = requireUser(request).id;
-      const timeZone = await analyticsTimeZone(ctx, userId);
+      const timeZone = await userTimeZone(ctx.db, userId);
       const range = resolveRange(request.query, localToday(ctx.clock, timeZone), defaultFrom);
       const currency = await analyticsCurrency(ctx, userId, request.query.currency);
       return moodAnalysis(ctx, { userId, currency, range, timeZone });

@@ -3,7 +3,7 @@ import type { FinanceContext } from '../../context.js';
 import { ruleSchema, toRuleView } from '../../recurring/schemas.js';
 import { analyticsCurrency } from '../currency.js';
 import { localToday } from '../range.js';
-import { analyticsTimeZone } from '../time-zone.js';
+import { userTimeZone } from '../../users/time-zone.js';
 import { subscriptionParams, subscriptionsQuery, subscriptionsSchema } from './schemas.js';
 import { subscriptionsAnswer, trackSubscription } from './service.js';
 
@@ -25,7 +25,7 @@ export function subscriptionRoutes(app: HttpApp, ctx: FinanceContext, tags: stri
     },
     async (request) => {
       const userId = requireUser(request).id;
-      const timeZone = await analyticsTimeZone(ctx, userId);
+      const timeZone = await userTimeZone(ctx.db, userId);
       const currency = await analyticsCurrency(ctx, userId, request.query.currency);
       return subscriptionsAnswer(ctx, { userId, currency, timeZone, today: localToday(ctx.clock, timeZone) });
     },
@@ -46,7 +46,7 @@ export function subscriptionRoutes(app: HttpApp, ctx: FinanceContext, tags: stri
     },
     async (request, reply) => {
       const userId = requireUser(request).id;
-      const timeZone = await analyticsTimeZone(ctx, userId);
+      const timeZone = await userTimeZone(ctx.db, userId);
       const rule = await trackSubscription(ctx, { userId, id: request.params.id, timeZone, today: localToday(ctx.clock, timeZone) });
       return reply.status(201).send(toRuleView(rule));
     },
