@@ -69,6 +69,20 @@ export const EventMap = {
   'transaction.created': transactionSnapshot,
   'transaction.updated': transactionSnapshot.extend({ changed: z.array(z.string()).min(1) }),
   'transaction.deleted': transactionSnapshot.pick({ transactionId: true, accountId: true, type: true, amount: true, currency: true, occurredAt: true }),
+  /**
+   * A transaction scored at or past SECURITY_ALERT_THRESHOLD (finance's fraud scoring): what it
+   * was, its score and why, in words the owner understands. Identity turns it into `security.alert`.
+   */
+  'transaction.flagged': z.object({
+    transactionId: id,
+    score: z.number().int().min(0).max(100),
+    level: z.enum(['normal', 'elevated', 'high']),
+    reasons: z.array(z.object({ code: z.string().min(1).max(64), message: z.string().max(512), weight: z.number().int().min(0).max(100) })),
+    amount: decimal,
+    currency,
+    merchant: z.string().nullable(),
+    occurredAt: instant,
+  }),
   'budget.threshold_reached': z.object({
     budgetId: id,
     name: z.string(),
@@ -123,6 +137,7 @@ export const EVENT_VERSIONS: { readonly [K in EventType]: number } = {
   'transaction.created': 1,
   'transaction.updated': 1,
   'transaction.deleted': 1,
+  'transaction.flagged': 1,
   'budget.threshold_reached': 1,
   'goal.progressed': 1,
   'goal.completed': 1,
@@ -151,12 +166,14 @@ export type Topology = readonly EventSubscription[];
  */
 export const SUBSCRIPTIONS: Topology = [
   { consumer: 'finance.user-erasure', events: ['user.deleted'] },
+  { consumer: 'identity.fraud-alerts', events: ['transaction.flagged'] },
   {
     consumer: 'realtime.gateway',
     events: [
       'transaction.created',
       'transaction.updated',
       'transaction.deleted',
+      'transaction.flagged',
       'budget.threshold_reached',
       'goal.progressed',
       'goal.completed',

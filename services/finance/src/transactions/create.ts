@@ -15,6 +15,8 @@ import type { TransactionRow } from './repo.js';
 import { toTransactionView, type TransactionView } from './schemas.js';
 import { buildTransaction, type TransactionInput, type WriteTarget } from './service.js';
 import { writeTransaction } from './writer.js';
+import { afterScoring, assessTransaction, locateClient } from '../risk/service.js';
+import { withRisk } from '../risk/rows.js';
 
 export interface CreateOptions {
   /** The Idempotency-Key the request holds (claimed before anything else): the write stores its answer. */
@@ -23,6 +25,8 @@ export interface CreateOptions {
   recurring?: { ruleId: string; occurrenceDate: string };
   /** The caller's open transaction (the scheduler's, which holds the rule's lock); else one of its own. */
   trx?: Transaction<FinanceTables>;
+  /** The client's address (request.ip, which honours TRUST_PROXY): where the transaction was made from. */
+  clientIp?: string | undefined;
 }
 
 export interface CreatedTransaction {
@@ -65,7 +69,13 @@ export async function createTransaction(
   });
   const { values, now } = built;
   const recurring = options.recurring;
-  const row: TransactionRow = recurring ? { ...built.row, recurring_rule_id: recurring.ruleId } : built.row;
+  const location = await locateClient(ctx, options.clientIp);
+  const unscored: TransactionRow = {
+    ...built.row,
+    ...(recurring && { recurring_rule_id: recurring.ruleId }),
+    location_country: location?.country ?? null,
+    location_city: location?.city ?? null,
+  };
   const mood: MoodRow | undefined = input.mood && {
     id: newId(),
     user_id: userId,
@@ -77,10 +87,23 @@ export async function createTransaction(
     created_at: now,
     updated_at: now,
   };
-  const view: TransactionView = { ...toTransactionView(row), ...(mood && { mood: toMoodView(mood) }) };
   const key = options.key?.claim;
 
   const write = async (trx: Transaction<FinanceTables>): Promise<CreatedTransaction> => {
+    const scored = await assessTransaction(ctx, trx, userId, {
+      id: values.id,
+      type: values.type,
+      amount: values.amount,
+      currency: values.currency,
+      categoryId: values.category_id,
+      categoryName: category?.name ?? null,
+      merchant: values.merchant,
+      description: values.description,
+      occurredAt: values.occurred_at,
+      location,
+    });
+    const row = withRisk(unscored, scored.risk);
+    const view: TransactionView = { ...toTransactionView(row), ...(mood && { mood: toMoodView(mood) }) };
     const result = await writeTransaction(
       ctx.database,
       trx,
@@ -97,6 +120,12 @@ export async function createTransaction(
         merchant: values.merchant,
         occurredAt: values.occurred_at,
         tags: values.tags,
+        riskScore: row.risk_score,
+        riskLevel: row.risk_level,
+        riskReasons: JSON.stringify(row.risk_reasons),
+        riskFlagged: row.risk_flagged,
+        locationCountry: row.location_country,
+        locationCity: row.location_city,
         now,
         ruleId: recurring?.ruleId ?? null,
         occurrenceDate: recurring?.occurrenceDate ?? null,
@@ -114,6 +143,7 @@ export async function createTransaction(
     if (result.account === 'archived') throw new UnprocessableError('The account is archived', 'account_archived');
     if (result.written === null) throw new ConflictError('This occurrence of the recurring rule is already posted', 'occurrence_already_posted');
     await ctx.bus.publish(trx, 'transaction.created', userId, transactionSnapshot(row));
+    await afterScoring(ctx, trx, userId, [{ id: row.id, type: row.type, ...scored }]);
     if (result.budgets.length > 0) await checkThresholds(ctx, trx, userId, result.budgets, row.occurred_at);
     options.key?.answered();
     return { row, view };

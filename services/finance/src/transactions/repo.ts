@@ -13,7 +13,10 @@ function selectTransactions(db: FinanceDb) {
     .select('c.slug as category_slug');
 }
 
-export type NewTransaction = Omit<Selectable<TransactionsTable>, 'created_at' | 'updated_at' | 'recurring_rule_id' | 'occurrence_date' | 'import_fingerprint'> & {
+/** The risk and review columns: written by scoring and review, defaulted otherwise. */
+type RiskColumns = 'risk_score' | 'risk_level' | 'risk_reasons' | 'risk_flagged' | 'location_country' | 'location_city' | 'review_decision' | 'review_note' | 'reviewed_at';
+
+export type NewTransaction = Omit<Selectable<TransactionsTable>, 'created_at' | 'updated_at' | 'recurring_rule_id' | 'occurrence_date' | 'import_fingerprint' | RiskColumns> & {
   recurring_rule_id?: string | null;
   occurrence_date?: string | null;
 };

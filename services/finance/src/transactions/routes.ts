@@ -40,7 +40,7 @@ export function transactionRoutes(app: HttpApp, ctx: FinanceContext) {
       ...idempotency(ctx, 'transactions.create'),
     },
     async (request, reply) => {
-      const created = await createTransaction(ctx, requireUser(request).id, request.body, { key: claimOf(request) });
+      const created = await createTransaction(ctx, requireUser(request).id, request.body, { key: claimOf(request), clientIp: request.ip });
       return reply.status(201).send(created.view);
     },
   );

@@ -5,6 +5,28 @@ import { optionalMultilineText, optionalText, pageQuery, tagsSchema } from '../s
 import { moodInput, moodSchema } from '../moods/schemas.js';
 import type { TransactionRow } from './repo.js';
 
+export const riskSchema = z
+  .object({
+    score: z.number().int().min(0).max(100),
+    level: z.enum(['normal', 'elevated', 'high']),
+    reasons: z.array(
+      z.object({
+        code: z.enum(['amount_outlier', 'velocity', 'duplicate', 'card_testing', 'new_merchant', 'new_location', 'unusual_hour']),
+        message: z.string(),
+        weight: z.number().int().describe('Points this reason adds to the score'),
+      }),
+    ),
+    flagged: z.boolean().describe('score >= SECURITY_ALERT_THRESHOLD'),
+  })
+  .describe("The fraud score against your own history, given when it was recorded (docs/fraud-scoring.md)")
+  .meta({ id: 'Risk' });
+
+export const reviewSchema = z.object({
+  decision: z.enum(['legitimate', 'fraud']),
+  note: z.string().nullable(),
+  reviewedAt: z.iso.datetime(),
+});
+
 export const transactionSchema = z
   .object({
     id: z.uuid(),
@@ -21,6 +43,12 @@ export const transactionSchema = z
     transferId: z.uuid().nullable(),
     recurringRuleId: z.uuid().nullable().describe('The recurring rule that posted it'),
     mood: moodSchema.optional().describe('The mood given with the create, in its answer'),
+    risk: riskSchema,
+    location: z
+      .object({ country: z.string().describe('ISO 3166-1 alpha-2'), city: z.string().nullable() })
+      .nullable()
+      .describe("Where the request that recorded it came from (the client's IP address, located offline); null when unknown"),
+    review: reviewSchema.nullable().describe("The owner's verdict on a flagged transaction"),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
   })
@@ -144,6 +172,12 @@ export function toTransactionView(row: TransactionRow): TransactionView {
     occurredAt: row.occurred_at.toISOString(),
     transferId: row.transfer_id,
     recurringRuleId: row.recurring_rule_id,
+    risk: { score: row.risk_score, level: row.risk_level, reasons: row.risk_reasons, flagged: row.risk_flagged },
+    location: row.location_country === null ? null : { country: row.location_country, city: row.location_city },
+    review:
+      row.review_decision === null || row.reviewed_at === null
+        ? null
+        : { decision: row.review_decision, note: row.review_note, reviewedAt: row.reviewed_at.toISOString() },
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
   };

@@ -6,6 +6,7 @@ import type { FinanceContext } from '../context.js';
 import type { FinanceDb, TransactionType } from '../db.js';
 import { deletedSnapshot, transactionSnapshot } from './events.js';
 import { formatAmount, parseAmount } from '../shared/money.js';
+import { UNSCORED } from '../risk/rows.js';
 import { periodContaining, type PeriodUnit } from '../shared/periods.js';
 import {
   deleteTransaction,
@@ -84,6 +85,7 @@ export function buildTransaction(
     recurring_rule_id: null,
     occurrence_date: null,
     category_slug: category?.slug ?? null,
+    ...UNSCORED,
   };
   return { values, now, row };
 }

@@ -12,6 +12,7 @@ export const PUSHED_EVENT_TYPES = [
   'transaction.created',
   'transaction.updated',
   'transaction.deleted',
+  'transaction.flagged',
   'budget.threshold_reached',
   'goal.progressed',
   'goal.completed',
