@@ -3,11 +3,19 @@ import { accountForWrite, requireOpen } from '../accounts/service.js';
 import { lockBudgetsInCurrency } from '../budgets/repo.js';
 import { checkThresholds } from '../budgets/thresholds.js';
 import type { FinanceContext } from '../context.js';
-import { categoryRefs, insertImportBatch, type ImportBatchRow } from './repo.js';
+import { categoryNames, categoryRefs, insertImportBatch, type ImportBatchRow } from './repo.js';
+import type { ImportRow } from './rows.js';
+
+type ImportRowValue = ImportRow & { id: string };
 import { inFileOrder, readImportFile, type ImportFormat, type ReadOptions } from './formats/index.js';
 import { toImportRow, type RowProblem } from './rows.js';
 import { applyRulesToImportRow, rulesForWrite } from '../rules/on-write.js';
 import type { Answer } from '../shared/idempotency.js';
+import { ImportScorer } from '../risk/import-scorer.js';
+import { afterScoring, alertThreshold } from '../risk/service.js';
+import { NO_RISK } from '../risk/score.js';
+import { riskTimeZone } from '../risk/time-zone.js';
+import { RISK } from '../risk/weights.js';
 
 /** Rows per multi-row insert: big enough to amortise a round trip, small enough to keep memory flat. */
 export const IMPORT_BATCH_SIZE = 1_000;
@@ -78,18 +86,42 @@ export async function importTransactions(
     const parsed = readImportFile(await readAll(input.csv), input.read);
     const report: ImportReport = { accountId: account.id, format: parsed.format, notes: parsed.notes, rows: 0, created: 0, duplicates: 0, rejected: 0, problems: [], problemsTruncated: false };
 
-    let batch: ImportBatchRow[] = [];
+    const timeZone = await riskTimeZone(ctx, userId);
+    const scorer = await ImportScorer.start(trx, userId, account.currency, timeZone);
+    const names = await categoryNames(trx, userId);
+    const threshold = alertThreshold(ctx);
+    const alertFrom = now.getTime() - RISK.importAlertWindowMs;
+
+    let batch: ImportRowValue[] = [];
     // One insert runs while the next batch is parsed: the file and the database work side by side,
     // and no more than two batches are ever held.
     let inFlight: Promise<void> = Promise.resolve();
     const flush = async () => {
       if (batch.length === 0) return;
-      const rows = batch;
+      const values = batch;
       batch = [];
       await inFlight;
-      inFlight = insertImportBatch(trx, { userId, accountId: account.id, currency: account.currency, now, rows }).then((written) => {
-        report.created += written;
-        report.duplicates += rows.length - written;
+      // Scored once the batches before are written: they are history the database can show.
+      const scored = await scorer.scoreBatch(
+        values.map((v) => ({ ...v, currency: account.currency, categoryName: v.categoryId === null ? null : (names.get(v.categoryId) ?? null), location: null })),
+        threshold,
+      );
+      const rows: ImportBatchRow[] = values.map((v, i) => ({ ...v, risk: scored[i]?.risk ?? NO_RISK }));
+      inFlight = insertImportBatch(trx, { userId, accountId: account.id, currency: account.currency, now, rows }).then(async (ids) => {
+        report.created += ids.length;
+        report.duplicates += rows.length - ids.length;
+        const written = new Set(ids);
+        // Only what happened lately is worth waking the user for; an old file's flags wait in the list.
+        await afterScoring(
+          ctx,
+          trx,
+          userId,
+          rows.flatMap((row, i) => {
+            const s = scored[i];
+            return written.has(row.id) && s !== undefined ? [{ id: row.id, type: row.type, ...s }] : [];
+          }),
+          (id) => (rows.find((r) => r.id === id)?.occurredAt.getTime() ?? 0) >= alertFrom,
+        );
       });
       // Awaited before the next batch or at the end; this only keeps a failure from being reported as unhandled meanwhile.
       inFlight.catch(() => undefined);

@@ -93,19 +93,32 @@ export async function knownPayees(db: FinanceDb, params: { userId: string; payee
   return new Set(rows.map((r) => r.merchant));
 }
 
+/** Overlapping or touching ranges joined, so each stretch of time is read once. */
+export function mergeRanges(ranges: readonly (readonly [Date, Date])[]): [Date, Date][] {
+  const sorted = [...ranges].sort((a, b) => a[0].getTime() - b[0].getTime());
+  const merged: [Date, Date][] = [];
+  for (const [from, to] of sorted) {
+    const last = merged.at(-1);
+    if (last !== undefined && from <= last[1]) {
+      if (to > last[1]) last[1] = to;
+    } else merged.push([from, to]);
+  }
+  return merged;
+}
+
 /**
- * The user's expenses near each of these instants ([at - before, at + after]), for an import
- * batch: one statement, bounded by the windows, never the history.
+ * The user's expenses inside these stretches of time, for an import batch: one statement over
+ * (user_id, occurred_at), bounded by the windows around the batch's rows, never the history.
  */
-export async function chargesNear(db: FinanceDb, params: { userId: string; instants: Date[]; beforeMs: number; afterMs: number }): Promise<RecentCharge[]> {
-  if (params.instants.length === 0) return [];
-  const payload = JSON.stringify(params.instants.map((at) => at.toISOString()));
+export async function chargesWithin(db: FinanceDb, params: { userId: string; ranges: readonly (readonly [Date, Date])[] }): Promise<RecentCharge[]> {
+  const ranges = mergeRanges(params.ranges);
+  if (ranges.length === 0) return [];
+  const payload = JSON.stringify(ranges.map(([from, to]) => ({ f: from.toISOString(), t: to.toISOString() })));
   const result = await sql<{ o: Date; a: string; p: string | null }>`
-    select distinct t.id, t.occurred_at as o, t.amount::text as a, coalesce(t.merchant, t.description) as p
-    from json_array_elements_text(${payload}::json) as v(at)
+    select t.occurred_at as o, t.amount::text as a, coalesce(t.merchant, t.description) as p
+    from json_to_recordset(${payload}::json) as v(f timestamptz, t timestamptz)
     join ${table('transactions')} t on t.user_id = ${params.userId}::uuid and t.type = 'expense'
-      and t.occurred_at >= v.at::timestamptz - make_interval(secs => ${params.beforeMs / 1000})
-      and t.occurred_at <= v.at::timestamptz + make_interval(secs => ${params.afterMs / 1000})
+      and t.occurred_at >= v.f and t.occurred_at <= v.t
       and t.review_decision is distinct from 'fraud'
   `.execute(db);
   return result.rows.map((r) => ({ occurredAt: new Date(r.o), amount: BigInt(r.a), payee: r.p }));

@@ -86,9 +86,17 @@ export function levelOf(score: number, threshold: number): RiskLevel {
 
 /** The hour of day (0-23) at an instant in a time zone. */
 export function hourIn(at: Date, timeZone: string): number {
-  const hour = new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', hourCycle: 'h23' }).format(at);
-  return Number(hour) % 24;
+  if (timeZone === 'UTC') return at.getUTCHours();
+  let format = hourFormats.get(timeZone);
+  if (format === undefined) {
+    format = new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', hourCycle: 'h23' });
+    hourFormats.set(timeZone, format);
+  }
+  return Number(format.format(at)) % 24;
 }
+
+// Building a formatter costs far more than using one; a process sees a handful of zones.
+const hourFormats = new Map<string, Intl.DateTimeFormat>();
 
 function median(sorted: readonly number[]): number {
   const mid = Math.floor(sorted.length / 2);

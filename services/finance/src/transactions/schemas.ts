@@ -118,6 +118,18 @@ export const listTransactionsQuery = z.strictObject({
   currency: currencySchema.optional().describe('Also the currency minAmount and maxAmount are read in (default: your default account’s)'),
   minAmount: text().max(40).optional(),
   maxAmount: text().max(40).optional(),
+  flagged: z.enum(['true', 'false']).transform((v) => v === 'true').optional().describe('Only the flagged (true) or only the unflagged (false)'),
+  minRisk: z.coerce.number().int().min(0).max(100).optional().describe('Only those whose risk score is at least this'),
+});
+
+export const flaggedQuery = z.strictObject({
+  ...pageQuery,
+  status: z.enum(['open', 'reviewed', 'all']).default('open').describe('open: not reviewed yet; reviewed: with your verdict'),
+});
+
+export const reviewBody = z.strictObject({
+  decision: z.enum(['legitimate', 'fraud']).describe('legitimate: it was you, and it teaches your baseline; fraud: it stays in the ledger but never counts as your normal spending'),
+  note: optionalMultilineText(500),
 });
 
 export const summaryQuery = z.strictObject({

@@ -176,6 +176,9 @@ export interface ListInput {
   currency?: string | undefined;
   minAmount?: string | undefined;
   maxAmount?: string | undefined;
+  flagged?: boolean | undefined;
+  minRisk?: number | undefined;
+  review?: 'open' | 'reviewed' | 'all' | undefined;
 }
 
 function amountFilter(value: string | undefined, currency: string, field: string): bigint | undefined {
@@ -209,6 +212,9 @@ export async function searchTransactions(ctx: FinanceContext, userId: string, in
     currency,
     minAmount: currency === undefined ? undefined : amountFilter(input.minAmount, currency, 'minAmount'),
     maxAmount: currency === undefined ? undefined : amountFilter(input.maxAmount, currency, 'maxAmount'),
+    flagged: input.flagged,
+    minRisk: input.minRisk,
+    review: input.review,
   });
 }
 

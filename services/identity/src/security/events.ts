@@ -20,7 +20,8 @@ export type SecurityEventType =
   | 'account.locked'
   | 'account.unlocked'
   | 'role.changed'
-  | 'account.deleted';
+  | 'account.deleted'
+  | 'transaction.flagged';
 
 export type Severity = 'info' | 'warning' | 'critical';
 
