@@ -31,11 +31,13 @@ create table risk_amounts (
   primary key (user_id, currency, scope)
 );
 
--- Merchants the user has paid, by lower-cased name.
+-- Merchants the user has paid, by lower-cased name, with the latest amounts paid there (at most 16):
+-- fuel is not compared with bus tickets because both are Transport.
 create table risk_merchants (
   user_id uuid not null,
   merchant text not null,
   seen integer not null,
+  recent bigint[] not null,
   primary key (user_id, merchant)
 );
 

@@ -78,6 +78,7 @@ export interface RiskMerchantsTable {
   user_id: string;
   merchant: string;
   seen: number;
+  recent: ColumnType<bigint[], bigint[], bigint[]>;
 }
 
 export interface RiskLocationsTable {

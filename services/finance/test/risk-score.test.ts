@@ -18,7 +18,8 @@ function ordinaryHistory(overrides: Partial<RiskHistory> = {}): RiskHistory {
   return {
     category: { seen: groceries.length, recent: groceries },
     all: { seen: 60, recent: [...groceries, ...[12, 9, 15, 30, 25, 11, 60, 14].map(cents)] },
-    payeeKnown: true,
+    // Paid three times at this shop: too few for its own baseline, enough to say what is usual there.
+    payee: { seen: 3, recent: [cents(40), cents(41), cents(39)] },
     located: 40,
     countryKnown: true,
     cityKnown: true,
@@ -60,10 +61,22 @@ describe('scoreTransaction', () => {
     expect(scoreTransaction(expense({ amount: cents(600) }), ordinaryHistory(), options)).toMatchObject({ flagged: true, level: 'high' });
   });
 
+  it('amount_outlier measures against the merchant first: fuel is not compared with bus tickets', () => {
+    const tickets = { seen: 30, recent: Array.from({ length: 30 }, (_, i) => cents(3 + (i % 3) * 0.2)) };
+    const fuel = { seen: 6, recent: [55, 60, 52, 58, 61, 57].map(cents) };
+    const transport = ordinaryHistory({ category: tickets, payee: fuel });
+    expect(codes(expense({ amount: cents(63), categoryName: 'Transport', payee: 'Aral' }), transport)).toEqual([]);
+    expect(scoreTransaction(expense({ amount: cents(290), categoryName: 'Transport', payee: 'Aral' }), transport, options).reasons[0]?.message).toBe('5.0× your usual spending at Aral');
+  });
+
   it('amount_outlier falls back to all expenses for a category with little history', () => {
     const history = ordinaryHistory({ category: { seen: 2, recent: [cents(5), cents(6)] } });
     const risk = scoreTransaction(expense({ amount: cents(400), categoryName: 'Shopping' }), history, options);
     expect(risk.reasons.find((r) => r.code === 'amount_outlier')?.message).toMatch(/× your usual spending$/);
+    // Rent seen twice is its own measure: the third month is ordinary, ten times it is not.
+    const rent = ordinaryHistory({ category: { seen: 2, recent: [cents(1200), cents(1200)] } });
+    expect(codes(expense({ amount: cents(1200), categoryName: 'Rent', payee: 'Landlord' }), rent)).toEqual([]);
+    expect(codes(expense({ amount: cents(12_000), categoryName: 'Rent', payee: 'Landlord' }), rent)).toEqual(['amount_outlier']);
   });
 
   it('velocity: many charges within 10 minutes against a usual rate of a few a day', () => {
@@ -71,7 +84,9 @@ describe('scoreTransaction', () => {
     const risk = scoreTransaction(expense(), ordinaryHistory({ recent }), options);
     expect(risk.reasons.map((r) => r.code)).toEqual(['velocity']);
     expect(risk.reasons[0]?.message).toMatch(/^6 charges totalling 151\.00 EUR within 10 minutes; you usually make about 1(\.\d)? a day$/);
-    expect(risk.flagged).toBe(false);
+    expect(risk.flagged).toBe(true);
+    // Four is a busy afternoon at the mall: worth a look, not an alert.
+    expect(scoreTransaction(expense(), ordinaryHistory({ recent: recent.slice(0, 3) }), options)).toMatchObject({ level: 'elevated', flagged: false });
     // Two in ten minutes is ordinary.
     expect(codes(expense(), ordinaryHistory({ recent: recent.slice(0, 1) }))).toEqual([]);
   });
@@ -81,7 +96,7 @@ describe('scoreTransaction', () => {
     const recent = [twin];
     const risk = scoreTransaction(expense(), ordinaryHistory({ recent }), options);
     expect(risk).toMatchObject({ flagged: true, reasons: [{ code: 'duplicate', message: 'The same charge of 41.00 EUR at Corner Market was made 3 minutes earlier' }] });
-    const newcomer: RiskHistory = { category: null, all: null, payeeKnown: false, located: 0, countryKnown: false, cityKnown: false, profile: null, recent };
+    const newcomer: RiskHistory = { category: null, all: null, payee: null, located: 0, countryKnown: false, cityKnown: false, profile: null, recent };
     expect(codes(expense(), newcomer)).toEqual(['duplicate']);
     // Another amount, or the same one 20 minutes apart, is not a duplicate.
     expect(codes(expense({ amount: cents(42) }), ordinaryHistory({ recent }))).toEqual([]);
@@ -96,17 +111,17 @@ describe('scoreTransaction', () => {
 
   it('card_testing: several charges under 2.00 within minutes, and the larger one after them', () => {
     const recent = [1, 2].map((m) => ({ occurredAt: minutesAgo(m), amount: cents(1), payee: `Site ${m}` }));
-    const newcomer: RiskHistory = { category: null, all: null, payeeKnown: false, located: 0, countryKnown: false, cityKnown: false, profile: null, recent };
+    const newcomer: RiskHistory = { category: null, all: null, payee: null, located: 0, countryKnown: false, cityKnown: false, profile: null, recent };
     expect(scoreTransaction(expense({ amount: cents(0.5), payee: 'Site 3' }), newcomer, options)).toMatchObject({ flagged: true, reasons: [{ code: 'card_testing' }] });
     const big = [...recent, { occurredAt: minutesAgo(1), amount: cents(1.5), payee: 'Site 4' }];
     expect(codes(expense({ amount: cents(300) }), { ...newcomer, recent: big })).toEqual(['card_testing']);
     // Two small ones are a parking meter and a bottle deposit.
-    expect(codes(expense({ amount: cents(1) }), ordinaryHistory({ recent: recent.slice(0, 1), payeeKnown: true }))).toEqual([]);
+    expect(codes(expense({ amount: cents(1) }), ordinaryHistory({ recent: recent.slice(0, 1) }))).toEqual([]);
   });
 
   it('new_merchant: weighted by the amount', () => {
-    const small = scoreTransaction(expense({ payee: 'Bakery Nord', amount: cents(5) }), ordinaryHistory({ payeeKnown: false }), options);
-    const large = scoreTransaction(expense({ payee: 'Gadget World', amount: cents(90), categoryName: null }), ordinaryHistory({ payeeKnown: false, category: null }), options);
+    const small = scoreTransaction(expense({ payee: 'Bakery Nord', amount: cents(5) }), ordinaryHistory({ payee: null }), options);
+    const large = scoreTransaction(expense({ payee: 'Gadget World', amount: cents(90), categoryName: null }), ordinaryHistory({ payee: null, category: null }), options);
     expect(small.reasons).toEqual([{ code: 'new_merchant', weight: RISK.newMerchant.minWeight, message: 'Your first payment to Bakery Nord' }]);
     expect(large.reasons[0]?.code).toBe('new_merchant');
     expect(large.reasons[0]?.weight).toBeGreaterThan(small.reasons[0]?.weight ?? 0);
@@ -132,16 +147,16 @@ describe('scoreTransaction', () => {
   });
 
   it('a new user with little history scores low for what only history could call odd', () => {
-    const newcomer: RiskHistory = { category: null, all: { seen: 3, recent: [cents(10), cents(12), cents(9)] }, payeeKnown: false, located: 1, countryKnown: false, cityKnown: false, profile: { expenses: 3, firstAt: minutesAgo(600), hours: Array.from({ length: 24 }, () => 0) }, recent: [] };
+    const newcomer: RiskHistory = { category: null, all: { seen: 3, recent: [cents(10), cents(12), cents(9)] }, payee: null, located: 1, countryKnown: false, cityKnown: false, profile: { expenses: 3, firstAt: minutesAgo(600), hours: Array.from({ length: 24 }, () => 0) }, recent: [] };
     expect(scoreTransaction(expense({ amount: cents(900), location: { country: 'JP', city: 'Tokyo' }, occurredAt: new Date('2026-03-15T03:00:00Z') }), newcomer, options).score).toBe(0);
   });
 
   it('signals add up, capped at 100; income and transfers score 0', () => {
-    const risk = scoreTransaction(expense({ amount: cents(600), payee: 'Gadget World', location: { country: 'JP', city: 'Tokyo' } }), ordinaryHistory({ payeeKnown: false, countryKnown: false, cityKnown: false }), options);
+    const risk = scoreTransaction(expense({ amount: cents(600), payee: 'Gadget World', location: { country: 'JP', city: 'Tokyo' } }), ordinaryHistory({ payee: null, countryKnown: false, cityKnown: false }), options);
     expect(risk.score).toBe(100);
     expect(risk.reasons.map((r) => r.code)).toEqual(['amount_outlier', 'new_location', 'new_merchant']);
     for (const type of ['income', 'transfer_in', 'transfer_out'] as const) {
-      expect(scoreTransaction(expense({ type, amount: cents(600) }), ordinaryHistory({ payeeKnown: false }), options).score).toBe(0);
+      expect(scoreTransaction(expense({ type, amount: cents(600) }), ordinaryHistory({ payee: null }), options).score).toBe(0);
     }
   });
 
@@ -168,7 +183,7 @@ describe('baseline statistics', () => {
     expect(all?.recent).toHaveLength(RISK.sampleSize);
     expect(all?.recent[0]).toBe(6n);
     expect(totals.amounts.find((a) => a.scope === 'category:c1')?.seen).toBe(35);
-    expect(totals.payees).toEqual([{ merchant: 'shop', seen: 70 }]);
+    expect(totals.payees).toEqual([{ merchant: 'shop', seen: 70, recent: all?.recent.slice(-RISK.merchantSampleSize) }]);
     expect(totals.locations).toEqual([{ country: 'DE', city: '', seen: 1 }]);
     expect(totals.profile?.hours[12]).toBe(70);
     expect(totals.profile?.located).toBe(1);

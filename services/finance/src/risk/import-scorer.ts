@@ -1,7 +1,7 @@
 import type { Transaction } from 'kysely';
 import type { FinanceTables } from '../db.js';
 import { ALL_SCOPE, categoryScope, type Lesson } from './lessons.js';
-import { chargesWithin, knownPayees, readAmountSamples, readProfile } from './repo.js';
+import { chargesWithin, payeeSamples, readAmountSamples, readProfile } from './repo.js';
 import { candidateOf, lessonOf, type RiskSubject } from './service.js';
 import { payeeKey, scoreTransaction, type AmountSample, type RecentCharge, type Risk, type RiskCandidate, type RiskHistory } from './score.js';
 import { RISK } from './weights.js';
@@ -32,7 +32,8 @@ export interface ImportScored {
 export class ImportScorer {
   readonly #samples: Map<string, AmountSample>;
   #profile: RiskHistory['profile'];
-  readonly #learnedPayees = new Set<string>();
+  /** What this file's earlier rows taught about payees, over what the database knew. */
+  readonly #payees = new Map<string, AmountSample>();
   /** This batch's rows scored so far: earlier batches are already written, so the database has them. */
   #fileRows: RecentCharge[] = [];
 
@@ -60,7 +61,7 @@ export class ImportScorer {
     const expenses = subjects.filter((s) => s.type === 'expense');
     const payees = [...new Set(expenses.map((s) => payeeKey(s.merchant ?? s.description)).filter((p): p is string => p !== null))];
     const [known, near] = await Promise.all([
-      knownPayees(this.trx, { userId: this.userId, payees: payees.filter((p) => !this.#learnedPayees.has(p)) }),
+      payeeSamples(this.trx, { userId: this.userId, payees: payees.filter((p) => !this.#payees.has(p)) }),
       chargesWithin(this.trx, { userId: this.userId, ranges: expenses.map((s) => windowOf(s.occurredAt)) }),
     ]);
     this.#fileRows = [];
@@ -71,7 +72,7 @@ export class ImportScorer {
       const history: RiskHistory = {
         category: this.#samples.get(categoryScope(subject.categoryId)) ?? null,
         all: this.#samples.get(ALL_SCOPE) ?? null,
-        payeeKnown: payee !== null && (known.has(payee) || this.#learnedPayees.has(payee)),
+        payee: payee === null ? null : (this.#payees.get(payee) ?? known.get(payee) ?? null),
         located: 0,
         countryKnown: false,
         cityKnown: false,
@@ -82,7 +83,7 @@ export class ImportScorer {
       const lesson = lessonOf(subject, this.timeZone, precision);
       if (subject.type === 'expense') {
         this.#fileRows.push({ occurredAt: subject.occurredAt, amount: subject.amount, payee: candidate.payee });
-        if (!risk.flagged) this.#learn(lesson);
+        if (!risk.flagged) this.#learn(lesson, payee === null ? null : (known.get(payee) ?? null));
       }
       return { risk, lesson };
     });
@@ -94,13 +95,16 @@ export class ImportScorer {
     return [...near.filter(inside), ...this.#fileRows.filter(inside)];
   }
 
-  #learn(lesson: Lesson): void {
+  #learn(lesson: Lesson, stored: AmountSample | null): void {
     for (const scope of [ALL_SCOPE, categoryScope(lesson.categoryId)]) {
       const sample = this.#samples.get(scope) ?? { seen: 0, recent: [] };
       this.#samples.set(scope, { seen: sample.seen + 1, recent: [...sample.recent, lesson.amount].slice(-RISK.sampleSize) });
     }
     const payee = payeeKey(lesson.payee);
-    if (payee !== null) this.#learnedPayees.add(payee);
+    if (payee !== null) {
+      const sample = this.#payees.get(payee) ?? stored ?? { seen: 0, recent: [] };
+      this.#payees.set(payee, { seen: sample.seen + 1, recent: [...sample.recent, lesson.amount].slice(-RISK.merchantSampleSize) });
+    }
     const hours = [...(this.#profile?.hours ?? Array.from({ length: 24 }, () => 0))];
     if (lesson.hour !== null) hours[lesson.hour] = (hours[lesson.hour] ?? 0) + 1;
     const firstAt = this.#profile === null || lesson.occurredAt < this.#profile.firstAt ? lesson.occurredAt : this.#profile.firstAt;

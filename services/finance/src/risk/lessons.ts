@@ -19,18 +19,14 @@ export const categoryScope = (categoryId: string | null) => `category:${category
 /** Many lessons summed up, as the baseline tables take them (one upsert per table). */
 export interface LessonTotals {
   amounts: { currency: string; scope: string; seen: number; recent: bigint[] }[];
-  payees: { merchant: string; seen: number }[];
+  payees: { merchant: string; seen: number; recent: bigint[] }[];
   locations: { country: string; city: string; seen: number }[];
   profile: { expenses: number; located: number; firstAt: Date; hours: number[] } | null;
 }
 
-function bump<K>(map: Map<K, number>, key: K): void {
-  map.set(key, (map.get(key) ?? 0) + 1);
-}
-
 export function totalLessons(lessons: readonly Lesson[]): LessonTotals {
   const amounts = new Map<string, { currency: string; scope: string; seen: number; recent: bigint[] }>();
-  const payees = new Map<string, number>();
+  const payees = new Map<string, { merchant: string; seen: number; recent: bigint[] }>();
   const locations = new Map<string, { country: string; city: string; seen: number }>();
   const hours = Array.from({ length: 24 }, () => 0);
   let located = 0;
@@ -47,7 +43,13 @@ export function totalLessons(lessons: readonly Lesson[]): LessonTotals {
       amounts.set(key, entry);
     }
     const payee = payeeKey(lesson.payee);
-    if (payee !== null) bump(payees, payee);
+    if (payee !== null) {
+      const entry = payees.get(payee) ?? { merchant: payee, seen: 0, recent: [] };
+      entry.seen += 1;
+      entry.recent.push(lesson.amount);
+      if (entry.recent.length > RISK.merchantSampleSize) entry.recent.shift();
+      payees.set(payee, entry);
+    }
     if (lesson.location !== null) {
       located += 1;
       const city = lesson.location.city ?? '';
@@ -61,7 +63,7 @@ export function totalLessons(lessons: readonly Lesson[]): LessonTotals {
   }
   return {
     amounts: [...amounts.values()],
-    payees: [...payees].map(([merchant, seen]) => ({ merchant, seen })),
+    payees: [...payees.values()],
     locations: [...locations.values()],
     profile: firstAt === null ? null : { expenses: ordered.length, located, firstAt, hours },
   };

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { FINANCE_SCHEMA, type FinanceDb } from '../db.js';
 import { totalLessons, type Lesson } from './lessons.js';
 import type { AmountSample, Place, RecentCharge, RiskHistory } from './score.js';
+import { RISK } from './weights.js';
 
 // Raw SQL is not rewritten by withSchema, so the statements name the schema themselves.
 const table = (name: string) => sql.table(`${FINANCE_SCHEMA}.${name}`);
@@ -12,7 +13,7 @@ const RECENT_LIMIT = 200;
 interface HistoryRow {
   category: { seen: number; recent: string[] } | null;
   all_expenses: { seen: number; recent: string[] } | null;
-  payee_known: boolean;
+  payee: { seen: number; recent: string[] } | null;
   profile: { expenses: number; located: number; firstAt: string; hours: number[] } | null;
   country_known: boolean;
   city_known: boolean;
@@ -42,7 +43,8 @@ export async function readHistory(
         where user_id = ${userId}::uuid and currency = ${params.currency} and scope = ${params.scope}) as category,
       (select json_build_object('seen', seen, 'recent', recent::text[]) from ${table('risk_amounts')}
         where user_id = ${userId}::uuid and currency = ${params.currency} and scope = 'all') as all_expenses,
-      exists (select 1 from ${table('risk_merchants')} where user_id = ${userId}::uuid and merchant = ${params.payee ?? ''}) as payee_known,
+      (select json_build_object('seen', seen, 'recent', recent::text[]) from ${table('risk_merchants')}
+        where user_id = ${userId}::uuid and merchant = ${params.payee ?? ''}) as payee,
       (select json_build_object('expenses', expenses, 'located', located, 'firstAt', first_at, 'hours', hours) from ${table('risk_profiles')}
         where user_id = ${userId}::uuid) as profile,
       exists (select 1 from ${table('risk_locations')} where user_id = ${userId}::uuid and country = ${params.location?.country ?? ''}) as country_known,
@@ -61,7 +63,7 @@ export async function readHistory(
   return {
     category: sample(row.category),
     all: sample(row.all_expenses),
-    payeeKnown: row.payee_known,
+    payee: sample(row.payee),
     located: row.profile?.located ?? 0,
     countryKnown: row.country_known,
     cityKnown: row.city_known,
@@ -86,11 +88,16 @@ export async function readProfile(db: FinanceDb, userId: string): Promise<RiskHi
   return row === undefined ? null : { expenses: row.expenses, located: row.located, firstAt: row.first_at, hours: row.hours };
 }
 
-/** Which of these payees (payee keys) the user has paid before. */
-export async function knownPayees(db: FinanceDb, params: { userId: string; payees: string[] }): Promise<Set<string>> {
-  if (params.payees.length === 0) return new Set();
-  const rows = await db.selectFrom('risk_merchants').select('merchant').where('user_id', '=', params.userId).where('merchant', 'in', params.payees).execute();
-  return new Set(rows.map((r) => r.merchant));
+/** The amounts paid before to those of these payees (payee keys) the user has paid. */
+export async function payeeSamples(db: FinanceDb, params: { userId: string; payees: string[] }): Promise<Map<string, AmountSample>> {
+  if (params.payees.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('risk_merchants')
+    .select(['merchant', 'seen', sql<string[]>`recent::text[]`.as('recent')])
+    .where('user_id', '=', params.userId)
+    .where('merchant', 'in', params.payees)
+    .execute();
+  return new Map(rows.map((r) => [r.merchant, { seen: r.seen, recent: r.recent.map((a) => BigInt(a)) }]));
 }
 
 /** Overlapping or touching ranges joined, so each stretch of time is read once. */
@@ -132,7 +139,7 @@ export async function learn(db: FinanceDb, userId: string, lessons: readonly Les
   const totals = totalLessons(lessons);
   if (totals.profile === null) return;
   const amounts = JSON.stringify(totals.amounts.map((a) => ({ c: a.currency, s: a.scope, n: a.seen, r: a.recent.map(String) })));
-  const payees = JSON.stringify(totals.payees.map((p) => ({ m: p.merchant, n: p.seen })));
+  const payees = JSON.stringify(totals.payees.map((p) => ({ m: p.merchant, n: p.seen, r: p.recent.map(String) })));
   const places = JSON.stringify(totals.locations.map((l) => ({ c: l.country, t: l.city, n: l.seen })));
   const p = totals.profile;
   await sql`
@@ -141,12 +148,14 @@ export async function learn(db: FinanceDb, userId: string, lessons: readonly Les
       select ${userId}::uuid, v.c, v.s, v.n, v.r from json_to_recordset(${amounts}::json) as v(c text, s text, n int, r bigint[])
       on conflict (user_id, currency, scope) do update set
         seen = x.seen + excluded.seen,
-        recent = (x.recent || excluded.recent)[greatest(1, cardinality(x.recent || excluded.recent) - 63):]
+        recent = (x.recent || excluded.recent)[greatest(1, cardinality(x.recent || excluded.recent) - ${RISK.sampleSize - 1}):]
       returning 1
     ), payees as (
-      insert into ${table('risk_merchants')} as x (user_id, merchant, seen)
-      select ${userId}::uuid, v.m, v.n from json_to_recordset(${payees}::json) as v(m text, n int)
-      on conflict (user_id, merchant) do update set seen = x.seen + excluded.seen
+      insert into ${table('risk_merchants')} as x (user_id, merchant, seen, recent)
+      select ${userId}::uuid, v.m, v.n, v.r from json_to_recordset(${payees}::json) as v(m text, n int, r bigint[])
+      on conflict (user_id, merchant) do update set
+        seen = x.seen + excluded.seen,
+        recent = (x.recent || excluded.recent)[greatest(1, cardinality(x.recent || excluded.recent) - ${RISK.merchantSampleSize - 1}):]
       returning 1
     ), places as (
       insert into ${table('risk_locations')} as x (user_id, country, city, seen)

@@ -58,7 +58,8 @@ export interface RiskHistory {
   category: AmountSample | null;
   /** All expenses in its currency. */
   all: AmountSample | null;
-  payeeKnown: boolean;
+  /** The amounts paid to this payee before; null when never paid. */
+  payee: AmountSample | null;
   located: number;
   countryKnown: boolean;
   cityKnown: boolean;
@@ -125,9 +126,20 @@ const sameUtcDay = (a: Date, b: Date) => a.toISOString().slice(0, 10) === b.toIS
 
 function amountOutlier(c: RiskCandidate, h: RiskHistory): RiskReason | null {
   const rule = RISK.amountOutlier;
-  const own = h.category !== null && h.category.recent.length >= rule.minCategorySamples;
-  const sample = own ? h.category : h.all;
-  if (sample === null || sample.recent.length < rule.minCategorySamples) return null;
+  // The closest baseline with enough amounts: the merchant's, the category's, then all expenses.
+  const atMerchant = h.payee !== null && h.payee.recent.length >= rule.minMerchantSamples;
+  const own = !atMerchant && h.category !== null && h.category.recent.length >= rule.minCategorySamples;
+  // A few amounts still say what is normal there: rent once a month is no outlier against
+  // coffee, as long as it stays within what the merchant or the category has seen.
+  if (!atMerchant && !own) {
+    for (const few of [h.payee, h.category]) {
+      if (few === null || few.recent.length < rule.minFewSamples) continue;
+      const largest = few.recent.reduce((a, b) => (a > b ? a : b), 0n);
+      if (Number(c.amount) <= rule.fewSamplesSpan * Number(largest)) return null;
+    }
+  }
+  const sample = atMerchant ? h.payee : own ? h.category : h.all;
+  if (sample === null || sample.recent.length < (atMerchant ? rule.minMerchantSamples : rule.minCategorySamples)) return null;
   const { median: m, mad } = medianAndMad(sample.recent);
   if (m <= 0) return null;
   const x = Number(c.amount);
@@ -136,7 +148,7 @@ function amountOutlier(c: RiskCandidate, h: RiskHistory): RiskReason | null {
   const ratio = x / m;
   if (z < rule.minZ || ratio < rule.minRatio) return null;
   const weight = Math.round(Math.min(rule.maxWeight, rule.baseWeight + rule.weightPerRatio * (ratio - rule.minRatio)));
-  const where = own && c.categoryName !== null ? `your usual ${c.categoryName} spending` : 'your usual spending';
+  const where = atMerchant ? `your usual spending at ${c.payee ?? 'this merchant'}` : own && c.categoryName !== null ? `your usual ${c.categoryName} spending` : 'your usual spending';
   return { code: 'amount_outlier', weight, message: `${ratioText(ratio)} ${where}` };
 }
 
@@ -150,8 +162,8 @@ function expectedIn(h: RiskHistory, at: Date, windowMs: number): number {
 function velocity(c: RiskCandidate, h: RiskHistory): RiskReason | null {
   const rule = RISK.velocity;
   const windows = [
-    { ms: rule.shortWindowMs, min: rule.shortMinCount, per: rule.shortWeightPerCharge, label: '10 minutes' },
-    { ms: rule.longWindowMs, min: rule.longMinCount, per: rule.longWeightPerCharge, label: 'an hour' },
+    { ms: rule.shortWindowMs, min: rule.shortMinCount, per: rule.shortWeightPerCharge, free: rule.shortFreeCharges, label: '10 minutes' },
+    { ms: rule.longWindowMs, min: rule.longMinCount, per: rule.longWeightPerCharge, free: rule.longFreeCharges, label: 'an hour' },
   ];
   let best: RiskReason | null = null;
   for (const w of windows) {
@@ -159,7 +171,7 @@ function velocity(c: RiskCandidate, h: RiskHistory): RiskReason | null {
     const count = inside.length + 1;
     const expected = expectedIn(h, c.occurredAt, w.ms);
     if (count < w.min || count < rule.rateMultiple * expected) continue;
-    const weight = Math.min(rule.maxWeight, w.per * (count - (w.min - 2)));
+    const weight = Math.min(rule.maxWeight, w.per * (count - w.free));
     if (best !== null && best.weight >= weight) continue;
     const total = inside.reduce((sum, r) => sum + r.amount, c.amount);
     const perDay = expectedIn(h, c.occurredAt, 24 * 3_600_000);
@@ -199,7 +211,7 @@ function cardTesting(c: RiskCandidate, h: RiskHistory): RiskReason | null {
 }
 
 function newMerchant(c: RiskCandidate, h: RiskHistory): RiskReason | null {
-  if (c.payee === null || h.payeeKnown) return null;
+  if (c.payee === null || h.payee !== null) return null;
   const rule = RISK.newMerchant;
   const usual = h.all === null || h.all.recent.length === 0 ? 0 : medianAndMad(h.all.recent).median;
   const ratio = usual > 0 ? Number(c.amount) / usual : 1;

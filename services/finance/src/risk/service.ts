@@ -84,7 +84,7 @@ export async function assessTransaction(ctx: FinanceContext, trx: Transaction<Fi
   return { risk: scoreTransaction(candidate, history, { threshold: alertThreshold(ctx), timeZone }), lesson };
 }
 
-const emptyHistory = { category: null, all: null, payeeKnown: false, located: 0, countryKnown: false, cityKnown: false, profile: null, recent: [] };
+const emptyHistory = { category: null, all: null, payee: null, located: 0, countryKnown: false, cityKnown: false, profile: null, recent: [] };
 
 /**
  * After the write, in its transaction: an ordinary expense joins the baseline; a flagged one

@@ -11,9 +11,16 @@ export const RISK = {
   minHistory: 20,
   /** Amounts kept per scope for the median and MAD. */
   sampleSize: 64,
+  /** Amounts kept per merchant. */
+  merchantSampleSize: 16,
   amountOutlier: {
     /** Amounts in a category before it is its own baseline; below, all expenses are. */
     minCategorySamples: 8,
+    /** Amounts at a merchant before it is its own baseline (it comes before the category's). */
+    minMerchantSamples: 4,
+    /** With at least this many (but fewer than minCategorySamples), an amount up to fewSamplesSpan × the category's largest is not an outlier. */
+    minFewSamples: 1,
+    fewSamplesSpan: 2,
     /** Robust z-score (median, MAD × 1.4826) an amount must reach... */
     minZ: 4,
     /** ...and this many times the median. */
@@ -33,8 +40,11 @@ export const RISK = {
     longMinCount: 6,
     /** ...and this many times what the user's usual rate expects there. */
     rateMultiple: 5,
+    /** Points per charge in the window past the first `free` ones. */
     shortWeightPerCharge: 15,
+    shortFreeCharges: 1,
     longWeightPerCharge: 10,
+    longFreeCharges: 3,
     maxWeight: 75,
   },
   duplicate: { windowMs: 10 * 60_000, weight: 70 },
