@@ -120,8 +120,8 @@ describe('the score on every transaction', () => {
     expect((await call(t, user, 'PATCH', `/api/transactions/${gadget.id}/review`, { decision: 'legitimate' })).statusCode).toBe(200);
     expect((await call(t, user, 'PATCH', `/api/transactions/${shady.id}/review`, { decision: 'fraud' })).statusCode).toBe(200);
 
-    const gadgetAgain = await spend(user, { amount: '400.00', merchant: 'Gadget World', occurredAt: '2026-03-12T13:00:00Z' });
     const shadyAgain = await spend(user, { amount: '400.00', merchant: 'Shady Shop', occurredAt: '2026-03-12T15:00:00Z' });
+    const gadgetAgain = await spend(user, { amount: '400.00', merchant: 'Gadget World', occurredAt: '2026-03-12T16:00:00Z' });
     // Known now, and 400.00 is what is paid there.
     expect(gadgetAgain.risk).toEqual({ score: 0, level: 'normal', reasons: [], flagged: false });
     expect(reasonCodes(shadyAgain)).toEqual(['amount_outlier', 'new_merchant']);

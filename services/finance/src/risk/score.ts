@@ -132,8 +132,12 @@ function amountOutlier(c: RiskCandidate, h: RiskHistory): RiskReason | null {
   // A few amounts still say what is normal there: rent once a month is no outlier against
   // coffee, as long as it stays within what the merchant or the category has seen.
   if (!atMerchant && !own) {
-    for (const few of [h.payee, h.category]) {
-      if (few === null || few.recent.length < rule.minFewSamples) continue;
+    const fewSamples = [
+      { sample: h.payee, min: rule.minFewMerchantSamples },
+      { sample: h.category, min: rule.minFewCategorySamples },
+    ];
+    for (const { sample: few, min } of fewSamples) {
+      if (few === null || few.recent.length < min) continue;
       const largest = few.recent.reduce((a, b) => (a > b ? a : b), 0n);
       if (Number(c.amount) <= rule.fewSamplesSpan * Number(largest)) return null;
     }

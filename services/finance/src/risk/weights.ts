@@ -18,8 +18,12 @@ export const RISK = {
     minCategorySamples: 8,
     /** Amounts at a merchant before it is its own baseline (it comes before the category's). */
     minMerchantSamples: 4,
-    /** With at least this many (but fewer than minCategorySamples), an amount up to fewSamplesSpan × the category's largest is not an outlier. */
-    minFewSamples: 1,
+    /**
+     * Below their own minimums, a merchant with this many amounts, or a category with
+     * minFewCategorySamples, still says what is normal: up to fewSamplesSpan × its largest is no outlier.
+     */
+    minFewMerchantSamples: 1,
+    minFewCategorySamples: 2,
     fewSamplesSpan: 2,
     /** Robust z-score (median, MAD × 1.4826) an amount must reach... */
     minZ: 4,
