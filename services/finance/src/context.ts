@@ -16,4 +16,6 @@ export interface FinanceContext {
   accountCurrencies: AccountCurrencies;
   /** The offline GeoIP data, opened on first use and shared by the process. */
   geo: () => Promise<GeoLocator>;
+  /** False only where the cost of fraud scoring is measured (bench/run.ts): creates are then not scored. */
+  scoring?: boolean;
 }

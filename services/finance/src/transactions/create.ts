@@ -90,7 +90,7 @@ export async function createTransaction(
   const key = options.key?.claim;
 
   const write = async (trx: Transaction<FinanceTables>): Promise<CreatedTransaction> => {
-    const scored = await assessTransaction(ctx, trx, userId, {
+    const scored = ctx.scoring === false ? undefined : await assessTransaction(ctx, trx, userId, {
       id: values.id,
       type: values.type,
       amount: values.amount,
@@ -102,7 +102,7 @@ export async function createTransaction(
       occurredAt: values.occurred_at,
       location,
     });
-    const row = withRisk(unscored, scored.risk);
+    const row = scored === undefined ? unscored : withRisk(unscored, scored.risk);
     const view: TransactionView = { ...toTransactionView(row), ...(mood && { mood: toMoodView(mood) }) };
     const result = await writeTransaction(
       ctx.database,
@@ -143,7 +143,7 @@ export async function createTransaction(
     if (result.account === 'archived') throw new UnprocessableError('The account is archived', 'account_archived');
     if (result.written === null) throw new ConflictError('This occurrence of the recurring rule is already posted', 'occurrence_already_posted');
     await ctx.bus.publish(trx, 'transaction.created', userId, transactionSnapshot(row));
-    await afterScoring(ctx, trx, userId, [{ id: row.id, type: row.type, ...scored }]);
+    if (scored !== undefined) await afterScoring(ctx, trx, userId, [{ id: row.id, type: row.type, ...scored }]);
     if (result.budgets.length > 0) await checkThresholds(ctx, trx, userId, result.budgets, row.occurred_at);
     options.key?.answered();
     return { row, view };
