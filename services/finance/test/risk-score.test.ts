@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { totalLessons } from '../src/risk/lessons.js';
-import { hourIn, medianAndMad, scoreTransaction, type RecentCharge, type RiskCandidate, type RiskHistory } from '../src/risk/score.js';
+import { dayIn, hourIn, isMidnightIn, medianAndMad, scoreTransaction, type RecentCharge, type RiskCandidate, type RiskHistory } from '../src/risk/score.js';
 import { RISK } from '../src/risk/weights.js';
 
 // The scoring core on small histories built by hand: each signal fires where it should, and
@@ -107,6 +107,14 @@ describe('scoreTransaction', () => {
     const day = new Date('2025-06-03T00:00:00Z');
     const recent = [{ occurredAt: day, amount: cents(41), payee: 'Corner Market' }];
     expect(codes(expense({ occurredAt: day, precision: 'day', location: null }), ordinaryHistory({ recent }))).toEqual(['duplicate']);
+    // In Tokyo, that file's day starts at 15:00 UTC the day before: the day is the user's.
+    const tokyoDay = new Date('2025-06-02T15:00:00Z');
+    expect(isMidnightIn(tokyoDay, 'Asia/Tokyo')).toBe(true);
+    expect(isMidnightIn(tokyoDay, 'UTC')).toBe(false);
+    const earlier = [{ occurredAt: tokyoDay, amount: cents(41), payee: 'Corner Market' }];
+    const tokyo = { ...options, timeZone: 'Asia/Tokyo' };
+    expect(scoreTransaction(expense({ occurredAt: tokyoDay, precision: 'day', location: null }), ordinaryHistory({ recent: earlier }), tokyo).reasons.map((r) => r.code)).toEqual(['duplicate']);
+    expect(dayIn(tokyoDay, 'Asia/Tokyo')).toBe('2025-06-03');
   });
 
   it('card_testing: several charges under 2.00 within minutes, and the larger one after them', () => {

@@ -3,20 +3,21 @@ import type { FinanceTables } from '../db.js';
 import { ALL_SCOPE, categoryScope, type Lesson } from './lessons.js';
 import { chargesWithin, payeeSamples, readAmountSamples, readProfile } from './repo.js';
 import { candidateOf, lessonOf, type RiskSubject } from './service.js';
-import { payeeKey, scoreTransaction, type AmountSample, type RecentCharge, type Risk, type RiskCandidate, type RiskHistory } from './score.js';
+import { isMidnightIn, payeeKey, scoreTransaction, type AmountSample, type RecentCharge, type Risk, type RiskCandidate, type RiskHistory } from './score.js';
 import { RISK } from './weights.js';
 
 type Precision = RiskCandidate['precision'];
 
-/** A bank file's date without a time reads as midnight UTC: only its day is known. */
-export function precisionOf(at: Date): Precision {
-  return at.getTime() % 86_400_000 === 0 ? 'day' : 'instant';
+/** A bank file's date without a time reads as midnight in the user's zone: only its day is known. */
+export function precisionOf(at: Date, timeZone: string): Precision {
+  return isMidnightIn(at, timeZone) ? 'day' : 'instant';
 }
 
 /** The stretch of history a row is compared with: the hour before it, or its whole day when only the day is known. */
-function windowOf(at: Date): [Date, Date] {
+function windowOf(at: Date, timeZone: string): [Date, Date] {
   const from = new Date(at.getTime() - RISK.velocity.longWindowMs);
-  return precisionOf(at) === 'day' ? [from, new Date(at.getTime() + 86_399_999)] : [from, at];
+  // A day-precision row is compared with its whole day (a day is at most 25 hours long).
+  return precisionOf(at, timeZone) === 'day' ? [from, new Date(at.getTime() + 25 * 3_600_000)] : [from, at];
 }
 
 export interface ImportScored {
@@ -62,11 +63,11 @@ export class ImportScorer {
     const payees = [...new Set(expenses.map((s) => payeeKey(s.merchant ?? s.description)).filter((p): p is string => p !== null))];
     const [known, near] = await Promise.all([
       payeeSamples(this.trx, { userId: this.userId, payees: payees.filter((p) => !this.#payees.has(p)) }),
-      chargesWithin(this.trx, { userId: this.userId, ranges: expenses.map((s) => windowOf(s.occurredAt)) }),
+      chargesWithin(this.trx, { userId: this.userId, ranges: expenses.map((s) => windowOf(s.occurredAt, this.timeZone)) }),
     ]);
     this.#fileRows = [];
     return subjects.map((subject) => {
-      const precision = precisionOf(subject.occurredAt);
+      const precision = precisionOf(subject.occurredAt, this.timeZone);
       const candidate = candidateOf(subject, precision);
       const payee = payeeKey(candidate.payee);
       const history: RiskHistory = {
@@ -90,7 +91,7 @@ export class ImportScorer {
   }
 
   #recentAround(subject: RiskSubject, near: RecentCharge[]): RecentCharge[] {
-    const [from, to] = windowOf(subject.occurredAt);
+    const [from, to] = windowOf(subject.occurredAt, this.timeZone);
     const inside = (r: RecentCharge) => r.occurredAt >= from && r.occurredAt <= to;
     return [...near.filter(inside), ...this.#fileRows.filter(inside)];
   }

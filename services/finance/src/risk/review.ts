@@ -30,7 +30,7 @@ export async function reviewTransaction(ctx: FinanceContext, userId: string, id:
         id: row.id, type: row.type, amount: row.amount, currency: row.currency, categoryId: row.category_id, categoryName: null,
         merchant: row.merchant, description: row.description, occurredAt: row.occurred_at, location,
       };
-      await learn(trx, userId, [lessonOf(subject, timeZone, row.import_fingerprint === null ? 'instant' : precisionOf(row.occurred_at))]);
+      await learn(trx, userId, [lessonOf(subject, timeZone, row.import_fingerprint === null ? 'instant' : precisionOf(row.occurred_at, timeZone))]);
     }
     const reviewed: TransactionRow = { ...row, review_decision: input.decision, review_note: note, reviewed_at: now, updated_at: now };
     await ctx.bus.publish(trx, 'transaction.updated', userId, { ...transactionSnapshot(reviewed), changed: ['review'] });

@@ -98,6 +98,31 @@ export function hourIn(at: Date, timeZone: string): number {
 
 // Building a formatter costs far more than using one; a process sees a handful of zones.
 const hourFormats = new Map<string, Intl.DateTimeFormat>();
+const clockFormats = new Map<string, Intl.DateTimeFormat>();
+
+function clockFormat(timeZone: string): Intl.DateTimeFormat {
+  let format = clockFormats.get(timeZone);
+  if (format === undefined) {
+    format = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
+    clockFormats.set(timeZone, format);
+  }
+  return format;
+}
+
+/** The calendar day ('YYYY-MM-DD') of an instant in a time zone. */
+export function dayIn(at: Date, timeZone: string): string {
+  if (timeZone === 'UTC') return at.toISOString().slice(0, 10);
+  const parts = Object.fromEntries(clockFormat(timeZone).formatToParts(at).map((p) => [p.type, p.value]));
+  return `${parts.year ?? ''}-${parts.month ?? ''}-${parts.day ?? ''}`;
+}
+
+/** Exactly midnight in the zone: how a bank file's date without a time is read. */
+export function isMidnightIn(at: Date, timeZone: string): boolean {
+  if (at.getUTCMilliseconds() !== 0) return false;
+  if (timeZone === 'UTC') return at.getTime() % 86_400_000 === 0;
+  const parts = Object.fromEntries(clockFormat(timeZone).formatToParts(at).map((p) => [p.type, p.value]));
+  return parts.hour === '00' && parts.minute === '00' && parts.second === '00';
+}
 
 function median(sorted: readonly number[]): number {
   const mid = Math.floor(sorted.length / 2);
@@ -122,7 +147,6 @@ const countryName = (code: string) => {
   }
 };
 const samePayee = (a: string | null, b: string | null) => a !== null && payeeKey(a) === payeeKey(b);
-const sameUtcDay = (a: Date, b: Date) => a.toISOString().slice(0, 10) === b.toISOString().slice(0, 10);
 
 function amountOutlier(c: RiskCandidate, h: RiskHistory): RiskReason | null {
   const rule = RISK.amountOutlier;
@@ -188,13 +212,13 @@ function velocity(c: RiskCandidate, h: RiskHistory): RiskReason | null {
   return best;
 }
 
-function duplicate(c: RiskCandidate, h: RiskHistory): RiskReason | null {
+function duplicate(c: RiskCandidate, h: RiskHistory, timeZone: string): RiskReason | null {
   if (c.payee === null) return null;
   const windowMs = RISK.duplicate.windowMs;
   const twin = h.recent.find((r) =>
     r.amount === c.amount &&
     samePayee(r.payee, c.payee) &&
-    (c.precision === 'day' ? sameUtcDay(r.occurredAt, c.occurredAt) : r.occurredAt <= c.occurredAt && r.occurredAt.getTime() >= c.occurredAt.getTime() - windowMs),
+    (c.precision === 'day' ? dayIn(r.occurredAt, timeZone) === dayIn(c.occurredAt, timeZone) : r.occurredAt <= c.occurredAt && r.occurredAt.getTime() >= c.occurredAt.getTime() - windowMs),
   );
   if (twin === undefined) return null;
   const when = c.precision === 'day' ? 'on the same day' : `${Math.max(1, Math.round((c.occurredAt.getTime() - twin.occurredAt.getTime()) / 60_000))} minutes earlier`;
@@ -254,7 +278,7 @@ export function scoreTransaction(c: RiskCandidate, h: RiskHistory, options: Scor
   const enough = (h.profile?.expenses ?? 0) >= RISK.minHistory;
   const timed = c.precision === 'instant';
   const found = [
-    duplicate(c, h),
+    duplicate(c, h, options.timeZone),
     timed ? cardTesting(c, h) : null,
     enough ? amountOutlier(c, h) : null,
     enough && timed ? velocity(c, h) : null,
