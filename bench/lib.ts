@@ -94,7 +94,7 @@ export async function mintToken(key: SigningKey, userId: string): Promise<string
  */
 export async function buildBenchApp(
   database: Database,
-  options: { publicJwk: JWK; logLevel?: string },
+  options: { publicJwk: JWK; logLevel?: string; scoring?: boolean },
 ): Promise<{ app: HttpApp; ctx: FinanceContext; stopEvents: () => Promise<void> }> {
   const log = createLogger(options.logLevel ?? 'warn', 'finance-bench');
   // The relay runs as in production, so its work on the outbox is part of what is measured.
@@ -105,6 +105,7 @@ export async function buildBenchApp(
     log,
     transport,
   });
+  if (options.scoring === false) ctx.scoring = false;
   const app = await createHttpApp({
     title: 'finance bench',
     version: '0',

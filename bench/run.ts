@@ -98,10 +98,10 @@ function encodeCursor(at: Date, id: string): string {
   return Buffer.from(JSON.stringify([at.toISOString(), id])).toString('base64url');
 }
 
-async function startServer(script: 'server.ts' | 'bare-server.ts', publicJwk: object): Promise<{ port: number; stop: () => Promise<void> }> {
+async function startServer(script: 'server.ts' | 'bare-server.ts', publicJwk: object, extraEnv: Record<string, string> = {}): Promise<{ port: number; stop: () => Promise<void> }> {
   const profile = PROFILE === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`];
   const child = spawn(process.execPath, [...profile, '--import', 'tsx', path.join(import.meta.dirname, script)], {
-    env: { ...process.env, BENCH_DATABASE_URL: databaseUrl(BENCH_DB), BENCH_PUBLIC_JWK: JSON.stringify(publicJwk), BENCH_POOL_SIZE: String(CONNECTIONS) },
+    env: { ...process.env, BENCH_DATABASE_URL: databaseUrl(BENCH_DB), BENCH_PUBLIC_JWK: JSON.stringify(publicJwk), BENCH_POOL_SIZE: String(CONNECTIONS), ...extraEnv },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const lines = createInterface({ input: child.stdout });
@@ -153,6 +153,8 @@ async function main() {
   const deepCursor = encodeCursor(deepRow.occurred_at, deepRow.id);
   const server = await startServer('server.ts', key.publicJwk);
   const bare = await startServer('bare-server.ts', key.publicJwk);
+  // The same API with fraud scoring switched off: what scoring costs, measured in the same run.
+  const unscored = await startServer('server.ts', key.publicJwk, { BENCH_SCORING: 'off' });
   const env = await machine();
   const loadBefore = os.loadavg().map((l) => l.toFixed(1)).join(' ');
   console.error(JSON.stringify(env));
@@ -171,7 +173,8 @@ async function main() {
         'content-type': 'application/json',
         'idempotency-key': randomUUID(),
       },
-      body: JSON.stringify({ type: 'expense', amount: '12.34', category: 'groceries', description: 'autocannon', merchant: 'Bench Market', tags: ['bench'] }),
+      // Amounts vary, so the fraud score does not see every create as a duplicate of the one before.
+      body: JSON.stringify({ type: 'expense', amount: (10 + Math.floor(Math.random() * 90_000) / 100).toFixed(2), category: 'groceries', description: 'autocannon', merchant: 'Bench Market', tags: ['bench'] }),
     };
   };
   const page = (cursor?: string) => () => ({
@@ -190,6 +193,7 @@ async function main() {
 
   const scenarios = [
     { name: 'insert', http: 'POST /api/transactions (users without a budget)', sql: 'single-row insert', vars: {}, request: insertAs(unbudgeted), bare: bareInsert, aim: 0.4 },
+    { name: 'unscored', http: 'POST /api/transactions (no budget, fraud scoring off)', sql: 'single-row insert', vars: {}, request: insertAs(unbudgeted), bare: undefined, aim: 0.4 },
     { name: 'budget', http: 'POST /api/transactions (users with a monthly budget)', sql: 'single-row insert', vars: {}, request: insertAs(budgeted), bare: undefined, aim: 0.4 },
     { name: 'first', http: 'GET /api/transactions (first page)', sql: 'page query', vars: { uid: heavy }, request: page(), bare: barePage, aim: 0.2 },
     { name: 'deep', http: `GET /api/transactions (cursor ${DEEP_OFFSET} rows deep)`, sql: 'page query + keyset predicate', vars: { uid: heavy, at: deepRow.occurred_at.toISOString(), cid: deepRow.id }, request: page(deepCursor), bare: undefined, aim: 0.2 },
@@ -201,9 +205,10 @@ async function main() {
   try {
     for (const s of scenarios) {
       if (ONLY !== undefined && ONLY !== s.name) continue;
-      const tps = await pgbench(s.name, s.vars, DURATION);
-      await cannon(server.port, WARMUP, s.request);
-      const http = await cannon(server.port, DURATION, s.request);
+      const tps = await pgbench(s.name === 'unscored' ? 'insert' : s.name, s.vars, DURATION);
+      const port = s.name === 'unscored' ? unscored.port : server.port;
+      await cannon(port, WARMUP, s.request);
+      const http = await cannon(port, DURATION, s.request);
       if (http.non2xx > 0 || http.errors > 0) throw new Error(`${s.http}: ${http.non2xx} non-2xx answers, ${http.errors} errors`);
       let bareRps: number | undefined;
       if (s.bare !== undefined) {
@@ -219,12 +224,15 @@ async function main() {
   } finally {
     await server.stop();
     await bare.stop();
+    await unscored.stop();
   }
   const without = results.find((r) => r.scenario.includes('without a budget'));
   const withBudget = results.find((r) => r.scenario.includes('with a monthly budget'));
   if (without && withBudget) console.log(`POST with a budget / without: ${((withBudget.apiRps / without.apiRps) * 100).toFixed(0)}% (aim 80%)`);
   if (without?.bareRps !== undefined) console.log(`POST without a budget / bare Fastify + pg insert: ${((without.apiRps / without.bareRps) * 100).toFixed(0)}% (aim 60%)`);
   if (withBudget && without?.bareRps !== undefined) console.log(`POST with a budget / bare Fastify + pg insert: ${((withBudget.apiRps / without.bareRps) * 100).toFixed(0)}% (aim 60%)`);
+  const scoringOff = results.find((r) => r.scenario.includes('fraud scoring off'));
+  if (without && scoringOff) console.log(`POST with fraud scoring / without: ${((without.apiRps / scoringOff.apiRps) * 100).toFixed(0)}% (aim 75%)`);
   const first = results.find((r) => r.scenario.includes('first'));
   const deep = results.find((r) => r.scenario.includes('deep'));
   console.log(`machine: ${env.nproc} cores (${env.cpu}), ${env.memoryGb} GiB, Node ${env.node}, PostgreSQL ${env.postgres}; ${CONNECTIONS} connections, ${DURATION} s per run`);

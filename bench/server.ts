@@ -1,7 +1,7 @@
 /**
  * The finance API over the benchmark database, on 127.0.0.1, for bench/run.ts (not a test).
  * Env: BENCH_DATABASE_URL, BENCH_PUBLIC_JWK (the key bench/run.ts signs tokens with),
- * BENCH_POOL_SIZE (default 10). Prints `listening PORT` once ready; stops on SIGTERM.
+ * BENCH_POOL_SIZE (default 10), BENCH_SCORING=off (creates not scored, to measure what scoring costs). Prints `listening PORT` once ready; stops on SIGTERM.
  */
 import type { AddressInfo } from 'node:net';
 import type { JWK } from 'jose';
@@ -13,7 +13,7 @@ async function main() {
   const jwk = process.env.BENCH_PUBLIC_JWK;
   if (url === undefined || jwk === undefined) throw new Error('BENCH_DATABASE_URL and BENCH_PUBLIC_JWK are required');
   const database = openPostgres(url, Number(process.env.BENCH_POOL_SIZE ?? 10));
-  const { app, stopEvents } = await buildBenchApp(database, { publicJwk: JSON.parse(jwk) as JWK, logLevel: 'warn' });
+  const { app, stopEvents } = await buildBenchApp(database, { publicJwk: JSON.parse(jwk) as JWK, logLevel: 'warn', scoring: process.env.BENCH_SCORING !== 'off' });
   await app.listen({ host: '127.0.0.1', port: 0 });
   console.log(`listening ${(app.server.address() as AddressInfo).port}`);
   process.once('SIGTERM', () => {

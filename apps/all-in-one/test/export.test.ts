@@ -1,4 +1,5 @@
 import { unzipSync, strFromU8 } from 'fflate';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InProcessTransport } from '@expensio/common';
 import { call, createTestExpensio, register, type Member, type TestExpensio } from './helpers.js';
@@ -134,6 +135,11 @@ describe('GET /api/export and POST /api/import/backup', () => {
     // New ids: nothing of Alice's ids is Carol's.
     const carolAccounts = ((await get(carol, '/api/accounts')) as { items: { id: string }[] }).items.map((a) => a.id);
     for (const account of document.accounts as { id: string }[]) expect(carolAccounts).not.toContain(account.id);
+    // The restored spending is the fraud score's baseline for Carol.
+    const expenses = (document.transactions as { type: string }[]).filter((tx) => tx.type === 'expense').length;
+    const profile = await sql<{ expenses: number }>`select expenses from finance.risk_profiles where user_id = ${carol.id}::uuid`.execute(t.database.kysely);
+    expect(expenses).toBeGreaterThan(0);
+    expect(profile.rows[0]?.expenses).toBe(expenses);
 
     // A second restore, or one into a user who has data, is refused.
     const again = await call(t, carol, 'POST', '/api/import/backup', document);

@@ -120,7 +120,7 @@ describe('event catalog and envelope', () => {
   it('defines every event of the issue, each with a schema and version 1', () => {
     expect([...EVENT_TYPES].sort()).toEqual([
       'auth.login.failed', 'auth.login.succeeded', 'auth.otp.locked', 'budget.threshold_reached', 'goal.completed', 'goal.progressed', 'import.completed',
-      'recurring.posted', 'security.alert', 'transaction.created', 'transaction.deleted', 'transaction.updated', 'user.deleted',
+      'recurring.posted', 'security.alert', 'transaction.created', 'transaction.deleted', 'transaction.flagged', 'transaction.updated', 'user.deleted',
       'user.registered', 'user.updated', 'webhook.disabled',
     ]);
     for (const type of EVENT_TYPES) expect(EventMap[type]).toBeDefined();

@@ -1,4 +1,4 @@
-import type { Clock, Database, EventBus, Logger, Metrics } from '@expensio/common';
+import type { Clock, Database, EventBus, GeoLocator, Logger, Metrics } from '@expensio/common';
 import type { AccountCurrencies } from './accounts/currencies.js';
 import type { FinanceDb, FinanceTables } from './db.js';
 
@@ -8,7 +8,7 @@ export interface FinanceContext {
   /** The database under `db`, for the few statements run as prepared statements (`database.prepared`). */
   database: Database;
   clock: Clock;
-  config: { DEFAULT_CURRENCY: string; IDEMPOTENCY_TTL: number; IMPORT_MAX_BYTES?: number };
+  config: { DEFAULT_CURRENCY: string; IDEMPOTENCY_TTL: number; IMPORT_MAX_BYTES?: number; SECURITY_ALERT_THRESHOLD?: number };
   log: Logger;
   /** Counts scheduler runs and postings. */
   metrics: Metrics;
@@ -16,4 +16,8 @@ export interface FinanceContext {
   bus: EventBus<FinanceTables>;
   /** Each account's currency once seen (it never changes), so a create to a named account reads nothing first. */
   accountCurrencies: AccountCurrencies;
+  /** The offline GeoIP data, opened on first use and shared by the process. */
+  geo: () => Promise<GeoLocator>;
+  /** False only where the cost of fraud scoring is measured (bench/run.ts): creates are then not scored. */
+  scoring?: boolean;
 }

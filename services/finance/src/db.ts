@@ -1,6 +1,7 @@
 import type { ColumnType, Kysely } from 'kysely';
 import type { EventTables } from '@expensio/common';
 import type { Condition } from './rules/conditions.js';
+import type { ReviewDecision, RiskLevel, RiskReason } from './risk/score.js';
 
 type Timestamp = ColumnType<Date, Date, Date>;
 /** bigint minor units: read as bigint, written from bigint. */
@@ -51,6 +52,48 @@ export interface TransactionsTable {
   updated_at: Timestamp;
   /** Set by bulk import only: what makes a re-imported row a duplicate (migration 0007). */
   import_fingerprint: string | null;
+  /** The fraud score given when written (migration 0014, docs/fraud-scoring.md); transfers keep the defaults. */
+  risk_score: ColumnType<number, number | undefined, number>;
+  risk_level: ColumnType<RiskLevel, RiskLevel | undefined, RiskLevel>;
+  risk_reasons: ColumnType<RiskReason[], string | undefined, string>;
+  risk_flagged: ColumnType<boolean, boolean | undefined, boolean>;
+  /** Where the request that wrote it came from (GeoIP), when known. */
+  location_country: ColumnType<string | null, string | null | undefined, string | null>;
+  location_city: ColumnType<string | null, string | null | undefined, string | null>;
+  review_decision: ColumnType<ReviewDecision | null, ReviewDecision | null | undefined, ReviewDecision | null>;
+  review_note: ColumnType<string | null, string | null | undefined, string | null>;
+  reviewed_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+}
+
+export interface RiskAmountsTable {
+  user_id: string;
+  currency: string;
+  /** 'all', or 'category:<id>' / 'category:none'. */
+  scope: string;
+  seen: number;
+  recent: ColumnType<bigint[], bigint[], bigint[]>;
+}
+
+export interface RiskMerchantsTable {
+  user_id: string;
+  merchant: string;
+  seen: number;
+  recent: ColumnType<bigint[], bigint[], bigint[]>;
+}
+
+export interface RiskLocationsTable {
+  user_id: string;
+  country: string;
+  city: string;
+  seen: number;
+}
+
+export interface RiskProfilesTable {
+  user_id: string;
+  expenses: number;
+  located: number;
+  first_at: Timestamp;
+  hours: number[];
 }
 
 export interface IdempotencyKeysTable {
@@ -259,6 +302,10 @@ export interface FinanceTables extends EventTables {
   rules: RulesTable;
   user_time_zones: UserTimeZonesTable;
   import_mappings: ImportMappingsTable;
+  risk_amounts: RiskAmountsTable;
+  risk_merchants: RiskMerchantsTable;
+  risk_locations: RiskLocationsTable;
+  risk_profiles: RiskProfilesTable;
 }
 
 export type FinanceDb = Kysely<FinanceTables>;

@@ -7,6 +7,7 @@ import { IDENTITY_SCHEMA } from './db.js';
 import { identityExportSections } from './export/section.js';
 import { MemoryMailer } from './mail/mailer.js';
 import { identityMigrations } from './migrations.js';
+import { subscribeFraudAlerts } from './security/fraud-alerts.js';
 import { argon2Hasher } from './passwords/hasher.js';
 import { patIntrospectionRoute } from './pats/routes.js';
 import { ephemeralSigningKeys } from './tokens/keys.js';
@@ -34,6 +35,7 @@ export const identityService: ServiceDescriptor<IdentityContext, typeof identity
   },
   migrations: identityMigrations,
   createContext: ({ overrides, ...deps }) => createIdentityContext({ ...overrides, ...deps }),
+  consumers: subscribeFraudAlerts,
   routes: registerIdentityRoutes,
   // Alone, the other services resolve personal access tokens here; in one process they use the verifier below.
   aloneRoutes: patIntrospectionRoute,

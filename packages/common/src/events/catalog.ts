@@ -86,6 +86,20 @@ export const EventMap = {
     rejected: z.number().int().min(0),
     transactionIds: z.array(id),
   }),
+  /**
+   * A transaction scored at or past SECURITY_ALERT_THRESHOLD (finance's fraud scoring): what it
+   * was, its score and why, in words the owner understands. Identity turns it into `security.alert`.
+   */
+  'transaction.flagged': z.object({
+    transactionId: id,
+    score: z.number().int().min(0).max(100),
+    level: z.enum(['normal', 'elevated', 'high']),
+    reasons: z.array(z.object({ code: z.string().min(1).max(64), message: z.string().max(512), weight: z.number().int().min(0).max(100) })),
+    amount: decimal,
+    currency,
+    merchant: z.string().nullable(),
+    occurredAt: instant,
+  }),
   'budget.threshold_reached': z.object({
     budgetId: id,
     name: z.string(),
@@ -141,6 +155,7 @@ export const EVENT_VERSIONS: { readonly [K in EventType]: number } = {
   'transaction.updated': 1,
   'transaction.deleted': 1,
   'import.completed': 1,
+  'transaction.flagged': 1,
   'budget.threshold_reached': 1,
   'goal.progressed': 1,
   'goal.completed': 1,
@@ -170,6 +185,7 @@ export type Topology = readonly EventSubscription[];
 export const SUBSCRIPTIONS: Topology = [
   { consumer: 'finance.user-erasure', events: ['user.deleted'] },
   { consumer: 'finance.user-time-zones', events: ['user.registered', 'user.updated'] },
+  { consumer: 'identity.fraud-alerts', events: ['transaction.flagged'] },
   {
     consumer: 'realtime.gateway',
     events: [
@@ -177,6 +193,7 @@ export const SUBSCRIPTIONS: Topology = [
       'transaction.updated',
       'transaction.deleted',
       'import.completed',
+      'transaction.flagged',
       'budget.threshold_reached',
       'goal.progressed',
       'goal.completed',

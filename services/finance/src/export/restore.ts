@@ -2,12 +2,16 @@ import { ConflictError } from '@expensio/common';
 import type { FinanceContext } from '../context.js';
 import type { BackupDocument, RestoreReport } from './backup-schema.js';
 import { planRestore } from './restore-plan.js';
+import { learn } from '../risk/repo.js';
+import { hourIn } from '../risk/score.js';
+import { userTimeZone } from '../users/time-zone.js';
 import { builtInCategories, deleteEmptyDefaultAccount, hasRecordedData, insertPlan, lockUser } from './restore-repo.js';
 
 /**
  * Restores an export into a user who has recorded nothing yet: the automatic default account
  * gives way to the document's accounts, every id is new, and one transaction writes all of it or
- * none. Publishes no per-row events: the rows are history, not news (ADR 0013).
+ * none. Publishes no per-row events: the rows are history, not news (ADR 0013); nor are they
+ * scored, but every restored expense joins the fraud score's baseline.
  */
 export async function restoreBackup(ctx: FinanceContext, userId: string, doc: BackupDocument): Promise<RestoreReport> {
   const plan = planRestore(doc, { userId, builtInCategories: await builtInCategories(ctx.db) });
@@ -18,6 +22,23 @@ export async function restoreBackup(ctx: FinanceContext, userId: string, doc: Ba
     }
     await deleteEmptyDefaultAccount(trx, userId);
     await insertPlan(trx, plan);
+    // The restored spending is the user's history: the fraud score measures against it from now on.
+    const timeZone = await userTimeZone(ctx.db, userId);
+    await learn(
+      trx,
+      userId,
+      plan.transactions
+        .filter((t) => t.type === 'expense')
+        .map((t) => ({
+          currency: t.currency,
+          categoryId: t.category_id ?? null,
+          amount: t.amount,
+          payee: t.merchant ?? t.description ?? null,
+          location: null,
+          occurredAt: t.occurred_at,
+          hour: hourIn(t.occurred_at, timeZone),
+        })),
+    );
   });
   return {
     accounts: plan.accounts.length,

@@ -1,9 +1,10 @@
 import { sql } from 'kysely';
 import { FINANCE_SCHEMA, type FinanceDb } from '../db.js';
 import type { CategoryRef, ImportRow } from './rows.js';
+import type { Risk } from '../risk/score.js';
 
 /** A row about to be written: its id, and its fingerprint (null for a twin imported on purpose). */
-export type ImportBatchRow = ImportRow & { id: string; fingerprint: string | null };
+export type ImportBatchRow = ImportRow & { id: string; fingerprint: string | null; risk: Risk };
 
 /**
  * Every category the user sees by lower-cased slug, id and display name: the map a whole file is
@@ -30,6 +31,16 @@ export async function categoryRefs(db: FinanceDb, userId: string): Promise<Map<s
     if (!refs.has(name)) refs.set(name, { id: row.id, slug: row.slug, kind: row.kind });
   }
   return refs;
+}
+
+/** Each category's name by id, for the words of the fraud score's reasons. */
+export async function categoryNames(db: FinanceDb, userId: string): Promise<Map<string, string>> {
+  const rows = await db
+    .selectFrom('categories')
+    .select(['id', 'name'])
+    .where((eb) => eb.or([eb('user_id', 'is', null), eb('user_id', '=', userId)]))
+    .execute();
+  return new Map(rows.map((r) => [r.id, r.name]));
 }
 
 // Raw SQL is not rewritten by withSchema, so the statement names the schema itself.
@@ -96,15 +107,21 @@ export async function insertImportBatch(
       o: r.occurredAt.toISOString(),
       g: r.tags,
       f: r.fingerprint,
+      rs: r.risk.score,
+      rl: r.risk.level,
+      rr: r.risk.reasons,
+      rf: r.risk.flagged,
     })),
   );
   const now = params.now.toISOString();
   const result = await sql<{ id: string }>`
     insert into ${transactionsTable}
-      (id, user_id, account_id, type, amount, currency, category_id, description, merchant, occurred_at, tags, transfer_id, created_at, updated_at, import_fingerprint)
+      (id, user_id, account_id, type, amount, currency, category_id, description, merchant, occurred_at, tags, transfer_id, created_at, updated_at, import_fingerprint,
+       risk_score, risk_level, risk_reasons, risk_flagged)
     select v.i, ${params.userId}::uuid, ${params.accountId}::uuid, v.t, v.a, ${params.currency}, v.c, v.d, v.m, v.o, v.g, null,
-           ${now}::timestamptz, ${now}::timestamptz, v.f
-    from json_to_recordset(${payload}::json) as v(i uuid, t text, a bigint, c uuid, d text, m text, o timestamptz, g text[], f text)
+           ${now}::timestamptz, ${now}::timestamptz, v.f,
+           v.rs, v.rl, v.rr, v.rf
+    from json_to_recordset(${payload}::json) as v(i uuid, t text, a bigint, c uuid, d text, m text, o timestamptz, g text[], f text, rs smallint, rl text, rr jsonb, rf boolean)
     on conflict (import_fingerprint) do nothing
     returning id
   `.execute(db);

@@ -6,7 +6,7 @@ import type { FinanceContext } from '../context.js';
 import { formatAmount } from '../shared/money.js';
 import { importFingerprint } from './fingerprint.js';
 import { savedMappingFor } from './saved-mapping.js';
-import { categoryRefs, findExistingTwins, insertImportBatch, type ImportBatchRow } from './repo.js';
+import { categoryNames, categoryRefs, findExistingTwins, insertImportBatch, type ImportBatchRow } from './repo.js';
 import { ReportWriter, emptyReport, previewOf, type DuplicateOf, type ImportReport, type RowOutcome } from './report.js';
 import { inFileOrder, readImportFile, type ReadOptions } from './formats/index.js';
 import { toImportRow, type ImportRow, type RowWarning } from './rows.js';
@@ -14,6 +14,10 @@ import { userTimeZone } from '../users/time-zone.js';
 import { applyRulesToImportRow, rulesForWrite } from '../rules/on-write.js';
 import { transferByRule } from '../transfers/by-rule.js';
 import type { Answer } from '../shared/idempotency.js';
+import { ImportScorer } from '../risk/import-scorer.js';
+import { afterScoring, alertThreshold } from '../risk/service.js';
+import { NO_RISK } from '../risk/score.js';
+import { RISK } from '../risk/weights.js';
 
 /** Rows per multi-row insert: big enough to amortise a round trip, small enough to keep memory flat. */
 export const IMPORT_BATCH_SIZE = 1_000;
@@ -124,6 +128,10 @@ export async function importTransactions(ctx: FinanceContext, userId: string, in
     const report = writer.report;
     const seen = new Map<string, SeenRow>();
 
+    const scorer = await ImportScorer.start(trx, userId, account.currency, await userTimeZone(trx, userId));
+    const names = await categoryNames(trx, userId);
+    const threshold = alertThreshold(ctx);
+    const alertFrom = now.getTime() - RISK.importAlertWindowMs;
     // Each created row's event until there are too many for that, and every created id.
     const createdEvents: EventPayload<'transaction.created'>[] = [];
     const createdIds: string[] = [];
@@ -138,7 +146,7 @@ export async function importTransactions(ctx: FinanceContext, userId: string, in
     const settle = async (batch: PendingRow[]) => {
       const unseen = batch.filter((p) => !seen.has(p.fingerprint)).map((p) => ({ fingerprint: p.fingerprint, row: p.value }));
       const existing = await findExistingTwins(trx, { userId, accountId: account.id, rows: unseen });
-      const toWrite: (ImportBatchRow & { pending: PendingRow; twinOf: DuplicateOf | null })[] = [];
+      const toWrite: (Omit<ImportBatchRow, 'risk'> & { pending: PendingRow; twinOf: DuplicateOf | null })[] = [];
       for (const pending of batch) {
         const preview = previewOf(pending.value, account.currency);
         const earlier = seen.get(pending.fingerprint);
@@ -164,11 +172,28 @@ export async function importTransactions(ctx: FinanceContext, userId: string, in
         }
         return;
       }
-      const written = await insertImportBatch(trx, { userId, accountId: account.id, currency: account.currency, now, rows: toWrite });
+      // Scored once the batches before are written: they are history the database can show.
+      const scored = await scorer.scoreBatch(
+        toWrite.map((v) => ({ ...v, currency: account.currency, categoryName: v.categoryId === null ? null : (names.get(v.categoryId) ?? null), location: null })),
+        threshold,
+      );
+      const rows = toWrite.map((v, i) => ({ ...v, risk: scored[i]?.risk ?? NO_RISK }));
+      const written = await insertImportBatch(trx, { userId, accountId: account.id, currency: account.currency, now, rows });
+      // Only what happened lately is worth waking the user for; an old file's flags wait in the list.
+      await afterScoring(
+        ctx,
+        trx,
+        userId,
+        rows.flatMap((row, i) => {
+          const s = scored[i];
+          return written.has(row.id) && s !== undefined ? [{ id: row.id, type: row.type, ...s }] : [];
+        }),
+        (id) => (rows.find((r) => r.id === id)?.occurredAt.getTime() ?? 0) >= alertFrom,
+      );
       // Rows a concurrent import of the same file wrote first (its commit released the index): named now.
       const lost = toWrite.filter((row) => !written.has(row.id));
       const taken = await findExistingTwins(trx, { userId, accountId: account.id, rows: lost.map((row) => ({ fingerprint: row.pending.fingerprint, row })) });
-      for (const row of toWrite) {
+      for (const row of rows) {
         const preview = previewOf(row, account.currency);
         if (!written.has(row.id)) {
           const transactionId = taken.get(row.pending.fingerprint)?.transactionId ?? null;

@@ -17,6 +17,8 @@ import { toTransactionView, type TransactionView } from './schemas.js';
 import { buildTransaction, type TransactionInput, type WriteTarget } from './service.js';
 import { instantForUser } from '../users/time-zone.js';
 import { writeTransaction } from './writer.js';
+import { afterScoring, assessTransaction, locateClient } from '../risk/service.js';
+import { withRisk } from '../risk/rows.js';
 
 export interface CreateOptions {
   /** The Idempotency-Key the request holds (claimed before anything else): the write stores its answer. */
@@ -25,6 +27,8 @@ export interface CreateOptions {
   recurring?: { ruleId: string; occurrenceDate: string };
   /** The caller's open transaction (the scheduler's, which holds the rule's lock); else one of its own. */
   trx?: Transaction<FinanceTables>;
+  /** The client's address (request.ip, which honours TRUST_PROXY): where the transaction was made from. */
+  clientIp?: string | undefined;
 }
 
 export interface CreatedTransaction {
@@ -70,6 +74,7 @@ export async function createTransaction(
   });
   const { now } = built;
   const recurring = options.recurring;
+  const location = await locateClient(ctx, options.clientIp);
   const mood: MoodRow | undefined = input.mood && {
     id: newId(),
     user_id: userId,
@@ -94,7 +99,26 @@ export async function createTransaction(
     const asLeg = plan && { type: plan.type, category_id: null, transfer_id: plan.transferId };
     const values = asLeg ? { ...built.values, ...asLeg } : built.values;
     const written: TransactionRow = asLeg ? { ...built.row, ...asLeg, category_slug: null } : built.row;
-    const row: TransactionRow = recurring ? { ...written, recurring_rule_id: recurring.ruleId } : written;
+    const unscored: TransactionRow = {
+      ...written,
+      ...(recurring && { recurring_rule_id: recurring.ruleId }),
+      location_country: location?.country ?? null,
+      location_city: location?.city ?? null,
+    };
+    // A transfer between the user's own accounts is not spending: it scores 0.
+    const scored = ctx.scoring === false || asLeg ? undefined : await assessTransaction(ctx, trx, userId, {
+      id: values.id,
+      type: values.type,
+      amount: values.amount,
+      currency: values.currency,
+      categoryId: values.category_id,
+      categoryName: category?.name ?? null,
+      merchant: values.merchant,
+      description: values.description,
+      occurredAt: values.occurred_at,
+      location,
+    });
+    const row = scored === undefined ? unscored : withRisk(unscored, scored.risk);
     const view: TransactionView = { ...toTransactionView(row), ...(mood && { mood: toMoodView(mood) }) };
     const result = await writeTransaction(
       ctx.database,
@@ -113,6 +137,12 @@ export async function createTransaction(
         occurredAt: values.occurred_at,
         tags: values.tags,
         transferId: values.transfer_id,
+        riskScore: row.risk_score,
+        riskLevel: row.risk_level,
+        riskReasons: JSON.stringify(row.risk_reasons),
+        riskFlagged: row.risk_flagged,
+        locationCountry: row.location_country,
+        locationCity: row.location_city,
         now,
         ruleId: recurring?.ruleId ?? null,
         occurrenceDate: recurring?.occurrenceDate ?? null,
@@ -131,6 +161,7 @@ export async function createTransaction(
     if (result.written === null) throw new ConflictError('This occurrence of the recurring rule is already posted', 'occurrence_already_posted');
     await ctx.bus.publish(trx, 'transaction.created', userId, transactionSnapshot(row));
     if (plan) await completeRuleTransfer(ctx, trx, userId, row, plan);
+    if (scored !== undefined) await afterScoring(ctx, trx, userId, [{ id: row.id, type: row.type, ...scored }]);
     if (result.budgets.length > 0) await checkThresholds(ctx, trx, userId, result.budgets, row.occurred_at);
     options.key?.answered();
     return { row, view };

@@ -13,7 +13,10 @@ function selectTransactions(db: FinanceDb) {
     .select('c.slug as category_slug');
 }
 
-export type NewTransaction = Omit<Selectable<TransactionsTable>, 'created_at' | 'updated_at' | 'recurring_rule_id' | 'occurrence_date' | 'import_fingerprint'> & {
+/** The risk and review columns: written by scoring and review, defaulted otherwise. */
+type RiskColumns = 'risk_score' | 'risk_level' | 'risk_reasons' | 'risk_flagged' | 'location_country' | 'location_city' | 'review_decision' | 'review_note' | 'reviewed_at';
+
+export type NewTransaction = Omit<Selectable<TransactionsTable>, 'created_at' | 'updated_at' | 'recurring_rule_id' | 'occurrence_date' | 'import_fingerprint' | RiskColumns> & {
   recurring_rule_id?: string | null;
   occurrence_date?: string | null;
 };
@@ -56,6 +59,11 @@ export interface TransactionFilter {
   currency?: string | undefined;
   minAmount?: bigint | undefined;
   maxAmount?: bigint | undefined;
+  /** Only flagged ones (through the partial index of flagged rows). */
+  flagged?: boolean | undefined;
+  minRisk?: number | undefined;
+  /** Of the flagged: `open` not reviewed yet, `reviewed` with a verdict. */
+  review?: 'open' | 'reviewed' | 'all' | undefined;
 }
 
 const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
@@ -78,6 +86,11 @@ export async function listTransactions(db: FinanceDb, database: Database, filter
   if (filter.currency) query = query.where('t.currency', '=', filter.currency);
   if (filter.minAmount !== undefined) query = query.where('t.amount', '>=', filter.minAmount);
   if (filter.maxAmount !== undefined) query = query.where('t.amount', '<=', filter.maxAmount);
+  if (filter.flagged === true) query = query.where(sql<boolean>`t.risk_flagged`);
+  if (filter.flagged === false) query = query.where(sql<boolean>`not t.risk_flagged`);
+  if (filter.minRisk !== undefined) query = query.where('t.risk_score', '>=', filter.minRisk);
+  if (filter.review === 'open') query = query.where('t.review_decision', 'is', null);
+  if (filter.review === 'reviewed') query = query.where('t.review_decision', 'is not', null);
   if (filter.cursor) {
     const { at, id } = filter.cursor;
     // Bounds the scan of (user_id, occurred_at desc, id desc); the `or` spelling read 90,000 rows
@@ -151,4 +164,21 @@ export async function updateTransactionFields(db: FinanceDb, params: { userId: s
     where t.user_id = ${params.userId}::uuid and t.id = v.i
   `.execute(db);
   return Number(result.numAffectedRows ?? 0n);
+}
+
+/** The row locked for a review (so two reviews of it run one after the other). */
+export async function lockTransaction(db: FinanceDb, params: { userId: string; id: string }): Promise<TransactionRow | undefined> {
+  return selectTransactions(db).where('t.user_id', '=', params.userId).where('t.id', '=', params.id).forUpdate('t').executeTakeFirst();
+}
+
+export async function recordReview(
+  db: FinanceDb,
+  params: { userId: string; id: string; decision: 'legitimate' | 'fraud'; note: string | null; now: Date },
+): Promise<void> {
+  await db
+    .updateTable('transactions')
+    .set({ review_decision: params.decision, review_note: params.note, reviewed_at: params.now, updated_at: params.now })
+    .where('user_id', '=', params.userId)
+    .where('id', '=', params.id)
+    .execute();
 }

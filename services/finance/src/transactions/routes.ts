@@ -4,11 +4,14 @@ import type { FinanceContext } from '../context.js';
 import { idParams, listSchema } from '../shared/http.js';
 import { claimOf, idempotency } from '../shared/idempotent-route.js';
 import { editTransactions } from './bulk.js';
+import { reviewTransaction } from '../risk/review.js';
 import { createTransaction } from './create.js';
 import {
   bulkEditBody,
   createTransactionBody,
+  flaggedQuery,
   listTransactionsQuery,
+  reviewBody,
   summaryQuery,
   summarySchema,
   toTransactionView,
@@ -40,7 +43,7 @@ export function transactionRoutes(app: HttpApp, ctx: FinanceContext) {
       ...idempotency(ctx, 'transactions.create'),
     },
     async (request, reply) => {
-      const created = await createTransaction(ctx, requireUser(request).id, request.body, { key: claimOf(request) });
+      const created = await createTransaction(ctx, requireUser(request).id, request.body, { key: claimOf(request), clientIp: request.ip });
       return reply.status(201).send(created.view);
     },
   );
@@ -80,6 +83,42 @@ export function transactionRoutes(app: HttpApp, ctx: FinanceContext) {
     '/api/transactions/summary',
     { config, schema: { tags, summary: 'Income, expense, net and totals by category for a week, month, quarter or year (the current one, or the one holding `date`) or a from/to range of days, in your time zone', querystring: summaryQuery, response: { 200: summarySchema } } },
     async (request) => summary(ctx, requireUser(request).id, request.query),
+  );
+
+  app.get(
+    '/api/transactions/flagged',
+    {
+      config,
+      schema: {
+        tags,
+        summary: 'Your transactions the fraud score flagged, newest first, paged',
+        description: 'A transaction is flagged when its risk score reaches SECURITY_ALERT_THRESHOLD (docs/fraud-scoring.md). Review each with PATCH /api/transactions/{id}/review.',
+        querystring: flaggedQuery,
+        response: { 200: listSchema(transactionSchema) },
+      },
+      serializerCompiler: plainJson,
+    },
+    async (request) => {
+      const { status, ...paging } = request.query;
+      const page = await searchTransactions(ctx, requireUser(request).id, { ...paging, flagged: true, review: status });
+      return { items: page.rows.map(toTransactionView), nextCursor: page.nextCursor };
+    },
+  );
+
+  app.patch(
+    '/api/transactions/:id/review',
+    {
+      config,
+      schema: {
+        tags,
+        summary: 'Say whether a flagged transaction was yours',
+        description: 'legitimate: its merchant and place become known and its amount joins your baseline; fraud: it stays in the ledger but never counts as your normal spending. 409 when the transaction is not flagged or already reviewed.',
+        params: idParams,
+        body: reviewBody,
+        response: { 200: transactionSchema },
+      },
+    },
+    async (request) => toTransactionView(await reviewTransaction(ctx, requireUser(request).id, request.params.id, request.body)),
   );
 
   app.get('/api/transactions/:id', { config, schema: { tags, summary: 'One transaction', params: idParams, response: { 200: transactionSchema } } }, async (request) => {

@@ -6,6 +6,28 @@ import { checkPeriodQuery, periodQueryShape } from '../shared/period-query.js';
 import { moodInput, moodSchema } from '../moods/schemas.js';
 import type { TransactionRow } from './repo.js';
 
+export const riskSchema = z
+  .object({
+    score: z.number().int().min(0).max(100),
+    level: z.enum(['normal', 'elevated', 'high']),
+    reasons: z.array(
+      z.object({
+        code: z.enum(['amount_outlier', 'velocity', 'duplicate', 'card_testing', 'new_merchant', 'new_location', 'unusual_hour']),
+        message: z.string(),
+        weight: z.number().int().describe('Points this reason adds to the score'),
+      }),
+    ),
+    flagged: z.boolean().describe('score >= SECURITY_ALERT_THRESHOLD'),
+  })
+  .describe("The fraud score against your own history, given when it was recorded (docs/fraud-scoring.md)")
+  .meta({ id: 'Risk' });
+
+export const reviewSchema = z.object({
+  decision: z.enum(['legitimate', 'fraud']),
+  note: z.string().nullable(),
+  reviewedAt: z.iso.datetime(),
+});
+
 export const transactionSchema = z
   .object({
     id: z.uuid(),
@@ -22,6 +44,12 @@ export const transactionSchema = z
     transferId: z.uuid().nullable(),
     recurringRuleId: z.uuid().nullable().describe('The recurring rule that posted it'),
     mood: moodSchema.optional().describe('The mood given with the create, in its answer'),
+    risk: riskSchema,
+    location: z
+      .object({ country: z.string().describe('ISO 3166-1 alpha-2'), city: z.string().nullable() })
+      .nullable()
+      .describe("Where the request that recorded it came from (the client's IP address, located offline); null when unknown"),
+    review: reviewSchema.nullable().describe("The owner's verdict on a flagged transaction"),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
   })
@@ -91,6 +119,18 @@ export const listTransactionsQuery = z.strictObject({
   currency: currencySchema.optional().describe('Also the currency minAmount and maxAmount are read in (default: your default account’s)'),
   minAmount: text().max(40).optional(),
   maxAmount: text().max(40).optional(),
+  flagged: z.enum(['true', 'false']).transform((v) => v === 'true').optional().describe('Only the flagged (true) or only the unflagged (false)'),
+  minRisk: z.coerce.number().int().min(0).max(100).optional().describe('Only those whose risk score is at least this'),
+});
+
+export const flaggedQuery = z.strictObject({
+  ...pageQuery,
+  status: z.enum(['open', 'reviewed', 'all']).default('open').describe('open: not reviewed yet; reviewed: with your verdict'),
+});
+
+export const reviewBody = z.strictObject({
+  decision: z.enum(['legitimate', 'fraud']).describe('legitimate: it was you, and it teaches your baseline; fraud: it stays in the ledger but never counts as your normal spending'),
+  note: optionalMultilineText(500),
 });
 
 export const summaryQuery = z
@@ -151,6 +191,12 @@ export function toTransactionView(row: TransactionRow): TransactionView {
     occurredAt: row.occurred_at.toISOString(),
     transferId: row.transfer_id,
     recurringRuleId: row.recurring_rule_id,
+    risk: { score: row.risk_score, level: row.risk_level, reasons: row.risk_reasons, flagged: row.risk_flagged },
+    location: row.location_country === null ? null : { country: row.location_country, city: row.location_city },
+    review:
+      row.review_decision === null || row.reviewed_at === null
+        ? null
+        : { decision: row.review_decision, note: row.review_note, reviewedAt: row.reviewed_at.toISOString() },
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
   };

@@ -10,6 +10,7 @@ import { formatAmount, parseAmount } from '../shared/money.js';
 import { dayWindow } from '../shared/period-query.js';
 import type { PeriodUnit } from '../shared/periods.js';
 import { instantForUser, userTimeZone } from '../users/time-zone.js';
+import { UNSCORED } from '../risk/rows.js';
 import {
   deleteTransaction,
   findTransaction,
@@ -87,6 +88,7 @@ export function buildTransaction(
     recurring_rule_id: null,
     occurrence_date: null,
     category_slug: category?.slug ?? null,
+    ...UNSCORED,
   };
   return { values, now, row };
 }
@@ -174,6 +176,9 @@ export interface ListInput {
   currency?: string | undefined;
   minAmount?: string | undefined;
   maxAmount?: string | undefined;
+  flagged?: boolean | undefined;
+  minRisk?: number | undefined;
+  review?: 'open' | 'reviewed' | 'all' | undefined;
 }
 
 function amountFilter(value: string | undefined, currency: string, field: string): bigint | undefined {
@@ -207,6 +212,9 @@ export async function searchTransactions(ctx: FinanceContext, userId: string, in
     currency,
     minAmount: currency === undefined ? undefined : amountFilter(input.minAmount, currency, 'minAmount'),
     maxAmount: currency === undefined ? undefined : amountFilter(input.maxAmount, currency, 'maxAmount'),
+    flagged: input.flagged,
+    minRisk: input.minRisk,
+    review: input.review,
   });
 }
 

@@ -18,6 +18,13 @@ export interface WriteValues {
   tags: string[];
   /** Set when a rule made the new row one leg of a transfer (transfers/by-rule.ts). */
   transferId: string | null;
+  riskScore: number;
+  riskLevel: string;
+  /** JSON text of the reasons. */
+  riskReasons: string;
+  riskFlagged: boolean;
+  locationCountry: string | null;
+  locationCity: string | null;
   now: Date;
   ruleId: string | null;
   occurrenceDate: string | null;
@@ -58,6 +65,7 @@ function build(db: FinanceDb, shape: WriteShape): CompiledQuery {
         .insertInto('transactions')
         .columns([
           'id', 'user_id', 'account_id', 'type', 'amount', 'currency', 'category_id', 'description', 'merchant', 'occurred_at', 'tags', 'transfer_id', 'created_at', 'updated_at',
+          'risk_score', 'risk_level', 'risk_reasons', 'risk_flagged', 'location_country', 'location_city',
           ...(shape.recurring ? (['recurring_rule_id', 'occurrence_date'] as const) : []),
         ])
         .expression((eb) =>
@@ -68,6 +76,8 @@ function build(db: FinanceDb, shape: WriteShape): CompiledQuery {
               at('currency', 'text').as('currency'), at('categoryId', 'uuid').as('category_id'), at('description', 'text').as('description'),
               at('merchant', 'text').as('merchant'), at('occurredAt', 'timestamptz').as('occurred_at'), at('tags', 'text[]').as('tags'),
               at('transferId', 'uuid').as('transfer_id'), now.as('created_at'), now.as('updated_at'),
+              at<number>('riskScore', 'smallint').as('risk_score'), at('riskLevel', 'text').as('risk_level'), at('riskReasons', 'jsonb').as('risk_reasons'),
+              at<boolean>('riskFlagged', 'boolean').as('risk_flagged'), at('locationCountry', 'text').as('location_country'), at('locationCity', 'text').as('location_city'),
               ...(shape.recurring ? [at('ruleId', 'uuid').as('recurring_rule_id'), at('occurrenceDate', 'date').as('occurrence_date')] : []),
             ])
             .where('account.archived_at', 'is', null),

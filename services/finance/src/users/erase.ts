@@ -17,6 +17,10 @@ export async function eraseUser(trx: Transaction<FinanceTables>, userId: string)
   await trx.deleteFrom('accounts').where('user_id', '=', userId).execute();
   await trx.deleteFrom('categories').where('user_id', '=', userId).execute();
   await trx.deleteFrom('user_time_zones').where('user_id', '=', userId).execute();
+  await trx.deleteFrom('risk_amounts').where('user_id', '=', userId).execute();
+  await trx.deleteFrom('risk_merchants').where('user_id', '=', userId).execute();
+  await trx.deleteFrom('risk_locations').where('user_id', '=', userId).execute();
+  await trx.deleteFrom('risk_profiles').where('user_id', '=', userId).execute();
   // Delivered events carry descriptions and merchants; pending ones still go out, then age away.
   await trx.deleteFrom('outbox').where('user_id', '=', userId).where('published_at', 'is not', null).execute();
 }

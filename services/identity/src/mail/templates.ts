@@ -95,3 +95,24 @@ export function securityAlertMail(to: string, message: string): MailMessage {
     ].join('\n'),
   };
 }
+
+/** A charge the fraud score flagged: what it was, why, and what to do about it. */
+export function transactionFlaggedMail(
+  to: string,
+  flag: { amount: string; currency: string; merchant: string | null; occurredAt: string; score: number; reasons: { message: string }[]; transactionId: string },
+): MailMessage {
+  const what = `${flag.amount} ${flag.currency}${flag.merchant === null ? '' : ` at ${flag.merchant}`}`;
+  return {
+    to,
+    subject: `Expensio: was this you? ${what}`,
+    text: [
+      `A transaction of ${what} on ${flag.occurredAt.slice(0, 16).replace('T', ' ')} UTC looks unlike your usual spending (risk ${flag.score}/100):`,
+      '',
+      ...flag.reasons.map((r) => `  - ${r.message}`),
+      '',
+      'If it was you, mark it legitimate and similar ones will not be flagged again:',
+      `PATCH /api/transactions/${flag.transactionId}/review with {"decision": "legitimate"}.`,
+      'If it was not, tell your bank or card issuer now, and mark it as fraud.',
+    ].join('\n'),
+  };
+}

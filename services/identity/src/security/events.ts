@@ -31,7 +31,8 @@ export type SecurityEventType =
   | 'totp.enabled'
   | 'totp.disabled'
   | 'totp.backup_codes_replaced'
-  | 'totp.backup_code_used';
+  | 'totp.backup_code_used'
+  | 'transaction.flagged';
 
 export type Severity = 'info' | 'warning' | 'critical';
 

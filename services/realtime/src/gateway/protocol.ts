@@ -13,6 +13,7 @@ export const PUSHED_EVENT_TYPES = [
   'transaction.updated',
   'transaction.deleted',
   'import.completed',
+  'transaction.flagged',
   'budget.threshold_reached',
   'goal.progressed',
   'goal.completed',

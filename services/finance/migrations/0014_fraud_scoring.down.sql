@@ -1,0 +1,16 @@
+drop table risk_profiles;
+drop table risk_locations;
+drop table risk_merchants;
+drop table risk_amounts;
+drop index transactions_flagged_idx;
+alter table transactions
+  drop constraint transactions_review_check,
+  drop column reviewed_at,
+  drop column review_note,
+  drop column review_decision,
+  drop column location_city,
+  drop column location_country,
+  drop column risk_flagged,
+  drop column risk_reasons,
+  drop column risk_level,
+  drop column risk_score;

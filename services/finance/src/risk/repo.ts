@@ -1,0 +1,174 @@
+import { sql } from 'kysely';
+import { FINANCE_SCHEMA, type FinanceDb } from '../db.js';
+import { totalLessons, type Lesson } from './lessons.js';
+import type { AmountSample, Place, RecentCharge, RiskHistory } from './score.js';
+import { RISK } from './weights.js';
+
+// Raw SQL is not rewritten by withSchema, so the statements name the schema themselves.
+const table = (name: string) => sql.table(`${FINANCE_SCHEMA}.${name}`);
+
+/** At most this many recent charges are read for the windows (a burst past it is already obvious). */
+const RECENT_LIMIT = 200;
+
+interface HistoryRow {
+  category: { seen: number; recent: string[] } | null;
+  all_expenses: { seen: number; recent: string[] } | null;
+  payee: { seen: number; recent: string[] } | null;
+  profile: { expenses: number; located: number; firstAt: string; hours: number[] } | null;
+  country_known: boolean;
+  city_known: boolean;
+  recent: { o: string; a: string; p: string | null }[] | string;
+}
+
+const sample = (value: { seen: number; recent: string[] } | null): AmountSample | null =>
+  value === null ? null : { seen: value.seen, recent: value.recent.map((a) => BigInt(a)) };
+
+export function toRecent(rows: { o: string; a: string; p: string | null }[]): RecentCharge[] {
+  return rows.map((r) => ({ occurredAt: new Date(r.o), amount: BigInt(r.a), payee: r.p }));
+}
+
+/**
+ * Everything scoring one transaction needs, in one statement: a handful of primary-key reads of
+ * the baseline and the user's expenses inside [from, to] through (user_id, occurred_at).
+ * Charges marked as fraud are not the user's behaviour and are left out.
+ */
+export async function readHistory(
+  db: FinanceDb,
+  params: { userId: string; currency: string; scope: string; payee: string | null; location: Place | null; from: Date; to: Date; excludeId: string },
+): Promise<RiskHistory> {
+  const { userId } = params;
+  const result = await sql<HistoryRow>`
+    select
+      (select json_build_object('seen', seen, 'recent', recent::text[]) from ${table('risk_amounts')}
+        where user_id = ${userId}::uuid and currency = ${params.currency} and scope = ${params.scope}) as category,
+      (select json_build_object('seen', seen, 'recent', recent::text[]) from ${table('risk_amounts')}
+        where user_id = ${userId}::uuid and currency = ${params.currency} and scope = 'all') as all_expenses,
+      (select json_build_object('seen', seen, 'recent', recent::text[]) from ${table('risk_merchants')}
+        where user_id = ${userId}::uuid and merchant = ${params.payee ?? ''}) as payee,
+      (select json_build_object('expenses', expenses, 'located', located, 'firstAt', first_at, 'hours', hours) from ${table('risk_profiles')}
+        where user_id = ${userId}::uuid) as profile,
+      exists (select 1 from ${table('risk_locations')} where user_id = ${userId}::uuid and country = ${params.location?.country ?? ''}) as country_known,
+      exists (select 1 from ${table('risk_locations')} where user_id = ${userId}::uuid and country = ${params.location?.country ?? ''}
+        and city = ${params.location?.city ?? ''}) as city_known,
+      (select coalesce(json_agg(json_build_object('o', r.occurred_at, 'a', r.amount::text, 'p', r.payee)), '[]'::json) from (
+        select occurred_at, amount, coalesce(merchant, description) as payee from ${table('transactions')}
+        where user_id = ${userId}::uuid and type = 'expense' and occurred_at >= ${params.from.toISOString()}::timestamptz
+          and occurred_at <= ${params.to.toISOString()}::timestamptz and id <> ${params.excludeId}::uuid
+          and review_decision is distinct from 'fraud'
+        order by occurred_at desc limit ${RECENT_LIMIT}) r) as recent
+  `.execute(db);
+  const row = result.rows[0];
+  if (row === undefined) throw new Error('the history statement returned no row');
+  const recent = typeof row.recent === 'string' ? (JSON.parse(row.recent) as { o: string; a: string; p: string | null }[]) : row.recent;
+  return {
+    category: sample(row.category),
+    all: sample(row.all_expenses),
+    payee: sample(row.payee),
+    located: row.profile?.located ?? 0,
+    countryKnown: row.country_known,
+    cityKnown: row.city_known,
+    profile: row.profile === null ? null : { expenses: row.profile.expenses, firstAt: new Date(row.profile.firstAt), hours: row.profile.hours },
+    recent: toRecent(recent),
+  };
+}
+
+/** The baseline samples of these scopes in a currency, for an import that scores many rows. */
+export async function readAmountSamples(db: FinanceDb, params: { userId: string; currency: string }): Promise<Map<string, AmountSample>> {
+  const rows = await db
+    .selectFrom('risk_amounts')
+    .select(['scope', 'seen', sql<string[]>`recent::text[]`.as('recent')])
+    .where('user_id', '=', params.userId)
+    .where('currency', '=', params.currency)
+    .execute();
+  return new Map(rows.map((r) => [r.scope, { seen: r.seen, recent: r.recent.map((a) => BigInt(a)) }]));
+}
+
+export async function readProfile(db: FinanceDb, userId: string): Promise<RiskHistory['profile'] & { located: number } | null> {
+  const row = await db.selectFrom('risk_profiles').select(['expenses', 'located', 'first_at', 'hours']).where('user_id', '=', userId).executeTakeFirst();
+  return row === undefined ? null : { expenses: row.expenses, located: row.located, firstAt: row.first_at, hours: row.hours };
+}
+
+/** The amounts paid before to those of these payees (payee keys) the user has paid. */
+export async function payeeSamples(db: FinanceDb, params: { userId: string; payees: string[] }): Promise<Map<string, AmountSample>> {
+  if (params.payees.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('risk_merchants')
+    .select(['merchant', 'seen', sql<string[]>`recent::text[]`.as('recent')])
+    .where('user_id', '=', params.userId)
+    .where('merchant', 'in', params.payees)
+    .execute();
+  return new Map(rows.map((r) => [r.merchant, { seen: r.seen, recent: r.recent.map((a) => BigInt(a)) }]));
+}
+
+/** Overlapping or touching ranges joined, so each stretch of time is read once. */
+export function mergeRanges(ranges: readonly (readonly [Date, Date])[]): [Date, Date][] {
+  const sorted = [...ranges].sort((a, b) => a[0].getTime() - b[0].getTime());
+  const merged: [Date, Date][] = [];
+  for (const [from, to] of sorted) {
+    const last = merged.at(-1);
+    if (last !== undefined && from <= last[1]) {
+      if (to > last[1]) last[1] = to;
+    } else merged.push([from, to]);
+  }
+  return merged;
+}
+
+/**
+ * The user's expenses inside these stretches of time, for an import batch: one statement over
+ * (user_id, occurred_at), bounded by the windows around the batch's rows, never the history.
+ */
+export async function chargesWithin(db: FinanceDb, params: { userId: string; ranges: readonly (readonly [Date, Date])[] }): Promise<RecentCharge[]> {
+  const ranges = mergeRanges(params.ranges);
+  if (ranges.length === 0) return [];
+  const payload = JSON.stringify(ranges.map(([from, to]) => ({ f: from.toISOString(), t: to.toISOString() })));
+  const result = await sql<{ o: Date; a: string; p: string | null }>`
+    select t.occurred_at as o, t.amount::text as a, coalesce(t.merchant, t.description) as p
+    from json_to_recordset(${payload}::json) as v(f timestamptz, t timestamptz)
+    join ${table('transactions')} t on t.user_id = ${params.userId}::uuid and t.type = 'expense'
+      and t.occurred_at >= v.f and t.occurred_at <= v.t
+      and t.review_decision is distinct from 'fraud'
+  `.execute(db);
+  return result.rows.map((r) => ({ occurredAt: new Date(r.o), amount: BigInt(r.a), payee: r.p }));
+}
+
+/**
+ * Adds what these expenses teach to the user's baseline, in one statement: counters grow, the
+ * amount samples keep their latest 64.
+ */
+export async function learn(db: FinanceDb, userId: string, lessons: readonly Lesson[]): Promise<void> {
+  const totals = totalLessons(lessons);
+  if (totals.profile === null) return;
+  const amounts = JSON.stringify(totals.amounts.map((a) => ({ c: a.currency, s: a.scope, n: a.seen, r: a.recent.map(String) })));
+  const payees = JSON.stringify(totals.payees.map((p) => ({ m: p.merchant, n: p.seen, r: p.recent.map(String) })));
+  const places = JSON.stringify(totals.locations.map((l) => ({ c: l.country, t: l.city, n: l.seen })));
+  const p = totals.profile;
+  await sql`
+    with amounts as (
+      insert into ${table('risk_amounts')} as x (user_id, currency, scope, seen, recent)
+      select ${userId}::uuid, v.c, v.s, v.n, v.r from json_to_recordset(${amounts}::json) as v(c text, s text, n int, r bigint[])
+      on conflict (user_id, currency, scope) do update set
+        seen = x.seen + excluded.seen,
+        recent = (x.recent || excluded.recent)[greatest(1, cardinality(x.recent || excluded.recent) - ${RISK.sampleSize - 1}):]
+      returning 1
+    ), payees as (
+      insert into ${table('risk_merchants')} as x (user_id, merchant, seen, recent)
+      select ${userId}::uuid, v.m, v.n, v.r from json_to_recordset(${payees}::json) as v(m text, n int, r bigint[])
+      on conflict (user_id, merchant) do update set
+        seen = x.seen + excluded.seen,
+        recent = (x.recent || excluded.recent)[greatest(1, cardinality(x.recent || excluded.recent) - ${RISK.merchantSampleSize - 1}):]
+      returning 1
+    ), places as (
+      insert into ${table('risk_locations')} as x (user_id, country, city, seen)
+      select ${userId}::uuid, v.c, v.t, v.n from json_to_recordset(${places}::json) as v(c text, t text, n int)
+      on conflict (user_id, country, city) do update set seen = x.seen + excluded.seen
+      returning 1
+    )
+    insert into ${table('risk_profiles')} as x (user_id, expenses, located, first_at, hours)
+    values (${userId}::uuid, ${p.expenses}, ${p.located}, ${p.firstAt.toISOString()}::timestamptz, ${`{${p.hours.join(',')}}`}::int[])
+    on conflict (user_id) do update set
+      expenses = x.expenses + excluded.expenses,
+      located = x.located + excluded.located,
+      first_at = least(x.first_at, excluded.first_at),
+      hours = array(select u.a + u.b from unnest(x.hours, excluded.hours) with ordinality as u(a, b, i) order by u.i)
+  `.execute(db);
+}
