@@ -139,7 +139,9 @@ describe.skipIf(!kubectl)('Kubernetes manifests', () => {
         for (const variable of Object.keys(env)) expect(known.has(variable), `${where}: ${variable} is not read by ${descriptor.name}`).toBe(true);
         // The entry point the container runs exists in the image's source tree.
         const script = container.command?.find((part) => /\.(ts|js)$/.test(part));
-        if (script !== undefined) expect(existsSync(path.join(ROOT, script)), `${where}: ${script}`).toBe(true);
+        // A built entry (dist/*.js) is compiled from its source beside it (ADR 0020).
+        const source = script?.replace(/\/dist\/(.*)\.js$/, '/src/$1.ts');
+        if (source !== undefined) expect(existsSync(path.join(ROOT, source)), `${where}: ${String(script)}`).toBe(true);
       }
       const app = pod.containers.find((c) => c.name === descriptor.name);
       if (app === undefined) throw new Error(`${descriptor.name}: no container of that name`);

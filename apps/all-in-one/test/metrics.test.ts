@@ -89,10 +89,11 @@ describe('GET /metrics on the all-in-one', () => {
   });
 
   it('counts scheduler runs and the transactions they post', async () => {
-    const today = t.clock.now().toISOString().slice(0, 10);
-    const rule = await call(t, member, 'POST', '/api/recurring-transactions', { type: 'expense', amount: '9.99', frequency: 'monthly', startDate: today, description: 'Streaming' });
+    // Starting tomorrow: a rule due today posts inside its create request, not by the scheduler.
+    const tomorrow = new Date(t.clock.now().getTime() + 86_400_000).toISOString().slice(0, 10);
+    const rule = await call(t, member, 'POST', '/api/recurring-transactions', { type: 'expense', amount: '9.99', frequency: 'monthly', startDate: tomorrow, description: 'Streaming' });
     expect(rule.statusCode, rule.body).toBe(201);
-    const run = await runScheduler(t.context(financeService));
+    const run = await runScheduler(t.context(financeService), { now: new Date(t.clock.now().getTime() + 86_400_000) });
     expect(run.posted).toBe(1);
     const { values } = await scrape();
     expect(values.get('expensio_scheduler_runs_total{outcome="ok"}')).toBe(1);

@@ -23,7 +23,7 @@ export async function restoreBackup(ctx: FinanceContext, userId: string, doc: Ba
     await deleteEmptyDefaultAccount(trx, userId);
     await insertPlan(trx, plan);
     // The restored spending is the user's history: the fraud score measures against it from now on.
-    const timeZone = await userTimeZone(ctx.db, userId);
+    const timeZone = await userTimeZone(trx, userId);
     await learn(
       trx,
       userId,

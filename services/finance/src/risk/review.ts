@@ -24,7 +24,7 @@ export async function reviewTransaction(ctx: FinanceContext, userId: string, id:
     const note = input.note ?? null;
     await recordReview(trx, { userId, id, decision: input.decision, note, now });
     if (input.decision === 'legitimate' && row.type === 'expense') {
-      const timeZone = await userTimeZone(ctx.db, userId);
+      const timeZone = await userTimeZone(trx, userId);
       const location = row.location_country === null ? null : { country: row.location_country, city: row.location_city };
       const subject = {
         id: row.id, type: row.type, amount: row.amount, currency: row.currency, categoryId: row.category_id, categoryName: null,

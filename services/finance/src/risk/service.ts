@@ -67,7 +67,7 @@ export function candidateOf(subject: RiskSubject, precision: RiskCandidate['prec
 
 /** Scores one new transaction against the user's history, reading a bounded amount of it (risk/repo.ts). */
 export async function assessTransaction(ctx: FinanceContext, trx: Transaction<FinanceTables>, userId: string, subject: RiskSubject): Promise<Scored> {
-  const timeZone = await userTimeZone(ctx.db, userId);
+  const timeZone = await userTimeZone(trx, userId);
   const lesson = lessonOf(subject, timeZone);
   if (subject.type !== 'expense') return { risk: scoreTransaction(candidateOf(subject), emptyHistory, { threshold: alertThreshold(ctx), timeZone }), lesson };
   const candidate = candidateOf(subject);
