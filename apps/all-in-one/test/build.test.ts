@@ -1,11 +1,11 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { request, type ClientRequest, type IncomingMessage } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { freePort, spawnServer, stopServer, untilHealthy, type ServerProcess } from './server-process.js';
 
 /**
  * `npm run build`, then the all-in-one started from dist/ as production starts it: plain node, the
@@ -22,61 +22,25 @@ if (!canBuild) console.warn(`build.test.ts skipped: ${esbuild} is missing (npm c
 const dataDir = mkdtempSync(path.join(tmpdir(), 'expensio-build-'));
 const PASSWORD = 'a sturdy passphrase for tests';
 
-interface Server {
-  child: ChildProcess;
-  base: string;
-  port: number;
-  exited: Promise<number | null>;
-  output: string[];
-}
-const servers: Server[] = [];
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => { resolve(typeof address === 'object' && address !== null ? address.port : 0); });
-    });
-  });
-}
+const servers: ServerProcess[] = [];
 
 /** The built all-in-one as its own process, up once /health answers. */
-async function startBuilt(env: Record<string, string> = {}): Promise<Server> {
+async function startBuilt(env: Record<string, string> = {}): Promise<ServerProcess> {
   const port = await freePort();
-  const output: string[] = [];
-  const child = spawn(
-    process.execPath,
-    ['--conditions=expensio-dist', '--enable-source-maps', '--import', './apps/all-in-one/test/production-only.js', 'apps/all-in-one/dist/main.js'],
-    {
-      cwd: root,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, HOST: '127.0.0.1', PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'warn', RATE_LIMIT_MAX: '100000', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  child.stdout.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => { resolve(code); }));
-  const server: Server = { child, base: `http://127.0.0.1:${String(port)}`, port, exited, output };
+  const server = spawnServer({
+    command: process.execPath,
+    args: ['--conditions=expensio-dist', '--enable-source-maps', '--import', './apps/all-in-one/test/production-only.js', 'apps/all-in-one/dist/main.js'],
+    cwd: root,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', RATE_LIMIT_MAX: '100000', ...env },
+    port,
+  });
   servers.push(server);
-  const died = exited.then((code) => { throw new Error(`the built server exited (${String(code)}): ${output.join('')}`); });
-  died.catch(() => undefined);
-  // Polls until the server answers: the wait ends when it is up, however loaded the machine.
-  for (;;) {
-    const ok = await Promise.race([fetch(`${server.base}/health`).then((r) => r.ok, () => false), died]);
-    if (ok) return server;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-async function stop(server: Server): Promise<void> {
-  if (server.child.exitCode === null && server.child.signalCode === null) server.child.kill('SIGTERM');
-  await server.exited;
+  await untilHealthy(server);
+  return server;
 }
 
 /** A registration whose body is sent in two parts: in flight from the first write until `finish`. */
-function slowRegistration(server: Server, email: string): { sent: Promise<void>; finish(): void; response: Promise<{ status: number; body: string }>; req: ClientRequest } {
+function slowRegistration(server: ServerProcess, email: string): { sent: Promise<void>; finish(): void; response: Promise<{ status: number; body: string }>; req: ClientRequest } {
   const body = JSON.stringify({ email, password: PASSWORD });
   const half = Math.floor(body.length / 2);
   const req = request({ host: '127.0.0.1', port: server.port, method: 'POST', path: '/api/auth/register', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } });
@@ -99,7 +63,7 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
-  for (const server of servers) await stop(server);
+  for (const server of servers) await stopServer(server);
   rmSync(dataDir, { recursive: true, force: true });
 });
 
@@ -125,7 +89,7 @@ describe.skipIf(!canBuild)('the production build', () => {
     expect(metrics).toContain('expensio_outbox_backlog{service="finance"}');
     // Errors point into the TypeScript source through the emitted source maps.
     expect(existsSync(path.join(root, 'apps/all-in-one/dist/main.js.map'))).toBe(true);
-    await stop(server);
+    await stopServer(server);
     expect(await server.exited).toBe(0);
   });
 

@@ -68,7 +68,7 @@ async function modelOf(object: K8sObject): Promise<(new (data: unknown) => { val
 }
 
 /** The operators' resources in overlays: no schema ships for them in kubernetes-models. */
-const CUSTOM_KINDS = new Set(['ServiceMonitor', 'Cluster', 'RabbitmqCluster']);
+const CUSTOM_KINDS = new Set(['ServiceMonitor', 'PrometheusRule', 'Cluster', 'RabbitmqCluster']);
 
 const descriptorNamed = (name: string): AnyServiceDescriptor => {
   const found = allServices.find((d) => d.name === name);
@@ -187,6 +187,35 @@ describe.skipIf(!kubectl)('Kubernetes manifests', () => {
     expect(egressPorts('finance')).not.toContain(587);
     expect(egressPorts('realtime')).toContain(443);
     expect(egressPorts('finance')).not.toContain(443);
+  });
+
+  it('overlay monitoring: each service is scraped on METRICS_PORT, reachable from the monitoring namespace only', () => {
+    const objects = rendered.get('monitoring') ?? [];
+    type Service = K8sObject & { spec: { selector: Record<string, string>; ports: { name: string; port: number; targetPort: string | number }[] } };
+    type ServiceMonitor = K8sObject & { spec: { selector: { matchLabels: Record<string, string> }; endpoints: { port: string; path: string }[] } };
+    const monitors = objects.filter((o) => o.kind === 'ServiceMonitor') as ServiceMonitor[];
+    for (const descriptor of allServices) {
+      const monitor = monitors.find((m) => m.spec.selector.matchLabels['app.kubernetes.io/name'] === descriptor.name);
+      expect(monitor, `${descriptor.name}: a ServiceMonitor`).toBeDefined();
+      const service = objects.find((o) => o.kind === 'Service' && o.metadata.labels?.['app.kubernetes.io/name'] === descriptor.name) as Service | undefined;
+      const deployment = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === descriptor.name) as (K8sObject & { spec: { template: { spec: PodSpec } } }) | undefined;
+      const app = deployment?.spec.template.spec.containers.find((c) => c.name === descriptor.name);
+      if (monitor === undefined || service === undefined || app === undefined) throw new Error(`${descriptor.name}: missing objects`);
+      const config = loadServicesConfig([descriptor], environmentOf(app, objects, exampleSecrets));
+      for (const endpoint of monitor.spec.endpoints) {
+        expect(endpoint.path).toBe('/metrics');
+        // Service port → container port name → the number the service listens on for /metrics.
+        const servicePort = service.spec.ports.find((p) => p.name === endpoint.port);
+        const containerPort = app.ports?.find((p) => p.name === servicePort?.targetPort);
+        expect(containerPort?.containerPort, `${descriptor.name}: the scraped port is METRICS_PORT`).toBe(config.METRICS_PORT);
+      }
+    }
+    const policies = objects.filter((o) => o.kind === 'NetworkPolicy') as (K8sObject & { spec: { ingress?: { from: { namespaceSelector?: { matchLabels: Record<string, string> } }[]; ports: { port: string | number }[] }[] } })[];
+    const metricsRules = policies.flatMap((p) => p.spec.ingress ?? []).filter((rule) => rule.ports.some((port) => port.port === 'metrics' || port.port === 9464));
+    expect(metricsRules.length).toBeGreaterThan(0);
+    for (const rule of metricsRules) expect(rule.from).toEqual([{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }]);
+    const rules = objects.filter((o) => o.kind === 'PrometheusRule');
+    expect(rules).toHaveLength(1);
   });
 });
 
