@@ -7,8 +7,9 @@ const ROWS_PER_CHUNK = 200;
 function cell(value: unknown): string {
   if (value === null || value === undefined) return '';
   if (value instanceof Date) return value.toISOString();
-  // Tags and triggers: the `;`-separated form the CSV import reads.
-  if (Array.isArray(value)) return value.map(String).join(';');
+  // Tags and triggers: the `;`-separated form the CSV import reads. A list of objects (a rule's
+  // conditions) has no such form: its cell is JSON, as an object's is.
+  if (Array.isArray(value) && value.every((v) => typeof v !== 'object' || v === null)) return value.map(String).join(';');
   if (typeof value === 'string') return value;
   if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return value.toString();
   return JSON.stringify(value);

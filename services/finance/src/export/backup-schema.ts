@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { EXPORT_FORMAT, EXPORT_VERSION, multilineText, text } from '@expensio/common';
+import { importMappingSchema } from '../imports/formats/index.js';
 import { MOODS, TRIGGERS } from '../moods/schemas.js';
+import { MAX_CONDITIONS, MAX_RULES_PER_USER } from '../rules/conditions.js';
+import { conditionSchema } from '../rules/schemas.js';
 import { currencySchema } from '../shared/money.js';
 
 /**
@@ -134,6 +137,24 @@ const recurringRule = z.object({
 
 const recurringPause = z.object({ id, ruleId: id, pausedOn: calendarDay, resumedOn: calendarDay.nullable().default(null) });
 
+// A rule's conditions and a saved mapping are read by the same schemas the API writes them with.
+const rule = z.object({
+  id,
+  name: text().trim().min(1).max(100),
+  position: z.number().int().min(1).max(10_000),
+  conditions: z.array(conditionSchema).min(1).max(MAX_CONDITIONS),
+  actions: z.object({
+    categoryId: id.nullable().default(null),
+    merchant: optional(200),
+    addTags: tags,
+    transferToAccountId: id.nullable().default(null),
+  }),
+  createdAt: timestamp,
+  updatedAt: timestamp,
+});
+
+const importMapping = z.object({ accountId: id, mapping: importMappingSchema, createdAt: timestamp, updatedAt: timestamp });
+
 export const backupDocument = z.object({
   format: z.literal(EXPORT_FORMAT, { message: `must be "${EXPORT_FORMAT}" (a document from GET /api/export)` }),
   version: z.literal(EXPORT_VERSION, { message: `must be ${String(EXPORT_VERSION)}, the only version this server reads` }),
@@ -147,6 +168,8 @@ export const backupDocument = z.object({
   debtPayments: z.array(debtPayment).default([]),
   recurringRules: z.array(recurringRule).default([]),
   recurringPauses: z.array(recurringPause).default([]),
+  rules: z.array(rule).max(MAX_RULES_PER_USER).default([]),
+  importMappings: z.array(importMapping).default([]),
 });
 
 export type BackupDocument = z.output<typeof backupDocument>;
@@ -163,6 +186,8 @@ export const restoreReport = z.object({
   debtPayments: z.number().int(),
   recurringRules: z.number().int(),
   recurringPauses: z.number().int(),
+  rules: z.number().int(),
+  importMappings: z.number().int(),
 });
 
 export type RestoreReport = z.output<typeof restoreReport>;

@@ -154,3 +154,20 @@ export async function recurringPausesPage(db: FinanceDb, p: PageParams) {
   if (p.after !== undefined) q = q.where('rp.id', '>', p.after);
   return q.orderBy('rp.id').limit(p.limit).execute();
 }
+
+/** Rules that categorise, with their conditions (JSON read whole) and actions' columns. */
+export async function rulesPage(db: FinanceDb, p: PageParams) {
+  let q = db
+    .selectFrom('rules')
+    .select(['id', 'name', 'position', 'conditions', 'category_id', 'merchant', 'add_tags', 'transfer_account_id', 'created_at', 'updated_at'])
+    .where('user_id', '=', p.userId);
+  if (p.after !== undefined) q = q.where('id', '>', p.after);
+  return q.orderBy('id').limit(p.limit).execute();
+}
+
+/** Saved CSV mappings, one per account: the account's id is the row's key (`id` for paging). */
+export async function importMappingsPage(db: FinanceDb, p: PageParams) {
+  let q = db.selectFrom('import_mappings').select(['account_id as id', 'mapping', 'created_at', 'updated_at']).where('user_id', '=', p.userId);
+  if (p.after !== undefined) q = q.where('account_id', '>', p.after);
+  return q.orderBy('account_id').limit(p.limit).execute();
+}

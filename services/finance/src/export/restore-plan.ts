@@ -8,11 +8,14 @@ import type {
   DebtsTable,
   GoalContributionsTable,
   GoalsTable,
+  ImportMappingsTable,
   RecurringPausesTable,
   RecurringRulesTable,
+  RulesTable,
   TransactionMoodsTable,
   TransactionsTable,
 } from '../db.js';
+import type { Condition } from '../rules/conditions.js';
 import { parseAmount } from '../shared/money.js';
 import type { BackupDocument } from './backup-schema.js';
 
@@ -31,6 +34,8 @@ export interface RestorePlan {
   goalContributions: Insertable<GoalContributionsTable>[];
   debts: Insertable<DebtsTable>[];
   debtPayments: Insertable<DebtPaymentsTable>[];
+  rules: Insertable<RulesTable>[];
+  importMappings: Insertable<ImportMappingsTable>[];
 }
 
 /** Old id → new id for one kind of row; a reference to an id the document lacks names its path. */
@@ -58,6 +63,10 @@ class IdMap {
 
   optional(oldId: string | null, path: string): string | null {
     return oldId === null ? null : this.get(oldId, path).id;
+  }
+
+  has(oldId: string): boolean {
+    return this.#ids.has(oldId);
   }
 }
 
@@ -91,6 +100,8 @@ export function planRestore(doc: BackupDocument, params: { userId: string; built
     goalContributions: [],
     debts: [],
     debtPayments: [],
+    rules: [],
+    importMappings: [],
   };
 
   if (doc.accounts.filter((a) => a.isDefault).length !== 1) throw fieldError('accounts', 'accounts must hold exactly one default account (isDefault)', 'invalid_default');
@@ -290,5 +301,54 @@ export function planRestore(doc: BackupDocument, params: { userId: string; built
     plan.debtPayments.push({ id: newId(), debt_id: debt.id, user_id: userId, amount, interest, principal, paid_at: p.paidAt, created_at: p.createdAt });
   });
 
+  planRules(doc, { userId, accounts, categories }, plan);
+  planImportMappings(doc, { userId, accounts }, plan);
   return plan;
+}
+
+/**
+ * Rules keep their order (positions are unique, as the list's constraint wants), and every account
+ * or category they name is the restored one. A condition on an account the document lacks (the
+ * account was deleted after the rule was written) gets an id of nothing, so it still matches nothing.
+ */
+function planRules(doc: BackupDocument, refs: { userId: string; accounts: IdMap; categories: IdMap }, plan: RestorePlan) {
+  const positions = new Set<number>();
+  doc.rules.forEach((r, i) => {
+    const path = `rules.${String(i)}`;
+    if (positions.has(r.position)) throw fieldError(`${path}.position`, `${path}.position repeats the position of another rule`, 'duplicate_position');
+    positions.add(r.position);
+    const conditions: Condition[] = r.conditions.map((c) =>
+      c.field === 'accountId' && typeof c.value === 'string' ? { ...c, value: refs.accounts.has(c.value) ? refs.accounts.get(c.value, path).id : newId() } : c,
+    );
+    plan.rules.push({
+      id: newId(),
+      user_id: refs.userId,
+      name: r.name,
+      position: r.position,
+      conditions: JSON.stringify(conditions),
+      category_id: refs.categories.optional(r.actions.categoryId, `${path}.actions.categoryId`),
+      merchant: r.actions.merchant,
+      add_tags: [...new Set(r.actions.addTags)],
+      transfer_account_id: refs.accounts.optional(r.actions.transferToAccountId, `${path}.actions.transferToAccountId`),
+      created_at: r.createdAt,
+      updated_at: r.updatedAt,
+    });
+  });
+}
+
+/** One saved CSV mapping per account, moved to the restored account. */
+function planImportMappings(doc: BackupDocument, refs: { userId: string; accounts: IdMap }, plan: RestorePlan) {
+  const seen = new Set<string>();
+  doc.importMappings.forEach((m, i) => {
+    const path = `importMappings.${String(i)}`;
+    if (seen.has(m.accountId)) throw fieldError(`${path}.accountId`, `${path}.accountId already has a mapping in the document`, 'duplicate_id');
+    seen.add(m.accountId);
+    plan.importMappings.push({
+      account_id: refs.accounts.get(m.accountId, `${path}.accountId`).id,
+      user_id: refs.userId,
+      mapping: JSON.stringify(m.mapping),
+      created_at: m.createdAt,
+      updated_at: m.updatedAt,
+    });
+  });
 }

@@ -17,7 +17,7 @@ export async function lockUser(db: FinanceDb, userId: string) {
 
 /** Whether the user has recorded anything beyond the default account finance makes on first use. */
 export async function hasRecordedData(db: FinanceDb, userId: string): Promise<boolean> {
-  const owned = (table: 'transactions' | 'budgets' | 'goals' | 'debts' | 'recurring_rules' | 'categories') =>
+  const owned = (table: 'transactions' | 'budgets' | 'goals' | 'debts' | 'recurring_rules' | 'categories' | 'rules' | 'import_mappings') =>
     db.selectFrom(table).select(sql<number>`1`.as('one')).where('user_id', '=', userId).limit(1);
   const row = await db
     .selectNoFrom((eb) => [
@@ -29,6 +29,9 @@ export async function hasRecordedData(db: FinanceDb, userId: string): Promise<bo
           eb.exists(owned('debts')),
           eb.exists(owned('recurring_rules')),
           eb.exists(owned('categories')),
+          eb.exists(owned('rules')),
+          // A mapping saved on the default account is something recorded, which its deletion would take.
+          eb.exists(owned('import_mappings')),
           eb.exists(db.selectFrom('accounts').select(sql<number>`1`.as('one')).where('user_id', '=', userId).where('is_default', '=', false)),
         ])
         .as('recorded'),
@@ -58,6 +61,8 @@ export async function insertPlan(db: FinanceDb, plan: RestorePlan) {
   await insertChunks(plan.goalContributions, (c) => db.insertInto('goal_contributions').values(c).execute());
   await insertChunks(plan.debts, (c) => db.insertInto('debts').values(c).execute());
   await insertChunks(plan.debtPayments, (c) => db.insertInto('debt_payments').values(c).execute());
+  await insertChunks(plan.rules, (c) => db.insertInto('rules').values(c).execute());
+  await insertChunks(plan.importMappings, (c) => db.insertInto('import_mappings').values(c).execute());
   // The same fingerprint a bank import computes (imports/repo.ts), now over the new account's id,
   // so importing the same file again still finds its rows.
   await insertChunks(plan.importedTransactionIds, (ids) =>

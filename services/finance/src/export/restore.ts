@@ -52,5 +52,7 @@ export async function restoreBackup(ctx: FinanceContext, userId: string, doc: Ba
     debtPayments: plan.debtPayments.length,
     recurringRules: plan.recurringRules.length,
     recurringPauses: plan.recurringPauses.length,
+    rules: plan.rules.length,
+    importMappings: plan.importMappings.length,
   };
 }

@@ -19,8 +19,8 @@ const money = (minor: bigint | null, currency: string) => (minor === null ? null
 
 /**
  * The ledger's part of an export, in the order a restore needs them (what is referred to comes
- * first). Money is decimal strings with the row's currency. Reviews and rules join here once they
- * exist, each as its own section.
+ * first). Money is decimal strings with the row's currency. Finance's `user_time_zones` is not a
+ * section: it is a copy of identity's profile `timeZone`, which the profile section carries.
  */
 export function financeExportSections(ctx: FinanceContext): ExportSection[] {
   return [
@@ -221,6 +221,28 @@ export function financeExportSections(ctx: FinanceContext): ExportSection[] {
       ruleId: r.rule_id,
       pausedOn: r.paused_on,
       resumedOn: r.resumed_on,
+    })),
+    section(
+      ctx,
+      'rules',
+      ['id', 'name', 'position', 'conditions', 'actions.categoryId', 'actions.merchant', 'actions.addTags', 'actions.transferToAccountId', 'createdAt', 'updatedAt'],
+      repo.rulesPage,
+      (r) => ({
+        id: r.id,
+        name: r.name,
+        position: r.position,
+        // Conditions stay as the API writes them ([{field, operator, value}]); a CSV cell holds their JSON.
+        conditions: r.conditions,
+        actions: { categoryId: r.category_id, merchant: r.merchant, addTags: r.add_tags, transferToAccountId: r.transfer_account_id },
+        createdAt: r.created_at,
+        updatedAt: r.updated_at,
+      }),
+    ),
+    section(ctx, 'importMappings', ['accountId', 'mapping', 'createdAt', 'updatedAt'], repo.importMappingsPage, (r) => ({
+      accountId: r.id,
+      mapping: r.mapping,
+      createdAt: r.created_at,
+      updatedAt: r.updated_at,
     })),
   ];
 }

@@ -7,7 +7,7 @@ import type { RuleRow } from './repo.js';
 
 const amountText = text().regex(DECIMAL, 'must be a positive decimal such as "12.34"');
 
-const conditionSchema = z
+export const conditionSchema = z
   .strictObject({
     field: z.enum(CONDITION_FIELDS),
     operator: z.enum(OPERATORS),
