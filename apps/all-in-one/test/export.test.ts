@@ -254,6 +254,10 @@ describe('GET /api/export and POST /api/import/backup', () => {
       goal_events: 'derived history: goal milestones already announced (ADR 0013)',
       user_time_zones: "a copy of identity's profile timeZone (the profile section); the new account keeps its own",
       outbox: 'event plumbing, not data',
+      risk_amounts: "the fraud score's running statistics: rebuilt from the restored transactions",
+      risk_merchants: "the fraud score's running statistics: rebuilt from the restored transactions",
+      risk_locations: "the fraud score's running statistics: rebuilt from the restored transactions",
+      risk_profiles: "the fraud score's running statistics: rebuilt from the restored transactions",
     };
     const tables = await sql<{ table_name: string }>`
       select distinct table_name from information_schema.columns

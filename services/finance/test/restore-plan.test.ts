@@ -55,6 +55,31 @@ describe('planRestore', () => {
     expect([out?.account_id, into?.account_id]).toEqual([p.accounts[0]?.id, p.accounts[1]?.id]);
   });
 
+  it('keeps a transaction’s fraud score, place and its owner’s verdict', () => {
+    const charge = {
+      id: '88888888-8888-4888-8888-888888888888',
+      accountId: ids.main,
+      type: 'expense',
+      amount: '950.00',
+      currency: 'USD',
+      merchant: 'Unknown Shop',
+      occurredAt: at,
+      createdAt: at,
+      updatedAt: at,
+      risk: { score: 85, level: 'high', reasons: [{ code: 'new_location', message: 'A first charge in Japan', weight: 40 }], flagged: true },
+      location: { country: 'JP', city: 'Tokyo' },
+      review: { decision: 'fraud', note: 'Not me', reviewedAt: at },
+    };
+    const restored = plan({ transactions: [charge] }).transactions[0];
+    expect(restored).toMatchObject({ risk_score: 85, risk_level: 'high', risk_flagged: true, location_country: 'JP', location_city: 'Tokyo', review_decision: 'fraud', review_note: 'Not me' });
+    expect(JSON.parse(String(restored?.risk_reasons))).toEqual(charge.risk.reasons);
+    expect(restored?.reviewed_at).toEqual(new Date(at));
+    // An export from before scoring existed restores with the column defaults and no verdict.
+    const older = plan({ transactions: [{ ...charge, risk: undefined, location: undefined, review: undefined }] }).transactions[0];
+    expect(older).not.toHaveProperty('risk_score');
+    expect(older).toMatchObject({ location_country: null, review_decision: null, reviewed_at: null });
+  });
+
   it('moves a rule’s account condition and transfer action to the new accounts', () => {
     const p = plan();
     const rule = p.rules[0];

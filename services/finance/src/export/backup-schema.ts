@@ -50,6 +50,27 @@ const mood = z.object({
   updatedAt: timestamp,
 });
 
+const risk = z.object({
+  score: z.number().int().min(0).max(100),
+  level: z.enum(['normal', 'elevated', 'high']),
+  reasons: z
+    .array(
+      z.object({
+        code: z.enum(['amount_outlier', 'velocity', 'duplicate', 'card_testing', 'new_merchant', 'new_location', 'unusual_hour']),
+        message: text().max(512),
+        weight: z.number().int().min(0).max(100),
+      }),
+    )
+    .max(10),
+  flagged: z.boolean(),
+});
+
+const review = z.object({
+  decision: z.enum(['legitimate', 'fraud']),
+  note: optionalNote(1000),
+  reviewedAt: timestamp,
+});
+
 const transaction = z.object({
   id,
   accountId: id,
@@ -67,6 +88,9 @@ const transaction = z.object({
   imported: z.boolean().default(false),
   createdAt: timestamp,
   updatedAt: timestamp,
+  risk: risk.nullable().default(null),
+  location: z.object({ country: text().regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code'), city: optional(200) }).nullable().default(null),
+  review: review.nullable().default(null),
   mood: mood.nullable().default(null),
 });
 

@@ -206,6 +206,12 @@ export function planRestore(doc: BackupDocument, params: { userId: string; built
       import_fingerprint: null,
       created_at: t.createdAt,
       updated_at: t.updatedAt,
+      ...(t.risk !== null && { risk_score: t.risk.score, risk_level: t.risk.level, risk_reasons: JSON.stringify(t.risk.reasons), risk_flagged: t.risk.flagged }),
+      location_country: t.location?.country ?? null,
+      location_city: t.location?.city ?? null,
+      review_decision: t.review?.decision ?? null,
+      review_note: t.review?.note ?? null,
+      reviewed_at: t.review?.reviewedAt ?? null,
     });
     if (t.mood !== null) {
       plan.moods.push({

@@ -11,7 +11,8 @@ import { builtInCategories, deleteEmptyDefaultAccount, hasRecordedData, insertPl
  * Restores an export into a user who has recorded nothing yet: the automatic default account
  * gives way to the document's accounts, every id is new, and one transaction writes all of it or
  * none. Publishes no per-row events: the rows are history, not news (ADR 0013); nor are they
- * scored, but every restored expense joins the fraud score's baseline.
+ * scored again: each keeps the score and review it was exported with, and every restored expense
+ * but those reviewed as fraud joins the fraud score's baseline.
  */
 export async function restoreBackup(ctx: FinanceContext, userId: string, doc: BackupDocument): Promise<RestoreReport> {
   const plan = planRestore(doc, { userId, builtInCategories: await builtInCategories(ctx.db) });
@@ -28,7 +29,8 @@ export async function restoreBackup(ctx: FinanceContext, userId: string, doc: Ba
       trx,
       userId,
       plan.transactions
-        .filter((t) => t.type === 'expense')
+        // A charge its owner called fraud never counts as their usual spending.
+        .filter((t) => t.type === 'expense' && t.review_decision !== 'fraud')
         .map((t) => ({
           currency: t.currency,
           categoryId: t.category_id ?? null,

@@ -69,6 +69,15 @@ export function financeExportSections(ctx: FinanceContext): ExportSection[] {
         'imported',
         'createdAt',
         'updatedAt',
+        'risk.score',
+        'risk.level',
+        'risk.reasons',
+        'risk.flagged',
+        'location.country',
+        'location.city',
+        'review.decision',
+        'review.note',
+        'review.reviewedAt',
         'mood.mood',
         'mood.intensity',
         'mood.triggers',
@@ -95,6 +104,10 @@ export function financeExportSections(ctx: FinanceContext): ExportSection[] {
         imported: r.import_fingerprint !== null,
         createdAt: r.created_at,
         updatedAt: r.updated_at,
+        // The score as given when written, and the owner's verdict on it (docs/fraud-scoring.md).
+        risk: { score: r.risk_score, level: r.risk_level, reasons: r.risk_reasons, flagged: r.risk_flagged },
+        location: r.location_country === null ? null : { country: r.location_country, city: r.location_city },
+        review: r.review_decision === null ? null : { decision: r.review_decision, note: r.review_note, reviewedAt: r.reviewed_at },
         mood:
           r.mood === null
             ? null
