@@ -33,6 +33,10 @@ export async function startTracing(options: TracingOptions): Promise<Tracing | u
     ...(!named && { serviceName: options.serviceName }),
     ...(options.spanProcessors !== undefined && { spanProcessors: options.spanProcessors }),
     instrumentations: [],
+    // Traces only: metrics stay with prom-client (/metrics) and logs with pino (stdout), whatever
+    // OTEL_METRICS_EXPORTER and OTEL_LOGS_EXPORTER default to in the SDK.
+    metricReaders: [],
+    logRecordProcessors: [],
   });
   sdk.start();
   return { shutdown: () => sdk.shutdown() };
