@@ -68,7 +68,7 @@ export async function startServices(descriptors: readonly AnyServiceDescriptor[]
   const warnings = checkStandalone(descriptors, config);
   const name = options.name ?? descriptors.map((d) => d.name).join('+');
   // Before anything that makes spans; undefined (and the SDK never loaded) unless OTEL_* ask for traces.
-  const tracing = await startTracing({ serviceName: `expensio-${name}`, env: options.env ?? process.env });
+  const tracing = await startTracing({ serviceName: name.startsWith('expensio') ? name : `expensio-${name}`, env: options.env ?? process.env });
   const log = createLogger(config.LOG_LEVEL, name, { traceIds: tracing !== undefined });
   if (tracing) log.info('tracing on: spans go where the OTEL_* variables say');
   for (const warning of warnings) log.warn(warning);
