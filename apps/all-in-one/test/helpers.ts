@@ -10,7 +10,7 @@ export type TestExpensio = TestApp;
  * The all-in-one's real app over this file's own database (or the one given, e.g. reached through
  * a proxy a fault test cuts), with the transport the test chooses.
  */
-export function createTestExpensio(transport: EventTransport, stores: Pick<TestAppOptions, 'database' | 'redis'> = {}): Promise<TestExpensio> {
+export function createTestExpensio(transport: EventTransport, stores: Pick<TestAppOptions, 'database' | 'redis' | 'tracing'> = {}): Promise<TestExpensio> {
   // Tests' webhook receivers listen on loopback, which only this explicit switch allows.
   return buildTestApp(allServices, { transport, ...stores, env: { WEBHOOK_ALLOW_PRIVATE_URLS: 'true' } });
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
-import { eventTablesMigration, loadMigrations } from '@expensio/common';
+import { eventTablesMigration, loadMigrations, outboxTraceContextMigration } from '@expensio/common';
 import { allServices } from '../src/services.js';
 
 const allMigrationSets = () => allServices.map((service) => service.migrations());
@@ -16,6 +16,13 @@ describe('service migration folders', () => {
     const migration = set?.migrations.find((m) => m.name === 'event_tables');
     expect(migration).toMatchObject({ version, checksum: RECORDED_CHECKSUM });
     expect(migration).toEqual(eventTablesMigration(version));
+  });
+
+  it.each(Object.keys(RECORDED_EVENT_TABLES))('%s adds the outbox trace context column with the shared text', (schema) => {
+    const set = allMigrationSets().find((s) => s.schema === schema);
+    const migration = set?.migrations.find((m) => m.name === 'outbox_trace_context');
+    expect(migration).toBeDefined();
+    expect(migration).toEqual(outboxTraceContextMigration(migration?.version ?? 0));
   });
 
   it.each(Object.keys(RECORDED_EVENT_TABLES))('%s holds every migration it runs in its folder, numbered with no gaps', (schema) => {

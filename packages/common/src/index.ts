@@ -4,7 +4,7 @@ export * from './rate-limit/index.js';
 export { ManualClock, systemClock, MINUTE_MS, HOUR_MS, DAY_MS, type Clock } from './clock.js';
 export * from './calendar.js';
 export { newId, isUuid } from './ids.js';
-export { createLogger, loggerOptions, REDACTED_PATHS, type Logger } from './logger.js';
+export { createLogger, loggerOptions, REDACTED_PATHS, type Logger, type LoggerSettings } from './logger.js';
 export { isDatabaseError, safeErrorMessage, serializeError, type SerializedError } from './logging/errors.js';
 export { redactUrl, serializeRequest } from './logging/requests.js';
 export { createHttpApp, httpSettings, type HttpApp, type HttpAppOptions } from './http/app.js';
@@ -70,6 +70,7 @@ export { PAT_CACHE_MS, PAT_INTROSPECTION_PATH, patIntrospectionSchema, remotePat
 export * from './events/index.js';
 export * from './service/index.js';
 export * from './metrics/index.js';
+export * from './tracing/index.js';
 export { CONTROL_CHARACTER_CODE, controlCharacterMessage, isCleanText, multilineText, text, type TextOptions } from './schemas/text.js';
 export * from './export/index.js';
 export * from './geo/index.js';

@@ -1,6 +1,7 @@
 import { pino, type Logger, type LoggerOptions } from 'pino';
 import { serializeError } from './logging/errors.js';
 import { REDACTED, serializeRequest } from './logging/requests.js';
+import { activeTraceIds } from './tracing/context.js';
 
 // `code` is a secret only inside a request body (an OTP): elsewhere it is an error code worth keeping.
 const SECRET_KEYS = ['password', 'currentPassword', 'newPassword', 'otp', 'token', 'accessToken', 'refreshToken', 'secret', 'privateKey'];
@@ -19,8 +20,14 @@ export const REDACTED_PATHS = [
   '*.body.code',
 ];
 
-export function loggerOptions(level: string, service: string): LoggerOptions {
+export interface LoggerSettings {
+  /** Adds the active span's `trace_id` and `span_id` to every line (when the tracing SDK runs). */
+  traceIds?: boolean;
+}
+
+export function loggerOptions(level: string, service: string, settings: LoggerSettings = {}): LoggerOptions {
   return {
+    ...(settings.traceIds === true && { mixin: activeTraceIds }),
     level,
     base: { service },
     redact: { paths: REDACTED_PATHS, censor: REDACTED },
@@ -31,8 +38,8 @@ export function loggerOptions(level: string, service: string): LoggerOptions {
   };
 }
 
-export function createLogger(level: string, service: string): Logger {
-  return pino(loggerOptions(level, service));
+export function createLogger(level: string, service: string, settings: LoggerSettings = {}): Logger {
+  return pino(loggerOptions(level, service, settings));
 }
 
 export type { Logger };

@@ -10,6 +10,7 @@ import {
   createEventBus,
   createLogger,
   eventTablesMigration,
+  outboxTraceContextMigration,
   loggerOptions,
   migrateUp,
   newId,
@@ -381,7 +382,7 @@ async function recordingConsumer(relay: RelayOptions | false) {
 /** A fresh schema holding the event tables, as a service's migration would build them. */
 async function serviceSchema(): Promise<TestDb> {
   const schema = `evt_${randomBytes(5).toString('hex')}`;
-  await migrateUp(database.kysely, { schema, migrations: [eventTablesMigration(1)] });
+  await migrateUp(database.kysely, { schema, migrations: [eventTablesMigration(1), outboxTraceContextMigration(2)] });
   const db = database.kysely.withSchema(schema) as TestDb;
   await db.schema.createTable('effects').addColumn('consumer', 'text').addColumn('event_id', 'uuid').addColumn('n', 'integer', (c) => c.notNull())
     .addPrimaryKeyConstraint('effects_pk', ['consumer', 'event_id']).execute();

@@ -1,3 +1,4 @@
+import { context, SpanKind } from '@opentelemetry/api';
 import type { Insertable, Kysely, Transaction } from 'kysely';
 import { systemClock, type Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
@@ -7,6 +8,8 @@ import { buildEnvelope, parseEnvelope, type AnyEventEnvelope, type EventEnvelope
 import { consumeOnce, recordDeadLetter } from './inbox.js';
 import { OutboxRelay, type RelayOptions } from './relay.js';
 import type { EventTables, OutboxTable } from './tables.js';
+import { contextFrom, inSpan, recordFailure } from '../tracing/context.js';
+import { messagingAttributes } from '../tracing/messaging.js';
 import { checkConsumerName, checkSubscription } from './topology.js';
 import type { ConsumerHandle, ConsumerRegistration, EventTransport, HandleOutcome } from './transport.js';
 
@@ -48,6 +51,7 @@ export function outboxValues(envelope: EventEnvelope): Insertable<OutboxTable> {
     user_id: envelope.userId,
     occurred_at: envelope.occurredAt,
     payload: JSON.stringify(envelope.payload),
+    ...(envelope.traceContext && { trace_context: JSON.stringify(envelope.traceContext) }),
   };
 }
 
@@ -85,14 +89,19 @@ export function createEventBus<DB>(options: EventBusOptions<DB>): EventBus<DB> {
       }
       const envelope = parsed.envelope;
       if (!(types as readonly EventType[]).includes(envelope.type)) return { status: 'ignored' };
-      try {
-        const status = await consumeOnce(db, consumer, envelope, (trx) => handler(envelope as AnyEventEnvelope<K>, trx));
-        return { status };
-      } catch (error) {
-        const err = error instanceof Error ? error : new Error(String(error));
-        log?.warn({ consumer, eventId: envelope.id, type: envelope.type, err }, 'event handler failed');
-        return { status: 'failed', error: err };
-      }
+      // A child of the relay's send span, however the event travelled (ADR 0023).
+      return inSpan(`process ${envelope.type}`, { kind: SpanKind.CONSUMER, attributes: messagingAttributes(transport, envelope, 'process', consumer) }, contextFrom(envelope.traceContext), async (span) => {
+        try {
+          const status = await consumeOnce(db, consumer, envelope, (trx) => handler(envelope as AnyEventEnvelope<K>, trx));
+          span.setAttribute('expensio.consume.outcome', status);
+          return { status };
+        } catch (error) {
+          const err = error instanceof Error ? error : new Error(String(error));
+          recordFailure(span, err);
+          log?.warn({ consumer, eventId: envelope.id, type: envelope.type, err }, 'event handler failed');
+          return { status: 'failed', error: err };
+        }
+      });
     },
     deadLetter: async (message: unknown, error: Error, attempts: number) => {
       const fields = (typeof message === 'object' && message !== null ? message : {}) as { id?: unknown; type?: unknown };
@@ -110,8 +119,13 @@ export function createEventBus<DB>(options: EventBusOptions<DB>): EventBus<DB> {
     async publish(trx, type, userId, payload) {
       // Typed as a transaction, but a caller in plain JavaScript (or through a cast) may hand in the pool.
       if (!(trx as Kysely<DB>).isTransaction) throw new Error('EventBus.publish needs the transaction of the change the event describes');
-      const envelope = buildEnvelope(type, userId, payload, clock);
-      await (trx as unknown as Transaction<EventTables>).insertInto('outbox').values(outboxValues(envelope)).execute();
+      const envelope = await inSpan(`create ${type}`, { kind: SpanKind.PRODUCER, attributes: { 'messaging.operation.type': 'create', 'messaging.destination.name': type } }, context.active(), async (span) => {
+        // Built inside the span, so the outbox row carries it as the parent of the relay's send.
+        const built = buildEnvelope(type, userId, payload, clock);
+        span.setAttribute('messaging.message.id', built.id);
+        await (trx as unknown as Transaction<EventTables>).insertInto('outbox').values(outboxValues(built)).execute();
+        return built;
+      });
       relay?.wake();
       return envelope;
     },

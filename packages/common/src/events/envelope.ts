@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Clock } from '../clock.js';
 import { newId } from '../ids.js';
+import { currentTraceContext, type TraceCarrier } from '../tracing/context.js';
 import { EVENT_VERSIONS, EventMap, isEventType, type EventPayload, type EventType } from './catalog.js';
 
 /** What travels on every transport (and to webhooks): the same JSON whatever carries it. */
@@ -13,6 +14,11 @@ export interface EventEnvelope<K extends EventType = EventType> {
   /** The user the event is about; null when there is none (a failed login for an unknown email). */
   userId: string | null;
   payload: EventPayload<K>;
+  /**
+   * The trace that published the event (W3C Trace Context), when the publisher was traced: its
+   * consumers' spans join that trace. Never sent to webhooks.
+   */
+  traceContext?: TraceCarrier;
 }
 
 /** A union of envelopes, one member per type, so `switch (event.type)` narrows the payload. */
@@ -36,6 +42,11 @@ const envelopeShape = z.object({
   occurredAt: z.iso.datetime({ offset: true }),
   userId: z.uuid().nullable(),
   payload: z.unknown(),
+  // Telemetry must never cost an event: an unreadable trace context is dropped, not dead-lettered.
+  traceContext: z
+    .object({ traceparent: z.string().max(256), tracestate: z.string().max(512).optional() })
+    .optional()
+    .catch(undefined),
 });
 
 function describe(issues: readonly z.core.$ZodIssue[]): string {
@@ -51,6 +62,7 @@ export function buildEnvelope<K extends EventType>(
   if (!isEventType(type)) throw new EventValidationError(`Unknown event type "${String(type)}"`);
   const parsed = EventMap[type].safeParse(payload);
   if (!parsed.success) throw new EventValidationError(`Invalid ${type} payload: ${describe(parsed.error.issues)}`, parsed.error.issues);
+  const traceContext = currentTraceContext();
   const envelope = {
     id: newId(),
     type,
@@ -58,6 +70,8 @@ export function buildEnvelope<K extends EventType>(
     occurredAt: clock.now().toISOString(),
     userId,
     payload: parsed.data as EventPayload<K>,
+    // From the active span: inside a request, the event joins the request's trace.
+    ...(traceContext && { traceContext }),
   };
   const shape = envelopeShape.safeParse(envelope);
   if (!shape.success) throw new EventValidationError(`Invalid ${type} envelope: ${describe(shape.error.issues)}`, shape.error.issues);
@@ -78,7 +92,8 @@ export function parseEnvelope(raw: unknown): ParsedEnvelope {
   if (version !== EVENT_VERSIONS[type]) return { ok: false, reason: `unsupported version ${version} of ${type} (this consumer reads ${EVENT_VERSIONS[type]})` };
   const payload = EventMap[type].safeParse(shape.data.payload);
   if (!payload.success) return { ok: false, reason: `invalid ${type} payload: ${describe(payload.error.issues)}` };
-  return { ok: true, envelope: { ...shape.data, type, payload: payload.data } as AnyEventEnvelope };
+  const { traceContext, ...fields } = shape.data;
+  return { ok: true, envelope: { ...fields, type, payload: payload.data, ...(traceContext && { traceContext }) } as AnyEventEnvelope };
 }
 
 /** The envelope as raw JSON for a transport; parsing it back goes through `parseEnvelope`. */

@@ -22,6 +22,8 @@ export {
 export {
   eventTablesMigration,
   eventTablesSql,
+  outboxTraceContextMigration,
+  outboxTraceContextSql,
   pruneEventTables,
   type EventTables,
   type InboxTable,

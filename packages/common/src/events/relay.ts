@@ -1,3 +1,4 @@
+import { SpanKind } from '@opentelemetry/api';
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { AnyKysely } from '../db/connect.js';
 import type { Logger } from '../logger.js';
@@ -7,6 +8,8 @@ import type { EventType } from './catalog.js';
 import type { EventTables } from './tables.js';
 import type { EventTransport } from './transport.js';
 import { backoffDelaySql } from '../backoff.js';
+import { contextFrom, currentTraceContext, inSpan, type TraceCarrier } from '../tracing/context.js';
+import { messagingAttributes } from '../tracing/messaging.js';
 
 export interface RelayOptions {
   /** Rows claimed per pass. */
@@ -35,6 +38,7 @@ interface ClaimedRow {
   occurred_at: Date;
   payload: unknown;
   attempts: number;
+  trace_context: unknown;
 }
 
 const msInterval = (ms: number | RawBuilder<number>) => sql`make_interval(secs => ${ms}::double precision / 1000)`;
@@ -179,14 +183,25 @@ export class OutboxRelay {
           .forUpdate()
           .skipLocked(),
       )
-      .returning(['id', 'type', 'version', 'user_id', 'occurred_at', 'payload', 'attempts'])
+      .returning(['id', 'type', 'version', 'user_id', 'occurred_at', 'payload', 'attempts', 'trace_context'])
       .execute();
     // UPDATE … RETURNING has no order of its own.
     return rows.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
+  /** One row to the transport, in a send span under the publisher's trace, which it passes on. */
+  #send(row: ClaimedRow): Promise<void> {
+    const stored = envelopeOf(row);
+    const { traceContext, ...untraced } = stored;
+    const attributes = { ...messagingAttributes(this.#transport, stored, 'send'), 'expensio.delivery.attempt': row.attempts + 1 };
+    return inSpan(`send ${stored.type}`, { kind: SpanKind.PRODUCER, attributes }, contextFrom(traceContext), async () => {
+      const current = currentTraceContext();
+      await this.#transport.publish(current ? { ...untraced, traceContext: current } : untraced, row.attempts + 1);
+    });
+  }
+
   async #deliver(rows: ClaimedRow[]): Promise<number> {
-    const results = await Promise.allSettled(rows.map((row) => this.#transport.publish(envelopeOf(row), row.attempts + 1)));
+    const results = await Promise.allSettled(rows.map((row) => this.#send(row)));
     const done: string[] = [];
     const failed = new Map<string, string[]>();
     results.forEach((result, index) => {
@@ -234,6 +249,11 @@ function envelopeOf(row: ClaimedRow): EventEnvelope {
     occurredAt: new Date(row.occurred_at).toISOString(),
     userId: row.user_id,
     payload: row.payload as EventEnvelope['payload'],
+    ...(isTraceCarrier(row.trace_context) && { traceContext: row.trace_context }),
   };
+}
+
+function isTraceCarrier(value: unknown): value is TraceCarrier {
+  return typeof value === 'object' && value !== null && typeof (value as { traceparent?: unknown }).traceparent === 'string';
 }
 

@@ -19,6 +19,8 @@ export interface OutboxTable {
   available_at: Generated<Date>;
   /** A relay that claimed the row holds it until then; past it, another relay may take it over. */
   locked_until: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  /** The publisher's W3C Trace Context (`TraceCarrier`), when it was traced. */
+  trace_context: ColumnType<unknown, string | null | undefined, string | null>;
 }
 
 /** One row per (consumer, event) a service's consumer has dealt with: processed, or dead-lettered in-process. */
@@ -89,6 +91,23 @@ export function eventTablesSql(): { up: string; down: string } {
  */
 export function eventTablesMigration(version: number, name = 'event_tables'): Migration {
   return { version, name, up: UP, down: DOWN, checksum: migrationChecksum(UP, DOWN) };
+}
+
+const TRACE_CONTEXT_UP = `-- The publisher's W3C Trace Context, so the relay and the consumers continue its trace (ADR 0023).
+alter table outbox add column trace_context jsonb;
+`;
+
+const TRACE_CONTEXT_DOWN = `alter table outbox drop column trace_context;
+`;
+
+/** The outbox's trace context column, as each service's `NNNN_outbox_trace_context` migration file holds it. Frozen, like the tables. */
+export function outboxTraceContextSql(): { up: string; down: string } {
+  return { up: TRACE_CONTEXT_UP, down: TRACE_CONTEXT_DOWN };
+}
+
+/** The trace context column as one migration, to follow `eventTablesMigration` where a schema has no folder. */
+export function outboxTraceContextMigration(version: number, name = 'outbox_trace_context'): Migration {
+  return { version, name, up: TRACE_CONTEXT_UP, down: TRACE_CONTEXT_DOWN, checksum: migrationChecksum(TRACE_CONTEXT_UP, TRACE_CONTEXT_DOWN) };
 }
 
 export interface PruneOptions {

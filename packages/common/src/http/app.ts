@@ -16,6 +16,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { TooManyRequestsError } from '../errors/index.js';
 import type { Logger } from '../logger.js';
+import { traceRequests } from '../tracing/http.js';
 import { documentServers, documentTransform } from './openapi.js';
 import { notFoundHandler, problemErrorHandler } from './problem.js';
 import { referencePageConfiguration } from './reference-page.js';
@@ -39,6 +40,8 @@ export interface HttpAppOptions {
   readiness: ReadinessCheck[];
   /** True once the process has begun to shut down: readiness then answers 503. */
   shuttingDown?: () => boolean;
+  /** A server span per request (ADR 0023); only when the process started the tracing SDK. */
+  traced?: boolean;
   /** The public base URL (PUBLIC_URL): the document's server, so samples and "Try it" use it. */
   publicUrl?: string | undefined;
 }
@@ -68,6 +71,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
   app.setErrorHandler(problemErrorHandler);
   const routeMethods = new RouteMethods();
   app.setNotFoundHandler(notFoundHandler((path) => routeMethods.allowed(path)));
+  if (options.traced === true) traceRequests(app);
   app.addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });

@@ -31,6 +31,8 @@ export interface ComposeOptions {
   overrides?: Record<string, unknown>;
   /** Replaces the verifier the services would choose (tests that mint their own tokens). */
   verify?: AccessTokenVerifier;
+  /** True when the process started the tracing SDK: requests get server spans (ADR 0023). */
+  tracing?: boolean;
   /** False for tests that run the scheduler, the webhook worker and pruning by hand. */
   background?: boolean;
   title: string;
@@ -102,6 +104,7 @@ export async function composeServices(descriptors: readonly AnyServiceDescriptor
     ...(redis && { redis }),
     ...(typeof options.overrides?.redisPrefix === 'string' && { rateLimitNamespace: `${options.overrides.redisPrefix}http-rl:` }),
     readiness: readinessChecks(database, redis),
+    traced: options.tracing === true,
   });
   if (config.METRICS_ENABLED) {
     countRequests(app, metrics);

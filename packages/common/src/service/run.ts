@@ -12,6 +12,7 @@ import { checkStandalone, loadServicesConfig } from './config.js';
 import { composeServices } from './compose.js';
 import type { HttpApp } from '../http/app.js';
 import { startMetricsServer } from '../metrics/http.js';
+import { startTracing } from '../tracing/sdk.js';
 import type { AnyServiceDescriptor } from './descriptor.js';
 
 export interface RunOptions {
@@ -65,7 +66,11 @@ export interface RunningServices {
 export async function startServices(descriptors: readonly AnyServiceDescriptor[], options: RunOptions & { env?: NodeJS.ProcessEnv } = {}): Promise<RunningServices> {
   const config = loadServicesConfig(descriptors, options.env);
   const warnings = checkStandalone(descriptors, config);
-  const log = createLogger(config.LOG_LEVEL, options.name ?? descriptors.map((d) => d.name).join('+'));
+  const name = options.name ?? descriptors.map((d) => d.name).join('+');
+  // Before anything that makes spans; undefined (and the SDK never loaded) unless OTEL_* ask for traces.
+  const tracing = await startTracing({ serviceName: name.startsWith('expensio') ? name : `expensio-${name}`, env: options.env ?? process.env });
+  const log = createLogger(config.LOG_LEVEL, name, { traceIds: tracing !== undefined });
+  if (tracing) log.info('tracing on: spans go where the OTEL_* variables say');
   for (const warning of warnings) log.warn(warning);
   const database = await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATA_DIR, poolSize: config.DATABASE_POOL_SIZE });
   log.info({ database: database.kind, dataDir: database.kind === 'pglite' ? config.DATA_DIR : undefined }, 'database opened');
@@ -87,6 +92,7 @@ export async function startServices(descriptors: readonly AnyServiceDescriptor[]
     transport,
     log,
     title,
+    tracing: tracing !== undefined,
     ...(options.description !== undefined && { description: options.description }),
   });
   await services.start();
@@ -108,6 +114,8 @@ export async function startServices(descriptors: readonly AnyServiceDescriptor[]
       await metricsServer?.close();
       redis?.disconnect();
       await database.close();
+      // Last, so the spans of the shutdown itself are flushed too.
+      await tracing?.shutdown();
     },
   };
 }

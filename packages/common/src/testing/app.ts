@@ -36,6 +36,8 @@ export interface TestAppOptions {
   overrides?: Record<string, unknown>;
   /** The app's request logger (a test that reads the logs); none unless EXPENSIO_TEST_LOG=1. */
   httpLogger?: Logger;
+  /** Server spans per request, for a test that started the tracing SDK itself (`startTracing`). */
+  tracing?: boolean;
 }
 
 export interface TestApp {
@@ -87,6 +89,7 @@ export async function buildTestApp(descriptors: readonly AnyServiceDescriptor[],
     overrides: { redisPrefix: `expensio:test:${randomBytes(6).toString('hex')}:`, ...defaults, ...options.overrides },
     ...((options.verify ?? tokens?.verify) && { verify: options.verify ?? tokens?.verify }),
     background: options.background ?? false,
+    tracing: options.tracing === true,
     title: `${descriptors.map((d) => d.name).join(', ')} (test)`,
   });
   await services.start();
