@@ -311,7 +311,9 @@ describe('event bus with the in-process transport', () => {
     const envelope = await publishNote(publisher, identity, randomUUID());
     await vi.waitFor(async () => {
       const row = await identity.selectFrom('outbox').select(['attempts', 'last_error']).where('id', '=', envelope.id).executeTakeFirstOrThrow();
-      expect(row).toEqual({ attempts: 1, last_error: 'finance.tx: consumer is stopped' });
+      // Retried every few ms meanwhile: how many times by now depends on the machine's load.
+      expect(row.last_error).toBe('finance.tx: consumer is stopped');
+      expect(row.attempts).toBeGreaterThanOrEqual(1);
     }, WAIT);
     expect(handled).toEqual([]);
 
