@@ -23,7 +23,10 @@ export default tseslint.config(
     files: ['**/src/**/*.ts'],
     rules: {
       'no-restricted-globals': ['error', { name: 'setInterval', message: 'Run periodic work with startLoop from @expensio/common.' }],
-      'no-restricted-properties': ['error', { object: 'globalThis', property: 'setInterval', message: 'Run periodic work with startLoop from @expensio/common.' }],
+      'no-restricted-properties': [
+        'error',
+        { object: 'globalThis', property: 'setInterval', message: 'Run periodic work with startLoop from @expensio/common.' },
+      ],
     },
   },
   {

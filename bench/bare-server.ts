@@ -30,7 +30,10 @@ async function main() {
   await app.listen({ host: '127.0.0.1', port: 0 });
   console.log(`listening ${(app.server.address() as AddressInfo).port}`);
   process.once('SIGTERM', () => {
-    void app.close().then(() => pool.end()).then(() => process.exit(0));
+    void app
+      .close()
+      .then(() => pool.end())
+      .then(() => process.exit(0));
   });
 }
 

@@ -66,7 +66,11 @@ function synthetic(): History {
     const spike = holidays.includes(dayOfYear(day)) ? between(3, 6) : 1;
     return Math.max(0, Math.round(level * spike * (1 + noise * normal())));
   });
-  return { firstDay, y, description: `base ${(base / 100).toFixed(0)}, yearly ±${(amplitude * 100).toFixed(0)}%, trend ${(trend * 100).toFixed(0)}%/yr, noise ${(noise * 100).toFixed(0)}%` };
+  return {
+    firstDay,
+    y,
+    description: `base ${(base / 100).toFixed(0)}, yearly ±${(amplitude * 100).toFixed(0)}%, trend ${(trend * 100).toFixed(0)}%/yr, noise ${(noise * 100).toFixed(0)}%`,
+  };
 }
 
 function mase(actual: readonly number[], predicted: readonly number[], scale: number): number {
@@ -89,13 +93,19 @@ for (let k = 0; k < HISTORIES; k += 1) {
     const scale = maseScale(train, 7);
     const result = forecastSeries(train, history.firstDay, 'day', 7);
     calls += 1;
-    chosen += mase(actual, result.points.map((p) => p.expected), scale);
+    chosen += mase(
+      actual,
+      result.points.map((p) => p.expected),
+      scale,
+    );
     naive += mase(actual, seasonalNaiveForecast(train, 7, 7), scale);
     names.push(result.model.name);
     models.set(result.model.name, (models.get(result.model.name) ?? 0) + 1);
   }
   rows.push({ chosen: chosen / WEEKS, naive: naive / WEEKS, models: names });
-  console.log(`history ${String(k + 1).padStart(2)}: chosen MASE ${(chosen / WEEKS).toFixed(3)}  seasonal-naive ${(naive / WEEKS).toFixed(3)}  (${history.description})`);
+  console.log(
+    `history ${String(k + 1).padStart(2)}: chosen MASE ${(chosen / WEEKS).toFixed(3)}  seasonal-naive ${(naive / WEEKS).toFixed(3)}  (${history.description})`,
+  );
 }
 const elapsed = performance.now() - started;
 
@@ -109,8 +119,15 @@ const chosen = rows.map((r) => r.chosen);
 const naive = rows.map((r) => r.naive);
 console.log('');
 console.log(`${HISTORIES} histories of ${DAYS} days, last ${WEEKS} weeks held out, one 7-day forecast per held-out week`);
-console.log(`MASE, mean over histories:   chosen ${mean(chosen).toFixed(3)}   seasonal-naive ${mean(naive).toFixed(3)}   ratio ${(mean(chosen) / mean(naive)).toFixed(3)}`);
+console.log(
+  `MASE, mean over histories:   chosen ${mean(chosen).toFixed(3)}   seasonal-naive ${mean(naive).toFixed(3)}   ratio ${(mean(chosen) / mean(naive)).toFixed(3)}`,
+);
 console.log(`MASE, median over histories: chosen ${median(chosen).toFixed(3)}   seasonal-naive ${median(naive).toFixed(3)}`);
 console.log(`chosen beats seasonal-naive on ${rows.filter((r) => r.chosen < r.naive).length} of ${HISTORIES} histories`);
-console.log(`models chosen: ${[...models].sort((a, b) => b[1] - a[1]).map(([name, n]) => `${name} ×${n}`).join(', ')}`);
+console.log(
+  `models chosen: ${[...models]
+    .sort((a, b) => b[1] - a[1])
+    .map(([name, n]) => `${name} ×${n}`)
+    .join(', ')}`,
+);
 console.log(`${calls} forecasts in ${(elapsed / 1000).toFixed(1)} s: ${(elapsed / calls).toFixed(0)} ms each (backtest, refit and 500 simulated paths)`);

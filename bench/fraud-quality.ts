@@ -107,13 +107,25 @@ function ordinaryDay(random: () => number, day: number, seed: number): Tx[] {
   const place = (): Place | null => (random() < 0.3 ? null : random() < 0.03 ? { country: 'DE', city: 'Hamburg' } : HOME);
   for (const m of REGULARS) {
     if (random() >= m.rate) continue;
-    out.push({ at: localAt(day, wakingHour(random), Math.floor(random() * 60)), amount: BigInt(Math.max(50, Math.round(lognormal(random, m.typical, m.sigma)))), category: m.category, merchant: m.name, location: place() });
+    out.push({
+      at: localAt(day, wakingHour(random), Math.floor(random() * 60)),
+      amount: BigInt(Math.max(50, Math.round(lognormal(random, m.typical, m.sigma)))),
+      category: m.category,
+      merchant: m.name,
+      location: place(),
+    });
   }
   if (day % 30 === 1) out.push({ at: localAt(day, 9, 0), amount: 120_000n, category: 'rent', merchant: 'Hausverwaltung', location: null });
   if (day % 30 === 5) out.push({ at: localAt(day, 6, 30), amount: 1_299n, category: 'subscriptions', merchant: 'Streamly', location: null });
   // Now and then a shop never seen, at an ordinary price.
   if (random() < 0.12) {
-    out.push({ at: localAt(day, wakingHour(random), Math.floor(random() * 60)), amount: BigInt(Math.round(lognormal(random, 2_000, 0.5))), category: 'shopping', merchant: `Shop ${seed}-${day}`, location: place() });
+    out.push({
+      at: localAt(day, wakingHour(random), Math.floor(random() * 60)),
+      amount: BigInt(Math.round(lognormal(random, 2_000, 0.5))),
+      category: 'shopping',
+      merchant: `Shop ${seed}-${day}`,
+      location: place(),
+    });
   }
   return out;
 }
@@ -125,13 +137,29 @@ function incident(random: () => number, kind: Kind, at: number, id: number, last
   switch (kind) {
     case 'amount_spike': {
       const m = REGULARS[Math.floor(random() * 2)] ?? REGULARS[0];
-      return [{ at, amount: BigInt(Math.round((m?.typical ?? 4_500) * (6 + random() * 8))), category: m?.category ?? 'groceries', merchant: m?.name ?? 'Corner Market', location: HOME, incident: id }];
+      return [
+        {
+          at,
+          amount: BigInt(Math.round((m?.typical ?? 4_500) * (6 + random() * 8))),
+          category: m?.category ?? 'groceries',
+          merchant: m?.name ?? 'Corner Market',
+          location: HOME,
+          incident: id,
+        },
+      ];
     }
     case 'burst': {
       const n = 6 + Math.floor(random() * 3);
       return Array.from({ length: n }, (_, i) => {
         const m = REGULARS[i % REGULARS.length] ?? REGULARS[0];
-        return { at: minutes(i * (8 / n)), amount: BigInt(Math.round(lognormal(random, m?.typical ?? 1_000, 0.2))), category: m?.category ?? 'dining', merchant: m?.name ?? 'Lunch Box', location: HOME, incident: id };
+        return {
+          at: minutes(i * (8 / n)),
+          amount: BigInt(Math.round(lognormal(random, m?.typical ?? 1_000, 0.2))),
+          category: m?.category ?? 'dining',
+          merchant: m?.name ?? 'Lunch Box',
+          location: HOME,
+          incident: id,
+        };
       });
     }
     case 'duplicate': {
@@ -140,15 +168,36 @@ function incident(random: () => number, kind: Kind, at: number, id: number, last
     }
     case 'card_testing': {
       const n = 3 + Math.floor(random() * 2);
-      const tests = Array.from({ length: n }, (_, i) => ({ at: minutes(i), amount: BigInt(50 + Math.floor(random() * 149)), category: 'shopping', merchant: newName(`Webshop ${i}`), location: null, incident: id }));
-      return [...tests, { at: minutes(n + 1), amount: BigInt(15_000 + Math.floor(random() * 25_000)), category: 'shopping', merchant: newName('Electronics'), location: null, incident: id }];
+      const tests = Array.from({ length: n }, (_, i) => ({
+        at: minutes(i),
+        amount: BigInt(50 + Math.floor(random() * 149)),
+        category: 'shopping',
+        merchant: newName(`Webshop ${i}`),
+        location: null,
+        incident: id,
+      }));
+      return [
+        ...tests,
+        {
+          at: minutes(n + 1),
+          amount: BigInt(15_000 + Math.floor(random() * 25_000)),
+          category: 'shopping',
+          merchant: newName('Electronics'),
+          location: null,
+          incident: id,
+        },
+      ];
     }
     case 'takeover_abroad': {
       const abroad: Place = random() < 0.5 ? { country: 'BR', city: 'São Paulo' } : { country: 'NG', city: 'Lagos' };
-      return [{ at, amount: BigInt(Math.round(3_000 * (2 + random() * 3))), category: 'shopping', merchant: newName('Market'), location: abroad, incident: id }];
+      return [
+        { at, amount: BigInt(Math.round(3_000 * (2 + random() * 3))), category: 'shopping', merchant: newName('Market'), location: abroad, incident: id },
+      ];
     }
     case 'night_spend':
-      return [{ at, amount: BigInt(Math.round(2_500 * (3 + random() * 3))), category: 'shopping', merchant: newName('Night Store'), location: null, incident: id }];
+      return [
+        { at, amount: BigInt(Math.round(2_500 * (3 + random() * 3))), category: 'shopping', merchant: newName('Night Store'), location: null, incident: id },
+      ];
     case 'big_new_merchant':
       return [{ at, amount: BigInt(Math.round(3_000 * (8 + random() * 7))), category: 'shopping', merchant: newName('Luxury'), location: null, incident: id }];
   }
@@ -252,7 +301,16 @@ for (let seed = 1; seed <= SEEDS; seed += 1) {
   const baseline = new Baseline();
   const caught = new Map<number, { any: boolean; signal: boolean }>();
   for (const tx of all) {
-    const candidate: RiskCandidate = { type: 'expense', amount: tx.amount, currency: 'EUR', categoryName: tx.category, payee: tx.merchant, occurredAt: new Date(tx.at), precision: 'instant', location: tx.location };
+    const candidate: RiskCandidate = {
+      type: 'expense',
+      amount: tx.amount,
+      currency: 'EUR',
+      categoryName: tx.category,
+      payee: tx.merchant,
+      occurredAt: new Date(tx.at),
+      precision: 'instant',
+      location: tx.location,
+    };
     const risk = scoreTransaction(candidate, baseline.history(tx), OPTIONS);
     const kind = tx.incident === undefined ? undefined : incidents.get(tx.incident);
     const evaluated = tx.at >= localAt(DAYS - 30, 0, 0);
@@ -267,7 +325,8 @@ for (let seed = 1; seed <= SEEDS; seed += 1) {
       }
       if (risk.flagged) {
         if (kind === undefined) flaggedOrdinary += 1;
-        if (kind === undefined && process.env.FRAUD_DEBUG) console.log(tx.merchant, tx.category, tx.amount, new Date(tx.at).toISOString(), risk.reasons.map((r) => `${r.code}:${r.weight}`).join(' '));
+        if (kind === undefined && process.env.FRAUD_DEBUG)
+          console.log(tx.merchant, tx.category, tx.amount, new Date(tx.at).toISOString(), risk.reasons.map((r) => `${r.code}:${r.weight}`).join(' '));
         else flaggedAnomalous += 1;
       }
       if (tx.incident !== undefined && kind !== undefined) {
@@ -311,4 +370,6 @@ console.log('\n| Overall | Value |');
 console.log('| --- | ---: |');
 console.log(`| Recall (incidents with a flagged transaction) | ${pct(totalCaught, totalIncidents)} |`);
 console.log(`| Precision (flagged transactions that were anomalous) | ${pct(flaggedAnomalous, flaggedAnomalous + flaggedOrdinary)} |`);
-console.log(`| Flags per 200 ordinary transactions | ${((flaggedOrdinary / Math.max(1, ordinaryScored)) * 200).toFixed(2)} (${flaggedOrdinary} of ${ordinaryScored}) |`);
+console.log(
+  `| Flags per 200 ordinary transactions | ${((flaggedOrdinary / Math.max(1, ordinaryScored)) * 200).toFixed(2)} (${flaggedOrdinary} of ${ordinaryScored}) |`,
+);

@@ -47,7 +47,12 @@ async function csvFile(rows: number): Promise<string> {
     const merchant = MERCHANTS[Math.floor(next() * MERCHANTS.length)] ?? '';
     const tags = next() < 0.2 ? 'bench;import' : '';
     const line = `${next() < 0.5 ? at.slice(0, 10) : at},${amount},Purchase ${i},${category},${merchant},${tags},USD\n`;
-    if (!out.write(line)) await new Promise((resolve) => out.once('drain', () => { resolve(undefined); }));
+    if (!out.write(line))
+      await new Promise((resolve) =>
+        out.once('drain', () => {
+          resolve(undefined);
+        }),
+      );
   }
   out.end();
   await finished(out);
@@ -63,14 +68,17 @@ interface Upload {
 function post(port: number, token: string, body: Readable, headers: Record<string, string | number>): Promise<Upload> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const request = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/api/transactions/import', headers: { authorization: `Bearer ${token}`, ...headers } }, (response) => {
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('end', () => {
-        resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), ms: performance.now() - started });
-      });
-      response.on('error', reject);
-    });
+    const request = http.request(
+      { host: '127.0.0.1', port, method: 'POST', path: '/api/transactions/import', headers: { authorization: `Bearer ${token}`, ...headers } },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => {
+          resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), ms: performance.now() - started });
+        });
+        response.on('error', reject);
+      },
+    );
     request.on('error', reject);
     body.pipe(request);
   });
@@ -141,7 +149,12 @@ async function openDb(kind: 'pglite' | 'postgres'): Promise<{ database: Database
     rmSync(dir, { recursive: true, force: true });
     const database = await openPglite({ dataDir: dir });
     await migrateAll(database.kysely);
-    return { database, cleanup: () => { rmSync(dir, { recursive: true, force: true }); } };
+    return {
+      database,
+      cleanup: () => {
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
   }
   const name = 'expensio_bench_import';
   await recreateDatabase(name);
@@ -182,13 +195,23 @@ async function benchOne(kind: 'pglite' | 'postgres'): Promise<Result[]> {
 async function main() {
   const kinds: ('pglite' | 'postgres')[] = which === 'both' ? ['pglite', 'postgres'] : [which === 'pglite' ? 'pglite' : 'postgres'];
   const results: Result[] = [];
-  const loadBefore = os.loadavg().map((l) => l.toFixed(1)).join(' ');
+  const loadBefore = os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ');
   for (const kind of kinds) results.push(...(await benchOne(kind)));
-  console.log(`Node ${process.version}, ${os.availableParallelism()} cores; load average (1, 5, 15 min) before: ${loadBefore}; after: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  console.log(
+    `Node ${process.version}, ${os.availableParallelism()} cores; load average (1, 5, 15 min) before: ${loadBefore}; after: ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}`,
+  );
   console.log('| database | run | rows | file | seconds | rows/s | created | duplicates | rejected | RSS before | RSS peak | RSS after |');
   console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const r of results) {
-    console.log(`| ${r.db} | ${r.run} | ${r.rows} | ${r.fileMb} MB | ${r.seconds} | ${r.rowsPerSecond} | ${r.created} | ${r.duplicates} | ${r.rejected} | ${r.rssBefore} | ${r.rssPeak} | ${r.rssAfter} |`);
+    console.log(
+      `| ${r.db} | ${r.run} | ${r.rows} | ${r.fileMb} MB | ${r.seconds} | ${r.rowsPerSecond} | ${r.created} | ${r.duplicates} | ${r.rejected} | ${r.rssBefore} | ${r.rssPeak} | ${r.rssAfter} |`,
+    );
   }
 }
 

@@ -69,7 +69,10 @@ export interface SigningKey {
 
 export async function newSigningKey(): Promise<SigningKey> {
   const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
-  return { privateJwk: { ...(await exportJWK(privateKey)), kid: 'bench', alg: 'ES256' }, publicJwk: { ...(await exportJWK(publicKey)), kid: 'bench', alg: 'ES256' } };
+  return {
+    privateJwk: { ...(await exportJWK(privateKey)), kid: 'bench', alg: 'ES256' },
+    publicJwk: { ...(await exportJWK(publicKey)), kid: 'bench', alg: 'ES256' },
+  };
 }
 
 /** An access token as identity would issue it, valid for a day. */
@@ -116,7 +119,13 @@ export async function buildBenchApp(
     readiness: [],
   });
   await app.register(authPlugin, {
-    verify: createAccessTokenVerifier({ issuer: ISSUER, audience: AUDIENCE, keys: createLocalJWKSet({ keys: [options.publicJwk] }), isRevoked: () => Promise.resolve(false), clock: systemClock }),
+    verify: createAccessTokenVerifier({
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      keys: createLocalJWKSet({ keys: [options.publicJwk] }),
+      isRevoked: () => Promise.resolve(false),
+      clock: systemClock,
+    }),
   });
   registerFinanceRoutes(app, ctx);
   await app.ready();

@@ -68,7 +68,27 @@ async function pgbench(name: keyof typeof SCRIPTS, variables: Record<string, str
   writeFileSync(file, SCRIPTS[name]);
   const url = new URL(databaseUrl(BENCH_DB));
   const defines = Object.entries(variables).flatMap(([k, v]) => ['-D', `${k}=${v}`]);
-  const { stdout } = await run('pgbench', ['-h', url.hostname, '-p', url.port || '5432', '-U', url.username || 'postgres', '-n', '-M', 'prepared', '-c', String(CONNECTIONS), '-j', '2', '-T', String(seconds), ...defines, '-f', file, url.pathname.slice(1)]);
+  const { stdout } = await run('pgbench', [
+    '-h',
+    url.hostname,
+    '-p',
+    url.port || '5432',
+    '-U',
+    url.username || 'postgres',
+    '-n',
+    '-M',
+    'prepared',
+    '-c',
+    String(CONNECTIONS),
+    '-j',
+    '2',
+    '-T',
+    String(seconds),
+    ...defines,
+    '-f',
+    file,
+    url.pathname.slice(1),
+  ]);
   const match = /tps = ([\d.]+) \(without initial connection time\)/.exec(stdout);
   if (!match?.[1]) throw new Error(`pgbench printed no tps:\n${stdout}`);
   return Number(match[1]);
@@ -82,7 +102,11 @@ interface HttpResult {
   errors: number;
 }
 
-async function cannon(port: number, seconds: number, request: () => { method: string; path: string; headers: Record<string, string>; body?: string }): Promise<HttpResult> {
+async function cannon(
+  port: number,
+  seconds: number,
+  request: () => { method: string; path: string; headers: Record<string, string>; body?: string },
+): Promise<HttpResult> {
   const result = await autocannon({
     url: `http://127.0.0.1:${port}`,
     connections: CONNECTIONS,
@@ -98,10 +122,20 @@ function encodeCursor(at: Date, id: string): string {
   return Buffer.from(JSON.stringify([at.toISOString(), id])).toString('base64url');
 }
 
-async function startServer(script: 'server.ts' | 'bare-server.ts', publicJwk: object, extraEnv: Record<string, string> = {}): Promise<{ port: number; stop: () => Promise<void> }> {
+async function startServer(
+  script: 'server.ts' | 'bare-server.ts',
+  publicJwk: object,
+  extraEnv: Record<string, string> = {},
+): Promise<{ port: number; stop: () => Promise<void> }> {
   const profile = PROFILE === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`];
   const child = spawn(process.execPath, [...profile, '--import', 'tsx', path.join(import.meta.dirname, script)], {
-    env: { ...process.env, BENCH_DATABASE_URL: databaseUrl(BENCH_DB), BENCH_PUBLIC_JWK: JSON.stringify(publicJwk), BENCH_POOL_SIZE: String(CONNECTIONS), ...extraEnv },
+    env: {
+      ...process.env,
+      BENCH_DATABASE_URL: databaseUrl(BENCH_DB),
+      BENCH_PUBLIC_JWK: JSON.stringify(publicJwk),
+      BENCH_POOL_SIZE: String(CONNECTIONS),
+      ...extraEnv,
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const lines = createInterface({ input: child.stdout });
@@ -132,7 +166,14 @@ async function machine() {
   const { rows } = await client.query<{ server_version: string }>('show server_version');
   await client.end();
   const { stdout } = await run('pgbench', ['--version']);
-  return { nproc: os.availableParallelism(), memoryGb: (os.totalmem() / 1024 ** 3).toFixed(1), cpu: os.cpus()[0]?.model ?? '?', node: process.version, postgres: rows[0]?.server_version, pgbench: stdout.trim() };
+  return {
+    nproc: os.availableParallelism(),
+    memoryGb: (os.totalmem() / 1024 ** 3).toFixed(1),
+    cpu: os.cpus()[0]?.model ?? '?',
+    node: process.version,
+    postgres: rows[0]?.server_version,
+    pgbench: stdout.trim(),
+  };
 }
 
 async function main() {
@@ -142,7 +183,10 @@ async function main() {
   const heavy = users[0]?.user_id;
   if (heavy === undefined) throw new Error(`no bench.users in ${BENCH_DB}: run bench/seed.ts first`);
   const deepRow = (
-    await db.query<{ occurred_at: Date; id: string }>('select occurred_at, id from finance.transactions where user_id = $1 order by occurred_at desc, id desc offset $2 limit 1', [heavy, DEEP_OFFSET])
+    await db.query<{ occurred_at: Date; id: string }>(
+      'select occurred_at, id from finance.transactions where user_id = $1 order by occurred_at desc, id desc offset $2 limit 1',
+      [heavy, DEEP_OFFSET],
+    )
   ).rows[0];
   await db.end();
   if (!deepRow) throw new Error(`the heavy user has fewer than ${DEEP_OFFSET} transactions`);
@@ -156,7 +200,10 @@ async function main() {
   // The same API with fraud scoring switched off: what scoring costs, measured in the same run.
   const unscored = await startServer('server.ts', key.publicJwk, { BENCH_SCORING: 'off' });
   const env = await machine();
-  const loadBefore = os.loadavg().map((l) => l.toFixed(1)).join(' ');
+  const loadBefore = os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ');
   console.error(JSON.stringify(env));
 
   // Users 2..21 have a monthly budget over all spending (bench/seed.ts); the others have none.
@@ -174,7 +221,14 @@ async function main() {
         'idempotency-key': randomUUID(),
       },
       // Amounts vary, so the fraud score does not see every create as a duplicate of the one before.
-      body: JSON.stringify({ type: 'expense', amount: (10 + Math.floor(Math.random() * 90_000) / 100).toFixed(2), category: 'groceries', description: 'autocannon', merchant: 'Bench Market', tags: ['bench'] }),
+      body: JSON.stringify({
+        type: 'expense',
+        amount: (10 + Math.floor(Math.random() * 90_000) / 100).toFixed(2),
+        category: 'groceries',
+        description: 'autocannon',
+        merchant: 'Bench Market',
+        tags: ['bench'],
+      }),
     };
   };
   const page = (cursor?: string) => () => ({
@@ -192,13 +246,61 @@ async function main() {
   const barePage = () => ({ method: 'GET', path: `/page?uid=${heavy}`, headers: {} });
 
   const scenarios = [
-    { name: 'insert', http: 'POST /api/transactions (users without a budget)', sql: 'single-row insert', vars: {}, request: insertAs(unbudgeted), bare: bareInsert, aim: 0.4 },
-    { name: 'unscored', http: 'POST /api/transactions (no budget, fraud scoring off)', sql: 'single-row insert', vars: {}, request: insertAs(unbudgeted), bare: undefined, aim: 0.4 },
-    { name: 'budget', http: 'POST /api/transactions (users with a monthly budget)', sql: 'single-row insert', vars: {}, request: insertAs(budgeted), bare: undefined, aim: 0.4 },
+    {
+      name: 'insert',
+      http: 'POST /api/transactions (users without a budget)',
+      sql: 'single-row insert',
+      vars: {},
+      request: insertAs(unbudgeted),
+      bare: bareInsert,
+      aim: 0.4,
+    },
+    {
+      name: 'unscored',
+      http: 'POST /api/transactions (no budget, fraud scoring off)',
+      sql: 'single-row insert',
+      vars: {},
+      request: insertAs(unbudgeted),
+      bare: undefined,
+      aim: 0.4,
+    },
+    {
+      name: 'budget',
+      http: 'POST /api/transactions (users with a monthly budget)',
+      sql: 'single-row insert',
+      vars: {},
+      request: insertAs(budgeted),
+      bare: undefined,
+      aim: 0.4,
+    },
     { name: 'first', http: 'GET /api/transactions (first page)', sql: 'page query', vars: { uid: heavy }, request: page(), bare: barePage, aim: 0.2 },
-    { name: 'deep', http: `GET /api/transactions (cursor ${DEEP_OFFSET} rows deep)`, sql: 'page query + keyset predicate', vars: { uid: heavy, at: deepRow.occurred_at.toISOString(), cid: deepRow.id }, request: page(deepCursor), bare: undefined, aim: 0.2 },
-    { name: 'cashflow', http: 'GET /api/analytics/cash-flow (365 days)', sql: 'cash-flow statement', vars: range(365), request: analytics(`cash-flow?granularity=day&from=${day(-364)}&to=${day(1)}`), bare: undefined, aim: 1 / 3 },
-    { name: 'comprehensive', http: 'GET /api/analytics/comprehensive (30 days)', sql: 'comprehensive range statements', vars: range(30), request: analytics('comprehensive'), bare: undefined, aim: 1 / 3 },
+    {
+      name: 'deep',
+      http: `GET /api/transactions (cursor ${DEEP_OFFSET} rows deep)`,
+      sql: 'page query + keyset predicate',
+      vars: { uid: heavy, at: deepRow.occurred_at.toISOString(), cid: deepRow.id },
+      request: page(deepCursor),
+      bare: undefined,
+      aim: 0.2,
+    },
+    {
+      name: 'cashflow',
+      http: 'GET /api/analytics/cash-flow (365 days)',
+      sql: 'cash-flow statement',
+      vars: range(365),
+      request: analytics(`cash-flow?granularity=day&from=${day(-364)}&to=${day(1)}`),
+      bare: undefined,
+      aim: 1 / 3,
+    },
+    {
+      name: 'comprehensive',
+      http: 'GET /api/analytics/comprehensive (30 days)',
+      sql: 'comprehensive range statements',
+      vars: range(30),
+      request: analytics('comprehensive'),
+      bare: undefined,
+      aim: 1 / 3,
+    },
   ] as const;
 
   const results = [];
@@ -214,10 +316,21 @@ async function main() {
       if (s.bare !== undefined) {
         await cannon(bare.port, WARMUP, s.bare);
         const calibration = await cannon(bare.port, DURATION, s.bare);
-        if (calibration.non2xx > 0 || calibration.errors > 0) throw new Error(`bare ${s.name}: ${calibration.non2xx} non-2xx answers, ${calibration.errors} errors`);
+        if (calibration.non2xx > 0 || calibration.errors > 0)
+          throw new Error(`bare ${s.name}: ${calibration.non2xx} non-2xx answers, ${calibration.errors} errors`);
         bareRps = calibration.rps;
       }
-      const row = { scenario: s.http, pgbench: s.sql, pgbenchTps: Math.round(tps), apiRps: Math.round(http.rps), ratio: http.rps / tps, aim: s.aim, p50: http.p50, p99: http.p99, bareRps };
+      const row = {
+        scenario: s.http,
+        pgbench: s.sql,
+        pgbenchTps: Math.round(tps),
+        apiRps: Math.round(http.rps),
+        ratio: http.rps / tps,
+        aim: s.aim,
+        p50: http.p50,
+        p99: http.p99,
+        bareRps,
+      };
       console.error(JSON.stringify(row));
       results.push(row);
     }
@@ -229,15 +342,24 @@ async function main() {
   const without = results.find((r) => r.scenario.includes('without a budget'));
   const withBudget = results.find((r) => r.scenario.includes('with a monthly budget'));
   if (without && withBudget) console.log(`POST with a budget / without: ${((withBudget.apiRps / without.apiRps) * 100).toFixed(0)}% (aim 80%)`);
-  if (without?.bareRps !== undefined) console.log(`POST without a budget / bare Fastify + pg insert: ${((without.apiRps / without.bareRps) * 100).toFixed(0)}% (aim 60%)`);
-  if (withBudget && without?.bareRps !== undefined) console.log(`POST with a budget / bare Fastify + pg insert: ${((withBudget.apiRps / without.bareRps) * 100).toFixed(0)}% (aim 60%)`);
+  if (without?.bareRps !== undefined)
+    console.log(`POST without a budget / bare Fastify + pg insert: ${((without.apiRps / without.bareRps) * 100).toFixed(0)}% (aim 60%)`);
+  if (withBudget && without?.bareRps !== undefined)
+    console.log(`POST with a budget / bare Fastify + pg insert: ${((withBudget.apiRps / without.bareRps) * 100).toFixed(0)}% (aim 60%)`);
   const scoringOff = results.find((r) => r.scenario.includes('fraud scoring off'));
   if (without && scoringOff) console.log(`POST with fraud scoring / without: ${((without.apiRps / scoringOff.apiRps) * 100).toFixed(0)}% (aim 75%)`);
   const first = results.find((r) => r.scenario.includes('first'));
   const deep = results.find((r) => r.scenario.includes('deep'));
-  console.log(`machine: ${env.nproc} cores (${env.cpu}), ${env.memoryGb} GiB, Node ${env.node}, PostgreSQL ${env.postgres}; ${CONNECTIONS} connections, ${DURATION} s per run`);
+  console.log(
+    `machine: ${env.nproc} cores (${env.cpu}), ${env.memoryGb} GiB, Node ${env.node}, PostgreSQL ${env.postgres}; ${CONNECTIONS} connections, ${DURATION} s per run`,
+  );
   // Anything else running on the machine skews every figure: the load average says whether it did.
-  console.log(`load average (1, 5, 15 min) before: ${loadBefore}; after: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  console.log(
+    `load average (1, 5, 15 min) before: ${loadBefore}; after: ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}`,
+  );
   const pct = (value: number) => `${(value * 100).toFixed(0)}%`;
   console.log('| scenario | pgbench (same SQL) | pgbench tx/s | API req/s | ratio | aim | API p50 ms | API p99 ms | bare Fastify + pg req/s (ratio) |');
   console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');

@@ -13,11 +13,19 @@ async function main() {
   const jwk = process.env.BENCH_PUBLIC_JWK;
   if (url === undefined || jwk === undefined) throw new Error('BENCH_DATABASE_URL and BENCH_PUBLIC_JWK are required');
   const database = openPostgres(url, Number(process.env.BENCH_POOL_SIZE ?? 10));
-  const { app, stopEvents } = await buildBenchApp(database, { publicJwk: JSON.parse(jwk) as JWK, logLevel: 'warn', scoring: process.env.BENCH_SCORING !== 'off' });
+  const { app, stopEvents } = await buildBenchApp(database, {
+    publicJwk: JSON.parse(jwk) as JWK,
+    logLevel: 'warn',
+    scoring: process.env.BENCH_SCORING !== 'off',
+  });
   await app.listen({ host: '127.0.0.1', port: 0 });
   console.log(`listening ${(app.server.address() as AddressInfo).port}`);
   process.once('SIGTERM', () => {
-    void app.close().then(stopEvents).then(() => database.close()).then(() => process.exit(0));
+    void app
+      .close()
+      .then(stopEvents)
+      .then(() => database.close())
+      .then(() => process.exit(0));
   });
 }
 

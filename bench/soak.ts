@@ -60,7 +60,9 @@ async function freePort(): Promise<number> {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => { resolve(typeof address === 'object' && address !== null ? address.port : 0); });
+      server.close(() => {
+        resolve(typeof address === 'object' && address !== null ? address.port : 0);
+      });
     });
   });
 }
@@ -118,7 +120,10 @@ async function waitUntilUp(): Promise<void> {
   // Polls until the server answers: it is up when it is up, however loaded the machine.
   for (;;) {
     if (state.serverExited) throw new Error('the server exited before it was up');
-    const ok = await fetch(`${base}/health`).then((r) => r.ok, () => false);
+    const ok = await fetch(`${base}/health`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) return;
     await delay(200);
   }
@@ -142,7 +147,9 @@ async function newUser(n: number): Promise<User> {
     if (envelope.payload?.description?.startsWith('soak #') === true) user.pushed += 1;
   });
   await new Promise<void>((resolve, reject) => {
-    socket.once('connect', () => { resolve(); });
+    socket.once('connect', () => {
+      resolve();
+    });
     socket.once('connect_error', reject);
   });
   return user;
@@ -159,7 +166,10 @@ async function refresh(user: User): Promise<void> {
 }
 
 const MIX: { weight: number; send: (user: User, i: number) => Promise<Response> }[] = [
-  { weight: 40, send: (u, i) => api('POST', '/api/transactions', { type: 'expense', amount: `${String(1 + (i % 90))}.25`, description: `soak #${String(i)}` }, u.token) },
+  {
+    weight: 40,
+    send: (u, i) => api('POST', '/api/transactions', { type: 'expense', amount: `${String(1 + (i % 90))}.25`, description: `soak #${String(i)}` }, u.token),
+  },
   { weight: 30, send: (u) => api('GET', '/api/transactions?limit=50', undefined, u.token) },
   { weight: 15, send: (u) => api('GET', '/api/budgets/overview', undefined, u.token) },
   { weight: 10, send: (u) => api('GET', '/api/transactions/summary?timeframe=month', undefined, u.token) },
@@ -214,7 +224,9 @@ async function one(i: number, window: Window): Promise<void> {
 try {
   await waitUntilUp();
   for (let n = 0; n < USERS; n += 1) users.push(await newUser(n));
-  console.log(`soak: ${String(USERS)} users, ${String(RATE)} req/s for ${String(DURATION_S)} s (windows of ${String(WINDOW_S)} s, warm-up ${String(WARMUP_S)} s), server pid ${String(server.pid)}`);
+  console.log(
+    `soak: ${String(USERS)} users, ${String(RATE)} req/s for ${String(DURATION_S)} s (windows of ${String(WINDOW_S)} s, warm-up ${String(WARMUP_S)} s), server pid ${String(server.pid)}`,
+  );
   const start = performance.now();
   const pending = new Set<Promise<void>>();
   let window: Window = { startedS: 0, latenciesMs: [], errors: 0, shed: 0, rssMb: undefined };
@@ -234,7 +246,10 @@ try {
       continue;
     }
     inFlight += 1;
-    const request = one(i, window).finally(() => { inFlight -= 1; pending.delete(request); });
+    const request = one(i, window).finally(() => {
+      inFlight -= 1;
+      pending.delete(request);
+    });
     pending.add(request);
   }
   await Promise.all(pending);
@@ -250,7 +265,11 @@ try {
   state.stopping = true;
   for (const user of users) user.socket.close();
   if (!state.serverExited) {
-    const exited = new Promise<void>((resolve) => server.once('exit', () => { resolve(); }));
+    const exited = new Promise<void>((resolve) =>
+      server.once('exit', () => {
+        resolve();
+      }),
+    );
     server.kill('SIGTERM');
     await exited;
   }
@@ -275,9 +294,13 @@ function summarise() {
   console.log('\n| window start (s) | requests | errors | p50 (ms) | p99 (ms) | server RSS (MB) |\n|---|---|---|---|---|---|');
   for (const w of windows) {
     const sorted = [...w.latenciesMs].sort((a, b) => a - b);
-    console.log(`| ${String(w.startedS)} | ${String(sorted.length)} | ${String(w.errors)} | ${percentile(sorted, 50).toFixed(1)} | ${percentile(sorted, 99).toFixed(1)} | ${w.rssMb?.toFixed(0) ?? '?'} |`);
+    console.log(
+      `| ${String(w.startedS)} | ${String(sorted.length)} | ${String(w.errors)} | ${percentile(sorted, 50).toFixed(1)} | ${percentile(sorted, 99).toFixed(1)} | ${w.rssMb?.toFixed(0) ?? '?'} |`,
+    );
   }
-  console.log(`\nrequests ${String(all.length)}, errors ${String(errors)}${errors > 0 ? ` (${[...errorsByStatus].map(([s, n]) => `${s}: ${String(n)}`).join(', ')})` : ''}, shed ${String(shed)}`);
+  console.log(
+    `\nrequests ${String(all.length)}, errors ${String(errors)}${errors > 0 ? ` (${[...errorsByStatus].map(([s, n]) => `${s}: ${String(n)}`).join(', ')})` : ''}, shed ${String(shed)}`,
+  );
   console.log(`latency overall p50 ${percentile(all, 50).toFixed(1)} ms, p99 ${percentile(all, 99).toFixed(1)} ms`);
   if (first !== undefined && last !== undefined) {
     console.log(`server RSS after warm-up ${first.toFixed(0)} MB -> end ${last.toFixed(0)} MB: ${(((last - first) / first) * 100).toFixed(1)}% growth`);

@@ -13,11 +13,17 @@ export default async function setup(project: TestProject) {
   const serverUrl = process.env.TEST_DATABASE_URL;
   let source: TestDatabaseSource;
   if (serverUrl !== undefined && serverUrl !== '') {
-    source = await preparePostgresTemplate(allServices.map((service) => service.migrations()), serverUrl);
+    source = await preparePostgresTemplate(
+      allServices.map((service) => service.migrations()),
+      serverUrl,
+    );
   } else {
     const dir = path.resolve('node_modules/.cache/expensio-test');
     mkdirSync(dir, { recursive: true });
-    source = await preparePgliteSnapshot(allServices.map((service) => service.migrations()), path.join(dir, `snapshot-${process.pid}.tar`));
+    source = await preparePgliteSnapshot(
+      allServices.map((service) => service.migrations()),
+      path.join(dir, `snapshot-${process.pid}.tar`),
+    );
   }
   project.provide('testDatabase', source);
   return async () => {

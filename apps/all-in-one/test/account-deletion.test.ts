@@ -8,11 +8,15 @@ import { createTestExpensio, fillEveryService, register, rowsOf, type TestExpens
 // events.integration.test.ts.
 
 let t: TestExpensio;
-beforeAll(async () => { t = await createTestExpensio(new InProcessTransport()); });
-afterAll(async () => { await t.close(); });
+beforeAll(async () => {
+  t = await createTestExpensio(new InProcessTransport());
+});
+afterAll(async () => {
+  await t.close();
+});
 
 describe('DELETE /api/auth/account across the services', () => {
-  it('removes the user\'s rows in identity, finance and realtime, and nobody else\'s', async () => {
+  it("removes the user's rows in identity, finance and realtime, and nobody else's", async () => {
     const leaving = await register(t);
     const staying = await register(t);
     for (const member of [leaving, staying]) await fillEveryService(t, member);
@@ -22,7 +26,10 @@ describe('DELETE /api/auth/account across the services', () => {
     expect(deleted.statusCode, deleted.body).toBe(204);
     await t.settle();
 
-    expect(Object.values(await rowsOf(t, leaving.id)).every((n) => n === 0), JSON.stringify(await rowsOf(t, leaving.id))).toBe(true);
+    expect(
+      Object.values(await rowsOf(t, leaving.id)).every((n) => n === 0),
+      JSON.stringify(await rowsOf(t, leaving.id)),
+    ).toBe(true);
     const kept = await rowsOf(t, staying.id);
     for (const [table, n] of Object.entries(kept)) if (table !== 'identity.otp_challenges') expect(n, table).toBeGreaterThan(0);
     // The token died with the account, in every service.

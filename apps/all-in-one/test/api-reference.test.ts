@@ -6,7 +6,14 @@ import { call, createTestExpensio, register, type TestExpensio } from './helpers
 // app, which registers every service's routes.
 
 interface Media {
-  schema?: { $ref?: string; example?: unknown; examples?: unknown[]; type?: string; properties?: Record<string, { type?: string; format?: string }>; required?: string[] };
+  schema?: {
+    $ref?: string;
+    example?: unknown;
+    examples?: unknown[];
+    type?: string;
+    properties?: Record<string, { type?: string; format?: string }>;
+    required?: string[];
+  };
   example?: unknown;
   examples?: Record<string, { value: unknown }>;
 }
@@ -28,12 +35,19 @@ beforeAll(async () => {
   t = await createTestExpensio(new InProcessTransport());
   doc = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json<Document>();
 });
-afterAll(async () => { await t.close(); });
+afterAll(async () => {
+  await t.close();
+});
 
-const operations = () => Object.entries(doc.paths).flatMap(([path, methods]) => Object.entries(methods).map(([method, op]) => ({ name: `${method.toUpperCase()} ${path}`, path, op })));
+const operations = () =>
+  Object.entries(doc.paths).flatMap(([path, methods]) =>
+    Object.entries(methods).map(([method, op]) => ({ name: `${method.toUpperCase()} ${path}`, path, op })),
+  );
 const PROBLEM_REF = '#/components/schemas/Problem';
 const problemAnswers = (op: OperationObject) =>
-  Object.entries(op.responses).filter(([, response]) => response.content?.['application/problem+json']?.schema?.$ref === PROBLEM_REF).map(([status]) => status);
+  Object.entries(op.responses)
+    .filter(([, response]) => response.content?.['application/problem+json']?.schema?.$ref === PROBLEM_REF)
+    .map(([status]) => status);
 
 function exampleOf(media: Media | undefined): unknown {
   return media?.example ?? Object.values(media?.examples ?? {})[0]?.value ?? media?.schema?.examples?.[0] ?? media?.schema?.example;

@@ -40,21 +40,43 @@ async function startBuilt(env: Record<string, string> = {}): Promise<ServerProce
 }
 
 /** A registration whose body is sent in two parts: in flight from the first write until `finish`. */
-function slowRegistration(server: ServerProcess, email: string): { sent: Promise<void>; finish(): void; response: Promise<{ status: number; body: string }>; req: ClientRequest } {
+function slowRegistration(
+  server: ServerProcess,
+  email: string,
+): { sent: Promise<void>; finish(): void; response: Promise<{ status: number; body: string }>; req: ClientRequest } {
   const body = JSON.stringify({ email, password: PASSWORD });
   const half = Math.floor(body.length / 2);
-  const req = request({ host: '127.0.0.1', port: server.port, method: 'POST', path: '/api/auth/register', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } });
+  const req = request({
+    host: '127.0.0.1',
+    port: server.port,
+    method: 'POST',
+    path: '/api/auth/register',
+    headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+  });
   const response = new Promise<{ status: number; body: string }>((resolve, reject) => {
     req.once('error', reject);
     req.once('response', (res: IncomingMessage) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.once('end', () => { resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }); });
+      res.once('end', () => {
+        resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() });
+      });
     });
   });
   response.catch(() => undefined);
-  const sent = new Promise<void>((resolve) => { req.write(body.slice(0, half), () => { resolve(); }); });
-  return { sent, finish: () => { req.end(body.slice(half)); }, response, req };
+  const sent = new Promise<void>((resolve) => {
+    req.write(body.slice(0, half), () => {
+      resolve();
+    });
+  });
+  return {
+    sent,
+    finish: () => {
+      req.end(body.slice(half));
+    },
+    response,
+    req,
+  };
 }
 
 beforeAll(async () => {
@@ -100,16 +122,25 @@ describe.skipIf(!canBuild)('the production build', () => {
     server.child.kill('SIGTERM');
 
     // Still listening during SHUTDOWN_DELAY, but no longer ready.
-    await vi.waitFor(async () => {
-      const ready = await fetch(`${server.base}/ready`);
-      expect(ready.status).toBe(503);
-      expect(await ready.json()).toMatchObject({ code: 'shutting_down' });
-    }, { timeout: 20_000, interval: 50 });
+    await vi.waitFor(
+      async () => {
+        const ready = await fetch(`${server.base}/ready`);
+        expect(ready.status).toBe(503);
+        expect(await ready.json()).toMatchObject({ code: 'shutting_down' });
+      },
+      { timeout: 20_000, interval: 50 },
+    );
     // Then the listener closes: a new connection is refused while the old request is still open.
-    await vi.waitFor(async () => {
-      const error = await fetch(`${server.base}/health`).then(() => undefined, (e: unknown) => e as Error & { cause?: { code?: string } });
-      expect(error?.cause?.code).toBe('ECONNREFUSED');
-    }, { timeout: 20_000, interval: 50 });
+    await vi.waitFor(
+      async () => {
+        const error = await fetch(`${server.base}/health`).then(
+          () => undefined,
+          (e: unknown) => e as Error & { cause?: { code?: string } },
+        );
+        expect(error?.cause?.code).toBe('ECONNREFUSED');
+      },
+      { timeout: 20_000, interval: 50 },
+    );
     expect(server.child.exitCode).toBeNull();
 
     inFlight.finish();

@@ -108,7 +108,7 @@ describe('compose.yaml', () => {
     }
   });
 
-  it.each(['identity', 'finance', 'realtime'])('runs %s\'s migrations once, from the build, against the same database', (name) => {
+  it.each(['identity', 'finance', 'realtime'])("runs %s's migrations once, from the build, against the same database", (name) => {
     const migrate = services[`migrate-${name}`] ?? {};
     expect(migrate.command).toEqual(['node', '--conditions=expensio-dist', `services/${name}/dist/server.js`, 'migrate', 'up']);
     expect(existsSync(path.join(root, `services/${name}/src/server.ts`))).toBe(true);
@@ -118,8 +118,10 @@ describe('compose.yaml', () => {
     expect(migrate.depends_on?.postgres?.condition).toBe('service_healthy');
   });
 
-  it('routes the Ingress\'s prefixes through the proxy to the same services, on their ports, once they are healthy', () => {
-    const ingress = parse(read('infra/k8s/base/ingress.yaml')) as { spec: { rules: { http: { paths: { path: string; backend: { service: { name: string } } }[] } }[] } };
+  it("routes the Ingress's prefixes through the proxy to the same services, on their ports, once they are healthy", () => {
+    const ingress = parse(read('infra/k8s/base/ingress.yaml')) as {
+      spec: { rules: { http: { paths: { path: string; backend: { service: { name: string } } }[] } }[] };
+    };
     const expected = new Map(ingress.spec.rules.flatMap((rule) => rule.http.paths.map((p) => [p.path, p.backend.service.name] as const)));
 
     const caddyfile = read('infra/compose/Caddyfile');

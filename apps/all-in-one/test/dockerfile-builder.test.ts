@@ -8,7 +8,9 @@ import { build, dockerignore, onHost, parseDockerfile } from './dockerfile.js';
 // it must fail where Docker fails, or that test could pass with a broken step.
 
 const scratch = mkdtempSync(path.join(tmpdir(), 'expensio-builder-'));
-afterAll(() => { rmSync(scratch, { recursive: true, force: true }); });
+afterAll(() => {
+  rmSync(scratch, { recursive: true, force: true });
+});
 
 let runs = 0;
 async function buildText(text: string, buildArgs: Record<string, string> = {}) {
@@ -25,7 +27,8 @@ async function buildText(text: string, buildArgs: Record<string, string> = {}) {
 
 describe('the test builder for Dockerfiles', () => {
   it('runs stages in order: WORKDIR, COPY, RUN with its own absolute paths, COPY --from, ARG and ENV', async () => {
-    const stages = await buildText(`
+    const stages = await buildText(
+      `
 ARG BASE=node:20-bookworm-slim
 FROM \${BASE} AS first
 WORKDIR /src
@@ -42,7 +45,9 @@ COPY --from=first /out/ ./
 RUN test -f hello.txt && mkdir -p /data && echo "$LABEL" > "$DATA_DIR/label"
 USER node
 CMD ["node", "main.js"]
-`, { NAME: 'given' });
+`,
+      { NAME: 'given' },
+    );
     const [first, second] = stages;
     if (first === undefined || second === undefined) throw new Error('two stages expected');
     expect(first.from).toBe('node:20-bookworm-slim');
@@ -84,7 +89,7 @@ describe('.dockerignore as Docker reads it', () => {
     expect(ignored(file)).toBe(expected);
   });
 
-  it('leaves out what the repository\'s .dockerignore names', () => {
+  it("leaves out what the repository's .dockerignore names", () => {
     const repo = dockerignore(readFileSync(path.resolve(import.meta.dirname, '../../../.dockerignore'), 'utf8'));
     expect(repo('.env')).toBe(true);
     expect(repo('apps/all-in-one/test/build.test.ts')).toBe(true);

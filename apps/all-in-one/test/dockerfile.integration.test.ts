@@ -41,7 +41,9 @@ const smtp = new SMTPServer({
   disabledCommands: ['STARTTLS'],
   onData(stream, _session, done) {
     stream.resume();
-    stream.on('end', () => { done(); });
+    stream.on('end', () => {
+      done();
+    });
   },
 });
 
@@ -107,7 +109,9 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (server) await stopServer(server);
-  await new Promise<void>((resolve) => { smtp.close(resolve); });
+  await new Promise<void>((resolve) => {
+    smtp.close(resolve);
+  });
   rmSync(workDir, { recursive: true, force: true });
 }, 60_000);
 
@@ -132,7 +136,8 @@ describe.skipIf(!git)('infra/docker/Dockerfile, built and started without a cont
       expect(existsSync(path.join(app, `services/${service}/src`)), service).toBe(false);
     }
     expect(existsSync(path.join(app, 'node_modules/@expensio/common/package.json'))).toBe(true);
-    for (const devOnly of ['tsx', 'esbuild', 'typescript', 'vitest', 'eslint']) expect(existsSync(path.join(app, 'node_modules', devOnly)), devOnly).toBe(false);
+    for (const devOnly of ['tsx', 'esbuild', 'typescript', 'vitest', 'eslint'])
+      expect(existsSync(path.join(app, 'node_modules', devOnly)), devOnly).toBe(false);
   });
 
   it('starts with its CMD as its USER: /health and /ready answer 200, a user registers, and its HEALTHCHECK passes', async () => {
@@ -140,7 +145,9 @@ describe.skipIf(!git)('infra/docker/Dockerfile, built and started without a cont
     const [command = '', ...args] = image.command;
     const user = imageUser(image.user);
     const smtpPort = await freePort();
-    await new Promise<void>((resolve) => { smtp.listen(smtpPort, '127.0.0.1', resolve); });
+    await new Promise<void>((resolve) => {
+      smtp.listen(smtpPort, '127.0.0.1', resolve);
+    });
     const env = containerEnv(port, smtpPort);
     const started = spawnServer({ command, args, cwd: onHost(image.root, image.workdir), env, port, ...user });
     server = started;

@@ -92,7 +92,10 @@ function unquote(value: string): string {
 
 /** `${NAME}` and `$NAME` from the variables in scope, as Docker substitutes in ENV, WORKDIR, COPY and FROM. */
 function substitute(text: string, vars: Record<string, string | undefined>): string {
-  return text.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (_all, braced: string | undefined, bare: string | undefined) => vars[braced ?? bare ?? ''] ?? '');
+  return text.replace(
+    /\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g,
+    (_all, braced: string | undefined, bare: string | undefined) => vars[braced ?? bare ?? ''] ?? '',
+  );
 }
 
 /** ENV's forms: `KEY=value KEY2="value two"` or the legacy `KEY value`. */
@@ -113,7 +116,27 @@ function commandOf(args: string): string[] {
 }
 
 /** The top-level directories of the base image's Debian filesystem: this machine's stand in for them. */
-const BASE_DIRECTORIES = new Set(['bin', 'boot', 'dev', 'etc', 'home', 'lib', 'lib64', 'media', 'mnt', 'opt', 'proc', 'root', 'run', 'sbin', 'srv', 'sys', 'tmp', 'usr', 'var']);
+const BASE_DIRECTORIES = new Set([
+  'bin',
+  'boot',
+  'dev',
+  'etc',
+  'home',
+  'lib',
+  'lib64',
+  'media',
+  'mnt',
+  'opt',
+  'proc',
+  'root',
+  'run',
+  'sbin',
+  'srv',
+  'sys',
+  'tmp',
+  'usr',
+  'var',
+]);
 
 function isBasePath(containerPath: string): boolean {
   return BASE_DIRECTORIES.has(containerPath.split('/')[1] ?? '');
@@ -137,10 +160,15 @@ export function dockerignore(text: string): (file: string) => boolean {
     .filter((line) => line !== '' && !line.startsWith('#'))
     .map((line) => {
       const exception = line.startsWith('!');
-      const pattern = path.posix.normalize(exception ? line.slice(1) : line).replace(/^\/+/, '').replace(/\/+$/, '');
+      const pattern = path.posix
+        .normalize(exception ? line.slice(1) : line)
+        .replace(/^\/+/, '')
+        .replace(/\/+$/, '');
       const source = pattern
         .split(/(\*\*\/?|\*|\?)/)
-        .map((part) => (part === '**/' ? '(?:.*/)?' : part === '**' ? '.*' : part === '*' ? '[^/]*' : part === '?' ? '[^/]' : part.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
+        .map((part) =>
+          part === '**/' ? '(?:.*/)?' : part === '**' ? '.*' : part === '*' ? '[^/]*' : part === '?' ? '[^/]' : part.replace(/[.+^${}()|[\]\\]/g, '\\$&'),
+        )
         .join('');
       return { exception, regex: new RegExp(`^${source}$`) };
     });
@@ -346,7 +374,8 @@ function copy(args: string, scope: CopyScope): void {
   for (const source of words) {
     if (/[*?[]/.test(source)) throw new Error(`${scope.where}: wildcards are not emulated (${source})`);
     const resolved = from ? onHost(from.root, path.posix.resolve('/', source)) : path.join(scope.context, source);
-    if (!resolved.startsWith(from ? from.root : scope.context)) throw new Error(`${scope.where}: ${source} is outside the ${from ? `stage ${from.name}` : 'build context'}`);
+    if (!resolved.startsWith(from ? from.root : scope.context))
+      throw new Error(`${scope.where}: ${source} is outside the ${from ? `stage ${from.name}` : 'build context'}`);
     if (!existsSync(resolved)) throw new Error(`${scope.where}: ${source} does not exist in ${from ? `stage ${from.name}` : 'the build context'}`);
     if (statSync(resolved).isDirectory()) {
       // A directory's contents, not the directory itself, go to the destination.

@@ -23,7 +23,7 @@ describe.runIf(AMQP_URL !== '')('events between the services over RabbitMQ', () 
     for (const cleanup of cleanups) await cleanup().catch(() => undefined);
   });
 
-  it('identity\'s user.deleted reaches finance and realtime, which erase the user', async () => {
+  it("identity's user.deleted reaches finance and realtime, which erase the user", async () => {
     const t = await createTestExpensio(rabbit(AMQP_URL, 'deletion'));
     try {
       const [leaving, staying] = [await register(t), await register(t)];
@@ -58,7 +58,9 @@ describe.runIf(AMQP_URL !== '')('events between the services over RabbitMQ', () 
       for (let i = 0; i < TOTAL; i += 1) {
         if (i === 150) {
           proxy.cut();
-          await vi.waitFor(() => { expect(amqp.connected).toBe(false); }, WAIT);
+          await vi.waitFor(() => {
+            expect(amqp.connected).toBe(false);
+          }, WAIT);
         }
         // Creates go on while the broker is out of reach: their events wait in the outbox.
         if (i === 350) {
@@ -75,12 +77,15 @@ describe.runIf(AMQP_URL !== '')('events between the services over RabbitMQ', () 
       const events = await sql<{ id: string }>`
         select id from finance.outbox where type = 'transaction.created' and user_id = ${member.id}::uuid`.execute(t.database.kysely);
       expect(new Set(events.rows.map((r) => r.id)).size).toBe(TOTAL);
-      await vi.waitFor(async () => {
-        const deliveries = await sql<{ n: number; events: number }>`
+      await vi.waitFor(
+        async () => {
+          const deliveries = await sql<{ n: number; events: number }>`
           select count(*)::int as n, count(distinct event_id)::int as events from realtime.webhook_deliveries
           where endpoint_id = ${hook.json<{ id: string }>().id}::uuid`.execute(t.database.kysely);
-        expect(deliveries.rows[0]).toEqual({ n: TOTAL, events: TOTAL });
-      }, { timeout: 40_000, interval: 100 });
+          expect(deliveries.rows[0]).toEqual({ n: TOTAL, events: TOTAL });
+        },
+        { timeout: 40_000, interval: 100 },
+      );
       const pushed = await sql<{ n: number }>`
         select count(*)::int as n from realtime.inbox i join finance.outbox o on o.id = i.event_id
         where i.consumer = 'realtime.gateway' and o.user_id = ${member.id}::uuid and o.type = 'transaction.created'`.execute(t.database.kysely);

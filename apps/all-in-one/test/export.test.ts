@@ -8,8 +8,12 @@ import { call, createTestExpensio, register, type Member, type TestExpensio } fr
 // sections, POST /api/import/backup restores the ledger's into a user who has recorded nothing.
 
 let t: TestExpensio;
-beforeAll(async () => { t = await createTestExpensio(new InProcessTransport()); });
-afterAll(async () => { await t.close(); });
+beforeAll(async () => {
+  t = await createTestExpensio(new InProcessTransport());
+});
+afterAll(async () => {
+  await t.close();
+});
 
 async function post<T = Record<string, unknown>>(member: Member, url: string, body: unknown): Promise<T> {
   const response = await call(t, member, 'POST', url, body);
@@ -27,7 +31,11 @@ async function get(member: Member, url: string): Promise<unknown> {
 function withoutIds(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(withoutIds);
   if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).filter(([key]) => key !== 'id' && !key.endsWith('Id') && key !== 'nextCursor').map(([k, v]) => [k, withoutIds(v)]));
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([key]) => key !== 'id' && !key.endsWith('Id') && key !== 'nextCursor')
+        .map(([k, v]) => [k, withoutIds(v)]),
+    );
   }
   return value;
 }
@@ -40,7 +48,10 @@ async function financeZone(userId: string): Promise<string | undefined> {
 
 const byName = (a: unknown, b: unknown) => (a as { name: string }).name.localeCompare((b as { name: string }).name);
 
-interface Rule { conditions: { field: string; value: unknown }[]; actions: { transferToAccountId: string | null } }
+interface Rule {
+  conditions: { field: string; value: unknown }[];
+  actions: { transferToAccountId: string | null };
+}
 
 /**
  * The rules and saved CSV mappings, with every account they name replaced by the account's name:
@@ -66,7 +77,11 @@ async function rulesAndMappings(member: Member) {
 /** Each transfer as its two legs (type, amount, currency, account name), in a stable order. */
 async function transfers(member: Member) {
   const accounts = ((await get(member, '/api/accounts?includeArchived=true')) as { items: { id: string; name: string }[] }).items;
-  const items = ((await get(member, '/api/transactions?limit=200')) as { items: { type: string; amount: string; currency: string; accountId: string; transferId: string | null }[] }).items;
+  const items = (
+    (await get(member, '/api/transactions?limit=200')) as {
+      items: { type: string; amount: string; currency: string; accountId: string; transferId: string | null }[];
+    }
+  ).items;
   const legs = new Map<string, string[]>();
   for (const item of items) {
     if (item.transferId === null) continue;
@@ -78,7 +93,7 @@ async function transfers(member: Member) {
 
 /** What a person sees of their money: balances, budgets, goals, debts, rules, categories, moods. */
 async function picture(member: Member) {
-  const items = (url: string) => get(member, url).then((body) => ((body as { items: unknown[] }).items).sort(byName));
+  const items = (url: string) => get(member, url).then((body) => (body as { items: unknown[] }).items.sort(byName));
   return withoutIds({
     ...(await rulesAndMappings(member)),
     transfers: (await transfers(member)).pairs,
@@ -88,8 +103,8 @@ async function picture(member: Member) {
     debts: await items('/api/debts'),
     recurring: await items('/api/recurring-transactions'),
     categories: ((await get(member, '/api/categories')) as { items: { name: string }[] }).items.sort(byName),
-    transactions: (((await get(member, '/api/transactions?limit=200')) as { items: unknown[] }).items),
-    moods: (((await get(member, '/api/transaction-moods')) as { items: unknown[] }).items),
+    transactions: ((await get(member, '/api/transactions?limit=200')) as { items: unknown[] }).items,
+    moods: ((await get(member, '/api/transaction-moods')) as { items: unknown[] }).items,
   });
 }
 
@@ -101,27 +116,91 @@ async function fillLedger(member: Member) {
   const hobbies = await post<{ slug: string }>(member, '/api/categories', { name: 'Hobbies', kind: 'expense' });
   const past = new Date(Date.now() - 40 * 86_400_000).toISOString();
   await post(member, '/api/transactions', { type: 'income', amount: '2500.00', category: 'salary', occurredAt: past });
-  await post(member, '/api/transactions', { type: 'expense', amount: '82.40', category: 'groceries', merchant: 'Market', tags: ['food', 'weekly'], mood: { mood: 'stressed', intensity: 4, triggers: ['habit'] } });
+  await post(member, '/api/transactions', {
+    type: 'expense',
+    amount: '82.40',
+    category: 'groceries',
+    merchant: 'Market',
+    tags: ['food', 'weekly'],
+    mood: { mood: 'stressed', intensity: 4, triggers: ['habit'] },
+  });
   await post(member, '/api/transactions', { type: 'expense', amount: '19.99', category: hobbies.slug, occurredAt: past });
   await post(member, '/api/transactions', { type: 'expense', amount: '12.30', currency: 'EUR', accountId: euro.id, category: 'dining' });
   await post(member, '/api/accounts/transfers', { fromAccountId: main, toAccountId: savings.id, amount: '300.00', description: 'Monthly sweep' });
-  await post(member, '/api/budgets', { name: 'Food', amount: '400.00', period: 'monthly', category: 'groceries', startDate: past.slice(0, 10), rollover: 'surplus' });
+  await post(member, '/api/budgets', {
+    name: 'Food',
+    amount: '400.00',
+    period: 'monthly',
+    category: 'groceries',
+    startDate: past.slice(0, 10),
+    rollover: 'surplus',
+  });
   await post(member, '/api/budgets', { name: 'Eating out in EUR', amount: '50.00', currency: 'EUR', period: 'weekly', category: 'dining' });
   const goal = await post<{ id: string }>(member, '/api/goals', { name: 'Bike', targetAmount: '800.00', deadline: '2030-06-01' });
   await post(member, `/api/goals/${goal.id}/contributions`, { amount: '250.00', note: 'start' });
   await post(member, `/api/goals/${goal.id}/contributions`, { amount: '-40.00' });
-  const debt = await post<{ id: string }>(member, '/api/debts', { name: 'Card', kind: 'credit_card', balance: '900.00', annualRate: '19.9', minimumPayment: '30.00', dueDay: 5, startDate: past.slice(0, 10) });
+  const debt = await post<{ id: string }>(member, '/api/debts', {
+    name: 'Card',
+    kind: 'credit_card',
+    balance: '900.00',
+    annualRate: '19.9',
+    minimumPayment: '30.00',
+    dueDay: 5,
+    startDate: past.slice(0, 10),
+  });
   await post(member, `/api/debts/${debt.id}/payments`, { amount: '120.00' });
-  await post(member, '/api/recurring-transactions', { type: 'expense', amount: '9.99', frequency: 'monthly', startDate: '2031-01-01', merchant: 'Streaming', category: 'subscriptions' });
+  await post(member, '/api/recurring-transactions', {
+    type: 'expense',
+    amount: '9.99',
+    frequency: 'monthly',
+    startDate: '2031-01-01',
+    merchant: 'Streaming',
+    category: 'subscriptions',
+  });
   await post(member, '/api/webhooks', { url: 'http://127.0.0.1:9/hooks', events: ['transaction.created'] });
   // Between currencies each leg keeps what its bank booked.
-  await post(member, '/api/accounts/transfers', { fromAccountId: main, toAccountId: euro.id, amount: '100.00', toAmount: '92.15', description: 'To the euro wallet' });
+  await post(member, '/api/accounts/transfers', {
+    fromAccountId: main,
+    toAccountId: euro.id,
+    amount: '100.00',
+    toAmount: '92.15',
+    description: 'To the euro wallet',
+  });
   // Rules, in order, one naming accounts in a condition and in its transfer action.
-  await post(member, '/api/rules', { name: 'Sweeps', conditions: [{ field: 'description', operator: 'starts_with', value: 'SWEEP' }, { field: 'accountId', operator: 'equals', value: main }], actions: { transferToAccountId: savings.id } });
-  await post(member, '/api/rules', { name: 'Coffee', position: 1, conditions: [{ field: 'amount', operator: 'between', value: ['1.00', '9.99'] }, { field: 'merchant', operator: 'matches', value: '^(cafe|coffee)' }], actions: { category: hobbies.slug, merchant: 'Coffee', addTags: ['treat'] } });
-  const mapping = await call(t, member, 'PUT', `/api/accounts/${euro.id}/import-mapping`, { date: 'Buchungstag', amount: 'Betrag', description: 2, dateFormat: 'DD.MM.YYYY', decimal: ',', thousands: '.', delimiter: ';', encoding: 'windows-1252' });
+  await post(member, '/api/rules', {
+    name: 'Sweeps',
+    conditions: [
+      { field: 'description', operator: 'starts_with', value: 'SWEEP' },
+      { field: 'accountId', operator: 'equals', value: main },
+    ],
+    actions: { transferToAccountId: savings.id },
+  });
+  await post(member, '/api/rules', {
+    name: 'Coffee',
+    position: 1,
+    conditions: [
+      { field: 'amount', operator: 'between', value: ['1.00', '9.99'] },
+      { field: 'merchant', operator: 'matches', value: '^(cafe|coffee)' },
+    ],
+    actions: { category: hobbies.slug, merchant: 'Coffee', addTags: ['treat'] },
+  });
+  const mapping = await call(t, member, 'PUT', `/api/accounts/${euro.id}/import-mapping`, {
+    date: 'Buchungstag',
+    amount: 'Betrag',
+    description: 2,
+    dateFormat: 'DD.MM.YYYY',
+    decimal: ',',
+    thousands: '.',
+    delimiter: ';',
+    encoding: 'windows-1252',
+  });
   expect(mapping.statusCode, mapping.body).toBe(200);
-  const settings = await call(t, member, 'PUT', '/api/security/settings', { alertSignals: ['new_country'], alertThreshold: 60, channels: ['email'], stepUp: 'always' });
+  const settings = await call(t, member, 'PUT', '/api/security/settings', {
+    alertSignals: ['new_country'],
+    alertThreshold: 60,
+    channels: ['email'],
+    stepUp: 'always',
+  });
   expect(settings.statusCode, settings.body).toBe(200);
   const zone = await call(t, member, 'PATCH', '/api/auth/profile', { timeZone: 'America/New_York' });
   expect(zone.statusCode, zone.body).toBe(200);
@@ -146,25 +225,45 @@ describe('GET /api/export and POST /api/import/backup', () => {
   it('writes every section of the caller, with a format version, and no secret', () => {
     expect(document).toMatchObject({ format: 'expensio-export', version: 1 });
     expect(document.sections).toEqual([
-      'profile', 'securitySettings', 'knownDevices',
-      'accounts', 'categories', 'transactions', 'budgets', 'goals', 'goalContributions', 'debts', 'debtPayments', 'recurringRules', 'recurringPauses', 'rules', 'importMappings',
+      'profile',
+      'securitySettings',
+      'knownDevices',
+      'accounts',
+      'categories',
+      'transactions',
+      'budgets',
+      'goals',
+      'goalContributions',
+      'debts',
+      'debtPayments',
+      'recurringRules',
+      'recurringPauses',
+      'rules',
+      'importMappings',
       'webhooks',
     ]);
     expect(document.profile).toEqual([expect.objectContaining({ id: alice.id, role: 'user', timeZone: 'America/New_York' })]);
-    expect(document.securitySettings).toEqual([{ alertSignals: ['new_country'], alertThreshold: 60, channels: ['email'], stepUp: 'always', updatedAt: expect.any(String) }]);
+    expect(document.securitySettings).toEqual([
+      { alertSignals: ['new_country'], alertThreshold: 60, channels: ['email'], stepUp: 'always', updatedAt: expect.any(String) },
+    ]);
     // Devices without their fingerprint; nothing of sign-ins (IPs), TOTP or backup codes.
     expect(document.knownDevices).toHaveLength(1); // the one she registered from
-    for (const device of document.knownDevices as object[]) expect(Object.keys(device).sort()).toEqual(['browser', 'firstSeenAt', 'id', 'lastSeenAt', 'os', 'type']);
+    for (const device of document.knownDevices as object[])
+      expect(Object.keys(device).sort()).toEqual(['browser', 'firstSeenAt', 'id', 'lastSeenAt', 'os', 'type']);
     expect(document).not.toHaveProperty('signIns');
     expect(document.accounts).toHaveLength(3);
     expect(document.transactions).toHaveLength(8);
     expect(document.rules).toHaveLength(2);
-    expect(document.rules).toEqual(expect.arrayContaining([
-      expect.objectContaining({ name: 'Coffee', position: 1, actions: expect.objectContaining({ merchant: 'Coffee', addTags: ['treat'] }) }),
-      expect.objectContaining({ name: 'Sweeps', position: 2, actions: expect.objectContaining({ transferToAccountId: expect.any(String) }) }),
-    ]));
+    expect(document.rules).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ name: 'Coffee', position: 1, actions: expect.objectContaining({ merchant: 'Coffee', addTags: ['treat'] }) }),
+        expect.objectContaining({ name: 'Sweeps', position: 2, actions: expect.objectContaining({ transferToAccountId: expect.any(String) }) }),
+      ]),
+    );
     expect(document.importMappings).toEqual([expect.objectContaining({ mapping: expect.objectContaining({ date: 'Buchungstag', decimal: ',' }) })]);
-    expect(document.transactions).toContainEqual(expect.objectContaining({ amount: '82.40', mood: expect.objectContaining({ mood: 'stressed', intensity: 4, triggers: ['habit'] }) }));
+    expect(document.transactions).toContainEqual(
+      expect.objectContaining({ amount: '82.40', mood: expect.objectContaining({ mood: 'stressed', intensity: 4, triggers: ['habit'] }) }),
+    );
     expect(document.goalContributions).toHaveLength(2);
     expect(document.debtPayments).toHaveLength(1);
     expect(document.webhooks).toEqual([expect.objectContaining({ url: 'http://127.0.0.1:9/hooks' })]);
@@ -181,7 +280,9 @@ describe('GET /api/export and POST /api/import/backup', () => {
     expect(response.headers['content-type']).toBe('application/zip');
     const files = unzipSync(new Uint8Array(response.rawPayload));
     expect(Object.keys(files)).toEqual((document.sections as string[]).map((s) => `${s}.csv`));
-    const transactions = strFromU8(files['transactions.csv'] ?? new Uint8Array()).trim().split('\n');
+    const transactions = strFromU8(files['transactions.csv'] ?? new Uint8Array())
+      .trim()
+      .split('\n');
     expect(transactions[0]).toMatch(/^id,accountId,type,amount,currency,.*mood\.mood,mood\.intensity/);
     expect(transactions).toHaveLength(9);
     // A rule's conditions are one JSON cell, not "[object Object]".
@@ -197,12 +298,27 @@ describe('GET /api/export and POST /api/import/backup', () => {
     // Carol's zone is her own profile's: a restore leaves it (and finance's copy of it) alone.
     // (Toronto keeps New York's calendar, so Alice's and Carol's budget periods are the same days.)
     expect((await call(t, carol, 'PATCH', '/api/auth/profile', { timeZone: 'America/Toronto' })).statusCode).toBe(200);
-    await vi.waitFor(async () => { expect(await financeZone(carol.id)).toBe('America/Toronto'); });
+    await vi.waitFor(async () => {
+      expect(await financeZone(carol.id)).toBe('America/Toronto');
+    });
     // Carol's automatic default account exists and gives way to the restored ones.
     expect(((await get(carol, '/api/accounts')) as { items: unknown[] }).items).toHaveLength(1);
     const restored = await call(t, carol, 'POST', '/api/import/backup', document);
     expect(restored.statusCode, restored.body).toBe(201);
-    expect(restored.json()).toMatchObject({ accounts: 3, categories: 1, transactions: 8, moods: 1, budgets: 2, goals: 1, goalContributions: 2, debts: 1, debtPayments: 1, recurringRules: 1, rules: 2, importMappings: 1 });
+    expect(restored.json()).toMatchObject({
+      accounts: 3,
+      categories: 1,
+      transactions: 8,
+      moods: 1,
+      budgets: 2,
+      goals: 1,
+      goalContributions: 2,
+      debts: 1,
+      debtPayments: 1,
+      recurringRules: 1,
+      rules: 2,
+      importMappings: 1,
+    });
     expect(await financeZone(carol.id)).toBe('America/Toronto');
     expect(await get(carol, '/api/auth/profile')).toMatchObject({ timeZone: 'America/Toronto' });
 
@@ -263,7 +379,10 @@ describe('GET /api/export and POST /api/import/backup', () => {
       select distinct table_name from information_schema.columns
       where table_schema = 'finance' and column_name = 'user_id' order by table_name`.execute(t.database.kysely);
     const names = tables.rows.map((r) => r.table_name);
-    expect(names.filter((n) => !(n in covered) && !(n in excluded)), 'finance tables neither exported nor excluded').toEqual([]);
+    expect(
+      names.filter((n) => !(n in covered) && !(n in excluded)),
+      'finance tables neither exported nor excluded',
+    ).toEqual([]);
     expect(Object.keys(covered).filter((n) => n in excluded)).toEqual([]);
     // The lists name only tables that exist, so a renamed table cannot hide behind an old name.
     expect(names).toEqual(expect.arrayContaining([...Object.keys(covered), ...Object.keys(excluded)]));
@@ -273,7 +392,8 @@ describe('GET /api/export and POST /api/import/backup', () => {
     const erin = await register(t);
     expect((await call(t, erin, 'POST', '/api/import/backup', document)).statusCode).toBe(201);
     const count = async (table: string, userId: string) =>
-      (await sql<{ n: number }>`select count(*)::int as n from ${sql.table(`finance.${table}`)} where user_id = ${userId}::uuid`.execute(t.database.kysely)).rows[0]?.n;
+      (await sql<{ n: number }>`select count(*)::int as n from ${sql.table(`finance.${table}`)} where user_id = ${userId}::uuid`.execute(t.database.kysely))
+        .rows[0]?.n;
     for (const table of Object.keys(covered)) {
       const had = await count(table, alice.id);
       expect(had, `${table}: the test's ledger must hold some`).toBeGreaterThan(0);
@@ -284,7 +404,10 @@ describe('GET /api/export and POST /api/import/backup', () => {
   it('refuses a bad document with 400 naming the path, and writes nothing', async () => {
     const dave = await register(t);
     const transactions = document.transactions as Record<string, unknown>[];
-    const unknownAccount = { ...document, transactions: [...transactions.slice(0, 2), { ...transactions[2], accountId: '00000000-0000-4000-8000-000000000000' }] };
+    const unknownAccount = {
+      ...document,
+      transactions: [...transactions.slice(0, 2), { ...transactions[2], accountId: '00000000-0000-4000-8000-000000000000' }],
+    };
     const bad = await call(t, dave, 'POST', '/api/import/backup', unknownAccount);
     expect(bad.statusCode).toBe(400);
     expect(bad.json().errors[0]).toMatchObject({ field: 'transactions.2.accountId' });
@@ -298,9 +421,17 @@ describe('GET /api/export and POST /api/import/backup', () => {
 
     const rules = document.rules as { position: number; actions: object }[];
     const samePosition = { ...document, rules: rules.map((r) => ({ ...r, position: 1 })) };
-    expect((await call(t, dave, 'POST', '/api/import/backup', samePosition)).json().errors[0]).toMatchObject({ field: 'rules.1.position', code: 'duplicate_position' });
-    const unknownTransfer = { ...document, rules: rules.map((r) => ({ ...r, actions: { ...r.actions, transferToAccountId: '00000000-0000-4000-8000-000000000000' } })) };
-    expect((await call(t, dave, 'POST', '/api/import/backup', unknownTransfer)).json().errors[0]).toMatchObject({ field: 'rules.0.actions.transferToAccountId' });
+    expect((await call(t, dave, 'POST', '/api/import/backup', samePosition)).json().errors[0]).toMatchObject({
+      field: 'rules.1.position',
+      code: 'duplicate_position',
+    });
+    const unknownTransfer = {
+      ...document,
+      rules: rules.map((r) => ({ ...r, actions: { ...r.actions, transferToAccountId: '00000000-0000-4000-8000-000000000000' } })),
+    };
+    expect((await call(t, dave, 'POST', '/api/import/backup', unknownTransfer)).json().errors[0]).toMatchObject({
+      field: 'rules.0.actions.transferToAccountId',
+    });
     const badMapping = { ...document, importMappings: [{ ...(document.importMappings as object[])[0], mapping: { decimal: ',', thousands: ',' } }] };
     expect((await call(t, dave, 'POST', '/api/import/backup', badMapping)).json().errors[0]).toMatchObject({ field: 'importMappings.0.mapping.thousands' });
 

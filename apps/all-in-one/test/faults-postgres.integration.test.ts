@@ -52,8 +52,16 @@ describe.runIf(RUN)('PostgreSQL unreachable for a while under load', () => {
     let stop = false;
     async function client(n: number) {
       for (let i = 0; !stop; i += 1) {
-        const response = await call(t, member, 'POST', '/api/transactions', { type: 'expense', amount: '1.00', description: `client ${String(n)} #${String(i)}` });
-        outcomes.push({ status: response.statusCode, retryAfter: response.headers['retry-after'], contentType: response.headers['content-type'] as string | undefined });
+        const response = await call(t, member, 'POST', '/api/transactions', {
+          type: 'expense',
+          amount: '1.00',
+          description: `client ${String(n)} #${String(i)}`,
+        });
+        outcomes.push({
+          status: response.statusCode,
+          retryAfter: response.headers['retry-after'],
+          contentType: response.headers['content-type'] as string | undefined,
+        });
         if (response.statusCode === 201) acknowledged.push(response.json<{ id: string }>().id);
         // A refused client backs off a little, as one honouring retry-after would, without
         // waiting the whole 5 s: the test wants many requests during the outage.
@@ -66,11 +74,15 @@ describe.runIf(RUN)('PostgreSQL unreachable for a while under load', () => {
 
     const clients = Array.from({ length: CLIENTS }, (_, n) => client(n));
     try {
-      await vi.waitFor(() => { expect(created()).toBeGreaterThanOrEqual(20); }, WAIT);
+      await vi.waitFor(() => {
+        expect(created()).toBeGreaterThanOrEqual(20);
+      }, WAIT);
       expect(await ready()).toBe(200);
 
       proxy.cut();
-      await vi.waitFor(() => { expect(refused()).toBeGreaterThanOrEqual(CLIENTS); }, WAIT);
+      await vi.waitFor(() => {
+        expect(refused()).toBeGreaterThanOrEqual(CLIENTS);
+      }, WAIT);
       expect(await ready()).toBe(503);
       // The outage itself lasts a while, with the clients hammering the app all along.
       await delay(OUTAGE_MS);
@@ -78,8 +90,12 @@ describe.runIf(RUN)('PostgreSQL unreachable for a while under load', () => {
       const createdBeforeRestore = created();
 
       await proxy.restore();
-      await vi.waitFor(async () => { expect(await ready()).toBe(200); }, WAIT);
-      await vi.waitFor(() => { expect(created()).toBeGreaterThanOrEqual(createdBeforeRestore + 20); }, WAIT);
+      await vi.waitFor(async () => {
+        expect(await ready()).toBe(200);
+      }, WAIT);
+      await vi.waitFor(() => {
+        expect(created()).toBeGreaterThanOrEqual(createdBeforeRestore + 20);
+      }, WAIT);
     } finally {
       stop = true;
       await Promise.all(clients);

@@ -75,10 +75,14 @@ describe.runIf(CONTROL)('RabbitMQ restarted mid-stream', () => {
     for (let sent = 0; sent < TOTAL; sent += BATCH) {
       if (sent === 3 * BATCH) {
         // Mid-stream: some events are out, some still relaying, some consumed, some in the queues.
-        await vi.waitFor(async () => { expect(await published(member.id)).toBeGreaterThan(BATCH); }, WAIT);
+        await vi.waitFor(async () => {
+          expect(await published(member.id)).toBeGreaterThan(BATCH);
+        }, WAIT);
         brokerStopped = true;
         await rabbitmqctl('stop_app');
-        await vi.waitFor(() => { expect(amqp.connected).toBe(false); }, WAIT);
+        await vi.waitFor(() => {
+          expect(amqp.connected).toBe(false);
+        }, WAIT);
       }
       if (sent === 6 * BATCH) {
         // The relay has been failing meanwhile: the later batches wait in the outbox.
@@ -89,16 +93,26 @@ describe.runIf(CONTROL)('RabbitMQ restarted mid-stream', () => {
       await enqueue(member.id, BATCH);
     }
 
-    await vi.waitFor(() => { expect(amqp.connected).toBe(true); }, WAIT);
-    await vi.waitFor(async () => { expect(await published(member.id)).toBe(TOTAL); }, { timeout: 300_000, interval: 500 });
+    await vi.waitFor(() => {
+      expect(amqp.connected).toBe(true);
+    }, WAIT);
+    await vi.waitFor(
+      async () => {
+        expect(await published(member.id)).toBe(TOTAL);
+      },
+      { timeout: 300_000, interval: 500 },
+    );
     // Counted at the consumers: one webhook delivery per event (no unique key would stop a double
     // here), and one gateway inbox row per event.
-    await vi.waitFor(async () => {
-      const deliveries = await sql<{ n: number; events: number }>`
+    await vi.waitFor(
+      async () => {
+        const deliveries = await sql<{ n: number; events: number }>`
         select count(*)::int as n, count(distinct event_id)::int as events from realtime.webhook_deliveries
         where endpoint_id = ${endpointId}::uuid`.execute(t.database.kysely);
-      expect(deliveries.rows[0]).toEqual({ n: TOTAL, events: TOTAL });
-    }, { timeout: 300_000, interval: 1_000 });
+        expect(deliveries.rows[0]).toEqual({ n: TOTAL, events: TOTAL });
+      },
+      { timeout: 300_000, interval: 1_000 },
+    );
     const pushed = await sql<{ n: number }>`
       select count(*)::int as n from realtime.inbox i join finance.outbox o on o.id = i.event_id
       where i.consumer = 'realtime.gateway' and o.user_id = ${member.id}::uuid and o.type = 'transaction.created'`.execute(t.database.kysely);

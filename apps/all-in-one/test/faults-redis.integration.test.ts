@@ -52,7 +52,9 @@ describe.runIf(REDIS_URL !== '')('Redis unreachable', () => {
 
     proxy.cut();
     try {
-      await vi.waitFor(async () => { expect((await t.app.inject({ method: 'GET', url: '/ready' })).statusCode).toBe(503); }, WAIT);
+      await vi.waitFor(async () => {
+        expect((await t.app.inject({ method: 'GET', url: '/ready' })).statusCode).toBe(503);
+      }, WAIT);
       await expectUnavailable(await call(t, member, 'GET', '/api/transactions'));
       // The denylist cannot be read: the revoked token is not let through.
       await expectUnavailable(await call(t, loggedOut, 'GET', '/api/transactions'));
@@ -66,7 +68,9 @@ describe.runIf(REDIS_URL !== '')('Redis unreachable', () => {
       await proxy.restore();
     }
 
-    await vi.waitFor(async () => { expect((await call(t, member, 'GET', '/api/transactions')).statusCode).toBe(200); }, WAIT);
+    await vi.waitFor(async () => {
+      expect((await call(t, member, 'GET', '/api/transactions')).statusCode).toBe(200);
+    }, WAIT);
     expect((await t.app.inject({ method: 'GET', url: '/ready' })).statusCode).toBe(200);
     expect((await call(t, loggedOut, 'GET', '/api/transactions')).statusCode).toBe(401);
     expect((await call(t, member, 'POST', '/api/transactions', { type: 'expense', amount: '3.00', description: 'after the outage' })).statusCode).toBe(201);

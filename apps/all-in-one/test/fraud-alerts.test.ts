@@ -37,7 +37,7 @@ async function listen(user: TestUser): Promise<{ name: string; data: EventEnvelo
 }
 
 describe('a flagged transaction alerts its owner', () => {
-  it('reaches the owner\'s socket (transaction.flagged and security.alert) and mailbox, and no other user\'s', async () => {
+  it("reaches the owner's socket (transaction.flagged and security.alert) and mailbox, and no other user's", async () => {
     const owner = await newUser(t);
     const other = await newUser(t);
     const [ownerHears, otherHears] = [await listen(owner), await listen(other)];
@@ -53,9 +53,12 @@ describe('a flagged transaction alerts its owner', () => {
     expect(flagged?.risk.flagged).toBe(true);
     await call(t, other, 'POST', '/api/transactions', { type: 'expense', amount: '12.00', merchant: 'Corner Market' });
 
-    await vi.waitFor(() => {
-      expect(ownerHears.map((m) => m.name)).toEqual(expect.arrayContaining(['transaction.flagged', 'security.alert']));
-    }, { timeout: 20_000, interval: 20 });
+    await vi.waitFor(
+      () => {
+        expect(ownerHears.map((m) => m.name)).toEqual(expect.arrayContaining(['transaction.flagged', 'security.alert']));
+      },
+      { timeout: 20_000, interval: 20 },
+    );
     const flag = ownerHears.find((m) => m.name === 'transaction.flagged');
     expect(flag?.data.payload).toMatchObject({ transactionId: flagged?.id, score: flagged?.risk.score, level: 'high', reasons: [{ code: 'card_testing' }] });
     const alert = ownerHears.find((m) => m.name === 'security.alert');
@@ -69,9 +72,12 @@ describe('a flagged transaction alerts its owner', () => {
 
     // The other user's socket works (their own event arrives, after the owner's alerts were sent), yet heard no alert.
     await t.settle();
-    await vi.waitFor(() => {
-      expect(otherHears.map((m) => m.name)).toContain('transaction.created');
-    }, { timeout: 20_000, interval: 20 });
+    await vi.waitFor(
+      () => {
+        expect(otherHears.map((m) => m.name)).toContain('transaction.created');
+      },
+      { timeout: 20_000, interval: 20 },
+    );
     expect(otherHears.filter((m) => m.name === 'transaction.flagged' || m.name === 'security.alert')).toEqual([]);
   });
 });

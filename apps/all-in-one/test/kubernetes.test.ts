@@ -41,7 +41,9 @@ interface Container {
   readinessProbe?: Probe;
   volumeMounts?: { name: string; mountPath: string }[];
 }
-interface Probe { httpGet?: { path: string; port: string | number } }
+interface Probe {
+  httpGet?: { path: string; port: string | number };
+}
 interface PodSpec {
   securityContext?: { runAsNonRoot?: boolean; seccompProfile?: { type: string } };
   initContainers?: Container[];
@@ -52,7 +54,9 @@ interface PodSpec {
 
 function render(overlay: string): K8sObject[] {
   const out = execFileSync('kubectl', ['kustomize', path.join(K8S, 'overlays', overlay)], { encoding: 'utf8' });
-  return parseAllDocuments(out).map((doc) => doc.toJS() as K8sObject | null).filter((o) => o !== null);
+  return parseAllDocuments(out)
+    .map((doc) => doc.toJS() as K8sObject | null)
+    .filter((o) => o !== null);
 }
 
 /** The kubernetes-models class for an object, or undefined for a custom resource it has no schema of. */
@@ -98,7 +102,9 @@ const exampleSecrets = parseAllDocuments(readFileSync(path.join(K8S, 'base/secre
 
 describe.skipIf(!kubectl)('Kubernetes manifests', () => {
   const rendered = new Map<string, K8sObject[]>();
-  beforeAll(() => { for (const overlay of OVERLAYS) rendered.set(overlay, render(overlay)); });
+  beforeAll(() => {
+    for (const overlay of OVERLAYS) rendered.set(overlay, render(overlay));
+  });
 
   it.each(OVERLAYS)('overlay %s: every object is valid against the Kubernetes API schemas', async (overlay) => {
     const objects = rendered.get(overlay) ?? [];
@@ -109,7 +115,9 @@ describe.skipIf(!kubectl)('Kubernetes manifests', () => {
         expect(CUSTOM_KINDS.has(object.kind), `${object.apiVersion} ${object.kind} has no schema`).toBe(true);
         continue;
       }
-      expect(() => { new Model(object).validate(); }, `${object.kind}/${object.metadata.name}`).not.toThrow();
+      expect(() => {
+        new Model(object).validate();
+      }, `${object.kind}/${object.metadata.name}`).not.toThrow();
     }
   });
 
@@ -120,7 +128,9 @@ describe.skipIf(!kubectl)('Kubernetes manifests', () => {
     (broken.spec.template.spec.containers[0] as unknown as { ports: unknown }).ports = [{ containerPort: 'http' }];
     const Model = await modelOf(broken);
     if (Model === undefined) throw new Error('no Deployment schema');
-    expect(() => { new Model(broken).validate(); }).toThrow();
+    expect(() => {
+      new Model(broken).validate();
+    }).toThrow();
   });
 
   it.each(OVERLAYS)('overlay %s: each Deployment gets every variable its service requires, and none it does not read', (overlay) => {
@@ -162,9 +172,15 @@ describe.skipIf(!kubectl)('Kubernetes manifests', () => {
       expect(pod.securityContext?.runAsNonRoot, where).toBe(true);
       expect(pod.securityContext?.seccompProfile?.type, where).toBe('RuntimeDefault');
       for (const container of [...(pod.initContainers ?? []), ...pod.containers]) {
-        expect(container.securityContext, `${where}/${container.name}`).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+        expect(container.securityContext, `${where}/${container.name}`).toMatchObject({
+          allowPrivilegeEscalation: false,
+          readOnlyRootFilesystem: true,
+          capabilities: { drop: ['ALL'] },
+        });
         // A read-only root needs somewhere to write: every mount is an emptyDir of the pod or a claim of the StatefulSet.
-        const claims = ((object as unknown as { spec: { volumeClaimTemplates?: { metadata: { name: string } }[] } }).spec.volumeClaimTemplates ?? []).map((c) => c.metadata.name);
+        const claims = ((object as unknown as { spec: { volumeClaimTemplates?: { metadata: { name: string } }[] } }).spec.volumeClaimTemplates ?? []).map(
+          (c) => c.metadata.name,
+        );
         for (const mount of container.volumeMounts ?? []) {
           const writable = pod.volumes?.find((v) => v.name === mount.name)?.emptyDir !== undefined || claims.includes(mount.name);
           expect(writable, `${where}/${container.name} ${mount.mountPath}`).toBe(true);
@@ -175,13 +191,17 @@ describe.skipIf(!kubectl)('Kubernetes manifests', () => {
   });
 
   it.each(OVERLAYS)('overlay %s: pods are closed by default and opened only as the services need', (overlay) => {
-    const policies = (rendered.get(overlay) ?? []).filter((o) => o.kind === 'NetworkPolicy') as (K8sObject & { spec: { podSelector: object; policyTypes: string[] } })[];
+    const policies = (rendered.get(overlay) ?? []).filter((o) => o.kind === 'NetworkPolicy') as (K8sObject & {
+      spec: { podSelector: object; policyTypes: string[] };
+    })[];
     const deny = policies.find((p) => Object.keys(p.spec.podSelector).length === 0 && !('ingress' in p.spec) && !('egress' in p.spec));
     expect(deny?.spec.policyTypes.sort()).toEqual(['Egress', 'Ingress']);
     const egressPorts = (name: string) =>
       policies
         .filter((p) => JSON.stringify(p.spec.podSelector).includes(name) || JSON.stringify(p.spec.podSelector).includes('["identity","finance","realtime"]'))
-        .flatMap((p) => ((p.spec as { egress?: { ports?: { port: number | string }[] }[] }).egress ?? []).flatMap((rule) => rule.ports ?? []).map((port) => port.port));
+        .flatMap((p) =>
+          ((p.spec as { egress?: { ports?: { port: number | string }[] }[] }).egress ?? []).flatMap((rule) => rule.ports ?? []).map((port) => port.port),
+        );
     for (const service of ['identity', 'finance', 'realtime']) expect(egressPorts(service)).toEqual(expect.arrayContaining([5432, 5672, 6379]));
     expect(egressPorts('identity')).toEqual(expect.arrayContaining([587, 465]));
     expect(egressPorts('finance')).not.toContain(587);
@@ -198,7 +218,8 @@ describe.skipIf(!kubectl)('Kubernetes manifests', () => {
       const monitor = monitors.find((m) => m.spec.selector.matchLabels['app.kubernetes.io/name'] === descriptor.name);
       expect(monitor, `${descriptor.name}: a ServiceMonitor`).toBeDefined();
       const service = objects.find((o) => o.kind === 'Service' && o.metadata.labels?.['app.kubernetes.io/name'] === descriptor.name) as Service | undefined;
-      const deployment = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === descriptor.name) as (K8sObject & { spec: { template: { spec: PodSpec } } }) | undefined;
+      const deployment = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === descriptor.name) as
+        (K8sObject & { spec: { template: { spec: PodSpec } } }) | undefined;
       const app = deployment?.spec.template.spec.containers.find((c) => c.name === descriptor.name);
       if (monitor === undefined || service === undefined || app === undefined) throw new Error(`${descriptor.name}: missing objects`);
       const config = loadServicesConfig([descriptor], environmentOf(app, objects, exampleSecrets));
@@ -210,8 +231,12 @@ describe.skipIf(!kubectl)('Kubernetes manifests', () => {
         expect(containerPort?.containerPort, `${descriptor.name}: the scraped port is METRICS_PORT`).toBe(config.METRICS_PORT);
       }
     }
-    const policies = objects.filter((o) => o.kind === 'NetworkPolicy') as (K8sObject & { spec: { ingress?: { from: { namespaceSelector?: { matchLabels: Record<string, string> } }[]; ports: { port: string | number }[] }[] } })[];
-    const metricsRules = policies.flatMap((p) => p.spec.ingress ?? []).filter((rule) => rule.ports.some((port) => port.port === 'metrics' || port.port === 9464));
+    const policies = objects.filter((o) => o.kind === 'NetworkPolicy') as (K8sObject & {
+      spec: { ingress?: { from: { namespaceSelector?: { matchLabels: Record<string, string> } }[]; ports: { port: string | number }[] }[] };
+    })[];
+    const metricsRules = policies
+      .flatMap((p) => p.spec.ingress ?? [])
+      .filter((rule) => rule.ports.some((port) => port.port === 'metrics' || port.port === 9464));
     expect(metricsRules.length).toBeGreaterThan(0);
     for (const rule of metricsRules) expect(rule.from).toEqual([{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }]);
     const rules = objects.filter((o) => o.kind === 'PrometheusRule');
@@ -239,7 +264,9 @@ describe.skipIf(!kubectl)('the Ingress', () => {
   }
 
   it.each(OVERLAYS)('overlay %s: routes every API path to the service that serves it', async (overlay) => {
-    const ingresses = render(overlay).filter((o) => o.kind === 'Ingress') as (K8sObject & { spec: { rules: { http: { paths: { path: string; backend: { service: { name: string } } }[] } }[] } })[];
+    const ingresses = render(overlay).filter((o) => o.kind === 'Ingress') as (K8sObject & {
+      spec: { rules: { http: { paths: { path: string; backend: { service: { name: string } } }[] } }[] };
+    })[];
     expect(ingresses).toHaveLength(1);
     const [ingress] = ingresses;
     if (ingress === undefined) return;

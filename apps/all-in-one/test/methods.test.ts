@@ -9,8 +9,12 @@ const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 const SOME_ID = '0190a5b4-8c1e-7c3a-9f00-1234567890ab';
 
 let t: TestExpensio;
-beforeAll(async () => { t = await createTestExpensio(new InProcessTransport()); });
-afterAll(async () => { await t.close(); });
+beforeAll(async () => {
+  t = await createTestExpensio(new InProcessTransport());
+});
+afterAll(async () => {
+  await t.close();
+});
 
 describe('undeclared methods', () => {
   it('answers each documented path with 405 and Allow for every method it does not declare', async () => {

@@ -91,7 +91,13 @@ describe('GET /metrics on the all-in-one', () => {
   it('counts scheduler runs and the transactions they post', async () => {
     // Starting tomorrow: a rule due today posts inside its create request, not by the scheduler.
     const tomorrow = new Date(t.clock.now().getTime() + 86_400_000).toISOString().slice(0, 10);
-    const rule = await call(t, member, 'POST', '/api/recurring-transactions', { type: 'expense', amount: '9.99', frequency: 'monthly', startDate: tomorrow, description: 'Streaming' });
+    const rule = await call(t, member, 'POST', '/api/recurring-transactions', {
+      type: 'expense',
+      amount: '9.99',
+      frequency: 'monthly',
+      startDate: tomorrow,
+      description: 'Streaming',
+    });
     expect(rule.statusCode, rule.body).toBe(201);
     const run = await runScheduler(t.context(financeService), { now: new Date(t.clock.now().getTime() + 86_400_000) });
     expect(run.posted).toBe(1);

@@ -6,8 +6,12 @@ import { call, createTestExpensio, register, type Member, type TestExpensio } fr
 // each request held to the token's scopes by the one auth guard.
 
 let t: TestExpensio;
-beforeAll(async () => { t = await createTestExpensio(new InProcessTransport()); });
-afterAll(async () => { await t.close(); });
+beforeAll(async () => {
+  t = await createTestExpensio(new InProcessTransport());
+});
+afterAll(async () => {
+  await t.close();
+});
 
 async function tokenFor(member: Member, scopes: string[]): Promise<{ id: string; script: Member }> {
   const response = await call(t, member, 'POST', '/api/auth/tokens', { name: scopes.join(' '), scopes, expiresInDays: 30 });
@@ -52,7 +56,13 @@ describe('personal access tokens across the services', () => {
     expect((await call(t, script, 'GET', '/api/accounts')).statusCode).toBe(403);
     expect((await call(t, script, 'GET', '/api/webhooks')).statusCode).toBe(403);
     expect((await call(t, script, 'GET', '/api/analytics/cash-flow')).statusCode).toBe(403);
-    const budget = await call(t, script, 'POST', '/api/budgets', { name: 'Food', amount: '300.00', period: 'monthly', category: 'groceries', startDate: '2026-01-01' });
+    const budget = await call(t, script, 'POST', '/api/budgets', {
+      name: 'Food',
+      amount: '300.00',
+      period: 'monthly',
+      category: 'groceries',
+      startDate: '2026-01-01',
+    });
     expect(budget.statusCode, budget.body).toBe(201);
     expect((await call(t, script, 'GET', '/api/budgets')).statusCode).toBe(200);
   });
@@ -75,8 +85,18 @@ describe('personal access tokens across the services', () => {
   it('a full write token cannot reach the admin API, create tokens or delete the account', async () => {
     const member = await register(t);
     const { script } = await tokenFor(member, ['write']);
-    for (const [method, url] of [['GET', '/api/admin/users'], ['POST', '/api/auth/tokens'], ['DELETE', '/api/auth/account']] as const) {
-      const response = await call(t, script, method, url, method === 'GET' ? undefined : { name: 'x', scopes: ['write'], expiresInDays: 1, password: member.password });
+    for (const [method, url] of [
+      ['GET', '/api/admin/users'],
+      ['POST', '/api/auth/tokens'],
+      ['DELETE', '/api/auth/account'],
+    ] as const) {
+      const response = await call(
+        t,
+        script,
+        method,
+        url,
+        method === 'GET' ? undefined : { name: 'x', scopes: ['write'], expiresInDays: 1, password: member.password },
+      );
       expect(response.statusCode, url).toBe(403);
       expect(response.json()).toMatchObject({ code: 'session_required' });
     }

@@ -18,12 +18,16 @@ beforeAll(async () => {
   doc = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json<OpenApiDocument>();
   resolve = resolver(doc);
 });
-afterAll(async () => { await t.close(); });
+afterAll(async () => {
+  await t.close();
+});
 
 /** What the request may carry as a string field: body, query and path (headers are Node's to refuse). */
 function requestStrings(op: Operation) {
   return [
-    ...op.parameters.filter((p) => p.in !== 'header').flatMap((p) => stringSchemas(p.schema, resolve).map((schema) => ({ where: `${p.in}:${p.name}`, schema }))),
+    ...op.parameters
+      .filter((p) => p.in !== 'header')
+      .flatMap((p) => stringSchemas(p.schema, resolve).map((schema) => ({ where: `${p.in}:${p.name}`, schema }))),
     ...(op.body === undefined ? [] : stringPaths(op.body, resolve).map(({ path, schema }) => ({ where: `body:${path.join('.')}`, schema }))),
   ];
 }
@@ -31,7 +35,11 @@ function requestStrings(op: Operation) {
 describe('request schemas', () => {
   it('cover every service', () => {
     const paths = Object.keys(doc.paths);
-    for (const prefix of ['/api/auth/', '/api/accounts', '/api/transactions', '/api/webhooks']) expect(paths.some((p) => p.startsWith(prefix)), prefix).toBe(true);
+    for (const prefix of ['/api/auth/', '/api/accounts', '/api/transactions', '/api/webhooks'])
+      expect(
+        paths.some((p) => p.startsWith(prefix)),
+        prefix,
+      ).toBe(true);
   });
 
   // The guard: a plain z.string() in a request shows in the document without a pattern. Use
@@ -123,7 +131,7 @@ describe('every string field of every operation, sent control characters, huge a
         const collection = /^(\/api\/(?:admin\/)?[\w-]+)/.exec(op.path)?.[1] ?? '';
         const items = (await call(t, member, 'GET', collection)).json<{ items?: { id: string; isDefault?: boolean }[] }>().items ?? [];
         const own = items.filter((i) => i.isDefault !== true && i.id !== member.id);
-        values.id = collection === '/api/admin/users' ? other.id : (own[0] ?? items[0])?.id ?? randomUUID();
+        values.id = collection === '/api/admin/users' ? other.id : ((own[0] ?? items[0])?.id ?? randomUUID());
       } else {
         values[param.name] = ids[param.name] ?? randomUUID();
       }
@@ -151,12 +159,24 @@ describe('every string field of every operation, sent control characters, huge a
       for (const value of NASTY) {
         const cells = valid.map((cell, i) => (i === index ? value : cell));
         const text = `${columns.join(',')}\n${cells.map(quote).join(',')}\n`;
-        const payload = value === RAW_MARK ? Buffer.concat(text.split(RAW_MARK).flatMap((part, i) => (i === 0 ? [Buffer.from(part)] : [RAW_BYTES, Buffer.from(part)]))) : text;
-        const response = await t.app.inject({ method: 'POST', url: '/api/transactions/import', headers: { ...member.headers, 'content-type': 'text/csv' }, payload });
+        const payload =
+          value === RAW_MARK
+            ? Buffer.concat(text.split(RAW_MARK).flatMap((part, i) => (i === 0 ? [Buffer.from(part)] : [RAW_BYTES, Buffer.from(part)])))
+            : text;
+        const response = await t.app.inject({
+          method: 'POST',
+          url: '/api/transactions/import',
+          headers: { ...member.headers, 'content-type': 'text/csv' },
+          payload,
+        });
         if (response.statusCode >= 500) failures.push(`${column}=${JSON.stringify(value.slice(0, 30))}: ${response.statusCode} ${response.body.slice(0, 200)}`);
         if (value === NUL) {
           expect(response.statusCode, column).toBe(200);
-          expect(response.json<{ problems: unknown[] }>().problems, column).toContainEqual({ row: 2, field: column, message: expect.stringContaining('control characters') });
+          expect(response.json<{ problems: unknown[] }>().problems, column).toContainEqual({
+            row: 2,
+            field: column,
+            message: expect.stringContaining('control characters'),
+          });
         }
       }
     }
@@ -187,7 +207,11 @@ describe('every string field of every operation, sent control characters, huge a
               : await send(op, pathValues, `?${param.name}=${encode(value)}`, body);
           requests += 1;
           if (sent.status >= 500) note(op, `${param.in}:${param.name}`, value, sent, '5xx');
-          else if (param.in === 'query' && value === NUL && (sent.status !== 400 || !names(sent).some((e) => e.field === param.name && e.in === 'querystring'))) {
+          else if (
+            param.in === 'query' &&
+            value === NUL &&
+            (sent.status !== 400 || !names(sent).some((e) => e.field === param.name && e.in === 'querystring'))
+          ) {
             note(op, `query:${param.name}`, value, sent, 'NUL not refused by name');
           }
         }

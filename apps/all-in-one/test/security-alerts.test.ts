@@ -28,7 +28,9 @@ async function connect(token: string): Promise<Socket> {
   const socket = io(url, { auth: { token }, transports: ['websocket'], reconnection: false, forceNew: true });
   sockets.push(socket);
   await new Promise<void>((resolve, reject) => {
-    socket.once('connect', () => { resolve(); });
+    socket.once('connect', () => {
+      resolve();
+    });
     socket.once('connect_error', reject);
   });
   return socket;
@@ -37,7 +39,13 @@ async function connect(token: string): Promise<Socket> {
 describe('security alerts from identity', () => {
   it('arrive on the socket and by mail when a new device signs in', async () => {
     const email = 'alerts@example.com';
-    const registered = await t.app.inject({ method: 'POST', url: '/api/auth/register', payload: { email, password: TEST_PASSWORD }, remoteAddress: TEST_IPS.US, headers: { 'user-agent': CHROME } });
+    const registered = await t.app.inject({
+      method: 'POST',
+      url: '/api/auth/register',
+      payload: { email, password: TEST_PASSWORD },
+      remoteAddress: TEST_IPS.US,
+      headers: { 'user-agent': CHROME },
+    });
     expect(registered.statusCode).toBe(201);
     const socket = await connect(registered.json<{ accessToken: string }>().accessToken);
     const live = new Promise<{ payload: { alert: string; message: string } }>((resolve) => {
@@ -45,7 +53,13 @@ describe('security alerts from identity', () => {
     });
 
     t.clock.advance(60 * 60_000);
-    const login = await t.app.inject({ method: 'POST', url: '/api/auth/login', payload: { email, password: TEST_PASSWORD }, remoteAddress: TEST_IPS.US, headers: { 'user-agent': FIREFOX } });
+    const login = await t.app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      payload: { email, password: TEST_PASSWORD },
+      remoteAddress: TEST_IPS.US,
+      headers: { 'user-agent': FIREFOX },
+    });
     expect(login.statusCode).toBe(200);
     await t.settle();
 

@@ -28,7 +28,9 @@ export async function freePort(): Promise<number> {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => { resolve(typeof address === 'object' && address !== null ? address.port : 0); });
+      server.close(() => {
+        resolve(typeof address === 'object' && address !== null ? address.port : 0);
+      });
     });
   });
 }
@@ -45,18 +47,30 @@ export function spawnServer(options: ServerCommand): ServerProcess {
   });
   child.stdout.on('data', (chunk: Buffer) => output.push(chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => { resolve(code); }));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
+      resolve(code);
+    }),
+  );
   return { child, base: `http://127.0.0.1:${String(options.port)}`, port: options.port, exited, output };
 }
 
 /** Resolves once /health answers 200; rejects with the server's output if it exits first. */
 export async function untilHealthy(server: ServerProcess): Promise<void> {
   const { exited, output } = server;
-  const died = exited.then((code) => { throw new Error(`the server exited (${String(code)}): ${output.join('')}`); });
+  const died = exited.then((code) => {
+    throw new Error(`the server exited (${String(code)}): ${output.join('')}`);
+  });
   died.catch(() => undefined);
   // Polls until the server answers: the wait ends when it is up, however loaded the machine.
   for (;;) {
-    const ok = await Promise.race([fetch(`${server.base}/health`).then((r) => r.ok, () => false), died]);
+    const ok = await Promise.race([
+      fetch(`${server.base}/health`).then(
+        (r) => r.ok,
+        () => false,
+      ),
+      died,
+    ]);
     if (ok) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }

@@ -28,7 +28,9 @@ async function freePort(): Promise<number> {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => { resolve(typeof address === 'object' && address !== null ? address.port : 0); });
+      server.close(() => {
+        resolve(typeof address === 'object' && address !== null ? address.port : 0);
+      });
     });
   });
 }
@@ -49,14 +51,28 @@ async function spawnServer(): Promise<void> {
   const port = await freePort();
   base = `http://127.0.0.1:${String(port)}`;
   const output: string[] = [];
-  child = spawn(process.execPath, ['--import', 'tsx', 'apps/all-in-one/src/main.ts'], { cwd: root, env: { ...env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
+  child = spawn(process.execPath, ['--import', 'tsx', 'apps/all-in-one/src/main.ts'], {
+    cwd: root,
+    env: { ...env, PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   child.stdout?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-  const exited = new Promise<never>((_, reject) => child?.once('exit', () => { reject(new Error(`server exited: ${output.join('')}`)); }));
+  const exited = new Promise<never>((_, reject) =>
+    child?.once('exit', () => {
+      reject(new Error(`server exited: ${output.join('')}`));
+    }),
+  );
   exited.catch(() => undefined);
   // Polls until the server answers: the wait ends when it is up, however loaded the machine.
   for (;;) {
-    const ok = await Promise.race([fetch(`${base}/health`).then((r) => r.ok, () => false), exited]);
+    const ok = await Promise.race([
+      fetch(`${base}/health`).then(
+        (r) => r.ok,
+        () => false,
+      ),
+      exited,
+    ]);
     if (ok) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
@@ -66,7 +82,9 @@ async function stopChild(): Promise<void> {
   const spawned = child;
   if (!spawned || spawned.exitCode !== null) return;
   await new Promise<void>((resolve) => {
-    spawned.once('exit', () => { resolve(); });
+    spawned.once('exit', () => {
+      resolve();
+    });
     spawned.kill('SIGTERM');
   });
 }
@@ -108,7 +126,9 @@ afterAll(async () => {
 async function openSocket(token: string | undefined): Promise<{ socket: Socket } | { refused: string }> {
   const socket = connectSocket(base, { ...(token !== undefined && { auth: { token } }), transports: ['websocket'], reconnection: false, forceNew: true });
   return new Promise((resolve) => {
-    socket.once('connect', () => { resolve({ socket }); });
+    socket.once('connect', () => {
+      resolve({ socket });
+    });
     socket.once('connect_error', (error) => {
       socket.close();
       resolve({ refused: error.message });
@@ -142,7 +162,13 @@ describe('npm start', () => {
     // Polls for the mail: the wait ends when it is there, with room for a loaded machine.
     for (let i = 0; i < 250 && code === undefined; i += 1) {
       const mailbox = path.join(dataDir, 'mailbox');
-      const files = (() => { try { return readdirSync(mailbox); } catch { return []; } })();
+      const files = (() => {
+        try {
+          return readdirSync(mailbox);
+        } catch {
+          return [];
+        }
+      })();
       const text = files.map((f) => readFileSync(path.join(mailbox, f), 'utf8')).find((m) => m.includes(email));
       code = text ? /\b(\d{6})\b/.exec(text.split('\n\n').slice(1).join('\n'))?.[1] : undefined;
       if (code === undefined) await new Promise((resolve) => setTimeout(resolve, 100));
@@ -168,7 +194,9 @@ describe('npm start', () => {
     if (!('socket' in opened)) throw new Error(`refused: ${opened.refused}`);
 
     // A second user, with the same kind of budget, listening on their own socket.
-    const bystander = (await (await call('POST', '/api/auth/register', { email: `other-${Date.now()}@example.com`, password: 'a sturdy passphrase for tests' })).json()) as { accessToken: string };
+    const bystander = (await (
+      await call('POST', '/api/auth/register', { email: `other-${Date.now()}@example.com`, password: 'a sturdy passphrase for tests' })
+    ).json()) as { accessToken: string };
     const watching = await openSocket(bystander.accessToken);
     if (!('socket' in watching)) throw new Error(`refused: ${watching.refused}`);
     const overheard: unknown[] = [];
@@ -180,8 +208,15 @@ describe('npm start', () => {
     expect((await call('POST', '/api/budgets', { name: 'Everything', amount: '100.00', period: 'monthly' }, accessToken)).status).toBe(201);
     expect((await call('POST', '/api/transactions', { type: 'expense', amount: '85.00', description: 'Groceries' }, accessToken)).status).toBe(201);
     // The issue's contract is "within a second" of the spending; it arrives in milliseconds.
-    const late = new Promise((resolve) => setTimeout(() => { resolve('not within a second'); }, 1_000).unref());
-    expect(await Promise.race([warning, late])).toMatchObject({ type: 'budget.threshold_reached', payload: { name: 'Everything', threshold: 80, spent: '85.00' } });
+    const late = new Promise((resolve) =>
+      setTimeout(() => {
+        resolve('not within a second');
+      }, 1_000).unref(),
+    );
+    expect(await Promise.race([warning, late])).toMatchObject({
+      type: 'budget.threshold_reached',
+      payload: { name: 'Everything', threshold: 80, spent: '85.00' },
+    });
     expect(overheard).toEqual([]);
     watching.socket.disconnect();
 

@@ -9,8 +9,12 @@ import { createTestExpensio, type TestExpensio } from './helpers.js';
 // user.updated, so the whole composition agrees on the user's days.
 
 let t: TestExpensio;
-beforeAll(async () => { t = await createTestExpensio(new InProcessTransport()); });
-afterAll(async () => { await t.close(); });
+beforeAll(async () => {
+  t = await createTestExpensio(new InProcessTransport());
+});
+afterAll(async () => {
+  await t.close();
+});
 
 async function registerIn(timeZone: string) {
   const email = `tz-${randomUUID()}@example.com`;
@@ -35,7 +39,9 @@ describe('a user’s time zone across the services', () => {
     expect(changed.statusCode, changed.body).toBe(200);
     await t.settle();
     expect((await call(t, member, 'GET', '/api/budgets/overview')).json().timeZone).toBe('Asia/Tokyo');
-    expect((await call(t, member, 'POST', '/api/transactions', { type: 'expense', amount: '3.00', occurredAt: '2026-11-30' })).json().occurredAt).toBe('2026-11-29T15:00:00.000Z');
+    expect((await call(t, member, 'POST', '/api/transactions', { type: 'expense', amount: '3.00', occurredAt: '2026-11-30' })).json().occurredAt).toBe(
+      '2026-11-29T15:00:00.000Z',
+    );
 
     const deleted = await call(t, member, 'DELETE', '/api/auth/account', { password: member.password });
     expect(deleted.statusCode, deleted.body).toBe(204);

@@ -15,9 +15,11 @@ describe.runIf(AMQP_URL !== '')('one trace over RabbitMQ', () => {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
   });
 
-  it('follows POST /api/transactions through the broker to realtime\'s consumer', async () => {
+  it("follows POST /api/transactions through the broker to realtime's consumer", async () => {
     const tracing = await startTracing({ serviceName: 'expensio-test', spanProcessors: [new SimpleSpanProcessor(exporter)] });
-    cleanups.push(async () => { await tracing?.shutdown(); });
+    cleanups.push(async () => {
+      await tracing?.shutdown();
+    });
     const { transport, cleanup } = testRabbit(AMQP_URL, AMQP_URL, `${randomBytes(4).toString('hex')}.tracing`);
     cleanups.push(cleanup);
     const t = await createTestExpensio(transport, { tracing: true });
@@ -31,11 +33,16 @@ describe.runIf(AMQP_URL !== '')('one trace over RabbitMQ', () => {
     const server = exporter.getFinishedSpans().find((span) => span.name === 'POST /api/transactions');
     if (server === undefined) throw new Error('no server span');
 
-    const consumer = await vi.waitFor(() => {
-      const span = exporter.getFinishedSpans().find((s) => s.name === 'process transaction.created' && s.attributes['messaging.consumer.group.name'] === 'realtime.gateway');
-      if (span === undefined) throw new Error('not consumed yet');
-      return span;
-    }, { timeout: 20_000, interval: 50 });
+    const consumer = await vi.waitFor(
+      () => {
+        const span = exporter
+          .getFinishedSpans()
+          .find((s) => s.name === 'process transaction.created' && s.attributes['messaging.consumer.group.name'] === 'realtime.gateway');
+        if (span === undefined) throw new Error('not consumed yet');
+        return span;
+      },
+      { timeout: 20_000, interval: 50 },
+    );
     expect(consumer.spanContext().traceId).toBe(server.spanContext().traceId);
     expect(consumer.attributes['messaging.system']).toBe('rabbitmq');
     const send = exporter.getFinishedSpans().find((s: ReadableSpan) => s.spanContext().spanId === consumer.parentSpanContext?.spanId);

@@ -34,17 +34,24 @@ function lineage(span: ReadableSpan): ReadableSpan[] {
 }
 
 async function consumerSpan(consumer: string, type: string, eventId: string): Promise<ReadableSpan> {
-  return vi.waitFor(() => {
-    const span = named(`process ${type}`).find((s) => s.attributes['messaging.consumer.group.name'] === consumer && s.attributes['messaging.message.id'] === eventId);
-    if (span === undefined) throw new Error(`no span yet for ${consumer}`);
-    return span;
-  }, { timeout: 20_000 });
+  return vi.waitFor(
+    () => {
+      const span = named(`process ${type}`).find(
+        (s) => s.attributes['messaging.consumer.group.name'] === consumer && s.attributes['messaging.message.id'] === eventId,
+      );
+      if (span === undefined) throw new Error(`no span yet for ${consumer}`);
+      return span;
+    },
+    { timeout: 20_000 },
+  );
 }
 
 /** The id of the one transaction.created event in finance's outbox for this transaction, with its stored trace context. */
 async function outboxRow(transactionId: string): Promise<{ id: string; trace_context: { traceparent: string } | null }> {
   const rows = await sql<{ id: string; trace_context: { traceparent: string } | null }>`
-    select id, trace_context from finance.outbox where type = 'transaction.created' and payload->>'transactionId' = ${transactionId}`.execute(t.database.kysely);
+    select id, trace_context from finance.outbox where type = 'transaction.created' and payload->>'transactionId' = ${transactionId}`.execute(
+    t.database.kysely,
+  );
   expect(rows.rows).toHaveLength(1);
   const [row] = rows.rows;
   if (row === undefined) throw new Error('no outbox row');
@@ -56,7 +63,7 @@ describe('one trace from a request to the consumers in another service', () => {
     exporter.reset();
     const created = await call(t, member, 'POST', '/api/transactions', { type: 'expense', amount: '4.20', category: 'groceries' });
     expect(created.statusCode).toBe(201);
-    const transactionId = (created.json<{ id: string }>()).id;
+    const transactionId = created.json<{ id: string }>().id;
     await t.settle();
 
     const [server] = named('POST /api/transactions');
@@ -98,7 +105,11 @@ describe('one trace from a request to the consumers in another service', () => {
 describe('log lines under tracing', () => {
   it('carry the active trace and span ids', () => {
     const lines: string[] = [];
-    const log = pino(loggerOptions('info', 'tracing-test', { traceIds: true }), { write: (line: string) => { lines.push(line); } });
+    const log = pino(loggerOptions('info', 'tracing-test', { traceIds: true }), {
+      write: (line: string) => {
+        lines.push(line);
+      },
+    });
     let ids: SpanContext | undefined;
     trace.getTracer('tracing-test').startActiveSpan('work', (span) => {
       ids = span.spanContext();

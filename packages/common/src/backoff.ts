@@ -17,7 +17,12 @@ export function backoffDelay(attempt: number, baseMs: number, maxMs: number, ran
  * `backoffDelay` in SQL, for a retry scheduled row by row in one statement. `jitter` stands for
  * `random()` (a value in [0, 1)); a test passes a fixed one.
  */
-export function backoffDelaySql(attempt: Expression<number>, baseMs: number, maxMs: number, jitter: Expression<number> = sql<number>`random()`): RawBuilder<number> {
+export function backoffDelaySql(
+  attempt: Expression<number>,
+  baseMs: number,
+  maxMs: number,
+  jitter: Expression<number> = sql<number>`random()`,
+): RawBuilder<number> {
   const exponential = sql`least(${maxMs}::double precision, ${baseMs}::double precision * power(2, least(${MAX_DOUBLINGS}, greatest(0, ${attempt} - 1))))`;
   return sql<number>`round(least(${maxMs}::double precision, ${exponential} * (0.8 + ${jitter} * 0.4)))`;
 }

@@ -45,17 +45,7 @@ export { TtlCache } from './ttl-cache.js';
 export * from './money/index.js';
 export { DEFAULT_REVOCATION_PREFIX, jtiKey, redisRevocationCheck, sidKey } from './auth/revocation.js';
 export { remoteAccessTokenVerifier, type RemoteVerifierOptions } from './auth/remote.js';
-export {
-  SCOPES,
-  SCOPE_AREAS,
-  accessLevelOf,
-  enforceScopes,
-  scopeAreaOf,
-  scopesAllow,
-  type AccessLevel,
-  type Scope,
-  type ScopeArea,
-} from './auth/scopes.js';
+export { SCOPES, SCOPE_AREAS, accessLevelOf, enforceScopes, scopeAreaOf, scopesAllow, type AccessLevel, type Scope, type ScopeArea } from './auth/scopes.js';
 export {
   PAT_PREFIX,
   generatePersonalAccessToken,
@@ -66,7 +56,14 @@ export {
   withPersonalAccessTokens,
   type PersonalAccessTokenResolver,
 } from './auth/pat.js';
-export { PAT_CACHE_MS, PAT_INTROSPECTION_PATH, patIntrospectionSchema, remotePatResolver, type PatIntrospection, type RemotePatResolverOptions } from './auth/pat-remote.js';
+export {
+  PAT_CACHE_MS,
+  PAT_INTROSPECTION_PATH,
+  patIntrospectionSchema,
+  remotePatResolver,
+  type PatIntrospection,
+  type RemotePatResolverOptions,
+} from './auth/pat-remote.js';
 export * from './events/index.js';
 export * from './service/index.js';
 export * from './metrics/index.js';

@@ -1,15 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import {
-  createLocalJWKSet,
-  exportJWK,
-  exportSPKI,
-  generateKeyPair,
-  SignJWT,
-  type CryptoKey,
-  type JWK,
-  type JWTPayload,
-  type JWTVerifyGetKey,
-} from 'jose';
+import { createLocalJWKSet, exportJWK, exportSPKI, generateKeyPair, SignJWT, type CryptoKey, type JWK, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -86,9 +76,7 @@ function without(payload: JWTPayload, name: string): JWTPayload {
 }
 
 function sign(payload: JWTPayload = claims(), options: { key?: CryptoKey; header?: Record<string, unknown> } = {}) {
-  return new SignJWT(payload)
-    .setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: KID, ...options.header })
-    .sign(options.key ?? privateKey);
+  return new SignJWT(payload).setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: KID, ...options.header }).sign(options.key ?? privateKey);
 }
 
 const base64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
@@ -146,17 +134,25 @@ describe('createAccessTokenVerifier', () => {
     ['no role', () => sign(without(claims(), 'role'))],
     ['a key id the key set does not hold', () => sign(claims(), { header: { kid: 'retired-key' } })],
     ['a signature by another key under our key id', () => sign(claims(), { key: otherPrivateKey })],
-    ['a payload changed after signing', async () => {
-      const [header, , signature] = (await sign(claims({ role: 'user' }))).split('.');
-      return `${header ?? ''}.${base64url(claims({ role: 'admin' }))}.${signature ?? ''}`;
-    }],
+    [
+      'a payload changed after signing',
+      async () => {
+        const [header, , signature] = (await sign(claims({ role: 'user' }))).split('.');
+        return `${header ?? ''}.${base64url(claims({ role: 'admin' }))}.${signature ?? ''}`;
+      },
+    ],
     ['alg none and no signature', () => Promise.resolve(`${base64url({ alg: 'none', typ: 'at+jwt' })}.${base64url(claims())}.`)],
-    ['HS256 keyed with the public key (PEM)', async () => {
-      const secret = new TextEncoder().encode(await exportSPKI(publicKey));
-      return new SignJWT(claims()).setProtectedHeader({ alg: 'HS256', typ: 'at+jwt', kid: KID }).sign(secret);
-    }],
-    ['HS256 keyed with the public JWK', () =>
-      new SignJWT(claims()).setProtectedHeader({ alg: 'HS256', typ: 'at+jwt', kid: KID }).sign(new TextEncoder().encode(JSON.stringify(publicJwk)))],
+    [
+      'HS256 keyed with the public key (PEM)',
+      async () => {
+        const secret = new TextEncoder().encode(await exportSPKI(publicKey));
+        return new SignJWT(claims()).setProtectedHeader({ alg: 'HS256', typ: 'at+jwt', kid: KID }).sign(secret);
+      },
+    ],
+    [
+      'HS256 keyed with the public JWK',
+      () => new SignJWT(claims()).setProtectedHeader({ alg: 'HS256', typ: 'at+jwt', kid: KID }).sign(new TextEncoder().encode(JSON.stringify(publicJwk))),
+    ],
     ['not a JWT at all', () => Promise.resolve('not-a-token')],
   ])('answers 401 invalid_token for %s, without consulting revocation', async (_label, make) => {
     const { revocationConsulted } = await expectRejected(await make(), 401, 'invalid_token');

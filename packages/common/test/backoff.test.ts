@@ -35,7 +35,10 @@ describe('back-off', () => {
       const { rows } = await sql<{ attempt: number; delay: number }>`
         select attempt, ${backoffDelaySql(sql<number>`attempt`, baseMs, maxMs, sql<number>`${jitter}::double precision`)} as delay
         from unnest(${attempts}::int[]) as attempt order by attempt`.execute(database.kysely);
-      expect(rows.map((r) => r.delay), `jitter ${jitter}`).toEqual(attempts.map((a) => backoffDelay(a, baseMs, maxMs, () => jitter)));
+      expect(
+        rows.map((r) => r.delay),
+        `jitter ${jitter}`,
+      ).toEqual(attempts.map((a) => backoffDelay(a, baseMs, maxMs, () => jitter)));
     }
   });
 });

@@ -3,8 +3,10 @@ import { addPeriodsToDate, instantInZone, isTimeZone, periodStartDate, startOfDa
 
 describe('time zone names', () => {
   it('accepts IANA names and links the runtime knows, and refuses the rest', () => {
-    for (const name of ['UTC', 'America/New_York', 'America/Argentina/Buenos_Aires', 'Etc/GMT+5', 'US/Eastern', 'Asia/Kolkata']) expect(isTimeZone(name), name).toBe(true);
-    for (const name of ['', 'Mars/Olympus_Mons', '+01:00', 'America/New_York\u0000', 'Europe/../etc', ' UTC', 'x'.repeat(65)]) expect(isTimeZone(name), name).toBe(false);
+    for (const name of ['UTC', 'America/New_York', 'America/Argentina/Buenos_Aires', 'Etc/GMT+5', 'US/Eastern', 'Asia/Kolkata'])
+      expect(isTimeZone(name), name).toBe(true);
+    for (const name of ['', 'Mars/Olympus_Mons', '+01:00', 'America/New_York\u0000', 'Europe/../etc', ' UTC', 'x'.repeat(65)])
+      expect(isTimeZone(name), name).toBe(false);
   });
 });
 

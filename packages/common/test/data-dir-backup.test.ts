@@ -6,7 +6,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { DataDirInUseError, backupDataDir, openDatabase, restoreDataDir } from '@expensio/common';
 
 const root = mkdtempSync(path.join(tmpdir(), 'expensio-backup-'));
-afterAll(() => { rmSync(root, { recursive: true, force: true }); });
+afterAll(() => {
+  rmSync(root, { recursive: true, force: true });
+});
 
 describe('npm run backup / restore of the embedded database', () => {
   it('refuses while the database is open, then copies it into another DATA_DIR', async () => {

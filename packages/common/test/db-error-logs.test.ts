@@ -32,8 +32,20 @@ beforeAll(async () => {
   await sql`create table log_canary.accounts (email text constraint accounts_email_key unique, secret text not null, ref uuid)`.execute(database.kysely);
   await insert({ email: `taken-${CANARY}@example.com`, secret: 'first' });
 
-  const logger = pino(loggerOptions('info', 'db-error-test'), { write: (line: string) => { lines.push(line); } });
-  app = await createHttpApp({ title: 'Test', version: '1', logger, trustProxy: [], corsOrigins: [], rateLimit: { max: 1000, windowMs: 60_000 }, readiness: [] });
+  const logger = pino(loggerOptions('info', 'db-error-test'), {
+    write: (line: string) => {
+      lines.push(line);
+    },
+  });
+  app = await createHttpApp({
+    title: 'Test',
+    version: '1',
+    logger,
+    trustProxy: [],
+    corsOrigins: [],
+    rateLimit: { max: 1000, windowMs: 60_000 },
+    readiness: [],
+  });
   // A NUL is refused by PostgreSQL: the statement fails with the secret among its parameters.
   app.post('/nul', async () => {
     await insert({ email: 'nul@example.com', secret: `${CANARY}\u0000hash` });
@@ -97,7 +109,7 @@ describe('database errors in the log', () => {
     expect(lines.join('\n')).not.toContain(CANARY);
   });
 
-  it('follows the cause of an error of the app\'s own the same way', async () => {
+  it("follows the cause of an error of the app's own the same way", async () => {
     const { response, record } = await failingCall('/wrapped');
     expect(response.statusCode).toBe(503);
     expect(record.err).toMatchObject({ type: 'ServiceUnavailableError', code: 'save_failed', cause: { code: '23505', constraint: 'accounts_email_key' } });

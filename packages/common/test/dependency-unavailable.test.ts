@@ -13,7 +13,12 @@ describe('isDependencyUnavailable', () => {
     ['a broken connection', coded('connection failure', '08006')],
     ['a socket closed under a query', new Error('Connection terminated unexpectedly')],
     ['a pool that could not connect in time', new Error('timeout exceeded when trying to connect')],
-    ['ioredis giving up', Object.assign(new Error('Reached the max retries per request limit (which is 2). Refer to "maxRetriesPerRequest" option for details.'), { name: 'MaxRetriesPerRequestError' })],
+    [
+      'ioredis giving up',
+      Object.assign(new Error('Reached the max retries per request limit (which is 2). Refer to "maxRetriesPerRequest" option for details.'), {
+        name: 'MaxRetriesPerRequestError',
+      }),
+    ],
     ['a closed Redis connection', new Error('Connection is closed.')],
     ['a connect to every address refused', new AggregateError([coded('connect ECONNREFUSED ::1:5432', 'ECONNREFUSED')], '')],
     ['one of those as the cause', new Error('could not save', { cause: coded('read ECONNRESET', 'ECONNRESET') })],
@@ -33,9 +38,21 @@ describe('isDependencyUnavailable', () => {
 
 describe('the problem handler', () => {
   it('answers an unreachable dependency 503 with retry-after, and a bug 500', async () => {
-    const app = await createHttpApp({ title: 'Test', version: '1', logger: false, trustProxy: [], corsOrigins: [], rateLimit: { max: 1000, windowMs: 60_000 }, readiness: [] });
-    app.get('/down', async () => { throw coded('connect ECONNREFUSED 127.0.0.1:5432', 'ECONNREFUSED'); });
-    app.get('/bug', async () => { throw new TypeError('x is undefined'); });
+    const app = await createHttpApp({
+      title: 'Test',
+      version: '1',
+      logger: false,
+      trustProxy: [],
+      corsOrigins: [],
+      rateLimit: { max: 1000, windowMs: 60_000 },
+      readiness: [],
+    });
+    app.get('/down', async () => {
+      throw coded('connect ECONNREFUSED 127.0.0.1:5432', 'ECONNREFUSED');
+    });
+    app.get('/bug', async () => {
+      throw new TypeError('x is undefined');
+    });
     try {
       const down = await app.inject({ method: 'GET', url: '/down' });
       expect(down.statusCode).toBe(503);

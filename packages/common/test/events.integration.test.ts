@@ -60,7 +60,7 @@ describe.runIf(AMQP_URL !== '')('event bus over RabbitMQ', () => {
     await database.close();
   });
 
-  it('carries an event from one service to another service\'s consumer, once', async () => {
+  it("carries an event from one service to another service's consumer, once", async () => {
     const exchange = newExchange();
     const finance = await serviceSchema();
     const identity = await serviceSchema();
@@ -80,10 +80,16 @@ describe.runIf(AMQP_URL !== '')('event bus over RabbitMQ', () => {
     await identityTransport.open();
 
     const userId = randomUUID();
-    const envelope = await identity.transaction().execute((trx) => publisherBus.publish(trx, 'user.registered', userId, { email: 'ada@example.com', name: 'Ada', role: 'user' }));
-    await vi.waitFor(async () => { expect(await effects(finance, 'finance.users')).toEqual(new Map([[envelope.id, 1]])); }, WAIT);
+    const envelope = await identity
+      .transaction()
+      .execute((trx) => publisherBus.publish(trx, 'user.registered', userId, { email: 'ada@example.com', name: 'Ada', role: 'user' }));
+    await vi.waitFor(async () => {
+      expect(await effects(finance, 'finance.users')).toEqual(new Map([[envelope.id, 1]]));
+    }, WAIT);
     expect(received).toEqual([envelope]);
-    await vi.waitFor(async () => { expect(await pendingOutbox(identity)).toBe(0); }, WAIT);
+    await vi.waitFor(async () => {
+      expect(await pendingOutbox(identity)).toBe(0);
+    }, WAIT);
 
     await publisherBus.stop();
     await consumerBus.stop();
@@ -101,7 +107,9 @@ describe.runIf(AMQP_URL !== '')('event bus over RabbitMQ', () => {
     await producer.start();
     await producerTransport.open();
     const envelope = await publishNote(producer, producerDb);
-    await vi.waitFor(async () => { expect(await pendingOutbox(producerDb)).toBe(0); }, WAIT);
+    await vi.waitFor(async () => {
+      expect(await pendingOutbox(producerDb)).toBe(0);
+    }, WAIT);
     await producer.stop();
     await producerTransport.close();
 
@@ -115,7 +123,9 @@ describe.runIf(AMQP_URL !== '')('event bus over RabbitMQ', () => {
     });
     await consumer.start();
     await consumerTransport.open();
-    await vi.waitFor(async () => { expect(await effects(consumerDb, 'finance.late')).toEqual(new Map([[envelope.id, 1]])); }, WAIT);
+    await vi.waitFor(async () => {
+      expect(await effects(consumerDb, 'finance.late')).toEqual(new Map([[envelope.id, 1]]));
+    }, WAIT);
     expect(handled).toEqual([envelope.id]);
     await consumer.stop();
     await consumerTransport.close();
@@ -123,7 +133,11 @@ describe.runIf(AMQP_URL !== '')('event bus over RabbitMQ', () => {
 
   it('logs an event the broker returns by type and id only, keeps it in the outbox and declares the topology again', async () => {
     const lines: string[] = [];
-    const capture = pino(loggerOptions('info', 'events-test'), { write: (line: string) => { lines.push(line); } });
+    const capture = pino(loggerOptions('info', 'events-test'), {
+      write: (line: string) => {
+        lines.push(line);
+      },
+    });
     const db = await serviceSchema();
     const amqp = transport({ url: AMQP_URL, exchange: newExchange(), topology: TX, log: capture });
     const bus = createEventBus({ db, transport: amqp, relay: FAST_RELAY, log: capture });
@@ -133,9 +147,13 @@ describe.runIf(AMQP_URL !== '')('event bus over RabbitMQ', () => {
     await adminChannel.deleteQueue(amqp.names.queue('finance.tx'));
 
     const canary = `canary-${randomBytes(6).toString('hex')}`;
-    const envelope = await db.transaction().execute((trx) => bus.publish(trx, 'transaction.created', randomUUID(), sampleTransactionCreated({ description: canary })));
+    const envelope = await db
+      .transaction()
+      .execute((trx) => bus.publish(trx, 'transaction.created', randomUUID(), sampleTransactionCreated({ description: canary })));
     // Confirmed only once the rebuilt connection has declared the queue again, and the retry reached it.
-    await vi.waitFor(async () => { expect(await pendingOutbox(db)).toBe(0); }, WAIT);
+    await vi.waitFor(async () => {
+      expect(await pendingOutbox(db)).toBe(0);
+    }, WAIT);
     const delivered = await nextMessage(amqp.names.queue('finance.tx'));
     expect(delivered.properties.messageId).toBe(envelope.id);
 
@@ -148,7 +166,14 @@ describe.runIf(AMQP_URL !== '')('event bus over RabbitMQ', () => {
 
     // A type no consumer takes is meant to go nowhere: it is confirmed, and nothing is logged.
     const errorsBefore = lines.filter((line) => (JSON.parse(line) as { level: number }).level >= 50).length;
-    await amqp.publish(buildEnvelope('goal.completed', randomUUID(), { goalId: randomUUID(), name: 'Bike', saved: '10.00', target: '10.00', currency: 'EUR', completedAt: new Date().toISOString() }, systemClock));
+    await amqp.publish(
+      buildEnvelope(
+        'goal.completed',
+        randomUUID(),
+        { goalId: randomUUID(), name: 'Bike', saved: '10.00', target: '10.00', currency: 'EUR', completedAt: new Date().toISOString() },
+        systemClock,
+      ),
+    );
     expect(lines.filter((line) => (JSON.parse(line) as { level: number }).level >= 50)).toHaveLength(errorsBefore);
     await bus.stop();
     await amqp.close();
@@ -157,18 +182,24 @@ describe.runIf(AMQP_URL !== '')('event bus over RabbitMQ', () => {
   it('publishes nothing for a rolled-back change, and delivers what was published while no relay ran once one starts', async () => {
     const { db, amqp, bus, handled } = await recordingConsumer(false);
 
-    await expect(db.transaction().execute(async (trx) => {
-      await bus.publish(trx, 'transaction.created', randomUUID(), created());
-      throw new Error('the change failed');
-    })).rejects.toThrow('the change failed');
+    await expect(
+      db.transaction().execute(async (trx) => {
+        await bus.publish(trx, 'transaction.created', randomUUID(), created());
+        throw new Error('the change failed');
+      }),
+    ).rejects.toThrow('the change failed');
     const ids: string[] = [];
     for (let i = 0; i < 3; i += 1) ids.push((await publishNote(bus, db)).id);
     expect(await pendingOutbox(db)).toBe(3);
 
     const relay = new OutboxRelay(db, amqp, FAST_RELAY);
     relay.start();
-    await vi.waitFor(() => { expect(handled).toEqual(ids); }, WAIT);
-    await vi.waitFor(async () => { expect(await pendingOutbox(db)).toBe(0); }, WAIT);
+    await vi.waitFor(() => {
+      expect(handled).toEqual(ids);
+    }, WAIT);
+    await vi.waitFor(async () => {
+      expect(await pendingOutbox(db)).toBe(0);
+    }, WAIT);
     await relay.stop();
     await bus.stop();
     await amqp.close();
@@ -184,15 +215,24 @@ describe.runIf(AMQP_URL !== '')('event bus over RabbitMQ', () => {
     await bus.start();
     await amqp.open();
     const envelope = await publishNote(bus, db);
-    await vi.waitFor(() => { expect(handler).toHaveBeenCalledTimes(1); }, WAIT);
+    await vi.waitFor(() => {
+      expect(handler).toHaveBeenCalledTimes(1);
+    }, WAIT);
 
     // The broker hands the same event over again (a lost ack, a relay that died before marking the row).
     await amqp.publish(envelope);
     await amqp.publish(envelope);
     const marker = await publishNote(bus, db);
-    await vi.waitFor(async () => { expect((await effects(db, 'finance.tx')).has(marker.id)).toBe(true); }, WAIT);
+    await vi.waitFor(async () => {
+      expect((await effects(db, 'finance.tx')).has(marker.id)).toBe(true);
+    }, WAIT);
     expect(handler).toHaveBeenCalledTimes(2);
-    expect(await effects(db, 'finance.tx')).toEqual(new Map([[envelope.id, 1], [marker.id, 1]]));
+    expect(await effects(db, 'finance.tx')).toEqual(
+      new Map([
+        [envelope.id, 1],
+        [marker.id, 1],
+      ]),
+    );
     await bus.stop();
     await amqp.close();
   });
@@ -211,7 +251,9 @@ describe.runIf(AMQP_URL !== '')('event bus over RabbitMQ', () => {
     await bus.start();
     await amqp.open();
     const envelope = await publishNote(bus, db);
-    await vi.waitFor(async () => { expect(await effects(db, 'finance.tx')).toEqual(new Map([[envelope.id, 1]])); }, WAIT);
+    await vi.waitFor(async () => {
+      expect(await effects(db, 'finance.tx')).toEqual(new Map([[envelope.id, 1]]));
+    }, WAIT);
     expect(times).toHaveLength(3);
     const [first = 0, second = 0, third = 0] = times;
     // Each retry waited out its delay queue's TTL (the broker may expire a little late, never early).
@@ -285,7 +327,9 @@ describe.runIf(AMQP_URL !== '')('event bus over RabbitMQ', () => {
     ]);
     // At once: the first attempt was the last.
     for (const m of dead) expect(m.properties.headers?.['x-expensio-attempt']).toBe(1);
-    await vi.waitFor(async () => { expect(await effects(db, 'finance.tx')).toEqual(new Map([[good.id, 1]])); }, WAIT);
+    await vi.waitFor(async () => {
+      expect(await effects(db, 'finance.tx')).toEqual(new Map([[good.id, 1]]));
+    }, WAIT);
     expect(handler).toHaveBeenCalledTimes(1);
     await bus.stop();
     await amqp.close();
@@ -294,7 +338,9 @@ describe.runIf(AMQP_URL !== '')('event bus over RabbitMQ', () => {
   it('re-establishes a consumer whose queue is deleted under it', async () => {
     const { db, amqp, bus, handled } = await recordingConsumer(FAST_RELAY);
     const before = await publishNote(bus, db);
-    await vi.waitFor(() => { expect(handled).toEqual([before.id]); }, WAIT);
+    await vi.waitFor(() => {
+      expect(handled).toEqual([before.id]);
+    }, WAIT);
 
     await adminChannel.deleteQueue(amqp.names.queue('finance.tx'));
     // The broker cancels the consumer; the transport reconnects and declares, binds and consumes again.
@@ -306,7 +352,9 @@ describe.runIf(AMQP_URL !== '')('event bus over RabbitMQ', () => {
       expect(queue.consumerCount).toBe(1);
     }, WAIT);
     const after = await publishNote(bus, db);
-    await vi.waitFor(() => { expect(handled).toEqual([before.id, after.id]); }, WAIT);
+    await vi.waitFor(() => {
+      expect(handled).toEqual([before.id, after.id]);
+    }, WAIT);
     await bus.stop();
     await amqp.close();
   });
@@ -319,7 +367,14 @@ describe.runIf(AMQP_URL !== '')('event bus over RabbitMQ', () => {
     const proxied = new URL(AMQP_URL);
     proxied.hostname = '127.0.0.1';
     proxied.port = String(proxy.port);
-    const amqp = transport({ url: proxied.toString(), exchange, reconnectInitialMs: 50, reconnectMaxMs: 200, confirmTimeoutMs: 2_000, topology: [{ consumer: 'finance.ledger', events: ['transaction.created'] }] });
+    const amqp = transport({
+      url: proxied.toString(),
+      exchange,
+      reconnectInitialMs: 50,
+      reconnectMaxMs: 200,
+      confirmTimeoutMs: 2_000,
+      topology: [{ consumer: 'finance.ledger', events: ['transaction.created'] }],
+    });
     const bus = createEventBus({ db, transport: amqp, relay: { ...FAST_RELAY, batchSize: 50 }, log });
     let invocations = 0;
     bus.subscribe('finance.ledger', ['transaction.created'], async (event, trx) => {
@@ -340,19 +395,32 @@ describe.runIf(AMQP_URL !== '')('event bus over RabbitMQ', () => {
       }
     })();
 
-    await vi.waitFor(async () => { expect((await effects(db, 'finance.ledger')).size).toBeGreaterThanOrEqual(100); }, WAIT);
+    await vi.waitFor(async () => {
+      expect((await effects(db, 'finance.ledger')).size).toBeGreaterThanOrEqual(100);
+    }, WAIT);
     proxy.cut();
     const cutAt = published.length;
-    await vi.waitFor(() => { expect(amqp.connected).toBe(false); }, WAIT);
+    await vi.waitFor(() => {
+      expect(amqp.connected).toBe(false);
+    }, WAIT);
     // Commits go on while the broker is out of reach: they wait in the outbox.
-    await vi.waitFor(() => { expect(published.length).toBeGreaterThanOrEqual(Math.min(TOTAL, cutAt + 50)); }, WAIT);
+    await vi.waitFor(() => {
+      expect(published.length).toBeGreaterThanOrEqual(Math.min(TOTAL, cutAt + 50));
+    }, WAIT);
     expect(await pendingOutbox(db)).toBeGreaterThan(0);
     expect(amqp.connected).toBe(false);
     await proxy.restore();
     await publishing;
 
-    await vi.waitFor(async () => { expect((await effects(db, 'finance.ledger')).size).toBe(TOTAL); }, { timeout: 20_000, interval: 50 });
-    await vi.waitFor(async () => { expect(await pendingOutbox(db)).toBe(0); }, WAIT);
+    await vi.waitFor(
+      async () => {
+        expect((await effects(db, 'finance.ledger')).size).toBe(TOTAL);
+      },
+      { timeout: 20_000, interval: 50 },
+    );
+    await vi.waitFor(async () => {
+      expect(await pendingOutbox(db)).toBe(0);
+    }, WAIT);
     const applied = await effects(db, 'finance.ledger');
     expect(new Set(applied.keys())).toEqual(new Set(published));
     expect([...applied.values()].filter((n) => n !== 1)).toEqual([]);
@@ -384,9 +452,18 @@ async function serviceSchema(): Promise<TestDb> {
   const schema = `evt_${randomBytes(5).toString('hex')}`;
   await migrateUp(database.kysely, { schema, migrations: [eventTablesMigration(1), outboxTraceContextMigration(2)] });
   const db = database.kysely.withSchema(schema) as TestDb;
-  await db.schema.createTable('effects').addColumn('consumer', 'text').addColumn('event_id', 'uuid').addColumn('n', 'integer', (c) => c.notNull())
-    .addPrimaryKeyConstraint('effects_pk', ['consumer', 'event_id']).execute();
-  await db.schema.createTable('notes').addColumn('id', 'uuid', (c) => c.primaryKey()).addColumn('body', 'text', (c) => c.notNull()).execute();
+  await db.schema
+    .createTable('effects')
+    .addColumn('consumer', 'text')
+    .addColumn('event_id', 'uuid')
+    .addColumn('n', 'integer', (c) => c.notNull())
+    .addPrimaryKeyConstraint('effects_pk', ['consumer', 'event_id'])
+    .execute();
+  await db.schema
+    .createTable('notes')
+    .addColumn('id', 'uuid', (c) => c.primaryKey())
+    .addColumn('body', 'text', (c) => c.notNull())
+    .execute();
   cleanups.push(async () => {
     await sql.raw(`drop schema ${schema} cascade`).execute(database.kysely);
   });
@@ -445,7 +522,11 @@ async function effects(db: TestDb, consumer: string): Promise<Map<string, number
 }
 
 async function pendingOutbox(db: TestDb): Promise<number> {
-  const row = await db.selectFrom('outbox').select((eb) => eb.fn.countAll<string>().as('n')).where('published_at', 'is', null).executeTakeFirstOrThrow();
+  const row = await db
+    .selectFrom('outbox')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('published_at', 'is', null)
+    .executeTakeFirstOrThrow();
   return Number(row.n);
 }
 
@@ -458,4 +539,3 @@ async function publishNote(bus: EventBus<TestTables>, db: TestDb): Promise<Event
     return bus.publish(trx, 'transaction.created', randomUUID(), created());
   });
 }
-

@@ -73,9 +73,18 @@ async function serviceSchema(): Promise<TestDb> {
   const schema = `evt_${randomBytes(5).toString('hex')}`;
   await migrateUp(database.kysely, { schema, migrations: [eventTablesMigration(1), outboxTraceContextMigration(2)] });
   const db = database.kysely.withSchema(schema) as TestDb;
-  await db.schema.createTable('effects').addColumn('consumer', 'text').addColumn('event_id', 'uuid').addColumn('n', 'integer', (c) => c.notNull())
-    .addPrimaryKeyConstraint('effects_pk', ['consumer', 'event_id']).execute();
-  await db.schema.createTable('notes').addColumn('id', 'uuid', (c) => c.primaryKey()).addColumn('body', 'text', (c) => c.notNull()).execute();
+  await db.schema
+    .createTable('effects')
+    .addColumn('consumer', 'text')
+    .addColumn('event_id', 'uuid')
+    .addColumn('n', 'integer', (c) => c.notNull())
+    .addPrimaryKeyConstraint('effects_pk', ['consumer', 'event_id'])
+    .execute();
+  await db.schema
+    .createTable('notes')
+    .addColumn('id', 'uuid', (c) => c.primaryKey())
+    .addColumn('body', 'text', (c) => c.notNull())
+    .execute();
   cleanups.push(async () => {
     await sql.raw(`drop schema ${schema} cascade`).execute(database.kysely);
   });
@@ -98,7 +107,11 @@ async function effects(db: TestDb, consumer: string): Promise<Map<string, number
 }
 
 async function pendingOutbox(db: TestDb): Promise<number> {
-  const row = await db.selectFrom('outbox').select((eb) => eb.fn.countAll<string>().as('n')).where('published_at', 'is', null).executeTakeFirstOrThrow();
+  const row = await db
+    .selectFrom('outbox')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('published_at', 'is', null)
+    .executeTakeFirstOrThrow();
   return Number(row.n);
 }
 
@@ -120,16 +133,43 @@ describe('event catalog and envelope', () => {
 
   it('defines every event of the issue, each with a schema and version 1', () => {
     expect([...EVENT_TYPES].sort()).toEqual([
-      'auth.login.failed', 'auth.login.succeeded', 'auth.otp.locked', 'budget.threshold_reached', 'goal.completed', 'goal.progressed', 'import.completed',
-      'recurring.posted', 'security.alert', 'transaction.created', 'transaction.deleted', 'transaction.flagged', 'transaction.updated', 'user.deleted',
-      'user.registered', 'user.updated', 'webhook.disabled',
+      'auth.login.failed',
+      'auth.login.succeeded',
+      'auth.otp.locked',
+      'budget.threshold_reached',
+      'goal.completed',
+      'goal.progressed',
+      'import.completed',
+      'recurring.posted',
+      'security.alert',
+      'transaction.created',
+      'transaction.deleted',
+      'transaction.flagged',
+      'transaction.updated',
+      'user.deleted',
+      'user.registered',
+      'user.updated',
+      'webhook.disabled',
     ]);
     for (const type of EVENT_TYPES) expect(EventMap[type]).toBeDefined();
   });
 
-  it('builds a versioned envelope with a UUID v7 id and the clock\'s time, keeping only known payload keys', () => {
+  it("builds a versioned envelope with a UUID v7 id and the clock's time, keeping only known payload keys", () => {
     const userId = randomUUID();
-    const envelope = buildEnvelope('goal.completed', userId, { goalId: randomUUID(), name: 'Bike', saved: '500.00', target: '500.00', currency: 'EUR', completedAt: '2026-03-15T12:00:00.000Z', extra: 'x' } as EventPayload<'goal.completed'>, clock);
+    const envelope = buildEnvelope(
+      'goal.completed',
+      userId,
+      {
+        goalId: randomUUID(),
+        name: 'Bike',
+        saved: '500.00',
+        target: '500.00',
+        currency: 'EUR',
+        completedAt: '2026-03-15T12:00:00.000Z',
+        extra: 'x',
+      } as EventPayload<'goal.completed'>,
+      clock,
+    );
     expect(envelope).toMatchObject({ type: 'goal.completed', version: 1, occurredAt: '2026-03-15T12:00:00.000Z', userId });
     expect(envelope.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7/);
     expect(envelope.payload).not.toHaveProperty('extra');
@@ -144,7 +184,13 @@ describe('event catalog and envelope', () => {
   });
 
   it('keeps secrets out of security alert details', () => {
-    const alert = (details: Record<string, string>) => ({ alert: 'refresh.reused', severity: 'critical' as const, message: 'A refresh token was used twice', ip: '10.0.0.1', details });
+    const alert = (details: Record<string, string>) => ({
+      alert: 'refresh.reused',
+      severity: 'critical' as const,
+      message: 'A refresh token was used twice',
+      ip: '10.0.0.1',
+      details,
+    });
     expect(() => buildEnvelope('security.alert', null, alert({ country: 'FR' }), clock)).not.toThrow();
     expect(() => buildEnvelope('security.alert', null, alert({ refreshToken: 'abc' }), clock)).toThrow(/secret/);
     expect(() => buildEnvelope('security.alert', null, alert({ otpCode: '123456' }), clock)).toThrow(/secret/);
@@ -156,7 +202,10 @@ describe('event catalog and envelope', () => {
     expect(parseEnvelope({ ...good, id: 'x' })).toMatchObject({ ok: false, reason: expect.stringMatching(/id/) });
     expect(parseEnvelope({ ...good, type: 'transaction.exploded' })).toMatchObject({ ok: false, reason: expect.stringMatching(/unknown event type/) });
     expect(parseEnvelope({ ...good, version: 2 })).toMatchObject({ ok: false, reason: expect.stringMatching(/unsupported version 2/) });
-    expect(parseEnvelope({ ...good, payload: { ...good.payload, currency: 'euro' } })).toMatchObject({ ok: false, reason: expect.stringMatching(/payload.*currency/) });
+    expect(parseEnvelope({ ...good, payload: { ...good.payload, currency: 'euro' } })).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/payload.*currency/),
+    });
   });
 
   it('backs off exponentially with bounded jitter', () => {
@@ -180,7 +229,7 @@ describe('event tables migration', () => {
     }
   });
 
-  it('goes up beside a service\'s own migrations and comes down leaving the schema as it was', async () => {
+  it("goes up beside a service's own migrations and comes down leaving the schema as it was", async () => {
     const schema = `evt_${randomBytes(5).toString('hex')}`;
     const set = {
       schema,
@@ -190,7 +239,9 @@ describe('event tables migration', () => {
       ],
     };
     const tables = async () =>
-      (await sql<{ t: string }>`select table_name as t from information_schema.tables where table_schema = ${schema} order by 1`.execute(database.kysely)).rows.map((r) => r.t);
+      (
+        await sql<{ t: string }>`select table_name as t from information_schema.tables where table_schema = ${schema} order by 1`.execute(database.kysely)
+      ).rows.map((r) => r.t);
     await migrateUp(database.kysely, set);
     expect(await tables()).toEqual(['inbox', 'ledger', 'outbox', 'schema_migrations']);
     await migrateDown(database.kysely, set, 1);
@@ -226,7 +277,9 @@ describe('event bus with the in-process transport', () => {
     await bus.start();
     await transport.open();
     const userId = randomUUID();
-    const envelope = await db.transaction().execute((trx) => bus.publish(trx, 'user.registered', userId, { email: 'ada@example.com', name: 'Ada', role: 'user' }));
+    const envelope = await db
+      .transaction()
+      .execute((trx) => bus.publish(trx, 'user.registered', userId, { email: 'ada@example.com', name: 'Ada', role: 'user' }));
 
     await vi.waitFor(async () => {
       expect(await effects(db, 'finance.users')).toEqual(new Map([[envelope.id, 1]]));
@@ -234,9 +287,18 @@ describe('event bus with the in-process transport', () => {
     }, WAIT);
     expect(await effects(db, 'realtime.goals')).toEqual(new Map());
     expect(seen).toEqual(['ada@example.com']);
-    await vi.waitFor(async () => { expect(await pendingOutbox(db)).toBe(0); }, WAIT);
+    await vi.waitFor(async () => {
+      expect(await pendingOutbox(db)).toBe(0);
+    }, WAIT);
     const row = await db.selectFrom('outbox').selectAll().where('id', '=', envelope.id).executeTakeFirstOrThrow();
-    expect(row).toMatchObject({ type: 'user.registered', version: 1, user_id: userId, attempts: 1, last_error: null, payload: { email: 'ada@example.com', name: 'Ada', role: 'user' } });
+    expect(row).toMatchObject({
+      type: 'user.registered',
+      version: 1,
+      user_id: userId,
+      attempts: 1,
+      last_error: null,
+      payload: { email: 'ada@example.com', name: 'Ada', role: 'user' },
+    });
     expect(row.published_at).toBeInstanceOf(Date);
     await bus.stop();
     await transport.close();
@@ -259,7 +321,9 @@ describe('event bus with the in-process transport', () => {
     ).rejects.toThrow('the change failed');
     // A later event proves the relay ran after the rollback.
     const later = await publishNote(bus, db, randomUUID());
-    await vi.waitFor(() => { expect(handler).toHaveBeenCalledTimes(1); }, WAIT);
+    await vi.waitFor(() => {
+      expect(handler).toHaveBeenCalledTimes(1);
+    }, WAIT);
     expect(handler.mock.calls[0]).toEqual([expect.objectContaining({ id: later.id }), expect.anything()]);
     expect(await db.selectFrom('outbox').select('id').execute()).toEqual([{ id: later.id }]);
     expect(await db.selectFrom('notes').select('body').execute()).toEqual([{ body: 'change' }]);
@@ -286,8 +350,12 @@ describe('event bus with the in-process transport', () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(order).toEqual([]);
     await transport.open();
-    await vi.waitFor(() => { expect(order).toEqual(ids); }, WAIT);
-    await vi.waitFor(async () => { expect(await pendingOutbox(db)).toBe(0); }, WAIT);
+    await vi.waitFor(() => {
+      expect(order).toEqual(ids);
+    }, WAIT);
+    await vi.waitFor(async () => {
+      expect(await pendingOutbox(db)).toBe(0);
+    }, WAIT);
     await consumer.stop();
     await transport.close();
   });
@@ -318,8 +386,12 @@ describe('event bus with the in-process transport', () => {
     expect(handled).toEqual([]);
 
     await consumer.start();
-    await vi.waitFor(() => { expect(handled).toEqual([envelope.id]); }, WAIT);
-    await vi.waitFor(async () => { expect(await pendingOutbox(identity)).toBe(0); }, WAIT);
+    await vi.waitFor(() => {
+      expect(handled).toEqual([envelope.id]);
+    }, WAIT);
+    await vi.waitFor(async () => {
+      expect(await pendingOutbox(identity)).toBe(0);
+    }, WAIT);
     await publisher.stop();
     await consumer.stop();
     await transport.close();
@@ -335,12 +407,16 @@ describe('event bus with the in-process transport', () => {
     await bus.start();
     await transport.open();
     const envelope = await publishNote(bus, db, randomUUID());
-    await vi.waitFor(async () => { expect(await pendingOutbox(db)).toBe(0); }, WAIT);
+    await vi.waitFor(async () => {
+      expect(await pendingOutbox(db)).toBe(0);
+    }, WAIT);
 
     // As if the relay had died after delivering but before marking the row: it goes out again.
     await db.updateTable('outbox').set({ published_at: null }).where('id', '=', envelope.id).execute();
     bus.relay?.wake();
-    await vi.waitFor(async () => { expect(await pendingOutbox(db)).toBe(0); }, WAIT);
+    await vi.waitFor(async () => {
+      expect(await pendingOutbox(db)).toBe(0);
+    }, WAIT);
     // And a transport handing over the same message twice more.
     await transport.publish(envelope, 1);
     await transport.publish(JSON.parse(JSON.stringify(envelope)) as EventEnvelope, 1);
@@ -367,7 +443,9 @@ describe('event bus with the in-process transport', () => {
     await bus.start();
     await transport.open();
     const envelope = await publishNote(bus, db, randomUUID());
-    await vi.waitFor(async () => { expect(await pendingOutbox(db)).toBe(0); }, WAIT);
+    await vi.waitFor(async () => {
+      expect(await pendingOutbox(db)).toBe(0);
+    }, WAIT);
     expect(calls).toBe(3);
     expect(other).toHaveBeenCalledTimes(1);
     expect(await effects(db, 'finance.tx')).toEqual(new Map([[envelope.id, 1]]));
@@ -377,7 +455,7 @@ describe('event bus with the in-process transport', () => {
     await transport.close();
   });
 
-  it('dead-letters an event whose handler keeps failing, after N attempts, into the consumer\'s inbox', async () => {
+  it("dead-letters an event whose handler keeps failing, after N attempts, into the consumer's inbox", async () => {
     const db = await serviceSchema();
     const transport = new InProcessTransport({ maxAttempts: 3, topology: TOPOLOGY });
     const bus = createEventBus({ db, transport, relay: FAST_RELAY });
@@ -390,7 +468,9 @@ describe('event bus with the in-process transport', () => {
     await bus.start();
     await transport.open();
     const envelope = await publishNote(bus, db, randomUUID());
-    await vi.waitFor(async () => { expect(await pendingOutbox(db)).toBe(0); }, WAIT);
+    await vi.waitFor(async () => {
+      expect(await pendingOutbox(db)).toBe(0);
+    }, WAIT);
 
     expect(failing).toHaveBeenCalledTimes(3);
     expect(healthy).toHaveBeenCalledTimes(1);
@@ -403,7 +483,9 @@ describe('event bus with the in-process transport', () => {
     // Dead means done: the relay does not hand it to that consumer again.
     await db.updateTable('outbox').set({ published_at: null }).where('id', '=', envelope.id).execute();
     bus.relay?.wake();
-    await vi.waitFor(async () => { expect(await pendingOutbox(db)).toBe(0); }, WAIT);
+    await vi.waitFor(async () => {
+      expect(await pendingOutbox(db)).toBe(0);
+    }, WAIT);
     expect(failing).toHaveBeenCalledTimes(3);
     await bus.stop();
     await transport.close();
@@ -419,11 +501,21 @@ describe('event bus with the in-process transport', () => {
     await transport.open();
     // A row that went around publish(): its payload breaks the schema.
     const poisonId = newId();
-    await db.insertInto('outbox')
-      .values({ id: poisonId, type: 'transaction.created', version: 1, user_id: randomUUID(), occurred_at: new Date(), payload: JSON.stringify({ amount: 'lots' }) })
+    await db
+      .insertInto('outbox')
+      .values({
+        id: poisonId,
+        type: 'transaction.created',
+        version: 1,
+        user_id: randomUUID(),
+        occurred_at: new Date(),
+        payload: JSON.stringify({ amount: 'lots' }),
+      })
       .execute();
     const good = await publishNote(bus, db, randomUUID());
-    await vi.waitFor(async () => { expect(await pendingOutbox(db)).toBe(0); }, WAIT);
+    await vi.waitFor(async () => {
+      expect(await pendingOutbox(db)).toBe(0);
+    }, WAIT);
 
     expect(handler).toHaveBeenCalledTimes(1);
     expect(await effects(db, 'finance.tx')).toEqual(new Map([[good.id, 1]]));
@@ -439,13 +531,23 @@ describe('event bus with the in-process transport', () => {
     const db = await serviceSchema();
     const bus = createEventBus({ db, transport: new InProcessTransport({ topology: TOPOLOGY }), relay: false });
     const noop = async () => undefined;
-    expect(() => { bus.subscribe('Finance Users', ['user.registered'], noop); }).toThrow(/Consumer name/);
-    expect(() => { bus.subscribe('finance.x', ['user.exploded' as 'user.registered'], noop); }).toThrow(/unknown event type/);
-    expect(() => { bus.subscribe('finance.x', [], noop); }).toThrow(/no event type/);
+    expect(() => {
+      bus.subscribe('Finance Users', ['user.registered'], noop);
+    }).toThrow(/Consumer name/);
+    expect(() => {
+      bus.subscribe('finance.x', ['user.exploded' as 'user.registered'], noop);
+    }).toThrow(/unknown event type/);
+    expect(() => {
+      bus.subscribe('finance.x', [], noop);
+    }).toThrow(/no event type/);
     bus.subscribe('finance.x', ['user.registered'], noop);
-    expect(() => { bus.subscribe('finance.x', ['user.deleted'], noop); }).toThrow(/already/);
+    expect(() => {
+      bus.subscribe('finance.x', ['user.deleted'], noop);
+    }).toThrow(/already/);
     await bus.start();
-    expect(() => { bus.subscribe('finance.y', ['user.deleted'], noop); }).toThrow(/before the bus starts/);
+    expect(() => {
+      bus.subscribe('finance.y', ['user.deleted'], noop);
+    }).toThrow(/before the bus starts/);
     await bus.stop();
   });
 
@@ -453,19 +555,30 @@ describe('event bus with the in-process transport', () => {
     const db = await serviceSchema();
     const bus = createEventBus({ db, transport: new InProcessTransport({ topology: TOPOLOGY }), relay: false });
     const noop = async () => undefined;
-    expect(() => { bus.subscribe('finance.ledger', ['transaction.created'], noop); }).toThrow(/"finance.ledger" is not declared in the event topology/);
-    expect(() => { bus.subscribe('finance.users', ['user.registered', 'user.deleted', 'user.updated'], noop); }).toThrow(/subscribes to user.updated, outside its declared subscription/);
-    expect(() => { bus.subscribe('finance.users', ['user.deleted'], noop); }).toThrow(/declared to take user.registered but does not subscribe/);
+    expect(() => {
+      bus.subscribe('finance.ledger', ['transaction.created'], noop);
+    }).toThrow(/"finance.ledger" is not declared in the event topology/);
+    expect(() => {
+      bus.subscribe('finance.users', ['user.registered', 'user.deleted', 'user.updated'], noop);
+    }).toThrow(/subscribes to user.updated, outside its declared subscription/);
+    expect(() => {
+      bus.subscribe('finance.users', ['user.deleted'], noop);
+    }).toThrow(/declared to take user.registered but does not subscribe/);
     bus.subscribe('finance.users', ['user.deleted', 'user.registered'], noop);
   });
 
-  it('takes the catalog\'s topology by default, and refuses a topology that cannot be declared', () => {
+  it("takes the catalog's topology by default, and refuses a topology that cannot be declared", () => {
     expect(new InProcessTransport().topology).toBe(SUBSCRIPTIONS);
-    expect(() => { checkTopology(SUBSCRIPTIONS); }).not.toThrow();
+    expect(() => {
+      checkTopology(SUBSCRIPTIONS);
+    }).not.toThrow();
     expect(() => new InProcessTransport({ topology: [{ consumer: 'a.b', events: [] }] })).toThrow(/no event type/);
     expect(() => new InProcessTransport({ topology: [{ consumer: 'A B', events: ['user.deleted'] }] })).toThrow(/Consumer name/);
     expect(() => new InProcessTransport({ topology: [{ consumer: 'a.b', events: ['user.exploded' as 'user.deleted'] }] })).toThrow(/unknown event type/);
-    const twice: Topology = [{ consumer: 'a.b', events: ['user.deleted'] }, { consumer: 'a.b', events: ['user.updated'] }];
+    const twice: Topology = [
+      { consumer: 'a.b', events: ['user.deleted'] },
+      { consumer: 'a.b', events: ['user.updated'] },
+    ];
     expect(() => new InProcessTransport({ topology: twice })).toThrow(/declared twice/);
   });
 });
@@ -509,7 +622,9 @@ describe('outbox relay', () => {
     const relays = [1, 2, 3].map(() => new OutboxRelay(db, transport, { ...FAST_RELAY, batchSize: 7 }));
     await Promise.all(relays.map((relay) => relay.drain()));
     for (const relay of relays) relay.start();
-    await vi.waitFor(async () => { expect(await pendingOutbox(db)).toBe(0); }, WAIT);
+    await vi.waitFor(async () => {
+      expect(await pendingOutbox(db)).toBe(0);
+    }, WAIT);
     await Promise.all(relays.map((relay) => relay.stop()));
     expect(transport.published).toHaveLength(200);
     expect(new Set(transport.published.map((p) => p.id))).toEqual(ids);
@@ -524,7 +639,9 @@ describe('outbox relay', () => {
     const relay = new OutboxRelay(db, transport, { pollIntervalMs: 3_600_000, coalesceMs: 3_600_000 });
     const publish = transport.publish.bind(transport);
     let inPause!: () => void;
-    const paused = new Promise<void>((resolve) => { inPause = resolve; });
+    const paused = new Promise<void>((resolve) => {
+      inPause = resolve;
+    });
     // A wake that lands during a pass sends the relay into its coalescing pause after it.
     transport.publish = async (envelope, attempt) => {
       await publish(envelope, attempt);
@@ -545,13 +662,18 @@ describe('outbox relay', () => {
     const envelope = await publishNote(bus, db, randomUUID());
     const relay = new OutboxRelay(db, transport, { retryBaseMs: 200, retryMaxMs: 200 });
     expect(await relay.drain()).toBe(0);
-    const failed = await db.selectFrom('outbox').select(['attempts', 'last_error', 'published_at', 'locked_until', sql<boolean>`available_at > now() + interval '100 milliseconds'`.as('backing_off')])
-      .where('id', '=', envelope.id).executeTakeFirstOrThrow();
+    const failed = await db
+      .selectFrom('outbox')
+      .select(['attempts', 'last_error', 'published_at', 'locked_until', sql<boolean>`available_at > now() + interval '100 milliseconds'`.as('backing_off')])
+      .where('id', '=', envelope.id)
+      .executeTakeFirstOrThrow();
     expect(failed).toEqual({ attempts: 1, last_error: 'broker unreachable', published_at: null, locked_until: null, backing_off: true });
     // Not due yet: a pass now takes nothing.
     expect(await relay.drain()).toBe(0);
     expect(transport.published).toEqual([]);
-    await vi.waitFor(async () => { expect(await relay.drain()).toBe(1); }, WAIT);
+    await vi.waitFor(async () => {
+      expect(await relay.drain()).toBe(1);
+    }, WAIT);
     expect(transport.published).toEqual([{ id: envelope.id, attempt: 2 }]);
     expect(await pendingOutbox(db)).toBe(0);
   });
@@ -562,10 +684,18 @@ describe('outbox relay', () => {
     const bus = createEventBus({ db, transport, relay: false });
     const envelope = await publishNote(bus, db, randomUUID());
     // A relay that claimed the row and died.
-    await db.updateTable('outbox').set({ locked_until: sql<Date>`now() + interval '1 hour'` }).where('id', '=', envelope.id).execute();
+    await db
+      .updateTable('outbox')
+      .set({ locked_until: sql<Date>`now() + interval '1 hour'` })
+      .where('id', '=', envelope.id)
+      .execute();
     const relay = new OutboxRelay(db, transport);
     expect(await relay.drain()).toBe(0);
-    await db.updateTable('outbox').set({ locked_until: sql<Date>`now() - interval '1 second'` }).where('id', '=', envelope.id).execute();
+    await db
+      .updateTable('outbox')
+      .set({ locked_until: sql<Date>`now() - interval '1 second'` })
+      .where('id', '=', envelope.id)
+      .execute();
     expect(await relay.drain()).toBe(1);
     expect(transport.published.map((p) => p.id)).toEqual([envelope.id]);
   });
@@ -576,11 +706,18 @@ describe('outbox relay', () => {
     const bus = createEventBus({ db, transport, relay: false });
     const published = await publishNote(bus, db, randomUUID());
     const pending = await publishNote(bus, db, randomUUID());
-    await db.updateTable('outbox').set({ published_at: new Date('2026-01-01T00:00:00Z') }).where('id', '=', published.id).execute();
-    await db.insertInto('inbox').values([
-      { consumer: 'c', event_id: newId(), event_type: 'transaction.created', status: 'processed' },
-      { consumer: 'c', event_id: newId(), event_type: 'transaction.created', status: 'dead_lettered', error: 'x' },
-    ]).execute();
+    await db
+      .updateTable('outbox')
+      .set({ published_at: new Date('2026-01-01T00:00:00Z') })
+      .where('id', '=', published.id)
+      .execute();
+    await db
+      .insertInto('inbox')
+      .values([
+        { consumer: 'c', event_id: newId(), event_type: 'transaction.created', status: 'processed' },
+        { consumer: 'c', event_id: newId(), event_type: 'transaction.created', status: 'dead_lettered', error: 'x' },
+      ])
+      .execute();
     const removed = await pruneEventTables(db, { publishedBefore: new Date('2026-02-01T00:00:00Z'), processedBefore: new Date(Date.now() + 60_000) });
     expect(removed).toEqual({ outbox: 1, inbox: 1 });
     expect((await db.selectFrom('outbox').select('id').execute()).map((r) => r.id)).toEqual([pending.id]);
@@ -592,8 +729,16 @@ describe('outbox relay', () => {
     const bus = createEventBus({ db, transport: new RecordingTransport(), relay: false });
     const old = await publishNote(bus, db, randomUUID());
     const recent = await publishNote(bus, db, randomUUID());
-    await db.updateTable('outbox').set({ published_at: new Date('2026-01-01T00:00:00Z') }).where('id', '=', old.id).execute();
-    await db.updateTable('outbox').set({ published_at: new Date('2026-01-09T00:00:00Z') }).where('id', '=', recent.id).execute();
+    await db
+      .updateTable('outbox')
+      .set({ published_at: new Date('2026-01-01T00:00:00Z') })
+      .where('id', '=', old.id)
+      .execute();
+    await db
+      .updateTable('outbox')
+      .set({ published_at: new Date('2026-01-09T00:00:00Z') })
+      .where('id', '=', recent.id)
+      .execute();
     const clock = new ManualClock('2026-01-10T00:00:00Z');
     const stop = startEventPruning(db, clock, createLogger('silent', 'prune-test'), { keepPublishedMs: 7 * 86_400_000, intervalMs: 10 });
     try {

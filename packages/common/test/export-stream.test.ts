@@ -67,7 +67,8 @@ describe('export streams', () => {
       asked.push(after);
       const start = after === undefined ? 0 : Number(after) + 1;
       return Promise.resolve(ids.slice(start, start + limit));
-    }, 3)) rows.push(row);
+    }, 3))
+      rows.push(row);
     expect(rows).toEqual(ids);
     expect(asked).toEqual([undefined, '2', '5']);
   });

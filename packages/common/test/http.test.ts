@@ -39,7 +39,11 @@ function nextAddress() {
 }
 
 beforeAll(async () => {
-  const logger = pino(loggerOptions('info', 'http-test'), { write: (line: string) => { logLines.push(line); } });
+  const logger = pino(loggerOptions('info', 'http-test'), {
+    write: (line: string) => {
+      logLines.push(line);
+    },
+  });
   app = await createHttpApp({
     title: 'Test API',
     version: '9.9.9',
@@ -194,7 +198,7 @@ describe('errors as problem+json', () => {
     expect(body.instance).toBe('/items');
   });
 
-  it('answers a body type no parser takes with the project\'s 415 unsupported_media_type, not Fastify\'s code', async () => {
+  it("answers a body type no parser takes with the project's 415 unsupported_media_type, not Fastify's code", async () => {
     const response = await inject({ method: 'POST', url: '/items', payload: '<item/>', headers: { 'content-type': 'application/xml' } });
     const body = expectProblem(response, 415, 'unsupported_media_type');
     expect(body).toMatchObject({ title: 'Unsupported Media Type', instance: '/items' });

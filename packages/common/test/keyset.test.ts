@@ -7,19 +7,22 @@ describe('cursors', () => {
     expect(decodeCursor(encodeCursor(position))).toEqual(position);
   });
 
-  it.each(['', 'not base64 json', Buffer.from('[1,2]').toString('base64url'), Buffer.from('["2026-03-01", "x"]').toString('base64url'), Buffer.from('["later", "0195a1b2-0000-7000-8000-000000000001"]').toString('base64url')])(
-    'answers 400 naming the cursor query field for %j',
-    (text) => {
-      let error: unknown;
-      try {
-        decodeCursor(text);
-      } catch (caught) {
-        error = caught;
-      }
-      expect(error).toBeInstanceOf(AppError);
-      expect(error).toMatchObject({ status: 400, code: 'validation_failed', errors: [{ field: 'cursor', in: 'querystring', code: 'invalid_cursor' }] });
-    },
-  );
+  it.each([
+    '',
+    'not base64 json',
+    Buffer.from('[1,2]').toString('base64url'),
+    Buffer.from('["2026-03-01", "x"]').toString('base64url'),
+    Buffer.from('["later", "0195a1b2-0000-7000-8000-000000000001"]').toString('base64url'),
+  ])('answers 400 naming the cursor query field for %j', (text) => {
+    let error: unknown;
+    try {
+      decodeCursor(text);
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(AppError);
+    expect(error).toMatchObject({ status: 400, code: 'validation_failed', errors: [{ field: 'cursor', in: 'querystring', code: 'invalid_cursor' }] });
+  });
 });
 
 describe('page', () => {

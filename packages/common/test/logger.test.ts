@@ -14,7 +14,11 @@ const SECRETS = {
 /** A logger built like the services' one, writing its JSON lines into an array. */
 function capture(level = 'info') {
   const lines: string[] = [];
-  const log = pino(loggerOptions(level, 'logger-test'), { write: (line: string) => { lines.push(line); } });
+  const log = pino(loggerOptions(level, 'logger-test'), {
+    write: (line: string) => {
+      lines.push(line);
+    },
+  });
   const records = () => lines.map((line) => JSON.parse(line) as Record<string, unknown>);
   return { log, lines, records };
 }
@@ -45,7 +49,18 @@ describe('loggerOptions', () => {
   it('redacts secrets one level down, e.g. in a logged body', () => {
     const { log, lines, records } = capture();
     log.info(
-      { body: { ...SECRETS, code: '000111', currentPassword: 'old-pass-1', newPassword: 'new-pass-2', otp: '123456', secret: 'totp-secret', privateKey: 'pem-key', email: 'ada@example.com' } },
+      {
+        body: {
+          ...SECRETS,
+          code: '000111',
+          currentPassword: 'old-pass-1',
+          newPassword: 'new-pass-2',
+          otp: '123456',
+          secret: 'totp-secret',
+          privateKey: 'pem-key',
+          email: 'ada@example.com',
+        },
+      },
       'request body',
     );
     expect(records()[0]?.body).toEqual({
@@ -115,7 +130,12 @@ describe('loggerOptions', () => {
         createQueryCompiler: () => new PostgresQueryCompiler(),
       },
     });
-    const error = await db.selectFrom('users').select('email').where('email', '=', 'canary-in-the-tree').executeTakeFirstOrThrow().catch((e: unknown) => e);
+    const error = await db
+      .selectFrom('users')
+      .select('email')
+      .where('email', '=', 'canary-in-the-tree')
+      .executeTakeFirstOrThrow()
+      .catch((e: unknown) => e);
     log.warn({ err: error }, 'background loop failed');
     expect(records()[0]?.err).toEqual({ type: 'NoResultError', message: 'no result', stack: expect.stringContaining('no result') });
     expect(lines.join('')).not.toContain('canary-in-the-tree');
@@ -123,7 +143,14 @@ describe('loggerOptions', () => {
 
   it('keeps the fields that say where a connection failed, and follows causes and aggregated errors', () => {
     const { log, records } = capture();
-    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED', errno: -111, syscall: 'connect', address: '127.0.0.1', port: 5432, config: { password: 'pool-password' } });
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), {
+      code: 'ECONNREFUSED',
+      errno: -111,
+      syscall: 'connect',
+      address: '127.0.0.1',
+      port: 5432,
+      config: { password: 'pool-password' },
+    });
     log.error({ err: new AggregateError([refused], 'all attempts failed', { cause: new Error('pool exhausted') }) }, 'failed');
     expect(records()[0]?.err).toMatchObject({
       type: 'AggregateError',

@@ -348,7 +348,9 @@ describe('runMigrationCli', () => {
 
   async function cli(args: string[], sets: MigrationSet[]) {
     const lines: string[] = [];
-    const code = await runMigrationCli(args, db, sets, (line) => { lines.push(line); });
+    const code = await runMigrationCli(args, db, sets, (line) => {
+      lines.push(line);
+    });
     return { code, lines };
   }
 
@@ -359,7 +361,12 @@ describe('runMigrationCli', () => {
 
     expect(await cli(['status'], sets)).toEqual({
       code: 0,
-      lines: [`${first}\t0001_wallets\tpending`, `${first}\t0002_wallet_names\tpending`, `${second}\t0001_wallets\tpending`, `${second}\t0002_wallet_names\tpending`],
+      lines: [
+        `${first}\t0001_wallets\tpending`,
+        `${first}\t0002_wallet_names\tpending`,
+        `${second}\t0001_wallets\tpending`,
+        `${second}\t0002_wallet_names\tpending`,
+      ],
     });
     expect(await cli(['up'], sets)).toEqual({
       code: 0,

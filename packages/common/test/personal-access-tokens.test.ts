@@ -28,7 +28,13 @@ describe('token format', () => {
   it('sends exp_pat_ tokens to the resolver and the rest to the JWT verifier, refusing malformed ones unresolved', async () => {
     const resolved: string[] = [];
     const user: AuthUser = { id: 'u', role: 'user', jti: 'j', sid: 's', expiresAt: new Date() };
-    const verify = withPersonalAccessTokens(() => Promise.resolve({ ...user, jti: 'jwt' }), (token) => { resolved.push(token); return Promise.resolve(user); });
+    const verify = withPersonalAccessTokens(
+      () => Promise.resolve({ ...user, jti: 'jwt' }),
+      (token) => {
+        resolved.push(token);
+        return Promise.resolve(user);
+      },
+    );
     const token = generatePersonalAccessToken();
     await expect(verify('eyJ.a.b')).resolves.toMatchObject({ jti: 'jwt' });
     await expect(verify(token)).resolves.toBe(user);
@@ -77,12 +83,25 @@ describe('remotePatResolver', () => {
       calls += 1;
       return Promise.resolve(new Response(JSON.stringify(answer.body), { status: answer.status }));
     }) as typeof fetch;
-    const resolve = remotePatResolver({ introspectionUrl: 'http://identity/internal', clock, fetch: fakeFetch, isRevoked: ({ jti }) => Promise.resolve(denied.has(jti)) });
-    return { clock, denied, resolve, calls: () => calls, answer: (next: typeof answer) => { answer = next; } };
+    const resolve = remotePatResolver({
+      introspectionUrl: 'http://identity/internal',
+      clock,
+      fetch: fakeFetch,
+      isRevoked: ({ jti }) => Promise.resolve(denied.has(jti)),
+    });
+    return {
+      clock,
+      denied,
+      resolve,
+      calls: () => calls,
+      answer: (next: typeof answer) => {
+        answer = next;
+      },
+    };
   }
   const token = generatePersonalAccessToken();
 
-  it('trusts identity\'s answer for PAT_CACHE_MS, then asks again', async () => {
+  it("trusts identity's answer for PAT_CACHE_MS, then asks again", async () => {
     const s = setup();
     await expect(s.resolve(token)).resolves.toMatchObject({ id: 'user-1', jti: 'pat-1', scopes: ['read'] });
     s.clock.advance(PAT_CACHE_MS - 1);

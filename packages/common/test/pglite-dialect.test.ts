@@ -19,8 +19,16 @@ beforeAll(async () => {
   schema = `dialect_${randomBytes(4).toString('hex')}`;
   await sql.raw(`create schema ${schema}`).execute(database.kysely);
   db = database.kysely.withSchema(schema) as Kysely<ProbeTable>;
-  await db.schema.createTable('probe').addColumn('id', 'serial', (c) => c.primaryKey()).addColumn('label', 'text', (c) => c.notNull()).execute();
-  await db.schema.createTable('amounts').addColumn('id', 'integer', (c) => c.primaryKey()).addColumn('amount', 'bigint', (c) => c.notNull()).execute();
+  await db.schema
+    .createTable('probe')
+    .addColumn('id', 'serial', (c) => c.primaryKey())
+    .addColumn('label', 'text', (c) => c.notNull())
+    .execute();
+  await db.schema
+    .createTable('amounts')
+    .addColumn('id', 'integer', (c) => c.primaryKey())
+    .addColumn('amount', 'bigint', (c) => c.notNull())
+    .execute();
 });
 
 afterAll(async () => {
@@ -39,7 +47,9 @@ async function clearProbe() {
 /** A promise the test resolves by hand, to hold a transaction open at a chosen point. */
 function gate() {
   let open: () => void = () => undefined;
-  const opened = new Promise<void>((resolve) => { open = resolve; });
+  const opened = new Promise<void>((resolve) => {
+    open = resolve;
+  });
   return { open, opened };
 }
 
@@ -57,7 +67,10 @@ describe.skipIf(inject('testDatabase').kind === 'postgres')('PGliteDialect on on
         await trx.insertInto('probe').values({ label }).execute();
         // Give the other transaction every chance to run its statements now.
         await delay(20);
-        const row = await trx.selectFrom('probe').select((eb) => eb.fn.countAll<bigint>().as('n')).executeTakeFirstOrThrow();
+        const row = await trx
+          .selectFrom('probe')
+          .select((eb) => eb.fn.countAll<bigint>().as('n'))
+          .executeTakeFirstOrThrow();
         counts[label] = Number(row.n);
         events.push(`${label}:end`);
         if (rollback) throw new Rollback(label);
@@ -119,7 +132,10 @@ describe.skipIf(inject('testDatabase').kind === 'postgres')('PGliteDialect on on
 
   it('reports affected rows', async () => {
     await clearProbe();
-    await db.insertInto('probe').values([{ label: 'x' }, { label: 'y' }, { label: 'z' }]).execute();
+    await db
+      .insertInto('probe')
+      .values([{ label: 'x' }, { label: 'y' }, { label: 'z' }])
+      .execute();
     const updated = await db.updateTable('probe').set({ label: 'w' }).where('label', '!=', 'x').executeTakeFirst();
     expect(updated.numUpdatedRows).toBe(2n);
   });
@@ -128,11 +144,25 @@ describe.skipIf(inject('testDatabase').kind === 'postgres')('PGliteDialect on on
 describe('bigint columns', () => {
   it('come back as JS bigint, small and beyond 2^53 alike', async () => {
     const big = 2n ** 53n + 1n;
-    await db.insertInto('amounts').values([{ id: 1, amount: 1250n }, { id: 2, amount: big }, { id: 3, amount: -big }]).execute();
+    await db
+      .insertInto('amounts')
+      .values([
+        { id: 1, amount: 1250n },
+        { id: 2, amount: big },
+        { id: 3, amount: -big },
+      ])
+      .execute();
     const rows = await db.selectFrom('amounts').select(['id', 'amount']).orderBy('id').execute();
-    expect(rows).toEqual([{ id: 1, amount: 1250n }, { id: 2, amount: big }, { id: 3, amount: -big }]);
+    expect(rows).toEqual([
+      { id: 1, amount: 1250n },
+      { id: 2, amount: big },
+      { id: 3, amount: -big },
+    ]);
     for (const row of rows) expect(typeof row.amount).toBe('bigint');
-    const sum = await db.selectFrom('amounts').select((eb) => eb.fn.sum<string>('amount').as('total')).executeTakeFirstOrThrow();
+    const sum = await db
+      .selectFrom('amounts')
+      .select((eb) => eb.fn.sum<string>('amount').as('total'))
+      .executeTakeFirstOrThrow();
     // sum(bigint) is numeric: it stays a string, never a float.
     expect(sum.total).toBe('1250');
   });

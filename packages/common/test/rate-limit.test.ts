@@ -151,8 +151,18 @@ function limiterContract(limiter: () => AttemptLimiter) {
     expect(await limiter().consume(key, LOCKOUT, at(SECOND))).toMatchObject({ allowed: true, remaining: 0 });
     expect(await limiter().consume(key, LOCKOUT, at(2 * SECOND))).toEqual({ allowed: false, retryAfterMs: 15 * MINUTE, lockedNow: true, remaining: 0 });
     // Still locked after the window has passed; only the locking attempt said lockedNow.
-    expect(await limiter().consume(key, LOCKOUT, at(2 * SECOND + 2 * MINUTE))).toEqual({ allowed: false, retryAfterMs: 13 * MINUTE, lockedNow: false, remaining: 0 });
-    expect(await limiter().peek(key, LOCKOUT, at(2 * SECOND + 10 * MINUTE))).toEqual({ allowed: false, retryAfterMs: 5 * MINUTE, lockedNow: false, remaining: 0 });
+    expect(await limiter().consume(key, LOCKOUT, at(2 * SECOND + 2 * MINUTE))).toEqual({
+      allowed: false,
+      retryAfterMs: 13 * MINUTE,
+      lockedNow: false,
+      remaining: 0,
+    });
+    expect(await limiter().peek(key, LOCKOUT, at(2 * SECOND + 10 * MINUTE))).toEqual({
+      allowed: false,
+      retryAfterMs: 5 * MINUTE,
+      lockedNow: false,
+      remaining: 0,
+    });
     const unlocked = 2 * SECOND + 15 * MINUTE;
     expect(await limiter().consume(key, LOCKOUT, at(unlocked))).toEqual({ allowed: true, retryAfterMs: 0, lockedNow: false, remaining: 1 });
     expect(await limiter().consume(key, LOCKOUT, at(unlocked + SECOND))).toMatchObject({ allowed: true, remaining: 0 });

@@ -10,27 +10,35 @@ function descriptor(name: string, extra: Partial<AnyServiceDescriptor> = {}): An
     schema: name,
     configShape: {},
     migrations: () => ({ schema: name, migrations: [] }),
-    createContext: () => { throw new Error('not built here'); },
+    createContext: () => {
+      throw new Error('not built here');
+    },
     routes: () => undefined,
     ...extra,
   };
 }
 
 const issuer = descriptor('identity', {
-  verifier: () => { throw new Error('not built here'); },
+  verifier: () => {
+    throw new Error('not built here');
+  },
   configShape: { SMTP_URL: z.string().optional() },
-  checkConfig: (config: { NODE_ENV: string; SMTP_URL?: string }) => (config.NODE_ENV === 'production' && config.SMTP_URL === undefined ? ['SMTP_URL: is required in production'] : []),
+  checkConfig: (config: { NODE_ENV: string; SMTP_URL?: string }) =>
+    config.NODE_ENV === 'production' && config.SMTP_URL === undefined ? ['SMTP_URL: is required in production'] : [],
   standalone: { warns: { AMQP_URL: 'identity alone publishes to no one' } },
 });
-const ledger = descriptor('finance', { configShape: { DEFAULT_CURRENCY: z.string().default('USD') }, standalone: { requires: { AMQP_URL: 'deletions travel through it' } } });
+const ledger = descriptor('finance', {
+  configShape: { DEFAULT_CURRENCY: z.string().default('USD') },
+  standalone: { requires: { AMQP_URL: 'deletions travel through it' } },
+});
 
 describe('one config for the services of a process', () => {
-  it('merges every service\'s shape with the base one, parsed once', () => {
+  it("merges every service's shape with the base one, parsed once", () => {
     const config = loadServicesConfig([issuer, ledger], { SMTP_URL: 'smtp://mail', JWT_AUDIENCE: 'mine' });
     expect(config).toMatchObject({ DEFAULT_CURRENCY: 'USD', SMTP_URL: 'smtp://mail', JWT_ISSUER: 'expensio-identity', JWT_AUDIENCE: 'mine', PORT: 3000 });
   });
 
-  it('reports bad variables, and each service\'s rules across variables, as a ConfigError', () => {
+  it("reports bad variables, and each service's rules across variables, as a ConfigError", () => {
     expect(() => loadServicesConfig([issuer, ledger], { PORT: 'eighty', DEFAULT_CURRENCY: '' })).toThrow(/PORT/);
     expect(() => loadServicesConfig([issuer, ledger], { NODE_ENV: 'production' })).toThrow(/SMTP_URL: is required in production/);
     expect(() => loadServicesConfig([issuer, ledger], { NODE_ENV: 'production', SMTP_URL: 'smtp://mail' })).not.toThrow();
@@ -49,7 +57,11 @@ describe('one config for the services of a process', () => {
         'AMQP_URL: is required when finance runs alone (deletions travel through it)',
       ]);
     }
-    const complete = loadServicesConfig([ledger], { IDENTITY_JWKS_URL: 'http://identity:3000/.well-known/jwks.json', REDIS_URL: 'redis://redis:6379', AMQP_URL: 'amqp://mq' });
+    const complete = loadServicesConfig([ledger], {
+      IDENTITY_JWKS_URL: 'http://identity:3000/.well-known/jwks.json',
+      REDIS_URL: 'redis://redis:6379',
+      AMQP_URL: 'amqp://mq',
+    });
     expect(checkStandalone([ledger], complete)).toEqual([]);
   });
 

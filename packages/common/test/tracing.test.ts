@@ -32,7 +32,10 @@ describe('with tracing off', () => {
 });
 
 describe('trace context in an envelope', () => {
-  const raw = (traceContext: unknown) => ({ ...buildEnvelope('transaction.created', null, sampleTransactionCreated(), new ManualClock('2026-01-01T00:00:00Z')), traceContext });
+  const raw = (traceContext: unknown) => ({
+    ...buildEnvelope('transaction.created', null, sampleTransactionCreated(), new ManualClock('2026-01-01T00:00:00Z')),
+    traceContext,
+  });
 
   it('is read back as it was written', () => {
     const traceContext = { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01', tracestate: 'vendor=1' };

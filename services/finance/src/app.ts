@@ -1,4 +1,16 @@
-import { createEventBus, createMetrics, forSchema, openGeoLocator, systemClock, type Clock, type Database, type EventTransport, type HttpApp, type Logger, type Metrics } from '@expensio/common';
+import {
+  createEventBus,
+  createMetrics,
+  forSchema,
+  openGeoLocator,
+  systemClock,
+  type Clock,
+  type Database,
+  type EventTransport,
+  type HttpApp,
+  type Logger,
+  type Metrics,
+} from '@expensio/common';
 import { accountRoutes } from './accounts/routes.js';
 import { analyticsRoutes } from './analytics/routes.js';
 import { AccountCurrencies } from './accounts/currencies.js';
@@ -33,7 +45,17 @@ export function buildFinanceContext(options: FinanceContextOptions): FinanceCont
   const db = forSchema<FinanceTables>(options.database, FINANCE_SCHEMA);
   const clock = options.clock ?? systemClock;
   const bus = createEventBus({ db, transport: options.transport, clock, log: options.log });
-  return { db, database: options.database, clock, config: options.config, log: options.log, metrics: options.metrics ?? createMetrics(), bus, accountCurrencies: new AccountCurrencies(), geo: openGeoLocator };
+  return {
+    db,
+    database: options.database,
+    clock,
+    config: options.config,
+    log: options.log,
+    metrics: options.metrics ?? createMetrics(),
+    bus,
+    accountCurrencies: new AccountCurrencies(),
+    geo: openGeoLocator,
+  };
 }
 
 /** The context with its consumers subscribed, for code that runs finance outside a composed process (bench, tests). */

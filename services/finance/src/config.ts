@@ -8,7 +8,11 @@ export const financeConfigShape = {
   /** How long a retry with the same Idempotency-Key replays the first answer. */
   IDEMPOTENCY_TTL: duration.default(24 * 3_600_000),
   /** The largest CSV file POST /api/transactions/import reads, in bytes; past it the answer is 413. */
-  IMPORT_MAX_BYTES: z.coerce.number().int().min(1).default(50 * 1024 * 1024),
+  IMPORT_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(50 * 1024 * 1024),
   /** A transaction whose fraud score reaches this (1-100) is flagged and its owner alerted (docs/fraud-scoring.md). */
   SECURITY_ALERT_THRESHOLD: z.coerce.number().int().min(1).max(100).default(RISK.defaultAlertThreshold),
 };

@@ -7,7 +7,7 @@ export function subscribeFinanceConsumers(ctx: FinanceContext): void {
   ctx.bus.subscribe('finance.user-erasure', ['user.deleted'], async (event, trx) => {
     if (event.userId === null) return;
     await eraseUser(trx, event.userId);
-    ctx.log.info({ userId: event.userId }, 'erased a deleted user\'s finance data');
+    ctx.log.info({ userId: event.userId }, "erased a deleted user's finance data");
   });
 
   // Every user event carries the profile's zone as it stands, so each one is recorded, not only a change.

@@ -138,7 +138,6 @@ export interface BudgetThresholdEventsTable {
   currency: string;
 }
 
-
 /** A calendar day written as "YYYY-MM-DD"; read it with to_char so no driver turns it into a local-time Date. */
 type CalendarDay = ColumnType<string, string, string>;
 /** numeric: read as its exact decimal string. */

@@ -5,5 +5,15 @@ export { financeMigrations } from './migrations.js';
 export { DEFAULT_SCHEDULER_INTERVAL_MS, runScheduler, startScheduler, type SchedulerRun } from './recurring/scheduler.js';
 export { financeService } from './service.js';
 export { financeExportSections } from './export/sections.js';
-export { scoreTransaction, hourIn, payeeKey, type Risk, type RiskCandidate, type RiskHistory, type RecentCharge, type AmountSample, type Place } from './risk/score.js';
+export {
+  scoreTransaction,
+  hourIn,
+  payeeKey,
+  type Risk,
+  type RiskCandidate,
+  type RiskHistory,
+  type RecentCharge,
+  type AmountSample,
+  type Place,
+} from './risk/score.js';
 export { RISK } from './risk/weights.js';

@@ -3,8 +3,12 @@ import { call, newUser } from '@expensio/common/testing';
 import { createTestFinance, type TestFinance } from './helpers.js';
 
 let t: TestFinance;
-beforeAll(async () => { t = await createTestFinance(); });
-afterAll(async () => { await t.close(); });
+beforeAll(async () => {
+  t = await createTestFinance();
+});
+afterAll(async () => {
+  await t.close();
+});
 
 const OTHER_ID = '0190a000-0000-7000-8000-000000000000';
 
@@ -16,14 +20,29 @@ describe('/api/accounts', () => {
     const [first] = responses;
     const { items } = first.json();
     expect(items).toHaveLength(1);
-    expect(items[0]).toMatchObject({ name: 'Main account', type: 'checking', currency: 'USD', openingBalance: '0.00', balance: '0.00', isDefault: true, archived: false });
+    expect(items[0]).toMatchObject({
+      name: 'Main account',
+      type: 'checking',
+      currency: 'USD',
+      openingBalance: '0.00',
+      balance: '0.00',
+      isDefault: true,
+      archived: false,
+    });
   });
 
   it('creates accounts with a currency and an opening balance, exactly', async () => {
     const user = await newUser(t);
     const created = await call(t, user, 'POST', '/api/accounts', { name: 'Card', type: 'credit_card', currency: 'EUR', openingBalance: '-120.50' });
     expect(created.statusCode).toBe(201);
-    expect(created.json()).toMatchObject({ name: 'Card', type: 'credit_card', currency: 'EUR', openingBalance: '-120.50', balance: '-120.50', isDefault: false });
+    expect(created.json()).toMatchObject({
+      name: 'Card',
+      type: 'credit_card',
+      currency: 'EUR',
+      openingBalance: '-120.50',
+      balance: '-120.50',
+      isDefault: false,
+    });
     const yen = await call(t, user, 'POST', '/api/accounts', { name: 'Wallet', type: 'cash', currency: 'JPY', openingBalance: 5000 });
     expect(yen.json()).toMatchObject({ openingBalance: '5000', balance: '5000' });
     const list = (await call(t, user, 'GET', '/api/accounts')).json();
@@ -66,9 +85,13 @@ describe('/api/accounts', () => {
     await call(t, user, 'POST', '/api/transactions', { type: 'expense', amount: 0.2 });
     const moved = await call(t, user, 'POST', '/api/accounts/transfers', { fromAccountId: checking.id, toAccountId: savings.id, amount: '250.25' });
     expect(moved.statusCode).toBe(201);
-    expect(moved.json()).toMatchObject({ from: { type: 'transfer_out', amount: '250.25', accountId: checking.id }, to: { type: 'transfer_in', amount: '250.25', accountId: savings.id } });
+    expect(moved.json()).toMatchObject({
+      from: { type: 'transfer_out', amount: '250.25', accountId: checking.id },
+      to: { type: 'transfer_in', amount: '250.25', accountId: savings.id },
+    });
 
-    const balances = async () => Object.fromEntries((await call(t, user, 'GET', '/api/accounts')).json().items.map((a: { name: string; balance: string }) => [a.name, a.balance]));
+    const balances = async () =>
+      Object.fromEntries((await call(t, user, 'GET', '/api/accounts')).json().items.map((a: { name: string; balance: string }) => [a.name, a.balance]));
     expect(await balances()).toEqual({ 'Main account': '749.55', Savings: '350.25' });
 
     await call(t, user, 'DELETE', `/api/transactions/${coffee.id}`);
@@ -85,9 +108,13 @@ describe('/api/accounts', () => {
     const mismatch = await call(t, user, 'POST', '/api/accounts/transfers', { fromAccountId: checking.id, toAccountId: euro.id, amount: '5.00' });
     expect(mismatch.statusCode).toBe(400);
     expect(mismatch.json().errors[0]).toMatchObject({ field: 'toAmount' });
-    expect((await call(t, user, 'POST', '/api/accounts/transfers', { fromAccountId: checking.id, toAccountId: checking.id, amount: '5.00' })).statusCode).toBe(400);
+    expect((await call(t, user, 'POST', '/api/accounts/transfers', { fromAccountId: checking.id, toAccountId: checking.id, amount: '5.00' })).statusCode).toBe(
+      400,
+    );
     const dollars = (await call(t, user, 'POST', '/api/accounts', { name: 'Dollars', type: 'savings' })).json();
-    expect((await call(t, user, 'POST', '/api/accounts/transfers', { fromAccountId: checking.id, toAccountId: dollars.id, amount: '-5' })).statusCode).toBe(400);
+    expect((await call(t, user, 'POST', '/api/accounts/transfers', { fromAccountId: checking.id, toAccountId: dollars.id, amount: '-5' })).statusCode).toBe(
+      400,
+    );
     expect((await call(t, user, 'GET', '/api/transactions')).json().items).toHaveLength(0);
   });
 

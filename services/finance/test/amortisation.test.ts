@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { accruedInterest, amortise, firstPaymentDate, NeverPaidOffError, payoffPlan, periodInterest, roundHalfUp, targetOrder, type DebtTerms } from '../src/debts/amortisation.js';
+import {
+  accruedInterest,
+  amortise,
+  firstPaymentDate,
+  NeverPaidOffError,
+  payoffPlan,
+  periodInterest,
+  roundHalfUp,
+  targetOrder,
+  type DebtTerms,
+} from '../src/debts/amortisation.js';
 import { addMonths, wholeMonthsBetween } from '@expensio/common';
 import { billingPeriodAround } from '../src/debts/calendar.js';
 import { formatRate, parseRate } from '../src/debts/rate.js';
@@ -94,7 +104,11 @@ describe('amortisation schedule', () => {
   });
 
   it('a paid-off debt has an empty schedule', () => {
-    expect(amortise({ balance: 0n, rate: pct('18'), minimumPayment: 100n, dueDay: 1, lastDate: '2026-03-01' }, '2026-03-15')).toEqual({ payments: [], payoffDate: null, totalInterest: 0n });
+    expect(amortise({ balance: 0n, rate: pct('18'), minimumPayment: 100n, dueDay: 1, lastDate: '2026-03-01' }, '2026-03-15')).toEqual({
+      payments: [],
+      payoffDate: null,
+      totalInterest: 0n,
+    });
   });
 
   it('refuses, rather than loops, when the minimum does not beat the monthly interest', () => {
@@ -167,11 +181,17 @@ describe('payoff plan', () => {
       { balance: 50_000n, rate: 0n, minimumPayment: 10_000n, dueDay: 1, lastDate: today },
     ];
     const plan = payoffPlan(zero, { strategy: 'snowball', extra: 0n, today });
-    expect(plan.order.map((o) => [o.index, o.clearedOn])).toEqual([[0, '2026-09-01'], [1, '2026-08-01']]);
+    expect(plan.order.map((o) => [o.index, o.clearedOn])).toEqual([
+      [0, '2026-09-01'],
+      [1, '2026-08-01'],
+    ]);
     // With 50.00 extra: month 1 A 100 -> 200, B 100 -> 400; month 2 A 100, B 300; month 3 A
     // clears, B 200; month 4 B gets 100 + A's rolled 50 + 50 extra = 200 and clears.
     const faster = payoffPlan(zero, { strategy: 'snowball', extra: 5_000n, today });
-    expect(faster.order.map((o) => [o.index, o.clearedOn, o.clearedInMonth])).toEqual([[0, '2026-06-01', 3], [1, '2026-07-01', 4]]);
+    expect(faster.order.map((o) => [o.index, o.clearedOn, o.clearedInMonth])).toEqual([
+      [0, '2026-06-01', 3],
+      [1, '2026-07-01', 4],
+    ]);
     expect(faster.interestSaved).toBe(0n);
   });
 

@@ -4,8 +4,12 @@ import { cashFlowAnalysis } from '../src/analytics/cash-flow/service.js';
 import { createTestFinance, type TestFinance } from './helpers.js';
 
 let t: TestFinance;
-beforeAll(async () => { t = await createTestFinance({ start: '2026-03-15T12:00:00.000Z' }); });
-afterAll(async () => { await t.close(); });
+beforeAll(async () => {
+  t = await createTestFinance({ start: '2026-03-15T12:00:00.000Z' });
+});
+afterAll(async () => {
+  await t.close();
+});
 
 async function ok(user: TestUser, method: 'GET' | 'POST' | 'PATCH', url: string, body?: Record<string, unknown>) {
   const response = await call(t, user, method, url, body);
@@ -13,7 +17,14 @@ async function ok(user: TestUser, method: 'GET' | 'POST' | 'PATCH', url: string,
   return response.json();
 }
 
-const bucket = (periodStart: string, periodEnd: string, inflow: string, outflow: string, net: string, balance: string) => ({ periodStart, periodEnd, inflow, outflow, net, balance });
+const bucket = (periodStart: string, periodEnd: string, inflow: string, outflow: string, net: string, balance: string) => ({
+  periodStart,
+  periodEnd,
+  inflow,
+  outflow,
+  net,
+  balance,
+});
 const RANGE = 'from=2026-02-18&to=2026-03-16';
 
 describe('GET /api/analytics/cash-flow', () => {
@@ -27,14 +38,20 @@ describe('GET /api/analytics/cash-flow', () => {
     await ok(user, 'PATCH', `/api/accounts/${main.id}`, { openingBalance: '100.00' });
     savings = await ok(user, 'POST', '/api/accounts', { name: 'Savings', type: 'savings', openingBalance: '1000.00' });
     const euros = await ok(user, 'POST', '/api/accounts', { name: 'Euro', type: 'checking', currency: 'EUR' });
-    const post = (type: string, amount: string, occurredAt: string, accountId = main.id) => ok(user, 'POST', '/api/transactions', { type, amount, occurredAt, accountId });
+    const post = (type: string, amount: string, occurredAt: string, accountId = main.id) =>
+      ok(user, 'POST', '/api/transactions', { type, amount, occurredAt, accountId });
     await post('income', '50.00', '2026-02-10T12:00:00Z'); // before the range: part of the opening balance
     await post('income', '200.00', '2026-02-20T12:00:00Z');
     await post('income', '1000.00', '2026-02-26T12:00:00Z');
     await post('expense', '300.00', '2026-02-27T12:00:00Z');
     await post('expense', '40.00', '2026-03-04T12:00:00Z', euros.id);
     // The week of 2 March holds only a transfer between two of the user's accounts; the week of 9 March nothing.
-    await ok(user, 'POST', '/api/accounts/transfers', { fromAccountId: main.id, toAccountId: savings.id, amount: '400.00', occurredAt: '2026-03-03T12:00:00Z' });
+    await ok(user, 'POST', '/api/accounts/transfers', {
+      fromAccountId: main.id,
+      toAccountId: savings.id,
+      amount: '400.00',
+      occurredAt: '2026-03-03T12:00:00Z',
+    });
 
     const other = await newUser(t);
     await ok(other, 'POST', '/api/transactions', { type: 'income', amount: '9999.00', occurredAt: '2026-02-26T12:00:00Z' });
@@ -42,7 +59,13 @@ describe('GET /api/analytics/cash-flow', () => {
 
   it('buckets ISO weeks, cutting the first at from; a transfer between own accounts is neither inflow nor outflow', async () => {
     const a = await ok(user, 'GET', `/api/analytics/cash-flow?granularity=week&${RANGE}`);
-    expect(a).toMatchObject({ currency: 'USD', granularity: 'week', accountId: null, openingBalance: '1150.00', otherCurrencies: [{ currency: 'EUR', count: 1 }] });
+    expect(a).toMatchObject({
+      currency: 'USD',
+      granularity: 'week',
+      accountId: null,
+      openingBalance: '1150.00',
+      otherCurrencies: [{ currency: 'EUR', count: 1 }],
+    });
     expect(a.buckets).toEqual([
       bucket('2026-02-18', '2026-02-23', '200.00', '0.00', '200.00', '1350.00'),
       bucket('2026-02-23', '2026-03-02', '1000.00', '300.00', '700.00', '2050.00'),

@@ -4,8 +4,12 @@ import { comprehensive } from '../src/analytics/comprehensive/service.js';
 import { createTestFinance, type TestFinance } from './helpers.js';
 
 let t: TestFinance;
-beforeAll(async () => { t = await createTestFinance({ start: '2026-03-15T12:00:00.000Z' }); });
-afterAll(async () => { await t.close(); });
+beforeAll(async () => {
+  t = await createTestFinance({ start: '2026-03-15T12:00:00.000Z' });
+});
+afterAll(async () => {
+  await t.close();
+});
 
 async function ok(user: TestUser, method: 'GET' | 'POST', url: string, body?: Record<string, unknown>) {
   const response = await call(t, user, method, url, body);
@@ -29,7 +33,13 @@ describe('GET /api/analytics/comprehensive', () => {
     const euros = await ok(user, 'POST', '/api/accounts', { name: 'Euro', type: 'checking', currency: 'EUR' });
 
     // The range: 1-14 March 2026 (UTC), Sunday 1 March to Saturday 14 March.
-    await ok(user, 'POST', '/api/transactions', { type: 'income', amount: '3000.00', occurredAt: '2026-03-02T09:00:00Z', category: 'salary', merchant: 'ACME Corp' });
+    await ok(user, 'POST', '/api/transactions', {
+      type: 'income',
+      amount: '3000.00',
+      occurredAt: '2026-03-02T09:00:00Z',
+      category: 'salary',
+      merchant: 'ACME Corp',
+    });
     await ok(user, 'POST', '/api/transactions', { type: 'income', amount: '500.00', occurredAt: '2026-03-10T15:00:00Z', category: 'freelance' });
     largest.push((await spend(user, '1200.00', '2026-03-01T08:00:00Z', { category: 'rent', merchant: 'Landlord' })).id);
     const cm1 = await spend(user, '45.50', '2026-03-02T18:30:00Z', { category: 'groceries', merchant: 'Corner Market' });
@@ -41,7 +51,12 @@ describe('GET /api/analytics/comprehensive', () => {
     await spend(user, '20.00', '2026-03-13T20:45:00Z', { category: 'dining', merchant: 'Bistro' });
     await spend(user, '10.00', '2026-03-14T23:30:00Z', { merchant: 'Kiosk' });
     // Neither income nor spending, or outside the range, or in another currency.
-    await ok(user, 'POST', '/api/accounts/transfers', { fromAccountId: main.id, toAccountId: savings.id, amount: '500.00', occurredAt: '2026-03-05T12:00:00Z' });
+    await ok(user, 'POST', '/api/accounts/transfers', {
+      fromAccountId: main.id,
+      toAccountId: savings.id,
+      amount: '500.00',
+      occurredAt: '2026-03-05T12:00:00Z',
+    });
     await spend(user, '99.00', '2026-03-04T12:00:00Z', { accountId: euros.id, category: 'groceries' });
     await spend(user, '999.00', '2026-03-15T00:30:00Z', { category: 'shopping' });
     await spend(user, '1000.00', '2026-01-01T12:00:00Z', { category: 'groceries' });
@@ -54,7 +69,15 @@ describe('GET /api/analytics/comprehensive', () => {
     await ok(user, 'POST', '/api/budgets', { name: 'Food', amount: '500.00', period: 'monthly', category: 'groceries', startDate: '2026-01-01' });
     await ok(user, 'POST', '/api/goals', { name: 'Holiday', targetAmount: '1000.00' });
     await ok(user, 'POST', '/api/goals', { name: 'Euro trip', targetAmount: '1000.00', currency: 'EUR' });
-    await ok(user, 'POST', '/api/debts', { name: 'Card', kind: 'credit_card', balance: '1000.00', annualRate: '12', minimumPayment: '100.00', dueDay: 20, startDate: '2026-03-01' });
+    await ok(user, 'POST', '/api/debts', {
+      name: 'Card',
+      kind: 'credit_card',
+      balance: '1000.00',
+      annualRate: '12',
+      minimumPayment: '100.00',
+      dueDay: 20,
+      startDate: '2026-03-01',
+    });
 
     // Another user's spending in the same range never shows.
     const other = await newUser(t);
@@ -99,9 +122,18 @@ describe('GET /api/analytics/comprehensive', () => {
 
     const money = (amount: string, count: number) => ({ amount, count });
     expect(a.byWeekday).toEqual(
-      [money('75.50', 2), money('2.50', 1), money('5.00', 2), money('2.50', 1), money('100.00', 2), money('64.50', 2), money('1200.00', 1)].map((m, i) => ({ weekday: i + 1, ...m })),
+      [money('75.50', 2), money('2.50', 1), money('5.00', 2), money('2.50', 1), money('100.00', 2), money('64.50', 2), money('1200.00', 1)].map((m, i) => ({
+        weekday: i + 1,
+        ...m,
+      })),
     );
-    const hours = new Map([[8, money('1210.00', 5)], [10, money('54.50', 1)], [18, money('75.50', 2)], [20, money('100.00', 2)], [23, money('10.00', 1)]]);
+    const hours = new Map([
+      [8, money('1210.00', 5)],
+      [10, money('54.50', 1)],
+      [18, money('75.50', 2)],
+      [20, money('100.00', 2)],
+      [23, money('10.00', 1)],
+    ]);
     expect(a.byHour).toEqual(Array.from({ length: 24 }, (_, hour) => ({ hour, ...(hours.get(hour) ?? money('0.00', 0)) })));
   });
 
@@ -115,7 +147,9 @@ describe('GET /api/analytics/comprehensive', () => {
     expect(a.goals.map((g: { name: string }) => g.name)).toEqual(['Holiday']);
     const debt = (await ok(user, 'GET', '/api/debts')).items[0];
     const schedule = await ok(user, 'GET', `/api/debts/${debt.id}/schedule`);
-    expect(a.debts).toEqual([{ id: debt.id, name: 'Card', kind: 'credit_card', balance: '1000.00', minimumPayment: '100.00', payoffDate: schedule.payoffDate }]);
+    expect(a.debts).toEqual([
+      { id: debt.id, name: 'Card', kind: 'credit_card', balance: '1000.00', minimumPayment: '100.00', payoffDate: schedule.payoffDate },
+    ]);
     expect(schedule.payoffDate).toMatch(/^2027-/);
   });
 

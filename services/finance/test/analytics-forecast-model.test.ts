@@ -35,13 +35,18 @@ describe('exponential smoothing against values worked by hand', () => {
 
   it('recovers a noise-free line plus weekly season exactly: zero one-step errors and the exact continuation', () => {
     const y = Array.from({ length: 70 }, (_, t) => 100 + 2 * t + (WEEK[t % 7] ?? 0));
-    for (const params of [{ alpha: 0.3, beta: 0.1, gamma: 0.2, phi: 1 }, { alpha: 0.8, beta: 0.01, gamma: 0.05, phi: 1 }]) {
+    for (const params of [
+      { alpha: 0.3, beta: 0.1, gamma: 0.2, phi: 1 },
+      { alpha: 0.8, beta: 0.01, gamma: 0.05, phi: 1 },
+    ]) {
       const { errors } = filter(y, { trend: 'additive', period: 7 }, params);
       expect(Math.max(...errors.map(Math.abs))).toBeLessThan(1e-9);
     }
     const model = etsModel(y, { trend: 'additive', period: 7 });
     const ahead = model.forecast(14);
-    ahead.forEach((v, h) => { expect(v).toBeCloseTo(100 + 2 * (70 + h) + (WEEK[(70 + h) % 7] ?? 0), 8); });
+    ahead.forEach((v, h) => {
+      expect(v).toBeCloseTo(100 + 2 * (70 + h) + (WEEK[(70 + h) % 7] ?? 0), 8);
+    });
   });
 
   it('seasonal-naive repeats the last cycle', () => {
@@ -52,7 +57,13 @@ describe('exponential smoothing against values worked by hand', () => {
 
 describe('yearly harmonics', () => {
   it('solves a small linear system', () => {
-    const x = solve([[2, 1], [1, 3]], [3, 5]);
+    const x = solve(
+      [
+        [2, 1],
+        [1, 3],
+      ],
+      [3, 5],
+    );
     expect(x[0]).toBeCloseTo(0.8, 12);
     expect(x[1]).toBeCloseTo(1.4, 12);
   });
@@ -125,10 +136,22 @@ describe('forecastSeries', () => {
 
   it('uses the yearly season for months once two years exist, and none before', () => {
     const months = [100, 90, 95, 100, 110, 120, 130, 125, 105, 100, 110, 200];
-    const long = forecastSeries(Array.from({ length: 36 }, (_, t) => months[t % 12] ?? 0), 0, 'month', 12);
+    const long = forecastSeries(
+      Array.from({ length: 36 }, (_, t) => months[t % 12] ?? 0),
+      0,
+      'month',
+      12,
+    );
     expect(long.backtest.seasonalNaive).toBe(0);
-    long.points.forEach((p, h) => { expect(p.expected).toBeCloseTo(months[(36 + h) % 12] ?? 0, 6); });
-    const short = forecastSeries(Array.from({ length: 20 }, (_, t) => months[t % 12] ?? 0), 0, 'month', 3);
+    long.points.forEach((p, h) => {
+      expect(p.expected).toBeCloseTo(months[(36 + h) % 12] ?? 0, 6);
+    });
+    const short = forecastSeries(
+      Array.from({ length: 20 }, (_, t) => months[t % 12] ?? 0),
+      0,
+      'month',
+      3,
+    );
     expect(short.model.parameters.period ?? 1).toBe(1);
   });
 

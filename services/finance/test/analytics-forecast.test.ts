@@ -8,8 +8,12 @@ import { createTestFinance, type TestFinance } from './helpers.js';
 
 // Sunday 15 March 2026, noon UTC.
 let t: TestFinance;
-beforeAll(async () => { t = await createTestFinance({ start: '2026-03-15T12:00:00.000Z' }); });
-afterAll(async () => { await t.close(); });
+beforeAll(async () => {
+  t = await createTestFinance({ start: '2026-03-15T12:00:00.000Z' });
+});
+afterAll(async () => {
+  await t.close();
+});
 
 const FORECAST = '/api/analytics/forecast';
 /** One-off spending by ISO weekday, Monday first: the pattern the forecast must find. */
@@ -72,21 +76,44 @@ describe('GET /api/analytics/forecast', () => {
     alice = await newUser(t);
     bob = await newUser(t);
     // Ten weeks of one-off spending (Monday 5 January to Saturday 14 March), plus 25.00 so far today.
-    await addExpenses(alice, [...weeklyPattern('2026-01-05', '2026-03-15'), { day: '2026-03-15', amount: 25 }, { day: '2026-02-11', amount: 40, currency: 'EUR' }]);
+    await addExpenses(alice, [
+      ...weeklyPattern('2026-01-05', '2026-03-15'),
+      { day: '2026-03-15', amount: 25 },
+      { day: '2026-02-11', amount: 40, currency: 'EUR' },
+    ]);
     // A transfer between her own accounts is not spending.
     const savings = (await call(t, alice, 'POST', '/api/accounts', { name: 'Savings', type: 'savings' })).json();
-    const transfer = await call(t, alice, 'POST', '/api/accounts/transfers', { fromAccountId: await accountId(alice), toAccountId: savings.id, amount: '300.00', occurredAt: '2026-02-10T10:00:00Z' });
+    const transfer = await call(t, alice, 'POST', '/api/accounts/transfers', {
+      fromAccountId: await accountId(alice),
+      toAccountId: savings.id,
+      amount: '300.00',
+      occurredAt: '2026-02-10T10:00:00Z',
+    });
     expect(transfer.statusCode, transfer.body).toBe(201);
     // Rent posted by a rule on 20 January and 20 February: left out of the fit, scheduled again on 20 March.
-    const rent = await call(t, alice, 'POST', '/api/recurring-transactions', { type: 'expense', amount: '500.00', category: 'rent', frequency: 'monthly', startDate: '2026-01-20' });
+    const rent = await call(t, alice, 'POST', '/api/recurring-transactions', {
+      type: 'expense',
+      amount: '500.00',
+      category: 'rent',
+      frequency: 'monthly',
+      startDate: '2026-01-20',
+    });
     expect(rent.statusCode, rent.body).toBe(201);
     // A paused rule schedules nothing.
-    const paused = await call(t, alice, 'POST', '/api/recurring-transactions', { type: 'expense', amount: '99.00', frequency: 'weekly', startDate: '2026-03-16', paused: true });
+    const paused = await call(t, alice, 'POST', '/api/recurring-transactions', {
+      type: 'expense',
+      amount: '99.00',
+      frequency: 'weekly',
+      startDate: '2026-03-16',
+      paused: true,
+    });
     expect(paused.statusCode, paused.body).toBe(201);
     await runScheduler(t.ctx);
     // Bob spends a lot, on the same days, with a daily rule of his own; none of it may reach Alice.
     await addExpenses(bob, weeklyPattern('2026-03-09', '2026-03-15', 100));
-    expect((await call(t, bob, 'POST', '/api/recurring-transactions', { type: 'expense', amount: '7.00', frequency: 'daily', startDate: '2026-03-15' })).statusCode).toBe(201);
+    expect(
+      (await call(t, bob, 'POST', '/api/recurring-transactions', { type: 'expense', amount: '7.00', frequency: 'daily', startDate: '2026-03-15' })).statusCode,
+    ).toBe(201);
   });
 
   it('forecasts days from the weekly pattern of one-off spending, adding the rent the rule will post', async () => {
@@ -103,10 +130,26 @@ describe('GET /api/analytics/forecast', () => {
       backtest: { metric: 'MASE', model: 0, seasonalNaive: 0, horizon: 7, origins: 6 },
       otherCurrencies: [{ currency: 'EUR', count: 1 }],
     });
-    const points = body.points as { periodStart: string; periodEnd: string; expected: string; lower: string; upper: string; scheduled: string; actualSoFar: string }[];
+    const points = body.points as {
+      periodStart: string;
+      periodEnd: string;
+      expected: string;
+      lower: string;
+      upper: string;
+      scheduled: string;
+      actualSoFar: string;
+    }[];
     expect(points).toHaveLength(30);
     // Today (a Sunday): 25.00 spent so far, 70.00 expected for the whole day, no doubt about it.
-    expect(points[0]).toEqual({ periodStart: '2026-03-15', periodEnd: '2026-03-16', expected: '70.00', lower: '70.00', upper: '70.00', scheduled: '0.00', actualSoFar: '25.00' });
+    expect(points[0]).toEqual({
+      periodStart: '2026-03-15',
+      periodEnd: '2026-03-16',
+      expected: '70.00',
+      lower: '70.00',
+      upper: '70.00',
+      scheduled: '0.00',
+      actualSoFar: '25.00',
+    });
     points.forEach((p, h) => {
       const weekday = (6 + h) % 7; // 15 March is a Sunday (index 6)
       const scheduled = p.periodStart === '2026-03-20' ? 500 : 0;
@@ -171,7 +214,10 @@ describe('GET /api/analytics/forecast', () => {
   it("counts days, weeks and months in the user's time zone", async () => {
     const carol = await newUser(t);
     // 03:00 UTC on 2 March is still 1 March, 22:00, in New York.
-    await addExpenses(carol, [{ day: '2026-03-02', amount: 5, at: '2026-03-02T03:00:00Z' }, { day: '2026-03-02', amount: 7, at: '2026-03-02T12:00:00Z' }]);
+    await addExpenses(carol, [
+      { day: '2026-03-02', amount: 5, at: '2026-03-02T03:00:00Z' },
+      { day: '2026-03-02', amount: 7, at: '2026-03-02T12:00:00Z' },
+    ]);
     const scope = { userId: carol.id, currency: 'USD', categoryId: null, granularity: 'day' as const, from: '2026-03-01', to: '2026-03-03' };
     expect(await spendingPerPeriod(t.ctx.db, { ...scope, timeZone: 'America/New_York' })).toEqual([
       { period_start: '2026-03-01', total: '500' },

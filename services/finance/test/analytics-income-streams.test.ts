@@ -4,8 +4,12 @@ import { diversification } from '../src/analytics/income-streams/service.js';
 import { createTestFinance, type TestFinance } from './helpers.js';
 
 let t: TestFinance;
-beforeAll(async () => { t = await createTestFinance({ start: '2026-03-15T12:00:00.000Z' }); });
-afterAll(async () => { await t.close(); });
+beforeAll(async () => {
+  t = await createTestFinance({ start: '2026-03-15T12:00:00.000Z' });
+});
+afterAll(async () => {
+  await t.close();
+});
 
 async function ok(user: TestUser, method: 'GET' | 'POST', url: string, body?: Record<string, unknown>) {
   const response = await call(t, user, method, url, body);
@@ -32,11 +36,21 @@ describe('GET /api/analytics/income-streams', () => {
     const main = (await ok(user, 'GET', '/api/accounts')).items[0];
     const savings = await ok(user, 'POST', '/api/accounts', { name: 'Savings', type: 'savings' });
     const euros = await ok(user, 'POST', '/api/accounts', { name: 'Euro', type: 'checking', currency: 'EUR' });
-    await ok(user, 'POST', '/api/accounts/transfers', { fromAccountId: main.id, toAccountId: savings.id, amount: '700.00', occurredAt: '2026-02-10T09:00:00Z' });
+    await ok(user, 'POST', '/api/accounts/transfers', {
+      fromAccountId: main.id,
+      toAccountId: savings.id,
+      amount: '700.00',
+      occurredAt: '2026-02-10T09:00:00Z',
+    });
     await earn(user, '100.00', '2026-02-10', { accountId: euros.id, merchant: 'ACME Corp' });
 
     falling = await newUser(t);
-    for (const [day, amount] of [['2025-11-01', '3000.00'], ['2025-12-01', '2900.00'], ['2026-01-01', '2800.00'], ['2026-02-01', '2700.00']] as const) {
+    for (const [day, amount] of [
+      ['2025-11-01', '3000.00'],
+      ['2025-12-01', '2900.00'],
+      ['2026-01-01', '2800.00'],
+      ['2026-02-01', '2700.00'],
+    ] as const) {
       await earn(falling, amount, day, { merchant: 'Big Co', category: 'salary' });
     }
   });
@@ -80,7 +94,15 @@ describe('GET /api/analytics/income-streams', () => {
 
   it('lowers reliability for a falling stream, and more once a payment is missed', async () => {
     const before = await ok(falling, 'GET', '/api/analytics/income-streams?from=2025-10-01&to=2026-03-05');
-    expect(before.streams[0]).toMatchObject({ source: 'Big Co', regular: true, trend: -3.51, medianIntervalDays: 31, nextExpected: '2026-03-04', amountCv: 0.039, intervalCv: 0.015 });
+    expect(before.streams[0]).toMatchObject({
+      source: 'Big Co',
+      regular: true,
+      trend: -3.51,
+      medianIntervalDays: 31,
+      nextExpected: '2026-03-04',
+      amountCv: 0.039,
+      intervalCv: 0.015,
+    });
     expect(before.diversification).toBe(0);
     expect(before.reliability).toEqual({ score: 50, reasons: [{ source: 'Big Co', reason: 'falling', detail: expect.stringContaining('3.51%') }] });
     // Today is 15 March: the payment due on 4 March is more than a quarter interval late.
@@ -91,7 +113,12 @@ describe('GET /api/analytics/income-streams', () => {
 
   it('answers an empty history and refuses a bad range', async () => {
     const nobody = await newUser(t);
-    expect(await ok(nobody, 'GET', '/api/analytics/income-streams')).toMatchObject({ total: '0.00', streams: [], diversification: 0, reliability: { score: 0, reasons: [] } });
+    expect(await ok(nobody, 'GET', '/api/analytics/income-streams')).toMatchObject({
+      total: '0.00',
+      streams: [],
+      diversification: 0,
+      reliability: { score: 0, reasons: [] },
+    });
     const bad = await call(t, nobody, 'GET', '/api/analytics/income-streams?from=2026-01-01&to=2025-01-01');
     expect(bad.statusCode).toBe(400);
     expect(bad.json().errors[0]).toMatchObject({ field: 'from', in: 'querystring' });

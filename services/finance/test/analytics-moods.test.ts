@@ -3,8 +3,12 @@ import { call, newUser, type TestUser } from '@expensio/common/testing';
 import { createTestFinance, type TestFinance } from './helpers.js';
 
 let t: TestFinance;
-beforeAll(async () => { t = await createTestFinance({ start: '2026-03-15T12:00:00.000Z' }); });
-afterAll(async () => { await t.close(); });
+beforeAll(async () => {
+  t = await createTestFinance({ start: '2026-03-15T12:00:00.000Z' });
+});
+afterAll(async () => {
+  await t.close();
+});
 
 async function ok(user: TestUser, method: 'GET' | 'POST', url: string, body?: Record<string, unknown>) {
   const response = await call(t, user, method, url, body);

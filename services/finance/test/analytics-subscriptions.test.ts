@@ -4,8 +4,12 @@ import { statusOf, subscriptionId } from '../src/analytics/subscriptions/cadence
 import { createTestFinance, type TestFinance } from './helpers.js';
 
 let t: TestFinance;
-beforeAll(async () => { t = await createTestFinance({ start: '2026-03-15T12:00:00.000Z' }); });
-afterAll(async () => { await t.close(); });
+beforeAll(async () => {
+  t = await createTestFinance({ start: '2026-03-15T12:00:00.000Z' });
+});
+afterAll(async () => {
+  await t.close();
+});
 
 async function ok(user: TestUser, method: 'GET' | 'POST', url: string, body?: Record<string, unknown>) {
   const response = await call(t, user, method, url, body);
@@ -62,11 +66,25 @@ describe('/api/analytics/subscriptions', () => {
       status: 'active',
       recurringRuleId: null,
     });
-    expect(insurance).toMatchObject({ interval: 'quarterly', count: 4, nextExpected: '2026-06-15', yearlyCost: '480.00', status: 'active', priceIncrease: null });
+    expect(insurance).toMatchObject({
+      interval: 'quarterly',
+      count: 4,
+      nextExpected: '2026-06-15',
+      yearlyCost: '480.00',
+      status: 'active',
+      priceIncrease: null,
+    });
     // Due on 1 March, three days' grace gone by the 15th; not yet two intervals.
     expect(gym).toMatchObject({ interval: 'monthly', nextExpected: '2026-03-01', yearlyCost: '360.00', status: 'missed' });
     expect(music).toMatchObject({ interval: 'weekly', nextExpected: '2026-01-26', yearlyCost: '260.00', status: 'cancelled' });
-    expect(cloud).toMatchObject({ interval: 'yearly', count: 2, firstCharged: '2025-01-20', nextExpected: '2027-01-22', yearlyCost: '99.00', status: 'active' });
+    expect(cloud).toMatchObject({
+      interval: 'yearly',
+      count: 2,
+      firstCharged: '2025-01-20',
+      nextExpected: '2027-01-22',
+      yearlyCost: '99.00',
+      status: 'active',
+    });
     expect(a.totalYearlyCost).toBe('764.88'); // 480 + 185.88 + 99: the active ones
     expect(a.otherCurrencies).toEqual([{ currency: 'EUR', count: 4 }]);
     expect((await ok(user, 'GET', URL)).items.map((s: { id: string }) => s.id)).toEqual(a.items.map((s: { id: string }) => s.id));

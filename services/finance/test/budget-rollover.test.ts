@@ -108,10 +108,24 @@ describe('thresholds, status and percent used', () => {
 });
 
 describe('budgetLedger: periods from the one holding the start date', () => {
-  const terms = (t: Partial<BudgetTerms>): BudgetTerms => ({ amount: 100_00n, period: 'monthly', startDate: '2026-01-31', rollover: 'surplus', rolloverCap: null, ...t });
+  const terms = (t: Partial<BudgetTerms>): BudgetTerms => ({
+    amount: 100_00n,
+    period: 'monthly',
+    startDate: '2026-01-31',
+    rollover: 'surplus',
+    rolloverCap: null,
+    ...t,
+  });
 
   it('monthly: calendar months from the first of the start month, empty months spent nothing', () => {
-    const ledger = budgetLedger(terms({}), new Map([['2026-01-01', 30_00n], ['2026-03-01', 5_00n]]), '2026-03-01');
+    const ledger = budgetLedger(
+      terms({}),
+      new Map([
+        ['2026-01-01', 30_00n],
+        ['2026-03-01', 5_00n],
+      ]),
+      '2026-03-01',
+    );
     expect(ledger.map((p) => [p.startDate, p.endDate, p.spent, p.rolledOver])).toEqual([
       ['2026-01-01', '2026-02-01', 30_00n, 0n],
       ['2026-02-01', '2026-03-01', 0n, 70_00n],
@@ -128,15 +142,35 @@ describe('budgetLedger: periods from the one holding the start date', () => {
   });
 
   it('yearly, and a budget not started yet shows its first period', () => {
-    expect(budgetLedger(terms({ period: 'yearly', startDate: '2024-06-15' }), new Map(), '2026-03-15').map((p) => p.startDate)).toEqual(['2024-01-01', '2025-01-01', '2026-01-01']);
+    expect(budgetLedger(terms({ period: 'yearly', startDate: '2024-06-15' }), new Map(), '2026-03-15').map((p) => p.startDate)).toEqual([
+      '2024-01-01',
+      '2025-01-01',
+      '2026-01-01',
+    ]);
     const upcoming = budgetLedger(terms({ startDate: '2026-05-10' }), new Map(), '2026-03-15');
     expect(upcoming.map((p) => p.startDate)).toEqual(['2026-05-01']);
   });
 
   it('combinePeriods sees consecutive periods as one: the first carry-in, all budgeted and spent', () => {
-    const ledger = budgetLedger(terms({}), new Map([['2026-01-01', 30_00n], ['2026-02-01', 120_00n], ['2026-03-01', 5_00n]]), '2026-03-01');
+    const ledger = budgetLedger(
+      terms({}),
+      new Map([
+        ['2026-01-01', 30_00n],
+        ['2026-02-01', 120_00n],
+        ['2026-03-01', 5_00n],
+      ]),
+      '2026-03-01',
+    );
     const [, feb, mar] = ledger;
     if (!feb || !mar) throw new Error('expected three periods');
-    expect(combinePeriods([feb, mar])).toEqual({ startDate: '2026-02-01', endDate: '2026-04-01', budgeted: 200_00n, rolledOver: 70_00n, available: 270_00n, spent: 125_00n, remaining: 145_00n });
+    expect(combinePeriods([feb, mar])).toEqual({
+      startDate: '2026-02-01',
+      endDate: '2026-04-01',
+      budgeted: 200_00n,
+      rolledOver: 70_00n,
+      available: 270_00n,
+      spent: 125_00n,
+      remaining: 145_00n,
+    });
   });
 });

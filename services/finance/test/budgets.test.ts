@@ -4,9 +4,15 @@ import { createTestFinance, type TestFinance } from './helpers.js';
 
 let t: TestFinance;
 const START = '2026-03-15T12:00:00.000Z'; // a Sunday
-beforeAll(async () => { t = await createTestFinance({ start: START }); });
-afterAll(async () => { await t.close(); });
-afterEach(() => { t.clock.set(START); });
+beforeAll(async () => {
+  t = await createTestFinance({ start: START });
+});
+afterAll(async () => {
+  await t.close();
+});
+afterEach(() => {
+  t.clock.set(START);
+});
 
 const OTHER_ID = '0190a000-0000-7000-8000-000000000000';
 
@@ -55,8 +61,24 @@ describe('/api/budgets CRUD', () => {
       rollover: 'none',
       rolloverCap: null,
     });
-    const groceries = await budget(user, { name: 'Food', amount: 400, currency: 'EUR', period: 'weekly', category: 'groceries', startDate: '2026-01-05', rollover: 'surplus', rolloverCap: '50' });
-    expect(groceries).toMatchObject({ amount: '400.00', currency: 'EUR', category: 'groceries', startDate: '2026-01-05', rollover: 'surplus', rolloverCap: '50.00' });
+    const groceries = await budget(user, {
+      name: 'Food',
+      amount: 400,
+      currency: 'EUR',
+      period: 'weekly',
+      category: 'groceries',
+      startDate: '2026-01-05',
+      rollover: 'surplus',
+      rolloverCap: '50',
+    });
+    expect(groceries).toMatchObject({
+      amount: '400.00',
+      currency: 'EUR',
+      category: 'groceries',
+      startDate: '2026-01-05',
+      rollover: 'surplus',
+      rolloverCap: '50.00',
+    });
 
     expect((await call(t, user, 'GET', `/api/budgets/${created.id}`)).json()).toEqual(created);
     expect((await call(t, user, 'GET', '/api/budgets')).json().items.map((b: { name: string }) => b.name)).toEqual(['Everything', 'Food']);
@@ -72,10 +94,24 @@ describe('/api/budgets CRUD', () => {
       rollover: 'surplus_and_deficit',
     });
     expect(replaced.statusCode, replaced.body).toBe(200);
-    expect(replaced.json()).toMatchObject({ name: 'Groceries', amount: '380.50', period: 'monthly', category: 'groceries', rollover: 'surplus_and_deficit', rolloverCap: null, createdAt: groceries.createdAt });
+    expect(replaced.json()).toMatchObject({
+      name: 'Groceries',
+      amount: '380.50',
+      period: 'monthly',
+      category: 'groceries',
+      rollover: 'surplus_and_deficit',
+      rolloverCap: null,
+      createdAt: groceries.createdAt,
+    });
     expect(replaced.json().updatedAt).not.toBe(groceries.updatedAt);
     // As on create, a replacement without currency takes the default account's.
-    const defaulted = await call(t, user, 'PUT', `/api/budgets/${groceries.id}`, { name: 'Groceries', amount: '380.50', period: 'monthly', startDate: '2026-02-01', rollover: 'none' });
+    const defaulted = await call(t, user, 'PUT', `/api/budgets/${groceries.id}`, {
+      name: 'Groceries',
+      amount: '380.50',
+      period: 'monthly',
+      startDate: '2026-02-01',
+      rollover: 'none',
+    });
     expect(defaulted.statusCode, defaulted.body).toBe(200);
     expect(defaulted.json()).toMatchObject({ currency: 'USD', amount: '380.50' });
 
@@ -99,9 +135,19 @@ describe('/api/budgets CRUD', () => {
 
   it('refuses bad input with 400 naming the fields, and writes nothing', async () => {
     const user = await newUser(t);
-    const schema = await call(t, user, 'POST', '/api/budgets', { name: '', amount: true, period: 'daily', startDate: '2026-02-30', rollover: 'always', currency: 'usd', colour: 'red' });
+    const schema = await call(t, user, 'POST', '/api/budgets', {
+      name: '',
+      amount: true,
+      period: 'daily',
+      startDate: '2026-02-30',
+      rollover: 'always',
+      currency: 'usd',
+      colour: 'red',
+    });
     expect(schema.statusCode).toBe(400);
-    expect(schema.json().errors.map((e: { field: string }) => e.field)).toEqual(expect.arrayContaining(['name', 'amount', 'period', 'startDate', 'rollover', 'currency']));
+    expect(schema.json().errors.map((e: { field: string }) => e.field)).toEqual(
+      expect.arrayContaining(['name', 'amount', 'period', 'startDate', 'rollover', 'currency']),
+    );
     expect(JSON.stringify(schema.json().errors)).toContain('colour');
 
     const cases: [Record<string, unknown>, string][] = [
@@ -171,25 +217,78 @@ describe('/api/budgets/overview', () => {
     t.clock.set('2026-01-20T00:00:00Z');
     let now = await overview(user);
     for (const name of ['none', 'surplus', 'deficit']) {
-      expect(figures(now[name])).toEqual({ budgeted: '100.00', rolledOver: '0.00', available: '100.00', spent: '60.00', remaining: '40.00', percentUsed: 60, status: 'ok' });
+      expect(figures(now[name])).toEqual({
+        budgeted: '100.00',
+        rolledOver: '0.00',
+        available: '100.00',
+        spent: '60.00',
+        remaining: '40.00',
+        percentUsed: 60,
+        status: 'ok',
+      });
     }
 
     t.clock.set('2026-02-20T00:00:00Z');
     now = await overview(user);
-    expect(figures(now.none)).toEqual({ budgeted: '100.00', rolledOver: '0.00', available: '100.00', spent: '170.00', remaining: '-70.00', percentUsed: 170, status: 'over' });
+    expect(figures(now.none)).toEqual({
+      budgeted: '100.00',
+      rolledOver: '0.00',
+      available: '100.00',
+      spent: '170.00',
+      remaining: '-70.00',
+      percentUsed: 170,
+      status: 'over',
+    });
     // 40.00 was left in January: 140.00 available, 170/140 = 121.428...%.
     for (const name of ['surplus', 'deficit']) {
-      expect(figures(now[name])).toEqual({ budgeted: '100.00', rolledOver: '40.00', available: '140.00', spent: '170.00', remaining: '-30.00', percentUsed: 121.42, status: 'over' });
+      expect(figures(now[name])).toEqual({
+        budgeted: '100.00',
+        rolledOver: '40.00',
+        available: '140.00',
+        spent: '170.00',
+        remaining: '-30.00',
+        percentUsed: 121.42,
+        status: 'over',
+      });
     }
 
     t.clock.set(START);
     now = await overview(user);
-    expect(figures(now.none)).toEqual({ budgeted: '100.00', rolledOver: '0.00', available: '100.00', spent: '50.00', remaining: '50.00', percentUsed: 50, status: 'ok' });
+    expect(figures(now.none)).toEqual({
+      budgeted: '100.00',
+      rolledOver: '0.00',
+      available: '100.00',
+      spent: '50.00',
+      remaining: '50.00',
+      percentUsed: 50,
+      status: 'ok',
+    });
     // surplus forgets February's overspend.
-    expect(figures(now.surplus)).toEqual({ budgeted: '100.00', rolledOver: '0.00', available: '100.00', spent: '50.00', remaining: '50.00', percentUsed: 50, status: 'ok' });
+    expect(figures(now.surplus)).toEqual({
+      budgeted: '100.00',
+      rolledOver: '0.00',
+      available: '100.00',
+      spent: '50.00',
+      remaining: '50.00',
+      percentUsed: 50,
+      status: 'ok',
+    });
     // surplus_and_deficit carries it: 100 - 30 = 70 available, 50/70 = 71.428...%.
-    expect(figures(now.deficit)).toEqual({ budgeted: '100.00', rolledOver: '-30.00', available: '70.00', spent: '50.00', remaining: '20.00', percentUsed: 71.42, status: 'ok' });
-    expect(now.deficit).toMatchObject({ periodStart: '2026-03-01T00:00:00.000Z', periodEnd: '2026-04-01T00:00:00.000Z', category: 'groceries', currency: 'USD' });
+    expect(figures(now.deficit)).toEqual({
+      budgeted: '100.00',
+      rolledOver: '-30.00',
+      available: '70.00',
+      spent: '50.00',
+      remaining: '20.00',
+      percentUsed: 71.42,
+      status: 'ok',
+    });
+    expect(now.deficit).toMatchObject({
+      periodStart: '2026-03-01T00:00:00.000Z',
+      periodEnd: '2026-04-01T00:00:00.000Z',
+      category: 'groceries',
+      currency: 'USD',
+    });
   });
 
   it('the cap limits what carries, in both directions', async () => {
@@ -225,11 +324,26 @@ describe('/api/budgets/overview', () => {
     await spend(user, '3.00', '2026-03-16T00:30:00+01:00'); // 23:30 UTC on Sunday
 
     let week = (await overview(user)).week;
-    expect(week).toMatchObject({ periodStart: '2026-03-09T00:00:00.000Z', periodEnd: '2026-03-16T00:00:00.000Z', spent: '33.00', remaining: '17.00', percentUsed: 66, status: 'ok' });
+    expect(week).toMatchObject({
+      periodStart: '2026-03-09T00:00:00.000Z',
+      periodEnd: '2026-03-16T00:00:00.000Z',
+      spent: '33.00',
+      remaining: '17.00',
+      percentUsed: 66,
+      status: 'ok',
+    });
 
     t.clock.set('2026-03-16T00:00:00Z');
     week = (await overview(user)).week;
-    expect(figures(week)).toEqual({ budgeted: '50.00', rolledOver: '17.00', available: '67.00', spent: '5.00', remaining: '62.00', percentUsed: 7.46, status: 'ok' });
+    expect(figures(week)).toEqual({
+      budgeted: '50.00',
+      rolledOver: '17.00',
+      available: '67.00',
+      spent: '5.00',
+      remaining: '62.00',
+      percentUsed: 7.46,
+      status: 'ok',
+    });
     expect(week.periodStart).toBe('2026-03-16T00:00:00.000Z');
   });
 
@@ -245,7 +359,13 @@ describe('/api/budgets/overview', () => {
 
     const now = await overview(user);
     for (const name of ['from the 1st', 'from the 10th']) {
-      expect(now[name]).toMatchObject({ periodStart: '2026-03-01T00:00:00.000Z', periodEnd: '2026-04-01T00:00:00.000Z', spent: '6.00', remaining: '194.00', percentUsed: 3 });
+      expect(now[name]).toMatchObject({
+        periodStart: '2026-03-01T00:00:00.000Z',
+        periodEnd: '2026-04-01T00:00:00.000Z',
+        spent: '6.00',
+        remaining: '194.00',
+        percentUsed: 3,
+      });
     }
     // Not started yet: shown in its first period.
     expect(now.april).toMatchObject({ periodStart: '2026-04-01T00:00:00.000Z', rolledOver: '0.00', spent: '8.00' });
@@ -265,7 +385,12 @@ describe('/api/budgets/overview', () => {
     await spend(user, '20.00', '2026-03-02T00:00:00Z', { accountId: euros.id });
     await call(t, user, 'POST', '/api/transactions', { type: 'income', amount: '50.00', occurredAt: '2026-03-03T00:00:00Z', category: 'refunds' });
     await call(t, user, 'POST', '/api/transactions', { type: 'income', amount: '5.00', occurredAt: '2026-03-03T00:00:00Z', category: 'groceries' });
-    const moved = await call(t, user, 'POST', '/api/accounts/transfers', { fromAccountId: main.id, toAccountId: savings.id, amount: '30.00', occurredAt: '2026-03-04T00:00:00Z' });
+    const moved = await call(t, user, 'POST', '/api/accounts/transfers', {
+      fromAccountId: main.id,
+      toAccountId: savings.id,
+      amount: '30.00',
+      occurredAt: '2026-03-04T00:00:00Z',
+    });
     expect(moved.statusCode).toBe(201);
     await spend(other, '40.00', '2026-03-02T00:00:00Z', { category: 'groceries' });
 
@@ -280,21 +405,45 @@ describe('/api/budgets/overview', () => {
     await budget(user, { name: 'tiny', amount: '0.30', period: 'monthly', startDate: '2026-03-01' });
     await spend(user, '0.10', '2026-03-05T00:00:00Z');
     await spend(user, 0.2, '2026-03-06T00:00:00Z');
-    expect(figures((await overview(user)).tiny)).toEqual({ budgeted: '0.30', rolledOver: '0.00', available: '0.30', spent: '0.30', remaining: '0.00', percentUsed: 100, status: 'warning' });
+    expect(figures((await overview(user)).tiny)).toEqual({
+      budgeted: '0.30',
+      rolledOver: '0.00',
+      available: '0.30',
+      spent: '0.30',
+      remaining: '0.00',
+      percentUsed: 100,
+      status: 'warning',
+    });
     await spend(user, '0.01', '2026-03-07T00:00:00Z');
     expect((await overview(user)).tiny).toMatchObject({ remaining: '-0.01', percentUsed: 103.33, status: 'over' });
 
     const yen = (await call(t, user, 'POST', '/api/accounts', { name: 'Yen', type: 'cash', currency: 'JPY' })).json();
     await budget(user, { name: 'yen', amount: '1000', currency: 'JPY', period: 'monthly', startDate: '2026-03-01' });
     for (let i = 0; i < 3; i++) await spend(user, 333, '2026-03-05T00:00:00Z', { accountId: yen.id });
-    expect(figures((await overview(user)).yen)).toEqual({ budgeted: '1000', rolledOver: '0', available: '1000', spent: '999', remaining: '1', percentUsed: 99.9, status: 'warning' });
+    expect(figures((await overview(user)).yen)).toEqual({
+      budgeted: '1000',
+      rolledOver: '0',
+      available: '1000',
+      spent: '999',
+      remaining: '1',
+      percentUsed: 99.9,
+      status: 'warning',
+    });
   });
 
   it('with nothing available, percentUsed is null and the status says so', async () => {
     const user = await newUser(t);
     await budget(user, { name: 'deficit', amount: '100.00', period: 'monthly', startDate: '2026-02-01', rollover: 'surplus_and_deficit' });
     await spend(user, '250.00', '2026-02-10T00:00:00Z');
-    expect(figures((await overview(user)).deficit)).toEqual({ budgeted: '100.00', rolledOver: '-150.00', available: '-50.00', spent: '0.00', remaining: '-50.00', percentUsed: null, status: 'over' });
+    expect(figures((await overview(user)).deficit)).toEqual({
+      budgeted: '100.00',
+      rolledOver: '-150.00',
+      available: '-50.00',
+      spent: '0.00',
+      remaining: '-50.00',
+      percentUsed: null,
+      status: 'over',
+    });
   });
 });
 
@@ -318,7 +467,15 @@ describe('budget threshold events', () => {
     await spend(user, '20.00', at, { category: 'groceries' });
     const list = (await call(t, user, 'GET', `/api/budgets/${food.id}/events`)).json();
     expect(list.items).toMatchObject([
-      { budgetId: food.id, periodStart: '2026-03-01', threshold: 100, spent: '100.01', available: '100.00', currency: 'USD', crossedAt: '2026-03-15T12:03:00.000Z' },
+      {
+        budgetId: food.id,
+        periodStart: '2026-03-01',
+        threshold: 100,
+        spent: '100.01',
+        available: '100.00',
+        currency: 'USD',
+        crossedAt: '2026-03-15T12:03:00.000Z',
+      },
       { threshold: 80, spent: '85.00', crossedAt: '2026-03-15T12:01:00.000Z' },
     ]);
     expect(list.nextCursor).toBeNull();
@@ -343,7 +500,9 @@ describe('budget threshold events', () => {
     const user = await newUser(t);
     const all = await budget(user, { name: 'all', amount: '100.00', period: 'monthly', startDate: '2026-03-01' });
     await call(t, user, 'GET', '/api/accounts'); // the default account exists before the race
-    const responses = await Promise.all(Array.from({ length: 12 }, () => call(t, user, 'POST', '/api/transactions', { type: 'expense', amount: '9.00', occurredAt: '2026-03-05T00:00:00Z' })));
+    const responses = await Promise.all(
+      Array.from({ length: 12 }, () => call(t, user, 'POST', '/api/transactions', { type: 'expense', amount: '9.00', occurredAt: '2026-03-05T00:00:00Z' })),
+    );
     for (const response of responses) expect(response.statusCode).toBe(201);
     const recorded = await events(user, all.id);
     expect(recorded.map((e: { threshold: number }) => e.threshold).sort()).toEqual([100, 80]);
@@ -379,7 +538,15 @@ describe('budget threshold events', () => {
     await spend(user, '70.00', '2026-02-05T00:00:00Z', { category: 'groceries' });
     const food = await budget(user, { name: 'food', amount: '100.00', period: 'monthly', category: 'groceries', startDate: '2026-01-01' });
     expect(await events(user, food.id)).toEqual([]);
-    const replaced = await call(t, user, 'PUT', `/api/budgets/${food.id}`, { name: 'food', amount: '80.00', currency: 'USD', period: 'monthly', category: 'groceries', startDate: '2026-01-01', rollover: 'none' });
+    const replaced = await call(t, user, 'PUT', `/api/budgets/${food.id}`, {
+      name: 'food',
+      amount: '80.00',
+      currency: 'USD',
+      period: 'monthly',
+      category: 'groceries',
+      startDate: '2026-01-01',
+      rollover: 'none',
+    });
     expect(replaced.statusCode).toBe(200);
     // Only the current period is checked: February's 87.5% is history.
     expect(await events(user, food.id)).toEqual([{ periodStart: '2026-03-01', threshold: 80, spent: '70.00', available: '80.00' }]);

@@ -3,8 +3,12 @@ import { call, newUser } from '@expensio/common/testing';
 import { createTestFinance, type TestFinance } from './helpers.js';
 
 let t: TestFinance;
-beforeAll(async () => { t = await createTestFinance(); });
-afterAll(async () => { await t.close(); });
+beforeAll(async () => {
+  t = await createTestFinance();
+});
+afterAll(async () => {
+  await t.close();
+});
 
 describe('/api/categories', () => {
   it('every user sees the default set with stable slugs', async () => {
@@ -47,7 +51,18 @@ describe('/api/categories', () => {
     await call(t, user, 'POST', '/api/transactions', { type: 'expense', amount: '1.00', category: 'used' });
     expect((await call(t, user, 'DELETE', `/api/categories/${used.id}`)).statusCode).toBe(409);
     const budgeted = (await call(t, user, 'POST', '/api/categories', { name: 'Budgeted' })).json();
-    expect((await call(t, user, 'POST', '/api/budgets', { name: 'B', amount: '10.00', period: 'monthly', category: 'budgeted', startDate: '2026-03-01', rollover: 'none' })).statusCode).toBe(201);
+    expect(
+      (
+        await call(t, user, 'POST', '/api/budgets', {
+          name: 'B',
+          amount: '10.00',
+          period: 'monthly',
+          category: 'budgeted',
+          startDate: '2026-03-01',
+          rollover: 'none',
+        })
+      ).statusCode,
+    ).toBe(201);
     expect((await call(t, user, 'DELETE', `/api/categories/${budgeted.id}`)).statusCode).toBe(409);
     const unused = (await call(t, user, 'POST', '/api/categories', { name: 'Unused' })).json();
     expect((await call(t, user, 'DELETE', `/api/categories/${unused.id}`)).statusCode).toBe(204);
@@ -57,6 +72,11 @@ describe('/api/categories', () => {
     const user = await newUser(t);
     const response = await call(t, user, 'POST', '/api/categories', { name: '', slug: 'Not A Slug', kind: 'gift' });
     expect(response.statusCode).toBe(400);
-    expect(response.json().errors.map((e: { field: string }) => e.field).sort()).toEqual(['kind', 'name', 'slug']);
+    expect(
+      response
+        .json()
+        .errors.map((e: { field: string }) => e.field)
+        .sort(),
+    ).toEqual(['kind', 'name', 'slug']);
   });
 });

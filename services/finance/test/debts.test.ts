@@ -3,14 +3,28 @@ import { call, newUser, type TestUser } from '@expensio/common/testing';
 import { createTestFinance, type TestFinance } from './helpers.js';
 
 let t: TestFinance;
-beforeAll(async () => { t = await createTestFinance(); });
-afterAll(async () => { await t.close(); });
-beforeEach(() => { t.clock.set('2026-03-15T12:00:00.000Z'); });
+beforeAll(async () => {
+  t = await createTestFinance();
+});
+afterAll(async () => {
+  await t.close();
+});
+beforeEach(() => {
+  t.clock.set('2026-03-15T12:00:00.000Z');
+});
 
 const OTHER_ID = '0190a000-0000-7000-8000-000000000000';
 
 async function newDebt(user: TestUser, body: Record<string, unknown> = {}) {
-  const response = await call(t, user, 'POST', '/api/debts', { name: 'Car loan', kind: 'loan', balance: '500.00', annualRate: '18', minimumPayment: '100.00', dueDay: 10, ...body });
+  const response = await call(t, user, 'POST', '/api/debts', {
+    name: 'Car loan',
+    kind: 'loan',
+    balance: '500.00',
+    annualRate: '18',
+    minimumPayment: '100.00',
+    dueDay: 10,
+    ...body,
+  });
   expect(response.statusCode).toBe(201);
   return response.json();
 }
@@ -52,7 +66,15 @@ describe('/api/debts', () => {
       lastPaymentDate: null,
       accruedInterest: '0.00',
     });
-    const card = await newDebt(user, { name: 'Visa', kind: 'credit_card', balance: 1234.56, annualRate: 19.99, minimumPayment: '35', dueDay: 31, currency: 'EUR' });
+    const card = await newDebt(user, {
+      name: 'Visa',
+      kind: 'credit_card',
+      balance: 1234.56,
+      annualRate: 19.99,
+      minimumPayment: '35',
+      dueDay: 31,
+      currency: 'EUR',
+    });
     expect(card).toMatchObject({ kind: 'credit_card', currency: 'EUR', balance: '1234.56', annualRate: '19.99', minimumPayment: '35.00', dueDay: 31 });
     expect((await call(t, user, 'GET', `/api/debts/${loan.id}`)).json()).toEqual(loan);
     const list = (await call(t, user, 'GET', '/api/debts')).json();
@@ -65,7 +87,14 @@ describe('/api/debts', () => {
     const debt = await newDebt(user);
     const response = await call(t, user, 'GET', `/api/debts/${debt.id}/schedule`);
     expect(response.statusCode).toBe(200);
-    expect(response.json()).toEqual({ debtId: debt.id, currency: 'USD', payments: HAND_SCHEDULE, payoffDate: '2026-09-10', totalInterest: '22.46', totalPaid: '522.46' });
+    expect(response.json()).toEqual({
+      debtId: debt.id,
+      currency: 'USD',
+      payments: HAND_SCHEDULE,
+      payoffDate: '2026-09-10',
+      totalInterest: '22.46',
+      totalPaid: '522.46',
+    });
   });
 
   it('splits payments into interest and principal; paying on the due dates follows the schedule', async () => {
@@ -75,7 +104,14 @@ describe('/api/debts', () => {
     expect((await call(t, user, 'GET', `/api/debts/${debt.id}`)).json()).toMatchObject({ accruedInterest: '6.29', balance: '500.00' });
     const first = await pay(user, debt.id, { amount: '100.00' });
     expect(first.statusCode).toBe(201);
-    expect(first.json().payment).toMatchObject({ debtId: debt.id, amount: '100.00', interest: '6.29', principal: '93.71', balance: '406.29', paidAt: '2026-04-10' });
+    expect(first.json().payment).toMatchObject({
+      debtId: debt.id,
+      amount: '100.00',
+      interest: '6.29',
+      principal: '93.71',
+      balance: '406.29',
+      paidAt: '2026-04-10',
+    });
     expect(first.json().debt).toMatchObject({ balance: '406.29', interestPaid: '6.29', lastPaymentDate: '2026-04-10', accruedInterest: '0.00' });
 
     t.clock.set('2026-05-10T20:00:00.000Z');
@@ -168,7 +204,9 @@ describe('/api/debts', () => {
     const response = await call(t, user, 'GET', `/api/debts/${debt.id}/schedule`);
     expect(response.statusCode).toBe(422);
     expect(response.json()).toMatchObject({ code: 'minimum_below_interest' });
-    expect(response.json().detail).toBe('"Store card" would never be paid off: its minimum payment of 10.00 USD does not cover the monthly interest of 10.00 USD; raise the minimum payment');
+    expect(response.json().detail).toBe(
+      '"Store card" would never be paid off: its minimum payment of 10.00 USD does not cover the monthly interest of 10.00 USD; raise the minimum payment',
+    );
     expect((await call(t, user, 'GET', '/api/debts/plan')).json()).toMatchObject({ code: 'minimum_below_interest' });
     const withExtra = await call(t, user, 'GET', '/api/debts/plan?extra=100');
     expect(withExtra.statusCode).toBe(200);
@@ -182,8 +220,21 @@ describe('/api/debts', () => {
   it('PATCH changes terms; balance and start date only before the first payment', async () => {
     const user = await newUser(t);
     const debt = await newDebt(user);
-    const changed = await call(t, user, 'PATCH', `/api/debts/${debt.id}`, { name: 'Auto', annualRate: '7.125', dueDay: 31, balance: '450.00', startDate: '2026-03-01' });
-    expect(changed.json()).toMatchObject({ name: 'Auto', annualRate: '7.125', dueDay: 31, balance: '450.00', openingBalance: '450.00', startDate: '2026-03-01' });
+    const changed = await call(t, user, 'PATCH', `/api/debts/${debt.id}`, {
+      name: 'Auto',
+      annualRate: '7.125',
+      dueDay: 31,
+      balance: '450.00',
+      startDate: '2026-03-01',
+    });
+    expect(changed.json()).toMatchObject({
+      name: 'Auto',
+      annualRate: '7.125',
+      dueDay: 31,
+      balance: '450.00',
+      openingBalance: '450.00',
+      startDate: '2026-03-01',
+    });
     await pay(user, debt.id, { amount: '10.00' });
     const refused = await call(t, user, 'PATCH', `/api/debts/${debt.id}`, { balance: '400.00' });
     expect(refused.statusCode).toBe(409);
@@ -195,11 +246,30 @@ describe('/api/debts', () => {
 
   it('refuses bad input with 400 naming the fields, and writes nothing', async () => {
     const user = await newUser(t);
-    const bad = await call(t, user, 'POST', '/api/debts', { name: '', kind: 'mortgage', balance: '10', annualRate: '12.34567', minimumPayment: '1', dueDay: 32, currency: 'usd', startDate: '2026-02-30' });
+    const bad = await call(t, user, 'POST', '/api/debts', {
+      name: '',
+      kind: 'mortgage',
+      balance: '10',
+      annualRate: '12.34567',
+      minimumPayment: '1',
+      dueDay: 32,
+      currency: 'usd',
+      startDate: '2026-02-30',
+    });
     expect(bad.statusCode).toBe(400);
-    expect(bad.json().errors.map((e: { field: string }) => e.field)).toEqual(expect.arrayContaining(['name', 'kind', 'annualRate', 'dueDay', 'currency', 'startDate']));
+    expect(bad.json().errors.map((e: { field: string }) => e.field)).toEqual(
+      expect.arrayContaining(['name', 'kind', 'annualRate', 'dueDay', 'currency', 'startDate']),
+    );
     const base = { name: 'x', kind: 'loan', balance: '10.00', annualRate: '5', minimumPayment: '1.00', dueDay: 1 };
-    for (const [field, value] of [['balance', '-1.00'], ['balance', '1.001'], ['minimumPayment', '0'], ['annualRate', '-1'], ['annualRate', 'lots'], ['dueDay', 0], ['startDate', '2026-03-16']] as const) {
+    for (const [field, value] of [
+      ['balance', '-1.00'],
+      ['balance', '1.001'],
+      ['minimumPayment', '0'],
+      ['annualRate', '-1'],
+      ['annualRate', 'lots'],
+      ['dueDay', 0],
+      ['startDate', '2026-03-16'],
+    ] as const) {
       const response = await call(t, user, 'POST', '/api/debts', { ...base, [field]: value });
       expect(response.statusCode, `${field}=${String(value)}`).toBe(400);
       expect(response.json().errors[0].field).toBe(field);

@@ -6,11 +6,21 @@ import { createTestFinance, type TestFinance } from './helpers.js';
 // What finance tells the other services, through its outbox, and what it does on user.deleted.
 
 let t: TestFinance;
-beforeAll(async () => { t = await createTestFinance(); });
-afterAll(async () => { await t.close(); });
+beforeAll(async () => {
+  t = await createTestFinance();
+});
+afterAll(async () => {
+  await t.close();
+});
 
 async function published(user: TestUser, type: string) {
-  const rows = await t.ctx.db.selectFrom('outbox').select(['type', 'user_id', 'payload']).where('user_id', '=', user.id).where('type', '=', type).orderBy('id').execute();
+  const rows = await t.ctx.db
+    .selectFrom('outbox')
+    .select(['type', 'user_id', 'payload'])
+    .where('user_id', '=', user.id)
+    .where('type', '=', type)
+    .orderBy('id')
+    .execute();
   return rows.map((r) => r.payload as Record<string, unknown>);
 }
 
@@ -23,7 +33,11 @@ const expense = async (user: TestUser, body: Record<string, unknown> = {}, heade
 describe('transaction events', () => {
   it('a create publishes transaction.created once, also with a mood and an idempotent retry', async () => {
     const user = await newUser(t);
-    const created = await expense(user, { category: 'groceries', merchant: 'Market', tags: ['food'], mood: { mood: 'happy', intensity: 4 } }, { 'idempotency-key': 'e-1' });
+    const created = await expense(
+      user,
+      { category: 'groceries', merchant: 'Market', tags: ['food'], mood: { mood: 'happy', intensity: 4 } },
+      { 'idempotency-key': 'e-1' },
+    );
     await expense(user, { category: 'groceries', merchant: 'Market', tags: ['food'], mood: { mood: 'happy', intensity: 4 } }, { 'idempotency-key': 'e-1' });
     expect(created.mood).toMatchObject({ mood: 'happy', intensity: 4, transactionId: created.id });
     expect((await call(t, user, 'GET', `/api/transaction-moods?limit=10`)).json().items).toHaveLength(1);
@@ -56,7 +70,14 @@ describe('transaction events', () => {
     const card = (await call(t, user, 'POST', '/api/accounts', { name: 'Card', type: 'credit_card', currency: 'EUR' })).json();
     await expense(user, { accountId: card.id });
     expect((await call(t, user, 'PATCH', `/api/accounts/${card.id}`, { archived: true })).statusCode).toBe(200);
-    const refused = await call(t, user, 'POST', '/api/transactions', { accountId: card.id, type: 'expense', amount: '2.00' }, { 'idempotency-key': 'after-archive' });
+    const refused = await call(
+      t,
+      user,
+      'POST',
+      '/api/transactions',
+      { accountId: card.id, type: 'expense', amount: '2.00' },
+      { 'idempotency-key': 'after-archive' },
+    );
     expect(refused.statusCode).toBe(422);
     expect(refused.json()).toMatchObject({ code: 'account_archived' });
     expect(await published(user, 'transaction.created')).toHaveLength(1);
@@ -67,20 +88,29 @@ describe('transaction events', () => {
     const user = await newUser(t);
     const created = await expense(user);
     expect((await call(t, user, 'PATCH', `/api/transactions/${created.id}`, { amount: '12.50', merchant: 'Shop' })).statusCode).toBe(200);
-    expect(await published(user, 'transaction.updated')).toEqual([expect.objectContaining({ transactionId: created.id, amount: '12.50', merchant: 'Shop', changed: ['amount', 'merchant'] })]);
+    expect(await published(user, 'transaction.updated')).toEqual([
+      expect.objectContaining({ transactionId: created.id, amount: '12.50', merchant: 'Shop', changed: ['amount', 'merchant'] }),
+    ]);
 
     const savings = (await call(t, user, 'POST', '/api/accounts', { name: 'Savings', type: 'savings' })).json();
-    const transfer = (await call(t, user, 'POST', '/api/accounts/transfers', { fromAccountId: created.accountId, toAccountId: savings.id, amount: '5.00' })).json();
+    const transfer = (
+      await call(t, user, 'POST', '/api/accounts/transfers', { fromAccountId: created.accountId, toAccountId: savings.id, amount: '5.00' })
+    ).json();
     expect((await published(user, 'transaction.created')).map((p) => p.type).sort()).toEqual(['expense', 'transfer_in', 'transfer_out']);
     expect((await call(t, user, 'DELETE', `/api/transactions/${transfer.from.id}`)).statusCode).toBe(204);
-    expect((await published(user, 'transaction.deleted')).map((p) => [p.type, p.amount]).sort()).toEqual([['transfer_in', '5.00'], ['transfer_out', '5.00']]);
+    expect((await published(user, 'transaction.deleted')).map((p) => [p.type, p.amount]).sort()).toEqual([
+      ['transfer_in', '5.00'],
+      ['transfer_out', '5.00'],
+    ]);
   });
 });
 
 describe('budget thresholds', () => {
   it('crossing 80% and 100% publishes budget.threshold_reached once each', async () => {
     const user = await newUser(t);
-    const budget = (await call(t, user, 'POST', '/api/budgets', { name: 'Food', amount: '100.00', period: 'monthly', category: 'groceries', startDate: '2026-03-01' })).json();
+    const budget = (
+      await call(t, user, 'POST', '/api/budgets', { name: 'Food', amount: '100.00', period: 'monthly', category: 'groceries', startDate: '2026-03-01' })
+    ).json();
     await expense(user, { amount: '50.00', category: 'groceries' });
     await expense(user, { amount: '20.00', category: 'dining' });
     expect(await published(user, 'budget.threshold_reached')).toEqual([]);
@@ -88,8 +118,26 @@ describe('budget thresholds', () => {
     await expense(user, { amount: '1.00', category: 'groceries' });
     await expense(user, { amount: '30.00', category: 'groceries' });
     expect(await published(user, 'budget.threshold_reached')).toEqual([
-      { budgetId: budget.id, name: 'Food', categoryId: budget.categoryId, periodStart: '2026-03-01', threshold: 80, spent: '85.00', available: '100.00', currency: 'USD' },
-      { budgetId: budget.id, name: 'Food', categoryId: budget.categoryId, periodStart: '2026-03-01', threshold: 100, spent: '116.00', available: '100.00', currency: 'USD' },
+      {
+        budgetId: budget.id,
+        name: 'Food',
+        categoryId: budget.categoryId,
+        periodStart: '2026-03-01',
+        threshold: 80,
+        spent: '85.00',
+        available: '100.00',
+        currency: 'USD',
+      },
+      {
+        budgetId: budget.id,
+        name: 'Food',
+        categoryId: budget.categoryId,
+        periodStart: '2026-03-01',
+        threshold: 100,
+        spent: '116.00',
+        available: '100.00',
+        currency: 'USD',
+      },
     ]);
   });
 });
@@ -99,10 +147,13 @@ describe('budget thresholds after a CSV import', () => {
     const user = await newUser(t);
     const budget = (await call(t, user, 'POST', '/api/budgets', { name: 'Month', amount: '200.00', period: 'monthly', startDate: '2026-03-01' })).json();
     const csv = 'date,amount,description,category\n2026-03-02,-90.00,Rent share,rent\n2026-03-03,-80.00,Market,groceries\n2026-03-04,500.00,Pay,salary\n';
-    const importFile = () => t.app.inject({ method: 'POST', url: '/api/transactions/import', headers: { ...user.headers, 'content-type': 'text/csv' }, payload: csv });
+    const importFile = () =>
+      t.app.inject({ method: 'POST', url: '/api/transactions/import', headers: { ...user.headers, 'content-type': 'text/csv' }, payload: csv });
     expect((await importFile()).json()).toMatchObject({ created: 3 });
     expect((await importFile()).json()).toMatchObject({ created: 0, duplicates: 3 });
-    expect(await published(user, 'budget.threshold_reached')).toEqual([expect.objectContaining({ budgetId: budget.id, threshold: 80, spent: '170.00', periodStart: '2026-03-01' })]);
+    expect(await published(user, 'budget.threshold_reached')).toEqual([
+      expect.objectContaining({ budgetId: budget.id, threshold: 80, spent: '170.00', periodStart: '2026-03-01' }),
+    ]);
   });
 });
 
@@ -113,13 +164,22 @@ describe('goal and recurring events', () => {
     for (const amount of ['60.00', '40.00', '-10.00', '10.00']) {
       expect((await call(t, user, 'POST', `/api/goals/${goal.id}/contributions`, { amount })).statusCode).toBe(201);
     }
-    expect((await published(user, 'goal.progressed')).map((p) => [p.saved, p.percent])).toEqual([['60.00', '60.00'], ['100.00', '100.00'], ['90.00', '90.00'], ['100.00', '100.00']]);
-    expect(await published(user, 'goal.completed')).toEqual([expect.objectContaining({ goalId: goal.id, name: 'Bike', saved: '100.00', target: '100.00', currency: 'USD' })]);
+    expect((await published(user, 'goal.progressed')).map((p) => [p.saved, p.percent])).toEqual([
+      ['60.00', '60.00'],
+      ['100.00', '100.00'],
+      ['90.00', '90.00'],
+      ['100.00', '100.00'],
+    ]);
+    expect(await published(user, 'goal.completed')).toEqual([
+      expect.objectContaining({ goalId: goal.id, name: 'Bike', saved: '100.00', target: '100.00', currency: 'USD' }),
+    ]);
   });
 
   it('the scheduler publishes recurring.posted with the transaction it wrote', async () => {
     const user = await newUser(t);
-    const rule = (await call(t, user, 'POST', '/api/recurring-transactions', { type: 'income', amount: '1000.00', frequency: 'monthly', startDate: '2026-03-01' })).json();
+    const rule = (
+      await call(t, user, 'POST', '/api/recurring-transactions', { type: 'income', amount: '1000.00', frequency: 'monthly', startDate: '2026-03-01' })
+    ).json();
     const { runScheduler } = await import('../src/index.js');
     await runScheduler(t.ctx);
     const [posted] = await published(user, 'recurring.posted');
@@ -152,10 +212,30 @@ describe('user.deleted', () => {
     } finally {
       await identityBus.stop();
     }
-    const tables = ['accounts', 'categories', 'transactions', 'transaction_moods', 'budgets', 'goals', 'goal_contributions', 'debts', 'recurring_rules', 'idempotency_keys', 'outbox'] as const;
+    const tables = [
+      'accounts',
+      'categories',
+      'transactions',
+      'transaction_moods',
+      'budgets',
+      'goals',
+      'goal_contributions',
+      'debts',
+      'recurring_rules',
+      'idempotency_keys',
+      'outbox',
+    ] as const;
     for (const table of tables) {
       const count = async (userId: string) =>
-        Number((await t.ctx.db.selectFrom(table).select((eb) => eb.fn.countAll<string>().as('n')).where('user_id', '=', userId).executeTakeFirstOrThrow()).n);
+        Number(
+          (
+            await t.ctx.db
+              .selectFrom(table)
+              .select((eb) => eb.fn.countAll<string>().as('n'))
+              .where('user_id', '=', userId)
+              .executeTakeFirstOrThrow()
+          ).n,
+        );
       expect(await count(gone.id), table).toBe(0);
       if (table !== 'idempotency_keys') expect(await count(kept.id), table).toBeGreaterThan(0);
     }

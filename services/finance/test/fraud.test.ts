@@ -8,8 +8,12 @@ import { createTestFinance, type TestFinance } from './helpers.js';
 // outbox (recent rows only, for an import).
 
 let t: TestFinance;
-beforeAll(async () => { t = await createTestFinance({ start: '2026-03-15T12:00:00.000Z' }); });
-afterAll(async () => { await t.close(); });
+beforeAll(async () => {
+  t = await createTestFinance({ start: '2026-03-15T12:00:00.000Z' });
+});
+afterAll(async () => {
+  await t.close();
+});
 
 interface Tx {
   id: string;
@@ -26,7 +30,12 @@ async function withHistory(user: TestUser): Promise<void> {
     lines.push(`2026-02-${d}T${String(9 + (day % 9)).padStart(2, '0')}:15:00Z,-${38 + (day % 5)}.${day % 10}0,Groceries ${day},groceries,Corner Market`);
     if (day % 2 === 0) lines.push(`2026-02-${d}T08:05:00Z,-${4 + (day % 3)}.50,Bread ${day},groceries,Bakery`);
   }
-  const response = await t.app.inject({ method: 'POST', url: '/api/transactions/import', headers: { ...user.headers, 'content-type': 'text/csv' }, payload: lines.join('\n') });
+  const response = await t.app.inject({
+    method: 'POST',
+    url: '/api/transactions/import',
+    headers: { ...user.headers, 'content-type': 'text/csv' },
+    payload: lines.join('\n'),
+  });
   expect(response.statusCode, response.body).toBe(200);
   expect(response.json()).toMatchObject({ created: 42, rejected: 0 });
 }
@@ -132,12 +141,18 @@ describe('the score on every transaction', () => {
     const user = await newUser(t);
     await withHistory(user);
     for (let i = 0; i < 5; i += 1) {
-      const tx = await spend(user, { amount: '40.00', category: 'groceries', merchant: 'Corner Market', occurredAt: `2026-03-0${i + 1}T12:00:00Z` }, TEST_IPS.US);
+      const tx = await spend(
+        user,
+        { amount: '40.00', category: 'groceries', merchant: 'Corner Market', occurredAt: `2026-03-0${i + 1}T12:00:00Z` },
+        TEST_IPS.US,
+      );
       expect(tx.location?.country).toBe('US');
     }
     const abroad = await spend(user, { amount: '40.00', category: 'groceries', merchant: 'Corner Market', occurredAt: '2026-03-14T12:00:00Z' }, TEST_IPS.JP);
     expect(abroad.location?.country).toBe('JP');
-    expect(abroad.risk.reasons).toEqual([expect.objectContaining({ code: 'new_location', message: expect.stringMatching(/^Your first transaction from Japan/) as unknown })]);
+    expect(abroad.risk.reasons).toEqual([
+      expect.objectContaining({ code: 'new_location', message: expect.stringMatching(/^Your first transaction from Japan/) as unknown }),
+    ]);
     // Loopback has no place: nothing stored, nothing scored.
     const local = await spend(user, { amount: '40.00', category: 'groceries', merchant: 'Corner Market', occurredAt: '2026-03-14T13:00:00Z' });
     expect(local.location).toBeNull();
@@ -147,15 +162,30 @@ describe('the score on every transaction', () => {
   it('an import flags a duplicate charge in an old file without alerting, and alerts for a recent one', async () => {
     const user = await newUser(t);
     const file = (day: string) =>
-      ['date,amount,description,merchant', `${day}T10:00:00Z,-12.99,Streamly subscription,Streamly`, `${day}T10:03:00Z,-12.99,Streamly charge,Streamly`, `${day}T18:00:00Z,-30.00,Dinner,Luigi`].join('\n');
-    const old = await t.app.inject({ method: 'POST', url: '/api/transactions/import', headers: { ...user.headers, 'content-type': 'text/csv' }, payload: file('2025-06-03') });
+      [
+        'date,amount,description,merchant',
+        `${day}T10:00:00Z,-12.99,Streamly subscription,Streamly`,
+        `${day}T10:03:00Z,-12.99,Streamly charge,Streamly`,
+        `${day}T18:00:00Z,-30.00,Dinner,Luigi`,
+      ].join('\n');
+    const old = await t.app.inject({
+      method: 'POST',
+      url: '/api/transactions/import',
+      headers: { ...user.headers, 'content-type': 'text/csv' },
+      payload: file('2025-06-03'),
+    });
     expect(old.json()).toMatchObject({ created: 3 });
     const flagged = (await call(t, user, 'GET', '/api/transactions/flagged')).json<{ items: (Tx & { description: string })[] }>().items;
     expect(flagged.map((i) => i.description)).toEqual(['Streamly charge']);
     expect(flagged[0]?.risk.reasons[0]?.code).toBe('duplicate');
     expect(await flaggedEvents(user.id)).toEqual([]);
 
-    const recent = await t.app.inject({ method: 'POST', url: '/api/transactions/import', headers: { ...user.headers, 'content-type': 'text/csv' }, payload: file('2026-03-14') });
+    const recent = await t.app.inject({
+      method: 'POST',
+      url: '/api/transactions/import',
+      headers: { ...user.headers, 'content-type': 'text/csv' },
+      payload: file('2026-03-14'),
+    });
     expect(recent.json()).toMatchObject({ created: 3 });
     const events = await flaggedEvents(user.id);
     expect(events).toHaveLength(1);

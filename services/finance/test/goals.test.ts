@@ -3,9 +3,15 @@ import { call, newUser, type TestUser } from '@expensio/common/testing';
 import { createTestFinance, type TestFinance } from './helpers.js';
 
 let t: TestFinance;
-beforeAll(async () => { t = await createTestFinance(); });
-afterAll(async () => { await t.close(); });
-beforeEach(() => { t.clock.set('2026-03-15T12:00:00.000Z'); });
+beforeAll(async () => {
+  t = await createTestFinance();
+});
+afterAll(async () => {
+  await t.close();
+});
+beforeEach(() => {
+  t.clock.set('2026-03-15T12:00:00.000Z');
+});
 
 const OTHER_ID = '0190a000-0000-7000-8000-000000000000';
 
@@ -87,7 +93,14 @@ describe('/api/goals', () => {
     // 100.00 net over 1-10 March, 10 days counting the first: 10.00 a day. 900.00 to go takes 90
     // days from 10 March: 8 June. The deadline is 9 whole months away (10 December): 900 / 9 = 100.00.
     const view = (await call(t, user, 'GET', `/api/goals/${goal.id}`)).json();
-    expect(view).toMatchObject({ saved: '100.00', remaining: '900.00', percent: 10, projectedCompletion: '2026-06-08', monthsLeft: 9, monthlyNeeded: '100.00' });
+    expect(view).toMatchObject({
+      saved: '100.00',
+      remaining: '900.00',
+      percent: 10,
+      projectedCompletion: '2026-06-08',
+      monthsLeft: 9,
+      monthlyNeeded: '100.00',
+    });
   });
 
   it('says when the deadline has passed, and needs everything this month when it is less than a month away', async () => {
@@ -95,7 +108,12 @@ describe('/api/goals', () => {
     const soon = await newGoal(user, { deadline: '2026-03-20', targetAmount: '100.00' });
     expect(soon).toMatchObject({ monthsLeft: 1, monthlyNeeded: '100.00', deadlinePassed: false });
     t.clock.set('2026-03-21T00:00:00.000Z');
-    expect((await call(t, user, 'GET', `/api/goals/${soon.id}`)).json()).toMatchObject({ deadlinePassed: true, monthsLeft: 0, monthlyNeeded: null, remaining: '100.00' });
+    expect((await call(t, user, 'GET', `/api/goals/${soon.id}`)).json()).toMatchObject({
+      deadlinePassed: true,
+      monthsLeft: 0,
+      monthlyNeeded: null,
+      remaining: '100.00',
+    });
     const none = await newGoal(user);
     expect(none).toMatchObject({ deadline: null, monthsLeft: null, monthlyNeeded: null, deadlinePassed: false });
   });
@@ -106,12 +124,24 @@ describe('/api/goals', () => {
     const racing = await Promise.all([contribute(user, goal.id, '50.00'), contribute(user, goal.id, '50.00'), contribute(user, goal.id, '50.00')]);
     for (const response of racing) expect(response.statusCode).toBe(201);
     const done = (await call(t, user, 'GET', `/api/goals/${goal.id}`)).json();
-    expect(done).toMatchObject({ saved: '150.00', remaining: '0.00', percent: 150, monthlyNeeded: null, projectedCompletion: null, completedAt: '2026-03-15T12:00:00.000Z' });
+    expect(done).toMatchObject({
+      saved: '150.00',
+      remaining: '0.00',
+      percent: 150,
+      monthlyNeeded: null,
+      projectedCompletion: null,
+      completedAt: '2026-03-15T12:00:00.000Z',
+    });
     const savedSeen = racing.map((r) => r.json().goal.saved).sort();
     expect(savedSeen).toEqual(['100.00', '150.00', '50.00']);
 
     t.clock.set('2026-04-01T08:00:00.000Z');
-    expect((await contribute(user, goal.id, '-60.00')).json().goal).toMatchObject({ saved: '90.00', percent: 90, remaining: '10.00', completedAt: '2026-03-15T12:00:00.000Z' });
+    expect((await contribute(user, goal.id, '-60.00')).json().goal).toMatchObject({
+      saved: '90.00',
+      percent: 90,
+      remaining: '10.00',
+      completedAt: '2026-03-15T12:00:00.000Z',
+    });
     t.clock.set('2026-04-02T08:00:00.000Z');
     expect((await contribute(user, goal.id, '10.00')).json().goal).toMatchObject({ saved: '100.00', percent: 100, completedAt: '2026-03-15T12:00:00.000Z' });
 

@@ -1,7 +1,6 @@
 import { buildTestApp, type TestApp } from '@expensio/common/testing';
 import { financeService, type FinanceContext } from '../src/index.js';
 
-
 export interface TestFinance extends TestApp {
   ctx: FinanceContext;
 }

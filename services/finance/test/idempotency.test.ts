@@ -9,8 +9,12 @@ import { createTestFinance, type TestFinance } from './helpers.js';
 // is 422; while the first runs, 409; a key is per user and per operation.
 
 let t: TestFinance;
-beforeAll(async () => { t = await createTestFinance(); });
-afterAll(async () => { await t.close(); });
+beforeAll(async () => {
+  t = await createTestFinance();
+});
+afterAll(async () => {
+  await t.close();
+});
 
 interface Route {
   scope: IdempotentOperation;
@@ -29,7 +33,11 @@ const routes: Route[] = [
       contentType: json,
       body: JSON.stringify({ type: 'expense', amount: '2.00', category: 'dining' }),
       // Another amount; an amount the currency cannot hold (400 without a key); an unknown category (404 without a key).
-      other: [{ type: 'expense', amount: '3.00' }, { amount: '2.001', currency: 'USD' }, { type: 'expense', amount: '2.00', category: 'caviar' }].map((b) => JSON.stringify(b)),
+      other: [
+        { type: 'expense', amount: '3.00' },
+        { amount: '2.001', currency: 'USD' },
+        { type: 'expense', amount: '2.00', category: 'caviar' },
+      ].map((b) => JSON.stringify(b)),
       written: () => countOf(user, '/api/transactions?limit=200'),
     }),
   },
@@ -43,7 +51,10 @@ const routes: Route[] = [
         url: '/api/accounts/transfers',
         contentType: json,
         body: JSON.stringify({ fromAccountId: from, toAccountId: to, amount: '5.00' }),
-        other: [{ fromAccountId: from, toAccountId: to, amount: '6.00' }, { fromAccountId: from, toAccountId: from, amount: 'x' }].map((b) => JSON.stringify(b)),
+        other: [
+          { fromAccountId: from, toAccountId: to, amount: '6.00' },
+          { fromAccountId: from, toAccountId: from, amount: 'x' },
+        ].map((b) => JSON.stringify(b)),
         written: () => countOf(user, '/api/transactions?limit=200'),
       };
     },
@@ -64,7 +75,17 @@ const routes: Route[] = [
   {
     scope: 'debts.pay',
     setup: async (user) => {
-      const debt = (await call(t, user, 'POST', '/api/debts', { name: 'Loan', kind: 'loan', balance: '500.00', annualRate: '0', minimumPayment: '10.00', dueDay: 1, startDate: '2026-03-01' })).json().id as string;
+      const debt = (
+        await call(t, user, 'POST', '/api/debts', {
+          name: 'Loan',
+          kind: 'loan',
+          balance: '500.00',
+          annualRate: '0',
+          minimumPayment: '10.00',
+          dueDay: 1,
+          startDate: '2026-03-01',
+        })
+      ).json().id as string;
       return {
         url: `/api/debts/${debt}/payments`,
         contentType: json,
@@ -125,7 +146,16 @@ describe.each(routes)('Idempotency-Key on $scope', (route) => {
     const now = t.clock.now();
     await t.ctx.db
       .insertInto('idempotency_keys')
-      .values({ user_id: user.id, scope: route.scope, key: 'busy-1', request_hash: requestHash(r.url, Buffer.from(r.body)), response_status: null, response_body: null, created_at: now, expires_at: new Date(now.getTime() + 3_600_000) })
+      .values({
+        user_id: user.id,
+        scope: route.scope,
+        key: 'busy-1',
+        request_hash: requestHash(r.url, Buffer.from(r.body)),
+        response_status: null,
+        response_body: null,
+        created_at: now,
+        expires_at: new Date(now.getTime() + 3_600_000),
+      })
       .execute();
     const duplicate = await send(user, r.url, r.contentType, r.body, 'busy-1');
     expect(duplicate.statusCode).toBe(409);
@@ -182,7 +212,12 @@ describe('one create path', () => {
   it('the recurring scheduler posts through the same create: budget thresholds and the created event', async () => {
     const user = await newUser(t);
     const budget = (await call(t, user, 'POST', '/api/budgets', { name: 'All', amount: '100.00', period: 'monthly', startDate: '2026-03-01' })).json();
-    const rule = await call(t, user, 'POST', '/api/recurring-transactions', { type: 'expense', amount: '120.00', frequency: 'monthly', startDate: '2026-03-15' });
+    const rule = await call(t, user, 'POST', '/api/recurring-transactions', {
+      type: 'expense',
+      amount: '120.00',
+      frequency: 'monthly',
+      startDate: '2026-03-15',
+    });
     expect(rule.statusCode, rule.body).toBe(201);
     // A due occurrence posts within the create request, by the scheduler's own path.
     expect((await call(t, user, 'GET', '/api/transactions')).json().items).toMatchObject([{ amount: '120.00', recurringRuleId: rule.json().id }]);

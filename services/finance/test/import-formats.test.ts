@@ -13,10 +13,12 @@ describe('amounts', () => {
   it('reads what banks write, exactly, as decimal strings', () => {
     const dot = { decimal: '.' as const };
     const comma = { decimal: ',' as const };
-    expect(['$-12.00', '-$12.00', '(45.00)', '($45.00)', '"-1,234.56"'.slice(1, -1), 'USD 1,234,567.89', '1 234.50', '+0.10'].map((t) => parseAmount(t, dot))).toEqual(
-      ['-12.00', '-12.00', '-45.00', '-45.00', '-1234.56', '1234567.89', '1234.50', '0.10'].map((value) => ({ ok: true, value })),
+    expect(
+      ['$-12.00', '-$12.00', '(45.00)', '($45.00)', '"-1,234.56"'.slice(1, -1), 'USD 1,234,567.89', '1 234.50', '+0.10'].map((t) => parseAmount(t, dot)),
+    ).toEqual(['-12.00', '-12.00', '-45.00', '-45.00', '-1234.56', '1234567.89', '1234.50', '0.10'].map((value) => ({ ok: true, value })));
+    expect(['-54,23', '1.234,56 €', '54,23-', '-1.234,5 EUR'].map((t) => parseAmount(t, comma))).toEqual(
+      ['-54.23', '1234.56', '-54.23', '-1234.5'].map((value) => ({ ok: true, value })),
     );
-    expect(['-54,23', '1.234,56 €', '54,23-', '-1.234,5 EUR'].map((t) => parseAmount(t, comma))).toEqual(['-54.23', '1234.56', '-54.23', '-1234.5'].map((value) => ({ ok: true, value })));
     for (const bad of ['1.000.00', '12,34', '1,23,4.00', 'abc', '']) expect(parseAmount(bad, dot).ok, bad).toBe(false);
     expect(parseAmount('1,234', { decimal: '.', thousands: '' }).ok).toBe(false);
   });
@@ -46,14 +48,11 @@ describe('dates', () => {
 
 describe('detectFormat', () => {
   it('tells the formats apart by their content', () => {
-    expect(['bank-sgml.ofx', 'card.qfx', 'bank-xml.ofx', 'checking.qif', 'statement.camt053.xml', 'de-giro-latin1.csv'].map((name) => detectFormat(fixture(name).toString('latin1')))).toEqual([
-      'ofx',
-      'ofx',
-      'ofx',
-      'qif',
-      'camt053',
-      'csv',
-    ]);
+    expect(
+      ['bank-sgml.ofx', 'card.qfx', 'bank-xml.ofx', 'checking.qif', 'statement.camt053.xml', 'de-giro-latin1.csv'].map((name) =>
+        detectFormat(fixture(name).toString('latin1')),
+      ),
+    ).toEqual(['ofx', 'ofx', 'ofx', 'qif', 'camt053', 'csv']);
   });
 });
 
@@ -81,7 +80,9 @@ describe('CSV', () => {
     expect(parsed.rejections).toEqual([]);
     expect(parsed.notes[0]).toBe('Read as windows-1252 (the file is not UTF-8).');
     // Named instead of detected, the same bytes read the same.
-    expect(read('de-giro-latin1.csv', { encoding: 'latin1', delimiter: ';', dateFormat: 'DD.MM.YYYY', decimal: ',', thousands: '.' }).rows).toEqual(parsed.rows);
+    expect(read('de-giro-latin1.csv', { encoding: 'latin1', delimiter: ';', dateFormat: 'DD.MM.YYYY', decimal: ',', thousands: '.' }).rows).toEqual(
+      parsed.rows,
+    );
   });
 
   it('flips a card export whose charges are positive', () => {
@@ -122,7 +123,9 @@ describe('CSV', () => {
   });
 
   it('rejects bad rows one by one, naming the field', () => {
-    const csv = Buffer.from('Transaction Date,Description,Debit,Credit\n03/01/2026,ok,1.00,\n02/30/2026,bad day,1.00,\n03/02/2026,both,1.00,2.00\n03/03/2026,neither,,\n');
+    const csv = Buffer.from(
+      'Transaction Date,Description,Debit,Credit\n03/01/2026,ok,1.00,\n02/30/2026,bad day,1.00,\n03/02/2026,both,1.00,2.00\n03/03/2026,neither,,\n',
+    );
     expect(readImportFile(csv).rejections).toEqual([
       { line: 3, field: 'date', message: 'date "02/30/2026" is not a date written MM/DD/YYYY' },
       { line: 4, field: 'amount', message: 'both debit (1.00) and credit (2.00) are filled' },
@@ -137,8 +140,24 @@ describe('OFX, QFX, QIF, CAMT.053', () => {
       format: 'ofx',
       rejections: [],
       rows: [
-        { line: 39, date: '2026-03-01T12:00:00-05:00', amount: '-54.23', description: 'POS PURCHASE', merchant: 'WHOLE FOODS #10', currency: 'USD', externalId: '202603010001' },
-        { line: 47, date: '2026-03-02', amount: '2500.00', description: 'ACME CORP PAYROLL', merchant: 'ACME CORP PAYROLL', currency: 'USD', externalId: '202603020001' },
+        {
+          line: 39,
+          date: '2026-03-01T12:00:00-05:00',
+          amount: '-54.23',
+          description: 'POS PURCHASE',
+          merchant: 'WHOLE FOODS #10',
+          currency: 'USD',
+          externalId: '202603010001',
+        },
+        {
+          line: 47,
+          date: '2026-03-02',
+          amount: '2500.00',
+          description: 'ACME CORP PAYROLL',
+          merchant: 'ACME CORP PAYROLL',
+          currency: 'USD',
+          externalId: '202603020001',
+        },
         { line: 54, date: '2026-03-04', amount: '-1200', description: 'RENT & PARKING', merchant: 'CHECK 1001', currency: 'USD', externalId: '202603040001' },
       ],
     });
@@ -146,11 +165,35 @@ describe('OFX, QFX, QIF, CAMT.053', () => {
 
   it('reads a QFX card statement and OFX 2.x XML', () => {
     expect(read('card.qfx').rows).toEqual([
-      { line: 15, date: '2026-03-03T00:00:00-08:00', amount: '-18.40', description: 'HELP.UBER.COM', merchant: 'UBER TRIP', currency: 'USD', externalId: 'FIT-1' },
-      { line: 16, date: '2026-03-08', amount: '300.00', description: 'PAYMENT - THANK YOU', merchant: 'PAYMENT - THANK YOU', currency: 'USD', externalId: 'FIT-2' },
+      {
+        line: 15,
+        date: '2026-03-03T00:00:00-08:00',
+        amount: '-18.40',
+        description: 'HELP.UBER.COM',
+        merchant: 'UBER TRIP',
+        currency: 'USD',
+        externalId: 'FIT-1',
+      },
+      {
+        line: 16,
+        date: '2026-03-08',
+        amount: '300.00',
+        description: 'PAYMENT - THANK YOU',
+        merchant: 'PAYMENT - THANK YOU',
+        currency: 'USD',
+        externalId: 'FIT-2',
+      },
     ]);
     expect(read('bank-xml.ofx').rows).toEqual([
-      { line: 13, date: '2026-04-02T09:30:00+02:00', amount: '-23.90', description: 'Bäckerei Schmidt', merchant: 'Bäckerei Schmidt', currency: 'EUR', externalId: 'X-1' },
+      {
+        line: 13,
+        date: '2026-04-02T09:30:00+02:00',
+        amount: '-23.90',
+        description: 'Bäckerei Schmidt',
+        merchant: 'Bäckerei Schmidt',
+        currency: 'EUR',
+        externalId: 'X-1',
+      },
       { line: 21, date: '2026-04-15', amount: '1800.00', description: 'Salary April', merchant: 'Employer GmbH', currency: 'EUR', externalId: 'X-2' },
     ]);
   });
@@ -168,8 +211,24 @@ describe('OFX, QFX, QIF, CAMT.053', () => {
   it('reads booked CAMT.053 entries, signed by CdtDbtInd, and leaves pending ones out', () => {
     const parsed = read('statement.camt053.xml');
     expect(parsed.rows).toEqual([
-      { line: 9, date: '2026-03-02', amount: '-54.23', description: 'Einkauf Filiale 4711', merchant: 'REWE Markt GmbH', currency: 'EUR', externalId: '2026030200001' },
-      { line: 24, date: '2026-03-13', amount: '2345.67', description: 'Gehalt März 2026', merchant: 'Arbeitgeber AG', currency: 'EUR', externalId: '2026031300007' },
+      {
+        line: 9,
+        date: '2026-03-02',
+        amount: '-54.23',
+        description: 'Einkauf Filiale 4711',
+        merchant: 'REWE Markt GmbH',
+        currency: 'EUR',
+        externalId: '2026030200001',
+      },
+      {
+        line: 24,
+        date: '2026-03-13',
+        amount: '2345.67',
+        description: 'Gehalt März 2026',
+        merchant: 'Arbeitgeber AG',
+        currency: 'EUR',
+        externalId: '2026031300007',
+      },
       { line: 38, date: '2026-03-31T23:59:00+02:00', amount: '-0.10', description: 'Kontoführungsgebühr', currency: 'EUR' },
     ]);
     expect(parsed.notes).toEqual(['Skipped 1 pending entry (not booked yet).']);
@@ -195,6 +254,8 @@ describe('parseMapping', () => {
     expect(fields('{not json')).toEqual(['mapping']);
     expect(fields('{"dateFormat":"day first"}')).toEqual(['mapping.dateFormat']);
     expect(fields('{"amount":"A","debit":"D"}')).toEqual(['mapping.amount']);
-    expect(fields('{"decimal":";","delimiter":"x","encoding":"klingon","date":-1,"colour":1}')).toEqual(expect.arrayContaining(['mapping.decimal', 'mapping.delimiter', 'mapping.encoding', 'mapping.date', 'mapping']));
+    expect(fields('{"decimal":";","delimiter":"x","encoding":"klingon","date":-1,"colour":1}')).toEqual(
+      expect.arrayContaining(['mapping.decimal', 'mapping.delimiter', 'mapping.encoding', 'mapping.date', 'mapping']),
+    );
   });
 });

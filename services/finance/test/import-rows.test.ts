@@ -15,7 +15,18 @@ describe('parseOccurredAt', () => {
   });
 
   it('refuses what is not a real ISO date', () => {
-    for (const text of ['2025-02-29', '2026-13-01', '2026-00-10', '15/03/2026', '2026-3-5', '2026-03-15T24:00', '2026-03-15T10:60', '1800-01-01', '2026-03-15T10:00+25:00', '']) {
+    for (const text of [
+      '2025-02-29',
+      '2026-13-01',
+      '2026-00-10',
+      '15/03/2026',
+      '2026-3-5',
+      '2026-03-15T24:00',
+      '2026-03-15T10:60',
+      '1800-01-01',
+      '2026-03-15T10:00+25:00',
+      '',
+    ]) {
       expect(parseOccurredAt(text), text).toBeUndefined();
     }
   });
@@ -24,13 +35,29 @@ describe('parseOccurredAt', () => {
 describe('toImportRow', () => {
   const groceries: CategoryRef = { id: 'c1', slug: 'groceries', kind: 'expense' };
   const salary: CategoryRef = { id: 'c2', slug: 'salary', kind: 'income' };
-  const ctx = { currency: 'EUR', categories: new Map<string, CategoryRef>([['groceries', groceries], ['food shopping', groceries], ['salary', salary]]) };
-  const row = (fields: Partial<NormalisedRow>, context: Parameters<typeof toImportRow>[1] = ctx) => toImportRow({ line: 2, date: '2026-01-02', amount: '-1', description: '', ...fields }, context);
+  const ctx = {
+    currency: 'EUR',
+    categories: new Map<string, CategoryRef>([
+      ['groceries', groceries],
+      ['food shopping', groceries],
+      ['salary', salary],
+    ]),
+  };
+  const row = (fields: Partial<NormalisedRow>, context: Parameters<typeof toImportRow>[1] = ctx) =>
+    toImportRow({ line: 2, date: '2026-01-02', amount: '-1', description: '', ...fields }, context);
 
   it('takes the type from the sign, or from the type column with a positive amount', () => {
     expect(row({ amount: '-12.30', category: 'Groceries', tags: 'a; b ;a', currency: 'eur', description: ' Shop ' })).toEqual({
       ok: true,
-      value: { type: 'expense', amount: 1230n, occurredAt: new Date('2026-01-02T00:00:00Z'), categoryId: 'c1', description: 'Shop', merchant: null, tags: ['a', 'b'] },
+      value: {
+        type: 'expense',
+        amount: 1230n,
+        occurredAt: new Date('2026-01-02T00:00:00Z'),
+        categoryId: 'c1',
+        description: 'Shop',
+        merchant: null,
+        tags: ['a', 'b'],
+      },
       warnings: [],
     });
     expect(row({ amount: '7', type: 'Income' })).toMatchObject({ ok: true, value: { type: 'income', amount: 700n, description: null } });
@@ -46,7 +73,9 @@ describe('toImportRow', () => {
   });
 
   it('finds a category by display name in any case; an unknown one or one of the other kind leaves the row uncategorised with a warning', () => {
-    expect(row({ category: ' FOOD Shopping ' })).toEqual(expect.objectContaining({ ok: true, value: expect.objectContaining({ categoryId: 'c1' }), warnings: [] }));
+    expect(row({ category: ' FOOD Shopping ' })).toEqual(
+      expect.objectContaining({ ok: true, value: expect.objectContaining({ categoryId: 'c1' }), warnings: [] }),
+    );
     expect(row({ category: 'Food:Dining' })).toEqual({
       ok: true,
       value: expect.objectContaining({ categoryId: null, amount: 100n }),
@@ -64,7 +93,11 @@ describe('toImportRow', () => {
     const result = row({ date: '2026-01\u0000-02', category: 'groceries', tags: 'a;b\u0085', description: 'Tea\u0000cake' });
     expect(result.ok).toBe(false);
     if (result.ok) return;
-    expect(result.problems.map((p) => [p.row, p.field])).toEqual([[2, 'date'], [2, 'description'], [2, 'tags']]);
+    expect(result.problems.map((p) => [p.row, p.field])).toEqual([
+      [2, 'date'],
+      [2, 'description'],
+      [2, 'tags'],
+    ]);
     expect(result.problems[0]?.message).toMatch(/^date must not contain control characters/);
     expect(row({ description: 'broken \ud800 text' })).toMatchObject({ ok: false, problems: [{ field: 'description' }] });
     expect(row({ description: 'Café 😀 \uFFFD\r\n\tmulti-line' })).toMatchObject({ ok: true });

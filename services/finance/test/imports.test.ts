@@ -5,8 +5,12 @@ import { call, newUser, type TestUser } from '@expensio/common/testing';
 import { createTestFinance, type TestFinance } from './helpers.js';
 
 let t: TestFinance;
-beforeAll(async () => { t = await createTestFinance(); });
-afterAll(async () => { await t.close(); });
+beforeAll(async () => {
+  t = await createTestFinance();
+});
+afterAll(async () => {
+  await t.close();
+});
 
 const URL = '/api/transactions/import';
 
@@ -24,7 +28,12 @@ function importForm(user: TestUser, parts: [string, string, string?][]) {
         : `--${boundary}\r\ncontent-disposition: form-data; name="${name}"; filename="${filename}"\r\ncontent-type: text/csv\r\n\r\n${value}\r\n`,
     )
     .join('');
-  return t.app.inject({ method: 'POST', url: URL, headers: { ...user.headers, 'content-type': `multipart/form-data; boundary=${boundary}` }, payload: `${body}--${boundary}--\r\n` });
+  return t.app.inject({
+    method: 'POST',
+    url: URL,
+    headers: { ...user.headers, 'content-type': `multipart/form-data; boundary=${boundary}` },
+    payload: `${body}--${boundary}--\r\n`,
+  });
 }
 
 async function transactions(user: TestUser, query = '') {
@@ -33,13 +42,20 @@ async function transactions(user: TestUser, query = '') {
 
 /** What the files add up to: projectedBalance, since some files are dated after the test clock's today. */
 async function balances(user: TestUser) {
-  return Object.fromEntries((await call(t, user, 'GET', '/api/accounts')).json().items.map((a: { name: string; projectedBalance: string }) => [a.name, a.projectedBalance]));
+  return Object.fromEntries(
+    (await call(t, user, 'GET', '/api/accounts')).json().items.map((a: { name: string; projectedBalance: string }) => [a.name, a.projectedBalance]),
+  );
 }
 
 describe('POST /api/transactions/import', () => {
   it('rejects a row whose cell holds a NUL or another control character, with its line and column, and imports the rest', async () => {
     const user = await newUser(t);
-    const csv = ['date,amount,description,merchant,tags', '2026-03-01,-1.00,Fine,,', '2026-03-02,-2.00,a\u0000b,,', '2026-03-03,-3.00,,Shop\u001b,x;y\u0000'].join('\n');
+    const csv = [
+      'date,amount,description,merchant,tags',
+      '2026-03-01,-1.00,Fine,,',
+      '2026-03-02,-2.00,a\u0000b,,',
+      '2026-03-03,-3.00,,Shop\u001b,x;y\u0000',
+    ].join('\n');
     const response = await importCsv(user, csv);
     expect(response.statusCode).toBe(200);
     expect(response.json()).toMatchObject({
@@ -88,7 +104,10 @@ describe('POST /api/transactions/import', () => {
     const user = await newUser(t);
     const yen = (await call(t, user, 'POST', '/api/accounts', { name: 'Yen', type: 'cash', currency: 'JPY' })).json();
     const csv = 'date,type,amount,description,currency\n2026-02-10,expense,1500,Ramen,JPY\n2026-02-11,income,20000,Gift,\n2026-02-12,expense,1.5,Bad,JPY\n';
-    const response = await importForm(user, [['accountId', yen.id], ['file', csv, 'yen.csv']]);
+    const response = await importForm(user, [
+      ['accountId', yen.id],
+      ['file', csv, 'yen.csv'],
+    ]);
     expect(response.statusCode).toBe(200);
     expect(response.json()).toMatchObject({ accountId: yen.id, rows: 3, created: 2, duplicates: 0, rejected: 1 });
     expect(response.json().problems).toEqual([{ row: 4, field: 'amount', message: 'amount JPY has no decimals' }]);
@@ -191,7 +210,10 @@ describe('POST /api/transactions/import', () => {
     const byQuery = await importCsv(bob, csv, `?accountId=${alices.id}`);
     expect(byQuery.statusCode).toBe(404);
     expect(byQuery.json()).toMatchObject({ code: 'account_not_found' });
-    const byField = await importForm(bob, [['accountId', alices.id], ['file', csv, 'a.csv']]);
+    const byField = await importForm(bob, [
+      ['accountId', alices.id],
+      ['file', csv, 'a.csv'],
+    ]);
     expect(byField.statusCode).toBe(404);
     expect(await transactions(bob)).toEqual([]);
     expect(await transactions(alice)).toEqual([]);
@@ -221,13 +243,22 @@ describe('POST /api/transactions/import', () => {
     expect(noFile.statusCode).toBe(400);
     const wrongField = await importForm(user, [['upload', 'date,amount\n2026-03-01,-1\n', 'a.csv']]);
     expect(wrongField.statusCode).toBe(400);
-    const badField = await importForm(user, [['accountId', 'nope'], ['file', 'date,amount\n2026-03-01,-1\n', 'a.csv']]);
+    const badField = await importForm(user, [
+      ['accountId', 'nope'],
+      ['file', 'date,amount\n2026-03-01,-1\n', 'a.csv'],
+    ]);
     expect(badField.statusCode).toBe(400);
     expect(badField.json().errors[0]).toMatchObject({ field: 'accountId' });
-    const lateAccount = await importForm(user, [['file', 'date,amount\n2026-03-01,-1\n', 'a.csv'], ['accountId', '0190a000-0000-7000-8000-000000000000']]);
+    const lateAccount = await importForm(user, [
+      ['file', 'date,amount\n2026-03-01,-1\n', 'a.csv'],
+      ['accountId', '0190a000-0000-7000-8000-000000000000'],
+    ]);
     expect(lateAccount.statusCode).toBe(400);
     expect(lateAccount.json().errors[0]).toMatchObject({ field: 'accountId' });
-    const twoFiles = await importForm(user, [['file', 'date,amount\n2026-03-01,-1\n', 'a.csv'], ['file', 'date,amount\n2026-03-02,-1\n', 'b.csv']]);
+    const twoFiles = await importForm(user, [
+      ['file', 'date,amount\n2026-03-01,-1\n', 'a.csv'],
+      ['file', 'date,amount\n2026-03-02,-1\n', 'b.csv'],
+    ]);
     expect(twoFiles.statusCode).toBe(400);
     expect(twoFiles.json().detail).toContain('one file');
     const json = await call(t, user, 'POST', URL, { date: '2026-03-01', amount: '-1.00' });
@@ -247,7 +278,12 @@ describe('POST /api/transactions/import', () => {
       expect(raw.statusCode).toBe(413);
       expect(raw.json()).toMatchObject({ status: 413, code: 'import_too_large' });
       // A Content-Length that understates the body is caught while reading.
-      const chunked = await t.app.inject({ method: 'POST', url: URL, headers: { ...user.headers, 'content-type': 'text/csv', 'transfer-encoding': 'chunked' }, payload: csv });
+      const chunked = await t.app.inject({
+        method: 'POST',
+        url: URL,
+        headers: { ...user.headers, 'content-type': 'text/csv', 'transfer-encoding': 'chunked' },
+        payload: csv,
+      });
       expect(chunked.statusCode).toBe(413);
       const form = await importForm(user, [['file', csv, 'big.csv']]);
       expect(form.statusCode).toBe(413);
@@ -261,9 +297,19 @@ describe('POST /api/transactions/import', () => {
 
   it('the CSV and multipart parsers exist for the import route only', async () => {
     const user = await newUser(t);
-    const csv = await t.app.inject({ method: 'POST', url: '/api/transactions', headers: { ...user.headers, 'content-type': 'text/csv' }, payload: 'date,amount\n2026-03-01,-1\n' });
+    const csv = await t.app.inject({
+      method: 'POST',
+      url: '/api/transactions',
+      headers: { ...user.headers, 'content-type': 'text/csv' },
+      payload: 'date,amount\n2026-03-01,-1\n',
+    });
     expect(csv.statusCode).toBe(415);
-    const form = await t.app.inject({ method: 'POST', url: '/api/accounts', headers: { ...user.headers, 'content-type': 'multipart/form-data; boundary=b' }, payload: '--b\r\ncontent-disposition: form-data; name="name"\r\n\r\nx\r\n--b--\r\n' });
+    const form = await t.app.inject({
+      method: 'POST',
+      url: '/api/accounts',
+      headers: { ...user.headers, 'content-type': 'multipart/form-data; boundary=b' },
+      payload: '--b\r\ncontent-disposition: form-data; name="name"\r\n\r\nx\r\n--b--\r\n',
+    });
     expect(form.statusCode).toBe(415);
     expect(await transactions(user)).toEqual([]);
   });
@@ -283,7 +329,12 @@ describe('POST /api/transactions/import', () => {
     const user = await newUser(t);
     const row = (i: number) => `2026-01-${String((i % 28) + 1).padStart(2, '0')},-${(i % 500) + 1}.25,item ${i}`;
     // 2,000 distinct rows, then the first 500 again (duplicates across batch boundaries), then a bad one.
-    const lines = ['date,amount,description', ...Array.from({ length: 2_000 }, (_, i) => row(i)), ...Array.from({ length: 500 }, (_, i) => row(i)), '2026-01-01,abc,bad'];
+    const lines = [
+      'date,amount,description',
+      ...Array.from({ length: 2_000 }, (_, i) => row(i)),
+      ...Array.from({ length: 500 }, (_, i) => row(i)),
+      '2026-01-01,abc,bad',
+    ];
     const report = (await importCsv(user, lines.join('\n'))).json();
     expect(report).toMatchObject({ rows: 2_501, created: 2_000, duplicates: 500, rejected: 1 });
     // Four times the sum of 1.25 .. 500.25.
@@ -306,7 +357,13 @@ describe('POST /api/transactions/import with bank files', () => {
     const user = await newUser(t);
     const response = await importFile(user, fixture('us-checking-debit-credit.csv'));
     expect(response.statusCode).toBe(200);
-    expect(response.json()).toMatchObject({ format: 'csv', rows: 4, created: 4, rejected: 0, notes: ['Skipped 1 line(s) after the last transaction (totals or balances).'] });
+    expect(response.json()).toMatchObject({
+      format: 'csv',
+      rows: 4,
+      created: 4,
+      rejected: 0,
+      notes: ['Skipped 1 line(s) after the last transaction (totals or balances).'],
+    });
     expect(await amounts(user)).toEqual([
       ['2026-11-03', 'expense', '54.23', 'SAFEWAY #1234 OAKLAND CA', null],
       ['2026-11-05', 'income', '2500.00', 'PAYROLL ACME CORP', null],
@@ -331,14 +388,29 @@ describe('POST /api/transactions/import with bank files', () => {
 
     // The same bytes named by a mapping in a form field are the same rows: all duplicates now.
     const boundary = 'b0undary';
-    const mapping = JSON.stringify({ date: 'Buchungstag', amount: 'Betrag', description: 'Verwendungszweck', merchant: 'Auftraggeber/Empfänger', encoding: 'windows-1252', dateFormat: 'DD.MM.YYYY', decimal: ',' });
+    const mapping = JSON.stringify({
+      date: 'Buchungstag',
+      amount: 'Betrag',
+      description: 'Verwendungszweck',
+      merchant: 'Auftraggeber/Empfänger',
+      encoding: 'windows-1252',
+      dateFormat: 'DD.MM.YYYY',
+      decimal: ',',
+    });
     const body = Buffer.concat([
-      Buffer.from(`--${boundary}\r\ncontent-disposition: form-data; name="accountId"\r\n\r\n${euro.id}\r\n--${boundary}\r\ncontent-disposition: form-data; name="mapping"\r\n\r\n${mapping}\r\n`),
+      Buffer.from(
+        `--${boundary}\r\ncontent-disposition: form-data; name="accountId"\r\n\r\n${euro.id}\r\n--${boundary}\r\ncontent-disposition: form-data; name="mapping"\r\n\r\n${mapping}\r\n`,
+      ),
       Buffer.from(`--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="umsaetze.csv"\r\ncontent-type: text/csv\r\n\r\n`),
       fixture('de-giro-latin1.csv'),
       Buffer.from(`\r\n--${boundary}--\r\n`),
     ]);
-    const mapped = await t.app.inject({ method: 'POST', url: URL, headers: { ...user.headers, 'content-type': `multipart/form-data; boundary=${boundary}` }, payload: body });
+    const mapped = await t.app.inject({
+      method: 'POST',
+      url: URL,
+      headers: { ...user.headers, 'content-type': `multipart/form-data; boundary=${boundary}` },
+      payload: body,
+    });
     expect(mapped.json()).toMatchObject({ rows: 4, created: 0, duplicates: 4 });
   });
 
@@ -372,7 +444,12 @@ describe('POST /api/transactions/import with bank files', () => {
     expect(badJson.json().errors[0]).toMatchObject({ field: 'mapping' });
     const badField = await importFile(user, csv, `?mapping=${encodeURIComponent('{"dateFormat":"whenever","decimal":";"}')}`);
     expect(badField.statusCode).toBe(400);
-    expect(badField.json().errors.map((e: { field: string }) => e.field).sort()).toEqual(['mapping.dateFormat', 'mapping.decimal']);
+    expect(
+      badField
+        .json()
+        .errors.map((e: { field: string }) => e.field)
+        .sort(),
+    ).toEqual(['mapping.dateFormat', 'mapping.decimal']);
     const missingColumn = await importFile(user, csv, `?mapping=${encodeURIComponent('{"date":"Datum","amount":"Betrag"}')}`);
     expect(missingColumn.statusCode).toBe(400);
     expect(missingColumn.json().errors[0]).toMatchObject({ field: 'mapping.date' });
@@ -387,8 +464,16 @@ describe('POST /api/transactions/import with bank files', () => {
 
 describe('POST /api/transactions/import?dryRun=true', () => {
   async function counts(user: TestUser) {
-    const rows = await t.ctx.db.selectFrom('transactions').select((eb) => eb.fn.countAll<string>().as('n')).where('user_id', '=', user.id).executeTakeFirstOrThrow();
-    const events = await t.ctx.db.selectFrom('outbox').select((eb) => eb.fn.countAll<string>().as('n')).where('user_id', '=', user.id).executeTakeFirstOrThrow();
+    const rows = await t.ctx.db
+      .selectFrom('transactions')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('user_id', '=', user.id)
+      .executeTakeFirstOrThrow();
+    const events = await t.ctx.db
+      .selectFrom('outbox')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('user_id', '=', user.id)
+      .executeTakeFirstOrThrow();
     return { transactions: Number(rows.n), events: Number(events.n) };
   }
 
@@ -397,7 +482,9 @@ describe('POST /api/transactions/import?dryRun=true', () => {
     const imported = (await importCsv(user, 'date,amount,description\n2026-03-01,-12.00,Bakery\n')).json();
     expect(imported.outcomes).toHaveLength(1);
     const bakeryId = imported.outcomes[0].transactionId;
-    const manual = (await call(t, user, 'POST', '/api/transactions', { type: 'expense', amount: '30.00', description: 'Groceries', occurredAt: '2026-03-02T10:00:00Z' })).json();
+    const manual = (
+      await call(t, user, 'POST', '/api/transactions', { type: 'expense', amount: '30.00', description: 'Groceries', occurredAt: '2026-03-02T10:00:00Z' })
+    ).json();
     const before = await counts(user);
 
     const csv = [
@@ -457,7 +544,10 @@ describe('POST /api/transactions/import?dryRun=true', () => {
 
   it('a dry run of a large file changes nothing either, and a bad dryRun is 400', async () => {
     const user = await newUser(t);
-    const lines = ['date,amount,description', ...Array.from({ length: 1_200 }, (_, i) => `2026-02-${String((i % 28) + 1).padStart(2, '0')},-${i + 1}.00,row ${i}`)];
+    const lines = [
+      'date,amount,description',
+      ...Array.from({ length: 1_200 }, (_, i) => `2026-02-${String((i % 28) + 1).padStart(2, '0')},-${i + 1}.00,row ${i}`),
+    ];
     const report = (await importCsv(user, lines.join('\n'), '?dryRun=true')).json();
     expect(report).toMatchObject({ rows: 1_200, created: 1_200, duplicates: 0, outcomesTruncated: true });
     expect(report.outcomes).toHaveLength(1_000);
@@ -484,7 +574,11 @@ describe('POST /api/transactions/import?allowDuplicates=true', () => {
     const stored = await t.ctx.db
       .selectFrom('transactions')
       .select(['id', 'import_fingerprint'])
-      .select(sql<string>`md5(account_id::text || '|' || to_char(occurred_at at time zone 'UTC', 'YYYY-MM-DD') || '|' || type || '|' || amount::text || '|' || coalesce(description, ''))`.as('expected'))
+      .select(
+        sql<string>`md5(account_id::text || '|' || to_char(occurred_at at time zone 'UTC', 'YYYY-MM-DD') || '|' || type || '|' || amount::text || '|' || coalesce(description, ''))`.as(
+          'expected',
+        ),
+      )
       .where('user_id', '=', user.id)
       .execute();
     const byId = new Map(stored.map((r) => [r.id, r]));
@@ -585,7 +679,13 @@ describe('/api/accounts/:id/import-mapping', () => {
     // Only that account's imports use it.
     expect((await importCsv(user, layout, `?accountId=${other.id}`)).statusCode).toBe(400);
     // A mapping in the request wins over the saved one.
-    const named = (await importCsv(user, 'When;What;How much\n05.02.2026;Kiosk;-1,00\n', `?accountId=${giro.id}&mapping=${encodeURIComponent(JSON.stringify({ ...mapping, invert: true }))}`)).json();
+    const named = (
+      await importCsv(
+        user,
+        'When;What;How much\n05.02.2026;Kiosk;-1,00\n',
+        `?accountId=${giro.id}&mapping=${encodeURIComponent(JSON.stringify({ ...mapping, invert: true }))}`,
+      )
+    ).json();
     expect(named.notes).not.toContain('Read with the account’s saved mapping.');
     expect(named.outcomes[0].transaction).toMatchObject({ type: 'income', amount: '1.00' });
 
@@ -608,7 +708,12 @@ describe('/api/accounts/:id/import-mapping', () => {
     const path = `/api/accounts/${account.id}/import-mapping`;
     const bad = await call(t, alice, 'PUT', path, { date: 'When', amount: 'Amount', debit: 'Out', decimal: ';', colour: 'red' });
     expect(bad.statusCode).toBe(400);
-    expect(bad.json().errors.map((e: { field: string }) => e.field).sort()).toEqual(expect.arrayContaining(['decimal']));
+    expect(
+      bad
+        .json()
+        .errors.map((e: { field: string }) => e.field)
+        .sort(),
+    ).toEqual(expect.arrayContaining(['decimal']));
     const control = await call(t, alice, 'PUT', path, { date: 'Wh\u0000en' });
     expect(control.statusCode).toBe(400);
     await call(t, alice, 'PUT', path, mapping);
@@ -634,7 +739,12 @@ describe('POST /api/transactions/import: events', () => {
     await importCsv(user, 'date,amount,description\n2026-03-01,-1.00,Seen before\n');
     const before = (await published(user)).length;
     expect(before).toBe(1);
-    const report = (await importCsv(user, 'date,amount,description,category,merchant\n2026-03-01,-1.00,Seen before,,\n2026-03-02,-7.45,Lunch,dining,Deli\n2026-03-03,abc,Bad,,\n2026-03-04T09:30:00Z,1500.00,Pay,salary,ACME\n')).json();
+    const report = (
+      await importCsv(
+        user,
+        'date,amount,description,category,merchant\n2026-03-01,-1.00,Seen before,,\n2026-03-02,-7.45,Lunch,dining,Deli\n2026-03-03,abc,Bad,,\n2026-03-04T09:30:00Z,1500.00,Pay,salary,ACME\n',
+      )
+    ).json();
     expect(report).toMatchObject({ created: 2, duplicates: 1, rejected: 1 });
     const categories = (await call(t, user, 'GET', '/api/categories')).json().items as { id: string; slug: string }[];
     const idOf = (slug: string) => categories.find((c) => c.slug === slug)?.id;
@@ -659,14 +769,21 @@ describe('POST /api/transactions/import: events', () => {
       },
       {
         type: 'transaction.created',
-        payload: expect.objectContaining({ transactionId: report.outcomes[3].transactionId, type: 'income', amount: '1500.00', categoryId: idOf('salary'), occurredAt: '2026-03-04T09:30:00.000Z' }),
+        payload: expect.objectContaining({
+          transactionId: report.outcomes[3].transactionId,
+          type: 'income',
+          amount: '1500.00',
+          categoryId: idOf('salary'),
+          occurredAt: '2026-03-04T09:30:00.000Z',
+        }),
       },
     ]);
   });
 
   it('up to 100 created rows publish one event each; 101 publish one import.completed with the counts and every id', async () => {
     const user = await newUser(t);
-    const rows = (n: number, from: number) => Array.from({ length: n }, (_, i) => `2026-01-${String(((from + i) % 28) + 1).padStart(2, '0')},-${from + i + 1}.00,item ${from + i}`);
+    const rows = (n: number, from: number) =>
+      Array.from({ length: n }, (_, i) => `2026-01-${String(((from + i) % 28) + 1).padStart(2, '0')},-${from + i + 1}.00,item ${from + i}`);
     const hundred = (await importCsv(user, ['date,amount,description', ...rows(100, 0), ...rows(1, 0)].join('\n'))).json();
     expect(hundred).toMatchObject({ created: 100, duplicates: 1 });
     let events = await published(user);
@@ -678,8 +795,25 @@ describe('POST /api/transactions/import: events', () => {
     expect(events).toHaveLength(1);
     expect(events[0]?.type).toBe('import.completed');
     const payload = events[0]?.payload as { transactionIds: string[] };
-    expect({ ...payload, transactionIds: undefined }).toEqual({ accountId: large.accountId, format: 'csv', rows: 104, created: 101, duplicates: 2, rejected: 1, transactionIds: undefined });
-    const ids = await t.ctx.db.selectFrom('transactions').select('id').where('user_id', '=', user.id).where('description', 'in', Array.from({ length: 101 }, (_, i) => `item ${100 + i}`)).execute();
+    expect({ ...payload, transactionIds: undefined }).toEqual({
+      accountId: large.accountId,
+      format: 'csv',
+      rows: 104,
+      created: 101,
+      duplicates: 2,
+      rejected: 1,
+      transactionIds: undefined,
+    });
+    const ids = await t.ctx.db
+      .selectFrom('transactions')
+      .select('id')
+      .where('user_id', '=', user.id)
+      .where(
+        'description',
+        'in',
+        Array.from({ length: 101 }, (_, i) => `item ${100 + i}`),
+      )
+      .execute();
     expect([...payload.transactionIds].sort()).toEqual(ids.map((r) => r.id).sort());
     expect(payload.transactionIds).toEqual(large.outcomes.slice(0, 101).map((o: { transactionId: string }) => o.transactionId));
   });

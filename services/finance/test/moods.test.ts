@@ -3,8 +3,12 @@ import { call, newUser, type TestUser } from '@expensio/common/testing';
 import { createTestFinance, type TestFinance } from './helpers.js';
 
 let t: TestFinance;
-beforeAll(async () => { t = await createTestFinance(); });
-afterAll(async () => { await t.close(); });
+beforeAll(async () => {
+  t = await createTestFinance();
+});
+afterAll(async () => {
+  await t.close();
+});
 
 const MOODS = '/api/transaction-moods';
 const OTHER_ID = '0190a000-0000-7000-8000-000000000000';
@@ -120,11 +124,19 @@ describe('POST /api/transactions with a mood', () => {
   it('writes the transaction and its mood together, and replays both', async () => {
     const user = await newUser(t);
     const headers = { 'idempotency-key': 'mood-1' };
-    const body = { type: 'expense', amount: '42.00', merchant: 'Mall', mood: { mood: 'excited', intensity: 5, triggers: ['social_pressure', 'fomo'], note: 'Sale' } };
+    const body = {
+      type: 'expense',
+      amount: '42.00',
+      merchant: 'Mall',
+      mood: { mood: 'excited', intensity: 5, triggers: ['social_pressure', 'fomo'], note: 'Sale' },
+    };
     const created = await call(t, user, 'POST', '/api/transactions', body, headers);
     expect(created.statusCode).toBe(201);
     const tx = created.json();
-    expect(tx).toMatchObject({ amount: '42.00', mood: { transactionId: tx.id, mood: 'excited', intensity: 5, triggers: ['social_pressure', 'fomo'], note: 'Sale' } });
+    expect(tx).toMatchObject({
+      amount: '42.00',
+      mood: { transactionId: tx.id, mood: 'excited', intensity: 5, triggers: ['social_pressure', 'fomo'], note: 'Sale' },
+    });
     const listed = (await call(t, user, 'GET', `${MOODS}?transactionId=${tx.id}`)).json().items;
     expect(listed).toEqual([tx.mood]);
     const replay = await call(t, user, 'POST', '/api/transactions', body, headers);
@@ -173,7 +185,9 @@ describe('GET /api/transaction-moods/insights', () => {
       { mood: 'stressed', currency: 'USD', count: 2, total: '0.30', average: '0.15' },
       { mood: 'bored', currency: 'USD', count: 2, total: '0.03', average: '0.02' },
     ]);
-    expect((await call(t, user, 'GET', `${MOODS}/insights?currency=JPY`)).json().items).toEqual([{ mood: 'bored', currency: 'JPY', count: 2, total: '11', average: '6' }]);
+    expect((await call(t, user, 'GET', `${MOODS}/insights?currency=JPY`)).json().items).toEqual([
+      { mood: 'bored', currency: 'JPY', count: 2, total: '11', average: '6' },
+    ]);
   });
 
   it('limits to a time range', async () => {

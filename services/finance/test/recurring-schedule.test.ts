@@ -84,10 +84,15 @@ describe('occurrence dates', () => {
 
   it('property: occurrence N is computed from the start, so it does not depend on the path taken', () => {
     fc.assert(
-      fc.property(arbSchedule.filter((s) => s.frequency === 'monthly'), fc.integer({ min: 0, max: 100 }), fc.integer({ min: 0, max: 100 }), (s, i, j) => {
-        // Every k-th month counted from the start: no drift from clamping in a short month on the way.
-        expect(occurrenceDate(s, i + j)).toBe(occurrenceDate({ ...s, interval: 1 }, (i + j) * s.interval));
-      }),
+      fc.property(
+        arbSchedule.filter((s) => s.frequency === 'monthly'),
+        fc.integer({ min: 0, max: 100 }),
+        fc.integer({ min: 0, max: 100 }),
+        (s, i, j) => {
+          // Every k-th month counted from the start: no drift from clamping in a short month on the way.
+          expect(occurrenceDate(s, i + j)).toBe(occurrenceDate({ ...s, interval: 1 }, (i + j) * s.interval));
+        },
+      ),
     );
   });
 

@@ -6,16 +6,24 @@ import { call, newUser, type TestUser } from '@expensio/common/testing';
 import { createTestFinance, type TestFinance } from './helpers.js';
 
 let t: TestFinance;
-beforeAll(async () => { t = await createTestFinance(); });
-afterAll(async () => { await t.close(); });
+beforeAll(async () => {
+  t = await createTestFinance();
+});
+afterAll(async () => {
+  await t.close();
+});
 
 const RULES = '/api/recurring-transactions';
 const OTHER_ID = '0190a000-0000-7000-8000-000000000000';
 const START = '2026-03-15T12:00:00.000Z';
 
-beforeEach(() => { t.clock.set(START); });
+beforeEach(() => {
+  t.clock.set(START);
+});
 // The scheduler serves every user of the database: no rule outlives its test. Posted transactions stay.
-afterEach(async () => { await t.ctx.db.deleteFrom('recurring_rules').execute(); });
+afterEach(async () => {
+  await t.ctx.db.deleteFrom('recurring_rules').execute();
+});
 
 async function newRule(user: TestUser, body: Record<string, unknown>) {
   const response = await call(t, user, 'POST', RULES, { type: 'expense', amount: '10.00', frequency: 'monthly', ...body });
@@ -137,7 +145,15 @@ describe('/api/recurring-transactions', () => {
 
   it('refuses bad input with 400 naming the fields, and writes nothing', async () => {
     const user = await newUser(t);
-    const bad = await call(t, user, 'POST', RULES, { type: 'transfer', amount: '5', frequency: 'hourly', interval: 0, startDate: '2026-02-30', count: -1, color: 'red' });
+    const bad = await call(t, user, 'POST', RULES, {
+      type: 'transfer',
+      amount: '5',
+      frequency: 'hourly',
+      interval: 0,
+      startDate: '2026-02-30',
+      count: -1,
+      color: 'red',
+    });
     expect(bad.statusCode).toBe(400);
     const text = JSON.stringify(bad.json().errors);
     for (const field of ['type', 'frequency', 'interval', 'startDate', 'count', 'color']) expect(text).toContain(field);
@@ -209,7 +225,15 @@ describe('/api/recurring-transactions', () => {
 describe('the scheduler', () => {
   it('posts each due occurrence once as a real transaction dated at 00:00 UTC', async () => {
     const user = await newUser(t);
-    const rule = await ruleAhead(user, { type: 'income', amount: '2500.50', category: 'salary', merchant: 'Employer', tags: ['pay'], frequency: 'monthly', startDate: '2026-02-15' });
+    const rule = await ruleAhead(user, {
+      type: 'income',
+      amount: '2500.50',
+      category: 'salary',
+      merchant: 'Employer',
+      tags: ['pay'],
+      frequency: 'monthly',
+      startDate: '2026-02-15',
+    });
     const first = await runScheduler(t.ctx);
     expect(first).toMatchObject({ posted: 2, duplicates: 0, failed: 0, more: false });
     expect(await runScheduler(t.ctx)).toMatchObject({ posted: 0 });
@@ -246,8 +270,19 @@ describe('the scheduler', () => {
       await runScheduler(t.ctx);
     }
     expect(await posted(rule.id)).toEqual([
-      '2026-01-31', '2026-02-28', '2026-03-31', '2026-04-30', '2026-05-31', '2026-06-30', '2026-07-31',
-      '2026-08-31', '2026-09-30', '2026-10-31', '2026-11-30', '2026-12-31', '2027-01-31',
+      '2026-01-31',
+      '2026-02-28',
+      '2026-03-31',
+      '2026-04-30',
+      '2026-05-31',
+      '2026-06-30',
+      '2026-07-31',
+      '2026-08-31',
+      '2026-09-30',
+      '2026-10-31',
+      '2026-11-30',
+      '2026-12-31',
+      '2027-01-31',
     ]);
     t.clock.set('2024-02-01T00:00:00Z');
     const leap = await newRule(user, { frequency: 'yearly', startDate: '2024-02-29' });
@@ -264,7 +299,12 @@ describe('the scheduler', () => {
     t.clock.set('2026-04-24T06:00:00Z');
     const runs = [];
     for (let i = 0; i < 4; i += 1) runs.push(await runScheduler(t.ctx, { limit: 15 }));
-    expect(runs.map((r) => [r.posted, r.more])).toEqual([[15, true], [15, true], [10, false], [0, false]]);
+    expect(runs.map((r) => [r.posted, r.more])).toEqual([
+      [15, true],
+      [15, true],
+      [10, false],
+      [0, false],
+    ]);
     expect(await posted(rule.id)).toEqual(daysFrom('2026-03-15', 41));
   });
 
@@ -367,7 +407,14 @@ describe('the scheduler', () => {
     t.clock.set('2026-03-18T10:00:00Z');
     await call(t, user, 'POST', `${RULES}/${rule.id}/resume`);
     expect((await call(t, user, 'GET', `${RULES}/${rule.id}/upcoming?limit=8`)).json().items.map((o: { date: string }) => o.date)).toEqual([
-      '2026-03-10', '2026-03-11', '2026-03-12', '2026-03-13', '2026-03-14', '2026-03-15', '2026-03-18', '2026-03-19',
+      '2026-03-10',
+      '2026-03-11',
+      '2026-03-12',
+      '2026-03-13',
+      '2026-03-14',
+      '2026-03-15',
+      '2026-03-18',
+      '2026-03-19',
     ]);
     await runScheduler(t.ctx);
     expect(await posted(rule.id)).toEqual(['2026-03-10', '2026-03-11', '2026-03-12', '2026-03-13', '2026-03-14', '2026-03-15', '2026-03-18']);
@@ -402,7 +449,11 @@ describe('the scheduler', () => {
     await runScheduler(t.ctx);
     expect((await call(t, user, 'DELETE', `${RULES}/${rule.id}`)).statusCode).toBe(204);
     const items = (await call(t, user, 'GET', '/api/transactions')).json().items;
-    expect(items.map((i: { occurredAt: string }) => i.occurredAt)).toEqual(['2026-03-15T00:00:00.000Z', '2026-03-08T00:00:00.000Z', '2026-03-01T00:00:00.000Z']);
+    expect(items.map((i: { occurredAt: string }) => i.occurredAt)).toEqual([
+      '2026-03-15T00:00:00.000Z',
+      '2026-03-08T00:00:00.000Z',
+      '2026-03-01T00:00:00.000Z',
+    ]);
     expect(items.every((i: { recurringRuleId: string | null }) => i.recurringRuleId === null)).toBe(true);
   });
 
@@ -438,9 +489,17 @@ describe('the scheduler', () => {
     try {
       const runs: number[] = [];
       let ran = () => {};
-      const nextRun = () => new Promise<void>((resolve) => { ran = resolve; });
+      const nextRun = () =>
+        new Promise<void>((resolve) => {
+          ran = resolve;
+        });
       let waiting = nextRun();
-      const stop = startScheduler(t.ctx, 60_000, { onRun: (run) => { runs.push(run.posted); ran(); } });
+      const stop = startScheduler(t.ctx, 60_000, {
+        onRun: (run) => {
+          runs.push(run.posted);
+          ran();
+        },
+      });
       await waiting;
       expect(runs).toEqual([1]);
       t.clock.set('2026-03-16T00:00:30Z');
@@ -480,7 +539,12 @@ describe('the scheduler', () => {
 
   describe('an occurrence already in the account', () => {
     async function importCsv(user: TestUser, csv: string) {
-      const response = await t.app.inject({ method: 'POST', url: '/api/transactions/import', headers: { ...user.headers, 'content-type': 'text/csv' }, payload: csv });
+      const response = await t.app.inject({
+        method: 'POST',
+        url: '/api/transactions/import',
+        headers: { ...user.headers, 'content-type': 'text/csv' },
+        payload: csv,
+      });
       expect(response.statusCode, response.body).toBe(200);
       return response.json();
     }
@@ -512,17 +576,30 @@ describe('the scheduler', () => {
       const rule = await newRule(user, { amount: '15.99', merchant: 'Netflix', description: 'Streaming', startDate: '2026-01-15' });
       await drain();
       const ledger = await occurrences(rule.id);
-      expect(ledger.slice(0, 2)).toEqual([['2026-01-15', jan], ['2026-02-15', feb]]);
+      expect(ledger.slice(0, 2)).toEqual([
+        ['2026-01-15', jan],
+        ['2026-02-15', feb],
+      ]);
       expect(ledger[2]?.[0]).toBe('2026-03-15');
       expect([spotify, dearer]).not.toContain(ledger[2]?.[1]);
       const items = (await call(t, user, 'GET', '/api/transactions?limit=50')).json().items as Record<string, unknown>[];
       expect(items).toHaveLength(5);
-      expect(items.find((i) => i.id === jan)).toMatchObject({ recurringRuleId: rule.id, description: 'NETFLIX.COM 866-579-7172', occurredAt: '2026-01-16T00:00:00.000Z' });
+      expect(items.find((i) => i.id === jan)).toMatchObject({
+        recurringRuleId: rule.id,
+        description: 'NETFLIX.COM 866-579-7172',
+        occurredAt: '2026-01-16T00:00:00.000Z',
+      });
       expect(items.find((i) => i.id === spotify)).toMatchObject({ recurringRuleId: null });
       expect((await call(t, user, 'GET', '/api/accounts')).json().items[0].balance).toBe('-80.95');
 
       // Consumers hear of the link as of any change, and of the occurrence as of a posted one.
-      const events = await t.ctx.db.selectFrom('outbox').select(['type', 'payload']).where('user_id', '=', user.id).where('type', 'in', ['transaction.updated', 'recurring.posted']).orderBy('id').execute();
+      const events = await t.ctx.db
+        .selectFrom('outbox')
+        .select(['type', 'payload'])
+        .where('user_id', '=', user.id)
+        .where('type', 'in', ['transaction.updated', 'recurring.posted'])
+        .orderBy('id')
+        .execute();
       expect(events.map((e) => [e.type, (e.payload as { transactionId: string }).transactionId])).toEqual([
         ['transaction.updated', jan],
         ['recurring.posted', jan],
@@ -536,7 +613,8 @@ describe('the scheduler', () => {
     it('leaves out what is too far, of another account or already an occurrence; a daily rule matches only its own day', async () => {
       const user = await newUser(t);
       const cash = (await call(t, user, 'POST', '/api/accounts', { name: 'Cash', type: 'cash' })).json();
-      const expense = async (body: Record<string, unknown>) => (await call(t, user, 'POST', '/api/transactions', { type: 'expense', amount: '40.00', description: 'Gym', ...body })).json().id as string;
+      const expense = async (body: Record<string, unknown>) =>
+        (await call(t, user, 'POST', '/api/transactions', { type: 'expense', amount: '40.00', description: 'Gym', ...body })).json().id as string;
       const tooLate = await expense({ occurredAt: '2026-02-14T08:00:00Z' }); // 4 days after Feb 10
       const early = await expense({ occurredAt: '2026-03-07T23:00:00Z' }); // 3 days before Mar 10
       const otherAccount = await expense({ occurredAt: '2026-02-10T08:00:00Z', accountId: cash.id });

@@ -15,8 +15,27 @@ const ids = {
   rule: '77777777-7777-4777-8777-777777777777',
 };
 const at = '2026-11-01T12:00:00.000Z';
-const account = (id: string, name: string, currency: string, isDefault: boolean) => ({ id, name, type: 'checking', currency, openingBalance: '0.00', isDefault, createdAt: at, updatedAt: at });
-const leg = (id: string, type: string, accountId: string, amount: string, currency: string) => ({ id, accountId, type, amount, currency, occurredAt: at, transferId: ids.transfer, createdAt: at, updatedAt: at });
+const account = (id: string, name: string, currency: string, isDefault: boolean) => ({
+  id,
+  name,
+  type: 'checking',
+  currency,
+  openingBalance: '0.00',
+  isDefault,
+  createdAt: at,
+  updatedAt: at,
+});
+const leg = (id: string, type: string, accountId: string, amount: string, currency: string) => ({
+  id,
+  accountId,
+  type,
+  amount,
+  currency,
+  occurredAt: at,
+  transferId: ids.transfer,
+  createdAt: at,
+  updatedAt: at,
+});
 
 function plan(extra: Record<string, unknown> = {}) {
   const doc = backupDocument.parse({
@@ -71,7 +90,15 @@ describe('planRestore', () => {
       review: { decision: 'fraud', note: 'Not me', reviewedAt: at },
     };
     const restored = plan({ transactions: [charge] }).transactions[0];
-    expect(restored).toMatchObject({ risk_score: 85, risk_level: 'high', risk_flagged: true, location_country: 'JP', location_city: 'Tokyo', review_decision: 'fraud', review_note: 'Not me' });
+    expect(restored).toMatchObject({
+      risk_score: 85,
+      risk_level: 'high',
+      risk_flagged: true,
+      location_country: 'JP',
+      location_city: 'Tokyo',
+      review_decision: 'fraud',
+      review_note: 'Not me',
+    });
     expect(JSON.parse(String(restored?.risk_reasons))).toEqual(charge.risk.reasons);
     expect(restored?.reviewed_at).toEqual(new Date(at));
     // An export from before scoring existed restores with the column defaults and no verdict.
@@ -94,12 +121,21 @@ describe('planRestore', () => {
 
   it('moves a saved mapping to its new account', () => {
     const p = plan();
-    expect(p.importMappings).toEqual([expect.objectContaining({ account_id: p.accounts[1]?.id, mapping: JSON.stringify({ date: 'Buchungstag', amount: 4, decimal: ',' }) })]);
+    expect(p.importMappings).toEqual([
+      expect.objectContaining({ account_id: p.accounts[1]?.id, mapping: JSON.stringify({ date: 'Buchungstag', amount: 4, decimal: ',' }) }),
+    ]);
   });
 
   it('refuses a mapping of an account the document lacks, and two for one account', () => {
     const mapping = { mapping: {}, createdAt: at, updatedAt: at };
     expect(() => plan({ importMappings: [{ accountId: ids.gone, ...mapping }] })).toThrow(/importMappings\.0\.accountId names no account/);
-    expect(() => plan({ importMappings: [{ accountId: ids.main, ...mapping }, { accountId: ids.main, ...mapping }] })).toThrow(/importMappings\.1\.accountId/);
+    expect(() =>
+      plan({
+        importMappings: [
+          { accountId: ids.main, ...mapping },
+          { accountId: ids.main, ...mapping },
+        ],
+      }),
+    ).toThrow(/importMappings\.1\.accountId/);
   });
 });

@@ -66,7 +66,9 @@ describe('scoreTransaction', () => {
     const fuel = { seen: 6, recent: [55, 60, 52, 58, 61, 57].map(cents) };
     const transport = ordinaryHistory({ category: tickets, payee: fuel });
     expect(codes(expense({ amount: cents(63), categoryName: 'Transport', payee: 'Aral' }), transport)).toEqual([]);
-    expect(scoreTransaction(expense({ amount: cents(290), categoryName: 'Transport', payee: 'Aral' }), transport, options).reasons[0]?.message).toBe('5.0× your usual spending at Aral');
+    expect(scoreTransaction(expense({ amount: cents(290), categoryName: 'Transport', payee: 'Aral' }), transport, options).reasons[0]?.message).toBe(
+      '5.0× your usual spending at Aral',
+    );
   });
 
   it('amount_outlier falls back to all expenses for a category with little history', () => {
@@ -95,7 +97,10 @@ describe('scoreTransaction', () => {
     const twin = { occurredAt: minutesAgo(3), amount: cents(41), payee: 'corner market' };
     const recent = [twin];
     const risk = scoreTransaction(expense(), ordinaryHistory({ recent }), options);
-    expect(risk).toMatchObject({ flagged: true, reasons: [{ code: 'duplicate', message: 'The same charge of 41.00 EUR at Corner Market was made 3 minutes earlier' }] });
+    expect(risk).toMatchObject({
+      flagged: true,
+      reasons: [{ code: 'duplicate', message: 'The same charge of 41.00 EUR at Corner Market was made 3 minutes earlier' }],
+    });
     const newcomer: RiskHistory = { category: null, all: null, payee: null, located: 0, countryKnown: false, cityKnown: false, profile: null, recent };
     expect(codes(expense(), newcomer)).toEqual(['duplicate']);
     // Another amount, or the same one 20 minutes apart, is not a duplicate.
@@ -113,14 +118,21 @@ describe('scoreTransaction', () => {
     expect(isMidnightIn(tokyoDay, 'UTC')).toBe(false);
     const earlier = [{ occurredAt: tokyoDay, amount: cents(41), payee: 'Corner Market' }];
     const tokyo = { ...options, timeZone: 'Asia/Tokyo' };
-    expect(scoreTransaction(expense({ occurredAt: tokyoDay, precision: 'day', location: null }), ordinaryHistory({ recent: earlier }), tokyo).reasons.map((r) => r.code)).toEqual(['duplicate']);
+    expect(
+      scoreTransaction(expense({ occurredAt: tokyoDay, precision: 'day', location: null }), ordinaryHistory({ recent: earlier }), tokyo).reasons.map(
+        (r) => r.code,
+      ),
+    ).toEqual(['duplicate']);
     expect(dayIn(tokyoDay, 'Asia/Tokyo')).toBe('2025-06-03');
   });
 
   it('card_testing: several charges under 2.00 within minutes, and the larger one after them', () => {
     const recent = [1, 2].map((m) => ({ occurredAt: minutesAgo(m), amount: cents(1), payee: `Site ${m}` }));
     const newcomer: RiskHistory = { category: null, all: null, payee: null, located: 0, countryKnown: false, cityKnown: false, profile: null, recent };
-    expect(scoreTransaction(expense({ amount: cents(0.5), payee: 'Site 3' }), newcomer, options)).toMatchObject({ flagged: true, reasons: [{ code: 'card_testing' }] });
+    expect(scoreTransaction(expense({ amount: cents(0.5), payee: 'Site 3' }), newcomer, options)).toMatchObject({
+      flagged: true,
+      reasons: [{ code: 'card_testing' }],
+    });
     const big = [...recent, { occurredAt: minutesAgo(1), amount: cents(1.5), payee: 'Site 4' }];
     expect(codes(expense({ amount: cents(300) }), { ...newcomer, recent: big })).toEqual(['card_testing']);
     // Two small ones are a parking meter and a bottle deposit.
@@ -129,7 +141,11 @@ describe('scoreTransaction', () => {
 
   it('new_merchant: weighted by the amount', () => {
     const small = scoreTransaction(expense({ payee: 'Bakery Nord', amount: cents(5) }), ordinaryHistory({ payee: null }), options);
-    const large = scoreTransaction(expense({ payee: 'Gadget World', amount: cents(90), categoryName: null }), ordinaryHistory({ payee: null, category: null }), options);
+    const large = scoreTransaction(
+      expense({ payee: 'Gadget World', amount: cents(90), categoryName: null }),
+      ordinaryHistory({ payee: null, category: null }),
+      options,
+    );
     expect(small.reasons).toEqual([{ code: 'new_merchant', weight: RISK.newMerchant.minWeight, message: 'Your first payment to Bakery Nord' }]);
     expect(large.reasons[0]?.code).toBe('new_merchant');
     expect(large.reasons[0]?.weight).toBeGreaterThan(small.reasons[0]?.weight ?? 0);
@@ -137,7 +153,11 @@ describe('scoreTransaction', () => {
   });
 
   it('new_location: a country never seen weighs more than a new city', () => {
-    const country = scoreTransaction(expense({ location: { country: 'JP', city: 'Tokyo' } }), ordinaryHistory({ countryKnown: false, cityKnown: false }), options);
+    const country = scoreTransaction(
+      expense({ location: { country: 'JP', city: 'Tokyo' } }),
+      ordinaryHistory({ countryKnown: false, cityKnown: false }),
+      options,
+    );
     expect(country.reasons).toEqual([{ code: 'new_location', weight: RISK.newLocation.countryWeight, message: 'Your first transaction from Japan (Tokyo)' }]);
     const city = scoreTransaction(expense({ location: { country: 'DE', city: 'Munich' } }), ordinaryHistory({ cityKnown: false }), options);
     expect(city.reasons).toEqual([{ code: 'new_location', weight: RISK.newLocation.cityWeight, message: 'Your first transaction from Munich, Germany' }]);
@@ -155,12 +175,31 @@ describe('scoreTransaction', () => {
   });
 
   it('a new user with little history scores low for what only history could call odd', () => {
-    const newcomer: RiskHistory = { category: null, all: { seen: 3, recent: [cents(10), cents(12), cents(9)] }, payee: null, located: 1, countryKnown: false, cityKnown: false, profile: { expenses: 3, firstAt: minutesAgo(600), hours: Array.from({ length: 24 }, () => 0) }, recent: [] };
-    expect(scoreTransaction(expense({ amount: cents(900), location: { country: 'JP', city: 'Tokyo' }, occurredAt: new Date('2026-03-15T03:00:00Z') }), newcomer, options).score).toBe(0);
+    const newcomer: RiskHistory = {
+      category: null,
+      all: { seen: 3, recent: [cents(10), cents(12), cents(9)] },
+      payee: null,
+      located: 1,
+      countryKnown: false,
+      cityKnown: false,
+      profile: { expenses: 3, firstAt: minutesAgo(600), hours: Array.from({ length: 24 }, () => 0) },
+      recent: [],
+    };
+    expect(
+      scoreTransaction(
+        expense({ amount: cents(900), location: { country: 'JP', city: 'Tokyo' }, occurredAt: new Date('2026-03-15T03:00:00Z') }),
+        newcomer,
+        options,
+      ).score,
+    ).toBe(0);
   });
 
   it('signals add up, capped at 100; income and transfers score 0', () => {
-    const risk = scoreTransaction(expense({ amount: cents(600), payee: 'Gadget World', location: { country: 'JP', city: 'Tokyo' } }), ordinaryHistory({ payee: null, countryKnown: false, cityKnown: false }), options);
+    const risk = scoreTransaction(
+      expense({ amount: cents(600), payee: 'Gadget World', location: { country: 'JP', city: 'Tokyo' } }),
+      ordinaryHistory({ payee: null, countryKnown: false, cityKnown: false }),
+      options,
+    );
     expect(risk.score).toBe(100);
     expect(risk.reasons.map((r) => r.code)).toEqual(['amount_outlier', 'new_location', 'new_merchant']);
     for (const type of ['income', 'transfer_in', 'transfer_out'] as const) {
@@ -182,8 +221,13 @@ describe('baseline statistics', () => {
 
   it('lessons keep the latest amounts per scope, count payees, places and hours', () => {
     const lessons = Array.from({ length: 70 }, (_, i) => ({
-      currency: 'EUR', categoryId: i % 2 === 0 ? 'c1' : null, amount: BigInt(i), payee: i % 2 === 0 ? 'Shop' : ' shop ',
-      location: i === 0 ? { country: 'DE', city: null } : null, occurredAt: new Date(NOW.getTime() + i * 60_000), hour: 12,
+      currency: 'EUR',
+      categoryId: i % 2 === 0 ? 'c1' : null,
+      amount: BigInt(i),
+      payee: i % 2 === 0 ? 'Shop' : ' shop ',
+      location: i === 0 ? { country: 'DE', city: null } : null,
+      occurredAt: new Date(NOW.getTime() + i * 60_000),
+      hour: 12,
     }));
     const totals = totalLessons(lessons);
     const all = totals.amounts.find((a) => a.scope === 'all');

@@ -4,8 +4,12 @@ import { call, newUser, type TestUser } from '@expensio/common/testing';
 import { createTestFinance, type TestFinance } from './helpers.js';
 
 let t: TestFinance;
-beforeAll(async () => { t = await createTestFinance(); });
-afterAll(async () => { await t.close(); });
+beforeAll(async () => {
+  t = await createTestFinance();
+});
+afterAll(async () => {
+  await t.close();
+});
 
 const RULES = '/api/rules';
 const OTHER_ID = '0190a000-0000-7000-8000-000000000000';
@@ -38,7 +42,14 @@ describe('rules applied on create', () => {
     await newRule(user, [{ field: 'merchant', operator: 'matches', value: '^amzn\\s+mktp\\b' }], { addTags: ['matches'] });
     await newRule(user, [{ field: 'amount', operator: 'between', value: ['100', '200.50'] }], { addTags: ['between'] });
     await newRule(user, [{ field: 'amount', operator: 'equals', value: '9.9' }], { addTags: ['amount'] });
-    await newRule(user, [{ field: 'accountId', operator: 'equals', value: account.id }, { field: 'type', operator: 'equals', value: 'income' }], { addTags: ['income-here'] });
+    await newRule(
+      user,
+      [
+        { field: 'accountId', operator: 'equals', value: account.id },
+        { field: 'type', operator: 'equals', value: 'income' },
+      ],
+      { addTags: ['income-here'] },
+    );
 
     const tagsOf = async (body: Record<string, unknown>) => (await spend(user, body)).tags as string[];
     expect(await tagsOf({ description: 'Morning coffee' })).toEqual(['contains']);
@@ -64,7 +75,12 @@ describe('rules applied on create', () => {
     const cafe = { field: 'description', operator: 'contains', value: 'cafe' };
     await newRule(user, [cafe], { category: 'dining', addTags: ['b'] });
     // Placed first, so its category beats the rule above.
-    await newRule(user, [cafe, { field: 'amount', operator: 'between', value: ['50', '1000'] }], { category: 'entertainment', merchant: 'Big Cafe', addTags: ['a'] }, { position: 1 });
+    await newRule(
+      user,
+      [cafe, { field: 'amount', operator: 'between', value: ['50', '1000'] }],
+      { category: 'entertainment', merchant: 'Big Cafe', addTags: ['a'] },
+      { position: 1 },
+    );
     const small = await spend(user, { description: 'Corner Cafe', amount: '4.00' });
     expect(small).toMatchObject({ category: 'dining', merchant: null, tags: ['b'] });
     const big = await spend(user, { description: 'Corner Cafe', amount: '80.00', tags: ['mine'] });
@@ -92,9 +108,23 @@ describe('rules applied on create', () => {
 describe('rules applied on import and on recurring postings', () => {
   it('categorises imported rows (empty category or merchant cells are left to the rules)', async () => {
     const user = await newUser(t);
-    await newRule(user, [{ field: 'description', operator: 'matches', value: 'tesco|aldi' }], { category: 'groceries', merchant: 'Supermarket', addTags: ['food'] });
-    const csv = ['date,amount,description,category,merchant', '2026-03-01,-12.00,TESCO STORES 123,,', '2026-03-02,-5.00,Aldi Sud,dining,Aldi', '2026-03-03,-7.00,Cinema,,'].join('\n');
-    const response = await t.app.inject({ method: 'POST', url: '/api/transactions/import', headers: { ...user.headers, 'content-type': 'text/csv' }, payload: csv });
+    await newRule(user, [{ field: 'description', operator: 'matches', value: 'tesco|aldi' }], {
+      category: 'groceries',
+      merchant: 'Supermarket',
+      addTags: ['food'],
+    });
+    const csv = [
+      'date,amount,description,category,merchant',
+      '2026-03-01,-12.00,TESCO STORES 123,,',
+      '2026-03-02,-5.00,Aldi Sud,dining,Aldi',
+      '2026-03-03,-7.00,Cinema,,',
+    ].join('\n');
+    const response = await t.app.inject({
+      method: 'POST',
+      url: '/api/transactions/import',
+      headers: { ...user.headers, 'content-type': 'text/csv' },
+      payload: csv,
+    });
     expect(response.json()).toMatchObject({ created: 3, rejected: 0 });
     const items = (await call(t, user, 'GET', '/api/transactions')).json().items as Record<string, unknown>[];
     expect(items.map((i) => [i.description, i.category, i.merchant, i.tags])).toEqual([
@@ -107,7 +137,13 @@ describe('rules applied on import and on recurring postings', () => {
   it('categorises a recurring posting whose template leaves the category empty', async () => {
     const user = await newUser(t);
     await newRule(user, [{ field: 'merchant', operator: 'equals', value: 'netflix' }], { category: 'entertainment' });
-    const recurring = await call(t, user, 'POST', '/api/recurring-transactions', { type: 'expense', amount: '15.99', merchant: 'Netflix', frequency: 'monthly', startDate: '2026-03-01' });
+    const recurring = await call(t, user, 'POST', '/api/recurring-transactions', {
+      type: 'expense',
+      amount: '15.99',
+      merchant: 'Netflix',
+      frequency: 'monthly',
+      startDate: '2026-03-01',
+    });
     expect(recurring.statusCode, recurring.body).toBe(201);
     await runScheduler(t.ctx);
     const items = (await call(t, user, 'GET', '/api/transactions')).json().items;
@@ -124,20 +160,48 @@ describe('/api/rules', () => {
     const c = await newRule(user, [{ field: 'merchant', operator: 'equals', value: 'C' }], { addTags: ['c', 'c'] }, { position: 1 });
     expect(a).toMatchObject({ position: 1, actions: { category: 'groceries', categoryId: expect.any(String), merchant: null, addTags: [] } });
     const order = async () => (await call(t, user, 'GET', RULES)).json().items.map((r: { id: string; position: number }) => [r.id, r.position]);
-    expect(await order()).toEqual([[c.id, 1], [a.id, 2], [b.id, 3]]);
-    expect((await call(t, user, 'GET', `${RULES}/${c.id}`)).json()).toMatchObject({ name: 'rule', actions: { addTags: ['c'] }, conditions: [{ field: 'merchant', operator: 'equals', value: 'C' }] });
+    expect(await order()).toEqual([
+      [c.id, 1],
+      [a.id, 2],
+      [b.id, 3],
+    ]);
+    expect((await call(t, user, 'GET', `${RULES}/${c.id}`)).json()).toMatchObject({
+      name: 'rule',
+      actions: { addTags: ['c'] },
+      conditions: [{ field: 'merchant', operator: 'equals', value: 'C' }],
+    });
 
     const moved = await call(t, user, 'PATCH', `${RULES}/${c.id}`, { position: 3, name: 'Cee' });
     expect(moved.json()).toMatchObject({ name: 'Cee', position: 3 });
-    expect(await order()).toEqual([[a.id, 1], [b.id, 2], [c.id, 3]]);
+    expect(await order()).toEqual([
+      [a.id, 1],
+      [b.id, 2],
+      [c.id, 3],
+    ]);
     await call(t, user, 'PATCH', `${RULES}/${b.id}`, { position: 1 });
-    expect(await order()).toEqual([[b.id, 1], [a.id, 2], [c.id, 3]]);
+    expect(await order()).toEqual([
+      [b.id, 1],
+      [a.id, 2],
+      [c.id, 3],
+    ]);
 
-    const replaced = await call(t, user, 'PUT', `${RULES}/${a.id}`, { name: 'new', conditions: [{ field: 'type', operator: 'equals', value: 'income' }], actions: { category: 'salary' } });
-    expect(replaced.json()).toMatchObject({ name: 'new', position: 2, conditions: [{ field: 'type', value: 'income' }], actions: { category: 'salary', merchant: null } });
+    const replaced = await call(t, user, 'PUT', `${RULES}/${a.id}`, {
+      name: 'new',
+      conditions: [{ field: 'type', operator: 'equals', value: 'income' }],
+      actions: { category: 'salary' },
+    });
+    expect(replaced.json()).toMatchObject({
+      name: 'new',
+      position: 2,
+      conditions: [{ field: 'type', value: 'income' }],
+      actions: { category: 'salary', merchant: null },
+    });
 
     expect((await call(t, user, 'DELETE', `${RULES}/${b.id}`)).statusCode).toBe(204);
-    expect(await order()).toEqual([[a.id, 1], [c.id, 2]]);
+    expect(await order()).toEqual([
+      [a.id, 1],
+      [c.id, 2],
+    ]);
     expect((await call(t, user, 'GET', `${RULES}/${b.id}`)).statusCode).toBe(404);
   });
 
@@ -188,7 +252,11 @@ describe('/api/rules', () => {
       const response = await call(t, user, 'POST', RULES, { name: 'r', conditions: [ok], actions: { category: 'groceries' }, ...change });
       expect(response.statusCode, JSON.stringify(change)).toBe(status);
       const body = response.json();
-      if (status === 400) expect(body.errors.map((e: { field: string }) => e.field), JSON.stringify(body)).toContain(named);
+      if (status === 400)
+        expect(
+          body.errors.map((e: { field: string }) => e.field),
+          JSON.stringify(body),
+        ).toContain(named);
       else expect(body.code).toBe(named);
     }
     expect((await call(t, user, 'GET', RULES)).json().items).toEqual([]);
@@ -199,9 +267,26 @@ describe('/api/rules', () => {
     const now = new Date();
     await t.ctx.db
       .insertInto('rules')
-      .values(Array.from({ length: 200 }, (_, i) => ({ id: crypto.randomUUID(), user_id: user.id, name: `r${i}`, position: i + 1, conditions: JSON.stringify([{ field: 'merchant', operator: 'equals', value: 'x' }]), category_id: null, merchant: 'm', add_tags: [], created_at: now, updated_at: now })))
+      .values(
+        Array.from({ length: 200 }, (_, i) => ({
+          id: crypto.randomUUID(),
+          user_id: user.id,
+          name: `r${i}`,
+          position: i + 1,
+          conditions: JSON.stringify([{ field: 'merchant', operator: 'equals', value: 'x' }]),
+          category_id: null,
+          merchant: 'm',
+          add_tags: [],
+          created_at: now,
+          updated_at: now,
+        })),
+      )
       .execute();
-    const response = await call(t, user, 'POST', RULES, { name: 'one more', conditions: [{ field: 'merchant', operator: 'equals', value: 'x' }], actions: { merchant: 'y' } });
+    const response = await call(t, user, 'POST', RULES, {
+      name: 'one more',
+      conditions: [{ field: 'merchant', operator: 'equals', value: 'x' }],
+      actions: { merchant: 'y' },
+    });
     expect(response.statusCode).toBe(409);
     expect(response.json().code).toBe('rule_limit_reached');
   });
@@ -237,7 +322,11 @@ describe('POST /api/rules/from-transaction/:id', () => {
     const tx = await spend(user, { merchant: 'Blue Bottle', category: 'dining' });
     const response = await call(t, user, 'POST', `${RULES}/from-transaction/${tx.id}`);
     expect(response.statusCode, response.body).toBe(201);
-    expect(response.json()).toMatchObject({ name: 'Merchant: Blue Bottle', conditions: [{ field: 'merchant', operator: 'equals', value: 'Blue Bottle' }], actions: { category: 'dining' } });
+    expect(response.json()).toMatchObject({
+      name: 'Merchant: Blue Bottle',
+      conditions: [{ field: 'merchant', operator: 'equals', value: 'Blue Bottle' }],
+      actions: { category: 'dining' },
+    });
     expect(await spend(user, { merchant: 'BLUE BOTTLE' })).toMatchObject({ category: 'dining' });
 
     const named = await call(t, user, 'POST', `${RULES}/from-transaction/${tx.id}`, { category: 'groceries', name: 'Beans' });
@@ -256,7 +345,9 @@ describe('uncategorised and bulk edits', () => {
     await spend(user, { description: 'filed', category: 'groceries' });
     const second = (await call(t, user, 'POST', '/api/accounts', { name: 'Savings', type: 'savings' })).json();
     const account = (await call(t, user, 'GET', '/api/accounts')).json().items.find((a: { isDefault: boolean }) => a.isDefault);
-    expect((await call(t, user, 'POST', '/api/accounts/transfers', { fromAccountId: account.id, toAccountId: second.id, amount: '1.00' })).statusCode).toBe(201);
+    expect((await call(t, user, 'POST', '/api/accounts/transfers', { fromAccountId: account.id, toAccountId: second.id, amount: '1.00' })).statusCode).toBe(
+      201,
+    );
     const items = (await call(t, user, 'GET', '/api/transactions?category=none')).json().items;
     expect(items.map((i: { id: string }) => i.id)).toEqual([bare.id]);
   });

@@ -26,7 +26,12 @@ async function announce<K extends 'user.registered' | 'user.updated'>(type: K, u
   await settleEvents([identityDb, t.ctx.db]);
 }
 
-const registered = (timeZone?: string): EventPayload<'user.registered'> => ({ email: 'someone@example.com', name: null, role: 'user', ...(timeZone && { timeZone }) });
+const registered = (timeZone?: string): EventPayload<'user.registered'> => ({
+  email: 'someone@example.com',
+  name: null,
+  role: 'user',
+  ...(timeZone && { timeZone }),
+});
 
 beforeAll(async () => {
   t = await createTestFinance({ start: NOW });
@@ -40,7 +45,9 @@ afterAll(async () => {
   await identityBus.stop();
   await t.close();
 });
-afterEach(() => { t.clock.set(NOW); });
+afterEach(() => {
+  t.clock.set(NOW);
+});
 
 async function ok(user: TestUser, method: 'GET' | 'POST' | 'PATCH', url: string, body?: unknown) {
   const response = await call(t, user, method, url, body);
@@ -107,7 +114,14 @@ describe('a New York user’s 20:00 transaction on 30 November', () => {
   it('counts in November’s budget, and its 80% alert is November’s', async () => {
     const { timeZone, items } = await ok(ny, 'GET', '/api/budgets/overview');
     expect(timeZone).toBe(NEW_YORK);
-    expect(items[0]).toMatchObject({ periodStart: '2026-11-01T04:00:00.000Z', periodEnd: '2026-12-01T05:00:00.000Z', firstDay: '2026-11-01', lastDay: '2026-11-30', spent: '90.00', status: 'warning' });
+    expect(items[0]).toMatchObject({
+      periodStart: '2026-11-01T04:00:00.000Z',
+      periodEnd: '2026-12-01T05:00:00.000Z',
+      firstDay: '2026-11-01',
+      lastDay: '2026-11-30',
+      spent: '90.00',
+      status: 'warning',
+    });
     const events = await ok(ny, 'GET', `/api/budgets/${budgetId}/events`);
     expect(events.items.map((e: { periodStart: string; threshold: number }) => [e.periodStart, e.threshold])).toEqual([['2026-11-01', 80]]);
     // The UTC user's December holds it; November spent nothing.
@@ -119,7 +133,11 @@ describe('a New York user’s 20:00 transaction on 30 November', () => {
     const user = await newUser(t);
     await announce('user.registered', user.id, registered('Asia/Tokyo'));
     await ok(user, 'POST', '/api/transactions', { type: 'expense', amount: '5.00', occurredAt: '2026-11-30T20:00:00-05:00' });
-    expect(await ok(user, 'GET', '/api/transactions/summary?date=2026-12-01')).toMatchObject({ firstDay: '2026-12-01', from: '2026-11-30T15:00:00.000Z', expense: '5.00' });
+    expect(await ok(user, 'GET', '/api/transactions/summary?date=2026-12-01')).toMatchObject({
+      firstDay: '2026-12-01',
+      from: '2026-11-30T15:00:00.000Z',
+      expense: '5.00',
+    });
   });
 });
 
@@ -130,14 +148,27 @@ describe('periods other than the current one', () => {
     await announce('user.registered', user.id, registered(NEW_YORK));
     await ok(user, 'POST', '/api/budgets', { name: 'Food', amount: '50.00', period: 'monthly', startDate: '2026-09-01', rollover: 'surplus' });
     await ok(user, 'POST', '/api/budgets', { name: 'Weekly', amount: '20.00', period: 'weekly', startDate: '2026-10-01' });
-    for (const [amount, occurredAt] of [['10.00', '2026-10-05T12:00:00Z'], ['30.00', '2026-10-31T23:30:00-04:00'], ['7.00', '2026-11-02T12:00:00Z']]) {
+    for (const [amount, occurredAt] of [
+      ['10.00', '2026-10-05T12:00:00Z'],
+      ['30.00', '2026-10-31T23:30:00-04:00'],
+      ['7.00', '2026-11-02T12:00:00Z'],
+    ]) {
       await ok(user, 'POST', '/api/transactions', { type: 'expense', amount, occurredAt });
     }
   });
 
   it('the summary takes any day of the wanted period, or a from/to range of days', async () => {
-    expect(await ok(user, 'GET', '/api/transactions/summary?date=2026-10-20')).toMatchObject({ timeframe: 'month', firstDay: '2026-10-01', lastDay: '2026-10-31', expense: '40.00' });
-    expect(await ok(user, 'GET', '/api/transactions/summary?date=2026-10-20&timeframe=year')).toMatchObject({ firstDay: '2026-01-01', lastDay: '2026-12-31', expense: '47.00' });
+    expect(await ok(user, 'GET', '/api/transactions/summary?date=2026-10-20')).toMatchObject({
+      timeframe: 'month',
+      firstDay: '2026-10-01',
+      lastDay: '2026-10-31',
+      expense: '40.00',
+    });
+    expect(await ok(user, 'GET', '/api/transactions/summary?date=2026-10-20&timeframe=year')).toMatchObject({
+      firstDay: '2026-01-01',
+      lastDay: '2026-12-31',
+      expense: '47.00',
+    });
     expect(await ok(user, 'GET', '/api/transactions/summary?from=2026-10-31&to=2026-11-02')).toMatchObject({
       timeframe: 'custom',
       firstDay: '2026-10-31',
@@ -151,12 +182,27 @@ describe('periods other than the current one', () => {
   it('the budget overview takes any day of the wanted period, or a range seen as its whole periods', async () => {
     const october = await ok(user, 'GET', '/api/budgets/overview?date=2026-10-15');
     const byName = Object.fromEntries(october.items.map((i: { name: string }) => [i.name, i]));
-    expect(byName.Food).toMatchObject({ firstDay: '2026-10-01', lastDay: '2026-10-31', budgeted: '50.00', rolledOver: '50.00', spent: '40.00', remaining: '60.00' });
+    expect(byName.Food).toMatchObject({
+      firstDay: '2026-10-01',
+      lastDay: '2026-10-31',
+      budgeted: '50.00',
+      rolledOver: '50.00',
+      spent: '40.00',
+      remaining: '60.00',
+    });
     // Week of Monday 12 October: nothing spent.
     expect(byName.Weekly).toMatchObject({ firstDay: '2026-10-12', lastDay: '2026-10-18', spent: '0.00' });
     const autumn = await ok(user, 'GET', '/api/budgets/overview?from=2026-10-10&to=2026-11-05');
     const food = autumn.items.find((i: { name: string }) => i.name === 'Food');
-    expect(food).toMatchObject({ firstDay: '2026-10-01', lastDay: '2026-11-30', budgeted: '100.00', rolledOver: '50.00', available: '150.00', spent: '47.00', remaining: '103.00' });
+    expect(food).toMatchObject({
+      firstDay: '2026-10-01',
+      lastDay: '2026-11-30',
+      budgeted: '100.00',
+      rolledOver: '50.00',
+      available: '150.00',
+      spent: '47.00',
+      remaining: '103.00',
+    });
   });
 
   it.each([
@@ -183,7 +229,9 @@ describe('date-only input', () => {
     const utcTx = await ok(utc, 'POST', '/api/transactions', { type: 'income', amount: '1.00', occurredAt: '2026-11-30' });
     expect(utcTx.occurredAt).toBe('2026-11-30T00:00:00.000Z');
     // A date-time keeps its own offset's meaning, whatever the user's zone.
-    expect((await ok(ny, 'POST', '/api/transactions', { type: 'income', amount: '1.00', occurredAt: '2026-11-30T08:00:00+01:00' })).occurredAt).toBe('2026-11-30T07:00:00.000Z');
+    expect((await ok(ny, 'POST', '/api/transactions', { type: 'income', amount: '1.00', occurredAt: '2026-11-30T08:00:00+01:00' })).occurredAt).toBe(
+      '2026-11-30T07:00:00.000Z',
+    );
     expect((await ok(ny, 'PATCH', `/api/transactions/${nyTx.id}`, { occurredAt: '2026-07-04' })).occurredAt).toBe('2026-07-04T04:00:00.000Z');
     const july = await ok(ny, 'GET', '/api/transactions?from=2026-07-04&to=2026-07-05');
     expect(july.items.map((i: { id: string }) => i.id)).toEqual([nyTx.id]);
@@ -229,7 +277,13 @@ describe('account balances', () => {
 describe('recurring occurrences', () => {
   it('fall due when the day begins in the user’s zone and are dated at that midnight', async () => {
     t.clock.set('2026-11-20T12:00:00.000Z');
-    const rule = await ok(ny, 'POST', '/api/recurring-transactions', { type: 'expense', amount: '12.00', frequency: 'monthly', startDate: '2026-11-30', description: 'Gym' });
+    const rule = await ok(ny, 'POST', '/api/recurring-transactions', {
+      type: 'expense',
+      amount: '12.00',
+      frequency: 'monthly',
+      startDate: '2026-11-30',
+      description: 'Gym',
+    });
     const upcoming = await ok(ny, 'GET', `/api/recurring-transactions/${rule.id}/upcoming`);
     expect(upcoming.items[0]).toEqual({ date: '2026-11-30', occurredAt: '2026-11-30T05:00:00.000Z' });
     // 04:30 UTC on the 30th is still the 29th in New York.

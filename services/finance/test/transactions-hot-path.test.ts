@@ -5,18 +5,38 @@ import { createTestFinance, type TestFinance } from './helpers.js';
 // The create and list paths the benchmark tuned (docs/benchmarks.md): same answers as before.
 
 let t: TestFinance;
-beforeAll(async () => { t = await createTestFinance(); });
-afterAll(async () => { await t.close(); });
+beforeAll(async () => {
+  t = await createTestFinance();
+});
+afterAll(async () => {
+  await t.close();
+});
 
 describe('POST /api/transactions answers what it stored', () => {
   it('the created answer equals the stored row, on the default account made on first use', async () => {
     const user = await newUser(t);
     const created = await call(t, user, 'POST', '/api/transactions', {
-      type: 'expense', amount: '12.30', category: 'Groceries', description: 'Market', merchant: 'Fresh', tags: ['food', 'food', 'weekly'], occurredAt: '2026-03-14T10:00:00+01:00',
+      type: 'expense',
+      amount: '12.30',
+      category: 'Groceries',
+      description: 'Market',
+      merchant: 'Fresh',
+      tags: ['food', 'food', 'weekly'],
+      occurredAt: '2026-03-14T10:00:00+01:00',
     });
     expect(created.statusCode).toBe(201);
     const body = created.json();
-    expect(body).toMatchObject({ type: 'expense', amount: '12.30', currency: 'USD', category: 'groceries', description: 'Market', merchant: 'Fresh', tags: ['food', 'weekly'], occurredAt: '2026-03-14T09:00:00.000Z', transferId: null });
+    expect(body).toMatchObject({
+      type: 'expense',
+      amount: '12.30',
+      currency: 'USD',
+      category: 'groceries',
+      description: 'Market',
+      merchant: 'Fresh',
+      tags: ['food', 'weekly'],
+      occurredAt: '2026-03-14T09:00:00.000Z',
+      transferId: null,
+    });
     expect((await call(t, user, 'GET', `/api/transactions/${body.id}`)).json()).toEqual(body);
     const accounts = (await call(t, user, 'GET', '/api/accounts')).json().items;
     expect(accounts).toHaveLength(1);
@@ -32,7 +52,10 @@ describe('POST /api/transactions answers what it stored', () => {
     const card = (await call(t, alice, 'POST', '/api/accounts', { name: 'Card', type: 'credit_card', currency: 'EUR' })).json();
     expect((await call(t, bob, 'POST', '/api/transactions', { accountId: card.id, type: 'expense', amount: '1.00' })).statusCode).toBe(404);
     expect((await call(t, alice, 'POST', '/api/transactions', { accountId: card.id, type: 'expense', amount: '1.00', currency: 'USD' })).statusCode).toBe(422);
-    expect((await call(t, alice, 'POST', '/api/transactions', { accountId: card.id, type: 'expense', amount: '1.00' })).json()).toMatchObject({ accountId: card.id, currency: 'EUR' });
+    expect((await call(t, alice, 'POST', '/api/transactions', { accountId: card.id, type: 'expense', amount: '1.00' })).json()).toMatchObject({
+      accountId: card.id,
+      currency: 'EUR',
+    });
     await call(t, alice, 'PATCH', `/api/accounts/${card.id}`, { archived: true });
     expect((await call(t, alice, 'POST', '/api/transactions', { accountId: card.id, type: 'expense', amount: '1.00' })).statusCode).toBe(422);
     expect((await call(t, bob, 'GET', '/api/transactions')).json().items).toEqual([]);
@@ -44,7 +67,12 @@ describe('POST /api/transactions on accounts in other currencies', () => {
     const user = await newUser(t);
     const dinar = (await call(t, user, 'POST', '/api/accounts', { name: 'Dinar', type: 'cash', currency: 'BHD' })).json();
     const yen = (await call(t, user, 'POST', '/api/accounts', { name: 'Yen', type: 'cash', currency: 'JPY' })).json();
-    for (const [account, amount, stored] of [[dinar, '1.234', '1.234'], [dinar, '2.5', '2.500'], [yen, '500', '500'], [yen, 7, '7']] as const) {
+    for (const [account, amount, stored] of [
+      [dinar, '1.234', '1.234'],
+      [dinar, '2.5', '2.500'],
+      [yen, '500', '500'],
+      [yen, 7, '7'],
+    ] as const) {
       const created = await call(t, user, 'POST', '/api/transactions', { accountId: account.id, type: 'expense', amount });
       expect(created.statusCode, created.body).toBe(201);
       expect(created.json()).toMatchObject({ accountId: account.id, currency: account.currency, amount: stored });
@@ -53,7 +81,12 @@ describe('POST /api/transactions on accounts in other currencies', () => {
     expect(tooFine.statusCode).toBe(400);
     expect(tooFine.json().errors[0]).toMatchObject({ field: 'amount' });
     const balances = (await call(t, user, 'GET', '/api/accounts')).json().items.map((a: { currency: string; balance: string }) => [a.currency, a.balance]);
-    expect(balances).toEqual(expect.arrayContaining([['BHD', '-3.734'], ['JPY', '-507']]));
+    expect(balances).toEqual(
+      expect.arrayContaining([
+        ['BHD', '-3.734'],
+        ['JPY', '-507'],
+      ]),
+    );
   });
 });
 
@@ -123,12 +156,19 @@ describe('GET /api/transactions pages by keyset', () => {
     const user = await newUser(t);
     // 3 rows at each of 5 times: ties must be broken by id, across page boundaries.
     const rows = Array.from({ length: 15 }, (_, i) => `2026-03-${String(10 - Math.floor(i / 3)).padStart(2, '0')},-${i + 1}.00,row ${i}`);
-    await t.app.inject({ method: 'POST', url: '/api/transactions/import', headers: { ...user.headers, 'content-type': 'text/csv' }, payload: `date,amount,description\n${rows.join('\n')}\n` });
+    await t.app.inject({
+      method: 'POST',
+      url: '/api/transactions/import',
+      headers: { ...user.headers, 'content-type': 'text/csv' },
+      payload: `date,amount,description\n${rows.join('\n')}\n`,
+    });
     const seen: { id: string; occurredAt: string }[] = [];
     let cursor: string | null = null;
     let pages = 0;
     do {
-      const page: { items: { id: string; occurredAt: string }[]; nextCursor: string | null } = (await call(t, user, 'GET', `/api/transactions?limit=4${cursor === null ? '' : `&cursor=${cursor}`}`)).json();
+      const page: { items: { id: string; occurredAt: string }[]; nextCursor: string | null } = (
+        await call(t, user, 'GET', `/api/transactions?limit=4${cursor === null ? '' : `&cursor=${cursor}`}`)
+      ).json();
       seen.push(...page.items);
       cursor = page.nextCursor;
       pages += 1;
@@ -140,7 +180,9 @@ describe('GET /api/transactions pages by keyset', () => {
 
     const filtered = (await call(t, user, 'GET', `/api/transactions?limit=2&from=2026-03-07T00:00:00Z&to=2026-03-09T00:00:00Z`)).json();
     expect(filtered.items.map((r: { occurredAt: string }) => r.occurredAt)).toEqual(['2026-03-08T00:00:00.000Z', '2026-03-08T00:00:00.000Z']);
-    const rest = (await call(t, user, 'GET', `/api/transactions?limit=10&from=2026-03-07T00:00:00Z&to=2026-03-09T00:00:00Z&cursor=${filtered.nextCursor}`)).json();
+    const rest = (
+      await call(t, user, 'GET', `/api/transactions?limit=10&from=2026-03-07T00:00:00Z&to=2026-03-09T00:00:00Z&cursor=${filtered.nextCursor}`)
+    ).json();
     expect(rest.items).toHaveLength(4);
     expect(rest.nextCursor).toBeNull();
   });

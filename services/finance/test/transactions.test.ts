@@ -4,25 +4,42 @@ import { call, newUser, type TestUser } from '@expensio/common/testing';
 import { createTestFinance, type TestFinance } from './helpers.js';
 
 let t: TestFinance;
-beforeAll(async () => { t = await createTestFinance(); });
-afterAll(async () => { await t.close(); });
+beforeAll(async () => {
+  t = await createTestFinance();
+});
+afterAll(async () => {
+  await t.close();
+});
 
 async function count(user: TestUser) {
-  const row = await t.ctx.db.selectFrom('transactions').select((eb) => eb.fn.countAll<bigint>().as('n')).where('user_id', '=', user.id).executeTakeFirstOrThrow();
+  const row = await t.ctx.db
+    .selectFrom('transactions')
+    .select((eb) => eb.fn.countAll<bigint>().as('n'))
+    .where('user_id', '=', user.id)
+    .executeTakeFirstOrThrow();
   return Number(row.n);
 }
 
 describe('category kinds', () => {
   it('an expense in an income category, or income in an expense one, is a 422 on create and update', async () => {
     const user = await newUser(t);
-    for (const body of [{ type: 'expense', amount: '5.00', category: 'salary' }, { type: 'income', amount: '5.00', category: 'groceries' }]) {
+    for (const body of [
+      { type: 'expense', amount: '5.00', category: 'salary' },
+      { type: 'income', amount: '5.00', category: 'groceries' },
+    ]) {
       const refused = await call(t, user, 'POST', '/api/transactions', body);
       expect(refused.statusCode, JSON.stringify(body)).toBe(422);
       expect(refused.json()).toMatchObject({ code: 'category_type_mismatch' });
     }
     const food = (await call(t, user, 'POST', '/api/transactions', { type: 'expense', amount: '5.00', category: 'groceries' })).json();
-    expect((await call(t, user, 'PATCH', `/api/transactions/${food.id}`, { category: 'salary' })).json()).toMatchObject({ status: 422, code: 'category_type_mismatch' });
-    expect((await call(t, user, 'PATCH', `/api/transactions/${food.id}`, { type: 'income' })).json()).toMatchObject({ status: 422, code: 'category_type_mismatch' });
+    expect((await call(t, user, 'PATCH', `/api/transactions/${food.id}`, { category: 'salary' })).json()).toMatchObject({
+      status: 422,
+      code: 'category_type_mismatch',
+    });
+    expect((await call(t, user, 'PATCH', `/api/transactions/${food.id}`, { type: 'income' })).json()).toMatchObject({
+      status: 422,
+      code: 'category_type_mismatch',
+    });
     expect((await call(t, user, 'PATCH', `/api/transactions/${food.id}`, { type: 'income', category: 'salary' })).statusCode).toBe(200);
     expect((await call(t, user, 'GET', '/api/transactions')).json().items).toHaveLength(1);
   });
@@ -139,7 +156,10 @@ describe('Idempotency-Key', () => {
       call(t, user, 'POST', '/api/transactions', body, { 'idempotency-key': 'order-3' }),
     ]);
     const statuses = results.map((r) => r.statusCode).sort();
-    expect([[201, 409], [201, 201]]).toContainEqual(statuses);
+    expect([
+      [201, 409],
+      [201, 201],
+    ]).toContainEqual(statuses);
     expect(await count(user)).toBe(1);
   });
 
@@ -148,11 +168,24 @@ describe('Idempotency-Key', () => {
     // The first request claimed the key and has not finished: its row is pending.
     await t.ctx.db
       .insertInto('idempotency_keys')
-      .values({ user_id: user.id, scope: 'transactions.create', key: 'order-4', request_hash: 'x', response_status: null, response_body: null, created_at: t.clock.now(), expires_at: new Date(t.clock.now().getTime() + 86_400_000) })
+      .values({
+        user_id: user.id,
+        scope: 'transactions.create',
+        key: 'order-4',
+        request_hash: 'x',
+        response_status: null,
+        response_body: null,
+        created_at: t.clock.now(),
+        expires_at: new Date(t.clock.now().getTime() + 86_400_000),
+      })
       .execute();
     const duplicate = await call(t, user, 'POST', '/api/transactions', body, { 'idempotency-key': 'order-4' });
     expect(duplicate.statusCode).toBe(422);
-    await t.ctx.db.updateTable('idempotency_keys').set({ request_hash: requestHash('/api/transactions', Buffer.from(JSON.stringify(body))) }).where('key', '=', 'order-4').execute();
+    await t.ctx.db
+      .updateTable('idempotency_keys')
+      .set({ request_hash: requestHash('/api/transactions', Buffer.from(JSON.stringify(body))) })
+      .where('key', '=', 'order-4')
+      .execute();
     const inFlight = await call(t, user, 'POST', '/api/transactions', body, { 'idempotency-key': 'order-4' });
     expect(inFlight.statusCode).toBe(409);
     expect(inFlight.json()).toMatchObject({ code: 'idempotency_in_progress' });
@@ -193,8 +226,24 @@ describe('GET /api/transactions', () => {
     accountId = (await call(t, user, 'POST', '/api/accounts', { name: 'Second', type: 'checking' })).json().id;
     const rows = [
       { type: 'income', amount: '3000.00', category: 'salary', description: 'March salary', occurredAt: '2026-03-01T09:00:00Z' },
-      { type: 'expense', amount: '54.20', category: 'groceries', merchant: 'Corner Market', description: 'Food', occurredAt: '2026-03-02T10:00:00Z', tags: ['food'] },
-      { type: 'expense', amount: '12.00', category: 'dining', merchant: 'Noodle Bar', description: 'Lunch with Sam', occurredAt: '2026-03-03T12:00:00Z', tags: ['food', 'social'] },
+      {
+        type: 'expense',
+        amount: '54.20',
+        category: 'groceries',
+        merchant: 'Corner Market',
+        description: 'Food',
+        occurredAt: '2026-03-02T10:00:00Z',
+        tags: ['food'],
+      },
+      {
+        type: 'expense',
+        amount: '12.00',
+        category: 'dining',
+        merchant: 'Noodle Bar',
+        description: 'Lunch with Sam',
+        occurredAt: '2026-03-03T12:00:00Z',
+        tags: ['food', 'social'],
+      },
       { type: 'expense', amount: '900.00', category: 'rent', description: 'Rent', occurredAt: '2026-03-04T08:00:00Z' },
       { type: 'expense', amount: '7.50', category: 'transport', merchant: 'Metro', occurredAt: '2026-03-05T08:00:00Z', accountId },
       { type: 'expense', amount: '20.00', category: 'groceries', merchant: 'corner market', occurredAt: '2026-02-20T08:00:00Z' },
@@ -314,10 +363,23 @@ describe('GET /api/transactions/summary', () => {
     await post({ type: 'expense', amount: '15.00', occurredAt: '2026-03-10T00:00:00Z' });
     await post({ type: 'expense', amount: '99.00', category: 'groceries', occurredAt: '2026-02-28T23:59:59Z' });
     await post({ type: 'expense', amount: '70.00', accountId: euro.id, occurredAt: '2026-03-10T00:00:00Z' });
-    await call(t, user, 'POST', '/api/accounts/transfers', { fromAccountId: main.id, toAccountId: savings.id, amount: '500.00', occurredAt: '2026-03-10T00:00:00Z' });
+    await call(t, user, 'POST', '/api/accounts/transfers', {
+      fromAccountId: main.id,
+      toAccountId: savings.id,
+      amount: '500.00',
+      occurredAt: '2026-03-10T00:00:00Z',
+    });
 
     const month = (await call(t, user, 'GET', '/api/transactions/summary?timeframe=month')).json();
-    expect(month).toMatchObject({ timeframe: 'month', from: '2026-03-01T00:00:00.000Z', to: '2026-04-01T00:00:00.000Z', currency: 'USD', income: '2500.00', expense: '65.00', net: '2435.00' });
+    expect(month).toMatchObject({
+      timeframe: 'month',
+      from: '2026-03-01T00:00:00.000Z',
+      to: '2026-04-01T00:00:00.000Z',
+      currency: 'USD',
+      income: '2500.00',
+      expense: '65.00',
+      net: '2435.00',
+    });
     expect(month.byCategory).toEqual([
       { category: 'groceries', name: 'Groceries', income: '0.00', expense: '50.00', count: 2 },
       { category: null, name: null, income: '0.00', expense: '15.00', count: 1 },
@@ -326,7 +388,10 @@ describe('GET /api/transactions/summary', () => {
     // The ISO week of Sunday 15 March 2026 starts on Monday 9 March.
     const week = (await call(t, user, 'GET', '/api/transactions/summary?timeframe=week')).json();
     expect(week).toMatchObject({ from: '2026-03-09T00:00:00.000Z', to: '2026-03-16T00:00:00.000Z', expense: '65.00', income: '0.00' });
-    expect((await call(t, user, 'GET', '/api/transactions/summary?timeframe=quarter')).json()).toMatchObject({ from: '2026-01-01T00:00:00.000Z', expense: '164.00' });
+    expect((await call(t, user, 'GET', '/api/transactions/summary?timeframe=quarter')).json()).toMatchObject({
+      from: '2026-01-01T00:00:00.000Z',
+      expense: '164.00',
+    });
     expect((await call(t, user, 'GET', '/api/transactions/summary?timeframe=year&currency=EUR')).json()).toMatchObject({ currency: 'EUR', expense: '70.00' });
     expect((await call(t, user, 'GET', '/api/transactions/summary?timeframe=decade')).statusCode).toBe(400);
   });

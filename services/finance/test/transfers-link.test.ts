@@ -5,8 +5,12 @@ import { createTestFinance, type TestFinance } from './helpers.js';
 // Transfers found in bank data (issue 10): linking legs, suggesting pairs, editing both legs, and
 // transfers between currencies. The clock stands at 2026-03-15 12:00 UTC.
 let t: TestFinance;
-beforeAll(async () => { t = await createTestFinance(); });
-afterAll(async () => { await t.close(); });
+beforeAll(async () => {
+  t = await createTestFinance();
+});
+afterAll(async () => {
+  await t.close();
+});
 
 const OTHER_ID = '0190a000-0000-7000-8000-000000000000';
 
@@ -43,8 +47,22 @@ describe('POST /api/transactions/:id/link-transfer', () => {
     const [main, savings] = await accounts(user, { name: 'Savings' });
     await call(t, user, 'POST', '/api/budgets', { name: 'Everything', amount: '1000.00', period: 'monthly', startDate: '2026-03-01' });
     await record(user, { type: 'expense', amount: '40.00', category: 'groceries', occurredAt: '2026-03-02T10:00:00Z' });
-    const sweep = await record(user, { accountId: main.id, type: 'expense', amount: '500.00', category: 'savings', description: 'SWEEP TO SAVINGS', occurredAt: '2026-03-10T09:00:00Z' });
-    const arrived = await record(user, { accountId: savings.id, type: 'income', amount: '500.00', category: 'other-income', description: 'SWEEP FROM CHECKING', occurredAt: '2026-03-12T09:00:00Z' });
+    const sweep = await record(user, {
+      accountId: main.id,
+      type: 'expense',
+      amount: '500.00',
+      category: 'savings',
+      description: 'SWEEP TO SAVINGS',
+      occurredAt: '2026-03-10T09:00:00Z',
+    });
+    const arrived = await record(user, {
+      accountId: savings.id,
+      type: 'income',
+      amount: '500.00',
+      category: 'other-income',
+      description: 'SWEEP FROM CHECKING',
+      occurredAt: '2026-03-12T09:00:00Z',
+    });
 
     const before = (await call(t, user, 'GET', '/api/transactions/summary')).json();
     expect(before).toMatchObject({ income: '500.00', expense: '540.00' });
@@ -55,7 +73,15 @@ describe('POST /api/transactions/:id/link-transfer', () => {
     const body = linked.json();
     expect(body).toMatchObject({
       rate: '1',
-      from: { id: sweep.id, type: 'transfer_out', amount: '500.00', category: null, categoryId: null, accountId: main.id, occurredAt: '2026-03-10T09:00:00.000Z' },
+      from: {
+        id: sweep.id,
+        type: 'transfer_out',
+        amount: '500.00',
+        category: null,
+        categoryId: null,
+        accountId: main.id,
+        occurredAt: '2026-03-10T09:00:00.000Z',
+      },
       to: { id: arrived.id, type: 'transfer_in', amount: '500.00', category: null, accountId: savings.id, occurredAt: '2026-03-12T09:00:00.000Z' },
     });
     expect(body.from.transferId).toBe(body.transferId);
@@ -71,8 +97,20 @@ describe('POST /api/transactions/:id/link-transfer', () => {
 
     const updated = await published(user, 'transaction.updated');
     expect(updated).toEqual([
-      expect.objectContaining({ transactionId: sweep.id, type: 'transfer_out', transferId: body.transferId, categoryId: null, changed: ['type', 'transferId', 'category'] }),
-      expect.objectContaining({ transactionId: arrived.id, type: 'transfer_in', transferId: body.transferId, categoryId: null, changed: ['type', 'transferId', 'category'] }),
+      expect.objectContaining({
+        transactionId: sweep.id,
+        type: 'transfer_out',
+        transferId: body.transferId,
+        categoryId: null,
+        changed: ['type', 'transferId', 'category'],
+      }),
+      expect.objectContaining({
+        transactionId: arrived.id,
+        type: 'transfer_in',
+        transferId: body.transferId,
+        categoryId: null,
+        changed: ['type', 'transferId', 'category'],
+      }),
     ]);
 
     // Linking either leg again is a 409, and so is deleting one (both go, as for any transfer).
@@ -137,7 +175,13 @@ describe('POST /api/transactions/:id/link-transfer', () => {
   it('bad bodies are 400 naming the field', async () => {
     const user = await newUser(t);
     const tx = await record(user, { type: 'expense', amount: '1.00' });
-    for (const body of [{}, { counterpartId: 'nope' }, { counterpartId: OTHER_ID, accountId: OTHER_ID }, { counterpartId: OTHER_ID, amount: '1.00' }, { accountId: OTHER_ID, extra: 1 }]) {
+    for (const body of [
+      {},
+      { counterpartId: 'nope' },
+      { counterpartId: OTHER_ID, accountId: OTHER_ID },
+      { counterpartId: OTHER_ID, amount: '1.00' },
+      { accountId: OTHER_ID, extra: 1 },
+    ]) {
       const response = await call(t, user, 'POST', `/api/transactions/${tx.id}/link-transfer`, body);
       expect(response.statusCode, JSON.stringify(body)).toBe(400);
       expect(response.json().errors.length, JSON.stringify(body)).toBeGreaterThan(0);
@@ -165,17 +209,34 @@ describe('POST /api/transactions/:id/link-transfer', () => {
   it('with accountId records the missing leg there (201), in that account’s currency when it differs', async () => {
     const user = await newUser(t);
     const [main, savings, euros] = await accounts(user, { name: 'Savings' }, { name: 'Euros', currency: 'EUR' });
-    const sweep = await record(user, { accountId: main.id, type: 'expense', amount: '75.00', category: 'savings', description: 'To savings', occurredAt: '2026-03-03T08:00:00Z' });
+    const sweep = await record(user, {
+      accountId: main.id,
+      type: 'expense',
+      amount: '75.00',
+      category: 'savings',
+      description: 'To savings',
+      occurredAt: '2026-03-03T08:00:00Z',
+    });
     const created = await call(t, user, 'POST', `/api/transactions/${sweep.id}/link-transfer`, { accountId: savings.id });
     expect(created.statusCode, created.body).toBe(201);
     const body = created.json();
     expect(body).toMatchObject({
       rate: '1',
       from: { id: sweep.id, type: 'transfer_out', category: null, amount: '75.00' },
-      to: { type: 'transfer_in', accountId: savings.id, amount: '75.00', currency: 'USD', description: 'To savings', occurredAt: '2026-03-03T08:00:00.000Z', transferId: body.transferId },
+      to: {
+        type: 'transfer_in',
+        accountId: savings.id,
+        amount: '75.00',
+        currency: 'USD',
+        description: 'To savings',
+        occurredAt: '2026-03-03T08:00:00.000Z',
+        transferId: body.transferId,
+      },
     });
     expect(await balances(user)).toEqual({ 'Main account': '-75.00', Savings: '75.00', Euros: '0.00' });
-    expect(await published(user, 'transaction.created')).toEqual(expect.arrayContaining([expect.objectContaining({ transactionId: body.to.id, type: 'transfer_in', transferId: body.transferId })]));
+    expect(await published(user, 'transaction.created')).toEqual(
+      expect.arrayContaining([expect.objectContaining({ transactionId: body.to.id, type: 'transfer_in', transferId: body.transferId })]),
+    );
 
     const wire = await record(user, { accountId: main.id, type: 'expense', amount: '110.00', occurredAt: '2026-03-04T08:00:00Z' });
     const missing = await call(t, user, 'POST', `/api/transactions/${wire.id}/link-transfer`, { accountId: euros.id });
@@ -187,7 +248,11 @@ describe('POST /api/transactions/:id/link-transfer', () => {
     expect((await call(t, user, 'POST', `/api/transactions/${wire.id}/link-transfer`, { accountId: main.id })).json().code).toBe('same_account');
     const converted = await call(t, user, 'POST', `/api/transactions/${wire.id}/link-transfer`, { accountId: euros.id, amount: '100.00' });
     expect(converted.statusCode, converted.body).toBe(201);
-    expect(converted.json()).toMatchObject({ rate: '0.90909091', from: { amount: '110.00', currency: 'USD' }, to: { amount: '100.00', currency: 'EUR', accountId: euros.id } });
+    expect(converted.json()).toMatchObject({
+      rate: '0.90909091',
+      from: { amount: '110.00', currency: 'USD' },
+      to: { amount: '100.00', currency: 'EUR', accountId: euros.id },
+    });
     expect(await balances(user)).toEqual({ 'Main account': '-185.00', Savings: '75.00', Euros: '100.00' });
   });
 });
@@ -205,20 +270,31 @@ describe('GET /api/transactions/transfer-candidates', () => {
     await record(user, { accountId: main.id, type: 'income', amount: '200.00', occurredAt: '2026-03-10T00:00:00Z' });
     await record(user, { accountId: card.id, type: 'income', amount: '200.00', occurredAt: '2026-03-01T00:00:00Z' });
     await record(user, { accountId: euros.id, type: 'income', amount: '200.00', occurredAt: '2026-03-10T00:00:00Z' });
-    await call(t, user, 'POST', '/api/accounts/transfers', { fromAccountId: main.id, toAccountId: card.id, amount: '55.10', occurredAt: '2026-03-05T01:00:00Z' });
+    await call(t, user, 'POST', '/api/accounts/transfers', {
+      fromAccountId: main.id,
+      toAccountId: card.id,
+      amount: '55.10',
+      occurredAt: '2026-03-05T01:00:00Z',
+    });
 
     const first = await call(t, user, 'GET', '/api/transactions/transfer-candidates?limit=1');
     expect(first.statusCode, first.body).toBe(200);
-    expect(first.json().items).toEqual([expect.objectContaining({ expense: expect.objectContaining({ id: cardPay.id }), income: expect.objectContaining({ id: cardIn.id }), hoursApart: 2 })]);
+    expect(first.json().items).toEqual([
+      expect.objectContaining({ expense: expect.objectContaining({ id: cardPay.id }), income: expect.objectContaining({ id: cardIn.id }), hoursApart: 2 }),
+    ]);
     expect(first.json().nextCursor).toEqual(expect.any(String));
     const second = (await call(t, user, 'GET', `/api/transactions/transfer-candidates?limit=1&cursor=${first.json().nextCursor}`)).json();
-    expect(second.items.map((c: { expense: { id: string }; income: { id: string }; hoursApart: number }) => [c.expense.id, c.income.id, c.hoursApart])).toEqual([[sweep.id, sweepIn.id, 36]]);
+    expect(second.items.map((c: { expense: { id: string }; income: { id: string }; hoursApart: number }) => [c.expense.id, c.income.id, c.hoursApart])).toEqual(
+      [[sweep.id, sweepIn.id, 36]],
+    );
     expect(second.nextCursor).toBeNull();
     const forSavings = (await call(t, user, 'GET', `/api/transactions/transfer-candidates?accountId=${savings.id}`)).json();
     expect(forSavings.items.map((c: { income: { id: string } }) => c.income.id)).toEqual([sweepIn.id]);
 
     await call(t, user, 'POST', `/api/transactions/${cardPay.id}/link-transfer`, { counterpartId: cardIn.id });
-    expect((await call(t, user, 'GET', '/api/transactions/transfer-candidates')).json().items.map((c: { expense: { id: string } }) => c.expense.id)).toEqual([sweep.id]);
+    expect((await call(t, user, 'GET', '/api/transactions/transfer-candidates')).json().items.map((c: { expense: { id: string } }) => c.expense.id)).toEqual([
+      sweep.id,
+    ]);
     expect((await call(t, user, 'GET', '/api/transactions/transfer-candidates?cursor=garbage')).statusCode).toBe(400);
   });
 });
@@ -227,12 +303,37 @@ describe('editing a transfer leg', () => {
   it('date, description and amount change on both legs together; merchant and tags on the one leg', async () => {
     const user = await newUser(t);
     const [main, savings] = await accounts(user, { name: 'Savings' });
-    const moved = (await call(t, user, 'POST', '/api/accounts/transfers', { fromAccountId: main.id, toAccountId: savings.id, amount: '50.00', occurredAt: '2026-03-01T00:00:00Z' })).json();
-    const patched = await call(t, user, 'PATCH', `/api/transactions/${moved.to.id}`, { amount: '60.00', occurredAt: '2026-03-02T10:00:00Z', description: 'Monthly saving', merchant: 'Bank', tags: ['auto'] });
+    const moved = (
+      await call(t, user, 'POST', '/api/accounts/transfers', {
+        fromAccountId: main.id,
+        toAccountId: savings.id,
+        amount: '50.00',
+        occurredAt: '2026-03-01T00:00:00Z',
+      })
+    ).json();
+    const patched = await call(t, user, 'PATCH', `/api/transactions/${moved.to.id}`, {
+      amount: '60.00',
+      occurredAt: '2026-03-02T10:00:00Z',
+      description: 'Monthly saving',
+      merchant: 'Bank',
+      tags: ['auto'],
+    });
     expect(patched.statusCode, patched.body).toBe(200);
-    expect(patched.json()).toMatchObject({ id: moved.to.id, amount: '60.00', occurredAt: '2026-03-02T10:00:00.000Z', description: 'Monthly saving', merchant: 'Bank', tags: ['auto'] });
+    expect(patched.json()).toMatchObject({
+      id: moved.to.id,
+      amount: '60.00',
+      occurredAt: '2026-03-02T10:00:00.000Z',
+      description: 'Monthly saving',
+      merchant: 'Bank',
+      tags: ['auto'],
+    });
     expect((await call(t, user, 'GET', `/api/transactions/${moved.from.id}`)).json()).toMatchObject({
-      type: 'transfer_out', amount: '60.00', occurredAt: '2026-03-02T10:00:00.000Z', description: 'Monthly saving', merchant: null, tags: [],
+      type: 'transfer_out',
+      amount: '60.00',
+      occurredAt: '2026-03-02T10:00:00.000Z',
+      description: 'Monthly saving',
+      merchant: null,
+      tags: [],
     });
     expect(await balances(user)).toEqual({ 'Main account': '-60.00', Savings: '60.00' });
     expect((await published(user, 'transaction.updated')).map((p) => [p.transactionId, p.amount, p.changed])).toEqual([
@@ -264,7 +365,9 @@ describe('editing a transfer leg', () => {
   it('between currencies a leg’s amount changes alone, and the rate follows', async () => {
     const user = await newUser(t);
     const [main, euros] = await accounts(user, { name: 'Euros', currency: 'EUR' });
-    const moved = (await call(t, user, 'POST', '/api/accounts/transfers', { fromAccountId: main.id, toAccountId: euros.id, amount: '100.00', toAmount: '92.00' })).json();
+    const moved = (
+      await call(t, user, 'POST', '/api/accounts/transfers', { fromAccountId: main.id, toAccountId: euros.id, amount: '100.00', toAmount: '92.00' })
+    ).json();
     await call(t, user, 'PATCH', `/api/transactions/${moved.to.id}`, { amount: '91.50', description: 'FX' });
     expect((await call(t, user, 'GET', `/api/transactions/${moved.from.id}`)).json()).toMatchObject({ amount: '100.00', currency: 'USD', description: 'FX' });
     expect((await call(t, user, 'GET', `/api/transactions/${moved.to.id}`)).json()).toMatchObject({ amount: '91.50', currency: 'EUR', description: 'FX' });
@@ -275,9 +378,18 @@ describe('POST /api/accounts/transfers between currencies', () => {
   it('stores each leg in its own currency and answers the implied rate', async () => {
     const user = await newUser(t);
     const [main, euros, yen] = await accounts(user, { name: 'Euros', currency: 'EUR' }, { name: 'Yen', currency: 'JPY' });
-    const moved = await call(t, user, 'POST', '/api/accounts/transfers', { fromAccountId: main.id, toAccountId: euros.id, amount: '100.00', toAmount: '92.35' });
+    const moved = await call(t, user, 'POST', '/api/accounts/transfers', {
+      fromAccountId: main.id,
+      toAccountId: euros.id,
+      amount: '100.00',
+      toAmount: '92.35',
+    });
     expect(moved.statusCode, moved.body).toBe(201);
-    expect(moved.json()).toMatchObject({ rate: '0.9235', from: { amount: '100.00', currency: 'USD', type: 'transfer_out' }, to: { amount: '92.35', currency: 'EUR', type: 'transfer_in' } });
+    expect(moved.json()).toMatchObject({
+      rate: '0.9235',
+      from: { amount: '100.00', currency: 'USD', type: 'transfer_out' },
+      to: { amount: '92.35', currency: 'EUR', type: 'transfer_in' },
+    });
     const toYen = await call(t, user, 'POST', '/api/accounts/transfers', { fromAccountId: euros.id, toAccountId: yen.id, amount: '50.00', toAmount: '8123' });
     expect(toYen.json()).toMatchObject({ rate: '162.46', to: { amount: '8123', currency: 'JPY' } });
     expect(await balances(user)).toEqual({ 'Main account': '-100.00', Euros: '42.35', Yen: '8123' });
@@ -291,10 +403,20 @@ describe('POST /api/accounts/transfers between currencies', () => {
     const missing = await call(t, user, 'POST', '/api/accounts/transfers', { fromAccountId: main.id, toAccountId: euros.id, amount: '10.00' });
     expect(missing.statusCode).toBe(400);
     expect(missing.json().errors[0]).toMatchObject({ field: 'toAmount' });
-    const unequal = await call(t, user, 'POST', '/api/accounts/transfers', { fromAccountId: main.id, toAccountId: savings.id, amount: '10.00', toAmount: '9.00' });
+    const unequal = await call(t, user, 'POST', '/api/accounts/transfers', {
+      fromAccountId: main.id,
+      toAccountId: savings.id,
+      amount: '10.00',
+      toAmount: '9.00',
+    });
     expect(unequal.statusCode).toBe(400);
     expect(unequal.json().errors[0]).toMatchObject({ field: 'toAmount' });
-    const fractionalYen = await call(t, user, 'POST', '/api/accounts/transfers', { fromAccountId: main.id, toAccountId: yen.id, amount: '10.00', toAmount: '1500.5' });
+    const fractionalYen = await call(t, user, 'POST', '/api/accounts/transfers', {
+      fromAccountId: main.id,
+      toAccountId: yen.id,
+      amount: '10.00',
+      toAmount: '1500.5',
+    });
     expect(fractionalYen.statusCode).toBe(400);
     expect(fractionalYen.json().errors[0]).toMatchObject({ field: 'toAmount' });
     const equal = await call(t, user, 'POST', '/api/accounts/transfers', { fromAccountId: main.id, toAccountId: savings.id, amount: '10.00', toAmount: '10' });
@@ -305,7 +427,11 @@ describe('POST /api/accounts/transfers between currencies', () => {
 });
 
 describe('rules: actions.transferToAccountId', () => {
-  const sweepRule = (accountId: string) => ({ name: 'Sweeps', conditions: [{ field: 'description', operator: 'contains', value: 'sweep' }], actions: { transferToAccountId: accountId, addTags: ['sweep'] } });
+  const sweepRule = (accountId: string) => ({
+    name: 'Sweeps',
+    conditions: [{ field: 'description', operator: 'contains', value: 'sweep' }],
+    actions: { transferToAccountId: accountId, addTags: ['sweep'] },
+  });
 
   it('a matching create becomes a transfer: the other leg recorded, or an existing one linked; a request category wins', async () => {
     const user = await newUser(t);
@@ -317,10 +443,24 @@ describe('rules: actions.transferToAccountId', () => {
     const swept = await record(user, { accountId: main.id, type: 'expense', amount: '300.00', description: 'AUTO SWEEP', occurredAt: '2026-03-05T00:00:00Z' });
     expect(swept).toMatchObject({ type: 'transfer_out', category: null, tags: ['sweep'], transferId: expect.any(String) });
     const legs = (await call(t, user, 'GET', `/api/transactions?accountId=${savings.id}`)).json().items;
-    expect(legs).toEqual([expect.objectContaining({ type: 'transfer_in', amount: '300.00', transferId: swept.transferId, description: 'AUTO SWEEP', occurredAt: '2026-03-05T00:00:00.000Z' })]);
+    expect(legs).toEqual([
+      expect.objectContaining({
+        type: 'transfer_in',
+        amount: '300.00',
+        transferId: swept.transferId,
+        description: 'AUTO SWEEP',
+        occurredAt: '2026-03-05T00:00:00.000Z',
+      }),
+    ]);
 
     // The savings side was already recorded (from the other bank's file): linked, not doubled.
-    const arrived = await record(user, { accountId: savings.id, type: 'income', amount: '80.00', description: 'from checking', occurredAt: '2026-03-09T00:00:00Z' });
+    const arrived = await record(user, {
+      accountId: savings.id,
+      type: 'income',
+      amount: '80.00',
+      description: 'from checking',
+      occurredAt: '2026-03-09T00:00:00Z',
+    });
     const second = await record(user, { accountId: main.id, type: 'expense', amount: '80.00', description: 'Sweep', occurredAt: '2026-03-08T00:00:00Z' });
     expect(second.type).toBe('transfer_out');
     expect((await call(t, user, 'GET', `/api/transactions/${arrived.id}`)).json()).toMatchObject({ type: 'transfer_in', transferId: second.transferId });
@@ -335,7 +475,14 @@ describe('rules: actions.transferToAccountId', () => {
   it('POST /api/rules/:id/apply turns recorded matches into transfers (a dry run writes nothing)', async () => {
     const user = await newUser(t);
     const [main, savings] = await accounts(user, { name: 'Savings' });
-    const old = await record(user, { accountId: main.id, type: 'expense', amount: '150.00', description: 'Savings sweep', category: 'savings', occurredAt: '2026-03-01T00:00:00Z' });
+    const old = await record(user, {
+      accountId: main.id,
+      type: 'expense',
+      amount: '150.00',
+      description: 'Savings sweep',
+      category: 'savings',
+      occurredAt: '2026-03-01T00:00:00Z',
+    });
     await record(user, { accountId: main.id, type: 'expense', amount: '12.00', description: 'Lunch' });
     const rule = (await call(t, user, 'POST', '/api/rules', sweepRule(savings.id))).json();
     const dry = await call(t, user, 'POST', `/api/rules/${rule.id}/apply`, { dryRun: true });
@@ -352,7 +499,12 @@ describe('rules: actions.transferToAccountId', () => {
     const [, savings] = await accounts(user, { name: 'Savings' });
     await call(t, user, 'POST', '/api/rules', sweepRule(savings.id));
     const csv = ['date,amount,description', '2026-03-02,-45.00,Groceries', '2026-03-03,-250.00,SWEEP TO SAVINGS'].join('\n');
-    const imported = await t.app.inject({ method: 'POST', url: '/api/transactions/import', headers: { ...user.headers, 'content-type': 'text/csv' }, payload: csv });
+    const imported = await t.app.inject({
+      method: 'POST',
+      url: '/api/transactions/import',
+      headers: { ...user.headers, 'content-type': 'text/csv' },
+      payload: csv,
+    });
     expect(imported.statusCode, imported.body).toBe(200);
     expect(imported.json()).toMatchObject({ created: 2 });
     expect((await call(t, user, 'GET', '/api/transactions/summary')).json()).toMatchObject({ expense: '45.00' });

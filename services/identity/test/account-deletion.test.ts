@@ -29,7 +29,9 @@ beforeAll(async () => {
   t = await createTestIdentity();
   admin = await adminSession(t, uniqueEmail('admin'));
 });
-afterAll(async () => { await t.close(); });
+afterAll(async () => {
+  await t.close();
+});
 
 function deleteAccount(token: string, payload: object | undefined, on = t) {
   return on.app.inject({ method: 'DELETE', url: '/api/auth/account', headers: bearer(token), ...(payload !== undefined && { payload }) });
@@ -50,7 +52,11 @@ async function rowsOf(userId: string, on = t) {
     users: await count(db.selectFrom('users').select('id').where('id', '=', userId).execute()),
     sessions: await count(db.selectFrom('sessions').select('id').where('user_id', '=', userId).execute()),
     refreshTokens: await count(
-      db.selectFrom('refresh_tokens').select('token_hash').where('session_id', 'in', (eb) => eb.selectFrom('sessions').select('id').where('user_id', '=', userId)).execute(),
+      db
+        .selectFrom('refresh_tokens')
+        .select('token_hash')
+        .where('session_id', 'in', (eb) => eb.selectFrom('sessions').select('id').where('user_id', '=', userId))
+        .execute(),
     ),
     otpChallenges: await count(db.selectFrom('otp_challenges').select('id').where('user_id', '=', userId).execute()),
     securityEvents: await count(db.selectFrom('security_events').select('id').where('user_id', '=', userId).execute()),
@@ -95,7 +101,11 @@ describe('DELETE /api/auth/account', () => {
     const published = await outboxOf(t, user.id);
     expect(published).toEqual([
       { type: 'user.deleted', userId: user.id, payload: { reason: 'user_request' } },
-      { type: 'security.alert', userId: user.id, payload: expect.objectContaining({ alert: 'account.deleted', severity: 'info', details: { reason: 'user_request' } }) },
+      {
+        type: 'security.alert',
+        userId: user.id,
+        payload: expect.objectContaining({ alert: 'account.deleted', severity: 'info', details: { reason: 'user_request' } }),
+      },
     ]);
     const audit = await t.ctx.db.selectFrom('security_events').select(['user_id', 'details']).where('type', '=', 'account.deleted').execute();
     expect(audit).toContainEqual({ user_id: null, details: { userId: user.id, reason: 'user_request', by: user.id } });
@@ -237,7 +247,9 @@ describe('DELETE /api/admin/users/:id', () => {
 
   it('may delete another admin', async () => {
     const other = await registerUser(t);
-    expect((await t.app.inject({ method: 'PATCH', url: `/api/admin/users/${other.id}`, headers: bearer(admin.accessToken), payload: { role: 'admin' } })).statusCode).toBe(200);
+    expect(
+      (await t.app.inject({ method: 'PATCH', url: `/api/admin/users/${other.id}`, headers: bearer(admin.accessToken), payload: { role: 'admin' } })).statusCode,
+    ).toBe(200);
     expect((await adminDelete(other.id)).statusCode).toBe(204);
     expect(await rowsOf(other.id)).toMatchObject({ users: 0 });
   });
@@ -276,7 +288,8 @@ describe('the last admin', () => {
 
       // A locked admin cannot sign in, so does not count.
       const deputy = await registerUser(local);
-      const promote = (payload: object) => local.app.inject({ method: 'PATCH', url: `/api/admin/users/${deputy.id}`, headers: bearer(sole.accessToken), payload });
+      const promote = (payload: object) =>
+        local.app.inject({ method: 'PATCH', url: `/api/admin/users/${deputy.id}`, headers: bearer(sole.accessToken), payload });
       expect((await promote({ role: 'admin', locked: true })).statusCode).toBe(200);
       expect((await deleteAccount(sole.accessToken, { code }, local)).statusCode).toBe(409);
       expect((await promote({ locked: false })).statusCode).toBe(200);

@@ -16,7 +16,9 @@ beforeAll(async () => {
   adminToken = session.accessToken;
   adminId = session.user.id;
 });
-afterAll(async () => { await t.close(); });
+afterAll(async () => {
+  await t.close();
+});
 
 function patchUser(id: string, payload: object, token = adminToken) {
   return t.app.inject({ method: 'PATCH', url: `/api/admin/users/${id}`, headers: bearer(token), payload });
@@ -34,7 +36,11 @@ describe('the first admin', () => {
   });
 
   it('registration never grants a role', async () => {
-    const response = await t.app.inject({ method: 'POST', url: '/api/auth/register', payload: { email: uniqueEmail(), password: 'correct horse battery staple 42', role: 'admin' } });
+    const response = await t.app.inject({
+      method: 'POST',
+      url: '/api/auth/register',
+      payload: { email: uniqueEmail(), password: 'correct horse battery staple 42', role: 'admin' },
+    });
     expect(response.statusCode).toBe(400);
   });
 });
@@ -57,7 +63,9 @@ describe('/api/admin/users', () => {
     const page1 = first.json();
     expect(page1.items).toHaveLength(2);
     expect(page1.nextCursor).not.toBeNull();
-    const second = (await t.app.inject({ method: 'GET', url: `/api/admin/users?limit=2&email=${marker}&cursor=${page1.nextCursor}`, headers: bearer(adminToken) })).json();
+    const second = (
+      await t.app.inject({ method: 'GET', url: `/api/admin/users?limit=2&email=${marker}&cursor=${page1.nextCursor}`, headers: bearer(adminToken) })
+    ).json();
     expect(second.items).toHaveLength(1);
     expect(second.nextCursor).toBeNull();
     const ids = [...page1.items, ...second.items].map((u: { id: string }) => u.id);
@@ -69,7 +77,12 @@ describe('/api/admin/users', () => {
   it('rejects bad query input with 400', async () => {
     const response = await t.app.inject({ method: 'GET', url: '/api/admin/users?limit=0&role=root', headers: bearer(adminToken) });
     expect(response.statusCode).toBe(400);
-    expect(response.json().errors.map((e: { field: string }) => e.field).sort()).toEqual(['limit', 'role']);
+    expect(
+      response
+        .json()
+        .errors.map((e: { field: string }) => e.field)
+        .sort(),
+    ).toEqual(['limit', 'role']);
   });
 
   it('GET /:id shows one user; unknown id 404; a malformed id 400', async () => {
@@ -77,7 +90,9 @@ describe('/api/admin/users', () => {
     const response = await t.app.inject({ method: 'GET', url: `/api/admin/users/${user.id}`, headers: bearer(adminToken) });
     expect(response.statusCode).toBe(200);
     expect(response.json()).toMatchObject({ id: user.id, email: user.email });
-    expect((await t.app.inject({ method: 'GET', url: '/api/admin/users/0190a000-0000-7000-8000-000000000000', headers: bearer(adminToken) })).statusCode).toBe(404);
+    expect((await t.app.inject({ method: 'GET', url: '/api/admin/users/0190a000-0000-7000-8000-000000000000', headers: bearer(adminToken) })).statusCode).toBe(
+      404,
+    );
     const bad = await t.app.inject({ method: 'GET', url: '/api/admin/users/42', headers: bearer(adminToken) });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().errors[0]).toMatchObject({ field: 'id', in: 'params' });
@@ -97,7 +112,12 @@ describe('/api/admin/users', () => {
     const unlocked = await patchUser(user.id, { locked: false });
     expect(unlocked.json().locked).toBe(false);
     expect((await t.app.inject({ method: 'POST', url: '/api/auth/login', payload: { email: user.email, password: user.password } })).statusCode).toBe(200);
-    const events = await t.ctx.db.selectFrom('security_events').select('type').where('user_id', '=', user.id).where('type', 'in', ['account.locked', 'account.unlocked']).execute();
+    const events = await t.ctx.db
+      .selectFrom('security_events')
+      .select('type')
+      .where('user_id', '=', user.id)
+      .where('type', 'in', ['account.locked', 'account.unlocked'])
+      .execute();
     expect(events.map((e) => e.type).sort()).toEqual(['account.locked', 'account.unlocked']);
   });
 

@@ -4,8 +4,12 @@ import { bearer, createTestIdentity, lastCode, registerUser, requestCode, unique
 // Every code check shares the credential limits of password sign-in (auth/limits.ts). A small
 // per-IP allowance keeps the tests short; each test uses its own client addresses.
 let t: TestIdentity;
-beforeAll(async () => { t = await createTestIdentity({ LOGIN_IP_MAX_FAILURES: '3' }); });
-afterAll(async () => { await t.close(); });
+beforeAll(async () => {
+  t = await createTestIdentity({ LOGIN_IP_MAX_FAILURES: '3' });
+});
+afterAll(async () => {
+  await t.close();
+});
 
 const NEW_PASSWORD = 'a brand new passphrase 2026';
 const WRONG_CODE = '000000';
@@ -53,7 +57,8 @@ describe('code checks under the credential limits', () => {
     const local = await createTestIdentity();
     try {
       const user = await registerUser(local);
-      const attempt = (code: string, ip: string) => local.app.inject({ method: 'POST', url: '/api/auth/otp/verify', payload: { email: user.email, code }, remoteAddress: ip });
+      const attempt = (code: string, ip: string) =>
+        local.app.inject({ method: 'POST', url: '/api/auth/otp/verify', payload: { email: user.email, code }, remoteAddress: ip });
       for (let i = 0; i < 5; i += 1) expect((await attempt(WRONG_CODE, '198.51.100.63')).statusCode).toBe(401);
       expect((await attempt(WRONG_CODE, '198.51.100.63')).statusCode).toBe(429);
       await requestCode(local, user.email);

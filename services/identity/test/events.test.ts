@@ -26,7 +26,9 @@ beforeAll(async () => {
   await ensureAdmin(t.ctx, email);
   adminToken = (await signInByCode(t, email)).accessToken;
 });
-afterAll(async () => { await t.close(); });
+afterAll(async () => {
+  await t.close();
+});
 
 const AGENT = 'events-test/1.0';
 
@@ -89,7 +91,11 @@ describe('user.registered', () => {
     const squatter = await registerUser(t);
     expect(await ensureAdmin(t.ctx, squatter.email)).toBe('promoted');
     expect(await outboxOf(t, squatter.id, 'user.updated')).toEqual([
-      { type: 'user.updated', userId: squatter.id, payload: { changed: ['role', 'password'], email: squatter.email, name: null, role: 'admin', timeZone: 'UTC' } },
+      {
+        type: 'user.updated',
+        userId: squatter.id,
+        payload: { changed: ['role', 'password'], email: squatter.email, name: null, role: 'admin', timeZone: 'UTC' },
+      },
     ]);
     expect(await alertsOf(t, squatter.id)).toEqual([expect.objectContaining({ alert: 'role.changed', severity: 'critical', ip: null })]);
     expect(await ensureAdmin(t.ctx, squatter.email)).toBe('unchanged');
@@ -115,11 +121,18 @@ describe('user.updated', () => {
   it('a password change names the password without any value, with an alert; a wrong current password changes and publishes no update', async () => {
     const user = await registerUser(t);
     const change = (currentPassword: string) =>
-      t.app.inject({ method: 'POST', url: '/api/auth/password/change', headers: bearer(user.accessToken), payload: { currentPassword, newPassword: 'a brand new passphrase 2026' } });
+      t.app.inject({
+        method: 'POST',
+        url: '/api/auth/password/change',
+        headers: bearer(user.accessToken),
+        payload: { currentPassword, newPassword: 'a brand new passphrase 2026' },
+      });
     expect((await change('this is not my password')).statusCode).toBe(400);
     expect(await outboxOf(t, user.id, 'user.updated')).toHaveLength(0);
     expect((await change(user.password)).statusCode).toBe(204);
-    expect((await outboxOf(t, user.id, 'user.updated')).map((u) => u.payload)).toEqual([{ changed: ['password'], email: user.email, name: null, role: 'user', timeZone: 'UTC' }]);
+    expect((await outboxOf(t, user.id, 'user.updated')).map((u) => u.payload)).toEqual([
+      { changed: ['password'], email: user.email, name: null, role: 'user', timeZone: 'UTC' },
+    ]);
     expect(await alertsOf(t, user.id)).toEqual([expect.objectContaining({ alert: 'password.changed', severity: 'info' })]);
   });
 
@@ -127,7 +140,11 @@ describe('user.updated', () => {
     const user = await registerUser(t);
     await requestCode(t, user.email, 'password_reset');
     const code = await lastCode(t, user.email);
-    const reset = await t.app.inject({ method: 'POST', url: '/api/auth/password/reset', payload: { email: user.email, code, newPassword: 'a brand new passphrase 2026' } });
+    const reset = await t.app.inject({
+      method: 'POST',
+      url: '/api/auth/password/reset',
+      payload: { email: user.email, code, newPassword: 'a brand new passphrase 2026' },
+    });
     expect(reset.statusCode).toBe(204);
     expect((await outboxOf(t, user.id, 'user.updated')).map((u) => u.payload.changed)).toEqual([['password', 'emailVerified']]);
     expect(await alertsOf(t, user.id)).toEqual([expect.objectContaining({ alert: 'password.reset', severity: 'warning' })]);
@@ -180,7 +197,11 @@ describe('auth.login.*', () => {
     const user = await registerUser(t);
     await requestCode(t, user.email);
     const code = await lastCode(t, user.email);
-    const wrong = await t.app.inject({ method: 'POST', url: '/api/auth/otp/verify', payload: { email: user.email, code: code === '000000' ? '111111' : '000000' } });
+    const wrong = await t.app.inject({
+      method: 'POST',
+      url: '/api/auth/otp/verify',
+      payload: { email: user.email, code: code === '000000' ? '111111' : '000000' },
+    });
     expect(wrong.statusCode).toBe(401);
     const right = await t.app.inject({ method: 'POST', url: '/api/auth/otp/verify', payload: { email: user.email, code } });
     expect(right.statusCode).toBe(200);
@@ -225,7 +246,16 @@ describe('auth.otp.locked', () => {
     const user = await registerUser(t);
     for (let i = 0; i < 3; i += 1) expect((await requestCode(t, user.email, 'account_deletion')).statusCode).toBe(202);
     const lockedAt = t.clock.now();
-    expect((await t.app.inject({ method: 'POST', url: '/api/auth/otp/request', payload: { email: user.email, purpose: 'account_deletion' }, remoteAddress: '198.51.100.4' })).statusCode).toBe(429);
+    expect(
+      (
+        await t.app.inject({
+          method: 'POST',
+          url: '/api/auth/otp/request',
+          payload: { email: user.email, purpose: 'account_deletion' },
+          remoteAddress: '198.51.100.4',
+        })
+      ).statusCode,
+    ).toBe(429);
     expect((await requestCode(t, user.email)).statusCode).toBe(429);
     expect(await outboxOf(t, user.id, 'auth.otp.locked')).toEqual([
       {
@@ -258,13 +288,24 @@ describe('payloads', () => {
     await login(user.email, 'a wrong password to be logged');
     await requestCode(t, user.email);
     const code = await lastCode(t, user.email);
-    const signedIn = (await t.app.inject({ method: 'POST', url: '/api/auth/otp/verify', payload: { email: user.email, code } })).json<{ accessToken: string; refreshToken: string }>();
+    const signedIn = (await t.app.inject({ method: 'POST', url: '/api/auth/otp/verify', payload: { email: user.email, code } })).json<{
+      accessToken: string;
+      refreshToken: string;
+    }>();
     await t.app.inject({ method: 'POST', url: '/api/auth/refresh', payload: { refreshToken: user.refreshToken } });
     t.clock.advance(t.ctx.config.REFRESH_REUSE_INTERVAL);
     await t.app.inject({ method: 'POST', url: '/api/auth/refresh', payload: { refreshToken: user.refreshToken } });
     const published = JSON.stringify(await outboxOf(t, user.id));
     expect(published).toContain('auth.login.succeeded');
-    for (const secret of [user.password, 'a wrong password to be logged', code, user.accessToken, user.refreshToken, signedIn.accessToken, signedIn.refreshToken]) {
+    for (const secret of [
+      user.password,
+      'a wrong password to be logged',
+      code,
+      user.accessToken,
+      user.refreshToken,
+      signedIn.accessToken,
+      signedIn.refreshToken,
+    ]) {
       expect(published).not.toContain(secret);
     }
     const hash = await t.ctx.db.selectFrom('users').select('password_hash').where('id', '=', user.id).executeTakeFirstOrThrow();

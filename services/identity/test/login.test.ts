@@ -3,8 +3,12 @@ import { MINUTE_MS } from '@expensio/common';
 import { alertsOf, bearer, createTestIdentity, registerUser, requestCode, signInByCode, uniqueEmail, type TestIdentity } from './helpers.js';
 
 let t: TestIdentity;
-beforeAll(async () => { t = await createTestIdentity(); });
-afterAll(async () => { await t.close(); });
+beforeAll(async () => {
+  t = await createTestIdentity();
+});
+afterAll(async () => {
+  await t.close();
+});
 
 function login(email: string, password: string, ip = '203.0.113.10') {
   return t.app.inject({ method: 'POST', url: '/api/auth/login', payload: { email, password }, remoteAddress: ip });
@@ -86,10 +90,13 @@ describe('POST /api/auth/login', () => {
     const local = await createTestIdentity();
     try {
       const user = await registerUser(local);
-      const attempt = (password: string, ip: string) => local.app.inject({ method: 'POST', url: '/api/auth/login', payload: { email: user.email, password }, remoteAddress: ip });
+      const attempt = (password: string, ip: string) =>
+        local.app.inject({ method: 'POST', url: '/api/auth/login', payload: { email: user.email, password }, remoteAddress: ip });
       // 25 clients, 4 failures each: none of them is delayed, together they reach the account's 100.
       for (let round = 0; round < 4; round += 1) {
-        const answers = await Promise.all(Array.from({ length: 25 }, (_, i) => attempt(`wrong password ${String(round)}-${String(i)}`, `192.0.2.${String(i)}`)));
+        const answers = await Promise.all(
+          Array.from({ length: 25 }, (_, i) => attempt(`wrong password ${String(round)}-${String(i)}`, `192.0.2.${String(i)}`)),
+        );
         expect(answers.map((a) => a.statusCode)).toEqual(Array<number>(25).fill(401));
       }
 
@@ -122,7 +129,8 @@ describe('POST /api/auth/login', () => {
     const local = await createTestIdentity({ LOGIN_ACCOUNT_MAX_FAILURES: '3' });
     try {
       const user = await registerUser(local);
-      const attempt = (password: string, ip: string) => local.app.inject({ method: 'POST', url: '/api/auth/login', payload: { email: user.email, password }, remoteAddress: ip });
+      const attempt = (password: string, ip: string) =>
+        local.app.inject({ method: 'POST', url: '/api/auth/login', payload: { email: user.email, password }, remoteAddress: ip });
       for (let i = 0; i < 3; i += 1) await attempt(`wrong password number ${i}`, `192.0.2.${String(i)}`);
       expect((await attempt(user.password, '198.51.100.40')).statusCode).toBe(401);
       await signInByCode(local, user.email);
@@ -159,7 +167,12 @@ describe('POST /api/auth/login', () => {
     const unknown = await requestCode(t, uniqueEmail('ghost'));
     expect(request.statusCode).toBe(202);
     expect(request.json()).toEqual(unknown.json());
-    const verify = await t.app.inject({ method: 'POST', url: '/api/auth/otp/verify', payload: { email: user.email, code: '123456' }, remoteAddress: '198.51.100.52' });
+    const verify = await t.app.inject({
+      method: 'POST',
+      url: '/api/auth/otp/verify',
+      payload: { email: user.email, code: '123456' },
+      remoteAddress: '198.51.100.52',
+    });
     expect(verify.statusCode).toBe(401);
     expect(verify.json()).toMatchObject({ code: 'invalid_code' });
   });
@@ -172,7 +185,12 @@ describe('POST /api/auth/login', () => {
         local.app.inject({ method: 'POST', url: '/api/auth/login', payload: { email, password }, remoteAddress: '192.0.2.77' });
       for (let i = 0; i < 3; i += 1) expect((await attempt(uniqueEmail('spray'), 'guessing a password here')).statusCode).toBe(401);
       expect((await attempt(user.email, user.password)).statusCode).toBe(429);
-      const elsewhere = await local.app.inject({ method: 'POST', url: '/api/auth/login', payload: { email: user.email, password: user.password }, remoteAddress: '192.0.2.78' });
+      const elsewhere = await local.app.inject({
+        method: 'POST',
+        url: '/api/auth/login',
+        payload: { email: user.email, password: user.password },
+        remoteAddress: '192.0.2.78',
+      });
       expect(elsewhere.statusCode).toBe(200);
     } finally {
       await local.close();
@@ -190,7 +208,12 @@ describe('POST /api/auth/login', () => {
   it('rejects bad input with 400 naming the fields', async () => {
     const response = await t.app.inject({ method: 'POST', url: '/api/auth/login', payload: { email: 'x' } });
     expect(response.statusCode).toBe(400);
-    expect(response.json().errors.map((e: { field: string }) => e.field).sort()).toEqual(['email', 'password']);
+    expect(
+      response
+        .json()
+        .errors.map((e: { field: string }) => e.field)
+        .sort(),
+    ).toEqual(['email', 'password']);
   });
 
   it('takes X-Forwarded-For only from a trusted proxy', async () => {

@@ -14,7 +14,12 @@ import { loadSigningKeys } from '../src/tokens/keys.js';
 
 function capturingLogger(): { log: Logger; lines: () => string[] } {
   const chunks: string[] = [];
-  const stream = new Writable({ write(chunk: Buffer, _enc, done) { chunks.push(chunk.toString()); done(); } });
+  const stream = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      chunks.push(chunk.toString());
+      done();
+    },
+  });
   return { log: pino(loggerOptions('debug', 'test'), stream), lines: () => chunks.join('').split('\n').filter(Boolean) };
 }
 
@@ -58,15 +63,28 @@ describe('SMTP', () => {
       disabledCommands: ['STARTTLS'],
       onData(stream, _session, done) {
         let data = '';
-        stream.on('data', (chunk: Buffer) => { data += chunk.toString(); });
-        stream.on('end', () => { received.push(data); done(); });
+        stream.on('data', (chunk: Buffer) => {
+          data += chunk.toString();
+        });
+        stream.on('end', () => {
+          received.push(data);
+          done();
+        });
       },
     });
-    await new Promise<void>((resolve) => { server.listen(0, '127.0.0.1', resolve); });
+    await new Promise<void>((resolve) => {
+      server.listen(0, '127.0.0.1', resolve);
+    });
     const address = server.server.address();
     port = typeof address === 'object' && address !== null ? address.port : 0;
   });
-  afterAll(async () => { await new Promise<void>((resolve) => { server.close(() => { resolve(); }); }); });
+  afterAll(async () => {
+    await new Promise<void>((resolve) => {
+      server.close(() => {
+        resolve();
+      });
+    });
+  });
 
   it('delivers through SMTP_URL to a real SMTP server', async () => {
     await smtpMailer(`smtp://127.0.0.1:${port}`, 'Expensio <no-reply@expensio.local>').send(otpMail('grace@example.com', '135790', 'password_reset', 300_000));
@@ -80,13 +98,21 @@ describe('SMTP', () => {
 describe('mail queue', () => {
   it('retries a failing transport, then logs an error instead of dropping silently', async () => {
     let attempts = 0;
-    const failing: Mailer = { description: 'failing', send: () => { attempts += 1; return Promise.reject(new Error('SMTP down')); } };
+    const failing: Mailer = {
+      description: 'failing',
+      send: () => {
+        attempts += 1;
+        return Promise.reject(new Error('SMTP down'));
+      },
+    };
     const { log, lines } = capturingLogger();
     const queue = new MailQueue(failing, log, [1, 1]);
     queue.enqueue({ to: 'x@example.com', subject: 's', text: 't' }, 'otp-login');
     await queue.drain();
     expect(attempts).toBe(3);
-    const errors = lines().map((l) => JSON.parse(l) as { level: number; msg: string }).filter((l) => l.level === 50);
+    const errors = lines()
+      .map((l) => JSON.parse(l) as { level: number; msg: string })
+      .filter((l) => l.level === 50);
     expect(errors).toEqual([expect.objectContaining({ msg: 'mail could not be delivered' })]);
   });
 
@@ -95,7 +121,12 @@ describe('mail queue', () => {
     let attempts = 0;
     const flaky: Mailer = {
       description: 'flaky',
-      send: (m) => { attempts += 1; if (attempts < 2) return Promise.reject(new Error('busy')); sent.push(m.to); return Promise.resolve(); },
+      send: (m) => {
+        attempts += 1;
+        if (attempts < 2) return Promise.reject(new Error('busy'));
+        sent.push(m.to);
+        return Promise.resolve();
+      },
     };
     const queue = new MailQueue(flaky, capturingLogger().log, [1]);
     queue.enqueue({ to: 'y@example.com', subject: 's', text: 't' }, 'otp-login');
@@ -107,7 +138,16 @@ describe('mail queue', () => {
 describe('identity configuration', () => {
   it('has working defaults for the embedded mode', () => {
     const config = loadIdentityConfig({});
-    expect(config).toMatchObject({ PORT: 3000, DATA_DIR: './data', ACCESS_TOKEN_TTL: 900_000, OTP_REQUEST_LIMIT: 3, OTP_REQUEST_WINDOW: 900_000, OTP_LOCKOUT: 900_000, OTP_TTL: 300_000, OTP_MAX_ATTEMPTS: 5 });
+    expect(config).toMatchObject({
+      PORT: 3000,
+      DATA_DIR: './data',
+      ACCESS_TOKEN_TTL: 900_000,
+      OTP_REQUEST_LIMIT: 3,
+      OTP_REQUEST_WINDOW: 900_000,
+      OTP_LOCKOUT: 900_000,
+      OTP_TTL: 300_000,
+      OTP_MAX_ATTEMPTS: 5,
+    });
   });
 
   it('refuses to start in production without SMTP_URL, naming the variable', () => {

@@ -3,8 +3,12 @@ import { MINUTE_MS } from '@expensio/common';
 import { bearer, createTestIdentity, lastCode, registerUser, requestCode, uniqueEmail, type TestIdentity } from './helpers.js';
 
 let t: TestIdentity;
-beforeAll(async () => { t = await createTestIdentity(); });
-afterAll(async () => { await t.close(); });
+beforeAll(async () => {
+  t = await createTestIdentity();
+});
+afterAll(async () => {
+  await t.close();
+});
 
 function verify(email: string, code: string) {
   return t.app.inject({ method: 'POST', url: '/api/auth/otp/verify', payload: { email, code } });
@@ -86,7 +90,12 @@ describe('POST /api/auth/otp/request', () => {
   it('rejects bad input with 400 naming the field', async () => {
     const response = await t.app.inject({ method: 'POST', url: '/api/auth/otp/request', payload: { email: 'nope', purpose: 'admin' } });
     expect(response.statusCode).toBe(400);
-    expect(response.json().errors.map((e: { field: string }) => e.field).sort()).toEqual(['email', 'purpose']);
+    expect(
+      response
+        .json()
+        .errors.map((e: { field: string }) => e.field)
+        .sort(),
+    ).toEqual(['email', 'purpose']);
   });
 });
 

@@ -2,8 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, createTestIdentity, lastCode, registerUser, requestCode, uniqueEmail, type TestIdentity } from './helpers.js';
 
 let t: TestIdentity;
-beforeAll(async () => { t = await createTestIdentity(); });
-afterAll(async () => { await t.close(); });
+beforeAll(async () => {
+  t = await createTestIdentity();
+});
+afterAll(async () => {
+  await t.close();
+});
 
 const NEW_PASSWORD = 'a brand new passphrase 2026';
 
@@ -70,7 +74,12 @@ describe('POST /api/auth/password/change', () => {
     expect((await t.app.inject({ method: 'POST', url: '/api/auth/password/change', payload: {} })).statusCode).toBe(401);
     const bad = await t.app.inject({ method: 'POST', url: '/api/auth/password/change', headers: bearer(user.accessToken), payload: { newPassword: 5 } });
     expect(bad.statusCode).toBe(400);
-    expect(bad.json().errors.map((e: { field: string }) => e.field).sort()).toEqual(['currentPassword', 'newPassword']);
+    expect(
+      bad
+        .json()
+        .errors.map((e: { field: string }) => e.field)
+        .sort(),
+    ).toEqual(['currentPassword', 'newPassword']);
   });
 });
 

@@ -5,8 +5,12 @@ import { DAY_MS, loggerOptions, MINUTE_MS, PAT_INTROSPECTION_PATH } from '@expen
 import { bearer, createTestIdentity, registerUser, type Registered, type TestIdentity } from './helpers.js';
 
 let t: TestIdentity;
-beforeAll(async () => { t = await createTestIdentity(); });
-afterAll(async () => { await t.close(); });
+beforeAll(async () => {
+  t = await createTestIdentity();
+});
+afterAll(async () => {
+  await t.close();
+});
 
 interface Created {
   id: string;
@@ -66,7 +70,7 @@ describe('POST /api/auth/tokens', () => {
 });
 
 describe('GET /api/auth/tokens', () => {
-  it('lists your tokens without the token or its hash, and nobody else\'s', async () => {
+  it("lists your tokens without the token or its hash, and nobody else's", async () => {
     const user = await registerUser(t);
     const other = await registerUser(t);
     const created = await createToken(user);
@@ -75,7 +79,9 @@ describe('GET /api/auth/tokens', () => {
     const response = await t.app.inject({ method: 'GET', url: '/api/auth/tokens', headers: bearer(user.accessToken) });
     expect(response.statusCode).toBe(200);
     const { items } = response.json<{ items: Record<string, unknown>[] }>();
-    expect(items).toEqual([{ id: created.id, name: 'backup script', scopes: ['read'], createdAt: expect.any(String), expiresAt: created.expiresAt, lastUsedAt: null }]);
+    expect(items).toEqual([
+      { id: created.id, name: 'backup script', scopes: ['read'], createdAt: expect.any(String), expiresAt: created.expiresAt, lastUsedAt: null },
+    ]);
     expect(response.body).not.toContain(created.token.slice(8, 30));
   });
 });
@@ -88,7 +94,8 @@ describe('using a personal access token', () => {
     expect(answer.statusCode, answer.body).toBe(200);
     expect(answer.json()).toEqual({ userId: user.id, role: 'user', tokenId: created.id, scopes: ['write'], expiresAt: created.expiresAt });
 
-    const lastUsed = async () => (await t.ctx.db.selectFrom('personal_access_tokens').select('last_used_at').where('id', '=', created.id).executeTakeFirstOrThrow()).last_used_at;
+    const lastUsed = async () =>
+      (await t.ctx.db.selectFrom('personal_access_tokens').select('last_used_at').where('id', '=', created.id).executeTakeFirstOrThrow()).last_used_at;
     const first = t.clock.now();
     expect(await lastUsed()).toEqual(first);
     t.clock.advance(MINUTE_MS - 1);
@@ -127,7 +134,12 @@ describe('using a personal access token', () => {
       t.app.inject({ method: 'POST', url: '/api/auth/tokens', headers: bearer(token), payload: { name: 'more', scopes: ['write'], expiresInDays: 365 } }),
       t.app.inject({ method: 'GET', url: '/api/auth/tokens', headers: bearer(token) }),
       t.app.inject({ method: 'DELETE', url: `/api/auth/tokens/${id}`, headers: bearer(token) }),
-      t.app.inject({ method: 'POST', url: '/api/auth/password/change', headers: bearer(token), payload: { currentPassword: user.password, newPassword: 'another strong passphrase 7' } }),
+      t.app.inject({
+        method: 'POST',
+        url: '/api/auth/password/change',
+        headers: bearer(token),
+        payload: { currentPassword: user.password, newPassword: 'another strong passphrase 7' },
+      }),
       t.app.inject({ method: 'PATCH', url: '/api/auth/profile', headers: bearer(token), payload: { name: 'Mallory' } }),
       t.app.inject({ method: 'DELETE', url: '/api/auth/account', headers: bearer(token), payload: { password: user.password } }),
       profile(token),
@@ -140,7 +152,7 @@ describe('using a personal access token', () => {
     expect((await profile(user.accessToken)).statusCode).toBe(200);
   });
 
-  it('survives a password change, as GitHub\'s do', async () => {
+  it("survives a password change, as GitHub's do", async () => {
     const user = await registerUser(t);
     const { token } = await createToken(user);
     const changed = await t.app.inject({
@@ -164,7 +176,7 @@ describe('DELETE /api/auth/tokens/:id', () => {
     expect(await t.ctx.revocations.check({ jti: created.id, sid: created.id })).toBe(true);
   });
 
-  it('answers 404 for another user\'s token and leaves it working', async () => {
+  it("answers 404 for another user's token and leaves it working", async () => {
     const owner = await registerUser(t);
     const other = await registerUser(t);
     const created = await createToken(owner);
@@ -196,14 +208,24 @@ describe('account deletion', () => {
 describe('logs', () => {
   it('never hold the token, whether it is created, used, refused or introspected', async () => {
     const lines: string[] = [];
-    const sink = new Writable({ write(chunk: Buffer, _encoding, done) { lines.push(chunk.toString()); done(); } });
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(chunk.toString());
+        done();
+      },
+    });
     const logger = pino(loggerOptions('trace', 'identity-log-test'), sink);
     // Identity alone over this file's database, its request logs written where the test reads them.
     const logged = await createTestIdentity({}, {}, { database: t.database, httpLogger: logger });
     const { app } = logged;
     try {
       const user = await registerUser(logged);
-      const created = await app.inject({ method: 'POST', url: '/api/auth/tokens', headers: bearer(user.accessToken), payload: { name: 'logged', scopes: ['read'], expiresInDays: 1 } });
+      const created = await app.inject({
+        method: 'POST',
+        url: '/api/auth/tokens',
+        headers: bearer(user.accessToken),
+        payload: { name: 'logged', scopes: ['read'], expiresInDays: 1 },
+      });
       const { token } = created.json<Created>();
       await app.inject({ method: 'GET', url: '/api/auth/tokens', headers: bearer(token) });
       await app.inject({ method: 'POST', url: PAT_INTROSPECTION_PATH, payload: { token } });

@@ -2,8 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, createTestIdentity, registerUser, type TestIdentity } from './helpers.js';
 
 let t: TestIdentity;
-beforeAll(async () => { t = await createTestIdentity(); });
-afterAll(async () => { await t.close(); });
+beforeAll(async () => {
+  t = await createTestIdentity();
+});
+afterAll(async () => {
+  await t.close();
+});
 
 describe('/api/auth/profile', () => {
   it('GET shows the caller’s own profile', async () => {
@@ -30,7 +34,12 @@ describe('/api/auth/profile', () => {
     [{ email: 'new@example.com' }, 'email'],
   ])('PATCH refuses %o (no mass assignment) and changes nothing', async (payload, field) => {
     const user = await registerUser(t, { name: 'Unchanged' });
-    const response = await t.app.inject({ method: 'PATCH', url: '/api/auth/profile', headers: bearer(user.accessToken), payload: { name: 'Changed', ...payload } });
+    const response = await t.app.inject({
+      method: 'PATCH',
+      url: '/api/auth/profile',
+      headers: bearer(user.accessToken),
+      payload: { name: 'Changed', ...payload },
+    });
     expect(response.statusCode).toBe(400);
     expect(JSON.stringify(response.json().errors)).toContain(field);
     const row = await t.ctx.db.selectFrom('users').select(['role', 'name', 'email_verified_at']).where('id', '=', user.id).executeTakeFirstOrThrow();

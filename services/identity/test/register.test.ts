@@ -4,11 +4,19 @@ import { loadIdentityConfig, TEST_ARGON2 } from '../src/index.js';
 import { createTestIdentity, registerUser, STRONG_PASSWORD, uniqueEmail, type TestIdentity } from './helpers.js';
 
 let t: TestIdentity;
-beforeAll(async () => { t = await createTestIdentity(); });
-afterAll(async () => { await t.close(); });
+beforeAll(async () => {
+  t = await createTestIdentity();
+});
+afterAll(async () => {
+  await t.close();
+});
 
 async function userCount(email: string) {
-  const row = await t.ctx.db.selectFrom('users').select((eb) => eb.fn.countAll<bigint>().as('n')).where('email', '=', email.toLowerCase()).executeTakeFirstOrThrow();
+  const row = await t.ctx.db
+    .selectFrom('users')
+    .select((eb) => eb.fn.countAll<bigint>().as('n'))
+    .where('email', '=', email.toLowerCase())
+    .executeTakeFirstOrThrow();
   return Number(row.n);
 }
 
@@ -48,7 +56,11 @@ describe('POST /api/auth/register', () => {
 
   it('answers 409 for an email already registered, whatever its case', async () => {
     const { email } = await registerUser(t);
-    const response = await t.app.inject({ method: 'POST', url: '/api/auth/register', payload: { email: `  ${email.toUpperCase()} `, password: STRONG_PASSWORD } });
+    const response = await t.app.inject({
+      method: 'POST',
+      url: '/api/auth/register',
+      payload: { email: `  ${email.toUpperCase()} `, password: STRONG_PASSWORD },
+    });
     expect(response.statusCode).toBe(409);
     expect(response.json()).toMatchObject({ status: 409, code: 'email_taken' });
     expect(await userCount(email)).toBe(1);

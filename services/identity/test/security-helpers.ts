@@ -32,7 +32,13 @@ export async function registerFrom(t: TestIdentity, ip: string, agent: string): 
 }
 
 export function loginFrom(t: TestIdentity, account: Pick<Account, 'email' | 'password'>, ip: string, agent: string) {
-  return t.app.inject({ method: 'POST', url: '/api/auth/login', payload: { email: account.email, password: account.password }, remoteAddress: ip, headers: { 'user-agent': agent } });
+  return t.app.inject({
+    method: 'POST',
+    url: '/api/auth/login',
+    payload: { email: account.email, password: account.password },
+    remoteAddress: ip,
+    headers: { 'user-agent': agent },
+  });
 }
 
 export function stepUp(t: TestIdentity, challengeId: string, code: string, ip: string, agent: string) {

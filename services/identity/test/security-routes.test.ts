@@ -27,7 +27,9 @@ beforeAll(async () => {
   await loginFrom(t, { ...bob, password: 'wrong password' }, TEST_IPS.DE, AGENTS.chromeMac);
   await loginFrom(t, bob, TEST_IPS.DE, AGENTS.firefoxLinux);
 });
-afterAll(async () => { await t.close(); });
+afterAll(async () => {
+  await t.close();
+});
 
 function get(token: string, url: string) {
   return t.app.inject({ method: 'GET', url, headers: bearer(token) });
@@ -39,10 +41,11 @@ interface Page<T> {
 }
 
 describe('GET /api/security/events', () => {
-  it('lists the caller\'s own events newest first, with place, device and reasons, never another user\'s', async () => {
+  it("lists the caller's own events newest first, with place, device and reasons, never another user's", async () => {
     const response = await get(alice.accessToken, '/api/security/events');
     expect(response.statusCode).toBe(200);
-    const { items } = response.json<Page<{ userId: string; type: string; location: { country: string } | null; device: unknown; reasons: string[]; at: string }>>();
+    const { items } =
+      response.json<Page<{ userId: string; type: string; location: { country: string } | null; device: unknown; reasons: string[]; at: string }>>();
     expect(items.every((e) => e.userId === alice.id)).toBe(true);
     // The step-up's code was mailed right after it was asked for: that event is the newest.
     expect(items.map((e) => e.type).slice(0, 2)).toEqual(['otp.requested', 'login.step_up_required']);
@@ -66,7 +69,7 @@ describe('GET /api/security/events', () => {
     expect((await get(alice.accessToken, '/api/security/events?severity=loud')).statusCode).toBe(400);
   });
 
-  it('refuses another user\'s events to a user (403); an admin reads one user\'s or everyone\'s', async () => {
+  it("refuses another user's events to a user (403); an admin reads one user's or everyone's", async () => {
     expect((await get(alice.accessToken, `/api/security/events?userId=${bob.id}`)).statusCode).toBe(403);
     expect((await get(alice.accessToken, '/api/security/events?all=true')).statusCode).toBe(403);
     const bobs = (await get(adminToken, `/api/security/events?userId=${bob.id}`)).json<Page<{ userId: string }>>();
@@ -78,7 +81,7 @@ describe('GET /api/security/events', () => {
 });
 
 describe('devices, locations, summary', () => {
-  it('lists each user\'s own devices and places', async () => {
+  it("lists each user's own devices and places", async () => {
     const devices = (await get(bob.accessToken, '/api/security/devices')).json<{ items: { browser: string }[] }>();
     expect(devices.items.map((d) => d.browser).sort()).toEqual(['Chrome', 'Firefox']);
     const aliceDevices = (await get(alice.accessToken, '/api/security/devices')).json<{ items: { browser: string }[] }>();
@@ -89,7 +92,14 @@ describe('devices, locations, summary', () => {
 
   it('sums up the last 30 days', async () => {
     const summary = (await get(alice.accessToken, '/api/security/summary')).json<Record<string, unknown>>();
-    expect(summary).toMatchObject({ riskScore: 55, level: 'high', reasons: ['new_device', 'new_country'], devices: 1, locations: 1, secondFactor: { totp: false, backupCodesLeft: 0 } });
+    expect(summary).toMatchObject({
+      riskScore: 55,
+      level: 'high',
+      reasons: ['new_device', 'new_country'],
+      devices: 1,
+      locations: 1,
+      secondFactor: { totp: false, backupCodesLeft: 0 },
+    });
     expect(summary.openAlerts).toBe(1);
     expect((summary.lastSignIns as { outcome: string }[]).map((s) => s.outcome)).toEqual(['step_up_required', 'success']);
   });
@@ -113,8 +123,10 @@ describe('devices, locations, summary', () => {
 });
 
 describe('alerts and settings', () => {
-  it('lists and acknowledges one\'s own alerts; another user\'s is a 404; an admin sees them', async () => {
-    const alerts = (await get(alice.accessToken, '/api/security/alerts')).json<Page<{ id: string; type: string; acknowledgedAt: string | null; userId: string }>>();
+  it("lists and acknowledges one's own alerts; another user's is a 404; an admin sees them", async () => {
+    const alerts = (await get(alice.accessToken, '/api/security/alerts')).json<
+      Page<{ id: string; type: string; acknowledgedAt: string | null; userId: string }>
+    >();
     expect(alerts.items.map((a) => a.type)).toEqual(['login.step_up_required']);
     const [alert] = alerts.items;
     if (!alert) throw new Error('no alert');
@@ -149,7 +161,12 @@ describe('alerts and settings', () => {
       payload: { alertSignals: ['vibes'], alertThreshold: 101, channels: ['sms'], stepUp: 'never' },
     });
     expect(bad.statusCode).toBe(400);
-    expect(bad.json<{ errors: { field: string }[] }>().errors.map((e) => e.field.split('.')[0]).sort()).toEqual(['alertSignals', 'alertThreshold', 'channels', 'stepUp']);
+    expect(
+      bad
+        .json<{ errors: { field: string }[] }>()
+        .errors.map((e) => e.field.split('.')[0])
+        .sort(),
+    ).toEqual(['alertSignals', 'alertThreshold', 'channels', 'stepUp']);
   });
 
   it('needs a signed-in caller', async () => {

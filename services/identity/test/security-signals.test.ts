@@ -10,7 +10,9 @@ beforeAll(async () => {
   t = await createTestIdentity({}, {}, {});
   t.clock.set('2026-03-02T10:00:00Z');
 });
-afterAll(async () => { await t.close(); });
+afterAll(async () => {
+  await t.close();
+});
 
 const { chromeMac, firefoxLinux } = AGENTS;
 
@@ -54,14 +56,32 @@ describe('every way in is a sign-in', () => {
     const user = await registerFrom(t, TEST_IPS.US, chromeMac);
     t.clock.advance(HOUR_MS);
     await requestCode(t, user.email);
-    const byCode = await t.app.inject({ method: 'POST', url: '/api/auth/otp/verify', payload: { email: user.email, code: await lastCode(t, user.email) }, remoteAddress: TEST_IPS.US, headers: { 'user-agent': chromeMac } });
+    const byCode = await t.app.inject({
+      method: 'POST',
+      url: '/api/auth/otp/verify',
+      payload: { email: user.email, code: await lastCode(t, user.email) },
+      remoteAddress: TEST_IPS.US,
+      headers: { 'user-agent': chromeMac },
+    });
     expect(byCode.statusCode).toBe(200);
     expect(await lastSignIn(t, user.id)).toMatchObject({ method: 'otp', outcome: 'success', reasons: [] });
 
     t.clock.advance(10 * MINUTE_MS);
-    const refreshed = await t.app.inject({ method: 'POST', url: '/api/auth/refresh', payload: { refreshToken: user.refreshToken }, remoteAddress: TEST_IPS.JP, headers: { 'user-agent': chromeMac } });
+    const refreshed = await t.app.inject({
+      method: 'POST',
+      url: '/api/auth/refresh',
+      payload: { refreshToken: user.refreshToken },
+      remoteAddress: TEST_IPS.JP,
+      headers: { 'user-agent': chromeMac },
+    });
     expect(refreshed.statusCode).toBe(200);
-    expect(await lastSignIn(t, user.id)).toMatchObject({ method: 'refresh', outcome: 'success', country: 'JP', reasons: ['new_country', 'impossible_travel'], risk_score: 90 });
+    expect(await lastSignIn(t, user.id)).toMatchObject({
+      method: 'refresh',
+      outcome: 'success',
+      country: 'JP',
+      reasons: ['new_country', 'impossible_travel'],
+      risk_score: 90,
+    });
     expect((await alertsOf(t, user.id)).map((a) => a.alert)).toContain('login.suspicious');
   });
 });
@@ -164,14 +184,29 @@ describe('signals', () => {
 });
 
 describe('assessSignIn', () => {
-  const quiet: SignInHistory = { deviceKnown: true, countryKnown: true, cityKnown: true, previousLocated: null, recentFailures: 0, successCount: 0, successesAtThisHour: 0 };
+  const quiet: SignInHistory = {
+    deviceKnown: true,
+    countryKnown: true,
+    cityKnown: true,
+    previousLocated: null,
+    recentFailures: 0,
+    successCount: 0,
+    successesAtThisHour: 0,
+  };
   const at = new Date('2026-03-02T10:00:00Z');
   const berlin: GeoLocation = { country: 'DE', city: 'Berlin', latitude: 52.52, longitude: 13.405 };
   const munich: GeoLocation = { country: 'DE', city: 'Munich', latitude: 48.137, longitude: 11.575 };
 
   it('adds the weights and caps the score at 100', () => {
     const everything = assessSignIn(
-      { ...quiet, deviceKnown: false, countryKnown: false, recentFailures: 5, successCount: 30, previousLocated: { at: new Date(at.getTime() - MINUTE_MS), location: munich } },
+      {
+        ...quiet,
+        deviceKnown: false,
+        countryKnown: false,
+        recentFailures: 5,
+        successCount: 30,
+        previousLocated: { at: new Date(at.getTime() - MINUTE_MS), location: munich },
+      },
       { at, location: { ...berlin, country: 'JP', latitude: 35.7, longitude: 139.7 }, hour: 10 },
     );
     expect(everything.signals.map((s) => s.code)).toEqual(['new_device', 'new_country', 'impossible_travel', 'failure_burst', 'unusual_hour']);

@@ -9,7 +9,9 @@ beforeAll(async () => {
   t = await createTestIdentity();
   t.clock.set('2026-03-02T10:00:00Z');
 });
-afterAll(async () => { await t.close(); });
+afterAll(async () => {
+  await t.close();
+});
 
 const { chromeMac, safariIphone } = AGENTS;
 
@@ -40,7 +42,11 @@ describe('risk-based step-up', () => {
     expect(body).toMatchObject({ code: 'step_up_required', status: 403, methods: ['email_code'] });
     expect(body).not.toHaveProperty('accessToken');
     expect(body.expiresAt).toBe(new Date(t.clock.now().getTime() + 5 * MINUTE_MS).toISOString());
-    expect(await lastSignIn(t, user.id)).toMatchObject({ outcome: 'step_up_required', country: 'JP', reasons: ['new_device', 'new_country', 'impossible_travel'] });
+    expect(await lastSignIn(t, user.id)).toMatchObject({
+      outcome: 'step_up_required',
+      country: 'JP',
+      reasons: ['new_device', 'new_country', 'impossible_travel'],
+    });
     expect((await alertsOf(t, user.id)).map((a) => a.alert)).toContain('login.step_up_required');
 
     const code = await stepUpCode(user.email);
@@ -92,7 +98,12 @@ describe('risk-based step-up', () => {
     expect(unknown.statusCode).toBe(401);
     const bad = await stepUp(t, 'not-an-id', '12', TEST_IPS.US, chromeMac);
     expect(bad.statusCode).toBe(400);
-    expect(bad.json<{ errors: { field: string }[] }>().errors.map((e) => e.field).sort()).toEqual(['challengeId', 'code']);
+    expect(
+      bad
+        .json<{ errors: { field: string }[] }>()
+        .errors.map((e) => e.field)
+        .sort(),
+    ).toEqual(['challengeId', 'code']);
   });
 
   it('does not hold a known device in a known place', async () => {

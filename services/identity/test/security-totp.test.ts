@@ -12,7 +12,9 @@ beforeAll(async () => {
   t = await createTestIdentity();
   t.clock.set('2026-03-02T10:00:00Z');
 });
-afterAll(async () => { await t.close(); });
+afterAll(async () => {
+  await t.close();
+});
 
 const { chromeMac } = AGENTS;
 
@@ -53,7 +55,13 @@ describe('RFC 6238 codes', () => {
 });
 
 function post(user: Pick<Account, 'accessToken'>, url: string, payload?: object) {
-  return t.app.inject({ method: 'POST', url, headers: { ...bearer(user.accessToken), 'user-agent': chromeMac }, remoteAddress: TEST_IPS.US, ...(payload && { payload }) });
+  return t.app.inject({
+    method: 'POST',
+    url,
+    headers: { ...bearer(user.accessToken), 'user-agent': chromeMac },
+    remoteAddress: TEST_IPS.US,
+    ...(payload && { payload }),
+  });
 }
 
 /** The current code of a secret, at the test clock's time plus `offsetSteps` steps. */
@@ -89,7 +97,7 @@ describe('authenticator app', () => {
     expect((await alertsOf(t, user.id)).map((a) => a.alert)).toContain('totp.enabled');
   });
 
-  it('refuses a code replayed in its step, and takes the next step\'s', async () => {
+  it("refuses a code replayed in its step, and takes the next step's", async () => {
     const { user, secret } = await withAuthenticator();
     // The code that enabled it cannot be used again in the same step.
     const replay = await post(user, '/api/auth/totp/backup-codes', { code: codeOf(secret) });
@@ -164,7 +172,12 @@ describe('authenticator app', () => {
 });
 
 describe('TOTP_SECRET_KEY', () => {
-  const production = { NODE_ENV: 'production', SMTP_URL: 'smtp://mail:25', DATABASE_URL: 'postgres://db/expensio', JWT_PRIVATE_KEY: '-----BEGIN PRIVATE KEY-----\nx\n-----END PRIVATE KEY-----' };
+  const production = {
+    NODE_ENV: 'production',
+    SMTP_URL: 'smtp://mail:25',
+    DATABASE_URL: 'postgres://db/expensio',
+    JWT_PRIVATE_KEY: '-----BEGIN PRIVATE KEY-----\nx\n-----END PRIVATE KEY-----',
+  };
 
   it('is required in production with PostgreSQL, and must be 32 bytes', () => {
     expect(() => loadIdentityConfig(production)).toThrow(/TOTP_SECRET_KEY: is required in production/);

@@ -5,8 +5,12 @@ import { STRONG_PASSWORD, bearer, createTestIdentity, outboxOf, registerUser, un
 // announced to the other services in user.registered and user.updated.
 
 let t: TestIdentity;
-beforeAll(async () => { t = await createTestIdentity(); });
-afterAll(async () => { await t.close(); });
+beforeAll(async () => {
+  t = await createTestIdentity();
+});
+afterAll(async () => {
+  await t.close();
+});
 
 function register(payload: Record<string, unknown>) {
   return t.app.inject({ method: 'POST', url: '/api/auth/register', payload: { email: uniqueEmail(), password: STRONG_PASSWORD, ...payload } });
@@ -34,17 +38,20 @@ describe('time zone at registration', () => {
     expect((await outboxOf(t, user.id, 'user.registered')).map((e) => e.payload.timeZone)).toEqual(['UTC']);
   });
 
-  it.each(['Mars/Olympus_Mons', '+01:00', 'America/New_York\u0000', 'x'.repeat(65), '', 'Europe/../etc'])('refuses %j with a 400 naming timeZone and creates no account', async (timeZone) => {
-    const email = uniqueEmail();
-    const response = await t.app.inject({ method: 'POST', url: '/api/auth/register', payload: { email, password: STRONG_PASSWORD, timeZone } });
-    expect(response.statusCode).toBe(400);
-    expect(response.headers['content-type']).toMatch(/application\/problem\+json/);
-    // Every problem found is the zone's (too long and unknown, say).
-    const fields = response.json().errors.map((e: { field: string }) => e.field);
-    expect(fields.length).toBeGreaterThan(0);
-    expect(new Set(fields)).toEqual(new Set(['timeZone']));
-    expect(await t.ctx.db.selectFrom('users').select('id').where('email', '=', email).executeTakeFirst()).toBeUndefined();
-  });
+  it.each(['Mars/Olympus_Mons', '+01:00', 'America/New_York\u0000', 'x'.repeat(65), '', 'Europe/../etc'])(
+    'refuses %j with a 400 naming timeZone and creates no account',
+    async (timeZone) => {
+      const email = uniqueEmail();
+      const response = await t.app.inject({ method: 'POST', url: '/api/auth/register', payload: { email, password: STRONG_PASSWORD, timeZone } });
+      expect(response.statusCode).toBe(400);
+      expect(response.headers['content-type']).toMatch(/application\/problem\+json/);
+      // Every problem found is the zone's (too long and unknown, say).
+      const fields = response.json().errors.map((e: { field: string }) => e.field);
+      expect(fields.length).toBeGreaterThan(0);
+      expect(new Set(fields)).toEqual(new Set(['timeZone']));
+      expect(await t.ctx.db.selectFrom('users').select('id').where('email', '=', email).executeTakeFirst()).toBeUndefined();
+    },
+  );
 });
 
 describe('time zone in the profile', () => {

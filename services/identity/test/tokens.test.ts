@@ -5,8 +5,12 @@ import { loadIdentityConfig } from '../src/index.js';
 import { bearer, createTestIdentity, registerUser, type TestIdentity } from './helpers.js';
 
 let t: TestIdentity;
-beforeAll(async () => { t = await createTestIdentity(); });
-afterAll(async () => { await t.close(); });
+beforeAll(async () => {
+  t = await createTestIdentity();
+});
+afterAll(async () => {
+  await t.close();
+});
 
 function refresh(refreshToken: string) {
   return t.app.inject({ method: 'POST', url: '/api/auth/refresh', payload: { refreshToken } });
@@ -221,7 +225,12 @@ describe('POST /api/auth/refresh', () => {
 describe('POST /api/auth/logout', () => {
   it('revokes the presented access token at once and ends its refresh family', async () => {
     const user = await registerUser(t);
-    const response = await t.app.inject({ method: 'POST', url: '/api/auth/logout', headers: bearer(user.accessToken), payload: { refreshToken: user.refreshToken } });
+    const response = await t.app.inject({
+      method: 'POST',
+      url: '/api/auth/logout',
+      headers: bearer(user.accessToken),
+      payload: { refreshToken: user.refreshToken },
+    });
     expect(response.statusCode).toBe(204);
     const after = await profile(user.accessToken);
     expect(after.statusCode).toBe(401);

@@ -1,4 +1,15 @@
-import { createEventBus, createMetrics, forSchema, systemClock, type Clock, type Database, type EventTransport, type HttpApp, type Logger, type Metrics } from '@expensio/common';
+import {
+  createEventBus,
+  createMetrics,
+  forSchema,
+  systemClock,
+  type Clock,
+  type Database,
+  type EventTransport,
+  type HttpApp,
+  type Logger,
+  type Metrics,
+} from '@expensio/common';
 import type { RealtimeContext } from './context.js';
 import { REALTIME_SCHEMA, type RealtimeTables } from './db.js';
 import { DEFAULT_WEBHOOK_SETTINGS, type WebhookSettings } from './webhooks/config.js';

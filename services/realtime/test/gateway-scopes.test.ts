@@ -10,7 +10,9 @@ const log = createLogger('silent', 'gateway-scopes-test');
 async function handshake(scopes: Scope[] | undefined): Promise<Error | undefined> {
   const user: AuthUser = { id: 'u', role: 'user', jti: 'j', sid: 's', expiresAt: new Date(Date.now() + 60_000), ...(scopes && { scopes }) };
   const socket = { handshake: { auth: { token: 'exp_pat_x' } }, data: {} } as unknown as GatewaySocket;
-  return new Promise((resolve) => { authenticateHandshake(() => Promise.resolve(user), log)(socket, resolve); });
+  return new Promise((resolve) => {
+    authenticateHandshake(() => Promise.resolve(user), log)(socket, resolve);
+  });
 }
 
 describe('the socket handshake with a personal access token', () => {

@@ -70,12 +70,19 @@ describe('pushing events', () => {
       currency: 'EUR',
       occurredAt: '2026-03-15T12:00:00.000Z',
     });
-    const rows = await file.t.ctx.db.selectFrom('inbox').select(['status', 'event_type']).where('consumer', '=', GATEWAY_CONSUMER).where('event_type', '=', 'transaction.deleted').execute();
+    const rows = await file.t.ctx.db
+      .selectFrom('inbox')
+      .select(['status', 'event_type'])
+      .where('consumer', '=', GATEWAY_CONSUMER)
+      .where('event_type', '=', 'transaction.deleted')
+      .execute();
     expect(rows).toEqual([{ status: 'processed', event_type: 'transaction.deleted' }]);
   });
 
   it('subscribes to the pushed types and user.deleted, all known to the catalog', () => {
-    expect(PUSHED_EVENT_TYPES).toEqual(expect.arrayContaining(['transaction.created', 'budget.threshold_reached', 'goal.completed', 'recurring.posted', 'security.alert', 'webhook.disabled']));
+    expect(PUSHED_EVENT_TYPES).toEqual(
+      expect.arrayContaining(['transaction.created', 'budget.threshold_reached', 'goal.completed', 'recurring.posted', 'security.alert', 'webhook.disabled']),
+    );
     expect(PUSHED_EVENT_TYPES).not.toContain('user.deleted');
   });
 

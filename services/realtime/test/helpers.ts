@@ -3,14 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll } from 'vitest';
 import { io as connectClient, type Socket as ClientSocket } from 'socket.io-client';
-import {
-  createEventBus,
-  type Database,
-  type EventPayload,
-  type EventType,
-  type HttpApp,
-  type Role,
-} from '@expensio/common';
+import { createEventBus, type Database, type EventPayload, type EventType, type HttpApp, type Role } from '@expensio/common';
 import { buildTestApp, createTestTokenIssuer, settleEvents, type TestTokenIssuer } from '@expensio/common/testing';
 import { realtimeService, type AuthFailure, type GatewaySettings, type RealtimeContext } from '../src/index.js';
 
@@ -91,7 +84,9 @@ export async function connect(url: string, token: string): Promise<TestClient> {
   const received: TestClient['received'] = [];
   socket.onAny((name: string, data: unknown) => received.push({ name, data }));
   await new Promise<void>((resolve, reject) => {
-    socket.once('connect', () => { resolve(); });
+    socket.once('connect', () => {
+      resolve();
+    });
     socket.once('connect_error', (error) => {
       socket.close();
       reject(error);
@@ -105,7 +100,9 @@ export async function refusal(url: string, token: string | undefined): Promise<E
   const socket = openClient(url, token);
   try {
     return await new Promise((resolve, reject) => {
-      socket.once('connect', () => { reject(new Error('the handshake was accepted')); });
+      socket.once('connect', () => {
+        reject(new Error('the handshake was accepted'));
+      });
       socket.once('connect_error', resolve);
     });
   } finally {
@@ -116,7 +113,9 @@ export async function refusal(url: string, token: string | undefined): Promise<E
 /** Resolves with the next message of this name. */
 export function nextMessage<T = unknown>(client: TestClient, name: string): Promise<T> {
   return new Promise((resolve) => {
-    client.socket.once(name, (data: T) => { resolve(data); });
+    client.socket.once(name, (data: T) => {
+      resolve(data);
+    });
   });
 }
 
@@ -124,7 +123,9 @@ export function nextMessage<T = unknown>(client: TestClient, name: string): Prom
 export function disconnection(client: TestClient): Promise<string> {
   return new Promise((resolve) => {
     if (client.socket.disconnected) resolve('already disconnected');
-    client.socket.once('disconnect', (reason) => { resolve(reason); });
+    client.socket.once('disconnect', (reason) => {
+      resolve(reason);
+    });
   });
 }
 

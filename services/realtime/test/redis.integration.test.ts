@@ -52,7 +52,14 @@ describe.runIf(testRedisUrl() !== undefined)('gateway replicas over Redis', () =
 
     // The stranger, on the replica that did not consume, gets their own next event and nothing before it.
     const own = nextMessage(strangerOnOther, 'goal.progressed');
-    await consuming.publish('goal.progressed', stranger.id, { goalId: randomUUID(), name: 'Trip', saved: '5.00', target: '50.00', currency: 'USD', percent: '10' });
+    await consuming.publish('goal.progressed', stranger.id, {
+      goalId: randomUUID(),
+      name: 'Trip',
+      saved: '5.00',
+      target: '50.00',
+      currency: 'USD',
+      percent: '10',
+    });
     await own;
     expect(strangerOnOther.received.map((m) => m.name)).toEqual(['goal.progressed']);
   });

@@ -21,7 +21,14 @@ describe('sockets whose token stops holding', () => {
     expect(await gone).toBe('io server disconnect');
     // Another user's socket lives through the same checks and still receives its events.
     const next = nextMessage(other, 'goal.completed');
-    await file.t.publish('goal.completed', kept.id, { goalId: randomUUID(), name: 'Bike', saved: '100.00', target: '100.00', currency: 'USD', completedAt: '2026-03-15T12:00:00.000Z' });
+    await file.t.publish('goal.completed', kept.id, {
+      goalId: randomUUID(),
+      name: 'Bike',
+      saved: '100.00',
+      target: '100.00',
+      currency: 'USD',
+      completedAt: '2026-03-15T12:00:00.000Z',
+    });
     expect(await next).toMatchObject({ userId: kept.id });
     expect(other.socket.connected).toBe(true);
   });

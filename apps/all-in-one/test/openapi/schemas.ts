@@ -66,7 +66,11 @@ export function stringSchemas(schema: JsonSchema, resolve: (s: JsonSchema) => Js
 }
 
 /** Paths (object keys, array index 0) to every place in a body where a string may go. */
-export function stringPaths(schema: JsonSchema, resolve: (s: JsonSchema) => JsonSchema, at: (string | number)[] = []): { path: (string | number)[]; schema: JsonSchema }[] {
+export function stringPaths(
+  schema: JsonSchema,
+  resolve: (s: JsonSchema) => JsonSchema,
+  at: (string | number)[] = [],
+): { path: (string | number)[]; schema: JsonSchema }[] {
   const s = resolve(schema);
   const here = stringSchemas(s, resolve).map((found) => ({ path: at, schema: found }));
   const nested = [s, ...alternatives(s).map(resolve)].flatMap((part) => [
@@ -91,7 +95,9 @@ export function sample(schema: JsonSchema, resolve: (s: JsonSchema) => JsonSchem
   const s = resolve(schema);
   if (s.const !== undefined) return s.const;
   if (s.enum !== undefined) return s.enum[0];
-  const options = alternatives(s).map(resolve).filter((a) => !isType(a, 'null'));
+  const options = alternatives(s)
+    .map(resolve)
+    .filter((a) => !isType(a, 'null'));
   if (options.length > 0) {
     // A money field takes a number or a decimal string: a number is valid in every currency.
     const preferred = options.find((a) => isType(a, 'number') || isType(a, 'integer')) ?? options[0];
@@ -100,7 +106,8 @@ export function sample(schema: JsonSchema, resolve: (s: JsonSchema) => JsonSchem
   if (isType(s, 'object')) {
     return Object.fromEntries(Object.entries(s.properties ?? {}).map(([key, child]) => [key, sample(child, resolve, hints, key)]));
   }
-  if (isType(s, 'array')) return s.items === undefined ? [] : Array.from({ length: Math.max(1, s.minItems ?? 1) }, () => sample(s.items ?? {}, resolve, hints, name));
+  if (isType(s, 'array'))
+    return s.items === undefined ? [] : Array.from({ length: Math.max(1, s.minItems ?? 1) }, () => sample(s.items ?? {}, resolve, hints, name));
   if (isType(s, 'integer') || isType(s, 'number')) return Math.max(1, s.minimum ?? 1);
   if (isType(s, 'boolean')) return false;
   if (isType(s, 'string')) return sampleString(s, hints, name);

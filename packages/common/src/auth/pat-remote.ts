@@ -71,7 +71,9 @@ async function introspect(doFetch: typeof fetch, url: string, token: string): Pr
   const body: unknown = await response.json().catch(() => undefined);
   if (response.status === 401) {
     const problem = problemSchema.safeParse(body);
-    throw problem.success ? new UnauthorizedError(problem.data.detail, problem.data.code) : new UnauthorizedError('The personal access token is not valid', 'invalid_token');
+    throw problem.success
+      ? new UnauthorizedError(problem.data.detail, problem.data.code)
+      : new UnauthorizedError('The personal access token is not valid', 'invalid_token');
   }
   const answer = patIntrospectionSchema.safeParse(body);
   // Fail closed: a token identity did not vouch for is not honoured.

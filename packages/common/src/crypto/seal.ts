@@ -35,7 +35,10 @@ export class UnsealError extends Error {}
 
 /** The secret `seal` sealed for this owner; UnsealError when it is unreadable, another owner's, or under another key. */
 export function unseal(stored: string, owner: string, key: Buffer): string {
-  const [iv, tag, sealed] = stored.slice(SEALED.length).split('.').map((part) => Buffer.from(part, 'base64url'));
+  const [iv, tag, sealed] = stored
+    .slice(SEALED.length)
+    .split('.')
+    .map((part) => Buffer.from(part, 'base64url'));
   if (!isSealed(stored) || iv === undefined || tag === undefined || sealed === undefined) throw new UnsealError('the stored secret is unreadable');
   try {
     const decipher = createDecipheriv('aes-256-gcm', key, iv);

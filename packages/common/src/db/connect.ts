@@ -48,7 +48,11 @@ export interface DatabaseOptions {
   poolSize?: number;
 }
 
-function wrap(kind: Database['kind'], kysely: AnyKysely, options: { pool?: pg.Pool; names?: Map<string, string>; lock?: DataDirLock; poolStats: () => PoolStats }): Database {
+function wrap(
+  kind: Database['kind'],
+  kysely: AnyKysely,
+  options: { pool?: pg.Pool; names?: Map<string, string>; lock?: DataDirLock; poolStats: () => PoolStats },
+): Database {
   const { pool, names, lock } = options;
   return {
     kind,

@@ -24,7 +24,9 @@ export function decodeCursor(text: string): TimeCursor {
   } catch {
     // Falls through to the 400 below.
   }
-  throw new ValidationError('cursor is not a cursor from this API', [{ field: 'cursor', in: 'querystring', message: 'is not a valid cursor', code: 'invalid_cursor' }]);
+  throw new ValidationError('cursor is not a cursor from this API', [
+    { field: 'cursor', in: 'querystring', message: 'is not a valid cursor', code: 'invalid_cursor' },
+  ]);
 }
 
 /**

@@ -89,7 +89,11 @@ class PGliteDriver implements Driver {
   readonly #connection: PGliteConnection;
   #release: (() => void) | undefined;
 
-  constructor(private readonly pglite: PGlite, private readonly closeOnDestroy: boolean, readonly lock: SingleConnectionLock) {
+  constructor(
+    private readonly pglite: PGlite,
+    private readonly closeOnDestroy: boolean,
+    readonly lock: SingleConnectionLock,
+  ) {
     this.#connection = new PGliteConnection(pglite);
   }
 
@@ -141,7 +145,10 @@ class PGliteDriver implements Driver {
 export class PGliteDialect implements Dialect {
   readonly #lock = new SingleConnectionLock();
 
-  constructor(private readonly pglite: PGlite, private readonly closeOnDestroy = true) {}
+  constructor(
+    private readonly pglite: PGlite,
+    private readonly closeOnDestroy = true,
+  ) {}
 
   /** The one connection as a pool of one: whether it is taken, and how many wait for it. */
   poolStats(): { size: number; inUse: number; waiting: number } {

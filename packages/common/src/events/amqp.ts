@@ -382,9 +382,11 @@ export class AmqpTransport implements EventTransport {
       if (!state.cancelled) this.#abandon(model);
       return;
     }
-    state.tail = state.tail.then(() => this.#process(state, channel, message)).catch((error: unknown) => {
-      this.#log?.error({ consumer: state.registration.consumer, err: error }, 'event processing failed');
-    });
+    state.tail = state.tail
+      .then(() => this.#process(state, channel, message))
+      .catch((error: unknown) => {
+        this.#log?.error({ consumer: state.registration.consumer, err: error }, 'event processing failed');
+      });
   }
 
   async #process(state: ConsumerState, channel: Channel, message: ConsumeMessage): Promise<void> {

@@ -90,18 +90,23 @@ export function createEventBus<DB>(options: EventBusOptions<DB>): EventBus<DB> {
       const envelope = parsed.envelope;
       if (!(types as readonly EventType[]).includes(envelope.type)) return { status: 'ignored' };
       // A child of the relay's send span, however the event travelled (ADR 0023).
-      return inSpan(`process ${envelope.type}`, { kind: SpanKind.CONSUMER, attributes: messagingAttributes(transport, envelope, 'process', consumer) }, contextFrom(envelope.traceContext), async (span) => {
-        try {
-          const status = await consumeOnce(db, consumer, envelope, (trx) => handler(envelope as AnyEventEnvelope<K>, trx));
-          span.setAttribute('expensio.consume.outcome', status);
-          return { status };
-        } catch (error) {
-          const err = error instanceof Error ? error : new Error(String(error));
-          recordFailure(span, err);
-          log?.warn({ consumer, eventId: envelope.id, type: envelope.type, err }, 'event handler failed');
-          return { status: 'failed', error: err };
-        }
-      });
+      return inSpan(
+        `process ${envelope.type}`,
+        { kind: SpanKind.CONSUMER, attributes: messagingAttributes(transport, envelope, 'process', consumer) },
+        contextFrom(envelope.traceContext),
+        async (span) => {
+          try {
+            const status = await consumeOnce(db, consumer, envelope, (trx) => handler(envelope as AnyEventEnvelope<K>, trx));
+            span.setAttribute('expensio.consume.outcome', status);
+            return { status };
+          } catch (error) {
+            const err = error instanceof Error ? error : new Error(String(error));
+            recordFailure(span, err);
+            log?.warn({ consumer, eventId: envelope.id, type: envelope.type, err }, 'event handler failed');
+            return { status: 'failed', error: err };
+          }
+        },
+      );
     },
     deadLetter: async (message: unknown, error: Error, attempts: number) => {
       const fields = (typeof message === 'object' && message !== null ? message : {}) as { id?: unknown; type?: unknown };
@@ -119,13 +124,18 @@ export function createEventBus<DB>(options: EventBusOptions<DB>): EventBus<DB> {
     async publish(trx, type, userId, payload) {
       // Typed as a transaction, but a caller in plain JavaScript (or through a cast) may hand in the pool.
       if (!(trx as Kysely<DB>).isTransaction) throw new Error('EventBus.publish needs the transaction of the change the event describes');
-      const envelope = await inSpan(`create ${type}`, { kind: SpanKind.PRODUCER, attributes: { 'messaging.operation.type': 'create', 'messaging.destination.name': type } }, context.active(), async (span) => {
-        // Built inside the span, so the outbox row carries it as the parent of the relay's send.
-        const built = buildEnvelope(type, userId, payload, clock);
-        span.setAttribute('messaging.message.id', built.id);
-        await (trx as unknown as Transaction<EventTables>).insertInto('outbox').values(outboxValues(built)).execute();
-        return built;
-      });
+      const envelope = await inSpan(
+        `create ${type}`,
+        { kind: SpanKind.PRODUCER, attributes: { 'messaging.operation.type': 'create', 'messaging.destination.name': type } },
+        context.active(),
+        async (span) => {
+          // Built inside the span, so the outbox row carries it as the parent of the relay's send.
+          const built = buildEnvelope(type, userId, payload, clock);
+          span.setAttribute('messaging.message.id', built.id);
+          await (trx as unknown as Transaction<EventTables>).insertInto('outbox').values(outboxValues(built)).execute();
+          return built;
+        },
+      );
       relay?.wake();
       return envelope;
     },

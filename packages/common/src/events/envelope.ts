@@ -53,12 +53,7 @@ function describe(issues: readonly z.core.$ZodIssue[]): string {
   return issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ');
 }
 
-export function buildEnvelope<K extends EventType>(
-  type: K,
-  userId: string | null,
-  payload: EventPayload<K>,
-  clock: Clock,
-): EventEnvelope<K> {
+export function buildEnvelope<K extends EventType>(type: K, userId: string | null, payload: EventPayload<K>, clock: Clock): EventEnvelope<K> {
   if (!isEventType(type)) throw new EventValidationError(`Unknown event type "${String(type)}"`);
   const parsed = EventMap[type].safeParse(payload);
   if (!parsed.success) throw new EventValidationError(`Invalid ${type} payload: ${describe(parsed.error.issues)}`, parsed.error.issues);

@@ -10,15 +10,7 @@ export {
   type Topology,
 } from './catalog.js';
 export { checkSubscription, checkTopology, subscribedTypes } from './topology.js';
-export {
-  EventValidationError,
-  buildEnvelope,
-  decodeJson,
-  parseEnvelope,
-  type AnyEventEnvelope,
-  type EventEnvelope,
-  type ParsedEnvelope,
-} from './envelope.js';
+export { EventValidationError, buildEnvelope, decodeJson, parseEnvelope, type AnyEventEnvelope, type EventEnvelope, type ParsedEnvelope } from './envelope.js';
 export {
   eventTablesMigration,
   eventTablesSql,

@@ -32,5 +32,7 @@ export function startEventPruning(db: AnyKysely, clock: Clock, log: Logger, opti
     },
     { retryMs: intervalMs, log, name: 'event pruning' },
   );
-  return () => { void stop(); };
+  return () => {
+    void stop();
+  };
 }

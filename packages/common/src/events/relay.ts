@@ -125,7 +125,14 @@ export class OutboxRelay {
   }
 
   async #loop(): Promise<void> {
-    await Promise.race([this.#transport.whenOpen(), new Promise<void>((resolve) => { this.#wakeUp = () => { if (this.#stopping) resolve(); }; })]);
+    await Promise.race([
+      this.#transport.whenOpen(),
+      new Promise<void>((resolve) => {
+        this.#wakeUp = () => {
+          if (this.#stopping) resolve();
+        };
+      }),
+    ]);
     while (!this.#stopping) {
       this.#woken = false;
       try {
@@ -256,4 +263,3 @@ function envelopeOf(row: ClaimedRow): EventEnvelope {
 function isTraceCarrier(value: unknown): value is TraceCarrier {
   return typeof value === 'object' && value !== null && typeof (value as { traceparent?: unknown }).traceparent === 'string';
 }
-

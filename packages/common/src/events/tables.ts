@@ -120,10 +120,6 @@ export interface PruneOptions {
 /** Deletes what no relay or consumer will read again; run it on a schedule. */
 export async function pruneEventTables(db: AnyKysely, options: PruneOptions): Promise<{ outbox: number; inbox: number }> {
   const outbox = await db.deleteFrom('outbox').where('published_at', '<', options.publishedBefore).executeTakeFirst();
-  const inbox = await db
-    .deleteFrom('inbox')
-    .where('status', '=', 'processed')
-    .where('processed_at', '<', options.processedBefore)
-    .executeTakeFirst();
+  const inbox = await db.deleteFrom('inbox').where('status', '=', 'processed').where('processed_at', '<', options.processedBefore).executeTakeFirst();
   return { outbox: Number(outbox.numDeletedRows), inbox: Number(inbox.numDeletedRows) };
 }

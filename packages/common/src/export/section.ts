@@ -19,7 +19,10 @@ export interface ExportSection {
 const PAGE_SIZE = 500;
 
 /** Every row, read page by page after the last id of the previous page. */
-export async function* keysetPages<T extends { id: string }>(read: (page: { after: string | undefined; limit: number }) => Promise<T[]>, limit = PAGE_SIZE): AsyncGenerator<T> {
+export async function* keysetPages<T extends { id: string }>(
+  read: (page: { after: string | undefined; limit: number }) => Promise<T[]>,
+  limit = PAGE_SIZE,
+): AsyncGenerator<T> {
   let after: string | undefined;
   for (;;) {
     const rows = await read({ after, limit });

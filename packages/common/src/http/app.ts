@@ -5,12 +5,7 @@ import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import scalar from '@scalar/fastify-api-reference';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from 'fastify';
-import {
-  jsonSchemaTransformObject,
-  serializerCompiler,
-  validatorCompiler,
-  type ZodTypeProvider,
-} from 'fastify-type-provider-zod';
+import { jsonSchemaTransformObject, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Redis } from 'ioredis';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
@@ -126,7 +121,13 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
 }
 
 /** The HTTP settings every service reads from the shared configuration variables. */
-export function httpSettings(config: { TRUST_PROXY: string[]; CORS_ORIGINS: string[]; RATE_LIMIT_MAX: number; RATE_LIMIT_WINDOW: number; PUBLIC_URL?: string | undefined }) {
+export function httpSettings(config: {
+  TRUST_PROXY: string[];
+  CORS_ORIGINS: string[];
+  RATE_LIMIT_MAX: number;
+  RATE_LIMIT_WINDOW: number;
+  PUBLIC_URL?: string | undefined;
+}) {
   return {
     publicUrl: config.PUBLIC_URL,
     trustProxy: config.TRUST_PROXY,

@@ -12,7 +12,9 @@ const CHECK_TIMEOUT_MS = 2_000;
 async function runCheck(check: ReadinessCheck): Promise<'ok' | 'failed'> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => { reject(new Error(`${check.name} did not answer in ${CHECK_TIMEOUT_MS} ms`)); }, CHECK_TIMEOUT_MS);
+    timer = setTimeout(() => {
+      reject(new Error(`${check.name} did not answer in ${CHECK_TIMEOUT_MS} ms`));
+    }, CHECK_TIMEOUT_MS);
   });
   try {
     await Promise.race([check.check(), timeout]);

@@ -60,12 +60,15 @@ export function errorResponses({ method, url, schema, auth, rateLimited }: Route
   const writes = methods.some((m) => WRITES.has(m));
   const hasInput = ['body', 'querystring', 'params', 'headers'].some((part) => part in schema) || (schema as { consumes?: unknown }).consumes !== undefined;
   const responses: Record<string, unknown> = {};
-  if (hasInput) responses['400'] = problem('Invalid request: `errors` names each bad field (`validation_failed`), or the body is not valid JSON (`malformed_json`)');
+  if (hasInput)
+    responses['400'] = problem('Invalid request: `errors` names each bad field (`validation_failed`), or the body is not valid JSON (`malformed_json`)');
   if (auth !== undefined) responses['401'] = problem('No valid Bearer access token (missing, expired or revoked)');
   if (auth === 'admin') responses['403'] = problem('The caller is not an admin (`admin_only`)');
   if (url.includes(':') || writes) responses['404'] = problem('The resource, or one it refers to, does not exist or belongs to another user');
   if (writes) {
-    responses['409'] = problem('The change conflicts with the current state (e.g. a name or slug taken, a default account, an Idempotency-Key still in progress)');
+    responses['409'] = problem(
+      'The change conflicts with the current state (e.g. a name or slug taken, a default account, an Idempotency-Key still in progress)',
+    );
     responses['422'] = problem('Well-formed but refused by a rule (e.g. a currency mismatch, an Idempotency-Key reused with another body)');
   }
   if (rateLimited) responses['429'] = problem('Too many requests from this client: wait `retry-after` seconds');

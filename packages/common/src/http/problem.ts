@@ -23,7 +23,12 @@ function pathOf(request: FastifyRequest): string {
   return request.url.split('?')[0] ?? request.url;
 }
 
-function sendProblem(reply: FastifyReply, request: FastifyRequest, problem: Omit<ProblemDocument, 'type' | 'instance' | 'requestId'>, extensions: Record<string, unknown> = {}) {
+function sendProblem(
+  reply: FastifyReply,
+  request: FastifyRequest,
+  problem: Omit<ProblemDocument, 'type' | 'instance' | 'requestId'>,
+  extensions: Record<string, unknown> = {},
+) {
   const body: ProblemDocument & Record<string, unknown> = {
     ...extensions,
     type: problemType(problem.code),
@@ -97,12 +102,17 @@ export function problemErrorHandler(error: FastifyError | AppError | Error, requ
     const known = FRAMEWORK_PROBLEMS[statusCode];
     // Fastify's own codes (FST_ERR_...) are internals: clients get the project's codes instead.
     const framework = raw === undefined || raw.startsWith('FST_');
-    const code = statusCode === 400 && raw?.toLowerCase().includes('json') ? 'malformed_json' : framework ? (known?.code ?? 'request_refused') : raw.toLowerCase();
+    const code =
+      statusCode === 400 && raw?.toLowerCase().includes('json') ? 'malformed_json' : framework ? (known?.code ?? 'request_refused') : raw.toLowerCase();
     return sendProblem(reply, request, { title: known?.title ?? 'Request refused', status: statusCode, code, detail: error.message });
   }
   if (isDependencyUnavailable(error)) {
     // The database or Redis is out of reach: the client may retry, and it is not a bug of ours.
-    return problemErrorHandler(new ServiceUnavailableError('A service this request needs is unavailable; try again shortly.', 'dependency_unavailable', { cause: error }), request, reply);
+    return problemErrorHandler(
+      new ServiceUnavailableError('A service this request needs is unavailable; try again shortly.', 'dependency_unavailable', { cause: error }),
+      request,
+      reply,
+    );
   }
   request.log.error({ err: error }, 'unhandled error');
   return sendProblem(reply, request, {

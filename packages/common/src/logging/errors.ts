@@ -72,7 +72,10 @@ function errorType(error: ErrorLike): string {
 }
 
 function fieldsOf<T extends 'string' | 'number'>(error: ErrorLike, fields: readonly string[], kind: T): Record<string, T extends 'string' ? string : number> {
-  return Object.fromEntries(fields.filter((field) => typeof error[field] === kind).map((field) => [field, error[field]])) as Record<string, T extends 'string' ? string : number>;
+  return Object.fromEntries(fields.filter((field) => typeof error[field] === kind).map((field) => [field, error[field]])) as Record<
+    string,
+    T extends 'string' ? string : number
+  >;
 }
 
 function serialize(value: unknown, depth: number, seen: Set<unknown>): SerializedError | string {

@@ -9,7 +9,20 @@ export const REDACTED = '[redacted]';
 /** Parameter names (lower case, without `_`, `-`, `.` and brackets) whose value is a credential. */
 const SECRET_NAMES = new Set(['code', 'key', 'sig', 'pwd', 'pass', 'otp', 'jwt', 'auth', 'authorization', 'session', 'sessionid', 'sid', 'hash']);
 /** Parts of a name that make it one: `access_token`, `refreshToken`, `newPassword`, `api_key`, `X-Amz-Signature`. */
-const SECRET_PARTS = ['token', 'password', 'passwd', 'secret', 'signature', 'apikey', 'privatekey', 'credential', 'otpcode', 'authcode', 'resetcode', 'verificationcode'];
+const SECRET_PARTS = [
+  'token',
+  'password',
+  'passwd',
+  'secret',
+  'signature',
+  'apikey',
+  'privatekey',
+  'credential',
+  'otpcode',
+  'authcode',
+  'resetcode',
+  'verificationcode',
+];
 
 function decodeName(raw: string): string {
   try {
@@ -20,7 +33,9 @@ function decodeName(raw: string): string {
 }
 
 export function isSecretParameter(rawName: string): boolean {
-  const name = decodeName(rawName).toLowerCase().replace(/[\s_.[\]-]/g, '');
+  const name = decodeName(rawName)
+    .toLowerCase()
+    .replace(/[\s_.[\]-]/g, '');
   return SECRET_NAMES.has(name) || SECRET_PARTS.some((part) => name.includes(part));
 }
 

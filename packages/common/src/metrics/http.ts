@@ -51,6 +51,12 @@ export async function startMetricsServer(metrics: Metrics, options: { host: stri
   const port = typeof bound === 'object' && bound !== null ? bound.port : options.port;
   return {
     address: `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${String(port)}`,
-    close: () => new Promise<void>((resolve, reject) => { server.close((error) => { if (error) reject(error); else resolve(); }); }),
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => {
+          if (error) reject(error);
+          else resolve();
+        });
+      }),
   };
 }

@@ -24,18 +24,44 @@ async function outboxState(db: AnyKysely, now: Date): Promise<{ backlog: number;
  * (unsent rows and the age of the oldest). A scrape that cannot reach the database leaves the
  * outbox series out rather than failing: the pool series and `/ready` still tell the story.
  */
-export function watchState(metrics: Metrics, options: { database: Database; outboxes: readonly { service: string; db: AnyKysely }[]; clock: Clock; log: Logger }): void {
+export function watchState(
+  metrics: Metrics,
+  options: { database: Database; outboxes: readonly { service: string; db: AnyKysely }[]; clock: Clock; log: Logger },
+): void {
   const { database, outboxes, clock, log } = options;
   const registers = [metrics.registry];
   const pool = () => database.poolStats();
-  new Gauge({ name: 'expensio_db_pool_size', help: 'Connections the database pool holds (PGlite: its one connection)', registers, collect() { this.set(pool().size); } });
-  new Gauge({ name: 'expensio_db_pool_in_use', help: 'Pool connections checked out', registers, collect() { this.set(pool().inUse); } });
-  new Gauge({ name: 'expensio_db_pool_waiting', help: 'Queries or transactions waiting for a connection', registers, collect() { this.set(pool().waiting); } });
+  new Gauge({
+    name: 'expensio_db_pool_size',
+    help: 'Connections the database pool holds (PGlite: its one connection)',
+    registers,
+    collect() {
+      this.set(pool().size);
+    },
+  });
+  new Gauge({
+    name: 'expensio_db_pool_in_use',
+    help: 'Pool connections checked out',
+    registers,
+    collect() {
+      this.set(pool().inUse);
+    },
+  });
+  new Gauge({
+    name: 'expensio_db_pool_waiting',
+    help: 'Queries or transactions waiting for a connection',
+    registers,
+    collect() {
+      this.set(pool().waiting);
+    },
+  });
 
   // A scrape reads both gauges at once: they share one pass over the outboxes, not one each.
   let reading: Promise<Map<string, { backlog: number; age: number }>> | undefined;
   const read = () => {
-    reading ??= readOutboxes().finally(() => { reading = undefined; });
+    reading ??= readOutboxes().finally(() => {
+      reading = undefined;
+    });
     return reading;
   };
   async function readOutboxes() {

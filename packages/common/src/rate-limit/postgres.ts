@@ -23,12 +23,7 @@ export function postgresAttemptLimiter<DB extends AttemptLimitTable>(database: K
         .values({ key, hits: sql<Date[]>`'{}'::timestamptz[]`, locked_until: null, expires_at: now })
         .onConflict((oc) => oc.column('key').doNothing())
         .execute();
-      const row = await trx
-        .selectFrom('attempt_limits')
-        .select(['hits', 'locked_until'])
-        .where('key', '=', key)
-        .forUpdate()
-        .executeTakeFirstOrThrow();
+      const row = await trx.selectFrom('attempt_limits').select(['hits', 'locked_until']).where('key', '=', key).forUpdate().executeTakeFirstOrThrow();
       const { decision, next } = decide(
         { hits: row.hits.map((d) => new Date(d).getTime()), lockedUntil: row.locked_until ? new Date(row.locked_until).getTime() : null },
         rule,

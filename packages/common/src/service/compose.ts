@@ -58,7 +58,13 @@ export interface ComposedServices {
 
 export function readinessChecks(database: Database, redis: Redis | undefined): ReadinessCheck[] {
   const checks: ReadinessCheck[] = [{ name: 'database', check: () => database.ping() }];
-  if (redis) checks.push({ name: 'redis', check: async () => { await redis.ping(); } });
+  if (redis)
+    checks.push({
+      name: 'redis',
+      check: async () => {
+        await redis.ping();
+      },
+    });
   return checks;
 }
 
@@ -70,8 +76,15 @@ function chooseVerifier(entries: readonly [AnyServiceDescriptor, ServiceContext]
   }
   const { IDENTITY_JWKS_URL, JWT_ISSUER, JWT_AUDIENCE } = options.config;
   // checkStandalone has said so to the operator already; this guards other callers.
-  if (IDENTITY_JWKS_URL === undefined || options.redis === undefined) throw new Error('without identity in the process, IDENTITY_JWKS_URL and REDIS_URL are required');
-  return remoteAccessTokenVerifier({ jwksUrl: IDENTITY_JWKS_URL, issuer: JWT_ISSUER, audience: JWT_AUDIENCE, redis: options.redis, ...(options.clock && { clock: options.clock }) });
+  if (IDENTITY_JWKS_URL === undefined || options.redis === undefined)
+    throw new Error('without identity in the process, IDENTITY_JWKS_URL and REDIS_URL are required');
+  return remoteAccessTokenVerifier({
+    jwksUrl: IDENTITY_JWKS_URL,
+    issuer: JWT_ISSUER,
+    audience: JWT_AUDIENCE,
+    redis: options.redis,
+    ...(options.clock && { clock: options.clock }),
+  });
 }
 
 /**
@@ -86,7 +99,16 @@ export async function composeServices(descriptors: readonly AnyServiceDescriptor
   const transport = countedTransport(options.transport, metrics);
   const contexts = new Map<AnyServiceDescriptor, ServiceContext>();
   for (const descriptor of descriptors) {
-    const ctx = (await descriptor.createContext({ config, database, redis, transport, log, clock, metrics, overrides: options.overrides ?? {} })) as ServiceContext;
+    const ctx = (await descriptor.createContext({
+      config,
+      database,
+      redis,
+      transport,
+      log,
+      clock,
+      metrics,
+      overrides: options.overrides ?? {},
+    })) as ServiceContext;
     descriptor.consumers?.(ctx);
     contexts.set(descriptor, ctx);
   }
@@ -138,12 +160,17 @@ export async function composeServices(descriptors: readonly AnyServiceDescriptor
       for (const [descriptor, ctx] of entries) await descriptor.prepare?.(ctx);
       await app.ready();
       for (const attachment of attachments) attachment.attach(app.server);
-      stops.push(await runEventBuses(transport, entries.map(([, ctx]) => ctx.bus)));
+      stops.push(
+        await runEventBuses(
+          transport,
+          entries.map(([, ctx]) => ctx.bus),
+        ),
+      );
       if (options.background === false) return;
       for (const [descriptor, ctx] of entries) {
         // A window of delivered and processed events is kept, not every one ever.
         stops.push(startEventPruning(ctx.db, ctx.clock, log));
-        stops.push(...((descriptor.jobs?.(ctx)) ?? []));
+        stops.push(...(descriptor.jobs?.(ctx) ?? []));
       }
     },
     beginShutdown() {

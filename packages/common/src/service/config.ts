@@ -37,7 +37,8 @@ export function checkStandalone(descriptors: readonly AnyServiceDescriptor[], co
   for (const descriptor of descriptors) {
     const name = descriptor.name;
     if (!verifiesInProcess) {
-      if (config.IDENTITY_JWKS_URL === undefined) problems.push(`IDENTITY_JWKS_URL: is required when ${name} runs alone (e.g. http://identity:3000/.well-known/jwks.json)`);
+      if (config.IDENTITY_JWKS_URL === undefined)
+        problems.push(`IDENTITY_JWKS_URL: is required when ${name} runs alone (e.g. http://identity:3000/.well-known/jwks.json)`);
       if (config.REDIS_URL === undefined) problems.push(`REDIS_URL: is required when ${name} runs alone (revoked tokens are shared through it)`);
     }
     if (descriptors.length > 1) continue;

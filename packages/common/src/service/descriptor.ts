@@ -78,7 +78,10 @@ export interface ServiceDescriptor<Ctx extends ServiceContext = ServiceContext, 
   exportSections?(ctx: Ctx): ExportSection[];
   /** The service that signs tokens verifies them in-process; every other one, alone, through identity's JWKS. */
   verifier?(ctx: Ctx): AccessTokenVerifier;
-  attach?(ctx: Ctx, host: { verify: AccessTokenVerifier; redis: Redis | undefined; config: ServiceConfig<Shape>; overrides: Partial<Overrides> }): ServiceAttachment;
+  attach?(
+    ctx: Ctx,
+    host: { verify: AccessTokenVerifier; redis: Redis | undefined; config: ServiceConfig<Shape>; overrides: Partial<Overrides> },
+  ): ServiceAttachment;
   /** Work before serving (the first administrator). */
   prepare?(ctx: Ctx): Promise<void>;
   /** Background work, started after the buses, each returning its stop. Event pruning comes with every service. */

@@ -63,7 +63,10 @@ export interface RunningServices {
  * Boots these services as a process does (config from `env`, the database opened and migrated,
  * Redis, the transport, the app listening on HOST:PORT) and returns them running.
  */
-export async function startServices(descriptors: readonly AnyServiceDescriptor[], options: RunOptions & { env?: NodeJS.ProcessEnv } = {}): Promise<RunningServices> {
+export async function startServices(
+  descriptors: readonly AnyServiceDescriptor[],
+  options: RunOptions & { env?: NodeJS.ProcessEnv } = {},
+): Promise<RunningServices> {
   const config = loadServicesConfig(descriptors, options.env);
   const warnings = checkStandalone(descriptors, config);
   const name = options.name ?? descriptors.map((d) => d.name).join('+');
@@ -82,7 +85,9 @@ export async function startServices(descriptors: readonly AnyServiceDescriptor[]
   }
   const redis = config.REDIS_URL !== undefined ? new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2 }) : undefined;
   // Each failed reconnection is an 'error' event: logged, while requests needing Redis answer 503.
-  redis?.on('error', (error: Error) => { log.warn({ err: error }, 'Redis unreachable; reconnecting'); });
+  redis?.on('error', (error: Error) => {
+    log.warn({ err: error }, 'Redis unreachable; reconnecting');
+  });
   const transport = createEventTransport({ amqpUrl: config.AMQP_URL, log });
   const title = options.title ?? descriptors[0]?.title ?? 'Expensio API';
   const services = await composeServices(descriptors, {
@@ -96,9 +101,10 @@ export async function startServices(descriptors: readonly AnyServiceDescriptor[]
     ...(options.description !== undefined && { description: options.description }),
   });
   await services.start();
-  const metricsServer = config.METRICS_ENABLED && config.METRICS_PORT !== undefined
-    ? await startMetricsServer(services.metrics, { host: config.HOST, port: config.METRICS_PORT })
-    : undefined;
+  const metricsServer =
+    config.METRICS_ENABLED && config.METRICS_PORT !== undefined
+      ? await startMetricsServer(services.metrics, { host: config.HOST, port: config.METRICS_PORT })
+      : undefined;
   const address = await services.app.listen({ host: config.HOST, port: config.PORT });
   log.info(`${title} is up: ${address} (API reference at ${address}/docs)`);
   if (metricsServer) log.info(`metrics at ${metricsServer.address}/metrics`);
@@ -107,7 +113,9 @@ export async function startServices(descriptors: readonly AnyServiceDescriptor[]
     address,
     ...(metricsServer && { metricsAddress: metricsServer.address }),
     log,
-    beginShutdown: () => { services.beginShutdown(); },
+    beginShutdown: () => {
+      services.beginShutdown();
+    },
     shutdown: { delayMs: config.SHUTDOWN_DELAY, timeoutMs: config.SHUTDOWN_TIMEOUT },
     stop: async () => {
       await services.stop();
@@ -143,7 +151,11 @@ export async function runMigrations(descriptors: readonly AnyServiceDescriptor[]
   const config = loadConfig(baseConfigSchema);
   const database = await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATA_DIR });
   try {
-    process.exitCode = await runMigrationCli(args, database.kysely, descriptors.map((d) => d.migrations()));
+    process.exitCode = await runMigrationCli(
+      args,
+      database.kysely,
+      descriptors.map((d) => d.migrations()),
+    );
   } finally {
     await database.close();
   }

@@ -133,7 +133,10 @@ let registered = 0;
  * A new user and an access token: registered through `POST /api/auth/register` when identity is
  * part of the app, minted by the test's issuer (with the role asked for) otherwise.
  */
-export async function newUser(t: Pick<TestApp, 'app' | 'tokens'>, options: { role?: Role; email?: string; password?: string; name?: string } = {}): Promise<TestUser> {
+export async function newUser(
+  t: Pick<TestApp, 'app' | 'tokens'>,
+  options: { role?: Role; email?: string; password?: string; name?: string } = {},
+): Promise<TestUser> {
   if (t.tokens) {
     const id = randomUUID();
     const token = await t.tokens.mint({ userId: id, ...(options.role && { role: options.role }) });
@@ -142,15 +145,33 @@ export async function newUser(t: Pick<TestApp, 'app' | 'tokens'>, options: { rol
   registered += 1;
   const email = options.email ?? `user-${String(registered)}-${randomBytes(3).toString('hex')}@example.com`;
   const password = options.password ?? TEST_PASSWORD;
-  const response = await t.app.inject({ method: 'POST', url: '/api/auth/register', payload: { email, password, ...(options.name !== undefined && { name: options.name }) } });
+  const response = await t.app.inject({
+    method: 'POST',
+    url: '/api/auth/register',
+    payload: { email, password, ...(options.name !== undefined && { name: options.name }) },
+  });
   if (response.statusCode !== 201) throw new Error(`register: ${String(response.statusCode)} ${response.body}`);
   const body = response.json<{ user: { id: string }; accessToken: string; refreshToken: string }>();
-  return { id: body.user.id, email, password, token: body.accessToken, refreshToken: body.refreshToken, headers: { authorization: `Bearer ${body.accessToken}` } };
+  return {
+    id: body.user.id,
+    email,
+    password,
+    token: body.accessToken,
+    refreshToken: body.refreshToken,
+    headers: { authorization: `Bearer ${body.accessToken}` },
+  };
 }
 
 export type TestMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /** An authenticated call with a JSON body, through `app.inject` (no port). */
-export function call(t: Pick<TestApp, 'app'>, user: Pick<TestUser, 'headers'>, method: TestMethod, url: string, payload?: unknown, headers: Record<string, string> = {}) {
+export function call(
+  t: Pick<TestApp, 'app'>,
+  user: Pick<TestUser, 'headers'>,
+  method: TestMethod,
+  url: string,
+  payload?: unknown,
+  headers: Record<string, string> = {},
+) {
   return t.app.inject({ method, url, headers: { ...user.headers, ...headers }, ...(payload !== undefined && { payload: payload as object }) });
 }

@@ -87,7 +87,11 @@ export async function openTestDatabaseFrom(source: TestDatabaseSource): Promise<
       let bound: NodeJS.Timeout | undefined;
       const ended = await Promise.race([
         database.close().then(() => true),
-        new Promise<false>((resolve) => { bound = setTimeout(() => { resolve(false); }, CLOSE_BOUND_MS); }),
+        new Promise<false>((resolve) => {
+          bound = setTimeout(() => {
+            resolve(false);
+          }, CLOSE_BOUND_MS);
+        }),
       ]);
       clearTimeout(bound);
       if (!ended) {

@@ -37,5 +37,8 @@ export async function explainQuery<DB>(db: Kysely<DB>, query: CompiledQuery): Pr
  * naming the cursor should be an `Index Cond`, the scan's bound, never a `Filter` after it.
  */
 export function planLinesWith(plan: string, value: string): string[] {
-  return plan.split('\n').filter((line) => line.includes(value)).map((line) => line.trim());
+  return plan
+    .split('\n')
+    .filter((line) => line.includes(value))
+    .map((line) => line.trim());
 }

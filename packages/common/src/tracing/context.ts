@@ -1,4 +1,15 @@
-import { context, propagation, ROOT_CONTEXT, SpanStatusCode, trace, isSpanContextValid, type Attributes, type Context, type Span, type SpanKind } from '@opentelemetry/api';
+import {
+  context,
+  propagation,
+  ROOT_CONTEXT,
+  SpanStatusCode,
+  trace,
+  isSpanContextValid,
+  type Attributes,
+  type Context,
+  type Span,
+  type SpanKind,
+} from '@opentelemetry/api';
 import { safeErrorMessage } from '../logging/errors.js';
 
 /**

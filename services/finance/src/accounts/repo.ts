@@ -29,7 +29,10 @@ function withBalance(db: FinanceDb, asOf: Date) {
       (join) => join.onTrue(),
     )
     .selectAll('a')
-    .select([sql<bigint>`(a.opening_balance + m.until_now)::bigint`.as('balance'), sql<bigint>`(a.opening_balance + m.in_all)::bigint`.as('projected_balance')]);
+    .select([
+      sql<bigint>`(a.opening_balance + m.until_now)::bigint`.as('balance'),
+      sql<bigint>`(a.opening_balance + m.in_all)::bigint`.as('projected_balance'),
+    ]);
 }
 
 export async function listAccounts(db: FinanceDb, params: { userId: string; includeArchived: boolean; asOf: Date }): Promise<AccountRow[]> {
@@ -86,7 +89,12 @@ export async function updateAccount(
 }
 
 export async function clearDefault(db: FinanceDb, params: { userId: string; now: Date }) {
-  await db.updateTable('accounts').set({ is_default: false, updated_at: params.now }).where('user_id', '=', params.userId).where('is_default', '=', true).execute();
+  await db
+    .updateTable('accounts')
+    .set({ is_default: false, updated_at: params.now })
+    .where('user_id', '=', params.userId)
+    .where('is_default', '=', true)
+    .execute();
 }
 
 export async function hasTransactions(db: FinanceDb, accountId: string): Promise<boolean> {

@@ -8,7 +8,6 @@ import { changeAccount, createAccount, getAccount, getAccounts, removeAccount } 
 import { transfer } from './transfers.js';
 import { answerFor, idempotency } from '../shared/idempotent-route.js';
 
-
 export function accountRoutes(app: HttpApp, ctx: FinanceContext) {
   const tags = ['accounts'];
   const config = { auth: 'user' as const };
@@ -30,9 +29,13 @@ export function accountRoutes(app: HttpApp, ctx: FinanceContext) {
     },
   );
 
-  app.post('/api/accounts', { config, schema: { tags, summary: 'Open an account', body: createAccountBody, response: { 201: accountSchema } } }, async (request, reply) => {
-    return reply.status(201).send(toAccountView(await createAccount(ctx, requireUser(request).id, request.body)));
-  });
+  app.post(
+    '/api/accounts',
+    { config, schema: { tags, summary: 'Open an account', body: createAccountBody, response: { 201: accountSchema } } },
+    async (request, reply) => {
+      return reply.status(201).send(toAccountView(await createAccount(ctx, requireUser(request).id, request.body)));
+    },
+  );
 
   app.get('/api/accounts/:id', { config, schema: { tags, summary: 'One account', params: idParams, response: { 200: accountSchema } } }, async (request) => {
     return toAccountView(await getAccount(ctx, requireUser(request).id, request.params.id));
@@ -40,7 +43,10 @@ export function accountRoutes(app: HttpApp, ctx: FinanceContext) {
 
   app.patch(
     '/api/accounts/:id',
-    { config, schema: { tags, summary: 'Rename, archive or unarchive, make default', params: idParams, body: updateAccountBody, response: { 200: accountSchema } } },
+    {
+      config,
+      schema: { tags, summary: 'Rename, archive or unarchive, make default', params: idParams, body: updateAccountBody, response: { 200: accountSchema } },
+    },
     async (request) => toAccountView(await changeAccount(ctx, requireUser(request).id, request.params.id, request.body)),
   );
 

@@ -42,7 +42,7 @@ export const updateAccountBody = z
 export const transferBody = z.strictObject({
   fromAccountId: z.uuid(),
   toAccountId: z.uuid(),
-  amount: amountInput.describe("What leaves the source account, in its currency"),
+  amount: amountInput.describe('What leaves the source account, in its currency'),
   toAmount: amountInput
     .optional()
     .describe("What arrives in the destination account, in its currency: required when the two accounts' currencies differ; else equal to amount or left out"),

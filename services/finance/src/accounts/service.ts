@@ -22,7 +22,15 @@ import {
 export async function ensureDefaultAccount(ctx: FinanceContext, userId: string, db: FinanceDb = ctx.db): Promise<AccountRecord> {
   const existing = await findAccountRecord(db, { userId });
   if (existing) return existing;
-  await insertAccount(db, { userId, name: 'Main account', type: 'checking', currency: ctx.config.DEFAULT_CURRENCY, openingBalance: 0n, isDefault: true, now: ctx.clock.now() });
+  await insertAccount(db, {
+    userId,
+    name: 'Main account',
+    type: 'checking',
+    currency: ctx.config.DEFAULT_CURRENCY,
+    openingBalance: 0n,
+    isDefault: true,
+    now: ctx.clock.now(),
+  });
   const created = await findAccountRecord(db, { userId });
   if (!created) throw new Error('default account vanished after insert');
   return created;
@@ -33,7 +41,13 @@ export async function ensureDefaultAccount(ctx: FinanceContext, userId: string, 
  * (made on first use). Without the balance, which a write never needs and which costs a sum over
  * the account's history.
  */
-export async function accountForWrite(ctx: FinanceContext, db: FinanceDb, userId: string, accountId: string | undefined, field = 'accountId'): Promise<AccountRecord> {
+export async function accountForWrite(
+  ctx: FinanceContext,
+  db: FinanceDb,
+  userId: string,
+  accountId: string | undefined,
+  field = 'accountId',
+): Promise<AccountRecord> {
   const found = await findAccountRecord(db, { userId, id: accountId });
   if (found) return found;
   if (accountId !== undefined) throw new NotFoundError(`No account ${accountId} (${field})`, 'account_not_found');
@@ -88,7 +102,8 @@ export async function changeAccount(
 ): Promise<AccountRow> {
   const account = await requireAccount(ctx.db, userId, id);
   if (input.isDefault === false && account.is_default) throw new ConflictError('Make another account the default instead', 'default_account_required');
-  if (input.archived === true && (account.is_default || input.isDefault === true)) throw new ConflictError('The default account cannot be archived', 'default_account_archive');
+  if (input.archived === true && (account.is_default || input.isDefault === true))
+    throw new ConflictError('The default account cannot be archived', 'default_account_archive');
   const now = ctx.clock.now();
   await ctx.db.transaction().execute(async (trx) => {
     if (input.isDefault === true && !account.is_default) await clearDefault(trx, { userId, now });

@@ -33,7 +33,11 @@ export async function transfer(ctx: FinanceContext, userId: string, input: Trans
     let toAmount = amount;
     if (from.currency !== to.currency) {
       if (input.toAmount === undefined) {
-        throw fieldError('toAmount', `toAmount is required: the accounts hold ${from.currency} and ${to.currency}; give the amount that arrives in ${to.currency}`, 'required');
+        throw fieldError(
+          'toAmount',
+          `toAmount is required: the accounts hold ${from.currency} and ${to.currency}; give the amount that arrives in ${to.currency}`,
+          'required',
+        );
       }
       toAmount = parseAmount(input.toAmount, to.currency, 'toAmount', { positive: true });
     } else if (input.toAmount !== undefined && parseAmount(input.toAmount, to.currency, 'toAmount', { positive: true }) !== amount) {

@@ -23,11 +23,7 @@ export function localToday(clock: Clock, timeZone: string): IsoDate {
  * tomorrow by default, so the range covers today). A `from` not before `to` or a range longer than
  * ten years is a 400 naming the field.
  */
-export function resolveRange(
-  input: { from?: IsoDate | undefined; to?: IsoDate | undefined },
-  today: IsoDate,
-  fallback: (to: IsoDate) => IsoDate,
-): DayRange {
+export function resolveRange(input: { from?: IsoDate | undefined; to?: IsoDate | undefined }, today: IsoDate, fallback: (to: IsoDate) => IsoDate): DayRange {
   const to = input.to ?? addDays(today, 1);
   const from = input.from ?? fallback(to);
   if (from >= to) throw queryError(input.from === undefined ? 'to' : 'from', `must be before to (from ${from}, to ${to})`);

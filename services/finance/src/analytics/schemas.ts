@@ -7,7 +7,9 @@ export const calendarDay = z.iso.date().refine(isCalendarDate, { message: 'must 
 export const rangeQueryShape = {
   from: calendarDay.optional().describe('First day of the range (inclusive), YYYY-MM-DD, in your time zone'),
   to: calendarDay.optional().describe('Day after the range (exclusive), YYYY-MM-DD, in your time zone; at most 10 years after from'),
-  currency: currencySchema.optional().describe("The currency answered in (default: your default account's); other currencies are left out and counted in otherCurrencies"),
+  currency: currencySchema
+    .optional()
+    .describe("The currency answered in (default: your default account's); other currencies are left out and counted in otherCurrencies"),
 };
 
 export const otherCurrenciesSchema = z

@@ -11,12 +11,28 @@ export function termsOf(row: BudgetRow): BudgetTerms {
   return { amount: row.amount, period: row.period, startDate: row.start_date, rollover: row.rollover, rolloverCap: row.rollover_cap };
 }
 
-const budgetColumns = ['b.id', 'b.user_id', 'b.name', 'b.amount', 'b.currency', 'b.period', 'b.category_id', 'b.rollover', 'b.rollover_cap', 'b.created_at', 'b.updated_at'] as const;
+const budgetColumns = [
+  'b.id',
+  'b.user_id',
+  'b.name',
+  'b.amount',
+  'b.currency',
+  'b.period',
+  'b.category_id',
+  'b.rollover',
+  'b.rollover_cap',
+  'b.created_at',
+  'b.updated_at',
+] as const;
 // A date leaves the database as text: drivers would read it as a local-time Date.
 const startDate = sql<string>`to_char(b.start_date, 'YYYY-MM-DD')`.as('start_date');
 
 function selectBudgets(db: FinanceDb) {
-  return db.selectFrom('budgets as b').leftJoin('categories as c', 'c.id', 'b.category_id').select(budgetColumns).select([startDate, 'c.slug as category_slug']);
+  return db
+    .selectFrom('budgets as b')
+    .leftJoin('categories as c', 'c.id', 'b.category_id')
+    .select(budgetColumns)
+    .select([startDate, 'c.slug as category_slug']);
 }
 
 export async function listBudgets(db: FinanceDb, params: { userId: string }): Promise<BudgetRow[]> {
@@ -28,10 +44,16 @@ export async function findBudget(db: FinanceDb, params: { userId: string; id: st
 }
 
 export async function insertBudget(db: FinanceDb, row: NewBudget, now: Date): Promise<void> {
-  await db.insertInto('budgets').values({ ...row, created_at: now, updated_at: now }).execute();
+  await db
+    .insertInto('budgets')
+    .values({ ...row, created_at: now, updated_at: now })
+    .execute();
 }
 
-export async function updateBudget(db: FinanceDb, params: { userId: string; id: string; changes: Omit<NewBudget, 'id' | 'user_id'>; now: Date }): Promise<boolean> {
+export async function updateBudget(
+  db: FinanceDb,
+  params: { userId: string; id: string; changes: Omit<NewBudget, 'id' | 'user_id'>; now: Date },
+): Promise<boolean> {
   const result = await db
     .updateTable('budgets')
     .set({ ...params.changes, updated_at: params.now })
@@ -65,7 +87,9 @@ function budgetsForUpdate(db: FinanceDb, params: { userId: string; currency: str
  */
 export async function lockBudgetsForSpending(db: FinanceDb, params: { userId: string; currency: string; categoryId: string | null }): Promise<BudgetRow[]> {
   return budgetsForUpdate(db, params)
-    .where((eb) => (params.categoryId === null ? eb('b.category_id', 'is', null) : eb.or([eb('b.category_id', 'is', null), eb('b.category_id', '=', params.categoryId)])))
+    .where((eb) =>
+      params.categoryId === null ? eb('b.category_id', 'is', null) : eb.or([eb('b.category_id', 'is', null), eb('b.category_id', '=', params.categoryId)]),
+    )
     .execute();
 }
 
@@ -91,27 +115,32 @@ export interface PeriodSpending {
  * holding the day `through`, periods cut at midnight in the user's zone. Transfers and income are
  * not spending.
  */
-export async function spendingByPeriod(db: FinanceDb, params: { userId: string; budgetIds: string[]; through: string; timeZone: string }): Promise<PeriodSpending[]> {
+export async function spendingByPeriod(
+  db: FinanceDb,
+  params: { userId: string; budgetIds: string[]; through: string; timeZone: string },
+): Promise<PeriodSpending[]> {
   if (params.budgetIds.length === 0) return [];
   const zone = sql`${params.timeZone}::text`;
   const periodOfTransaction = sql<string>`to_char(date_trunc(${truncUnit}, t.occurred_at at time zone ${zone}), 'YYYY-MM-DD')`;
-  return db
-    .selectFrom('budgets as b')
-    .innerJoin('transactions as t', (join) =>
-      join
-        .onRef('t.user_id', '=', 'b.user_id')
-        .onRef('t.currency', '=', 'b.currency')
-        .on('t.type', '=', 'expense')
-        .on((eb) => eb.or([eb('b.category_id', 'is', null), eb('t.category_id', '=', eb.ref('b.category_id'))]))
-        .on(sql<boolean>`t.occurred_at >= (date_trunc(${truncUnit}, b.start_date::timestamp) at time zone ${zone})`)
-        .on(sql<boolean>`t.occurred_at < ((date_trunc(${truncUnit}, ${params.through}::date::timestamp) + ${onePeriod}) at time zone ${zone})`),
-    )
-    .select(['b.id as budget_id', periodOfTransaction.as('period_start'), sql<bigint>`sum(t.amount)::bigint`.as('spent')])
-    .where('b.user_id', '=', params.userId)
-    .where('b.id', 'in', params.budgetIds)
-    // By the output name: the zone is a parameter, and a second copy of it would not match the first.
-    .groupBy(['b.id', sql.ref('period_start')])
-    .execute();
+  return (
+    db
+      .selectFrom('budgets as b')
+      .innerJoin('transactions as t', (join) =>
+        join
+          .onRef('t.user_id', '=', 'b.user_id')
+          .onRef('t.currency', '=', 'b.currency')
+          .on('t.type', '=', 'expense')
+          .on((eb) => eb.or([eb('b.category_id', 'is', null), eb('t.category_id', '=', eb.ref('b.category_id'))]))
+          .on(sql<boolean>`t.occurred_at >= (date_trunc(${truncUnit}, b.start_date::timestamp) at time zone ${zone})`)
+          .on(sql<boolean>`t.occurred_at < ((date_trunc(${truncUnit}, ${params.through}::date::timestamp) + ${onePeriod}) at time zone ${zone})`),
+      )
+      .select(['b.id as budget_id', periodOfTransaction.as('period_start'), sql<bigint>`sum(t.amount)::bigint`.as('spent')])
+      .where('b.user_id', '=', params.userId)
+      .where('b.id', 'in', params.budgetIds)
+      // By the output name: the zone is a parameter, and a second copy of it would not match the first.
+      .groupBy(['b.id', sql.ref('period_start')])
+      .execute()
+  );
 }
 
 export type NewThresholdEvent = Insertable<BudgetThresholdEventsTable>;
@@ -141,6 +170,10 @@ export async function listThresholdEvents(db: FinanceDb, params: { userId: strin
     const { at, id } = params.cursor;
     query = query.where((eb) => pastCursor(eb, ['e.crossed_at', 'e.id'], [at, id]));
   }
-  const rows = await query.orderBy('e.crossed_at', 'desc').orderBy('e.id', 'desc').limit(params.limit + 1).execute();
+  const rows = await query
+    .orderBy('e.crossed_at', 'desc')
+    .orderBy('e.id', 'desc')
+    .limit(params.limit + 1)
+    .execute();
   return page(rows, params.limit, (last) => encodeCursor({ at: last.crossed_at, id: last.id }));
 }

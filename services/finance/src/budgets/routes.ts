@@ -20,9 +20,13 @@ export function budgetRoutes(app: HttpApp, ctx: FinanceContext) {
   const tags = ['budgets'];
   const config = { auth: 'user' as const };
 
-  app.get('/api/budgets', { config, schema: { tags, summary: 'Your budgets', response: { 200: z.object({ items: z.array(budgetSchema) }) } } }, async (request) => {
-    return { items: (await getBudgets(ctx, requireUser(request).id)).map(toBudgetView) };
-  });
+  app.get(
+    '/api/budgets',
+    { config, schema: { tags, summary: 'Your budgets', response: { 200: z.object({ items: z.array(budgetSchema) }) } } },
+    async (request) => {
+      return { items: (await getBudgets(ctx, requireUser(request).id)).map(toBudgetView) };
+    },
+  );
 
   app.post(
     '/api/budgets',
@@ -46,7 +50,8 @@ export function budgetRoutes(app: HttpApp, ctx: FinanceContext) {
       config,
       schema: {
         tags,
-        summary: 'Each budget in its current period (or the one holding `date`, or over the periods a from/to range overlaps): budgeted, rolled over, spent, remaining, percent used and status',
+        summary:
+          'Each budget in its current period (or the one holding `date`, or over the periods a from/to range overlaps): budgeted, rolled over, spent, remaining, percent used and status',
         description:
           'Periods are counted in your time zone. Over a from/to range, each budget shows the whole periods that overlap it as one: what carried into the first, everything budgeted and spent in all of them.',
         querystring: overviewQuery,
@@ -79,10 +84,14 @@ export function budgetRoutes(app: HttpApp, ctx: FinanceContext) {
     async (request) => toBudgetView(await replaceBudget(ctx, requireUser(request).id, request.params.id, request.body)),
   );
 
-  app.delete('/api/budgets/:id', { config, schema: { tags, summary: 'Delete a budget and its threshold events', params: idParams, response: { 204: z.null() } } }, async (request, reply) => {
-    await removeBudget(ctx, requireUser(request).id, request.params.id);
-    return reply.status(204).send(null);
-  });
+  app.delete(
+    '/api/budgets/:id',
+    { config, schema: { tags, summary: 'Delete a budget and its threshold events', params: idParams, response: { 204: z.null() } } },
+    async (request, reply) => {
+      await removeBudget(ctx, requireUser(request).id, request.params.id);
+      return reply.status(204).send(null);
+    },
+  );
 
   app.get(
     '/api/budgets/:id/events',

@@ -7,7 +7,9 @@ import type { BudgetRow, ThresholdEventRow } from './repo.js';
 import type { LedgerPeriod } from './rollover.js';
 import { percentUsed, statusOf } from './rollover.js';
 
-const periodSchema = z.enum(['weekly', 'monthly', 'yearly']).describe('weekly: ISO weeks from Monday; monthly: calendar months; yearly: calendar years (all in your time zone)');
+const periodSchema = z
+  .enum(['weekly', 'monthly', 'yearly'])
+  .describe('weekly: ISO weeks from Monday; monthly: calendar months; yearly: calendar years (all in your time zone)');
 const rolloverSchema = z
   .enum(['none', 'surplus', 'surplus_and_deficit'])
   .describe('none; surplus: what was left carries into the next period; surplus_and_deficit: overspending carries too, as a negative');
@@ -18,18 +20,22 @@ const dateSchema = z.iso
 const nameSchema = text().trim().min(1).max(100);
 const capSchema = amountInput
   .nullable()
-  .describe('Limits the absolute value carried into a period, in both directions (a surplus carries at most this much, a deficit at most minus this much). Needs a rollover mode.');
+  .describe(
+    'Limits the absolute value carried into a period, in both directions (a surplus carries at most this much, a deficit at most minus this much). Needs a rollover mode.',
+  );
 
-export const createBudgetBody = z.strictObject({
-  name: nameSchema,
-  amount: amountInput,
-  currency: currencySchema.optional().describe("Defaults to your default account's currency; only spending in this currency counts"),
-  period: periodSchema,
-  category: categoryRef.nullable().optional(),
-  startDate: dateSchema.optional().describe('Defaults to today (in your time zone). The period holding it is the first, from its beginning'),
-  rollover: rolloverSchema.default('none'),
-  rolloverCap: capSchema.optional(),
-}).meta({ examples: [{ name: 'Groceries', amount: '400.00', period: 'monthly', category: 'groceries', startDate: '2026-03-01', rollover: 'surplus' }] });
+export const createBudgetBody = z
+  .strictObject({
+    name: nameSchema,
+    amount: amountInput,
+    currency: currencySchema.optional().describe("Defaults to your default account's currency; only spending in this currency counts"),
+    period: periodSchema,
+    category: categoryRef.nullable().optional(),
+    startDate: dateSchema.optional().describe('Defaults to today (in your time zone). The period holding it is the first, from its beginning'),
+    rollover: rolloverSchema.default('none'),
+    rolloverCap: capSchema.optional(),
+  })
+  .meta({ examples: [{ name: 'Groceries', amount: '400.00', period: 'monthly', category: 'groceries', startDate: '2026-03-01', rollover: 'surplus' }] });
 
 /** PUT replaces the budget: every field but the nullable ones is required. */
 export const replaceBudgetBody = z.strictObject({
@@ -85,10 +91,7 @@ export const overviewSchema = z.object({
       available: amountOutput.describe('budgeted + rolledOver'),
       spent: amountOutput,
       remaining: amountOutput.describe('available - spent; negative once overspent'),
-      percentUsed: z
-        .number()
-        .nullable()
-        .describe('spent / available in percent, truncated to two decimals; null when nothing is available (available <= 0)'),
+      percentUsed: z.number().nullable().describe('spent / available in percent, truncated to two decimals; null when nothing is available (available <= 0)'),
       status: z.enum(['ok', 'warning', 'over']).describe('warning from 80% of available, over past 100% (with nothing available, any spending is over)'),
     }),
   ),

@@ -4,7 +4,18 @@ import { requireCategory } from '../categories/service.js';
 import type { FinanceContext } from '../context.js';
 import type { BudgetPeriod, FinanceDb, RolloverMode } from '../db.js';
 import { parseAmount } from '../shared/money.js';
-import { deleteBudget, findBudget, insertBudget, listBudgets, listThresholdEvents, spendingByPeriod, termsOf, updateBudget, type BudgetRow, type NewBudget } from './repo.js';
+import {
+  deleteBudget,
+  findBudget,
+  insertBudget,
+  listBudgets,
+  listThresholdEvents,
+  spendingByPeriod,
+  termsOf,
+  updateBudget,
+  type BudgetRow,
+  type NewBudget,
+} from './repo.js';
 import { dayWindow } from '../shared/period-query.js';
 import { userTimeZone } from '../users/time-zone.js';
 import { budgetLedger, combinePeriods, firstPeriodStart, spendingByBudget, type LedgerPeriod } from './rollover.js';
@@ -33,7 +44,8 @@ async function toColumns(ctx: FinanceContext, db: FinanceDb, userId: string, inp
   const amount = parseAmount(input.amount, currency, 'amount', { positive: true });
   let cap: bigint | null = null;
   if (input.rolloverCap != null) {
-    if (input.rollover === 'none') throw fieldError('rolloverCap', 'rolloverCap needs a rollover mode (surplus or surplus_and_deficit)', 'cap_without_rollover');
+    if (input.rollover === 'none')
+      throw fieldError('rolloverCap', 'rolloverCap needs a rollover mode (surplus or surplus_and_deficit)', 'cap_without_rollover');
     cap = parseAmount(input.rolloverCap, currency, 'rolloverCap');
     if (cap < 0n) throw fieldError('rolloverCap', 'rolloverCap must be zero or more: it bounds the carried amount in both directions', 'invalid_amount');
   }

@@ -67,7 +67,10 @@ export async function checkThresholds(
       }
     }
   }
-  const recorded = await insertThresholdEvents(trx, events.map(({ budget: _budget, ...row }) => row));
+  const recorded = await insertThresholdEvents(
+    trx,
+    events.map(({ budget: _budget, ...row }) => row),
+  );
   for (const event of events) {
     if (!recorded.has(event.id)) continue;
     await ctx.bus.publish(trx, 'budget.threshold_reached', userId, {

@@ -6,7 +6,10 @@ export type CategoryRow = Selectable<CategoriesTable>;
 
 /** The default set (no owner) and the user's own. */
 function visibleTo(db: FinanceDb, userId: string) {
-  return db.selectFrom('categories').selectAll().where((eb) => eb.or([eb('user_id', 'is', null), eb('user_id', '=', userId)]));
+  return db
+    .selectFrom('categories')
+    .selectAll()
+    .where((eb) => eb.or([eb('user_id', 'is', null), eb('user_id', '=', userId)]));
 }
 
 export async function listCategories(db: FinanceDb, userId: string): Promise<CategoryRow[]> {
@@ -16,9 +19,7 @@ export async function listCategories(db: FinanceDb, userId: string): Promise<Cat
 /** By id or by slug: wherever a body names a category, either works. */
 export async function findCategory(db: FinanceDb, params: { userId: string; ref: string }): Promise<CategoryRow | undefined> {
   const query = visibleTo(db, params.userId);
-  return isUuid(params.ref)
-    ? query.where('id', '=', params.ref).executeTakeFirst()
-    : query.where('slug', '=', params.ref.toLowerCase()).executeTakeFirst();
+  return isUuid(params.ref) ? query.where('id', '=', params.ref).executeTakeFirst() : query.where('slug', '=', params.ref.toLowerCase()).executeTakeFirst();
 }
 
 export async function listDefaultCategories(db: FinanceDb): Promise<CategoryRow[]> {
@@ -29,7 +30,10 @@ export async function findOwnCategory(db: FinanceDb, params: { userId: string; i
   return db.selectFrom('categories').selectAll().where('user_id', '=', params.userId).where('id', '=', params.id).executeTakeFirst();
 }
 
-export async function insertCategory(db: FinanceDb, params: { userId: string; slug: string; name: string; kind: CategoryRow['kind']; now: Date }): Promise<CategoryRow | undefined> {
+export async function insertCategory(
+  db: FinanceDb,
+  params: { userId: string; slug: string; name: string; kind: CategoryRow['kind']; now: Date },
+): Promise<CategoryRow | undefined> {
   return db
     .insertInto('categories')
     .values({ id: newId(), user_id: params.userId, slug: params.slug, name: params.name, kind: params.kind, created_at: params.now })

@@ -6,9 +6,7 @@ import { listCategories, type CategoryRow } from './repo.js';
 import { changeCategory, createCategory, removeCategory } from './service.js';
 
 const kind = z.enum(['expense', 'income', 'any']);
-const categorySchema = z
-  .object({ id: z.uuid(), slug: z.string(), name: z.string(), kind, isDefault: z.boolean() })
-  .meta({ id: 'Category' });
+const categorySchema = z.object({ id: z.uuid(), slug: z.string(), name: z.string(), kind, isDefault: z.boolean() }).meta({ id: 'Category' });
 
 function toView(row: CategoryRow) {
   return { id: row.id, slug: row.slug, name: row.name, kind: row.kind, isDefault: row.user_id === null };
@@ -18,9 +16,13 @@ export function categoryRoutes(app: HttpApp, ctx: FinanceContext) {
   const tags = ['categories'];
   const config = { auth: 'user' as const };
 
-  app.get('/api/categories', { config, schema: { tags, summary: 'The default categories and your own', response: { 200: z.object({ items: z.array(categorySchema) }) } } }, async (request) => {
-    return { items: (await listCategories(ctx.db, requireUser(request).id)).map(toView) };
-  });
+  app.get(
+    '/api/categories',
+    { config, schema: { tags, summary: 'The default categories and your own', response: { 200: z.object({ items: z.array(categorySchema) }) } } },
+    async (request) => {
+      return { items: (await listCategories(ctx.db, requireUser(request).id)).map(toView) };
+    },
+  );
 
   app.post(
     '/api/categories',
@@ -31,7 +33,11 @@ export function categoryRoutes(app: HttpApp, ctx: FinanceContext) {
         summary: 'Create a category of your own',
         body: z.strictObject({
           name: text().trim().min(1).max(60),
-          slug: z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'lower-case letters, digits and single dashes').max(60).optional(),
+          slug: z
+            .string()
+            .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'lower-case letters, digits and single dashes')
+            .max(60)
+            .optional(),
           kind: kind.default('expense'),
         }),
         response: { 201: categorySchema },
@@ -55,8 +61,12 @@ export function categoryRoutes(app: HttpApp, ctx: FinanceContext) {
     async (request) => toView(await changeCategory(ctx, requireUser(request).id, request.params.id, request.body)),
   );
 
-  app.delete('/api/categories/:id', { config, schema: { tags, summary: 'Delete one of your unused categories', params: idParams, response: { 204: z.null() } } }, async (request, reply) => {
-    await removeCategory(ctx, requireUser(request).id, request.params.id);
-    return reply.status(204).send(null);
-  });
+  app.delete(
+    '/api/categories/:id',
+    { config, schema: { tags, summary: 'Delete one of your unused categories', params: idParams, response: { 204: z.null() } } },
+    async (request, reply) => {
+      await removeCategory(ctx, requireUser(request).id, request.params.id);
+      return reply.status(204).send(null);
+    },
+  );
 }

@@ -1,7 +1,16 @@
 import { ConflictError, NotFoundError, UnprocessableError } from '@expensio/common';
 import type { FinanceContext } from '../context.js';
 import type { FinanceDb, TransactionType } from '../db.js';
-import { categoryInUse, deleteCategory, findCategory, findOwnCategory, insertCategory, listDefaultCategories, updateCategory, type CategoryRow } from './repo.js';
+import {
+  categoryInUse,
+  deleteCategory,
+  findCategory,
+  findOwnCategory,
+  insertCategory,
+  listDefaultCategories,
+  updateCategory,
+  type CategoryRow,
+} from './repo.js';
 
 export function slugify(name: string): string {
   return name
@@ -51,7 +60,11 @@ export async function categoryForWrite(ctx: FinanceContext, db: FinanceDb, userI
   return hit ?? requireCategory(db, userId, ref);
 }
 
-export async function createCategory(ctx: FinanceContext, userId: string, input: { name: string; slug?: string | undefined; kind: CategoryRow['kind'] }): Promise<CategoryRow> {
+export async function createCategory(
+  ctx: FinanceContext,
+  userId: string,
+  input: { name: string; slug?: string | undefined; kind: CategoryRow['kind'] },
+): Promise<CategoryRow> {
   const slug = input.slug ?? slugify(input.name);
   if (slug === '') throw new ConflictError('The name has no letters or digits to make a slug from; give a slug', 'invalid_slug');
   if (await findCategory(ctx.db, { userId, ref: slug })) throw new ConflictError(`A category with slug "${slug}" exists`, 'category_exists');
@@ -67,7 +80,12 @@ async function requireOwn(ctx: FinanceContext, userId: string, id: string): Prom
   return category;
 }
 
-export async function changeCategory(ctx: FinanceContext, userId: string, id: string, input: { name?: string | undefined; kind?: CategoryRow['kind'] | undefined }) {
+export async function changeCategory(
+  ctx: FinanceContext,
+  userId: string,
+  id: string,
+  input: { name?: string | undefined; kind?: CategoryRow['kind'] | undefined },
+) {
   await requireOwn(ctx, userId, id);
   const updated = await updateCategory(ctx.db, {
     userId,

@@ -131,7 +131,8 @@ function simulate(debts: DebtTerms[], today: IsoDate, options: { rollover: boole
       // its interest never brings the balance down. With rollover the budget as a whole must beat
       // the interest of all open debts instead (checked below): extra may carry a debt whose
       // minimum alone would not.
-      if (!options.rollover && period > 1 && r.terms.minimumPayment <= interest) throw new NeverPaidOffError('minimum_below_interest', runners.indexOf(r), interest);
+      if (!options.rollover && period > 1 && r.terms.minimumPayment <= interest)
+        throw new NeverPaidOffError('minimum_below_interest', runners.indexOf(r), interest);
       if (period > MAX_PERIODS) throw new NeverPaidOffError('too_long', runners.indexOf(r), interest);
       const owed = r.balance + interest;
       return { r, interest, owed, pay: owed < r.terms.minimumPayment ? owed : r.terms.minimumPayment };

@@ -52,7 +52,11 @@ export async function listDebts(db: FinanceDb, params: { userId: string; cursor?
     const { at, id } = params.cursor;
     query = query.where((eb) => pastCursor(eb, ['d.created_at', 'd.id'], [at, id]));
   }
-  const rows = await query.orderBy('d.created_at', 'desc').orderBy('d.id', 'desc').limit(params.limit + 1).execute();
+  const rows = await query
+    .orderBy('d.created_at', 'desc')
+    .orderBy('d.id', 'desc')
+    .limit(params.limit + 1)
+    .execute();
   return page(rows, params.limit, (last) => encodeCursor({ at: last.created_at, id: last.id }));
 }
 
@@ -109,7 +113,15 @@ export async function updateDebt(
   params: {
     userId: string;
     id: string;
-    changes: Partial<{ name: string; kind: DebtKind; opening_balance: bigint; start_date: string; annual_rate: string; minimum_payment: bigint; due_day: number }>;
+    changes: Partial<{
+      name: string;
+      kind: DebtKind;
+      opening_balance: bigint;
+      start_date: string;
+      annual_rate: string;
+      minimum_payment: bigint;
+      due_day: number;
+    }>;
     now: Date;
   },
 ) {
@@ -163,12 +175,18 @@ export async function listPayments(db: FinanceDb, params: { userId: string; debt
     .where('p.user_id', '=', params.userId)
     .where('p.debt_id', '=', params.debtId)
     .where('d.user_id', '=', params.userId);
-  let query = db.selectFrom(withRunningBalance.as('x')).select(['x.id', 'x.debt_id', 'x.amount', 'x.interest', 'x.principal', 'x.paid_at', 'x.created_at', 'x.balance_after']);
+  let query = db
+    .selectFrom(withRunningBalance.as('x'))
+    .select(['x.id', 'x.debt_id', 'x.amount', 'x.interest', 'x.principal', 'x.paid_at', 'x.created_at', 'x.balance_after']);
   if (params.ids) query = query.where('x.id', 'in', params.ids);
   if (params.cursor) {
     const { at, id } = params.cursor;
     query = query.where((eb) => pastCursor(eb, ['x.paid_day', 'x.id'], [sql`${utcDate(at)}::date`, id]));
   }
-  const rows: PaymentRow[] = await query.orderBy('x.paid_day', 'desc').orderBy('x.id', 'desc').limit(params.limit + 1).execute();
+  const rows: PaymentRow[] = await query
+    .orderBy('x.paid_day', 'desc')
+    .orderBy('x.id', 'desc')
+    .limit(params.limit + 1)
+    .execute();
   return page(rows, params.limit, (last) => encodeCursor({ at: utcMidnight(last.paid_at), id: last.id }));
 }

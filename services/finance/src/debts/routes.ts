@@ -43,14 +43,22 @@ export function debtRoutes(app: HttpApp, ctx: FinanceContext) {
     async (request) => toPlanView({ strategy: request.query.strategy, ...(await plan(ctx, requireUser(request).id, request.query)) }),
   );
 
-  app.get('/api/debts', { config, schema: { tags, summary: 'Your loans and credit cards, newest first', querystring: listQuery, response: { 200: listSchema(debtSchema) } } }, async (request) => {
-    const page = await getDebts(ctx, requireUser(request).id, request.query);
-    return { items: page.rows.map(view), nextCursor: page.nextCursor };
-  });
+  app.get(
+    '/api/debts',
+    { config, schema: { tags, summary: 'Your loans and credit cards, newest first', querystring: listQuery, response: { 200: listSchema(debtSchema) } } },
+    async (request) => {
+      const page = await getDebts(ctx, requireUser(request).id, request.query);
+      return { items: page.rows.map(view), nextCursor: page.nextCursor };
+    },
+  );
 
-  app.post('/api/debts', { config, schema: { tags, summary: 'Add a loan or credit card', body: createDebtBody, response: { 201: debtSchema } } }, async (request, reply) => {
-    return reply.status(201).send(view(await createDebt(ctx, requireUser(request).id, request.body)));
-  });
+  app.post(
+    '/api/debts',
+    { config, schema: { tags, summary: 'Add a loan or credit card', body: createDebtBody, response: { 201: debtSchema } } },
+    async (request, reply) => {
+      return reply.status(201).send(view(await createDebt(ctx, requireUser(request).id, request.body)));
+    },
+  );
 
   app.get('/api/debts/:id', { config, schema: { tags, summary: 'One debt', params: idParams, response: { 200: debtSchema } } }, async (request) => {
     return view(await requireDebt(ctx.db, requireUser(request).id, request.params.id));
@@ -58,14 +66,27 @@ export function debtRoutes(app: HttpApp, ctx: FinanceContext) {
 
   app.patch(
     '/api/debts/:id',
-    { config, schema: { tags, summary: 'Change a debt (its balance and start date only before the first payment)', params: idParams, body: updateDebtBody, response: { 200: debtSchema } } },
+    {
+      config,
+      schema: {
+        tags,
+        summary: 'Change a debt (its balance and start date only before the first payment)',
+        params: idParams,
+        body: updateDebtBody,
+        response: { 200: debtSchema },
+      },
+    },
     async (request) => view(await changeDebt(ctx, requireUser(request).id, request.params.id, request.body)),
   );
 
-  app.delete('/api/debts/:id', { config, schema: { tags, summary: 'Delete a debt and its payments', params: idParams, response: { 204: z.null() } } }, async (request, reply) => {
-    await removeDebt(ctx, requireUser(request).id, request.params.id);
-    return reply.status(204).send(null);
-  });
+  app.delete(
+    '/api/debts/:id',
+    { config, schema: { tags, summary: 'Delete a debt and its payments', params: idParams, response: { 204: z.null() } } },
+    async (request, reply) => {
+      await removeDebt(ctx, requireUser(request).id, request.params.id);
+      return reply.status(204).send(null);
+    },
+  );
 
   app.post(
     '/api/debts/:id/payments',
@@ -90,7 +111,16 @@ export function debtRoutes(app: HttpApp, ctx: FinanceContext) {
 
   app.get(
     '/api/debts/:id/payments',
-    { config, schema: { tags, summary: "A debt's payments with their interest and principal, newest first", params: idParams, querystring: listQuery, response: { 200: listSchema(paymentSchema) } } },
+    {
+      config,
+      schema: {
+        tags,
+        summary: "A debt's payments with their interest and principal, newest first",
+        params: idParams,
+        querystring: listQuery,
+        response: { 200: listSchema(paymentSchema) },
+      },
+    },
     async (request) => {
       const page = await getPayments(ctx, requireUser(request).id, request.params.id, request.query);
       return { items: page.rows.map((row) => toPaymentView(row, page.debt.currency)), nextCursor: page.nextCursor };
@@ -104,7 +134,8 @@ export function debtRoutes(app: HttpApp, ctx: FinanceContext) {
       schema: {
         tags,
         summary: 'The amortisation schedule paying the minimum on each due date from today',
-        description: '422 when the minimum payment does not cover the monthly interest (the debt would never be paid off) or paying off would take more than 100 years.',
+        description:
+          '422 when the minimum payment does not cover the monthly interest (the debt would never be paid off) or paying off would take more than 100 years.',
         params: idParams,
         response: { 200: scheduleSchema },
       },

@@ -101,16 +101,31 @@ export const planSchema = z
   })
   .meta({ id: 'DebtPayoffPlan' });
 
-export const createDebtBody = z.strictObject({
-  name,
-  kind,
-  balance: amountInput.describe('What is owed on startDate'),
-  currency: currencySchema.optional().describe('Defaults to DEFAULT_CURRENCY; fixed once created'),
-  annualRate: rateInput,
-  minimumPayment: amountInput,
-  dueDay,
-  startDate: day.optional().describe('The day balance was owed; defaults to today'),
-}).meta({ examples: [{ name: 'Visa card', kind: 'credit_card', balance: '1850.00', currency: 'USD', annualRate: '19.99', minimumPayment: '55.00', dueDay: 15, startDate: '2026-03-01' }] });
+export const createDebtBody = z
+  .strictObject({
+    name,
+    kind,
+    balance: amountInput.describe('What is owed on startDate'),
+    currency: currencySchema.optional().describe('Defaults to DEFAULT_CURRENCY; fixed once created'),
+    annualRate: rateInput,
+    minimumPayment: amountInput,
+    dueDay,
+    startDate: day.optional().describe('The day balance was owed; defaults to today'),
+  })
+  .meta({
+    examples: [
+      {
+        name: 'Visa card',
+        kind: 'credit_card',
+        balance: '1850.00',
+        currency: 'USD',
+        annualRate: '19.99',
+        minimumPayment: '55.00',
+        dueDay: 15,
+        startDate: '2026-03-01',
+      },
+    ],
+  });
 
 export const updateDebtBody = z
   .strictObject({
@@ -181,7 +196,13 @@ export function toScheduleView(debt: DebtRow, schedule: Schedule) {
   return {
     debtId: debt.id,
     currency: debt.currency,
-    payments: schedule.payments.map((p) => ({ date: p.date, payment: money(p.payment), interest: money(p.interest), principal: money(p.principal), balance: money(p.balance) })),
+    payments: schedule.payments.map((p) => ({
+      date: p.date,
+      payment: money(p.payment),
+      interest: money(p.interest),
+      principal: money(p.principal),
+      balance: money(p.balance),
+    })),
     payoffDate: schedule.payoffDate,
     totalInterest: money(schedule.totalInterest),
     totalPaid: money(schedule.payments.reduce((sum, p) => sum + p.payment, 0n)),
@@ -218,7 +239,11 @@ export function toPlanView(input: { strategy: 'avalanche' | 'snowball'; currency
     months: plan.months,
     payoffDate: plan.payoffDate,
     totalInterest: money(plan.totalInterest),
-    minimumOnly: plan.minimumOnly && { months: plan.minimumOnly.months, payoffDate: plan.minimumOnly.payoffDate, totalInterest: money(plan.minimumOnly.totalInterest) },
+    minimumOnly: plan.minimumOnly && {
+      months: plan.minimumOnly.months,
+      payoffDate: plan.minimumOnly.payoffDate,
+      totalInterest: money(plan.minimumOnly.totalInterest),
+    },
     interestSaved: plan.interestSaved === null ? null : money(plan.interestSaved),
   };
 }

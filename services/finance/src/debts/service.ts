@@ -1,10 +1,33 @@
-import { ConflictError, NotFoundError, UnprocessableError, ValidationError, decodeCursor, fieldError, newId, toEpochDay, utcDate, type IsoDate } from '@expensio/common';
+import {
+  ConflictError,
+  NotFoundError,
+  UnprocessableError,
+  ValidationError,
+  decodeCursor,
+  fieldError,
+  newId,
+  toEpochDay,
+  utcDate,
+  type IsoDate,
+} from '@expensio/common';
 import type { FinanceContext } from '../context.js';
 import type { DebtKind, FinanceDb } from '../db.js';
 import { formatAmount, parseAmount } from '../shared/money.js';
 import { accruedInterest, amortise, NeverPaidOffError, payoffPlan, MAX_PERIODS, type DebtTerms, type Strategy } from './amortisation.js';
 import { formatRate, parseRate, rateUnits } from './rate.js';
-import { allDebts, deleteDebt, findDebt, insertDebt, insertPayment, listDebts, listPayments, lockDebt, updateDebt, type DebtRow, type PaymentRow } from './repo.js';
+import {
+  allDebts,
+  deleteDebt,
+  findDebt,
+  insertDebt,
+  insertPayment,
+  listDebts,
+  listPayments,
+  lockDebt,
+  updateDebt,
+  type DebtRow,
+  type PaymentRow,
+} from './repo.js';
 import type { Answer } from '../shared/idempotency.js';
 
 const today = (ctx: FinanceContext): IsoDate => utcDate(ctx.clock.now());
@@ -41,7 +64,10 @@ function notInFuture(ctx: FinanceContext, day: IsoDate, field: string) {
 
 function neverPaidOff(error: NeverPaidOffError, debt: { name: string; currency: string; minimum_payment: bigint }): UnprocessableError {
   if (error.reason === 'too_long') {
-    return new UnprocessableError(`"${debt.name}" would take more than ${MAX_PERIODS} months to pay off at its minimum payment; raise the minimum payment`, 'payoff_too_long');
+    return new UnprocessableError(
+      `"${debt.name}" would take more than ${MAX_PERIODS} months to pay off at its minimum payment; raise the minimum payment`,
+      'payoff_too_long',
+    );
   }
   const money = (minor: bigint) => `${formatAmount(minor, debt.currency)} ${debt.currency}`;
   return new UnprocessableError(
@@ -74,7 +100,19 @@ export async function createDebt(ctx: FinanceContext, userId: string, input: Deb
   const startDate = input.startDate ?? today(ctx);
   notInFuture(ctx, startDate, 'startDate');
   const id = newId();
-  await insertDebt(ctx.db, { id, userId, name: input.name, kind: input.kind, currency, openingBalance, startDate, annualRate, minimumPayment, dueDay: input.dueDay, now: ctx.clock.now() });
+  await insertDebt(ctx.db, {
+    id,
+    userId,
+    name: input.name,
+    kind: input.kind,
+    currency,
+    openingBalance,
+    startDate,
+    annualRate,
+    minimumPayment,
+    dueDay: input.dueDay,
+    now: ctx.clock.now(),
+  });
   return requireDebt(ctx.db, userId, id);
 }
 
@@ -83,7 +121,10 @@ export async function changeDebt(ctx: FinanceContext, userId: string, id: string
     if (!(await lockDebt(trx, { userId, id }))) throw new NotFoundError(`No debt ${id}`, 'debt_not_found');
     const debt = await requireDebt(trx, userId, id);
     if ((input.balance !== undefined || input.startDate !== undefined) && debt.payment_count > 0) {
-      throw new ConflictError('This debt has payments, which were split against its balance and start date: those can only change before the first payment', 'debt_has_payments');
+      throw new ConflictError(
+        'This debt has payments, which were split against its balance and start date: those can only change before the first payment',
+        'debt_has_payments',
+      );
     }
     const openingBalance = input.balance === undefined ? undefined : parseAmount(input.balance, debt.currency, 'balance');
     if (openingBalance !== undefined && openingBalance < 0n) throw fieldError('balance', 'balance must be zero or more: it is what you owe', 'invalid_amount');
@@ -145,7 +186,10 @@ export async function pay(
     const owed = debt.balance + interest;
     if (owed === 0n) throw new UnprocessableError('This debt is paid off', 'debt_paid_off');
     if (amount > owed) {
-      throw new UnprocessableError(`This pays more than is owed: ${formatAmount(owed, debt.currency)} ${debt.currency} (with interest) pays the debt off on ${paidAt}`, 'overpayment');
+      throw new UnprocessableError(
+        `This pays more than is owed: ${formatAmount(owed, debt.currency)} ${debt.currency} (with interest) pays the debt off on ${paidAt}`,
+        'overpayment',
+      );
     }
     const id = newId();
     await insertPayment(trx, { id, debtId, userId, amount, interest, principal: amount - interest, paidAt, now: ctx.clock.now() });

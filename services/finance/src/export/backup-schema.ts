@@ -89,7 +89,10 @@ const transaction = z.object({
   createdAt: timestamp,
   updatedAt: timestamp,
   risk: risk.nullable().default(null),
-  location: z.object({ country: text().regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code'), city: optional(200) }).nullable().default(null),
+  location: z
+    .object({ country: text().regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code'), city: optional(200) })
+    .nullable()
+    .default(null),
   review: review.nullable().default(null),
   mood: mood.nullable().default(null),
 });

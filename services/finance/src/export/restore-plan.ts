@@ -71,7 +71,8 @@ class IdMap {
 }
 
 function sameCurrency(expected: string | undefined, actual: string, path: string) {
-  if (expected !== undefined && expected !== actual) throw fieldError(`${path}.currency`, `${path}.currency must be ${expected}, the currency of what it belongs to`, 'currency_mismatch');
+  if (expected !== undefined && expected !== actual)
+    throw fieldError(`${path}.currency`, `${path}.currency must be ${expected}, the currency of what it belongs to`, 'currency_mismatch');
 }
 
 /**
@@ -104,7 +105,8 @@ export function planRestore(doc: BackupDocument, params: { userId: string; built
     importMappings: [],
   };
 
-  if (doc.accounts.filter((a) => a.isDefault).length !== 1) throw fieldError('accounts', 'accounts must hold exactly one default account (isDefault)', 'invalid_default');
+  if (doc.accounts.filter((a) => a.isDefault).length !== 1)
+    throw fieldError('accounts', 'accounts must hold exactly one default account (isDefault)', 'invalid_default');
   doc.accounts.forEach((a, i) => {
     const path = `accounts.${String(i)}`;
     plan.accounts.push({
@@ -130,7 +132,8 @@ export function planRestore(doc: BackupDocument, params: { userId: string; built
       categories.alias(c.id, here);
       return;
     }
-    if (params.builtInCategories.has(c.slug) || ownSlugs.has(c.slug)) throw fieldError(`${path}.slug`, `${path}.slug is taken by another category`, 'duplicate_slug');
+    if (params.builtInCategories.has(c.slug) || ownSlugs.has(c.slug))
+      throw fieldError(`${path}.slug`, `${path}.slug is taken by another category`, 'duplicate_slug');
     ownSlugs.add(c.slug);
     plan.categories.push({ id: categories.add(c.id, path), user_id: userId, slug: c.slug, name: c.name, kind: c.kind, created_at: c.createdAt });
   });
@@ -178,7 +181,8 @@ export function planRestore(doc: BackupDocument, params: { userId: string; built
     const account = accounts.get(t.accountId, `${path}.accountId`);
     sameCurrency(account.currency, t.currency, path);
     const isTransfer = t.type === 'transfer_in' || t.type === 'transfer_out';
-    if (isTransfer !== (t.transferId !== null)) throw fieldError(`${path}.transferId`, `${path}.transferId goes with the transfer types, and only with them`, 'invalid_transfer');
+    if (isTransfer !== (t.transferId !== null))
+      throw fieldError(`${path}.transferId`, `${path}.transferId goes with the transfer types, and only with them`, 'invalid_transfer');
     let transferId: string | null = null;
     if (t.transferId !== null) {
       const transfer = transfers.get(t.transferId) ?? { id: newId(), legs: [] };
@@ -206,7 +210,12 @@ export function planRestore(doc: BackupDocument, params: { userId: string; built
       import_fingerprint: null,
       created_at: t.createdAt,
       updated_at: t.updatedAt,
-      ...(t.risk !== null && { risk_score: t.risk.score, risk_level: t.risk.level, risk_reasons: JSON.stringify(t.risk.reasons), risk_flagged: t.risk.flagged }),
+      ...(t.risk !== null && {
+        risk_score: t.risk.score,
+        risk_level: t.risk.level,
+        risk_reasons: JSON.stringify(t.risk.reasons),
+        risk_flagged: t.risk.flagged,
+      }),
       location_country: t.location?.country ?? null,
       location_city: t.location?.city ?? null,
       review_decision: t.review?.decision ?? null,
@@ -235,7 +244,8 @@ export function planRestore(doc: BackupDocument, params: { userId: string; built
 
   doc.budgets.forEach((b, i) => {
     const path = `budgets.${String(i)}`;
-    if (b.rollover === 'none' && b.rolloverCap !== null) throw fieldError(`${path}.rolloverCap`, `${path}.rolloverCap needs a rollover mode`, 'invalid_rollover');
+    if (b.rollover === 'none' && b.rolloverCap !== null)
+      throw fieldError(`${path}.rolloverCap`, `${path}.rolloverCap needs a rollover mode`, 'invalid_rollover');
     const cap = b.rolloverCap === null ? null : parseAmount(b.rolloverCap, b.currency, `${path}.rolloverCap`);
     if (cap !== null && cap < 0n) throw fieldError(`${path}.rolloverCap`, `${path}.rolloverCap must not be negative`, 'invalid_amount');
     plan.budgets.push({

@@ -18,7 +18,11 @@ export async function lockUser(db: FinanceDb, userId: string) {
 /** Whether the user has recorded anything beyond the default account finance makes on first use. */
 export async function hasRecordedData(db: FinanceDb, userId: string): Promise<boolean> {
   const owned = (table: 'transactions' | 'budgets' | 'goals' | 'debts' | 'recurring_rules' | 'categories' | 'rules' | 'import_mappings') =>
-    db.selectFrom(table).select(sql<number>`1`.as('one')).where('user_id', '=', userId).limit(1);
+    db
+      .selectFrom(table)
+      .select(sql<number>`1`.as('one'))
+      .where('user_id', '=', userId)
+      .limit(1);
   const row = await db
     .selectNoFrom((eb) => [
       eb
@@ -32,7 +36,13 @@ export async function hasRecordedData(db: FinanceDb, userId: string): Promise<bo
           eb.exists(owned('rules')),
           // A mapping saved on the default account is something recorded, which its deletion would take.
           eb.exists(owned('import_mappings')),
-          eb.exists(db.selectFrom('accounts').select(sql<number>`1`.as('one')).where('user_id', '=', userId).where('is_default', '=', false)),
+          eb.exists(
+            db
+              .selectFrom('accounts')
+              .select(sql<number>`1`.as('one'))
+              .where('user_id', '=', userId)
+              .where('is_default', '=', false),
+          ),
         ])
         .as('recorded'),
     ])

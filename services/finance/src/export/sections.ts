@@ -5,7 +5,13 @@ import * as repo from './repo.js';
 
 type Reader<T extends { id: string }> = (db: FinanceContext['db'], p: repo.PageParams) => Promise<T[]>;
 
-function section<T extends { id: string }>(ctx: FinanceContext, name: string, columns: readonly string[], read: Reader<T>, view: (row: T) => Record<string, unknown>): ExportSection {
+function section<T extends { id: string }>(
+  ctx: FinanceContext,
+  name: string,
+  columns: readonly string[],
+  read: Reader<T>,
+  view: (row: T) => Record<string, unknown>,
+): ExportSection {
   return {
     name,
     columns,
@@ -111,7 +117,14 @@ export function financeExportSections(ctx: FinanceContext): ExportSection[] {
         mood:
           r.mood === null
             ? null
-            : { mood: r.mood, intensity: r.mood_intensity, triggers: r.mood_triggers, note: r.mood_note, createdAt: r.mood_created_at, updatedAt: r.mood_updated_at },
+            : {
+                mood: r.mood,
+                intensity: r.mood_intensity,
+                triggers: r.mood_triggers,
+                note: r.mood_note,
+                createdAt: r.mood_created_at,
+                updatedAt: r.mood_updated_at,
+              },
       }),
     ),
     section(
@@ -238,7 +251,18 @@ export function financeExportSections(ctx: FinanceContext): ExportSection[] {
     section(
       ctx,
       'rules',
-      ['id', 'name', 'position', 'conditions', 'actions.categoryId', 'actions.merchant', 'actions.addTags', 'actions.transferToAccountId', 'createdAt', 'updatedAt'],
+      [
+        'id',
+        'name',
+        'position',
+        'conditions',
+        'actions.categoryId',
+        'actions.merchant',
+        'actions.addTags',
+        'actions.transferToAccountId',
+        'createdAt',
+        'updatedAt',
+      ],
       repo.rulesPage,
       (r) => ({
         id: r.id,

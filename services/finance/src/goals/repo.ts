@@ -11,8 +11,14 @@ function withSaved(db: FinanceDb) {
     .selectFrom('goals as g')
     .select(['g.id', 'g.user_id', 'g.name', 'g.target_amount', 'g.currency', 'g.completed_at', 'g.created_at', 'g.updated_at'])
     .select((eb) => {
-      const sum = eb.selectFrom('goal_contributions as c').select(sql<bigint>`sum(c.amount)`.as('sum')).whereRef('c.goal_id', '=', 'g.id');
-      const first = eb.selectFrom('goal_contributions as c').select((e) => e.fn.min('c.occurred_at').as('first')).whereRef('c.goal_id', '=', 'g.id');
+      const sum = eb
+        .selectFrom('goal_contributions as c')
+        .select(sql<bigint>`sum(c.amount)`.as('sum'))
+        .whereRef('c.goal_id', '=', 'g.id');
+      const first = eb
+        .selectFrom('goal_contributions as c')
+        .select((e) => e.fn.min('c.occurred_at').as('first'))
+        .whereRef('c.goal_id', '=', 'g.id');
       return [
         sql<string | null>`to_char(g.deadline, 'YYYY-MM-DD')`.as('deadline'),
         sql<bigint>`coalesce((${sum}), 0)::bigint`.as('saved'),
@@ -33,7 +39,11 @@ export async function listGoals(db: FinanceDb, params: { userId: string; cursor?
     const { at, id } = params.cursor;
     query = query.where((eb) => pastCursor(eb, ['g.created_at', 'g.id'], [at, id]));
   }
-  const rows = await query.orderBy('g.created_at', 'desc').orderBy('g.id', 'desc').limit(params.limit + 1).execute();
+  const rows = await query
+    .orderBy('g.created_at', 'desc')
+    .orderBy('g.id', 'desc')
+    .limit(params.limit + 1)
+    .execute();
   return page(rows, params.limit, (last) => encodeCursor({ at: last.created_at, id: last.id }));
 }
 
@@ -135,7 +145,11 @@ export async function listContributions(db: FinanceDb, params: { userId: string;
     const { at, id } = params.cursor;
     query = query.where((eb) => pastCursor(eb, ['occurred_at', 'id'], [at, id]));
   }
-  const rows = await query.orderBy('occurred_at', 'desc').orderBy('id', 'desc').limit(params.limit + 1).execute();
+  const rows = await query
+    .orderBy('occurred_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(params.limit + 1)
+    .execute();
   return page(rows, params.limit, (last) => encodeCursor({ at: last.occurred_at, id: last.id }));
 }
 

@@ -19,10 +19,14 @@ export const goalSchema = z
     percent: z.number().describe('saved / targetAmount in percent, rounded down to 2 decimals; above 100 when more than the target is saved'),
     monthlyNeeded: amountOutput
       .nullable()
-      .describe('The remaining amount spread over the whole months left to the deadline (at least one), rounded up; null without a deadline, once reached, or when the deadline has passed'),
+      .describe(
+        'The remaining amount spread over the whole months left to the deadline (at least one), rounded up; null without a deadline, once reached, or when the deadline has passed',
+      ),
     monthsLeft: z.number().int().nullable().describe('Whole months from today to the deadline (0 once it has passed); null without a deadline'),
     deadlinePassed: z.boolean(),
-    projectedCompletion: day.nullable().describe('The day the target is reached at the average net rate saved since the first contribution; null when nothing is saved or once reached'),
+    projectedCompletion: day
+      .nullable()
+      .describe('The day the target is reached at the average net rate saved since the first contribution; null when nothing is saved or once reached'),
     completedAt: z.iso.datetime().nullable().describe('When the target was first reached; kept after a later withdrawal'),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
@@ -42,12 +46,14 @@ export const contributionSchema = z
 
 const name = text().trim().min(1).max(100);
 
-export const createGoalBody = z.strictObject({
-  name,
-  targetAmount: amountInput,
-  currency: currencySchema.optional().describe('Defaults to DEFAULT_CURRENCY; fixed once created'),
-  deadline: day.nullable().optional().describe('Today or later'),
-}).meta({ examples: [{ name: 'Emergency fund', targetAmount: '5000.00', currency: 'USD', deadline: '2027-12-31' }] });
+export const createGoalBody = z
+  .strictObject({
+    name,
+    targetAmount: amountInput,
+    currency: currencySchema.optional().describe('Defaults to DEFAULT_CURRENCY; fixed once created'),
+    deadline: day.nullable().optional().describe('Today or later'),
+  })
+  .meta({ examples: [{ name: 'Emergency fund', targetAmount: '5000.00', currency: 'USD', deadline: '2027-12-31' }] });
 
 export const updateGoalBody = z
   .strictObject({

@@ -140,7 +140,11 @@ export async function contribute(
       const available = formatAmount(saved - amount, goal.currency);
       throw new UnprocessableError(`Only ${available} ${goal.currency} is saved in this goal; a goal cannot go below zero`, 'goal_overdrawn');
     }
-    const contribution = await insertContribution(trx, { id: newId(), goal_id: goalId, user_id: userId, amount, note: input.note ?? null, occurred_at: now }, now);
+    const contribution = await insertContribution(
+      trx,
+      { id: newId(), goal_id: goalId, user_id: userId, amount, note: input.note ?? null, occurred_at: now },
+      now,
+    );
     const percent = formatPercent(percentOf(saved, goal.target_amount));
     await insertGoalEvents(trx, [{ id: newId(), user_id: userId, goal_id: goalId, type: 'progressed', saved, percent, occurred_at: now }]);
     await ctx.bus.publish(trx, 'goal.progressed', userId, {
@@ -160,6 +164,11 @@ export async function contribute(
 
 export async function getContributions(ctx: FinanceContext, userId: string, goalId: string, input: { limit: number; cursor?: string | undefined }) {
   const goal = await requireGoal(ctx.db, userId, goalId);
-  const page = await listContributions(ctx.db, { userId, goalId, limit: input.limit, cursor: input.cursor === undefined ? undefined : decodeCursor(input.cursor) });
+  const page = await listContributions(ctx.db, {
+    userId,
+    goalId,
+    limit: input.limit,
+    cursor: input.cursor === undefined ? undefined : decodeCursor(input.cursor),
+  });
   return { goal, ...page };
 }

@@ -8,5 +8,7 @@ import { createHash } from 'node:crypto';
  */
 export function importFingerprint(accountId: string, row: { occurredAt: Date; type: string; amount: bigint; description: string | null }): string {
   const day = row.occurredAt.toISOString().slice(0, 10);
-  return createHash('md5').update(`${accountId}|${day}|${row.type}|${row.amount.toString()}|${row.description ?? ''}`, 'utf8').digest('hex');
+  return createHash('md5')
+    .update(`${accountId}|${day}|${row.type}|${row.amount.toString()}|${row.description ?? ''}`, 'utf8')
+    .digest('hex');
 }

@@ -1,7 +1,10 @@
 import type { FinanceDb } from '../db.js';
 
 /** The account's saved mapping as stored (JSON), or undefined. */
-export async function findSavedMapping(db: FinanceDb, params: { userId: string; accountId: string }): Promise<{ mapping: unknown; updatedAt: Date } | undefined> {
+export async function findSavedMapping(
+  db: FinanceDb,
+  params: { userId: string; accountId: string },
+): Promise<{ mapping: unknown; updatedAt: Date } | undefined> {
   const row = await db
     .selectFrom('import_mappings')
     .select(['mapping', 'updated_at'])

@@ -64,7 +64,9 @@ export async function findExistingTwins(
 ): Promise<Map<string, ExistingTwin>> {
   const found = new Map<string, ExistingTwin>();
   if (params.rows.length === 0) return found;
-  const payload = JSON.stringify(params.rows.map(({ fingerprint, row }) => ({ f: fingerprint, t: row.type, a: row.amount.toString(), d: row.description, o: row.occurredAt.toISOString() })));
+  const payload = JSON.stringify(
+    params.rows.map(({ fingerprint, row }) => ({ f: fingerprint, t: row.type, a: row.amount.toString(), d: row.description, o: row.occurredAt.toISOString() })),
+  );
   const result = await sql<{ f: string; by_fingerprint: string | null; by_fields: string | null }>`
     select v.f,
       (select t.id from ${transactionsTable} t where t.import_fingerprint = v.f collate "C" and t.user_id = ${params.userId}::uuid) as by_fingerprint,

@@ -15,13 +15,27 @@ import { ImportTooLargeError, importMaxBytes, importTransactions, limitBytes, ty
 
 const CSV_TYPES = ['text/csv', 'application/csv'];
 /** Raw bodies the route reads: the format is then detected from the content, or named by `format`. */
-const FILE_TYPES = [...CSV_TYPES, 'text/plain', 'text/tab-separated-values', 'application/x-ofx', 'application/vnd.intu.qfx', 'application/x-qfx', 'application/qif', 'application/x-qif', 'application/xml', 'text/xml', 'application/octet-stream'];
+const FILE_TYPES = [
+  ...CSV_TYPES,
+  'text/plain',
+  'text/tab-separated-values',
+  'application/x-ofx',
+  'application/vnd.intu.qfx',
+  'application/x-qfx',
+  'application/qif',
+  'application/x-qif',
+  'application/xml',
+  'text/xml',
+  'application/octet-stream',
+];
 /** Room for the multipart envelope (boundaries, part headers, small fields) around the file. */
 const MULTIPART_OVERHEAD = 64 * 1024;
 
 class UnsupportedMediaTypeError extends AppError {
   constructor() {
-    super(415, 'unsupported_media_type', 'Unsupported Media Type', { detail: `Send the file as multipart/form-data (field "file") or as a raw body of type ${FILE_TYPES.join(', ')}` });
+    super(415, 'unsupported_media_type', 'Unsupported Media Type', {
+      detail: `Send the file as multipart/form-data (field "file") or as a raw body of type ${FILE_TYPES.join(', ')}`,
+    });
   }
 }
 
@@ -46,8 +60,10 @@ function pickAccount(fromQuery: string | undefined, fromField: string | undefine
 function readOptions(query: { format?: ImportFormat | undefined; mapping?: string | undefined }, fields: Map<string, string> = new Map()): ReadOptions {
   const options: ReadOptions = {};
   const format = fields.get('format');
-  if (format !== undefined && !(IMPORT_FORMATS as readonly string[]).includes(format)) throw fieldError('format', `format must be one of ${IMPORT_FORMATS.join(', ')}`);
-  if (format !== undefined && query.format !== undefined && format !== query.format) throw fieldError('format', 'format is given twice (query and form field) with different values');
+  if (format !== undefined && !(IMPORT_FORMATS as readonly string[]).includes(format))
+    throw fieldError('format', `format must be one of ${IMPORT_FORMATS.join(', ')}`);
+  if (format !== undefined && query.format !== undefined && format !== query.format)
+    throw fieldError('format', 'format is given twice (query and form field) with different values');
   options.format = (format as ImportFormat | undefined) ?? query.format;
   const mapping = fields.get('mapping');
   if (mapping !== undefined && query.mapping !== undefined) throw fieldError('mapping', 'mapping is given twice (query and form field)');
@@ -82,22 +98,28 @@ async function importMultipart(
     }
     const file = part.file;
     try {
-      return await importTransactions(ctx, userId, {
-        accountId: pickAccount(query.accountId, fields.get('accountId')),
-        csv: limitBytes(readOnly(file), maxBytes),
-        read: readOptions(query, fields),
-        dryRun: query.dryRun === 'true',
-        allowDuplicates: query.allowDuplicates === 'true',
-        finish: async () => {
-          for (let rest = await parts.next(); rest.done !== true; rest = await parts.next()) {
-            if (rest.value.type === 'file') {
-              rest.value.file.resume();
-              throw partError('Send one file per import');
+      return await importTransactions(
+        ctx,
+        userId,
+        {
+          accountId: pickAccount(query.accountId, fields.get('accountId')),
+          csv: limitBytes(readOnly(file), maxBytes),
+          read: readOptions(query, fields),
+          dryRun: query.dryRun === 'true',
+          allowDuplicates: query.allowDuplicates === 'true',
+          finish: async () => {
+            for (let rest = await parts.next(); rest.done !== true; rest = await parts.next()) {
+              if (rest.value.type === 'file') {
+                rest.value.file.resume();
+                throw partError('Send one file per import');
+              }
+              if (['accountId', 'format', 'mapping'].includes(rest.value.fieldname))
+                throw partError(`Put the ${rest.value.fieldname} field before the file`, rest.value.fieldname);
             }
-            if (['accountId', 'format', 'mapping'].includes(rest.value.fieldname)) throw partError(`Put the ${rest.value.fieldname} field before the file`, rest.value.fieldname);
-          }
+          },
         },
-      }, answer);
+        answer,
+      );
     } finally {
       // Whatever was left of the upload is drained, so the request ends and the answer is sent.
       file.resume();
@@ -134,7 +156,8 @@ function savedMappingRoutes(app: HttpApp, ctx: FinanceContext) {
       schema: {
         tags,
         summary: 'Save a CSV mapping for the account',
-        description: 'The same object as the import’s `mapping`. An import into this account that comes without a mapping reads its file this way (the answer’s `notes` says so); one that names a mapping uses that one.',
+        description:
+          'The same object as the import’s `mapping`. An import into this account that comes without a mapping reads its file this way (the answer’s `notes` says so); one that names a mapping uses that one.',
         params: idParams,
         body: importMappingSchema,
         response: { 200: savedMappingSchema },
@@ -204,13 +227,25 @@ export function importRoutes(app: HttpApp, ctx: FinanceContext) {
         }
         const contentType = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
         if (!FILE_TYPES.includes(contentType)) {
-          if (request.body === undefined || request.body === null) throw partError('Send a file: multipart/form-data with a "file" field, or a raw body such as text/csv');
+          if (request.body === undefined || request.body === null)
+            throw partError('Send a file: multipart/form-data with a "file" field, or a raw body such as text/csv');
           throw new UnsupportedMediaTypeError();
         }
         // An empty body never reaches the parser: it is an empty file, refused as such.
         const body = request.body instanceof Readable ? readOnly(request.body) : Readable.from([]);
         const read = readOptions(request.query);
-        return importTransactions(ctx, userId, { accountId: request.query.accountId, csv: limitBytes(body, maxBytes), read, dryRun: request.query.dryRun === 'true', allowDuplicates: request.query.allowDuplicates === 'true' }, answer);
+        return importTransactions(
+          ctx,
+          userId,
+          {
+            accountId: request.query.accountId,
+            csv: limitBytes(body, maxBytes),
+            read,
+            dryRun: request.query.dryRun === 'true',
+            allowDuplicates: request.query.allowDuplicates === 'true',
+          },
+          answer,
+        );
       },
     );
   });

@@ -83,7 +83,10 @@ export function parseOccurredAt(text: string, timeZone: string = DEFAULT_TIME_ZO
  * Validates one row against the account. Every problem of the row is reported, so a user fixes a
  * row once. `row.line` is the row's number as a spreadsheet shows a CSV file: the header is row 1.
  */
-export function toImportRow(input: NormalisedRow, ctx: RowContext): { ok: true; value: ImportRow; warnings: RowWarning[] } | { ok: false; problems: RowProblem[] } {
+export function toImportRow(
+  input: NormalisedRow,
+  ctx: RowContext,
+): { ok: true; value: ImportRow; warnings: RowWarning[] } | { ok: false; problems: RowProblem[] } {
   const row = input.line;
   const problems: RowProblem[] = [];
   const warnings: RowWarning[] = [];
@@ -101,7 +104,8 @@ export function toImportRow(input: NormalisedRow, ctx: RowContext): { ok: true; 
   } else if (occurredAt === undefined) problem('date', `date "${input.date}" is not an ISO date (2026-03-15) or date-time (2026-03-15T09:30:00Z)`);
 
   const currencyText = (input.currency ?? '').trim().toUpperCase();
-  if (!unclean.has('currency') && currencyText !== '' && currencyText !== ctx.currency) problem('currency', `currency ${currencyText} is not the account's currency (${ctx.currency})`);
+  if (!unclean.has('currency') && currencyText !== '' && currencyText !== ctx.currency)
+    problem('currency', `currency ${currencyText} is not the account's currency (${ctx.currency})`);
 
   const typeText = (input.type ?? '').trim().toLowerCase();
   let type: ImportRow['type'] | undefined;
@@ -141,7 +145,14 @@ export function toImportRow(input: NormalisedRow, ctx: RowContext): { ok: true; 
   const merchant = (input.merchant ?? '').trim();
   if (merchant.length > MAX_MERCHANT) problem('merchant', `merchant is longer than ${MAX_MERCHANT} characters`);
 
-  const tags = [...new Set((input.tags ?? '').split(';').map((t) => t.trim()).filter((t) => t !== ''))];
+  const tags = [
+    ...new Set(
+      (input.tags ?? '')
+        .split(';')
+        .map((t) => t.trim())
+        .filter((t) => t !== ''),
+    ),
+  ];
   if (tags.length > MAX_TAGS) problem('tags', `at most ${MAX_TAGS} tags`);
   else if (tags.some((t) => t.length > MAX_TAG)) problem('tags', `a tag is longer than ${MAX_TAG} characters`);
 

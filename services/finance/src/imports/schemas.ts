@@ -5,7 +5,10 @@ import { IMPORT_COLUMNS } from './rows.js';
 
 export const importQuery = z.strictObject({
   accountId: z.uuid().optional().describe('The account to import into (default: your default account). With multipart, the `accountId` field works too.'),
-  format: z.enum(IMPORT_FORMATS).optional().describe('The file format, when detection from the content is not wanted. With multipart, the `format` field works too.'),
+  format: z
+    .enum(IMPORT_FORMATS)
+    .optional()
+    .describe('The file format, when detection from the content is not wanted. With multipart, the `format` field works too.'),
   mapping: text()
     .max(8_192)
     .optional()
@@ -16,7 +19,9 @@ export const importQuery = z.strictObject({
   allowDuplicates: z
     .enum(['true', 'false'])
     .optional()
-    .describe('`true`: import rows equal to a transaction of the account or to an earlier row of the file too (two identical charges on one day are real); `outcomes[].duplicateOf` still names what each repeats'),
+    .describe(
+      '`true`: import rows equal to a transaction of the account or to an earlier row of the file too (two identical charges on one day are real); `outcomes[].duplicateOf` still names what each repeats',
+    ),
 });
 
 const problemSchema = z.object({
@@ -26,7 +31,12 @@ const problemSchema = z.object({
 });
 
 const duplicateOfSchema = z.object({
-  transactionId: z.uuid().nullable().describe('The transaction the row repeats (an existing one, or the one an earlier row of the file made); null only in a dry run when that earlier row would itself be created'),
+  transactionId: z
+    .uuid()
+    .nullable()
+    .describe(
+      'The transaction the row repeats (an existing one, or the one an earlier row of the file made); null only in a dry run when that earlier row would itself be created',
+    ),
   earlierRow: z.number().int().nullable().describe('The earlier row of the file it repeats, when it does'),
 });
 
@@ -45,7 +55,9 @@ export const importReportSchema = z
   .object({
     accountId: z.uuid(),
     format: z.enum(IMPORT_FORMATS).describe('The format the file was read as'),
-    notes: z.array(z.string()).describe('What was guessed or skipped while reading the file: encoding, delimiter, date order, lines above the header or below the last transaction'),
+    notes: z
+      .array(z.string())
+      .describe('What was guessed or skipped while reading the file: encoding, delimiter, date order, lines above the header or below the last transaction'),
     rows: z.number().int().describe('Data rows read (header and empty lines not counted)'),
     created: z.number().int(),
     duplicates: z.number().int().describe('Rows skipped because the account already has them, or an earlier row of the file is the same'),

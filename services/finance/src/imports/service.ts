@@ -152,7 +152,11 @@ export async function importTransactions(ctx: FinanceContext, userId: string, in
         const earlier = seen.get(pending.fingerprint);
         const twin = earlier === undefined ? existing.get(pending.fingerprint) : undefined;
         const repeats: DuplicateOf | null =
-          earlier !== undefined ? { transactionId: earlier.transactionId, earlierRow: earlier.line } : twin !== undefined ? { transactionId: twin.transactionId, earlierRow: null } : null;
+          earlier !== undefined
+            ? { transactionId: earlier.transactionId, earlierRow: earlier.line }
+            : twin !== undefined
+              ? { transactionId: twin.transactionId, earlierRow: null }
+              : null;
         if (repeats !== null && !allowDuplicates) {
           if (earlier === undefined) seen.set(pending.fingerprint, { line: pending.line, transactionId: repeats.transactionId });
           writer.duplicate(pending.line, pending.slot, preview, repeats);
@@ -174,7 +178,12 @@ export async function importTransactions(ctx: FinanceContext, userId: string, in
       }
       // Scored once the batches before are written: they are history the database can show.
       const scored = await scorer.scoreBatch(
-        toWrite.map((v) => ({ ...v, currency: account.currency, categoryName: v.categoryId === null ? null : (names.get(v.categoryId) ?? null), location: null })),
+        toWrite.map((v) => ({
+          ...v,
+          currency: account.currency,
+          categoryName: v.categoryId === null ? null : (names.get(v.categoryId) ?? null),
+          location: null,
+        })),
         threshold,
       );
       const rows = toWrite.map((v, i) => ({ ...v, risk: scored[i]?.risk ?? NO_RISK }));
@@ -218,7 +227,10 @@ export async function importTransactions(ctx: FinanceContext, userId: string, in
     for (const entry of inFileOrder(parsed)) {
       report.rows += 1;
       const slot = writer.outcome(entry.line);
-      const row = 'row' in entry ? toImportRow(entry.row, rowContext) : { ok: false as const, problems: entry.problems.map((p) => ({ row: p.line, field: p.field, message: p.message })) };
+      const row =
+        'row' in entry
+          ? toImportRow(entry.row, rowContext)
+          : { ok: false as const, problems: entry.problems.map((p) => ({ row: p.line, field: p.field, message: p.message })) };
       if (!row.ok) {
         writer.rejected(slot, row.problems);
         continue;

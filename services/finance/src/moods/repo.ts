@@ -6,7 +6,12 @@ export type MoodRow = Selectable<TransactionMoodsTable>;
 
 /** The new row's id, or undefined when the transaction already has a mood. */
 export async function insertMood(db: FinanceDb, row: MoodRow): Promise<string | undefined> {
-  const inserted = await db.insertInto('transaction_moods').values(row).onConflict((oc) => oc.column('transaction_id').doNothing()).returning('id').executeTakeFirst();
+  const inserted = await db
+    .insertInto('transaction_moods')
+    .values(row)
+    .onConflict((oc) => oc.column('transaction_id').doNothing())
+    .returning('id')
+    .executeTakeFirst();
   return inserted?.id;
 }
 
@@ -15,7 +20,12 @@ export async function findMood(db: FinanceDb, params: { userId: string; id: stri
 }
 
 export async function findMoodOfTransaction(db: FinanceDb, params: { userId: string; transactionId: string }): Promise<MoodRow | undefined> {
-  return db.selectFrom('transaction_moods').selectAll().where('user_id', '=', params.userId).where('transaction_id', '=', params.transactionId).executeTakeFirst();
+  return db
+    .selectFrom('transaction_moods')
+    .selectAll()
+    .where('user_id', '=', params.userId)
+    .where('transaction_id', '=', params.transactionId)
+    .executeTakeFirst();
 }
 
 /** Newest first, paged by keyset on (created_at, id). */
@@ -30,11 +40,18 @@ export async function listMoods(
     const { at, id } = params.cursor;
     query = query.where((eb) => pastCursor(eb, ['created_at', 'id'], [at, id]));
   }
-  const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(params.limit + 1).execute();
+  const rows = await query
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(params.limit + 1)
+    .execute();
   return page(rows, params.limit, (last) => encodeCursor({ at: last.created_at, id: last.id }));
 }
 
-export async function updateMood(db: FinanceDb, params: { userId: string; id: string; changes: Updateable<TransactionMoodsTable>; now: Date }): Promise<MoodRow | undefined> {
+export async function updateMood(
+  db: FinanceDb,
+  params: { userId: string; id: string; changes: Updateable<TransactionMoodsTable>; now: Date },
+): Promise<MoodRow | undefined> {
   return db
     .updateTable('transaction_moods')
     .set({ ...params.changes, updated_at: params.now })
@@ -70,5 +87,10 @@ export async function moodInsights(db: FinanceDb, params: { userId: string; from
   if (params.from) query = query.where('t.occurred_at', '>=', params.from);
   if (params.to) query = query.where('t.occurred_at', '<', params.to);
   if (params.currency) query = query.where('t.currency', '=', params.currency);
-  return query.groupBy(['m.mood', 't.currency']).orderBy('t.currency').orderBy(sql`sum(t.amount)`, 'desc').orderBy('m.mood').execute();
+  return query
+    .groupBy(['m.mood', 't.currency'])
+    .orderBy('t.currency')
+    .orderBy(sql`sum(t.amount)`, 'desc')
+    .orderBy('m.mood')
+    .execute();
 }

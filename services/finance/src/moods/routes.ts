@@ -2,7 +2,17 @@ import { z } from 'zod';
 import { requireUser, type HttpApp } from '@expensio/common';
 import type { FinanceContext } from '../context.js';
 import { idParams, listSchema } from '../shared/http.js';
-import { createMoodBody, insightsQuery, insightsSchema, listMoodsQuery, moodInput, moodSchema, toMoodView, transactionParams, updateMoodBody } from './schemas.js';
+import {
+  createMoodBody,
+  insightsQuery,
+  insightsSchema,
+  listMoodsQuery,
+  moodInput,
+  moodSchema,
+  toMoodView,
+  transactionParams,
+  updateMoodBody,
+} from './schemas.js';
 import { addMood, changeMood, insights, pageMoods, removeMood, requireMood, setMood } from './service.js';
 
 const MOODS = '/api/transaction-moods';
@@ -11,10 +21,14 @@ export function moodRoutes(app: HttpApp, ctx: FinanceContext) {
   const tags = ['moods'];
   const config = { auth: 'user' as const };
 
-  app.get(MOODS, { config, schema: { tags, summary: 'Your transaction moods, newest first', querystring: listMoodsQuery, response: { 200: listSchema(moodSchema) } } }, async (request) => {
-    const page = await pageMoods(ctx, requireUser(request).id, request.query);
-    return { items: page.rows.map(toMoodView), nextCursor: page.nextCursor };
-  });
+  app.get(
+    MOODS,
+    { config, schema: { tags, summary: 'Your transaction moods, newest first', querystring: listMoodsQuery, response: { 200: listSchema(moodSchema) } } },
+    async (request) => {
+      const page = await pageMoods(ctx, requireUser(request).id, request.query);
+      return { items: page.rows.map(toMoodView), nextCursor: page.nextCursor };
+    },
+  );
 
   app.get(
     `${MOODS}/insights`,
@@ -34,7 +48,12 @@ export function moodRoutes(app: HttpApp, ctx: FinanceContext) {
     MOODS,
     {
       config,
-      schema: { tags, summary: 'Attach a mood to one of your transactions (one per transaction: a second is 409)', body: createMoodBody, response: { 201: moodSchema } },
+      schema: {
+        tags,
+        summary: 'Attach a mood to one of your transactions (one per transaction: a second is 409)',
+        body: createMoodBody,
+        response: { 201: moodSchema },
+      },
     },
     async (request, reply) => {
       const { transactionId, ...fields } = request.body;
@@ -70,8 +89,12 @@ export function moodRoutes(app: HttpApp, ctx: FinanceContext) {
     async (request) => toMoodView(await changeMood(ctx, requireUser(request).id, request.params.id, request.body)),
   );
 
-  app.delete(`${MOODS}/:id`, { config, schema: { tags, summary: 'Remove a mood (the transaction stays)', params: idParams, response: { 204: z.null() } } }, async (request, reply) => {
-    await removeMood(ctx, requireUser(request).id, request.params.id);
-    return reply.status(204).send(null);
-  });
+  app.delete(
+    `${MOODS}/:id`,
+    { config, schema: { tags, summary: 'Remove a mood (the transaction stays)', params: idParams, response: { 204: z.null() } } },
+    async (request, reply) => {
+      await removeMood(ctx, requireUser(request).id, request.params.id);
+      return reply.status(204).send(null);
+    },
+  );
 }

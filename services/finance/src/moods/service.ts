@@ -92,7 +92,11 @@ export async function removeMood(ctx: FinanceContext, userId: string, id: string
   if ((await deleteMood(ctx.db, { userId, id })) === 0) throw new NotFoundError(`No mood ${id}`, 'mood_not_found');
 }
 
-export async function pageMoods(ctx: FinanceContext, userId: string, input: { limit: number; cursor?: string | undefined; mood?: Mood | undefined; transactionId?: string | undefined }) {
+export async function pageMoods(
+  ctx: FinanceContext,
+  userId: string,
+  input: { limit: number; cursor?: string | undefined; mood?: Mood | undefined; transactionId?: string | undefined },
+) {
   return listMoods(ctx.db, {
     userId,
     limit: input.limit,
@@ -102,7 +106,11 @@ export async function pageMoods(ctx: FinanceContext, userId: string, input: { li
   });
 }
 
-export async function insights(ctx: FinanceContext, userId: string, input: { from?: string | undefined; to?: string | undefined; currency?: string | undefined }) {
+export async function insights(
+  ctx: FinanceContext,
+  userId: string,
+  input: { from?: string | undefined; to?: string | undefined; currency?: string | undefined },
+) {
   const rows = await moodInsights(ctx.db, {
     userId,
     from: input.from === undefined ? undefined : await instantForUser(ctx.db, userId, input.from),

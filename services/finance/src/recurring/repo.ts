@@ -78,7 +78,11 @@ export async function listRules(db: FinanceDb, params: { userId: string; cursor?
     const { at, id } = params.cursor;
     query = query.where((eb) => pastCursor(eb, ['r.created_at', 'r.id'], [at, id]));
   }
-  const rows = await query.orderBy('r.created_at', 'desc').orderBy('r.id', 'desc').limit(params.limit + 1).execute();
+  const rows = await query
+    .orderBy('r.created_at', 'desc')
+    .orderBy('r.id', 'desc')
+    .limit(params.limit + 1)
+    .execute();
   return page(rows, params.limit, (last) => encodeCursor({ at: last.created_at, id: last.id }));
 }
 

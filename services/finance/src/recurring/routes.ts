@@ -12,10 +12,14 @@ export function recurringRoutes(app: HttpApp, ctx: FinanceContext) {
   const tags = ['recurring transactions'];
   const config = { auth: 'user' as const };
 
-  app.get(RULES, { config, schema: { tags, summary: 'Your recurring rules, newest first', querystring: listRulesQuery, response: { 200: listSchema(ruleSchema) } } }, async (request) => {
-    const page = await pageRules(ctx, requireUser(request).id, request.query);
-    return { items: page.rows.map(toRuleView), nextCursor: page.nextCursor };
-  });
+  app.get(
+    RULES,
+    { config, schema: { tags, summary: 'Your recurring rules, newest first', querystring: listRulesQuery, response: { 200: listSchema(ruleSchema) } } },
+    async (request) => {
+      const page = await pageRules(ctx, requireUser(request).id, request.query);
+      return { items: page.rows.map(toRuleView), nextCursor: page.nextCursor };
+    },
+  );
 
   app.post(
     RULES,
@@ -63,9 +67,13 @@ export function recurringRoutes(app: HttpApp, ctx: FinanceContext) {
     },
   );
 
-  app.post(`${RULES}/:id/pause`, { config, schema: { tags, summary: 'Pause a rule: nothing posts until it is resumed', params: idParams, response: { 200: ruleSchema } } }, async (request) => {
-    return toRuleView(await changeRule(ctx, requireUser(request).id, request.params.id, { paused: true }));
-  });
+  app.post(
+    `${RULES}/:id/pause`,
+    { config, schema: { tags, summary: 'Pause a rule: nothing posts until it is resumed', params: idParams, response: { 200: ruleSchema } } },
+    async (request) => {
+      return toRuleView(await changeRule(ctx, requireUser(request).id, request.params.id, { paused: true }));
+    },
+  );
 
   app.post(
     `${RULES}/:id/resume`,
@@ -84,7 +92,10 @@ export function recurringRoutes(app: HttpApp, ctx: FinanceContext) {
 
   app.get(
     `${RULES}/:id/upcoming`,
-    { config, schema: { tags, summary: 'The next occurrences the rule will post', params: idParams, querystring: upcomingQuery, response: { 200: upcomingSchema } } },
+    {
+      config,
+      schema: { tags, summary: 'The next occurrences the rule will post', params: idParams, querystring: upcomingQuery, response: { 200: upcomingSchema } },
+    },
     async (request) => upcoming(ctx, requireUser(request).id, request.params.id, request.query.limit),
   );
 }

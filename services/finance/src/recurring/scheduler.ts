@@ -62,7 +62,12 @@ async function postNext(ctx: FinanceContext, id: string, now: Date): Promise<Out
       await moveCursor(trx, { id, nextIndex: due.index, nextDate: due.date, lastError: rule.last_error, now: ctx.clock.now() });
       return 'none';
     }
-    const linkedId = await linkMatchingTransaction(trx, { rule, occurrenceDate: due.date, window: matchWindow(due.date, matchToleranceDays(schedule)), now: ctx.clock.now() });
+    const linkedId = await linkMatchingTransaction(trx, {
+      rule,
+      occurrenceDate: due.date,
+      window: matchWindow(due.date, matchToleranceDays(schedule)),
+      now: ctx.clock.now(),
+    });
     if (linkedId !== undefined) {
       const linked = await findTransaction(trx, { userId: rule.user_id, id: linkedId });
       if (linked === undefined) throw new Error(`Transaction ${linkedId} vanished while linked`);
@@ -115,7 +120,13 @@ export interface RulePosting {
  * Posts (or links) one rule's due occurrences up to today, at most `limit`, each in its own
  * transaction. Counts into `done` as it goes, so a failure part-way still leaves what was posted counted.
  */
-export async function postDue(ctx: FinanceContext, id: string, now: Date, limit: number, done: RulePosting = { posted: 0, linked: 0, duplicates: 0, more: false }): Promise<RulePosting> {
+export async function postDue(
+  ctx: FinanceContext,
+  id: string,
+  now: Date,
+  limit: number,
+  done: RulePosting = { posted: 0, linked: 0, duplicates: 0, more: false },
+): Promise<RulePosting> {
   for (let steps = 0; steps < limit; steps += 1) {
     const outcome = await postNext(ctx, id, now);
     if (outcome === 'none') return done;
@@ -168,7 +179,11 @@ export async function runScheduler(ctx: FinanceContext, options: SchedulerOption
  * Runs the scheduler now (catching up whatever was missed while down), then every `intervalMs`,
  * sooner while a backlog remains. Returns a stop function that waits for a run in progress.
  */
-export function startScheduler(ctx: FinanceContext, intervalMs = DEFAULT_SCHEDULER_INTERVAL_MS, options: { onRun?: (run: SchedulerRun) => void } = {}): () => Promise<void> {
+export function startScheduler(
+  ctx: FinanceContext,
+  intervalMs = DEFAULT_SCHEDULER_INTERVAL_MS,
+  options: { onRun?: (run: SchedulerRun) => void } = {},
+): () => Promise<void> {
   return startLoop(
     async () => {
       const run = await runScheduler(ctx);

@@ -71,7 +71,12 @@ export const upcomingQuery = z.strictObject({ limit: z.coerce.number().int().min
 export const upcomingSchema = z.object({
   ruleId: z.uuid(),
   paused: z.boolean().describe('A paused rule posts nothing, so its list is empty'),
-  items: z.array(z.object({ date: z.iso.date(), occurredAt: z.iso.datetime().describe('The posted transaction’s occurredAt: midnight starting the date in your time zone') })),
+  items: z.array(
+    z.object({
+      date: z.iso.date(),
+      occurredAt: z.iso.datetime().describe('The posted transaction’s occurredAt: midnight starting the date in your time zone'),
+    }),
+  ),
 });
 
 export type RuleView = z.infer<typeof ruleSchema>;

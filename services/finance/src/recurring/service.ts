@@ -21,7 +21,6 @@ export interface RuleInput extends Omit<TransactionInput, 'occurredAt'> {
 
 export type RuleChanges = Partial<Omit<RuleInput, 'currency'>>;
 
-
 export function scheduleOf(row: RuleRow): Schedule {
   return { startDate: row.start_date, frequency: row.frequency, interval: row.frequency_interval, endDate: row.end_date, count: row.occurrence_count };
 }
@@ -33,7 +32,8 @@ function checkSchedule(schedule: Schedule, today: string, startGiven: boolean) {
   if (startGiven && schedule.startDate < addDays(today, -MAX_BACKFILL_DAYS)) {
     throw fieldError('startDate', `startDate may be at most ${MAX_BACKFILL_DAYS} days in the past`, 'start_too_early');
   }
-  if (schedule.endDate !== null && schedule.endDate < schedule.startDate) throw fieldError('endDate', 'endDate must be on or after startDate', 'end_before_start');
+  if (schedule.endDate !== null && schedule.endDate < schedule.startDate)
+    throw fieldError('endDate', 'endDate must be on or after startDate', 'end_before_start');
 }
 
 export async function requireRule(db: FinanceDb, userId: string, id: string, lock = false): Promise<RuleRow> {
@@ -119,7 +119,8 @@ export async function changeRule(ctx: FinanceContext, userId: string, id: string
     if (input.accountId !== undefined && input.accountId !== rule.account_id) {
       const account = await requireAccount(trx, userId, input.accountId, 'accountId');
       requireOpen(account);
-      if (account.currency !== rule.currency) throw new UnprocessableError(`The account holds ${account.currency}, the rule ${rule.currency}`, 'currency_mismatch');
+      if (account.currency !== rule.currency)
+        throw new UnprocessableError(`The account holds ${account.currency}, the rule ${rule.currency}`, 'currency_mismatch');
       accountId = account.id;
     }
     const category = input.category === undefined ? undefined : input.category === null ? null : await requireCategory(trx, userId, input.category);

@@ -83,7 +83,7 @@ export async function readAmountSamples(db: FinanceDb, params: { userId: string;
   return new Map(rows.map((r) => [r.scope, { seen: r.seen, recent: r.recent.map((a) => BigInt(a)) }]));
 }
 
-export async function readProfile(db: FinanceDb, userId: string): Promise<RiskHistory['profile'] & { located: number } | null> {
+export async function readProfile(db: FinanceDb, userId: string): Promise<(RiskHistory['profile'] & { located: number }) | null> {
   const row = await db.selectFrom('risk_profiles').select(['expenses', 'located', 'first_at', 'hours']).where('user_id', '=', userId).executeTakeFirst();
   return row === undefined ? null : { expenses: row.expenses, located: row.located, firstAt: row.first_at, hours: row.hours };
 }

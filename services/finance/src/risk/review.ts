@@ -27,8 +27,16 @@ export async function reviewTransaction(ctx: FinanceContext, userId: string, id:
       const timeZone = await userTimeZone(trx, userId);
       const location = row.location_country === null ? null : { country: row.location_country, city: row.location_city };
       const subject = {
-        id: row.id, type: row.type, amount: row.amount, currency: row.currency, categoryId: row.category_id, categoryName: null,
-        merchant: row.merchant, description: row.description, occurredAt: row.occurred_at, location,
+        id: row.id,
+        type: row.type,
+        amount: row.amount,
+        currency: row.currency,
+        categoryId: row.category_id,
+        categoryName: null,
+        merchant: row.merchant,
+        description: row.description,
+        occurredAt: row.occurred_at,
+        location,
       };
       await learn(trx, userId, [lessonOf(subject, timeZone, row.import_fingerprint === null ? 'instant' : precisionOf(row.occurred_at, timeZone))]);
     }

@@ -103,7 +103,16 @@ const clockFormats = new Map<string, Intl.DateTimeFormat>();
 function clockFormat(timeZone: string): Intl.DateTimeFormat {
   let format = clockFormats.get(timeZone);
   if (format === undefined) {
-    format = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
+    format = new Intl.DateTimeFormat('en-CA', {
+      timeZone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      hourCycle: 'h23',
+    });
     clockFormats.set(timeZone, format);
   }
   return format;
@@ -112,7 +121,11 @@ function clockFormat(timeZone: string): Intl.DateTimeFormat {
 /** The calendar day ('YYYY-MM-DD') of an instant in a time zone. */
 export function dayIn(at: Date, timeZone: string): string {
   if (timeZone === 'UTC') return at.toISOString().slice(0, 10);
-  const parts = Object.fromEntries(clockFormat(timeZone).formatToParts(at).map((p) => [p.type, p.value]));
+  const parts = Object.fromEntries(
+    clockFormat(timeZone)
+      .formatToParts(at)
+      .map((p) => [p.type, p.value]),
+  );
   return `${parts.year ?? ''}-${parts.month ?? ''}-${parts.day ?? ''}`;
 }
 
@@ -120,7 +133,11 @@ export function dayIn(at: Date, timeZone: string): string {
 export function isMidnightIn(at: Date, timeZone: string): boolean {
   if (at.getUTCMilliseconds() !== 0) return false;
   if (timeZone === 'UTC') return at.getTime() % 86_400_000 === 0;
-  const parts = Object.fromEntries(clockFormat(timeZone).formatToParts(at).map((p) => [p.type, p.value]));
+  const parts = Object.fromEntries(
+    clockFormat(timeZone)
+      .formatToParts(at)
+      .map((p) => [p.type, p.value]),
+  );
   return parts.hour === '00' && parts.minute === '00' && parts.second === '00';
 }
 
@@ -176,7 +193,11 @@ function amountOutlier(c: RiskCandidate, h: RiskHistory): RiskReason | null {
   const ratio = x / m;
   if (z < rule.minZ || ratio < rule.minRatio) return null;
   const weight = Math.round(Math.min(rule.maxWeight, rule.baseWeight + rule.weightPerRatio * (ratio - rule.minRatio)));
-  const where = atMerchant ? `your usual spending at ${c.payee ?? 'this merchant'}` : own && c.categoryName !== null ? `your usual ${c.categoryName} spending` : 'your usual spending';
+  const where = atMerchant
+    ? `your usual spending at ${c.payee ?? 'this merchant'}`
+    : own && c.categoryName !== null
+      ? `your usual ${c.categoryName} spending`
+      : 'your usual spending';
   return { code: 'amount_outlier', weight, message: `${ratioText(ratio)} ${where}` };
 }
 
@@ -215,26 +236,37 @@ function velocity(c: RiskCandidate, h: RiskHistory): RiskReason | null {
 function duplicate(c: RiskCandidate, h: RiskHistory, timeZone: string): RiskReason | null {
   if (c.payee === null) return null;
   const windowMs = RISK.duplicate.windowMs;
-  const twin = h.recent.find((r) =>
-    r.amount === c.amount &&
-    samePayee(r.payee, c.payee) &&
-    (c.precision === 'day' ? dayIn(r.occurredAt, timeZone) === dayIn(c.occurredAt, timeZone) : r.occurredAt <= c.occurredAt && r.occurredAt.getTime() >= c.occurredAt.getTime() - windowMs),
+  const twin = h.recent.find(
+    (r) =>
+      r.amount === c.amount &&
+      samePayee(r.payee, c.payee) &&
+      (c.precision === 'day'
+        ? dayIn(r.occurredAt, timeZone) === dayIn(c.occurredAt, timeZone)
+        : r.occurredAt <= c.occurredAt && r.occurredAt.getTime() >= c.occurredAt.getTime() - windowMs),
   );
   if (twin === undefined) return null;
-  const when = c.precision === 'day' ? 'on the same day' : `${Math.max(1, Math.round((c.occurredAt.getTime() - twin.occurredAt.getTime()) / 60_000))} minutes earlier`;
-  return { code: 'duplicate', weight: RISK.duplicate.weight, message: `The same charge of ${fromMinor(c.amount, c.currency)} ${c.currency} at ${c.payee} was made ${when}` };
+  const when =
+    c.precision === 'day' ? 'on the same day' : `${Math.max(1, Math.round((c.occurredAt.getTime() - twin.occurredAt.getTime()) / 60_000))} minutes earlier`;
+  return {
+    code: 'duplicate',
+    weight: RISK.duplicate.weight,
+    message: `The same charge of ${fromMinor(c.amount, c.currency)} ${c.currency} at ${c.payee} was made ${when}`,
+  };
 }
 
 function cardTesting(c: RiskCandidate, h: RiskHistory): RiskReason | null {
   const rule = RISK.cardTesting;
   const small = BigInt(rule.smallBelowMajor) * 10n ** BigInt(currencyExponent(c.currency));
-  const smalls = h.recent.filter((r) => r.amount < small && r.occurredAt <= c.occurredAt && r.occurredAt.getTime() > c.occurredAt.getTime() - rule.windowMs).length;
+  const smalls = h.recent.filter(
+    (r) => r.amount < small && r.occurredAt <= c.occurredAt && r.occurredAt.getTime() > c.occurredAt.getTime() - rule.windowMs,
+  ).length;
   const count = smalls + (c.amount < small ? 1 : 0);
   if (count < rule.minSmallCharges) return null;
   const limit = `${fromMinor(small, c.currency)} ${c.currency}`;
-  const message = c.amount < small
-    ? `${count} charges under ${limit} within ${rule.windowMs / 60_000} minutes: how stolen card numbers are tested`
-    : `A larger charge right after ${count} charges under ${limit}: how stolen card numbers are tested, then used`;
+  const message =
+    c.amount < small
+      ? `${count} charges under ${limit} within ${rule.windowMs / 60_000} minutes: how stolen card numbers are tested`
+      : `A larger charge right after ${count} charges under ${limit}: how stolen card numbers are tested, then used`;
   return { code: 'card_testing', weight: rule.weight, message };
 }
 
@@ -252,8 +284,10 @@ function newLocation(c: RiskCandidate, h: RiskHistory): RiskReason | null {
   const rule = RISK.newLocation;
   if (c.location === null || h.located < rule.minLocated) return null;
   const city = c.location.city === null ? '' : ` (${c.location.city})`;
-  if (!h.countryKnown) return { code: 'new_location', weight: rule.countryWeight, message: `Your first transaction from ${countryName(c.location.country)}${city}` };
-  if (c.location.city !== null && !h.cityKnown) return { code: 'new_location', weight: rule.cityWeight, message: `Your first transaction from ${c.location.city}, ${countryName(c.location.country)}` };
+  if (!h.countryKnown)
+    return { code: 'new_location', weight: rule.countryWeight, message: `Your first transaction from ${countryName(c.location.country)}${city}` };
+  if (c.location.city !== null && !h.cityKnown)
+    return { code: 'new_location', weight: rule.cityWeight, message: `Your first transaction from ${c.location.city}, ${countryName(c.location.country)}` };
   return null;
 }
 
@@ -287,6 +321,9 @@ export function scoreTransaction(c: RiskCandidate, h: RiskHistory, options: Scor
     enough && timed ? unusualHour(c, h, options.timeZone) : null,
   ];
   const reasons = found.filter((r): r is RiskReason => r !== null).sort((a, b) => b.weight - a.weight);
-  const score = Math.min(100, reasons.reduce((sum, r) => sum + r.weight, 0));
+  const score = Math.min(
+    100,
+    reasons.reduce((sum, r) => sum + r.weight, 0),
+  );
   return { score, level: levelOf(score, options.threshold), reasons, flagged: score >= options.threshold };
 }

@@ -59,7 +59,10 @@ export async function applyRule(ctx: FinanceContext, userId: string, id: string,
       const updates: { row: TransactionRow; values: FieldValues; changed: string[] }[] = [];
       const matched: TransactionRow[] = [];
       for (const tx of page) {
-        if (!rule.test({ accountId: tx.account_id, type: tx.type, amount: tx.amount, currency: tx.currency, description: tx.description, merchant: tx.merchant })) continue;
+        if (
+          !rule.test({ accountId: tx.account_id, type: tx.type, amount: tx.amount, currency: tx.currency, description: tx.description, merchant: tx.merchant })
+        )
+          continue;
         result.matched += 1;
         matched.push(tx);
         const change = changesFor(rule, tx);

@@ -49,7 +49,18 @@ export function applyRulesToNew<T extends { values: NewTransaction; row: Transac
 ): T & { transferTo: string | undefined } {
   if (rules.length === 0) return { ...built, transferTo: undefined };
   const { values } = built;
-  const outcome = outcomeFor(rules, { accountId: values.account_id, type: values.type, amount: values.amount, currency: values.currency, description: values.description, merchant: values.merchant }, given);
+  const outcome = outcomeFor(
+    rules,
+    {
+      accountId: values.account_id,
+      type: values.type,
+      amount: values.amount,
+      currency: values.currency,
+      description: values.description,
+      merchant: values.merchant,
+    },
+    given,
+  );
   const transferTo = given.category ? undefined : outcome.transferToAccountId;
   const changes = {
     ...(outcome.category && { category_id: outcome.category.id }),
@@ -68,9 +79,20 @@ export function applyRulesToNew<T extends { values: NewTransaction; row: Transac
  * A row of an import file with what the rules set; a category or merchant cell left empty is not
  * "set". `transferTo` as for applyRulesToNew: the import makes the transfer once the row is written.
  */
-export function applyRulesToImportRow<T extends ImportRow>(rules: readonly CompiledRule[], row: T, account: { id: string; currency: string }): T & { transferTo?: string | undefined } {
+export function applyRulesToImportRow<T extends ImportRow>(
+  rules: readonly CompiledRule[],
+  row: T,
+  account: { id: string; currency: string },
+): T & { transferTo?: string | undefined } {
   if (rules.length === 0) return row;
-  const candidate = { accountId: account.id, type: row.type, amount: row.amount, currency: account.currency, description: row.description, merchant: row.merchant };
+  const candidate = {
+    accountId: account.id,
+    type: row.type,
+    amount: row.amount,
+    currency: account.currency,
+    description: row.description,
+    merchant: row.merchant,
+  };
   const outcome = outcomeFor(rules, candidate, { category: row.categoryId !== null, merchant: row.merchant !== null });
   return {
     ...row,

@@ -27,7 +27,11 @@ export async function lockRuleList(db: FinanceDb, userId: string): Promise<void>
 }
 
 export async function countRules(db: FinanceDb, userId: string): Promise<number> {
-  const row = await db.selectFrom('rules').select((eb) => eb.fn.countAll<string>().as('n')).where('user_id', '=', userId).executeTakeFirstOrThrow();
+  const row = await db
+    .selectFrom('rules')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('user_id', '=', userId)
+    .executeTakeFirstOrThrow();
   return Number(row.n);
 }
 
@@ -42,12 +46,22 @@ export interface RuleValues {
 
 /** Opens a place at `position` by moving it and every later rule one down. */
 export async function openPosition(db: FinanceDb, params: { userId: string; position: number }): Promise<void> {
-  await db.updateTable('rules').set((eb) => ({ position: eb('position', '+', 1) })).where('user_id', '=', params.userId).where('position', '>=', params.position).execute();
+  await db
+    .updateTable('rules')
+    .set((eb) => ({ position: eb('position', '+', 1) }))
+    .where('user_id', '=', params.userId)
+    .where('position', '>=', params.position)
+    .execute();
 }
 
 /** Closes the gap a removed rule left at `position`. */
 export async function closePosition(db: FinanceDb, params: { userId: string; position: number }): Promise<void> {
-  await db.updateTable('rules').set((eb) => ({ position: eb('position', '-', 1) })).where('user_id', '=', params.userId).where('position', '>', params.position).execute();
+  await db
+    .updateTable('rules')
+    .set((eb) => ({ position: eb('position', '-', 1) }))
+    .where('user_id', '=', params.userId)
+    .where('position', '>', params.position)
+    .execute();
 }
 
 /** Moves one rule from `from` to `to`, shifting the rules between by one (unique again at commit). */

@@ -10,9 +10,13 @@ export function ruleRoutes(app: HttpApp, ctx: FinanceContext) {
   const tags = ['rules'];
   const config = { auth: 'user' as const };
 
-  app.get('/api/rules', { config, schema: { tags, summary: 'Your rules, in the order they apply', response: { 200: z.object({ items: z.array(ruleSchema) }) } } }, async (request) => {
-    return { items: (await getRules(ctx, requireUser(request).id)).map(toRuleView) };
-  });
+  app.get(
+    '/api/rules',
+    { config, schema: { tags, summary: 'Your rules, in the order they apply', response: { 200: z.object({ items: z.array(ruleSchema) }) } } },
+    async (request) => {
+      return { items: (await getRules(ctx, requireUser(request).id)).map(toRuleView) };
+    },
+  );
 
   app.post(
     '/api/rules',
@@ -43,7 +47,8 @@ export function ruleRoutes(app: HttpApp, ctx: FinanceContext) {
         response: { 201: ruleSchema },
       },
     },
-    async (request, reply) => reply.status(201).send(toRuleView(await ruleFromTransaction(ctx, requireUser(request).id, request.params.id, request.body ?? {}))),
+    async (request, reply) =>
+      reply.status(201).send(toRuleView(await ruleFromTransaction(ctx, requireUser(request).id, request.params.id, request.body ?? {}))),
   );
 
   app.get('/api/rules/:id', { config, schema: { tags, summary: 'One rule', params: idParams, response: { 200: ruleSchema } } }, async (request) => {
@@ -58,14 +63,21 @@ export function ruleRoutes(app: HttpApp, ctx: FinanceContext) {
 
   app.put(
     '/api/rules/:id',
-    { config, schema: { tags, summary: 'Replace a rule (its position kept unless named)', params: idParams, body: createRuleBody, response: { 200: ruleSchema } } },
+    {
+      config,
+      schema: { tags, summary: 'Replace a rule (its position kept unless named)', params: idParams, body: createRuleBody, response: { 200: ruleSchema } },
+    },
     async (request) => toRuleView(await changeRule(ctx, requireUser(request).id, request.params.id, request.body)),
   );
 
-  app.delete('/api/rules/:id', { config, schema: { tags, summary: 'Delete a rule', params: idParams, response: { 204: z.null() } } }, async (request, reply) => {
-    await removeRule(ctx, requireUser(request).id, request.params.id);
-    return reply.status(204).send(null);
-  });
+  app.delete(
+    '/api/rules/:id',
+    { config, schema: { tags, summary: 'Delete a rule', params: idParams, response: { 204: z.null() } } },
+    async (request, reply) => {
+      await removeRule(ctx, requireUser(request).id, request.params.id);
+      return reply.status(204).send(null);
+    },
+  );
 
   app.post(
     '/api/rules/:id/apply',

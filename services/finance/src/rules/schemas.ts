@@ -100,7 +100,9 @@ export const ruleSchema = z
     id: z.uuid(),
     name: z.string(),
     position: z.number().int(),
-    conditions: z.array(z.object({ field: z.enum(CONDITION_FIELDS), operator: z.enum(OPERATORS), value: z.union([z.string(), z.tuple([z.string(), z.string()])]) })),
+    conditions: z.array(
+      z.object({ field: z.enum(CONDITION_FIELDS), operator: z.enum(OPERATORS), value: z.union([z.string(), z.tuple([z.string(), z.string()])]) }),
+    ),
     actions: z.object({
       category: z.string().nullable().describe('The category slug'),
       categoryId: z.uuid().nullable(),
@@ -121,7 +123,13 @@ export function toRuleView(row: RuleRow): RuleView {
     name: row.name,
     position: row.position,
     conditions: row.conditions,
-    actions: { category: row.category_slug, categoryId: row.category_id, merchant: row.merchant, addTags: row.add_tags, transferToAccountId: row.transfer_account_id },
+    actions: {
+      category: row.category_slug,
+      categoryId: row.category_id,
+      merchant: row.merchant,
+      addTags: row.add_tags,
+      transferToAccountId: row.transfer_account_id,
+    },
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
   };

@@ -49,11 +49,21 @@ async function actionValues(
   actions: ActionsInput,
 ): Promise<Pick<RuleValues, 'category_id' | 'merchant' | 'add_tags' | 'transfer_account_id'>> {
   const category = actions.category === undefined ? null : await categoryForWrite(ctx, db, userId, actions.category);
-  const transferTo = actions.transferToAccountId === undefined ? null : await accountForWrite(ctx, db, userId, actions.transferToAccountId, 'actions.transferToAccountId');
+  const transferTo =
+    actions.transferToAccountId === undefined ? null : await accountForWrite(ctx, db, userId, actions.transferToAccountId, 'actions.transferToAccountId');
   if (category !== null && transferTo !== null) {
-    throw fieldError('actions.category', 'actions.category: a transfer takes no category; set either category or transferToAccountId', 'category_with_transfer');
+    throw fieldError(
+      'actions.category',
+      'actions.category: a transfer takes no category; set either category or transferToAccountId',
+      'category_with_transfer',
+    );
   }
-  const values = { category_id: category?.id ?? null, merchant: actions.merchant ?? null, add_tags: [...new Set(actions.addTags ?? [])], transfer_account_id: transferTo?.id ?? null };
+  const values = {
+    category_id: category?.id ?? null,
+    merchant: actions.merchant ?? null,
+    add_tags: [...new Set(actions.addTags ?? [])],
+    transfer_account_id: transferTo?.id ?? null,
+  };
   if (values.category_id === null && values.merchant === null && values.add_tags.length === 0 && values.transfer_account_id === null) {
     throw fieldError('actions', 'actions must set a category, a merchant, tags to add or a transfer account', 'no_action');
   }
@@ -69,7 +79,8 @@ export async function createRule(ctx: FinanceContext, userId: string, input: Rul
     const actions = await actionValues(ctx, trx, userId, input.actions);
     await lockRuleList(trx, userId);
     const count = await countRules(trx, userId);
-    if (count >= MAX_RULES_PER_USER) throw new ConflictError(`You have ${MAX_RULES_PER_USER} rules, the most there can be; delete one first`, 'rule_limit_reached');
+    if (count >= MAX_RULES_PER_USER)
+      throw new ConflictError(`You have ${MAX_RULES_PER_USER} rules, the most there can be; delete one first`, 'rule_limit_reached');
     const position = placeWithin(input.position, count + 1);
     await openPosition(trx, { userId, position });
     const id = newId();

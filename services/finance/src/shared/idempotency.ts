@@ -85,10 +85,7 @@ function keyOf(claim: Claim) {
  * stored response. 422 `idempotency_key_reused` when the first request was another one; 409
  * `idempotency_in_progress` while the first is still running.
  */
-export async function claimOrReplay(
-  db: FinanceDb,
-  params: Claim & { hash: string; now: Date; ttlMs: number },
-): Promise<StoredResponse | undefined> {
+export async function claimOrReplay(db: FinanceDb, params: Claim & { hash: string; now: Date; ttlMs: number }): Promise<StoredResponse | undefined> {
   const claim = { userId: params.userId, scope: params.scope, key: params.key };
   if (await takeKey(db, claim, params.hash, params.now, params.ttlMs)) return undefined;
   const existing = await keyOf(claim)(db).select(['request_hash', 'response_status', 'response_body']).executeTakeFirst();

@@ -2,7 +2,17 @@ import { Readable } from 'node:stream';
 import { AppError, requireUser } from '@expensio/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FinanceContext } from '../context.js';
-import { claimOrReplay, releaseKey, requestHash, storeResponse, validKey, type Answer, type Claim, type IdempotentOperation, type StoredResponse } from './idempotency.js';
+import {
+  claimOrReplay,
+  releaseKey,
+  requestHash,
+  storeResponse,
+  validKey,
+  type Answer,
+  type Claim,
+  type IdempotentOperation,
+  type StoredResponse,
+} from './idempotency.js';
 
 /** What the hooks learned about one request that carries an Idempotency-Key. */
 interface KeyedRequest {

@@ -40,11 +40,13 @@ export async function editTransactions(ctx: FinanceContext, userId: string, inpu
     const counterparts =
       description === undefined
         ? []
-        : (await otherLegs(trx, { userId, transferIds: changed.flatMap((r) => (r.transfer_id === null ? [] : [r.transfer_id])), exceptIds: ids })).map((row) => ({
-            ...row,
-            description,
-            updated_at: ctx.clock.now(),
-          }));
+        : (await otherLegs(trx, { userId, transferIds: changed.flatMap((r) => (r.transfer_id === null ? [] : [r.transfer_id])), exceptIds: ids })).map(
+            (row) => ({
+              ...row,
+              description,
+              updated_at: ctx.clock.now(),
+            }),
+          );
     await updateTransactionFields(trx, { userId, now: ctx.clock.now(), rows: [...changed, ...counterparts] });
     const fields = Object.keys(set);
     for (const row of changed) await ctx.bus.publish(trx, 'transaction.updated', userId, { ...transactionSnapshot(row), changed: fields });
@@ -58,9 +60,9 @@ export async function editTransactions(ctx: FinanceContext, userId: string, inpu
         const latest = spending.get(key);
         if (latest === undefined || row.occurred_at > latest.occurred_at) spending.set(key, row);
       }
-      for (const row of spending.values()) await recordBudgetThresholds(ctx, trx, userId, { occurredAt: row.occurred_at, categoryId: row.category_id, currency: row.currency });
+      for (const row of spending.values())
+        await recordBudgetThresholds(ctx, trx, userId, { occurredAt: row.occurred_at, categoryId: row.category_id, currency: row.currency });
     }
     return changed;
   });
 }
-

@@ -65,7 +65,9 @@ export async function createTransaction(
   const db = options.trx ?? ctx.db;
   // A date alone is midnight in the user's zone: resolved here so everything after sees an instant.
   const input =
-    given.occurredAt !== undefined && isCalendarDate(given.occurredAt) ? { ...given, occurredAt: (await instantForUser(db, userId, given.occurredAt)).toISOString() } : given;
+    given.occurredAt !== undefined && isCalendarDate(given.occurredAt)
+      ? { ...given, occurredAt: (await instantForUser(db, userId, given.occurredAt)).toISOString() }
+      : given;
   const [account, rules] = await Promise.all([resolveAccount(ctx, db, userId, input.accountId), rulesForWrite(db, userId)]);
   const category = input.category == null ? null : await categoryForWrite(ctx, db, userId, input.category);
   const built = applyRulesToNew(rules, buildTransaction(ctx, userId, account, category, input), {
@@ -106,18 +108,21 @@ export async function createTransaction(
       location_city: location?.city ?? null,
     };
     // A transfer between the user's own accounts is not spending: it scores 0.
-    const scored = ctx.scoring === false || asLeg ? undefined : await assessTransaction(ctx, trx, userId, {
-      id: values.id,
-      type: values.type,
-      amount: values.amount,
-      currency: values.currency,
-      categoryId: values.category_id,
-      categoryName: category?.name ?? null,
-      merchant: values.merchant,
-      description: values.description,
-      occurredAt: values.occurred_at,
-      location,
-    });
+    const scored =
+      ctx.scoring === false || asLeg
+        ? undefined
+        : await assessTransaction(ctx, trx, userId, {
+            id: values.id,
+            type: values.type,
+            amount: values.amount,
+            currency: values.currency,
+            categoryId: values.category_id,
+            categoryName: category?.name ?? null,
+            merchant: values.merchant,
+            description: values.description,
+            occurredAt: values.occurred_at,
+            location,
+          });
     const row = scored === undefined ? unscored : withRisk(unscored, scored.risk);
     const view: TransactionView = { ...toTransactionView(row), ...(mood && { mood: toMoodView(mood) }) };
     const result = await writeTransaction(

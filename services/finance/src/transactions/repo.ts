@@ -6,17 +6,17 @@ import { FINANCE_SCHEMA, type FinanceDb, type TransactionsTable, type Transactio
 export type TransactionRow = Selectable<TransactionsTable> & { category_slug: string | null };
 
 function selectTransactions(db: FinanceDb) {
-  return db
-    .selectFrom('transactions as t')
-    .leftJoin('categories as c', 'c.id', 't.category_id')
-    .selectAll('t')
-    .select('c.slug as category_slug');
+  return db.selectFrom('transactions as t').leftJoin('categories as c', 'c.id', 't.category_id').selectAll('t').select('c.slug as category_slug');
 }
 
 /** The risk and review columns: written by scoring and review, defaulted otherwise. */
-type RiskColumns = 'risk_score' | 'risk_level' | 'risk_reasons' | 'risk_flagged' | 'location_country' | 'location_city' | 'review_decision' | 'review_note' | 'reviewed_at';
+type RiskColumns =
+  'risk_score' | 'risk_level' | 'risk_reasons' | 'risk_flagged' | 'location_country' | 'location_city' | 'review_decision' | 'review_note' | 'reviewed_at';
 
-export type NewTransaction = Omit<Selectable<TransactionsTable>, 'created_at' | 'updated_at' | 'recurring_rule_id' | 'occurrence_date' | 'import_fingerprint' | RiskColumns> & {
+export type NewTransaction = Omit<
+  Selectable<TransactionsTable>,
+  'created_at' | 'updated_at' | 'recurring_rule_id' | 'occurrence_date' | 'import_fingerprint' | RiskColumns
+> & {
   recurring_rule_id?: string | null;
   occurrence_date?: string | null;
 };
@@ -97,7 +97,11 @@ export async function listTransactions(db: FinanceDb, database: Database, filter
     // for a page 90,000 deep.
     query = query.where((eb) => pastCursor(eb, ['t.occurred_at', 't.id'], [at, id]));
   }
-  const compiled = query.orderBy('t.occurred_at', 'desc').orderBy('t.id', 'desc').limit(filter.limit + 1).compile();
+  const compiled = query
+    .orderBy('t.occurred_at', 'desc')
+    .orderBy('t.id', 'desc')
+    .limit(filter.limit + 1)
+    .compile();
   // The text depends only on which filters are present: a handful of prepared statements, named by it.
   const rows = await database.prepared<TransactionRow>(`finance_list_${createHash('sha1').update(compiled.sql).digest('hex').slice(0, 16)}`, compiled);
   return page(rows, filter.limit, (last) => encodeCursor({ at: last.occurred_at, id: last.id }));

@@ -52,7 +52,12 @@ export function transactionRoutes(app: HttpApp, ctx: FinanceContext) {
     '/api/transactions',
     {
       config,
-      schema: { tags, summary: 'Your transactions, newest first, filtered and paged', querystring: listTransactionsQuery, response: { 200: listSchema(transactionSchema) } },
+      schema: {
+        tags,
+        summary: 'Your transactions, newest first, filtered and paged',
+        querystring: listTransactionsQuery,
+        response: { 200: listSchema(transactionSchema) },
+      },
       // The items are built field by field by toTransactionView, typed by the schema above, so
       // nothing else can reach the answer; re-validating 50 of them per page cost ~10% of the
       // route's time (docs/benchmarks.md).
@@ -81,7 +86,16 @@ export function transactionRoutes(app: HttpApp, ctx: FinanceContext) {
 
   app.get(
     '/api/transactions/summary',
-    { config, schema: { tags, summary: 'Income, expense, net and totals by category for a week, month, quarter or year (the current one, or the one holding `date`) or a from/to range of days, in your time zone', querystring: summaryQuery, response: { 200: summarySchema } } },
+    {
+      config,
+      schema: {
+        tags,
+        summary:
+          'Income, expense, net and totals by category for a week, month, quarter or year (the current one, or the one holding `date`) or a from/to range of days, in your time zone',
+        querystring: summaryQuery,
+        response: { 200: summarySchema },
+      },
+    },
     async (request) => summary(ctx, requireUser(request).id, request.query),
   );
 
@@ -92,7 +106,8 @@ export function transactionRoutes(app: HttpApp, ctx: FinanceContext) {
       schema: {
         tags,
         summary: 'Your transactions the fraud score flagged, newest first, paged',
-        description: 'A transaction is flagged when its risk score reaches SECURITY_ALERT_THRESHOLD (docs/fraud-scoring.md). Review each with PATCH /api/transactions/{id}/review.',
+        description:
+          'A transaction is flagged when its risk score reaches SECURITY_ALERT_THRESHOLD (docs/fraud-scoring.md). Review each with PATCH /api/transactions/{id}/review.',
         querystring: flaggedQuery,
         response: { 200: listSchema(transactionSchema) },
       },
@@ -112,7 +127,8 @@ export function transactionRoutes(app: HttpApp, ctx: FinanceContext) {
       schema: {
         tags,
         summary: 'Say whether a flagged transaction was yours',
-        description: 'legitimate: its merchant and place become known and its amount joins your baseline; fraud: it stays in the ledger but never counts as your normal spending. 409 when the transaction is not flagged or already reviewed.',
+        description:
+          'legitimate: its merchant and place become known and its amount joins your baseline; fraud: it stays in the ledger but never counts as your normal spending. 409 when the transaction is not flagged or already reviewed.',
         params: idParams,
         body: reviewBody,
         response: { 200: transactionSchema },
@@ -121,9 +137,13 @@ export function transactionRoutes(app: HttpApp, ctx: FinanceContext) {
     async (request) => toTransactionView(await reviewTransaction(ctx, requireUser(request).id, request.params.id, request.body)),
   );
 
-  app.get('/api/transactions/:id', { config, schema: { tags, summary: 'One transaction', params: idParams, response: { 200: transactionSchema } } }, async (request) => {
-    return toTransactionView(await requireTransaction(ctx.db, requireUser(request).id, request.params.id));
-  });
+  app.get(
+    '/api/transactions/:id',
+    { config, schema: { tags, summary: 'One transaction', params: idParams, response: { 200: transactionSchema } } },
+    async (request) => {
+      return toTransactionView(await requireTransaction(ctx.db, requireUser(request).id, request.params.id));
+    },
+  );
 
   app.patch(
     '/api/transactions/:id',

@@ -19,7 +19,7 @@ export const riskSchema = z
     ),
     flagged: z.boolean().describe('score >= SECURITY_ALERT_THRESHOLD'),
   })
-  .describe("The fraud score against your own history, given when it was recorded (docs/fraud-scoring.md)")
+  .describe('The fraud score against your own history, given when it was recorded (docs/fraud-scoring.md)')
   .meta({ id: 'Risk' });
 
 export const reviewSchema = z.object({
@@ -81,13 +81,25 @@ export const templatePatchShape = {
   tags: tagsSchema.optional(),
 };
 
-export const createTransactionBody = z.strictObject({
-  ...templateInputShape,
-  occurredAt: timestamp.optional().describe('Defaults to now'),
-  mood: moodInput.optional().describe('Attached in the same database transaction'),
-}).meta({
-  examples: [{ type: 'expense', amount: '42.50', category: 'groceries', description: 'Weekly groceries', merchant: 'Corner Market', tags: ['food'], occurredAt: '2026-03-01T10:30:00Z' }],
-});
+export const createTransactionBody = z
+  .strictObject({
+    ...templateInputShape,
+    occurredAt: timestamp.optional().describe('Defaults to now'),
+    mood: moodInput.optional().describe('Attached in the same database transaction'),
+  })
+  .meta({
+    examples: [
+      {
+        type: 'expense',
+        amount: '42.50',
+        category: 'groceries',
+        description: 'Weekly groceries',
+        merchant: 'Corner Market',
+        tags: ['food'],
+        occurredAt: '2026-03-01T10:30:00Z',
+      },
+    ],
+  });
 
 export const updateTransactionBody = z
   .strictObject({ ...templatePatchShape, occurredAt: timestamp.optional() })
@@ -119,7 +131,11 @@ export const listTransactionsQuery = z.strictObject({
   currency: currencySchema.optional().describe('Also the currency minAmount and maxAmount are read in (default: your default account’s)'),
   minAmount: text().max(40).optional(),
   maxAmount: text().max(40).optional(),
-  flagged: z.enum(['true', 'false']).transform((v) => v === 'true').optional().describe('Only the flagged (true) or only the unflagged (false)'),
+  flagged: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional()
+    .describe('Only the flagged (true) or only the unflagged (false)'),
   minRisk: z.coerce.number().int().min(0).max(100).optional().describe('Only those whose risk score is at least this'),
 });
 
@@ -129,7 +145,9 @@ export const flaggedQuery = z.strictObject({
 });
 
 export const reviewBody = z.strictObject({
-  decision: z.enum(['legitimate', 'fraud']).describe('legitimate: it was you, and it teaches your baseline; fraud: it stays in the ledger but never counts as your normal spending'),
+  decision: z
+    .enum(['legitimate', 'fraud'])
+    .describe('legitimate: it was you, and it teaches your baseline; fraud: it stays in the ledger but never counts as your normal spending'),
   note: optionalMultilineText(500),
 });
 

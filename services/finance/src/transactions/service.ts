@@ -11,15 +11,7 @@ import { dayWindow } from '../shared/period-query.js';
 import type { PeriodUnit } from '../shared/periods.js';
 import { instantForUser, userTimeZone } from '../users/time-zone.js';
 import { UNSCORED } from '../risk/rows.js';
-import {
-  deleteTransaction,
-  findTransaction,
-  listTransactions,
-  summarise,
-  updateTransaction,
-  type NewTransaction,
-  type TransactionRow,
-} from './repo.js';
+import { deleteTransaction, findTransaction, listTransactions, summarise, updateTransaction, type NewTransaction, type TransactionRow } from './repo.js';
 
 export interface TransactionInput {
   accountId?: string | undefined;
@@ -124,12 +116,14 @@ export async function changeTransaction(
     if (input.accountId !== undefined && input.accountId !== existing.account_id) {
       const account = await requireAccount(trx, userId, input.accountId, 'accountId');
       requireOpen(account);
-      if (account.currency !== existing.currency) throw new UnprocessableError(`The account holds ${account.currency}, the transaction ${existing.currency}`, 'currency_mismatch');
+      if (account.currency !== existing.currency)
+        throw new UnprocessableError(`The account holds ${account.currency}, the transaction ${existing.currency}`, 'currency_mismatch');
       accountId = account.id;
       currency = account.currency;
     }
     const category = input.category === undefined ? undefined : input.category === null ? null : await requireCategory(trx, userId, input.category);
-    const kept = category === undefined && input.type !== undefined && existing.category_id !== null ? await requireCategory(trx, userId, existing.category_id) : null;
+    const kept =
+      category === undefined && input.type !== undefined && existing.category_id !== null ? await requireCategory(trx, userId, existing.category_id) : null;
     const landing = category ?? kept;
     if (landing) requireKindFits(landing, input.type ?? existing.type);
     await updateTransaction(trx, {
@@ -149,7 +143,8 @@ export async function changeTransaction(
     });
     const changed = await requireTransaction(trx, userId, id);
     await ctx.bus.publish(trx, 'transaction.updated', userId, { ...transactionSnapshot(changed), changed: Object.keys(input) });
-    if (changed.type === 'expense') await recordBudgetThresholds(ctx, trx, userId, { occurredAt: changed.occurred_at, categoryId: changed.category_id, currency: changed.currency });
+    if (changed.type === 'expense')
+      await recordBudgetThresholds(ctx, trx, userId, { occurredAt: changed.occurred_at, categoryId: changed.category_id, currency: changed.currency });
     return changed;
   });
 }

@@ -64,20 +64,52 @@ function build(db: FinanceDb, shape: WriteShape): CompiledQuery {
       const insert = qb
         .insertInto('transactions')
         .columns([
-          'id', 'user_id', 'account_id', 'type', 'amount', 'currency', 'category_id', 'description', 'merchant', 'occurred_at', 'tags', 'transfer_id', 'created_at', 'updated_at',
-          'risk_score', 'risk_level', 'risk_reasons', 'risk_flagged', 'location_country', 'location_city',
+          'id',
+          'user_id',
+          'account_id',
+          'type',
+          'amount',
+          'currency',
+          'category_id',
+          'description',
+          'merchant',
+          'occurred_at',
+          'tags',
+          'transfer_id',
+          'created_at',
+          'updated_at',
+          'risk_score',
+          'risk_level',
+          'risk_reasons',
+          'risk_flagged',
+          'location_country',
+          'location_city',
           ...(shape.recurring ? (['recurring_rule_id', 'occurrence_date'] as const) : []),
         ])
         .expression((eb) =>
           eb
             .selectFrom('account')
             .select([
-              at('id', 'uuid').as('id'), user.as('user_id'), 'account.id as account_id', at('type', 'text').as('type'), at('amount', 'bigint').as('amount'),
-              at('currency', 'text').as('currency'), at('categoryId', 'uuid').as('category_id'), at('description', 'text').as('description'),
-              at('merchant', 'text').as('merchant'), at('occurredAt', 'timestamptz').as('occurred_at'), at('tags', 'text[]').as('tags'),
-              at('transferId', 'uuid').as('transfer_id'), now.as('created_at'), now.as('updated_at'),
-              at<number>('riskScore', 'smallint').as('risk_score'), at('riskLevel', 'text').as('risk_level'), at('riskReasons', 'jsonb').as('risk_reasons'),
-              at<boolean>('riskFlagged', 'boolean').as('risk_flagged'), at('locationCountry', 'text').as('location_country'), at('locationCity', 'text').as('location_city'),
+              at('id', 'uuid').as('id'),
+              user.as('user_id'),
+              'account.id as account_id',
+              at('type', 'text').as('type'),
+              at('amount', 'bigint').as('amount'),
+              at('currency', 'text').as('currency'),
+              at('categoryId', 'uuid').as('category_id'),
+              at('description', 'text').as('description'),
+              at('merchant', 'text').as('merchant'),
+              at('occurredAt', 'timestamptz').as('occurred_at'),
+              at('tags', 'text[]').as('tags'),
+              at('transferId', 'uuid').as('transfer_id'),
+              now.as('created_at'),
+              now.as('updated_at'),
+              at<number>('riskScore', 'smallint').as('risk_score'),
+              at('riskLevel', 'text').as('risk_level'),
+              at('riskReasons', 'jsonb').as('risk_reasons'),
+              at<boolean>('riskFlagged', 'boolean').as('risk_flagged'),
+              at('locationCountry', 'text').as('location_country'),
+              at('locationCity', 'text').as('location_city'),
               ...(shape.recurring ? [at('ruleId', 'uuid').as('recurring_rule_id'), at('occurrenceDate', 'date').as('occurrence_date')] : []),
             ])
             .where('account.archived_at', 'is', null),
@@ -97,8 +129,15 @@ function build(db: FinanceDb, shape: WriteShape): CompiledQuery {
               eb
                 .selectFrom('written')
                 .select([
-                  at('moodId', 'uuid').as('id'), user.as('user_id'), 'written.id as transaction_id', at('mood', 'text').as('mood'), at('intensity', 'smallint').as('intensity'),
-                  at('triggers', 'text[]').as('triggers'), at('note', 'text').as('note'), now.as('created_at'), now.as('updated_at'),
+                  at('moodId', 'uuid').as('id'),
+                  user.as('user_id'),
+                  'written.id as transaction_id',
+                  at('mood', 'text').as('mood'),
+                  at('intensity', 'smallint').as('intensity'),
+                  at('triggers', 'text[]').as('triggers'),
+                  at('note', 'text').as('note'),
+                  now.as('created_at'),
+                  now.as('updated_at'),
                 ]),
             )
             .returning('id')
@@ -136,12 +175,24 @@ function build(db: FinanceDb, shape: WriteShape): CompiledQuery {
     );
   return base
     .selectNoFrom((eb) => [
-      eb.selectFrom('account').select(sql<string>`case when archived_at is null then 'open' else 'archived' end`.as('s')).as('account'),
+      eb
+        .selectFrom('account')
+        .select(sql<string>`case when archived_at is null then 'open' else 'archived' end`.as('s'))
+        .as('account'),
       eb.selectFrom('written').select('written.id').as('written'),
       // Referenced so the statement runs them (a CTE nobody reads is skipped).
-      eb.selectFrom('mood').select(sql<number>`count(*)::int`.as('n')).as('moods'),
-      eb.selectFrom('answer').select(sql<number>`count(*)::int`.as('n')).as('answered'),
-      eb.selectFrom('locked').select(sql`coalesce(json_agg(locked), '[]'::json)`.as('b')).as('budgets'),
+      eb
+        .selectFrom('mood')
+        .select(sql<number>`count(*)::int`.as('n'))
+        .as('moods'),
+      eb
+        .selectFrom('answer')
+        .select(sql<number>`count(*)::int`.as('n'))
+        .as('answered'),
+      eb
+        .selectFrom('locked')
+        .select(sql`coalesce(json_agg(locked), '[]'::json)`.as('b'))
+        .as('budgets'),
     ])
     .compile();
 }
@@ -197,7 +248,10 @@ export async function writeTransaction(database: Database, db: FinanceDb, shape:
   const statement = statementFor(db, shape);
   database.prepare(statement.name, statement.sql);
   const result = await db.executeQuery<{ account: AccountState; written: string | null; budgets: BudgetJson[] | string }>(
-    CompiledQuery.raw(statement.sql, statement.slots.map((slot) => values[slot])),
+    CompiledQuery.raw(
+      statement.sql,
+      statement.slots.map((slot) => values[slot]),
+    ),
   );
   const row = result.rows[0];
   if (row === undefined) throw new Error('the create statement returned no row');

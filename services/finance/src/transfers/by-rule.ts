@@ -43,7 +43,13 @@ export async function planRuleTransfer(trx: Transaction<FinanceTables>, userId: 
 }
 
 /** After the matching transaction was written as a leg: the other leg linked or recorded. */
-export async function completeRuleTransfer(ctx: FinanceContext, trx: Transaction<FinanceTables>, userId: string, leg: TransactionRow, plan: RuleTransferPlan): Promise<TransferLegs> {
+export async function completeRuleTransfer(
+  ctx: FinanceContext,
+  trx: Transaction<FinanceTables>,
+  userId: string,
+  leg: TransactionRow,
+  plan: RuleTransferPlan,
+): Promise<TransferLegs> {
   const other = plan.counterpart
     ? await convert(ctx, trx, userId, plan.counterpart, plan.transferId, ctx.clock.now())
     : await insertLeg(ctx, trx, userId, {
@@ -58,7 +64,13 @@ export async function completeRuleTransfer(ctx: FinanceContext, trx: Transaction
 }
 
 /** The action applied to a transaction already recorded (a rule applied to history, an imported row); null when it does not apply. */
-export async function transferByRule(ctx: FinanceContext, trx: Transaction<FinanceTables>, userId: string, id: string, accountId: string): Promise<TransferLegs | null> {
+export async function transferByRule(
+  ctx: FinanceContext,
+  trx: Transaction<FinanceTables>,
+  userId: string,
+  id: string,
+  accountId: string,
+): Promise<TransferLegs | null> {
   const [row] = await lockTransactions(trx, { userId, ids: [id] });
   if (row === undefined || row.transfer_id !== null || (row.type !== 'income' && row.type !== 'expense')) return null;
   const recorded = { ...row, type: row.type };

@@ -12,14 +12,23 @@ function decodeCandidateCursor(text: string): CandidateCursor {
     const value: unknown = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
     if (Array.isArray(value) && value.length === 3) {
       const [gapMs, expenseId, incomeId] = value as unknown[];
-      if (typeof gapMs === 'string' && /^\d{1,15}$/.test(gapMs) && typeof expenseId === 'string' && isUuid(expenseId) && typeof incomeId === 'string' && isUuid(incomeId)) {
+      if (
+        typeof gapMs === 'string' &&
+        /^\d{1,15}$/.test(gapMs) &&
+        typeof expenseId === 'string' &&
+        isUuid(expenseId) &&
+        typeof incomeId === 'string' &&
+        isUuid(incomeId)
+      ) {
         return { gapMs, expenseId, incomeId };
       }
     }
   } catch {
     // Falls through to the 400 below.
   }
-  throw new ValidationError('cursor is not a cursor from this API', [{ field: 'cursor', in: 'querystring', message: 'is not a valid cursor', code: 'invalid_cursor' }]);
+  throw new ValidationError('cursor is not a cursor from this API', [
+    { field: 'cursor', in: 'querystring', message: 'is not a valid cursor', code: 'invalid_cursor' },
+  ]);
 }
 
 export interface Candidate {
@@ -45,6 +54,9 @@ export async function findCandidates(
     return expense && income ? [{ expense, income, gapMs: Number(p.gap_ms) }] : [];
   });
   const last = shown.at(-1);
-  const nextCursor = pairs.length > input.limit && last !== undefined ? encodeCandidateCursor({ gapMs: last.gap_ms, expenseId: last.expense_id, incomeId: last.income_id }) : null;
+  const nextCursor =
+    pairs.length > input.limit && last !== undefined
+      ? encodeCandidateCursor({ gapMs: last.gap_ms, expenseId: last.expense_id, incomeId: last.income_id })
+      : null;
   return { items, nextCursor };
 }

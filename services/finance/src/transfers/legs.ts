@@ -25,7 +25,8 @@ export async function changeTransferLeg(
   leg: TransactionRow & { transfer_id: string },
   input: Partial<Omit<TransactionInput, 'currency'>>,
 ): Promise<TransactionRow> {
-  if (input.category != null) throw fieldError('category', 'category: a transfer leg takes no category (a transfer is neither spending nor income)', 'transfer_leg_category');
+  if (input.category != null)
+    throw fieldError('category', 'category: a transfer leg takes no category (a transfer is neither spending nor income)', 'transfer_leg_category');
   if ((input.accountId !== undefined && input.accountId.toLowerCase() !== leg.account_id) || (input.type !== undefined && input.type !== leg.type)) {
     throw new ConflictError('This is one leg of a transfer: its account and type stay; delete the transfer and make a new one', 'transfer_leg');
   }
@@ -45,7 +46,9 @@ export async function changeTransferLeg(
   };
   const now = ctx.clock.now();
   const fieldsOf = (changes: LegChanges) =>
-    Object.keys(changes).map((column) => ({ occurred_at: 'occurredAt', description: 'description', amount: 'amount', merchant: 'merchant', tags: 'tags' })[column] ?? column);
+    Object.keys(changes).map(
+      (column) => ({ occurred_at: 'occurredAt', description: 'description', amount: 'amount', merchant: 'merchant', tags: 'tags' })[column] ?? column,
+    );
   const write = async (row: TransactionRow, changes: LegChanges) => {
     if (Object.keys(changes).length === 0) return row;
     await updateTransaction(trx, { userId, id: row.id, now, changes });

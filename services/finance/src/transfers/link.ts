@@ -29,7 +29,8 @@ function requireNotTransfer(row: TransactionRow, field?: string): asserts row is
  */
 export function pairProblem(a: TransactionRow, b: TransactionRow): UnprocessableError | null {
   if (a.id === b.id) return new UnprocessableError('A transaction cannot be its own counterpart', 'same_transaction');
-  if (a.type === b.type) return new UnprocessableError(`Both are ${a.type}s: a transfer pairs an expense (money out) with an income (money in)`, 'types_do_not_pair');
+  if (a.type === b.type)
+    return new UnprocessableError(`Both are ${a.type}s: a transfer pairs an expense (money out) with an income (money in)`, 'types_do_not_pair');
   if (a.account_id === b.account_id) return new UnprocessableError('Both are in the same account: a transfer moves money between two accounts', 'same_account');
   if (a.currency !== b.currency) return new UnprocessableError(`The currencies differ (${a.currency} and ${b.currency})`, 'currency_mismatch');
   if (a.amount !== b.amount) return new UnprocessableError('The amounts differ', 'amount_mismatch');
@@ -48,7 +49,14 @@ function asLeg(row: TransactionRow & { type: 'income' | 'expense' }, transferId:
 }
 
 /** Turns a recorded income or expense into a leg of the transfer, with its `transaction.updated`. */
-export async function convert(ctx: FinanceContext, trx: Transaction<FinanceTables>, userId: string, row: TransactionRow & { type: 'income' | 'expense' }, transferId: string, now: Date) {
+export async function convert(
+  ctx: FinanceContext,
+  trx: Transaction<FinanceTables>,
+  userId: string,
+  row: TransactionRow & { type: 'income' | 'expense' },
+  transferId: string,
+  now: Date,
+) {
   const leg = asLeg(row, transferId, now);
   await makeLeg(trx, { userId, id: row.id, type: leg.type, transferId, now });
   const changed = ['type', 'transferId', ...(row.category_id === null ? [] : ['category'])];
@@ -60,7 +68,13 @@ export const legsOf = (transferId: string, a: TransactionRow, b: TransactionRow)
   a.type === 'transfer_out' ? { transferId, out: a, in: b } : { transferId, out: b, in: a };
 
 /** Links two locked rows that pairProblem accepts into one transfer, in the caller's transaction. */
-export async function linkPair(ctx: FinanceContext, trx: Transaction<FinanceTables>, userId: string, a: TransactionRow, b: TransactionRow): Promise<TransferLegs> {
+export async function linkPair(
+  ctx: FinanceContext,
+  trx: Transaction<FinanceTables>,
+  userId: string,
+  a: TransactionRow,
+  b: TransactionRow,
+): Promise<TransferLegs> {
   requireNotTransfer(a);
   requireNotTransfer(b, 'counterpartId');
   const problem = pairProblem(a, b);
@@ -75,7 +89,14 @@ export async function insertLeg(
   ctx: FinanceContext,
   trx: Transaction<FinanceTables>,
   userId: string,
-  leg: { transferId: string; type: 'transfer_in' | 'transfer_out'; account: { id: string; currency: string }; amount: bigint; description: string | null; occurredAt: Date },
+  leg: {
+    transferId: string;
+    type: 'transfer_in' | 'transfer_out';
+    account: { id: string; currency: string };
+    amount: bigint;
+    description: string | null;
+    occurredAt: Date;
+  },
 ): Promise<TransactionRow> {
   const id = newId();
   await insertTransactions(
@@ -121,7 +142,8 @@ export async function addMissingLeg(
   if (account.id === row.account_id) throw new UnprocessableError('The missing leg belongs in another account than the transaction', 'same_account');
   let amount = row.amount;
   if (account.currency !== row.currency) {
-    if (amountInput === undefined) throw fieldError('amount', `amount is required: the account holds ${account.currency}, the transaction ${row.currency}`, 'required');
+    if (amountInput === undefined)
+      throw fieldError('amount', `amount is required: the account holds ${account.currency}, the transaction ${row.currency}`, 'required');
     amount = parseAmount(amountInput, account.currency, 'amount', { positive: true });
   } else if (amountInput !== undefined && parseAmount(amountInput, account.currency, 'amount', { positive: true }) !== row.amount) {
     throw new UnprocessableError('In one currency both legs move the same amount: leave amount out or give the transaction’s', 'amount_mismatch');

@@ -112,7 +112,12 @@ export async function transferCandidates(
     const { gapMs, expenseId, incomeId } = params.cursor;
     query = query.where(sql<boolean>`(${gap}, o.id, i.id) > (${gapMs}::bigint, ${expenseId}::uuid, ${incomeId}::uuid)`);
   }
-  return query.orderBy(gap).orderBy('o.id').orderBy('i.id').limit(params.limit + 1).execute();
+  return query
+    .orderBy(gap)
+    .orderBy('o.id')
+    .orderBy('i.id')
+    .limit(params.limit + 1)
+    .execute();
 }
 
 /**

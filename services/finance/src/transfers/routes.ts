@@ -28,7 +28,11 @@ export function transferRoutes(app: HttpApp, ctx: FinanceContext) {
     async (request) => {
       const page = await findCandidates(ctx, requireUser(request).id, request.query);
       return {
-        items: page.items.map((c) => ({ expense: toTransactionView(c.expense), income: toTransactionView(c.income), hoursApart: Math.round((c.gapMs / HOUR_MS) * 100) / 100 })),
+        items: page.items.map((c) => ({
+          expense: toTransactionView(c.expense),
+          income: toTransactionView(c.income),
+          hoursApart: Math.round((c.gapMs / HOUR_MS) * 100) / 100,
+        })),
         nextCursor: page.nextCursor,
       };
     },
@@ -54,4 +58,3 @@ export function transferRoutes(app: HttpApp, ctx: FinanceContext) {
     },
   );
 }
-

@@ -37,7 +37,11 @@ export const linkTransferBody = z
   })
   .superRefine((body, ctx) => {
     if ((body.counterpartId === undefined) === (body.accountId === undefined)) {
-      ctx.addIssue({ code: 'custom', path: ['counterpartId'], message: 'name either counterpartId (an existing leg) or accountId (where to record the missing leg)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['counterpartId'],
+        message: 'name either counterpartId (an existing leg) or accountId (where to record the missing leg)',
+      });
     }
     if (body.amount !== undefined && body.accountId === undefined) ctx.addIssue({ code: 'custom', path: ['amount'], message: 'goes with accountId only' });
   });

@@ -15,7 +15,9 @@ export async function userTimeZone(db: FinanceDb, userId: string): Promise<strin
 
 /** PostgreSQL's zone database may be older than the runtime's: both must know a zone that periods are cut in. */
 async function databaseKnowsZone(db: FinanceDb, timeZone: string): Promise<boolean> {
-  const found = await sql<{ known: boolean }>`select exists (select 1 from pg_catalog.pg_timezone_names where lower(name) = lower(${timeZone})) as known`.execute(db);
+  const found = await sql<{
+    known: boolean;
+  }>`select exists (select 1 from pg_catalog.pg_timezone_names where lower(name) = lower(${timeZone})) as known`.execute(db);
   return found.rows[0]?.known === true;
 }
 

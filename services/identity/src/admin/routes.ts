@@ -28,7 +28,12 @@ export function adminRoutes(app: HttpApp, ctx: IdentityContext) {
     '/api/admin/users',
     {
       config: { auth: 'admin' },
-      schema: { tags, summary: 'List users', querystring: listQuery, response: { 200: z.object({ items: z.array(userSchema), nextCursor: z.string().nullable() }) } },
+      schema: {
+        tags,
+        summary: 'List users',
+        querystring: listQuery,
+        response: { 200: z.object({ items: z.array(userSchema), nextCursor: z.string().nullable() }) },
+      },
     },
     async (request) => {
       const { limit, cursor, email, role } = request.query;

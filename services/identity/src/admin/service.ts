@@ -62,7 +62,9 @@ export async function changeUser(ctx: IdentityContext, admin: AuthUser, userId: 
         severity: locking ? 'warning' : 'info',
         origin,
         details,
-        message: locking ? 'An administrator locked your account; contact them to regain access.' : 'An administrator unlocked your account; you can sign in again.',
+        message: locking
+          ? 'An administrator locked your account; contact them to regain access.'
+          : 'An administrator unlocked your account; you can sign in again.',
         now,
       });
     }
@@ -98,7 +100,11 @@ export async function ensureAdmin(ctx: IdentityContext, email: string): Promise<
     const promoted = await updateUser(trx, existing.id, { role: 'admin', password_hash: null, email_verified_at: null }, now);
     if (!promoted) throw new NotFoundError('No such user', 'user_not_found');
     await endSessions(ctx, { userId: existing.id, reason: 'promoted_by_configuration' }, trx);
-    const changed: Changed = ['role', ...(existing.password_hash !== null ? ['password' as const] : []), ...(existing.email_verified_at !== null ? ['emailVerified' as const] : [])];
+    const changed: Changed = [
+      'role',
+      ...(existing.password_hash !== null ? ['password' as const] : []),
+      ...(existing.email_verified_at !== null ? ['emailVerified' as const] : []),
+    ];
     await publishUserUpdated(ctx, trx, promoted, changed);
     await recordAndAlert(ctx, trx, {
       userId: existing.id,
@@ -106,7 +112,8 @@ export async function ensureAdmin(ctx: IdentityContext, email: string): Promise<
       severity: 'critical',
       origin: null,
       details: { role: 'admin', by: 'ADMIN_EMAIL' },
-      message: 'This address was made the administrator by the server configuration: the password was removed and every session signed out. Sign in with an emailed code.',
+      message:
+        'This address was made the administrator by the server configuration: the password was removed and every session signed out. Sign in with an emailed code.',
       now,
     });
     return 'promoted';

@@ -22,7 +22,8 @@ import { publishLoginFailed } from './events.js';
  */
 
 /** Why a check failed, as recorded in security events and `auth.login.failed`. */
-export type CredentialFailure = 'wrong_password' | 'unknown_email' | 'account_locked' | 'wrong_current_password' | 'wrong_code' | 'no_valid_code' | 'account_held';
+export type CredentialFailure =
+  'wrong_password' | 'unknown_email' | 'account_locked' | 'wrong_current_password' | 'wrong_code' | 'no_valid_code' | 'account_held';
 
 /** The address a check is about, and its account when one exists (unknown addresses are limited alike). */
 export interface CredentialSubject {
@@ -32,7 +33,11 @@ export interface CredentialSubject {
 
 function credentialRules(config: IdentityConfig): { pair: LimitRule; ip: LimitRule; account: LimitRule } {
   return {
-    pair: { limit: config.LOGIN_MAX_FAILURES, windowMs: config.LOGIN_FAILURE_MEMORY, backoff: { baseMs: config.LOGIN_DELAY_BASE, maxMs: config.LOGIN_DELAY_MAX } },
+    pair: {
+      limit: config.LOGIN_MAX_FAILURES,
+      windowMs: config.LOGIN_FAILURE_MEMORY,
+      backoff: { baseMs: config.LOGIN_DELAY_BASE, maxMs: config.LOGIN_DELAY_MAX },
+    },
     ip: { limit: config.LOGIN_IP_MAX_FAILURES, windowMs: config.LOGIN_FAILURE_WINDOW },
     account: {
       limit: config.LOGIN_ACCOUNT_MAX_FAILURES,
@@ -82,10 +87,21 @@ async function refuse(ctx: IdentityContext, subject: CredentialSubject, origin: 
   const now = ctx.clock.now();
   const userId = subject.user?.id ?? null;
   await ctx.db.transaction().execute(async (trx) => {
-    await recordSecurityEvent(trx, { userId, type: 'login.rate_limited', severity: 'warning', origin, details: { email: subject.email, by: byIp.allowed ? 'client' : 'ip' }, now });
+    await recordSecurityEvent(trx, {
+      userId,
+      type: 'login.rate_limited',
+      severity: 'warning',
+      origin,
+      details: { email: subject.email, by: byIp.allowed ? 'client' : 'ip' },
+      now,
+    });
     await publishLoginFailed(ctx, trx, { userId, email: subject.email, reason: 'rate_limited', origin });
   });
-  throw new TooManyRequestsError(Math.max(byPair.retryAfterMs, byIp.retryAfterMs) / 1000, 'Too many failed attempts from this client; try again later', 'login_rate_limited');
+  throw new TooManyRequestsError(
+    Math.max(byPair.retryAfterMs, byIp.retryAfterMs) / 1000,
+    'Too many failed attempts from this client; try again later',
+    'login_rate_limited',
+  );
 }
 
 async function countFailure(ctx: IdentityContext, subject: CredentialSubject, origin: RequestOrigin): Promise<void> {
@@ -135,7 +151,12 @@ export async function proveCurrentPassword(ctx: IdentityContext, user: UserRow, 
 }
 
 /** The security event and `auth.login.failed` of a failed password check. */
-export async function recordCredentialFailure(ctx: IdentityContext, subject: CredentialSubject, origin: RequestOrigin, reason: CredentialFailure): Promise<void> {
+export async function recordCredentialFailure(
+  ctx: IdentityContext,
+  subject: CredentialSubject,
+  origin: RequestOrigin,
+  reason: CredentialFailure,
+): Promise<void> {
   const now = ctx.clock.now();
   const userId = subject.user?.id ?? null;
   await ctx.db.transaction().execute(async (trx) => {

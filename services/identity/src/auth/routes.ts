@@ -69,7 +69,8 @@ export function authRoutes(app: HttpApp, ctx: IdentityContext) {
       schema: {
         tags,
         summary: 'Email a one-time code (sign-in, password reset or account deletion)',
-        description: 'Answers 202 whether or not the account exists. At most OTP_REQUEST_LIMIT requests per window per address; the next one locks codes for that address.',
+        description:
+          'Answers 202 whether or not the account exists. At most OTP_REQUEST_LIMIT requests per window per address; the next one locks codes for that address.',
         body: otpRequestBody,
         response: { 202: acceptedSchema },
       },

@@ -8,8 +8,15 @@ import { emailSchema, nameSchema, timeZoneSchema, userSchema } from '../users/sc
 // which names the field in its 400 the same way.
 // A password sent to be checked is only hashed and compared, never stored as text: it stays as
 // typed, so no one whose password holds an odd character is locked out. A new one must be clean.
-const password = z.string().min(1).max(PASSWORD_MAX_LENGTH * 4).meta({ format: 'password' });
-const newPassword = text().min(1).max(PASSWORD_MAX_LENGTH * 4).meta({ format: 'password' });
+const password = z
+  .string()
+  .min(1)
+  .max(PASSWORD_MAX_LENGTH * 4)
+  .meta({ format: 'password' });
+const newPassword = text()
+  .min(1)
+  .max(PASSWORD_MAX_LENGTH * 4)
+  .meta({ format: 'password' });
 const otpCode = z.string().regex(/^\d{6}$/, 'must be the 6-digit code from the email');
 const refreshToken = text().min(1).max(200);
 
@@ -21,10 +28,15 @@ export const registerBody = z
     timeZone: timeZoneSchema.optional().describe('IANA time zone name (default UTC): the days, weeks and months your budgets and summaries count in'),
   })
   .meta({ examples: [{ email: 'ada@example.com', password: 'correct horse battery staple', name: 'Ada Lovelace', timeZone: 'Europe/London' }] });
-export const loginBody = z.strictObject({ email: emailSchema, password }).meta({ examples: [{ email: 'ada@example.com', password: 'correct horse battery staple' }] });
+export const loginBody = z
+  .strictObject({ email: emailSchema, password })
+  .meta({ examples: [{ email: 'ada@example.com', password: 'correct horse battery staple' }] });
 export const otpRequestBody = z.strictObject({
   email: emailSchema,
-  purpose: z.enum(OTP_PURPOSES).default('login').describe('What the code will be used for: signing in, resetting the password, or confirming DELETE /api/auth/account'),
+  purpose: z
+    .enum(OTP_PURPOSES)
+    .default('login')
+    .describe('What the code will be used for: signing in, resetting the password, or confirming DELETE /api/auth/account'),
 });
 export const otpVerifyBody = z.strictObject({ email: emailSchema, code: otpCode });
 export const stepUpBody = z

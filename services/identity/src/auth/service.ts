@@ -37,7 +37,15 @@ export async function register(
   const passwordHash = await ctx.hasher.hash(params.password);
   const now = ctx.clock.now();
   return ctx.db.transaction().execute(async (trx) => {
-    const user = await insertUser(trx, { id: newId(), email: params.email, name: params.name ?? null, passwordHash, role: 'user', timeZone: params.timeZone, now });
+    const user = await insertUser(trx, {
+      id: newId(),
+      email: params.email,
+      name: params.name ?? null,
+      passwordHash,
+      role: 'user',
+      timeZone: params.timeZone,
+      now,
+    });
     if (!user) throw new ConflictError('An account with this email already exists', 'email_taken');
     const { sessionId, tokens } = await startSession(ctx, user, origin, trx);
     // Registration is the first sign-in: its device and place are known from here on.
@@ -60,7 +68,16 @@ async function signIn(ctx: IdentityContext, user: UserRow, observation: Observat
     const { sessionId, tokens } = await startSession(ctx, user, origin, trx);
     await recordSignIn(ctx, trx, { user, observation, method, outcome: 'success', sessionId });
     const reasons = observation.assessment.signals.map((s) => s.code);
-    await recordSecurityEvent(trx, { userId: user.id, type: 'login.succeeded', severity: 'info', origin, location: observation.location, reasons, details: { method, riskScore: observation.assessment.score }, now });
+    await recordSecurityEvent(trx, {
+      userId: user.id,
+      type: 'login.succeeded',
+      severity: 'info',
+      origin,
+      location: observation.location,
+      reasons,
+      details: { method, riskScore: observation.assessment.score },
+      now,
+    });
     await publishLoginSucceeded(ctx, trx, { userId: user.id, sessionId, method, origin });
     return { user: verified ?? user, tokens };
   });
@@ -148,18 +165,19 @@ export async function changePassword(
 }
 
 /** Forgot-password: proven by an emailed code; every session ends, including a thief's. */
-export async function resetPassword(
-  ctx: IdentityContext,
-  params: { email: string; code: string; newPassword: string },
-  origin: RequestOrigin,
-): Promise<void> {
+export async function resetPassword(ctx: IdentityContext, params: { email: string; code: string; newPassword: string }, origin: RequestOrigin): Promise<void> {
   checkPassword(params.newPassword, { email: params.email }, 'newPassword');
   const user = await verifyOtp(ctx, { email: params.email, code: params.code, purpose: 'password_reset' }, origin);
   checkPassword(params.newPassword, user, 'newPassword');
   const now = ctx.clock.now();
   const passwordHash = await ctx.hasher.hash(params.newPassword);
   await ctx.db.transaction().execute(async (trx) => {
-    const updated = await updateUser(trx, user.id, { password_hash: passwordHash, password_changed_at: now, email_verified_at: user.email_verified_at ?? now }, now);
+    const updated = await updateUser(
+      trx,
+      user.id,
+      { password_hash: passwordHash, password_changed_at: now, email_verified_at: user.email_verified_at ?? now },
+      now,
+    );
     if (!updated) throw new UnauthorizedError();
     await endSessions(ctx, { userId: user.id, reason: 'password_reset' }, trx);
     await publishUserUpdated(ctx, trx, updated, user.email_verified_at === null ? ['password', 'emailVerified'] : ['password']);
@@ -185,5 +203,12 @@ export async function logout(ctx: IdentityContext, caller: AuthUser, params: { r
     if (owner && owner.user_id === caller.id && owner.session_id !== caller.sid) sessionIds.push(owner.session_id);
   }
   await endSessions(ctx, { userId: caller.id, sessionIds, reason: 'logout' });
-  await recordSecurityEvent(ctx.db, { userId: caller.id, type: 'session.ended', severity: 'info', origin, details: { reason: 'logout' }, now: ctx.clock.now() });
+  await recordSecurityEvent(ctx.db, {
+    userId: caller.id,
+    type: 'session.ended',
+    severity: 'info',
+    origin,
+    details: { reason: 'logout' },
+    now: ctx.clock.now(),
+  });
 }

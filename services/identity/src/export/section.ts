@@ -19,7 +19,16 @@ export function identityExportSections(ctx: IdentityContext): ExportSection[] {
           .where('id', '=', userId)
           .executeTakeFirst();
         if (user === undefined) return;
-        yield { id: user.id, email: user.email, name: user.name, role: user.role, emailVerifiedAt: user.email_verified_at, timeZone: user.time_zone, createdAt: user.created_at, updatedAt: user.updated_at };
+        yield {
+          id: user.id,
+          email: user.email,
+          name: user.name,
+          role: user.role,
+          emailVerifiedAt: user.email_verified_at,
+          timeZone: user.time_zone,
+          createdAt: user.created_at,
+          updatedAt: user.updated_at,
+        };
       },
     },
     {
@@ -29,7 +38,13 @@ export function identityExportSections(ctx: IdentityContext): ExportSection[] {
       async *rows(userId) {
         const stored = await ctx.db.selectFrom('security_settings').select('updated_at').where('user_id', '=', userId).executeTakeFirst();
         const settings = await getSettings(ctx.db, userId);
-        yield { stepUp: settings.stepUp, alertThreshold: settings.alertThreshold, alertSignals: settings.alertSignals, channels: settings.channels, updatedAt: stored?.updated_at ?? null };
+        yield {
+          stepUp: settings.stepUp,
+          alertThreshold: settings.alertThreshold,
+          alertSignals: settings.alertSignals,
+          channels: settings.channels,
+          updatedAt: stored?.updated_at ?? null,
+        };
       },
     },
     {

@@ -7,7 +7,10 @@ const OTP_USES: Record<CodePurpose, { what: string; subject: string }> = {
   login: { what: 'sign in to Expensio', subject: 'Your Expensio sign-in code' },
   password_reset: { what: 'reset your Expensio password', subject: 'Your Expensio password reset code' },
   account_deletion: { what: 'confirm deleting your Expensio account and all its data', subject: 'Your Expensio account deletion code' },
-  step_up: { what: 'finish signing in to Expensio (your password was right, and we ask for this step to be sure it is you)', subject: 'Your Expensio sign-in confirmation code' },
+  step_up: {
+    what: 'finish signing in to Expensio (your password was right, and we ask for this step to be sure it is you)',
+    subject: 'Your Expensio sign-in confirmation code',
+  },
 };
 
 export function otpMail(to: string, code: string, purpose: CodePurpose, ttlMs: number): MailMessage {
@@ -73,9 +76,7 @@ export function accountDeletedMail(to: string, reason: 'user_request' | 'admin')
     to,
     subject: 'Expensio: your account was deleted',
     text: [
-      reason === 'user_request'
-        ? 'Your Expensio account was deleted at your request.'
-        : 'Your Expensio account was deleted by an administrator.',
+      reason === 'user_request' ? 'Your Expensio account was deleted at your request.' : 'Your Expensio account was deleted by an administrator.',
       'Your sign-in details, sessions and financial data are being removed from every Expensio service,',
       'and every device that was signed in has been signed out.',
     ].join('\n'),

@@ -2,10 +2,7 @@ import type { IdentityDb } from '../db.js';
 import type { CodePurpose as Purpose } from './purposes.js';
 
 /** A new code replaces any open one for the same purpose. */
-export async function replaceChallenge(
-  db: IdentityDb,
-  params: { id: string; userId: string; purpose: Purpose; codeHash: string; now: Date; expiresAt: Date },
-) {
+export async function replaceChallenge(db: IdentityDb, params: { id: string; userId: string; purpose: Purpose; codeHash: string; now: Date; expiresAt: Date }) {
   await db
     .updateTable('otp_challenges')
     .set({ consumed_at: params.now })

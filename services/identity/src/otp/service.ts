@@ -39,10 +39,20 @@ export async function requestOtp(ctx: IdentityContext, params: { email: string; 
 }
 
 /** Counts a code request for an address; 429 `otp_rate_limited` past OTP_REQUEST_LIMIT (the first refusal locks and tells). */
-export async function limitCodeRequests(ctx: IdentityContext, email: string, user: UserRow | undefined | null, purpose: CodePurpose, origin: RequestOrigin): Promise<void> {
+export async function limitCodeRequests(
+  ctx: IdentityContext,
+  email: string,
+  user: UserRow | undefined | null,
+  purpose: CodePurpose,
+  origin: RequestOrigin,
+): Promise<void> {
   const now = ctx.clock.now();
   const { config } = ctx;
-  const decision = await ctx.limiter.consume(`otp:${email}`, { limit: config.OTP_REQUEST_LIMIT, windowMs: config.OTP_REQUEST_WINDOW, lockoutMs: config.OTP_LOCKOUT }, now);
+  const decision = await ctx.limiter.consume(
+    `otp:${email}`,
+    { limit: config.OTP_REQUEST_LIMIT, windowMs: config.OTP_REQUEST_WINDOW, lockoutMs: config.OTP_LOCKOUT },
+    now,
+  );
   if (decision.allowed) return;
   if (decision.lockedNow && user) await reportLockout(ctx, user, purpose, origin, new Date(now.getTime() + decision.retryAfterMs));
   throw new TooManyRequestsError(decision.retryAfterMs / 1000, 'Too many code requests for this address; try again later', 'otp_rate_limited');
@@ -66,7 +76,11 @@ async function reportLockout(ctx: IdentityContext, user: UserRow, purpose: CodeP
   const now = ctx.clock.now();
   const minutes = Math.round(ctx.config.OTP_LOCKOUT / 60_000);
   await ctx.db.transaction().execute(async (trx) => {
-    await ctx.bus.publish(trx, 'auth.otp.locked', user.id, { purpose: purpose === 'step_up' ? 'login' : purpose, lockedUntil: lockedUntil.toISOString(), ip: origin.ip.slice(0, 64) });
+    await ctx.bus.publish(trx, 'auth.otp.locked', user.id, {
+      purpose: purpose === 'step_up' ? 'login' : purpose,
+      lockedUntil: lockedUntil.toISOString(),
+      ip: origin.ip.slice(0, 64),
+    });
     await recordAndAlert(ctx, trx, {
       userId: user.id,
       type: 'otp.locked',
@@ -81,7 +95,11 @@ async function reportLockout(ctx: IdentityContext, user: UserRow, purpose: CodeP
 }
 
 /** Spends the user's open code for this purpose when it matches: single use, expires, void after too many wrong tries. */
-export async function spendCode(ctx: IdentityContext, user: UserRow, params: { code: string; purpose: CodePurpose }): Promise<'ok' | 'wrong_code' | 'no_valid_code'> {
+export async function spendCode(
+  ctx: IdentityContext,
+  user: UserRow,
+  params: { code: string; purpose: CodePurpose },
+): Promise<'ok' | 'wrong_code' | 'no_valid_code'> {
   const now = ctx.clock.now();
   return ctx.db.transaction().execute(async (trx) => {
     const challenge = await findOpenChallengeForUpdate(trx, { userId: user.id, purpose: params.purpose });
@@ -123,8 +141,17 @@ export async function proveByCode(
   if (outcome === 'ok') return true;
   const now = ctx.clock.now();
   await ctx.db.transaction().execute(async (trx) => {
-    if (user) await recordSecurityEvent(trx, { userId: user.id, type: 'otp.failed', severity: 'warning', origin, details: { purpose: params.purpose, reason: outcome }, now });
-    if (params.purpose === 'login' || params.purpose === 'step_up') await publishLoginFailed(ctx, trx, { userId: user?.id ?? null, email: subject.email, reason: outcome, origin });
+    if (user)
+      await recordSecurityEvent(trx, {
+        userId: user.id,
+        type: 'otp.failed',
+        severity: 'warning',
+        origin,
+        details: { purpose: params.purpose, reason: outcome },
+        now,
+      });
+    if (params.purpose === 'login' || params.purpose === 'step_up')
+      await publishLoginFailed(ctx, trx, { userId: user?.id ?? null, email: subject.email, reason: outcome, origin });
   });
   return false;
 }

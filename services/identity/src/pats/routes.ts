@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { isWellFormedPersonalAccessToken, invalidPersonalAccessToken, patIntrospectionSchema, PAT_INTROSPECTION_PATH, requireUser, type HttpApp } from '@expensio/common';
+import {
+  isWellFormedPersonalAccessToken,
+  invalidPersonalAccessToken,
+  patIntrospectionSchema,
+  PAT_INTROSPECTION_PATH,
+  requireUser,
+  type HttpApp,
+} from '@expensio/common';
 import type { IdentityContext } from '../context.js';
 import { createdPatSchema, createPatBody, introspectBody, patIdParams, patSchema, toPatView } from './schemas.js';
 import { createPat, listOwnPats, resolvePat, revokePat } from './service.js';
@@ -29,7 +36,10 @@ export function patRoutes(app: HttpApp, ctx: IdentityContext) {
 
   app.get(
     '/api/auth/tokens',
-    { config, schema: { tags, summary: 'Your personal access tokens (never the tokens themselves)', response: { 200: z.object({ items: z.array(patSchema) }) } } },
+    {
+      config,
+      schema: { tags, summary: 'Your personal access tokens (never the tokens themselves)', response: { 200: z.object({ items: z.array(patSchema) }) } },
+    },
     async (request) => ({ items: (await listOwnPats(ctx, requireUser(request))).map(toPatView) }),
   );
 
@@ -48,14 +58,10 @@ export function patRoutes(app: HttpApp, ctx: IdentityContext) {
  * route it; it tells the holder of a token only what the token itself already lets them learn.
  */
 export function patIntrospectionRoute(app: HttpApp, ctx: IdentityContext) {
-  app.post(
-    PAT_INTROSPECTION_PATH,
-    { schema: { hide: true, body: introspectBody, response: { 200: patIntrospectionSchema } } },
-    async (request) => {
-      const { token } = request.body;
-      if (!isWellFormedPersonalAccessToken(token)) throw invalidPersonalAccessToken();
-      const user = await resolvePat(ctx, token);
-      return { userId: user.id, role: user.role, tokenId: user.jti, scopes: [...(user.scopes ?? [])], expiresAt: user.expiresAt.toISOString() };
-    },
-  );
+  app.post(PAT_INTROSPECTION_PATH, { schema: { hide: true, body: introspectBody, response: { 200: patIntrospectionSchema } } }, async (request) => {
+    const { token } = request.body;
+    if (!isWellFormedPersonalAccessToken(token)) throw invalidPersonalAccessToken();
+    const user = await resolvePat(ctx, token);
+    return { userId: user.id, role: user.role, tokenId: user.jti, scopes: [...(user.scopes ?? [])], expiresAt: user.expiresAt.toISOString() };
+  });
 }

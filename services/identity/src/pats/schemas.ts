@@ -10,7 +10,12 @@ export const createPatBody = z.strictObject({
     .min(1)
     .max(SCOPES.length)
     .describe('`read` or `write` for every area, or `<area>:read` / `<area>:write`; `write` implies `read`'),
-  expiresInDays: z.number().int().min(1).max(MAX_PAT_DAYS).describe(`Required: tokens always expire, after at most ${String(MAX_PAT_DAYS)} days`),
+  expiresInDays: z
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_PAT_DAYS)
+    .describe(`Required: tokens always expire, after at most ${String(MAX_PAT_DAYS)} days`),
 });
 export type CreatePatInput = z.infer<typeof createPatBody>;
 

@@ -52,7 +52,11 @@ export async function revokePat(ctx: IdentityContext, caller: AuthUser, id: stri
 /** For an account being erased: its tokens are refused by every service from the commit on. */
 export async function denyUserPats(ctx: IdentityContext, userId: string, trx: IdentityDb): Promise<void> {
   const tokens = await listUserPatExpiries(trx, { userId });
-  await ctx.revocations.deny(tokens.map((t) => ({ key: jtiKey(t.id), until: t.expires_at })), ctx.clock.now(), trx);
+  await ctx.revocations.deny(
+    tokens.map((t) => ({ key: jtiKey(t.id), until: t.expires_at })),
+    ctx.clock.now(),
+    trx,
+  );
 }
 
 /** The caller a well-formed `exp_pat_…` token stands for, in identity's own process. */

@@ -82,8 +82,24 @@ export async function raiseAlert(
   },
 ): Promise<void> {
   const now = ctx.clock.now();
-  await recordSecurityEvent(trx, { userId: user.id, type: alert.type, severity: alert.severity, origin: alert.origin, location: alert.location ?? null, reasons: alert.reasons ?? [], details: alert.details ?? {}, now });
-  const stored = { type: alert.type, severity: alert.severity, message: alert.message, ip: alert.origin?.ip ?? null, details: { ...alert.details, reasons: (alert.reasons ?? []).join(',') }, reasons: alert.reasons };
+  await recordSecurityEvent(trx, {
+    userId: user.id,
+    type: alert.type,
+    severity: alert.severity,
+    origin: alert.origin,
+    location: alert.location ?? null,
+    reasons: alert.reasons ?? [],
+    details: alert.details ?? {},
+    now,
+  });
+  const stored = {
+    type: alert.type,
+    severity: alert.severity,
+    message: alert.message,
+    ip: alert.origin?.ip ?? null,
+    details: { ...alert.details, reasons: (alert.reasons ?? []).join(',') },
+    reasons: alert.reasons,
+  };
   await insertAlert(trx, user.id, stored, now);
   if (alert.channels.includes('live')) await publishAlert(ctx, trx, user.id, stored);
   if (alert.channels.includes('email')) ctx.mail.enqueue(securityAlertMail(user.email, alert.message), `alert-${alert.type}`);

@@ -13,7 +13,10 @@ const clip = (value: string | undefined) => (value === undefined || value === ''
 export function parseDevice(userAgent: string | null): ParsedDevice {
   const parsed = userAgent === null ? undefined : Bowser.parse(userAgent);
   const device: DeviceInfo = { browser: clip(parsed?.browser.name), os: clip(parsed?.os.name), type: clip(parsed?.platform.type) };
-  const fingerprint = createHash('sha256').update(JSON.stringify([device.browser, device.os, device.type])).digest('hex').slice(0, 32);
+  const fingerprint = createHash('sha256')
+    .update(JSON.stringify([device.browser, device.os, device.type]))
+    .digest('hex')
+    .slice(0, 32);
   return { ...device, fingerprint };
 }
 

@@ -35,7 +35,14 @@ export function subscribeFraudAlerts(ctx: IdentityContext): void {
       origin: null,
       now: ctx.clock.now(),
       message: flaggedMessage(flag),
-      details: { transactionId: flag.transactionId, score: flag.score, level: flag.level, amount: flag.amount, currency: flag.currency, reasons: flag.reasons.map((r) => r.code).join(',') },
+      details: {
+        transactionId: flag.transactionId,
+        score: flag.score,
+        level: flag.level,
+        amount: flag.amount,
+        currency: flag.currency,
+        reasons: flag.reasons.map((r) => r.code).join(','),
+      },
     });
     ctx.mail.enqueue(transactionFlaggedMail(user.email, flag), 'transaction-flagged');
   });

@@ -7,7 +7,15 @@ export type EventOwner = { userId: string } | { all: true };
 
 export async function listEvents(
   db: IdentityDb,
-  params: { owner: EventOwner; type?: string | undefined; severity?: string | undefined; from?: Date | undefined; to?: Date | undefined; cursor?: string | undefined; limit: number },
+  params: {
+    owner: EventOwner;
+    type?: string | undefined;
+    severity?: string | undefined;
+    from?: Date | undefined;
+    to?: Date | undefined;
+    cursor?: string | undefined;
+    limit: number;
+  },
 ) {
   let query = db
     .selectFrom('security_events')
@@ -101,18 +109,25 @@ export async function riskSince(db: IdentityDb, params: { userId: string; since:
       .where('type', 'in', ['refresh.reused', 'otp.locked', 'login.account_held'])
       .groupBy('type')
       .execute(),
-    db.selectFrom('security_alerts').select(sql<string>`count(*)`.as('n')).where('user_id', '=', params.userId).where('acknowledged_at', 'is', null).executeTakeFirstOrThrow(),
+    db
+      .selectFrom('security_alerts')
+      .select(sql<string>`count(*)`.as('n'))
+      .where('user_id', '=', params.userId)
+      .where('acknowledged_at', 'is', null)
+      .executeTakeFirstOrThrow(),
     db
       .selectFrom('sign_ins')
-      .select([
-        sql<string>`count(*) filter (where cardinality(reasons) > 0)`.as('anomalies'),
-      ])
+      .select([sql<string>`count(*) filter (where cardinality(reasons) > 0)`.as('anomalies')])
       .where('user_id', '=', params.userId)
       .where('created_at', '>=', params.since)
       .executeTakeFirstOrThrow(),
   ]);
   const [devices, locations] = await Promise.all([
-    db.selectFrom('known_devices').select(sql<string>`count(*)`.as('n')).where('user_id', '=', params.userId).executeTakeFirstOrThrow(),
+    db
+      .selectFrom('known_devices')
+      .select(sql<string>`count(*)`.as('n'))
+      .where('user_id', '=', params.userId)
+      .executeTakeFirstOrThrow(),
     db
       .selectFrom('sign_ins')
       .select(sql<string>`count(distinct (country, city))`.as('n'))

@@ -32,7 +32,8 @@ export function securityRoutes(app: HttpApp, ctx: IdentityContext) {
       schema: {
         tags,
         summary: 'Your security events, newest first',
-        description: 'Sign-ins, failures, step-ups, lockouts, device and second-factor changes, with IP, place, device and the signals that made them notable. Administrators add `userId=` or `all=true`.',
+        description:
+          'Sign-ins, failures, step-ups, lockouts, device and second-factor changes, with IP, place, device and the signals that made them notable. Administrators add `userId=` or `all=true`.',
         querystring: eventsQuery,
         response: { 200: pageOf(eventSchema) },
       },
@@ -55,7 +56,7 @@ export function securityRoutes(app: HttpApp, ctx: IdentityContext) {
 
   app.get(
     '/api/security/summary',
-    { config: { auth: 'user' }, schema: { tags, summary: 'Your account\'s risk over the last 30 days, at a glance', response: { 200: summarySchema } } },
+    { config: { auth: 'user' }, schema: { tags, summary: "Your account's risk over the last 30 days, at a glance", response: { 200: summarySchema } } },
     async (request) => {
       const summary = await securitySummary(ctx, requireUser(request).id);
       return {
@@ -77,11 +78,21 @@ export function securityRoutes(app: HttpApp, ctx: IdentityContext) {
 
   app.get(
     '/api/security/devices',
-    { config: { auth: 'user' }, schema: { tags, summary: 'Devices that signed in to your account', response: { 200: z.object({ items: z.array(deviceSchema) }) } } },
+    {
+      config: { auth: 'user' },
+      schema: { tags, summary: 'Devices that signed in to your account', response: { 200: z.object({ items: z.array(deviceSchema) }) } },
+    },
     async (request) => {
       const rows = await listDevices(ctx.db, requireUser(request).id);
       return {
-        items: rows.map((row) => ({ id: row.id, browser: row.browser, os: row.os, type: row.type, firstSeenAt: iso(row.first_seen_at), lastSeenAt: iso(row.last_seen_at) })),
+        items: rows.map((row) => ({
+          id: row.id,
+          browser: row.browser,
+          os: row.os,
+          type: row.type,
+          firstSeenAt: iso(row.first_seen_at),
+          lastSeenAt: iso(row.last_seen_at),
+        })),
       };
     },
   );
@@ -90,7 +101,12 @@ export function securityRoutes(app: HttpApp, ctx: IdentityContext) {
     '/api/security/devices/:id',
     {
       config: { auth: 'user' },
-      schema: { tags, summary: 'Forget a device: its sessions end, and its next sign-in counts as a new device', params: idParams, response: { 204: z.null() } },
+      schema: {
+        tags,
+        summary: 'Forget a device: its sessions end, and its next sign-in counts as a new device',
+        params: idParams,
+        response: { 204: z.null() },
+      },
     },
     async (request, reply) => {
       await forgetDevice(ctx, requireUser(request), request.params.id, originOf(request));
@@ -100,11 +116,20 @@ export function securityRoutes(app: HttpApp, ctx: IdentityContext) {
 
   app.get(
     '/api/security/locations',
-    { config: { auth: 'user' }, schema: { tags, summary: 'Countries and cities your account signed in from', response: { 200: z.object({ items: z.array(locationSchema) }) } } },
+    {
+      config: { auth: 'user' },
+      schema: { tags, summary: 'Countries and cities your account signed in from', response: { 200: z.object({ items: z.array(locationSchema) }) } },
+    },
     async (request) => {
       const rows = await listLocations(ctx.db, requireUser(request).id);
       return {
-        items: rows.map((row) => ({ country: row.country, city: row.city, firstSignInAt: iso(row.first_at), lastSignInAt: iso(row.last_at), signIns: Number(row.sign_ins) })),
+        items: rows.map((row) => ({
+          country: row.country,
+          city: row.city,
+          firstSignInAt: iso(row.first_at),
+          lastSignInAt: iso(row.last_at),
+          signIns: Number(row.sign_ins),
+        })),
       };
     },
   );
@@ -113,7 +138,12 @@ export function securityRoutes(app: HttpApp, ctx: IdentityContext) {
     '/api/security/alerts',
     {
       config: { auth: 'user' },
-      schema: { tags, summary: 'Alerts raised on your account, open or acknowledged, newest first', querystring: alertsQuery, response: { 200: pageOf(alertSchema) } },
+      schema: {
+        tags,
+        summary: 'Alerts raised on your account, open or acknowledged, newest first',
+        querystring: alertsQuery,
+        response: { 200: pageOf(alertSchema) },
+      },
     },
     async (request) => {
       const { open, cursor, limit } = request.query;
@@ -131,7 +161,10 @@ export function securityRoutes(app: HttpApp, ctx: IdentityContext) {
 
   app.get(
     '/api/security/settings',
-    { config: { auth: 'user' }, schema: { tags, summary: 'Which sign-ins alert you, how, and when a second step is asked', response: { 200: settingsSchema } } },
+    {
+      config: { auth: 'user' },
+      schema: { tags, summary: 'Which sign-ins alert you, how, and when a second step is asked', response: { 200: settingsSchema } },
+    },
     async (request) => getSettings(ctx.db, requireUser(request).id),
   );
 

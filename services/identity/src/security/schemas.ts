@@ -4,26 +4,34 @@ import { ALERT_CHANNELS, STEP_UP_MODES } from './settings.js';
 
 const instant = z.iso.datetime({ offset: true });
 const limit = z.coerce.number().int().min(1).max(200).default(50);
-const cursor = z.string().regex(/^[A-Za-z0-9_-]{1,200}$/, 'must be nextCursor from the previous page').optional().describe('nextCursor from the previous page');
+const cursor = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,200}$/, 'must be nextCursor from the previous page')
+  .optional()
+  .describe('nextCursor from the previous page');
 const asIso = (date: Date) => date.toISOString();
 
 export const eventsQuery = z.strictObject({
-  type: z.string().regex(/^[a-z_]+(\.[a-z_]+)*$/, 'must be an event type such as login.failed').max(64).optional(),
+  type: z
+    .string()
+    .regex(/^[a-z_]+(\.[a-z_]+)*$/, 'must be an event type such as login.failed')
+    .max(64)
+    .optional(),
   severity: z.enum(['info', 'warning', 'critical']).optional(),
   from: instant.optional().describe('Events at or after this moment'),
   to: instant.optional().describe('Events before this moment'),
   cursor,
   limit,
-  userId: z.uuid().optional().describe('Administrators: another user\'s events'),
-  all: z.enum(['true', 'false']).optional().describe('Administrators: every user\'s events'),
+  userId: z.uuid().optional().describe("Administrators: another user's events"),
+  all: z.enum(['true', 'false']).optional().describe("Administrators: every user's events"),
 });
 
 export const alertsQuery = z.strictObject({
   open: z.enum(['true', 'false']).optional().describe('true: only alerts not yet acknowledged; false: only acknowledged ones'),
   cursor,
   limit,
-  userId: z.uuid().optional().describe('Administrators: another user\'s alerts'),
-  all: z.enum(['true', 'false']).optional().describe('Administrators: every user\'s alerts'),
+  userId: z.uuid().optional().describe("Administrators: another user's alerts"),
+  all: z.enum(['true', 'false']).optional().describe("Administrators: every user's alerts"),
 });
 
 export const idParams = z.object({ id: z.uuid({ message: 'must be an id (UUID)' }) });

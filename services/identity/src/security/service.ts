@@ -9,7 +9,7 @@ import { INCIDENT_SCORES, riskLevel } from './signals.js';
 /** The caller's own rows, or (an admin only) another user's or everyone's. */
 export function ownerFor(caller: AuthUser, query: { userId?: string | undefined; all?: 'true' | 'false' | undefined }): EventOwner {
   const wantsOthers = query.all === 'true' || (query.userId !== undefined && query.userId !== caller.id);
-  if (wantsOthers && caller.role !== 'admin') throw new ForbiddenError('Only an administrator may read other users\' security events', 'admin_only');
+  if (wantsOthers && caller.role !== 'admin') throw new ForbiddenError("Only an administrator may read other users' security events", 'admin_only');
   if (query.all === 'true') return { all: true };
   return { userId: query.userId ?? caller.id };
 }
@@ -18,7 +18,11 @@ export { listAlerts, listEvents };
 
 export async function securitySummary(ctx: IdentityContext, userId: string) {
   const since = new Date(ctx.clock.now().getTime() - 30 * DAY_MS);
-  const [risk, recent, secondFactor] = await Promise.all([riskSince(ctx.db, { userId, since }), lastSignIns(ctx.db, { userId, limit: 5 }), secondFactorState(ctx, userId)]);
+  const [risk, recent, secondFactor] = await Promise.all([
+    riskSince(ctx.db, { userId, since }),
+    lastSignIns(ctx.db, { userId, limit: 5 }),
+    secondFactorState(ctx, userId),
+  ]);
   const incidentScores = Object.entries(risk.incidents).map(([type]) => INCIDENT_SCORES[type as keyof typeof INCIDENT_SCORES]);
   const riskScore = Math.max(risk.topSignIn?.risk_score ?? 0, ...incidentScores);
   const reasons = [...new Set([...(risk.topSignIn?.reasons ?? []), ...Object.keys(risk.incidents)])];
@@ -43,7 +47,14 @@ export async function forgetDevice(ctx: IdentityContext, caller: AuthUser, devic
     if (!gone) throw new NotFoundError('No such device', 'device_not_found');
     const sessionIds = await sessionsOfDevice(trx, { userId: caller.id, fingerprint: gone.fingerprint });
     await endSessions(ctx, { userId: caller.id, sessionIds, reason: 'device_forgotten' }, trx);
-    await recordSecurityEvent(trx, { userId: caller.id, type: 'device.forgotten', severity: 'info', origin, details: { deviceId, sessionsEnded: sessionIds.length }, now });
+    await recordSecurityEvent(trx, {
+      userId: caller.id,
+      type: 'device.forgotten',
+      severity: 'info',
+      origin,
+      details: { deviceId, sessionsEnded: sessionIds.length },
+      now,
+    });
   });
 }
 

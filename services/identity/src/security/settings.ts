@@ -26,11 +26,22 @@ export async function getSettings(db: IdentityDb, userId: string): Promise<Secur
     .where('user_id', '=', userId)
     .executeTakeFirst();
   if (!row) return DEFAULT_SETTINGS;
-  return { stepUp: row.step_up, alertThreshold: row.alert_threshold, alertSignals: row.alert_signals.filter(isSignal), channels: row.channels.filter(isChannel) };
+  return {
+    stepUp: row.step_up,
+    alertThreshold: row.alert_threshold,
+    alertSignals: row.alert_signals.filter(isSignal),
+    channels: row.channels.filter(isChannel),
+  };
 }
 
 export async function putSettings(db: IdentityDb, userId: string, settings: SecuritySettings, now: Date): Promise<void> {
-  const values = { step_up: settings.stepUp, alert_threshold: settings.alertThreshold, alert_signals: settings.alertSignals, channels: settings.channels, updated_at: now };
+  const values = {
+    step_up: settings.stepUp,
+    alert_threshold: settings.alertThreshold,
+    alert_signals: settings.alertSignals,
+    channels: settings.channels,
+    updated_at: now,
+  };
   await db
     .insertInto('security_settings')
     .values({ user_id: userId, ...values })

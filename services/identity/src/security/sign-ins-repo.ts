@@ -17,7 +17,10 @@ export async function readHistory(
       .select((eb) => [
         eb.fn.coalesce(sql<boolean>`bool_or(outcome = 'success' and country = ${location?.country ?? null})`, sql<boolean>`false`).as('country_known'),
         eb.fn
-          .coalesce(sql<boolean>`bool_or(outcome = 'success' and country = ${location?.country ?? null} and city = ${location?.city ?? null})`, sql<boolean>`false`)
+          .coalesce(
+            sql<boolean>`bool_or(outcome = 'success' and country = ${location?.country ?? null} and city = ${location?.city ?? null})`,
+            sql<boolean>`false`,
+          )
           .as('city_known'),
         sql<string>`count(*) filter (where outcome = 'failure' and created_at > ${since})`.as('recent_failures'),
         sql<string>`count(*) filter (where outcome = 'success' and method <> 'refresh')`.as('successes'),
@@ -53,7 +56,10 @@ export async function readHistory(
 }
 
 /** Remembers the device (or sees it again); its id. */
-export async function rememberDevice(db: IdentityDb, params: { userId: string; id: string; fingerprint: string; device: DeviceInfo; now: Date }): Promise<string> {
+export async function rememberDevice(
+  db: IdentityDb,
+  params: { userId: string; id: string; fingerprint: string; device: DeviceInfo; now: Date },
+): Promise<string> {
   const row = await db
     .insertInto('known_devices')
     .values({

@@ -17,7 +17,12 @@ export interface Observation {
   assessment: Assessment;
 }
 
-export async function observeSignIn(ctx: IdentityContext, user: Pick<UserRow, 'id' | 'time_zone'>, origin: RequestOrigin, db: IdentityDb = ctx.db): Promise<Observation> {
+export async function observeSignIn(
+  ctx: IdentityContext,
+  user: Pick<UserRow, 'id' | 'time_zone'>,
+  origin: RequestOrigin,
+  db: IdentityDb = ctx.db,
+): Promise<Observation> {
   const now = ctx.clock.now();
   const location = ctx.geo.locate(origin.ip);
   const device = parseDevice(origin.userAgent);
@@ -43,14 +48,20 @@ export function isFamiliar(observation: Observation): boolean {
 export async function recordSignIn(
   ctx: IdentityContext,
   trx: IdentityTrx,
-  params: { user: Pick<UserRow, 'id' | 'email'>; observation: Observation; method: SignInMethod; outcome: SignInOutcome; sessionId?: string | null; quiet?: boolean },
+  params: {
+    user: Pick<UserRow, 'id' | 'email'>;
+    observation: Observation;
+    method: SignInMethod;
+    outcome: SignInOutcome;
+    sessionId?: string | null;
+    quiet?: boolean;
+  },
 ): Promise<void> {
   const { user, observation, outcome } = params;
   const now = ctx.clock.now();
   const { device } = observation;
   const reasons = observation.assessment.signals.map((s) => s.code);
-  const deviceId =
-    outcome === 'success' ? await rememberDevice(trx, { userId: user.id, id: newId(), fingerprint: device.fingerprint, device, now }) : null;
+  const deviceId = outcome === 'success' ? await rememberDevice(trx, { userId: user.id, id: newId(), fingerprint: device.fingerprint, device, now }) : null;
   await insertSignIn(trx, {
     id: newId(),
     userId: user.id,
@@ -72,7 +83,8 @@ export async function recordSignIn(
 async function alertOnSuccess(ctx: IdentityContext, trx: IdentityTrx, user: Pick<UserRow, 'id' | 'email'>, observation: Observation): Promise<void> {
   const settings = await getSettings(trx, user.id);
   const { signals, score } = observation.assessment;
-  const where = observation.location === null ? '' : ` from ${observation.location.city === null ? '' : `${observation.location.city}, `}${observation.location.country}`;
+  const where =
+    observation.location === null ? '' : ` from ${observation.location.city === null ? '' : `${observation.location.city}, `}${observation.location.country}`;
   const device = describeDevice(observation.device);
   const suspicious = score >= settings.alertThreshold && signals.some((s) => settings.alertSignals.includes(s.code));
   if (suspicious) {

@@ -63,8 +63,10 @@ export function assessSignIn(history: SignInHistory, attempt: Attempt): Assessme
   const signals: Signal[] = [];
   const { location } = attempt;
   if (!history.deviceKnown) signals.push({ code: 'new_device', message: 'A sign-in from a device not seen on this account before.' });
-  if (location !== null && !history.countryKnown) signals.push({ code: 'new_country', message: `A sign-in from a country not seen on this account before (${location.country}).` });
-  else if (location !== null && location.city !== null && !history.cityKnown) signals.push({ code: 'new_city', message: `A sign-in from a city not seen on this account before (${place(location)}).` });
+  if (location !== null && !history.countryKnown)
+    signals.push({ code: 'new_country', message: `A sign-in from a country not seen on this account before (${location.country}).` });
+  else if (location !== null && location.city !== null && !history.cityKnown)
+    signals.push({ code: 'new_city', message: `A sign-in from a city not seen on this account before (${place(location)}).` });
   const travel = travelBetween(history.previousLocated, attempt);
   if (travel !== null) {
     signals.push({
@@ -82,7 +84,10 @@ export function assessSignIn(history: SignInHistory, attempt: Attempt): Assessme
 }
 
 export function scoreOf(codes: readonly SignalCode[]): number {
-  return Math.min(100, codes.reduce((sum, code) => sum + SIGNAL_WEIGHTS[code], 0));
+  return Math.min(
+    100,
+    codes.reduce((sum, code) => sum + SIGNAL_WEIGHTS[code], 0),
+  );
 }
 
 function travelBetween(previous: SignInHistory['previousLocated'], attempt: Attempt) {

@@ -3,7 +3,18 @@ import type { IdentityDb } from '../db.js';
 
 export async function insertChallenge(
   db: IdentityDb,
-  row: { id: string; userId: string; firstStep: 'password' | 'otp'; methods: string[]; ip: string; userAgent: string | null; riskScore: number; reasons: string[]; now: Date; expiresAt: Date },
+  row: {
+    id: string;
+    userId: string;
+    firstStep: 'password' | 'otp';
+    methods: string[];
+    ip: string;
+    userAgent: string | null;
+    riskScore: number;
+    reasons: string[];
+    now: Date;
+    expiresAt: Date;
+  },
 ): Promise<void> {
   await db
     .insertInto('step_up_challenges')
@@ -48,7 +59,12 @@ export async function countWrongTry(db: IdentityDb, params: { id: string; maxAtt
 
 /** Closes an open challenge; false when another request closed it first. */
 export async function consumeChallenge(db: IdentityDb, params: { id: string; now: Date }): Promise<boolean> {
-  const result = await db.updateTable('step_up_challenges').set({ consumed_at: params.now }).where('id', '=', params.id).where('consumed_at', 'is', null).executeTakeFirst();
+  const result = await db
+    .updateTable('step_up_challenges')
+    .set({ consumed_at: params.now })
+    .where('id', '=', params.id)
+    .where('consumed_at', 'is', null)
+    .executeTakeFirst();
   return Number(result.numUpdatedRows) > 0;
 }
 

@@ -47,7 +47,18 @@ export async function holdForStepUp(
   const reasons = signals.map((s) => s.code);
   const settings = await getSettings(ctx.db, user.id);
   await ctx.db.transaction().execute(async (trx) => {
-    await insertChallenge(trx, { id, userId: user.id, firstStep, methods, ip: observation.origin.ip, userAgent: observation.origin.userAgent, riskScore: score, reasons, now, expiresAt });
+    await insertChallenge(trx, {
+      id,
+      userId: user.id,
+      firstStep,
+      methods,
+      ip: observation.origin.ip,
+      userAgent: observation.origin.userAgent,
+      riskScore: score,
+      reasons,
+      now,
+      expiresAt,
+    });
     await recordSignIn(ctx, trx, { user, observation, method: firstStep, outcome: 'step_up_required' });
     if (reason === 'risk') {
       await raiseAlert(ctx, trx, user, {
@@ -61,7 +72,16 @@ export async function holdForStepUp(
         details: { riskScore: score },
       });
     } else {
-      await recordSecurityEvent(trx, { userId: user.id, type: 'login.step_up_required', severity: 'info', origin: observation.origin, location: observation.location, reasons, details: { why: reason }, now });
+      await recordSecurityEvent(trx, {
+        userId: user.id,
+        type: 'login.step_up_required',
+        severity: 'info',
+        origin: observation.origin,
+        location: observation.location,
+        reasons,
+        details: { why: reason },
+        now,
+      });
     }
   });
   if (methods.includes('email_code')) await sendCode(ctx, user, 'step_up', observation.origin);
@@ -78,7 +98,11 @@ const CHALLENGE_GONE = 'This sign-in step has expired or was already used; sign 
  * counts against the challenge (STEP_UP_MAX_TRIES) and, through `checkCredential`, against the
  * account's sign-in limits. Success makes the held sign-in's device and place known.
  */
-export async function completeStepUp(ctx: IdentityContext, params: { challengeId: string; code: string }, origin: RequestOrigin): Promise<{ user: UserRow; tokens: TokenPair }> {
+export async function completeStepUp(
+  ctx: IdentityContext,
+  params: { challengeId: string; code: string },
+  origin: RequestOrigin,
+): Promise<{ user: UserRow; tokens: TokenPair }> {
   const challenge = await findOpenChallenge(ctx.db, { id: params.challengeId, now: ctx.clock.now() });
   const user = challenge && (await findUserById(ctx.db, challenge.user_id));
   if (!challenge || !user) throw new UnauthorizedError(CHALLENGE_GONE, 'invalid_challenge');
@@ -101,7 +125,15 @@ export async function completeStepUp(ctx: IdentityContext, params: { challengeId
     await ctx.db.transaction().execute(async (trx) => {
       await countWrongTry(trx, { id: challenge.id, maxAttempts: STEP_UP_MAX_TRIES, now });
       await recordSignIn(ctx, trx, { user, observation, method: 'step_up', outcome: 'failure' });
-      await recordSecurityEvent(trx, { userId: user.id, type: 'login.step_up_failed', severity: 'warning', origin, location: observation.location, details: { reason: outcome }, now });
+      await recordSecurityEvent(trx, {
+        userId: user.id,
+        type: 'login.step_up_failed',
+        severity: 'warning',
+        origin,
+        location: observation.location,
+        details: { reason: outcome },
+        now,
+      });
     });
     throw new UnauthorizedError('The code is wrong or has expired', 'invalid_code');
   }

@@ -22,7 +22,7 @@ export async function signAccessToken(
 ): Promise<IssuedAccessToken> {
   const jti = newId();
   const issuedAt = Math.floor(now.getTime() / 1000);
-  const expiresAt = new Date((issuedAt * 1000) + settings.ttlMs);
+  const expiresAt = new Date(issuedAt * 1000 + settings.ttlMs);
   const token = await new SignJWT({ role: subject.role, sid: subject.sessionId })
     .setProtectedHeader({ alg: ACCESS_TOKEN_ALGORITHM, typ: ACCESS_TOKEN_TYPE, kid: keys.kid })
     .setIssuer(settings.issuer)

@@ -1,9 +1,6 @@
 import type { IdentityDb } from '../db.js';
 
-export async function insertSession(
-  db: IdentityDb,
-  params: { id: string; userId: string; now: Date; expiresAt: Date; ip: string; userAgent: string | null },
-) {
+export async function insertSession(db: IdentityDb, params: { id: string; userId: string; now: Date; expiresAt: Date; ip: string; userAgent: string | null }) {
   await db
     .insertInto('sessions')
     .values({

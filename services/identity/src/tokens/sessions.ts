@@ -6,14 +6,7 @@ import { recordAndAlert } from '../security/alerts.js';
 import { observeSignIn, recordSignIn } from '../security/sign-ins.js';
 import { signAccessToken } from './access.js';
 import { jtiKey, sidKey } from './revocations.js';
-import {
-  findRefreshTokenForUpdate,
-  insertRefreshToken,
-  insertSession,
-  revokeSessions,
-  spendRefreshToken,
-  touchSession,
-} from './sessions-repo.js';
+import { findRefreshTokenForUpdate, insertRefreshToken, insertSession, revokeSessions, spendRefreshToken, touchSession } from './sessions-repo.js';
 
 export interface TokenPair {
   accessToken: string;
@@ -33,7 +26,13 @@ function newRefreshToken(): string {
   return randomBytes(32).toString('base64url');
 }
 
-async function pairFor(ctx: IdentityContext, user: { id: string; role: Role }, sessionId: string, refreshToken: string, sessionExpiresAt: Date): Promise<TokenPair> {
+async function pairFor(
+  ctx: IdentityContext,
+  user: { id: string; role: Role },
+  sessionId: string,
+  refreshToken: string,
+  sessionExpiresAt: Date,
+): Promise<TokenPair> {
   const now = ctx.clock.now();
   const access = await signAccessToken(
     ctx.keys,
@@ -56,7 +55,12 @@ export interface StartedSession {
 }
 
 /** Opens a session (a refresh-token family) with an absolute lifetime that rotation never extends. */
-export async function startSession(ctx: IdentityContext, user: { id: string; role: Role }, origin: RequestOrigin, db: IdentityDb = ctx.db): Promise<StartedSession> {
+export async function startSession(
+  ctx: IdentityContext,
+  user: { id: string; role: Role },
+  origin: RequestOrigin,
+  db: IdentityDb = ctx.db,
+): Promise<StartedSession> {
   const now = ctx.clock.now();
   const sessionId = newId();
   const expiresAt = new Date(now.getTime() + ctx.config.REFRESH_TOKEN_TTL);
@@ -93,7 +97,13 @@ export async function rotateRefreshToken(ctx: IdentityContext, refreshToken: str
     if (!row) return { kind: 'invalid' };
     if (row.spent_at !== null && !inReuseInterval(row.spent_at, now, ctx.config.REFRESH_REUSE_INTERVAL)) {
       const user = { id: row.user_id, email: row.email, time_zone: row.time_zone };
-      await recordSignIn(ctx, trx, { user, observation: await observeSignIn(ctx, user, origin, trx), method: 'refresh', outcome: 'failure', sessionId: row.session_id });
+      await recordSignIn(ctx, trx, {
+        user,
+        observation: await observeSignIn(ctx, user, origin, trx),
+        method: 'refresh',
+        outcome: 'failure',
+        sessionId: row.session_id,
+      });
       if (row.revoked_at === null) {
         await revokeSessions(trx, { userId: row.user_id, sessionIds: [row.session_id], reason: 'refresh_token_reused', now });
         await recordAndAlert(ctx, trx, {
@@ -102,7 +112,8 @@ export async function rotateRefreshToken(ctx: IdentityContext, refreshToken: str
           severity: 'critical',
           origin,
           details: { sessionId: row.session_id },
-          message: 'A sign-in token was used twice, which means a copy of it exists; that session was signed out. If you did not expect this, change your password.',
+          message:
+            'A sign-in token was used twice, which means a copy of it exists; that session was signed out. If you did not expect this, change your password.',
           now,
         });
       }
@@ -116,7 +127,13 @@ export async function rotateRefreshToken(ctx: IdentityContext, refreshToken: str
     await insertRefreshToken(trx, { tokenHash: hashToken(next), sessionId: row.session_id, now });
     await touchSession(trx, { sessionId: row.session_id, now });
     const user = { id: row.user_id, email: row.email, time_zone: row.time_zone };
-    await recordSignIn(ctx, trx, { user, observation: await observeSignIn(ctx, user, origin, trx), method: 'refresh', outcome: 'success', sessionId: row.session_id });
+    await recordSignIn(ctx, trx, {
+      user,
+      observation: await observeSignIn(ctx, user, origin, trx),
+      method: 'refresh',
+      outcome: 'success',
+      sessionId: row.session_id,
+    });
     return { kind: 'rotated', user: { id: row.user_id, role: row.role }, sessionId: row.session_id, refreshToken: next, expiresAt: row.expires_at };
   });
   switch (outcome.kind) {
@@ -137,7 +154,11 @@ export async function rotateRefreshToken(ctx: IdentityContext, refreshToken: str
 export async function denySessions(ctx: IdentityContext, sessionIds: string[], db?: IdentityDb) {
   const now = ctx.clock.now();
   const until = new Date(now.getTime() + ctx.config.ACCESS_TOKEN_TTL);
-  await ctx.revocations.deny(sessionIds.map((id) => ({ key: sidKey(id), until })), now, db);
+  await ctx.revocations.deny(
+    sessionIds.map((id) => ({ key: sidKey(id), until })),
+    now,
+    db,
+  );
 }
 
 export async function endSessions(

@@ -37,5 +37,7 @@ export function newBackupCode(): string {
 
 /** Bound to the user, and the same however the code is typed (case, dash). */
 export function hashBackupCode(userId: string, code: string): string {
-  return createHash('sha256').update(`${userId}:${code.toLowerCase().replace('-', '')}`).digest('hex');
+  return createHash('sha256')
+    .update(`${userId}:${code.toLowerCase().replace('-', '')}`)
+    .digest('hex');
 }

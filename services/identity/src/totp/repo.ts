@@ -11,7 +11,12 @@ export async function savePendingFactor(db: IdentityDb, params: { userId: string
   const result = await db
     .insertInto('totp_factors')
     .values({ user_id: params.userId, secret_sealed: params.secretSealed, enabled_at: null, last_step: null, created_at: params.now })
-    .onConflict((oc) => oc.column('user_id').doUpdateSet({ secret_sealed: params.secretSealed, created_at: params.now, last_step: null }).where('totp_factors.enabled_at', 'is', null))
+    .onConflict((oc) =>
+      oc
+        .column('user_id')
+        .doUpdateSet({ secret_sealed: params.secretSealed, created_at: params.now, last_step: null })
+        .where('totp_factors.enabled_at', 'is', null),
+    )
     .executeTakeFirst();
   return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
 }

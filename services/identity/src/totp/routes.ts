@@ -26,7 +26,12 @@ export function totpRoutes(app: HttpApp, ctx: IdentityContext) {
     '/api/auth/totp/enable',
     {
       config: { auth: 'user' },
-      schema: { tags, summary: 'Turn the authenticator on with its first code; answers the backup codes, shown this once', body: totpCodeBody, response: { 200: backupCodesSchema } },
+      schema: {
+        tags,
+        summary: 'Turn the authenticator on with its first code; answers the backup codes, shown this once',
+        body: totpCodeBody,
+        response: { 200: backupCodesSchema },
+      },
     },
     async (request) => enableTotp(ctx, requireUser(request), request.body.code, originOf(request)),
   );

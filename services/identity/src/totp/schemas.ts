@@ -9,10 +9,21 @@ export const totpSetupSchema = z.object({
   qrSvg: z.string().describe('The otpauth URL as a QR code, an SVG document'),
 });
 export const totpCodeBody = z.strictObject({ code: totpCode });
-export const backupCodesSchema = z.object({ backupCodes: z.array(z.string()).describe('Single-use codes, shown this once; each finishes one sign-in instead of an authenticator code') });
+export const backupCodesSchema = z.object({
+  backupCodes: z.array(z.string()).describe('Single-use codes, shown this once; each finishes one sign-in instead of an authenticator code'),
+});
 export const totpDisableBody = z
   .strictObject({
-    password: z.string().min(1).max(PASSWORD_MAX_LENGTH * 4).meta({ format: 'password' }).optional().describe('Your password'),
+    password: z
+      .string()
+      .min(1)
+      .max(PASSWORD_MAX_LENGTH * 4)
+      .meta({ format: 'password' })
+      .optional()
+      .describe('Your password'),
     code: totpCode.optional().describe('A current code from the authenticator app'),
   })
-  .refine((body) => (body.password === undefined) !== (body.code === undefined), { message: 'give either your password or a current authenticator code, not both', path: ['password'] });
+  .refine((body) => (body.password === undefined) !== (body.code === undefined), {
+    message: 'give either your password or a current authenticator code, not both',
+    path: ['password'],
+  });

@@ -80,7 +80,14 @@ export async function enableTotp(ctx: IdentityContext, caller: AuthUser, code: s
   await ctx.db.transaction().execute(async (trx) => {
     if (!(await spendTotp(ctx, user.id, code, { pending: true, db: trx }))) throw fieldError('code', WRONG_CODE, 'invalid_code');
     await replaceBackupCodes(trx, { userId: user.id, hashes, now: ctx.clock.now() });
-    await alertFactorChange(ctx, trx, user, origin, 'totp.enabled', 'An authenticator app was turned on for your account: every sign-in now asks for its code.');
+    await alertFactorChange(
+      ctx,
+      trx,
+      user,
+      origin,
+      'totp.enabled',
+      'An authenticator app was turned on for your account: every sign-in now asks for its code.',
+    );
   });
   return { backupCodes: codes };
 }
@@ -91,14 +98,26 @@ async function proveTotp(ctx: IdentityContext, user: UserRow, code: string, orig
   if (outcome !== 'ok') throw fieldError('code', WRONG_CODE, 'invalid_code');
 }
 
-export async function disableTotp(ctx: IdentityContext, caller: AuthUser, proof: { password?: string | undefined; code?: string | undefined }, origin: RequestOrigin): Promise<void> {
+export async function disableTotp(
+  ctx: IdentityContext,
+  caller: AuthUser,
+  proof: { password?: string | undefined; code?: string | undefined },
+  origin: RequestOrigin,
+): Promise<void> {
   const user = await callerRow(ctx, caller);
   if (!(await totpEnabled(ctx, user.id))) throw new ConflictError('No authenticator is on', 'totp_not_enabled');
   if (proof.password !== undefined) await proveCurrentPassword(ctx, user, proof.password, origin, 'password');
   else await proveTotp(ctx, user, proof.code ?? '', origin);
   await ctx.db.transaction().execute(async (trx) => {
     await deleteFactor(trx, user.id);
-    await alertFactorChange(ctx, trx, user, origin, 'totp.disabled', 'The authenticator app was turned off for your account. If it was not you, change your password now.');
+    await alertFactorChange(
+      ctx,
+      trx,
+      user,
+      origin,
+      'totp.disabled',
+      'The authenticator app was turned off for your account. If it was not you, change your password now.',
+    );
   });
 }
 

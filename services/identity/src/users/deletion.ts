@@ -64,7 +64,14 @@ export async function eraseAccount(
     await denyUserPats(ctx, userId, trx);
     await eraseUserRows(trx, userId);
     // The record outlives the user, so it names them by id only.
-    await recordSecurityEvent(trx, { userId: null, type: 'account.deleted', severity, origin: params.origin, details: { userId, reason: params.reason, by: params.by }, now });
+    await recordSecurityEvent(trx, {
+      userId: null,
+      type: 'account.deleted',
+      severity,
+      origin: params.origin,
+      details: { userId, reason: params.reason, by: params.by },
+      now,
+    });
     await ctx.bus.publish(trx, 'user.deleted', userId, { reason: params.reason });
     await publishAlert(ctx, trx, userId, {
       type: 'account.deleted',

@@ -15,7 +15,15 @@ export async function eraseUserRows(trx: IdentityTrx, userId: string): Promise<v
   await trx.deleteFrom('otp_challenges').where('user_id', '=', userId).execute();
   await trx.deleteFrom('personal_access_tokens').where('user_id', '=', userId).execute();
   await trx.deleteFrom('security_events').where('user_id', '=', userId).execute();
-  for (const table of ['sign_ins', 'known_devices', 'security_alerts', 'security_settings', 'step_up_challenges', 'totp_backup_codes', 'totp_factors'] as const) {
+  for (const table of [
+    'sign_ins',
+    'known_devices',
+    'security_alerts',
+    'security_settings',
+    'step_up_challenges',
+    'totp_backup_codes',
+    'totp_factors',
+  ] as const) {
     await trx.deleteFrom(table).where('user_id', '=', userId).execute();
   }
   // Delivered events still hold the address and name until pruned; the consumers have them already.

@@ -44,7 +44,9 @@ export async function insertUser(
 export async function updateUser(
   db: IdentityDb,
   id: string,
-  changes: Partial<Pick<UserRow, 'name' | 'time_zone' | 'password_hash' | 'role' | 'email_verified_at' | 'locked_at' | 'locked_reason' | 'password_changed_at'>>,
+  changes: Partial<
+    Pick<UserRow, 'name' | 'time_zone' | 'password_hash' | 'role' | 'email_verified_at' | 'locked_at' | 'locked_reason' | 'password_changed_at'>
+  >,
   now: Date,
 ): Promise<UserRow | undefined> {
   return db
@@ -59,7 +61,11 @@ export async function listUsers(
   db: IdentityDb,
   params: { limit: number; after?: string | undefined; email?: string | undefined; role?: 'user' | 'admin' | undefined },
 ) {
-  let query = db.selectFrom('users').select(PUBLIC_COLUMNS).orderBy('id').limit(params.limit + 1);
+  let query = db
+    .selectFrom('users')
+    .select(PUBLIC_COLUMNS)
+    .orderBy('id')
+    .limit(params.limit + 1);
   const { after } = params;
   if (after !== undefined) query = query.where((eb) => pastCursor(eb, ['id'], [after], 'asc'));
   if (params.email !== undefined) query = query.where('email', 'like', `%${params.email.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`);

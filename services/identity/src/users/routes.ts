@@ -11,15 +11,11 @@ const profilePatch = z.strictObject({ name: nameSchema.nullable().optional(), ti
 export function profileRoutes(app: HttpApp, ctx: IdentityContext) {
   const tags = ['profile'];
 
-  app.get(
-    '/api/auth/profile',
-    { config: { auth: 'user' }, schema: { tags, summary: 'Your profile', response: { 200: userSchema } } },
-    async (request) => {
-      const user = await findUserById(ctx.db, requireUser(request).id);
-      if (!user) throw new NotFoundError('This account no longer exists', 'user_not_found');
-      return toUserView(user);
-    },
-  );
+  app.get('/api/auth/profile', { config: { auth: 'user' }, schema: { tags, summary: 'Your profile', response: { 200: userSchema } } }, async (request) => {
+    const user = await findUserById(ctx.db, requireUser(request).id);
+    if (!user) throw new NotFoundError('This account no longer exists', 'user_not_found');
+    return toUserView(user);
+  });
 
   app.patch(
     '/api/auth/profile',

@@ -19,7 +19,9 @@ export const userSchema = z
 
 export type UserView = z.infer<typeof userSchema>;
 
-export function toUserView(row: Pick<UserRow, 'id' | 'email' | 'name' | 'role' | 'email_verified_at' | 'locked_at' | 'time_zone' | 'created_at' | 'updated_at'>): UserView {
+export function toUserView(
+  row: Pick<UserRow, 'id' | 'email' | 'name' | 'role' | 'email_verified_at' | 'locked_at' | 'time_zone' | 'created_at' | 'updated_at'>,
+): UserView {
   return {
     id: row.id,
     email: row.email,
@@ -33,7 +35,11 @@ export function toUserView(row: Pick<UserRow, 'id' | 'email' | 'name' | 'role' |
   };
 }
 
-export const emailSchema = text().trim().toLowerCase().max(254).pipe(z.email({ message: 'must be an email address' }));
+export const emailSchema = text()
+  .trim()
+  .toLowerCase()
+  .max(254)
+  .pipe(z.email({ message: 'must be an email address' }));
 
 export const nameSchema = text().trim().min(1).max(100);
 

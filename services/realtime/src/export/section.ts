@@ -17,7 +17,17 @@ export function realtimeExportSections(ctx: RealtimeContext): ExportSection[] {
           return q.orderBy('id').limit(limit).execute();
         });
         for await (const w of pages) {
-          yield { id: w.id, scope: w.scope, url: w.url, description: w.description, events: w.events, enabled: w.enabled, disabledReason: w.disabled_reason, createdAt: w.created_at, updatedAt: w.updated_at };
+          yield {
+            id: w.id,
+            scope: w.scope,
+            url: w.url,
+            description: w.description,
+            events: w.events,
+            enabled: w.enabled,
+            disabledReason: w.disabled_reason,
+            createdAt: w.created_at,
+            updatedAt: w.updated_at,
+          };
         }
       },
     },

@@ -25,6 +25,10 @@ export interface GatewaySettings {
   corsOrigins: string[];
 }
 
-export function gatewaySettings(config: { REALTIME_RECHECK_INTERVAL: number; REALTIME_TRANSPORTS: SocketTransport[]; CORS_ORIGINS: string[] }): GatewaySettings {
+export function gatewaySettings(config: {
+  REALTIME_RECHECK_INTERVAL: number;
+  REALTIME_TRANSPORTS: SocketTransport[];
+  CORS_ORIGINS: string[];
+}): GatewaySettings {
   return { recheckIntervalMs: config.REALTIME_RECHECK_INTERVAL, transports: config.REALTIME_TRANSPORTS, corsOrigins: config.CORS_ORIGINS };
 }

@@ -50,7 +50,9 @@ export function createGateway(ctx: RealtimeContext, options: GatewayOptions): Ga
   for (const client of [pub, sub]) {
     // ioredis reports each failed reconnection as an 'error' event; without a listener it writes
     // them to stderr. They are logged once here, and the client keeps reconnecting.
-    client?.on('error', (error: Error) => { log.warn({ err: error }, 'Socket.IO adapter lost Redis; reconnecting'); });
+    client?.on('error', (error: Error) => {
+      log.warn({ err: error }, 'Socket.IO adapter lost Redis; reconnecting');
+    });
   }
   const io: GatewayServer = new Server({
     serveClient: false,
@@ -65,7 +67,9 @@ export function createGateway(ctx: RealtimeContext, options: GatewayOptions): Ga
   io.use(authenticateHandshake(verify, log));
   io.on('connection', (socket) => {
     ctx.metrics.socketConnections.inc();
-    socket.once('disconnect', () => { ctx.metrics.socketConnections.dec(); });
+    socket.once('disconnect', () => {
+      ctx.metrics.socketConnections.dec();
+    });
     const { user } = socket.data;
     void socket.join(userRoom(user.id));
     endAtExpiry(socket, ctx.clock);

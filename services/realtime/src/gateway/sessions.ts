@@ -9,9 +9,12 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 export function endAtExpiry(socket: GatewaySocket, clock: Clock): void {
   const delay = socket.data.user.expiresAt.getTime() - clock.now().getTime();
   if (delay > MAX_TIMER_MS) return;
-  const timer = setTimeout(() => {
-    endSocket(socket, { code: 'token_expired', message: 'The access token has expired' });
-  }, Math.max(0, delay));
+  const timer = setTimeout(
+    () => {
+      endSocket(socket, { code: 'token_expired', message: 'The access token has expired' });
+    },
+    Math.max(0, delay),
+  );
   timer.unref();
   socket.once('disconnect', () => {
     clearTimeout(timer);

@@ -8,25 +8,60 @@ export type EndpointRow = Omit<Selectable<WebhookEndpointsTable>, 'secret'>;
 export type DeliveryRow = Omit<Selectable<WebhookDeliveriesTable>, 'body' | 'locked_until'>;
 export type NewEndpoint = Omit<Insertable<WebhookEndpointsTable>, 'created_at' | 'updated_at'>;
 export type NewDelivery = Pick<Insertable<WebhookDeliveriesTable>, 'id' | 'endpoint_id' | 'event_id' | 'event_type' | 'event_user_id' | 'body' | 'resend_of'>;
-export type EndpointChanges = Pick<Updateable<WebhookEndpointsTable>, 'url' | 'events' | 'description' | 'enabled' | 'disabled_reason' | 'disabled_at' | 'consecutive_failures' | 'secret'>;
+export type EndpointChanges = Pick<
+  Updateable<WebhookEndpointsTable>,
+  'url' | 'events' | 'description' | 'enabled' | 'disabled_reason' | 'disabled_at' | 'consecutive_failures' | 'secret'
+>;
 
 const endpointColumns = [
-  'id', 'user_id', 'scope', 'url', 'description', 'events', 'enabled', 'disabled_reason', 'disabled_at', 'consecutive_failures', 'created_at', 'updated_at',
+  'id',
+  'user_id',
+  'scope',
+  'url',
+  'description',
+  'events',
+  'enabled',
+  'disabled_reason',
+  'disabled_at',
+  'consecutive_failures',
+  'created_at',
+  'updated_at',
 ] as const;
 
 const deliveryColumns = [
-  'id', 'endpoint_id', 'event_id', 'event_type', 'event_user_id', 'status', 'attempts', 'last_error', 'response_status', 'next_attempt_at', 'resend_of',
-  'created_at', 'updated_at', 'last_attempt_at', 'completed_at',
+  'id',
+  'endpoint_id',
+  'event_id',
+  'event_type',
+  'event_user_id',
+  'status',
+  'attempts',
+  'last_error',
+  'response_status',
+  'next_attempt_at',
+  'resend_of',
+  'created_at',
+  'updated_at',
+  'last_attempt_at',
+  'completed_at',
 ] as const;
 
 // Endpoints ---------------------------------------------------------------------------------------
 
 export async function insertEndpoint(db: RealtimeDb, row: NewEndpoint, now: Date): Promise<EndpointRow> {
-  return db.insertInto('webhook_endpoints').values({ ...row, created_at: now, updated_at: now }).returning(endpointColumns).executeTakeFirstOrThrow();
+  return db
+    .insertInto('webhook_endpoints')
+    .values({ ...row, created_at: now, updated_at: now })
+    .returning(endpointColumns)
+    .executeTakeFirstOrThrow();
 }
 
 export async function countEndpoints(db: RealtimeDb, params: { userId: string }): Promise<number> {
-  const row = await db.selectFrom('webhook_endpoints').select((eb) => eb.fn.countAll<string>().as('n')).where('user_id', '=', params.userId).executeTakeFirstOrThrow();
+  const row = await db
+    .selectFrom('webhook_endpoints')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('user_id', '=', params.userId)
+    .executeTakeFirstOrThrow();
   return Number(row.n);
 }
 
@@ -41,7 +76,14 @@ export async function listEndpoints(db: RealtimeDb, params: { userId: string; li
   const { before } = params;
   if (before !== undefined) query = query.where((eb) => pastCursor(eb, ['id'], [before]));
   // The cursor is the last id shown: a UUID, checked by the route's schema.
-  return page(await query.orderBy('id', 'desc').limit(params.limit + 1).execute(), params.limit, (last) => last.id);
+  return page(
+    await query
+      .orderBy('id', 'desc')
+      .limit(params.limit + 1)
+      .execute(),
+    params.limit,
+    (last) => last.id,
+  );
 }
 
 export async function updateEndpoint(db: RealtimeDb, params: { id: string; changes: EndpointChanges; now: Date }): Promise<EndpointRow> {
@@ -99,7 +141,13 @@ export async function disableEndpoint(db: RealtimeDb, params: { id: string; reas
 }
 
 export async function enabledAllUsersEndpoints(db: RealtimeDb, params: { userId: string }): Promise<string[]> {
-  const rows = await db.selectFrom('webhook_endpoints').select('id').where('user_id', '=', params.userId).where('scope', '=', 'all').where('enabled', '=', true).execute();
+  const rows = await db
+    .selectFrom('webhook_endpoints')
+    .select('id')
+    .where('user_id', '=', params.userId)
+    .where('scope', '=', 'all')
+    .where('enabled', '=', true)
+    .execute();
   return rows.map((r) => r.id);
 }
 
@@ -144,7 +192,14 @@ export async function listDeliveries(
   const { before } = params;
   if (before !== undefined) query = query.where((eb) => pastCursor(eb, ['id'], [before]));
   if (params.status !== undefined) query = query.where('status', '=', params.status);
-  return page(await query.orderBy('id', 'desc').limit(params.limit + 1).execute(), params.limit, (last) => last.id);
+  return page(
+    await query
+      .orderBy('id', 'desc')
+      .limit(params.limit + 1)
+      .execute(),
+    params.limit,
+    (last) => last.id,
+  );
 }
 
 /** Ends an endpoint's pending deliveries (it was disabled): they stay in the log, and can be resent. */

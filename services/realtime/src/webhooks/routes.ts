@@ -50,13 +50,26 @@ export function webhookRoutes(app: HttpApp, ctx: RealtimeContext) {
     },
   );
 
-  app.get('/api/webhooks/:id', { config, schema: { tags, summary: 'One webhook endpoint', params: idParams, response: { 200: webhookSchema } } }, async (request) => {
-    return toWebhookView(await requireWebhook(ctx.db, requireUser(request).id, request.params.id));
-  });
+  app.get(
+    '/api/webhooks/:id',
+    { config, schema: { tags, summary: 'One webhook endpoint', params: idParams, response: { 200: webhookSchema } } },
+    async (request) => {
+      return toWebhookView(await requireWebhook(ctx.db, requireUser(request).id, request.params.id));
+    },
+  );
 
   app.patch(
     '/api/webhooks/:id',
-    { config, schema: { tags, summary: 'Change url, events, description, or enable/disable', params: idParams, body: patchWebhookBody, response: { 200: webhookSchema } } },
+    {
+      config,
+      schema: {
+        tags,
+        summary: 'Change url, events, description, or enable/disable',
+        params: idParams,
+        body: patchWebhookBody,
+        response: { 200: webhookSchema },
+      },
+    },
     async (request) => toWebhookView(await updateWebhook(ctx, requireUser(request).id, request.params.id, request.body)),
   );
 
@@ -90,7 +103,13 @@ export function webhookRoutes(app: HttpApp, ctx: RealtimeContext) {
     '/api/webhooks/:id/deliveries',
     {
       config,
-      schema: { tags, summary: 'The endpoint\'s delivery log, newest first', params: idParams, querystring: deliveriesQuery, response: { 200: listOf(deliverySchema) } },
+      schema: {
+        tags,
+        summary: "The endpoint's delivery log, newest first",
+        params: idParams,
+        querystring: deliveriesQuery,
+        response: { 200: listOf(deliverySchema) },
+      },
     },
     async (request) => {
       const page = await webhookDeliveries(ctx, requireUser(request).id, request.params.id, request.query);
@@ -104,7 +123,7 @@ export function webhookRoutes(app: HttpApp, ctx: RealtimeContext) {
       config,
       schema: {
         tags,
-        summary: 'Send a delivery\'s event again',
+        summary: "Send a delivery's event again",
         description:
           'A new delivery of the same event (same event id and body), due at once; the original stays as it ended. 409 while the original is still pending or the endpoint is disabled.',
         params: deliveryParams,

@@ -7,11 +7,7 @@ const eventTypes = EVENT_TYPES as [EventType, ...EventType[]];
 export const idParams = z.object({ id: z.uuid({ message: 'must be a webhook id (UUID)' }) });
 export const deliveryParams = idParams.extend({ deliveryId: z.uuid({ message: 'must be a delivery id (UUID)' }) });
 
-const urlSchema = text()
-  .trim()
-  .min(1)
-  .max(2048)
-  .describe('Where events are POSTed. In production: https, and the host must resolve to public addresses only');
+const urlSchema = text().trim().min(1).max(2048).describe('Where events are POSTed. In production: https, and the host must resolve to public addresses only');
 const eventsSchema = z
   .array(z.enum(eventTypes))
   .min(1)
@@ -25,12 +21,16 @@ const deliveryStatusSchema = z
   .describe('pending: not yet delivered (attempts go on); succeeded: a 2xx answer; failed: every attempt failed; cancelled: the endpoint was disabled first');
 
 // `example`, not `examples`: Zod leaves `examples` out of an input schema that holds a transform (events).
-export const createWebhookBody = z.strictObject({
-  url: urlSchema,
-  events: eventsSchema,
-  description: descriptionSchema.optional(),
-  scope: scopeSchema.default('own'),
-}).meta({ example: { url: 'https://hooks.example.com/expensio', events: ['transaction.created', 'budget.threshold_reached'], description: 'Bookkeeping sync' } });
+export const createWebhookBody = z
+  .strictObject({
+    url: urlSchema,
+    events: eventsSchema,
+    description: descriptionSchema.optional(),
+    scope: scopeSchema.default('own'),
+  })
+  .meta({
+    example: { url: 'https://hooks.example.com/expensio', events: ['transaction.created', 'budget.threshold_reached'], description: 'Bookkeeping sync' },
+  });
 
 export const patchWebhookBody = z
   .strictObject({
@@ -82,7 +82,7 @@ export const deliverySchema = z
     eventType: z.string(),
     status: deliveryStatusSchema,
     attempts: z.number().int(),
-    lastError: z.string().nullable().describe('The latest failed attempt\'s error, kept after a later success'),
+    lastError: z.string().nullable().describe("The latest failed attempt's error, kept after a later success"),
     responseStatus: z.number().int().nullable().describe('The HTTP status of the latest attempt; null when no answer came'),
     nextAttemptAt: instant.nullable(),
     lastAttemptAt: instant.nullable(),

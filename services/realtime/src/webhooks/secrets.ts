@@ -24,7 +24,8 @@ export function openSecret(stored: string, endpointId: string, key: Buffer | und
   try {
     return unseal(stored, endpointId, key);
   } catch (error) {
-    if (error instanceof UnsealError && error.message.includes('key')) throw new Error('the endpoint secret does not open with WEBHOOK_SECRET_KEY (was the key changed?)', { cause: error });
+    if (error instanceof UnsealError && error.message.includes('key'))
+      throw new Error('the endpoint secret does not open with WEBHOOK_SECRET_KEY (was the key changed?)', { cause: error });
     throw new Error('the stored endpoint secret is unreadable', { cause: error });
   }
 }

@@ -64,7 +64,8 @@ export async function requireWebhook(db: RealtimeDb, userId: string, id: string,
 
 /** Creates an endpoint; the secret is returned here and never again. */
 export async function createWebhook(ctx: RealtimeContext, caller: AuthUser, input: WebhookInput): Promise<{ endpoint: EndpointRow; secret: string }> {
-  if (input.scope === 'all' && caller.role !== 'admin') throw new ForbiddenError('Only an admin may receive the events of all users (scope "all")', 'admin_only');
+  if (input.scope === 'all' && caller.role !== 'admin')
+    throw new ForbiddenError('Only an admin may receive the events of all users (scope "all")', 'admin_only');
   // DNS is asked before the transaction, so a slow resolver holds no connection.
   const url = await vetUrl(ctx, input.url);
   const id = newId();
@@ -75,7 +76,15 @@ export async function createWebhook(ctx: RealtimeContext, caller: AuthUser, inpu
     }
     return insertEndpoint(
       trx,
-      { id, user_id: caller.id, scope: input.scope, url, description: input.description ?? null, events: input.events, secret: sealSecret(secret, id, ctx.webhooks.secretKey) },
+      {
+        id,
+        user_id: caller.id,
+        scope: input.scope,
+        url,
+        description: input.description ?? null,
+        events: input.events,
+        secret: sealSecret(secret, id, ctx.webhooks.secretKey),
+      },
       ctx.clock.now(),
     );
   });
@@ -102,7 +111,8 @@ export async function updateWebhook(ctx: RealtimeContext, userId: string, id: st
       ...(patch.events !== undefined && { events: patch.events }),
       ...(patch.description !== undefined && { description: patch.description }),
     };
-    if (patch.enabled === true && !current.enabled) Object.assign(changes, { enabled: true, disabled_reason: null, disabled_at: null, consecutive_failures: 0 });
+    if (patch.enabled === true && !current.enabled)
+      Object.assign(changes, { enabled: true, disabled_reason: null, disabled_at: null, consecutive_failures: 0 });
     if (patch.enabled === false && current.enabled) {
       Object.assign(changes, { enabled: false, disabled_reason: 'owner', disabled_at: now });
       await cancelPendingDeliveries(trx, { endpointId: id, reason: 'cancelled: the endpoint was disabled', now });
@@ -148,7 +158,17 @@ export async function resendDelivery(ctx: RealtimeContext, userId: string, id: s
     if (original.status === 'pending') throw new ConflictError('The delivery is still being attempted', 'delivery_pending');
     const [copy] = await insertDeliveries(
       trx,
-      [{ id: newId(), endpoint_id: id, event_id: original.event_id, event_type: original.event_type, event_user_id: original.event_user_id, body: original.body, resend_of: original.id }],
+      [
+        {
+          id: newId(),
+          endpoint_id: id,
+          event_id: original.event_id,
+          event_type: original.event_type,
+          event_user_id: original.event_user_id,
+          body: original.body,
+          resend_of: original.id,
+        },
+      ],
       ctx.clock.now(),
     );
     if (!copy) throw new Error('the resent delivery was not written');
@@ -167,7 +187,15 @@ export async function queueDeliveries(ctx: RealtimeContext, trx: Transaction<Rea
   const body = envelopeBody(event);
   const rows = await insertDeliveries(
     trx,
-    endpoints.map((endpointId) => ({ id: newId(), endpoint_id: endpointId, event_id: event.id, event_type: event.type, event_user_id: event.userId, body, resend_of: null })),
+    endpoints.map((endpointId) => ({
+      id: newId(),
+      endpoint_id: endpointId,
+      event_id: event.id,
+      event_type: event.type,
+      event_user_id: event.userId,
+      body,
+      resend_of: null,
+    })),
     ctx.clock.now(),
   );
   return rows.length;
@@ -177,12 +205,21 @@ export async function queueDeliveries(ctx: RealtimeContext, trx: Transaction<Rea
  * Switches an endpoint off without its owner asking, cancels what it still had pending, and tells
  * the owner through `webhook.disabled` (the gateway pushes it to their socket), all in `trx`.
  */
-export async function disableWebhook(ctx: RealtimeContext, trx: Transaction<RealtimeTables>, params: { id: string; reason: string; failures: number }): Promise<boolean> {
+export async function disableWebhook(
+  ctx: RealtimeContext,
+  trx: Transaction<RealtimeTables>,
+  params: { id: string; reason: string; failures: number },
+): Promise<boolean> {
   const now = ctx.clock.now();
   const endpoint = await disableEndpoint(trx, { id: params.id, reason: params.reason, now });
   if (!endpoint) return false;
   await cancelPendingDeliveries(trx, { endpointId: endpoint.id, reason: `cancelled: the endpoint was disabled (${params.reason})`, now });
-  await ctx.bus.publish(trx, 'webhook.disabled', endpoint.user_id, { webhookId: endpoint.id, url: endpoint.url, reason: params.reason, failures: params.failures });
+  await ctx.bus.publish(trx, 'webhook.disabled', endpoint.user_id, {
+    webhookId: endpoint.id,
+    url: endpoint.url,
+    reason: params.reason,
+    failures: params.failures,
+  });
   ctx.log.warn({ webhookId: endpoint.id, userId: endpoint.user_id, reason: params.reason, failures: params.failures }, 'webhook disabled');
   return true;
 }
@@ -198,5 +235,5 @@ export async function disableAllUsersEndpoints(ctx: RealtimeContext, trx: Transa
 
 export async function eraseUser(ctx: RealtimeContext, trx: Transaction<RealtimeTables>, userId: string): Promise<void> {
   const erased = await eraseUserWebhooks(trx, { userId });
-  ctx.log.info({ userId, ...erased }, 'erased a deleted user\'s webhooks');
+  ctx.log.info({ userId, ...erased }, "erased a deleted user's webhooks");
 }

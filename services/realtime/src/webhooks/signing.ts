@@ -11,6 +11,8 @@ export const REPLAY_WINDOW_SECONDS = 300;
  * replayed once it falls out of the receiver's window; each retry is signed afresh.
  */
 export function signatureHeader(secret: string, timestamp: number, body: string): string {
-  const digest = createHmac('sha256', secret).update(`${String(timestamp)}.${body}`).digest('hex');
+  const digest = createHmac('sha256', secret)
+    .update(`${String(timestamp)}.${body}`)
+    .digest('hex');
   return `t=${String(timestamp)},v1=${digest}`;
 }

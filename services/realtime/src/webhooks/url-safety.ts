@@ -72,7 +72,8 @@ export function ipv6Bytes(text: string): Uint8Array | null {
   }
   const halves = address.split('::');
   if (halves.length > 2) return null;
-  const parse = (part: string | undefined) => (part === undefined || part === '' ? [] : part.split(':').map((g) => (/^[0-9a-f]{1,4}$/i.test(g) ? parseInt(g, 16) : NaN)));
+  const parse = (part: string | undefined) =>
+    part === undefined || part === '' ? [] : part.split(':').map((g) => (/^[0-9a-f]{1,4}$/i.test(g) ? parseInt(g, 16) : NaN));
   const head = parse(halves[0]);
   const tail = parse(halves[1]);
   if (halves.length === 2) {
@@ -90,7 +91,7 @@ export function ipv6Bytes(text: string): Uint8Array | null {
   return bytes;
 }
 
-const v4At = (bytes: Uint8Array, at: number) => ((bytes[at] ?? 0) * 2 ** 24) + ((bytes[at + 1] ?? 0) << 16) + ((bytes[at + 2] ?? 0) << 8) + (bytes[at + 3] ?? 0);
+const v4At = (bytes: Uint8Array, at: number) => (bytes[at] ?? 0) * 2 ** 24 + ((bytes[at + 1] ?? 0) << 16) + ((bytes[at + 2] ?? 0) << 8) + (bytes[at + 3] ?? 0);
 const zeros = (bytes: Uint8Array, from: number, to: number) => bytes.subarray(from, to).every((b) => b === 0);
 
 function ipv6Reason(bytes: Uint8Array): string | null {
@@ -203,7 +204,11 @@ export async function vetWebhookUrl(input: string, policy: UrlPolicy): Promise<s
  * one for the connection (DNS rebinding) gets nowhere.
  */
 export function guardedLookup(lookup: HostLookup): LookupFunction {
-  return (hostname: string, options: LookupOptions, callback: (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void) => {
+  return (
+    hostname: string,
+    options: LookupOptions,
+    callback: (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void,
+  ) => {
     vetAddresses(hostname, lookup).then(
       (all) => {
         const family = options.family === 4 || options.family === 6 ? options.family : undefined;

@@ -103,7 +103,10 @@ export async function runWebhookDeliveries(ctx: RealtimeContext, options: { shou
         else pass.retrying += 1;
         if (outcome.status !== 'succeeded') {
           const cause = result.ok ? undefined : result.cause;
-          ctx.log.warn({ deliveryId: delivery.id, webhookId: delivery.endpoint_id, eventId: delivery.event_id, attempts: outcome.attempts, error: outcome.error, cause }, 'webhook delivery attempt failed');
+          ctx.log.warn(
+            { deliveryId: delivery.id, webhookId: delivery.endpoint_id, eventId: delivery.event_id, attempts: outcome.attempts, error: outcome.error, cause },
+            'webhook delivery attempt failed',
+          );
         }
       }),
     );
@@ -116,7 +119,10 @@ export async function runWebhookDeliveries(ctx: RealtimeContext, options: { shou
  * lets the pass in hand finish. Deliveries are written by the `realtime.webhooks` consumer, so the
  * request that caused an event never waits for a receiver.
  */
-export function startWebhookDelivery(ctx: RealtimeContext, options: { pollIntervalMs?: number; onPass?: (pass: DeliveryPass) => void } = {}): () => Promise<void> {
+export function startWebhookDelivery(
+  ctx: RealtimeContext,
+  options: { pollIntervalMs?: number; onPass?: (pass: DeliveryPass) => void } = {},
+): () => Promise<void> {
   const intervalMs = options.pollIntervalMs ?? ctx.webhooks.pollIntervalMs;
   let stopped = false;
   const stop = startLoop(

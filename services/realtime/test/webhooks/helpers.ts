@@ -28,7 +28,13 @@ export async function createTestRealtime(): Promise<TestRealtime> {
   const t = await buildTestApp([realtimeService], { now: '2026-03-15T12:00:00.000Z', overrides: { webhooks: { ...TEST_WEBHOOK_SETTINGS } } });
   const ctx = t.context(realtimeService);
   const producerDb = forSchema<EventTables>(t.database, 'finance');
-  const producer = createEventBus({ db: producerDb, transport: t.transport, clock: t.clock, log: ctx.log, relay: { pollIntervalMs: 20, retryBaseMs: 10, retryMaxMs: 40 } });
+  const producer = createEventBus({
+    db: producerDb,
+    transport: t.transport,
+    clock: t.clock,
+    log: ctx.log,
+    relay: { pollIntervalMs: 20, retryBaseMs: 10, retryMaxMs: 40 },
+  });
   await producer.start();
   return {
     ...t,

@@ -48,12 +48,22 @@ describe('forbidden addresses', () => {
     expect(forbiddenAddressReason(address)).toBe(reason);
   });
 
-  it.each(['93.184.216.34', '1.1.1.1', '100.63.255.255', '100.128.0.0', '172.15.255.255', '172.32.0.0', '11.0.0.1', '2606:4700:4700::1111', '2a00:1450:4001:80b::200e', '::ffff:8.8.8.8', '64:ff9b::808:808', '2002:0808:0808::1'])(
-    'allows the public address %s',
-    (address) => {
-      expect(forbiddenAddressReason(address)).toBeNull();
-    },
-  );
+  it.each([
+    '93.184.216.34',
+    '1.1.1.1',
+    '100.63.255.255',
+    '100.128.0.0',
+    '172.15.255.255',
+    '172.32.0.0',
+    '11.0.0.1',
+    '2606:4700:4700::1111',
+    '2a00:1450:4001:80b::200e',
+    '::ffff:8.8.8.8',
+    '64:ff9b::808:808',
+    '2002:0808:0808::1',
+  ])('allows the public address %s', (address) => {
+    expect(forbiddenAddressReason(address)).toBeNull();
+  });
 
   it('reads IPv6 in every spelling, and refuses what is not an address', () => {
     expect(Array.from(ipv6Bytes('::ffff:1.2.3.4') ?? [])).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 255, 255, 1, 2, 3, 4]);
@@ -63,11 +73,13 @@ describe('forbidden addresses', () => {
   });
 });
 
-const fakeDns = (table: Record<string, string[]>): HostLookup => async (host) => {
-  const addresses = table[host];
-  if (addresses === undefined) throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND' });
-  return addresses.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
-};
+const fakeDns =
+  (table: Record<string, string[]>): HostLookup =>
+  async (host) => {
+    const addresses = table[host];
+    if (addresses === undefined) throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND' });
+    return addresses.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
+  };
 
 describe('webhook URL checks', () => {
   const lookup = fakeDns({
@@ -132,7 +144,9 @@ describe('webhook URL checks', () => {
     }
     expect(webhookSettings(config({ WEBHOOK_ALLOW_PRIVATE_URLS: 'false' })).allowPrivateUrls).toBe(false);
     expect(webhookSettings(config({ WEBHOOK_SECRET_KEY: 'ab'.repeat(32) })).secretKey).toHaveLength(32);
-    expect(() => config({ WEBHOOK_SECRET_KEY: 'short', WEBHOOK_MAX_ATTEMPTS: '0' })).toThrow(/WEBHOOK_SECRET_KEY[\s\S]*WEBHOOK_MAX_ATTEMPTS|WEBHOOK_MAX_ATTEMPTS[\s\S]*WEBHOOK_SECRET_KEY/);
+    expect(() => config({ WEBHOOK_SECRET_KEY: 'short', WEBHOOK_MAX_ATTEMPTS: '0' })).toThrow(
+      /WEBHOOK_SECRET_KEY[\s\S]*WEBHOOK_MAX_ATTEMPTS|WEBHOOK_MAX_ATTEMPTS[\s\S]*WEBHOOK_SECRET_KEY/,
+    );
   });
 });
 
@@ -169,13 +183,23 @@ describe('delivery-time checks (DNS rebinding)', () => {
     await expect(vetWebhookUrl(url, { allowPrivate: false, lookup: rebinding })).resolves.toBe(url);
     const result = await sendWebhook({ url, body: '{}', headers: {}, timeoutMs: 2_000, allowPrivate: false, lookup: rebinding });
     expect(result).toMatchObject({ ok: false, status: null, error: expect.stringMatching(/loopback/) });
-    const literal = await sendWebhook({ url: `https://127.0.0.1:${port}/hooks`, body: '{}', headers: {}, timeoutMs: 2_000, allowPrivate: false, lookup: rebinding });
+    const literal = await sendWebhook({
+      url: `https://127.0.0.1:${port}/hooks`,
+      body: '{}',
+      headers: {},
+      timeoutMs: 2_000,
+      allowPrivate: false,
+      lookup: rebinding,
+    });
     expect(literal).toMatchObject({ ok: false, error: expect.stringMatching(/loopback/) });
     const plain = await sendWebhook({ url: receiver.url, body: '{}', headers: {}, timeoutMs: 2_000, allowPrivate: false, lookup: rebinding });
     expect(plain).toMatchObject({ ok: false, error: 'url must use https' });
     expect(receiver.requests).toEqual([]);
     // The same receiver does get the request where private targets are allowed.
-    expect(await sendWebhook({ url: receiver.url, body: '{}', headers: {}, timeoutMs: 2_000, allowPrivate: true, lookup: rebinding })).toEqual({ ok: true, status: 200 });
+    expect(await sendWebhook({ url: receiver.url, body: '{}', headers: {}, timeoutMs: 2_000, allowPrivate: true, lookup: rebinding })).toEqual({
+      ok: true,
+      status: 200,
+    });
     expect(receiver.requests).toHaveLength(1);
   });
 
@@ -190,8 +214,19 @@ describe('delivery-time checks (DNS rebinding)', () => {
     const closed = createServer();
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const { port } = closed.address() as AddressInfo;
-    await new Promise<void>((resolve) => closed.close(() => { resolve(); }));
-    const result = await sendWebhook({ url: `http://127.0.0.1:${String(port)}/`, body: '{}', headers: {}, timeoutMs: 2_000, allowPrivate: true, lookup: fakeDns({}) });
+    await new Promise<void>((resolve) =>
+      closed.close(() => {
+        resolve();
+      }),
+    );
+    const result = await sendWebhook({
+      url: `http://127.0.0.1:${String(port)}/`,
+      body: '{}',
+      headers: {},
+      timeoutMs: 2_000,
+      allowPrivate: true,
+      lookup: fakeDns({}),
+    });
     expect(result).toEqual({ ok: false, status: null, error: 'connection failed', cause: 'ECONNREFUSED' });
   });
 });

@@ -35,7 +35,11 @@ async function receiver(): Promise<Receiver> {
 
 /** What a receiver runs (the README's snippet): recompute the HMAC, compare in constant time, bound the age. */
 function verifySignature(header: string | string[] | undefined, secret: string, body: string, nowSeconds: number): boolean {
-  const fields = new Map(String(header).split(',').map((part) => part.split('=', 2) as [string, string]));
+  const fields = new Map(
+    String(header)
+      .split(',')
+      .map((part) => part.split('=', 2) as [string, string]),
+  );
   const timestamp = fields.get('t') ?? '';
   if (!/^\d+$/.test(timestamp) || Math.abs(nowSeconds - Number(timestamp)) > 300) return false;
   const expected = createHmac('sha256', secret).update(`${timestamp}.`).update(body).digest();
@@ -74,8 +78,19 @@ async function deliverUntilSettled(passes: number) {
 describe('webhook endpoints', () => {
   it('creates an endpoint, showing its secret once and never in a read', async () => {
     const user = await newUser(t);
-    const created = await createWebhook(user, { url: 'http://127.0.0.1:9/hooks', events: ['transaction.created', 'transaction.created', 'goal.completed'], description: 'ledger sync' });
-    expect(created).toMatchObject({ url: 'http://127.0.0.1:9/hooks', events: ['transaction.created', 'goal.completed'], scope: 'own', enabled: true, description: 'ledger sync', consecutiveFailures: 0 });
+    const created = await createWebhook(user, {
+      url: 'http://127.0.0.1:9/hooks',
+      events: ['transaction.created', 'transaction.created', 'goal.completed'],
+      description: 'ledger sync',
+    });
+    expect(created).toMatchObject({
+      url: 'http://127.0.0.1:9/hooks',
+      events: ['transaction.created', 'goal.completed'],
+      scope: 'own',
+      enabled: true,
+      description: 'ledger sync',
+      consecutiveFailures: 0,
+    });
     expect(created.secret).toMatch(/^whsec_[A-Za-z0-9_-]{43}$/);
 
     const one = await call(t, user, 'GET', `/api/webhooks/${created.id}`);
@@ -92,7 +107,10 @@ describe('webhook endpoints', () => {
     for (let i = 0; i < 3; i += 1) ids.push((await createWebhook(user, { url: `http://127.0.0.1:9/${String(i)}`, events: ['goal.completed'] })).id);
     const first = (await call(t, user, 'GET', '/api/webhooks?limit=2')).json<{ items: { id: string }[]; nextCursor: string }>();
     expect(first.items.map((w) => w.id)).toEqual([ids[2], ids[1]]);
-    const second = (await call(t, user, 'GET', `/api/webhooks?limit=2&cursor=${first.nextCursor}`)).json<{ items: { id: string }[]; nextCursor: string | null }>();
+    const second = (await call(t, user, 'GET', `/api/webhooks?limit=2&cursor=${first.nextCursor}`)).json<{
+      items: { id: string }[];
+      nextCursor: string | null;
+    }>();
     expect(second).toEqual({ items: [expect.objectContaining({ id: ids[0] })], nextCursor: null });
   });
 
@@ -124,7 +142,7 @@ describe('webhook endpoints', () => {
     expect(await createWebhook(admin, { url: 'http://127.0.0.1:9/', events: ['goal.completed'], scope: 'all' })).toMatchObject({ scope: 'all' });
   });
 
-  it('answers 404 for another user\'s endpoint on every route, and changes nothing', async () => {
+  it("answers 404 for another user's endpoint on every route, and changes nothing", async () => {
     const owner = await newUser(t);
     const other = await newUser(t, { role: 'admin' });
     const { id } = await createWebhook(owner, { url: 'http://127.0.0.1:9/', events: ['goal.completed'] });
@@ -184,7 +202,9 @@ describe('webhook endpoints', () => {
         expect(response.json<{ errors: { field: string }[] }>().errors[0]?.field).toBe('url');
       }
       expect(await endpointRows(user.id)).toEqual([]);
-      expect(await createWebhook(user, { url: 'https://hooks.example.com/in', events: ['goal.completed'] })).toMatchObject({ url: 'https://hooks.example.com/in' });
+      expect(await createWebhook(user, { url: 'https://hooks.example.com/in', events: ['goal.completed'] })).toMatchObject({
+        url: 'https://hooks.example.com/in',
+      });
     } finally {
       Object.assign(t.ctx.webhooks, saved);
     }
@@ -218,11 +238,20 @@ describe('webhook delivery', () => {
     const user = await newUser(t);
     const { id, secret } = await createWebhook(user, { url: r.url, events: ['transaction.created'] });
     const envelope = await t.publish('transaction.created', user.id, spending());
-    await t.publish('goal.completed', user.id, { goalId: randomUUID(), name: 'Bike', saved: '5.00', target: '5.00', currency: 'EUR', completedAt: '2026-03-15T12:00:00.000Z' });
+    await t.publish('goal.completed', user.id, {
+      goalId: randomUUID(),
+      name: 'Bike',
+      saved: '5.00',
+      target: '5.00',
+      currency: 'EUR',
+      completedAt: '2026-03-15T12:00:00.000Z',
+    });
     await t.settle();
     // Committed and consumed: the delivery waits for the worker, not the other way round.
     expect(r.requests).toEqual([]);
-    expect(await deliveries(user, id)).toEqual([expect.objectContaining({ status: 'pending', attempts: 0, eventId: envelope.id, eventType: 'transaction.created' })]);
+    expect(await deliveries(user, id)).toEqual([
+      expect.objectContaining({ status: 'pending', attempts: 0, eventId: envelope.id, eventType: 'transaction.created' }),
+    ]);
 
     expect(await t.deliver()).toEqual({ attempted: 1, succeeded: 1, retrying: 0, failed: 0 });
     expect(r.requests).toHaveLength(1);
@@ -242,7 +271,14 @@ describe('webhook delivery', () => {
     expect(verifySignature(request.headers['expensio-signature'], secret, request.body, nowSeconds() + 301)).toBe(false);
 
     const [delivery] = await deliveries(user, id);
-    expect(delivery).toMatchObject({ id: request.headers['expensio-delivery-id'], status: 'succeeded', attempts: 1, responseStatus: 200, lastError: null, nextAttemptAt: null });
+    expect(delivery).toMatchObject({
+      id: request.headers['expensio-delivery-id'],
+      status: 'succeeded',
+      attempts: 1,
+      responseStatus: 200,
+      lastError: null,
+      nextAttemptAt: null,
+    });
     expect(delivery?.completedAt).toBe(t.clock.now().toISOString());
     expect(await t.deliver()).toEqual({ attempted: 0, succeeded: 0, retrying: 0, failed: 0 });
   });
@@ -325,7 +361,11 @@ describe('webhook delivery', () => {
       await t.publish('transaction.created', user.id, spending());
       await t.settle();
       await t.deliver();
-      expect((await deliveries(user, id))[0]).toMatchObject({ status: 'pending', responseStatus: 302, lastError: expect.stringContaining('redirects are not followed') });
+      expect((await deliveries(user, id))[0]).toMatchObject({
+        status: 'pending',
+        responseStatus: 302,
+        lastError: expect.stringContaining('redirects are not followed'),
+      });
       t.clock.advance(TEST_WEBHOOK_SETTINGS.retryMaxMs);
       await t.deliver();
       expect((await deliveries(user, id))[0]).toMatchObject({ status: 'pending', attempts: 2, responseStatus: null, lastError: 'timed out after 200 ms' });
@@ -335,7 +375,7 @@ describe('webhook delivery', () => {
     }
   });
 
-  it('sends a user\'s events to that user\'s endpoints only, and an admin\'s all-users endpoint gets every user\'s', async () => {
+  it("sends a user's events to that user's endpoints only, and an admin's all-users endpoint gets every user's", async () => {
     const [ra, rb, radmin] = [await receiver(), await receiver(), await receiver()];
     const [a, b, admin] = [await newUser(t), await newUser(t), await newUser(t, { role: 'admin' })];
     await createWebhook(a, { url: ra.url, events: ['transaction.created'] });
@@ -367,7 +407,11 @@ describe('webhook delivery', () => {
       expect.objectContaining({ status: 'failed', attempts: TEST_WEBHOOK_SETTINGS.maxAttempts, responseStatus: 503 }),
       expect.objectContaining({ status: 'failed', attempts: TEST_WEBHOOK_SETTINGS.maxAttempts, responseStatus: 503 }),
     ]);
-    expect((await call(t, user, 'GET', `/api/webhooks/${id}`)).json()).toMatchObject({ enabled: false, disabledReason: 'delivery_failures', consecutiveFailures: 2 });
+    expect((await call(t, user, 'GET', `/api/webhooks/${id}`)).json()).toMatchObject({
+      enabled: false,
+      disabledReason: 'delivery_failures',
+      consecutiveFailures: 2,
+    });
     const told = await t.ctx.db.selectFrom('outbox').select(['user_id', 'payload']).where('type', '=', 'webhook.disabled').execute();
     expect(told.filter((row) => row.user_id === user.id).map((row) => row.payload)).toEqual([{ webhookId: id, url, reason: 'delivery_failures', failures: 2 }]);
 
@@ -393,7 +437,7 @@ describe('webhook delivery', () => {
     expect(await deliveries(user, id)).toEqual([expect.objectContaining({ id: resent.json<{ id: string }>().id, status: 'succeeded' }), log[0], log[1]]);
   });
 
-  it('is verified by the README\'s snippet, as written', async () => {
+  it("is verified by the README's snippet, as written", async () => {
     const readme = readFileSync(new URL('../../../../README.md', import.meta.url), 'utf8');
     const snippet = /```js\n([\s\S]*?verifyExpensioSignature[\s\S]*?)```/.exec(readme)?.[1];
     if (snippet === undefined) throw new Error('the README has no verification snippet');
@@ -436,7 +480,9 @@ describe('webhook delivery', () => {
     expect((await call(t, user, 'POST', `/api/webhooks/${id}/deliveries/${randomUUID()}/resend`)).statusCode).toBe(404);
 
     expect((await call(t, user, 'PATCH', `/api/webhooks/${id}`, { enabled: false })).json()).toMatchObject({ enabled: false, disabledReason: 'owner' });
-    expect(await deliveries(user, id)).toEqual([expect.objectContaining({ status: 'cancelled', attempts: 1, lastError: 'cancelled: the endpoint was disabled' })]);
+    expect(await deliveries(user, id)).toEqual([
+      expect.objectContaining({ status: 'cancelled', attempts: 1, lastError: 'cancelled: the endpoint was disabled' }),
+    ]);
     t.clock.advance(TEST_WEBHOOK_SETTINGS.retryMaxMs);
     expect(await t.deliver()).toMatchObject({ attempted: 0 });
     // The owner switching it off is no news to the owner.
@@ -462,7 +508,7 @@ describe('webhook delivery', () => {
     expect(verifySignature(request?.headers['expensio-signature'], old, request?.body ?? '', nowSeconds())).toBe(false);
   });
 
-  it('follows the owners: a deleted user\'s endpoints go, a demoted admin\'s all-users endpoint is disabled', async () => {
+  it("follows the owners: a deleted user's endpoints go, a demoted admin's all-users endpoint is disabled", async () => {
     const user = await newUser(t);
     const admin = await newUser(t, { role: 'admin' });
     await createWebhook(user, { url: 'http://127.0.0.1:9/', events: ['goal.completed'] });

@@ -12,7 +12,11 @@ import { cashFlow } from './repo.js';
  * The scope's currency: the account's own when one is named (asking for another is a 400),
  * else the one asked for or the default account's.
  */
-export async function cashFlowCurrency(ctx: FinanceContext, userId: string, input: { accountId?: string | undefined; currency?: string | undefined }): Promise<string> {
+export async function cashFlowCurrency(
+  ctx: FinanceContext,
+  userId: string,
+  input: { accountId?: string | undefined; currency?: string | undefined },
+): Promise<string> {
   if (input.accountId === undefined) return analyticsCurrency(ctx, userId, input.currency);
   const account = await requireAccount(ctx.db, userId, input.accountId, 'accountId');
   if (input.currency !== undefined && input.currency !== account.currency) {

@@ -48,7 +48,9 @@ export async function expensesByCategory(db: FinanceDb, p: RangeParams & { previ
       sql<number>`(count(*) filter (where ${current}))::int`.as('count'),
       sql<bigint>`coalesce(sum(t.amount) filter (where not ${current}), 0)::bigint`.as('previous'),
       sql<number>`round(100.0 * sum(t.amount) filter (where ${current}) / sum(sum(t.amount) filter (where ${current})) over (), 2)::float8`.as('share'),
-      sql<number | null>`round(100.0 * (coalesce(sum(t.amount) filter (where ${current}), 0) - sum(t.amount) filter (where not ${current})) / nullif(sum(t.amount) filter (where not ${current}), 0), 2)::float8`.as(
+      sql<
+        number | null
+      >`round(100.0 * (coalesce(sum(t.amount) filter (where ${current}), 0) - sum(t.amount) filter (where not ${current})) / nullif(sum(t.amount) filter (where not ${current}), 0), 2)::float8`.as(
         'change',
       ),
     ])

@@ -13,7 +13,8 @@ export function comprehensiveRoutes(app: HttpApp, ctx: FinanceContext, tags: str
       config: { auth: 'user' as const },
       schema: {
         tags,
-        summary: 'Income, spending, savings rate, categories against the previous period, merchants, largest expenses, weekdays and hours; budgets, goals and debts today',
+        summary:
+          'Income, spending, savings rate, categories against the previous period, merchants, largest expenses, weekdays and hours; budgets, goals and debts today',
         description:
           'Default range: the 30 days ending today. Income and expenses in `currency` only (transfers are neither); budgets, goals and debts are those in `currency`, as they stand today whatever the range.',
         querystring: comprehensiveQuery,

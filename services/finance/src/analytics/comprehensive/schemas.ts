@@ -34,7 +34,7 @@ export const comprehensiveSchema = z
     largestExpenses: z.array(transactionSchema),
     byWeekday: z.array(z.object({ weekday: z.number().int().describe('1 = Monday … 7 = Sunday'), amount: amountOutput, count: z.number().int() })),
     byHour: z.array(z.object({ hour: z.number().int(), amount: amountOutput, count: z.number().int() })),
-    budgets: overviewSchema.shape.items.describe("Each budget in this currency in its current period, as /api/budgets/overview shows it"),
+    budgets: overviewSchema.shape.items.describe('Each budget in this currency in its current period, as /api/budgets/overview shows it'),
     goals: z.array(goalSchema).describe('Goals in this currency, with their progress today'),
     debts: z
       .array(
@@ -54,7 +54,10 @@ export const comprehensiveSchema = z
 
 type Answer = Awaited<ReturnType<typeof comprehensive>>;
 
-export function toComprehensiveView(input: { currency: string; from: string; to: string; timeZone: string; now: Date }, a: Answer): z.infer<typeof comprehensiveSchema> {
+export function toComprehensiveView(
+  input: { currency: string; from: string; to: string; timeZone: string; now: Date },
+  a: Answer,
+): z.infer<typeof comprehensiveSchema> {
   const { currency } = input;
   const money = (minor: bigint) => formatAmount(minor, currency);
   const net = a.sums.income - a.sums.expense;

@@ -48,7 +48,10 @@ function expenses(db: FinanceDb, scope: SpendingScope) {
  * every period present, empty ones as zero. Transactions that recurring rules posted are left out:
  * the forecast adds those back from the rules themselves.
  */
-export async function spendingPerPeriod(db: FinanceDb, scope: SpendingScope & { granularity: Granularity; from: string; to: string }): Promise<{ period_start: string; total: string }[]> {
+export async function spendingPerPeriod(
+  db: FinanceDb,
+  scope: SpendingScope & { granularity: Granularity; from: string; to: string },
+): Promise<{ period_start: string; total: string }[]> {
   const step = `1 ${scope.granularity}`;
   const periodOf = sql<string>`to_char(date_trunc(${scope.granularity}, t.occurred_at at time zone ${scope.timeZone}), 'YYYY-MM-DD')`;
   const totals = expenses(db, scope)
@@ -58,7 +61,9 @@ export async function spendingPerPeriod(db: FinanceDb, scope: SpendingScope & { 
     .where('t.occurred_at', '<', startOf(scope.to, scope.timeZone))
     // By position: the same expression written twice would carry different parameters.
     .groupBy(sql`1`);
-  const periods = sql<{ period_start: string }>`(select to_char(g, 'YYYY-MM-DD') as period_start from generate_series(${scope.from}::timestamp, ${scope.to}::timestamp - ${step}::interval, ${step}::interval) as g)`;
+  const periods = sql<{
+    period_start: string;
+  }>`(select to_char(g, 'YYYY-MM-DD') as period_start from generate_series(${scope.from}::timestamp, ${scope.to}::timestamp - ${step}::interval, ${step}::interval) as g)`;
   return db
     .with('totals', () => totals)
     .selectFrom(periods.as('p'))

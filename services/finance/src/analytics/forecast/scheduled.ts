@@ -12,7 +12,13 @@ import type { ScheduledRule } from './repo.js';
 export function scheduledPerPeriod(rules: readonly ScheduledRule[], range: { from: string; to: string; granularity: Granularity }): Map<string, bigint> {
   const totals = new Map<string, bigint>();
   for (const rule of rules) {
-    const schedule = { startDate: rule.start_date, frequency: rule.frequency, interval: rule.frequency_interval, endDate: rule.end_date, count: rule.occurrence_count };
+    const schedule = {
+      startDate: rule.start_date,
+      frequency: rule.frequency,
+      interval: rule.frequency_interval,
+      endDate: rule.end_date,
+      count: rule.occurrence_count,
+    };
     // Overdue occurrences before the range would post dated before it: start at the range.
     let index = Math.max(rule.next_index, firstIndexOnOrAfter(schedule, range.from));
     for (;;) {

@@ -59,7 +59,9 @@ export const forecastSchema = z
         actualSoFar: amountOutput.describe('Already spent in the period (the current one; zero after it)'),
       }),
     ),
-    otherCurrencies: z.array(z.object({ currency: z.string(), count: z.number().int() })).describe('Expenses of the fitted history and current period left out for their currency'),
+    otherCurrencies: z
+      .array(z.object({ currency: z.string(), count: z.number().int() }))
+      .describe('Expenses of the fitted history and current period left out for their currency'),
   })
   .meta({ id: 'SpendingForecast' });
 

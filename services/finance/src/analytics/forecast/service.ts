@@ -59,7 +59,11 @@ export async function spendingForecast(ctx: FinanceContext, userId: string, quer
   const rows = await spendingPerPeriod(ctx.db, { ...scope, granularity, from, to: current });
   const series = rows.map((r) => Number(r.total));
   const result = forecastSeries(series, toEpochDay(from), granularity, horizon);
-  const scheduled = scheduledPerPeriod(await activeExpenseRules(ctx.db, { userId, currency, categoryId: scope.categoryId }), { from: current, to: end, granularity });
+  const scheduled = scheduledPerPeriod(await activeExpenseRules(ctx.db, { userId, currency, categoryId: scope.categoryId }), {
+    from: current,
+    to: end,
+    granularity,
+  });
   const spent = await spendingBetween(ctx.db, { ...scope, from: current, to: next });
   const otherCurrencies = await otherCurrencyCounts(ctx.db, { ...scope, from, to: next });
 

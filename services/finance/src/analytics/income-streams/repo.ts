@@ -27,7 +27,10 @@ export interface StreamRow {
  * the trend is counted in calendar months (a payment on day d of an n-day month sits at month +
  * (d − 1) / n), so monthly payments on the same day are exactly one apart.
  */
-export async function incomeStreams(db: FinanceDb, p: { userId: string; currency: string; from: IsoDate; to: IsoDate; timeZone: string }): Promise<StreamRow[]> {
+export async function incomeStreams(
+  db: FinanceDb,
+  p: { userId: string; currency: string; from: IsoDate; to: IsoDate; timeZone: string },
+): Promise<StreamRow[]> {
   const { rows } = await sql<StreamRow>`
     with income as (
       select t.amount, t.occurred_at, t.id,

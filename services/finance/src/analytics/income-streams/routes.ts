@@ -14,7 +14,8 @@ export function incomeStreamRoutes(app: HttpApp, ctx: FinanceContext, tags: stri
       schema: {
         tags,
         summary: 'Your income per payer: regularity, trend and the next payment expected; how diversified and how reliable it is',
-        description: 'Default range: the last 12 months. One stream per payer (the merchant, else the description, else the category). Transfers are never income.',
+        description:
+          'Default range: the last 12 months. One stream per payer (the merchant, else the description, else the category). Transfers are never income.',
         querystring: incomeStreamsQuery,
         response: { 200: incomeStreamsSchema },
       },

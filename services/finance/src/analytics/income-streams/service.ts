@@ -106,7 +106,10 @@ export function diversification(totals: bigint[]): number {
   return Number(divideRounded((all * all - squares) * 1000n, all * all)) / 1000;
 }
 
-export async function incomeStreamAnalysis(ctx: FinanceContext, input: { userId: string; currency: string; range: DayRange; timeZone: string; today: IsoDate }) {
+export async function incomeStreamAnalysis(
+  ctx: FinanceContext,
+  input: { userId: string; currency: string; range: DayRange; timeZone: string; today: IsoDate },
+) {
   const { userId, currency, range, timeZone } = input;
   const rows = await incomeStreams(ctx.db, { userId, currency, timeZone, ...range });
   const streams = rows.map(toStream);

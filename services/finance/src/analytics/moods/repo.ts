@@ -32,7 +32,12 @@ const total = sql<bigint>`sum(t.amount)::bigint`.as('total');
 const average = sql<bigint>`div(2 * sum(t.amount) + count(*), 2 * count(*))::bigint`.as('average');
 
 export async function byMood(db: FinanceDb, p: MoodParams) {
-  return moodExpenses(db, p).select(['m.mood', count, total, average]).groupBy('m.mood').orderBy(sql`sum(t.amount)`, 'desc').orderBy('m.mood').execute();
+  return moodExpenses(db, p)
+    .select(['m.mood', count, total, average])
+    .groupBy('m.mood')
+    .orderBy(sql`sum(t.amount)`, 'desc')
+    .orderBy('m.mood')
+    .execute();
 }
 
 export async function byMoodAndCategory(db: FinanceDb, p: MoodParams) {

@@ -13,7 +13,8 @@ export function moodAnalysisRoutes(app: HttpApp, ctx: FinanceContext, tags: stri
       config: { auth: 'user' as const },
       schema: {
         tags,
-        summary: 'How mood goes with spending: per mood, mood and category, trigger; the negative share and the intensity-amount correlation, each with its sample size',
+        summary:
+          'How mood goes with spending: per mood, mood and category, trigger; the negative share and the intensity-amount correlation, each with its sample size',
         description: 'Default range: the last 90 days. Expenses in `currency` that carry a mood.',
         querystring: moodAnalysisQuery,
         response: { 200: moodAnalysisSchema },

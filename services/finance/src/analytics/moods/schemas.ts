@@ -19,13 +19,18 @@ export const moodAnalysisSchema = z
     byMoodAndCategory: z.array(z.object({ mood: z.enum(MOODS), category: z.string().nullable(), name: z.string().nullable(), ...sums })),
     byTrigger: z.array(z.object({ trigger: z.enum(TRIGGERS), ...sums }).describe('An expense with several triggers counts under each')),
     negativeShare: z.object({
-      percent: percent.nullable().describe('Percent of the amount of mood-tagged expenses whose mood is stressed, sad, bored, anxious or regretful; null without any'),
+      percent: percent
+        .nullable()
+        .describe('Percent of the amount of mood-tagged expenses whose mood is stressed, sad, bored, anxious or regretful; null without any'),
       amount: amountOutput,
       count: z.number().int(),
       n: z.number().int().describe('Mood-tagged expenses'),
     }),
     correlation: z.object({
-      intensityVsAmount: z.number().nullable().describe("Pearson's r between mood intensity and amount, 3 decimals; null below 5 pairs or when either does not vary"),
+      intensityVsAmount: z
+        .number()
+        .nullable()
+        .describe("Pearson's r between mood intensity and amount, 3 decimals; null below 5 pairs or when either does not vary"),
       n: z.number().int(),
     }),
     otherCurrencies: otherCurrenciesSchema,

@@ -26,7 +26,9 @@ export const subscriptionSchema = z
       .object({ from: amountOutput, to: amountOutput, percent })
       .nullable()
       .describe('When the latest charge is more than 2% above the one before'),
-    status: z.enum(['active', 'missed', 'cancelled']).describe('missed once nextExpected plus the tolerance has passed with no charge; cancelled after two missed intervals'),
+    status: z
+      .enum(['active', 'missed', 'cancelled'])
+      .describe('missed once nextExpected plus the tolerance has passed with no charge; cancelled after two missed intervals'),
     recurringRuleId: z.uuid().nullable().describe('A recurring rule with the same merchant and currency'),
   })
   .meta({ id: 'Subscription' });

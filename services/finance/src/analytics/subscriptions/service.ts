@@ -32,7 +32,10 @@ function detect(series: ChargeSeries, today: IsoDate): Subscription | undefined 
 }
 
 /** Largest yearly cost first; ties by merchant so the order is stable. */
-export async function findSubscriptions(ctx: FinanceContext, input: { userId: string; currency?: string | undefined; timeZone: string; today: IsoDate }): Promise<Subscription[]> {
+export async function findSubscriptions(
+  ctx: FinanceContext,
+  input: { userId: string; currency?: string | undefined; timeZone: string; today: IsoDate },
+): Promise<Subscription[]> {
   const series = await chargeSeries(ctx.db, input);
   return series
     .flatMap((s) => detect(s, input.today) ?? [])

@@ -32,7 +32,7 @@ export function parseAmount(raw: string, style: AmountStyle): AmountResult {
   if (text === '') return { ok: false, message: 'is required' };
   let negative = false;
   // Peels signs and currency off both ends, whichever order the bank wrote them in ($-12.00, -$12.00, 54,23- €).
-  for (let before = ''; before !== text; ) {
+  for (let before = ''; before !== text;) {
     before = text;
     if (text.startsWith('(') && text.endsWith(')')) {
       negative = !negative;

@@ -75,12 +75,15 @@ export function parseCamt053(source: string): ParsedFile {
       const amount = parseAmount(amountText, { decimal: '.', thousands: '' });
       if (date === undefined) rejections.push({ line: at, field: 'date', message: 'date is required (BookgDt)' });
       if (!amount.ok) rejections.push({ line: at, field: 'amount', message: `amount (Amt) ${amount.message}` });
-      else if (direction !== 'CRDT' && direction !== 'DBIT') rejections.push({ line: at, field: 'amount', message: `CdtDbtInd must be CRDT or DBIT, not "${direction}"` });
+      else if (direction !== 'CRDT' && direction !== 'DBIT')
+        rejections.push({ line: at, field: 'amount', message: `CdtDbtInd must be CRDT or DBIT, not "${direction}"` });
       if (date === undefined || !amount.ok || (direction !== 'CRDT' && direction !== 'DBIT')) continue;
       const details = list(child(entry, 'NtryDtls'))
         .flatMap((d) => list(child(d, 'TxDtls')))
         .at(0);
-      const remittance = list(child(details, 'RmtInf', 'Ustrd')).filter((u): u is string => typeof u === 'string').join(' ');
+      const remittance = list(child(details, 'RmtInf', 'Ustrd'))
+        .filter((u): u is string => typeof u === 'string')
+        .join(' ');
       const row: NormalisedRow = {
         line: at,
         date,

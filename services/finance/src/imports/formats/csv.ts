@@ -105,10 +105,17 @@ function findLayout(records: string[][], mapping: ImportMapping | undefined, del
     }
   }
   if (columns.date === undefined) throw fieldError('mapping.date', 'name the date column');
-  if (columns.amount === undefined && columns.debit === undefined && columns.credit === undefined) throw fieldError('mapping.amount', 'name the amount column, or the debit and credit columns');
+  if (columns.amount === undefined && columns.debit === undefined && columns.credit === undefined)
+    throw fieldError('mapping.amount', 'name the amount column, or the debit and credit columns');
   const languages = header === undefined ? new Set() : header.languages;
   const european = delimiter === ';' || [...languages].some((language) => language !== 'en');
-  return { headerIndex, width, columns, native: header?.native === true && named.length === 0 && indexed.length === 0, hint: european ? 'day-first' : 'month-first' };
+  return {
+    headerIndex,
+    width,
+    columns,
+    native: header?.native === true && named.length === 0 && indexed.length === 0,
+    hint: european ? 'day-first' : 'month-first',
+  };
 }
 
 /** A shorter record, or a longer one with text past the header's columns, is not a row of this table. */
@@ -129,9 +136,14 @@ export function parseCsv(text: string, mapping: ImportMapping | undefined): Pars
   const skippedAbove = records.slice(0, Math.max(layout.headerIndex, 0)).filter((r) => !isEmpty(r)).length;
   if (skippedAbove > 0) notes.push(`Skipped ${skippedAbove} line(s) above the header.`);
 
-  const data = records.map((record, i) => ({ record, line: i + 1 })).slice(layout.headerIndex + 1).filter(({ record }) => !isEmpty(record));
+  const data = records
+    .map((record, i) => ({ record, line: i + 1 }))
+    .slice(layout.headerIndex + 1)
+    .filter(({ record }) => !isEmpty(record));
 
-  const amountValues = data.flatMap(({ record }) => [cell(record, columns.amount), cell(record, columns.debit), cell(record, columns.credit)]).filter((v) => v !== '');
+  const amountValues = data
+    .flatMap(({ record }) => [cell(record, columns.amount), cell(record, columns.debit), cell(record, columns.credit)])
+    .filter((v) => v !== '');
   const decimal = mapping?.decimal ?? inferDecimalMark(amountValues) ?? (layout.hint === 'day-first' ? ',' : '.');
   const style: AmountStyle = { decimal, thousands: mapping?.thousands };
 
@@ -186,8 +198,18 @@ export function parseCsv(text: string, mapping: ImportMapping | undefined): Pars
       rejections.push(...problems);
       continue;
     }
-    const row: NormalisedRow = { line, date, amount: mapping?.invert === true ? negate(amount.value) : amount.value, description: cell(record, columns.description) };
-    const optional = { merchant: columns.merchant, category: columns.category, currency: columns.currency, ...(layout.native ? { type: columns.type, tags: columns.tags } : {}) };
+    const row: NormalisedRow = {
+      line,
+      date,
+      amount: mapping?.invert === true ? negate(amount.value) : amount.value,
+      description: cell(record, columns.description),
+    };
+    const optional = {
+      merchant: columns.merchant,
+      category: columns.category,
+      currency: columns.currency,
+      ...(layout.native ? { type: columns.type, tags: columns.tags } : {}),
+    };
     for (const [field, index] of Object.entries(optional)) {
       const value = cell(record, index);
       if (value !== '') row[field as 'merchant'] = value;

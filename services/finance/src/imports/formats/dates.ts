@@ -11,7 +11,19 @@ export const DATE_FORMAT_RE = /^(?=.*(?:YYYY|YY))(?=.*MM)(?=.*DD)(?:YYYY|YY|MM|D
 export const ISO_DATE = 'YYYY-MM-DD';
 
 /** The formats tried, in this order, when a file does not name one. */
-const CANDIDATES = [ISO_DATE, 'DD.MM.YYYY', 'DD.MM.YY', 'MM/DD/YYYY', 'DD/MM/YYYY', 'MM/DD/YY', 'DD/MM/YY', 'YYYY/MM/DD', 'DD-MM-YYYY', 'MM-DD-YYYY', 'YYYYMMDD'];
+const CANDIDATES = [
+  ISO_DATE,
+  'DD.MM.YYYY',
+  'DD.MM.YY',
+  'MM/DD/YYYY',
+  'DD/MM/YYYY',
+  'MM/DD/YY',
+  'DD/MM/YY',
+  'YYYY/MM/DD',
+  'DD-MM-YYYY',
+  'MM-DD-YYYY',
+  'YYYYMMDD',
+];
 
 const compiled = new Map<string, { re: RegExp; order: string[] }>();
 

@@ -82,7 +82,11 @@ export function recogniseHeader(cells: readonly string[]): RecognisedHeader {
   const languages = new Set<HeaderLanguage>();
   let duplicate: HeaderField | undefined;
   keys.forEach((key, index) => {
-    const candidates: Alias[] = native ? (NATIVE.find((f) => f === key) === undefined ? [] : [{ field: key as HeaderField, rank: 0, language: 'en' }]) : (DICTIONARY.get(key) ?? []);
+    const candidates: Alias[] = native
+      ? NATIVE.find((f) => f === key) === undefined
+        ? []
+        : [{ field: key as HeaderField, rank: 0, language: 'en' }]
+      : (DICTIONARY.get(key) ?? []);
     // A word shared with English (`description`, `date`) says nothing about the locale.
     const english = candidates.some((alias) => alias.language === 'en');
     for (const alias of candidates) {

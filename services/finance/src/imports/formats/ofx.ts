@@ -95,7 +95,12 @@ export function parseOfx(text: string, options: { invert?: boolean | undefined }
       const amountText = leaf(trn, 'TRNAMT') ?? '';
       // European banks write TRNAMT with a decimal comma, against the spec.
       const amount = parseAmount(amountText, { decimal: amountText.includes(',') && !amountText.includes('.') ? ',' : '.', thousands: '' });
-      if (date === undefined) rejections.push({ line: at, field: 'date', message: dateText === '' ? 'date is required (DTPOSTED)' : `date "${dateText}" is not an OFX date (YYYYMMDD...)` });
+      if (date === undefined)
+        rejections.push({
+          line: at,
+          field: 'date',
+          message: dateText === '' ? 'date is required (DTPOSTED)' : `date "${dateText}" is not an OFX date (YYYYMMDD...)`,
+        });
       if (!amount.ok) rejections.push({ line: at, field: 'amount', message: `amount (TRNAMT) ${amount.message}` });
       if (date === undefined || !amount.ok) continue;
       const name = leaf(trn, 'NAME') || leaf(trn, 'PAYEE', 'NAME');

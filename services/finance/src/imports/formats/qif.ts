@@ -67,7 +67,10 @@ export function parseQif(text: string, mapping: ImportMapping | undefined): Pars
   if (format === undefined) {
     const guess = inferDateFormat(dates, 'month-first');
     format = guess?.format ?? 'MM/DD/YYYY';
-    if (guess?.ambiguousWith !== undefined) notes.push(`Every date fits both ${guess.format} and ${guess.ambiguousWith}; read as ${guess.format}, as Quicken writes it. Send mapping.dateFormat if that is wrong.`);
+    if (guess?.ambiguousWith !== undefined)
+      notes.push(
+        `Every date fits both ${guess.format} and ${guess.ambiguousWith}; read as ${guess.format}, as Quicken writes it. Send mapping.dateFormat if that is wrong.`,
+      );
   }
   const amounts = records.map((r) => r.fields.get('T') ?? r.fields.get('U') ?? '');
   const decimal = mapping?.decimal ?? inferDecimalMark(amounts) ?? '.';
@@ -77,12 +80,18 @@ export function parseQif(text: string, mapping: ImportMapping | undefined): Pars
   for (const { line, fields } of records) {
     const dateText = fields.get('D') ?? '';
     const date = dateText === '' ? undefined : parseDate(normaliseQifDate(dateText), format);
-    if (date === undefined) rejections.push({ line, field: 'date', message: dateText === '' ? 'date is required (D)' : `date "${dateText}" is not a date written ${format}` });
+    if (date === undefined)
+      rejections.push({ line, field: 'date', message: dateText === '' ? 'date is required (D)' : `date "${dateText}" is not a date written ${format}` });
     const amount = parseAmount(fields.get('T') ?? fields.get('U') ?? '', { decimal, thousands: mapping?.thousands });
     if (!amount.ok) rejections.push({ line, field: 'amount', message: `amount (T) ${amount.message}` });
     if (date === undefined || !amount.ok) continue;
     const payee = fields.get('P');
-    const row: NormalisedRow = { line, date, amount: mapping?.invert === true ? negate(amount.value) : amount.value, description: fields.get('M') ?? payee ?? '' };
+    const row: NormalisedRow = {
+      line,
+      date,
+      amount: mapping?.invert === true ? negate(amount.value) : amount.value,
+      description: fields.get('M') ?? payee ?? '',
+    };
     if (payee !== undefined && payee !== '') row.merchant = payee;
     const category = fields.get('L');
     // `[Savings]` names a transfer account, not a category.

@@ -52,7 +52,13 @@ export function originsFor(n: number, minTrain: number, plan: BacktestPlan): num
  * it and forecasts the next `horizon` periods, which it has not seen. A candidate's score is its
  * mean scaled error over all origins and horizons.
  */
-export function backtest(y: readonly number[], firstDay: number, candidates: readonly Candidate[], origins: readonly number[], plan: BacktestPlan): BacktestResult {
+export function backtest(
+  y: readonly number[],
+  firstDay: number,
+  candidates: readonly Candidate[],
+  origins: readonly number[],
+  plan: BacktestPlan,
+): BacktestResult {
   const totals = candidates.map(() => 0);
   let count = 0;
   for (const length of origins) {

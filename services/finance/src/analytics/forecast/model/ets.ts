@@ -154,7 +154,11 @@ export function etsName(spec: EtsSpec): string {
 }
 
 /** The fitted model over a series `y` (possibly already adjusted: `offset(t)` is added back to every value). */
-export function etsModel(y: readonly number[], spec: EtsSpec, extra: { name?: string; parameters?: Record<string, number>; offset?: (t: number) => number } = {}): FittedModel {
+export function etsModel(
+  y: readonly number[],
+  spec: EtsSpec,
+  extra: { name?: string; parameters?: Record<string, number>; offset?: (t: number) => number } = {},
+): FittedModel {
   const fit = fitEts(y, spec);
   const n = y.length;
   const offset = extra.offset ?? (() => 0);

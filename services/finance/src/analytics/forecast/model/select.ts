@@ -64,7 +64,13 @@ const PATHS = 500;
  * errors, drawn at random and fed back through its equations). Ties go to the simpler candidate,
  * listed first; seasonal-naive is always first.
  */
-export function forecastSeries(y: readonly number[], firstDay: number, granularity: Granularity, horizon: number, options: { seed?: number } = {}): SeriesForecast {
+export function forecastSeries(
+  y: readonly number[],
+  firstDay: number,
+  granularity: Granularity,
+  horizon: number,
+  options: { seed?: number } = {},
+): SeriesForecast {
   const n = y.length;
   if (n < minimumHistory(granularity)) throw new Error(`a ${granularity} forecast needs ${minimumHistory(granularity)} periods, got ${n}`);
   const plan = PLANS[granularity];
