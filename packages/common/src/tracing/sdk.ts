@@ -39,5 +39,15 @@ export async function startTracing(options: TracingOptions): Promise<Tracing | u
     logRecordProcessors: [],
   });
   sdk.start();
-  return { shutdown: () => sdk.shutdown() };
+  return {
+    shutdown: async () => {
+      await sdk.shutdown();
+      // The SDK registered itself as the process-wide tracer, propagator and context manager;
+      // stopping leaves none behind, so what runs next in this process traces only if it starts again.
+      const { context, propagation, trace } = await import('@opentelemetry/api');
+      trace.disable();
+      propagation.disable();
+      context.disable();
+    },
+  };
 }
