@@ -80,4 +80,24 @@ describe('a flagged transaction alerts its owner', () => {
     );
     expect(otherHears.filter((m) => m.name === 'transaction.flagged' || m.name === 'security.alert')).toEqual([]);
   });
+
+  it('follows the owner’s alert settings: live only sends no mail, and the alert is listed', async () => {
+    const owner = await newUser(t);
+    const current = (await call(t, owner, 'GET', '/api/security/settings')).json();
+    const put = await call(t, owner, 'PUT', '/api/security/settings', { ...current, channels: ['live'] });
+    expect(put.statusCode, put.body).toBe(200);
+    for (const merchant of ['Site D', 'Site E', 'Site F']) {
+      expect((await call(t, owner, 'POST', '/api/transactions', { type: 'expense', amount: '0.99', merchant })).statusCode).toBe(201);
+    }
+    await t.settle();
+    await vi.waitFor(
+      async () => {
+        const alerts = (await call(t, owner, 'GET', '/api/security/alerts')).json();
+        expect(JSON.stringify(alerts)).toContain('transaction.flagged');
+      },
+      { timeout: 20_000, interval: 50 },
+    );
+    await t.context(identityService).mail.drain();
+    expect(mailer.sent.filter((m) => m.to === owner.email && m.subject.startsWith('Expensio: was this you?'))).toEqual([]);
+  });
 });

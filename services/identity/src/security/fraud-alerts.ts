@@ -2,7 +2,8 @@ import type { EventPayload } from '@expensio/common';
 import type { IdentityContext } from '../context.js';
 import { transactionFlaggedMail } from '../mail/templates.js';
 import { findUserById } from '../users/repo.js';
-import { recordAndAlert } from './alerts.js';
+import { raiseAlert } from './alerts.js';
+import { getSettings } from './settings.js';
 
 /** The consumer finance's flags reach identity through (declared in the event catalog's SUBSCRIPTIONS). */
 export const FRAUD_ALERT_CONSUMER = 'identity.fraud-alerts';
@@ -18,8 +19,8 @@ export function flaggedMessage(flag: EventPayload<'transaction.flagged'>): strin
 
 /**
  * Identity is where a user hears about their account's security: a flagged transaction becomes a
- * `security.alert` (live on their sockets, and for webhooks) and an email, recorded in their
- * security log. The alert lands with the inbox record, once per event; the mail is queued last,
+ * `security.alert` (live on their sockets, and for webhooks) and an email, as their alert settings
+ * choose, recorded in their security log and alert list. The alert lands with the inbox record, once per event; the mail is queued last,
  * after every write of the handler.
  */
 export function subscribeFraudAlerts(ctx: IdentityContext): void {
@@ -28,22 +29,18 @@ export function subscribeFraudAlerts(ctx: IdentityContext): void {
     const user = await findUserById(trx, event.userId);
     if (user === undefined) return;
     const flag = event.payload;
-    await recordAndAlert(ctx, trx, {
-      userId: user.id,
+    // Delivered as the user's alert settings say, like every other alert: live, by mail, or both.
+    const { channels } = await getSettings(trx, user.id);
+    await raiseAlert(ctx, trx, user, {
       type: 'transaction.flagged',
       severity: flag.score >= CRITICAL_FROM ? 'critical' : 'warning',
       origin: null,
-      now: ctx.clock.now(),
       message: flaggedMessage(flag),
-      details: {
-        transactionId: flag.transactionId,
-        score: flag.score,
-        level: flag.level,
-        amount: flag.amount,
-        currency: flag.currency,
-        reasons: flag.reasons.map((r) => r.code).join(','),
-      },
+      reasons: flag.reasons.map((r) => r.code),
+      // The mail below says more than the generic alert mail would.
+      channels: channels.filter((channel) => channel === 'live'),
+      details: { transactionId: flag.transactionId, score: flag.score, level: flag.level, amount: flag.amount, currency: flag.currency },
     });
-    ctx.mail.enqueue(transactionFlaggedMail(user.email, flag), 'transaction-flagged');
+    if (channels.includes('email')) ctx.mail.enqueue(transactionFlaggedMail(user.email, flag), 'transaction-flagged');
   });
 }
