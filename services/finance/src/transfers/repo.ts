@@ -6,22 +6,18 @@ import type { TransactionRow } from '../transactions/repo.js';
 export const LINK_WINDOW_DAYS = 5;
 const window = sql.raw(`interval '${LINK_WINDOW_DAYS} days'`);
 
+/** Transactions read as the API shows them (with their category's slug). */
+function transactionRows(db: FinanceDb) {
+  return db.selectFrom('transactions as t').leftJoin('categories as c', 'c.id', 't.category_id').selectAll('t').select('c.slug as category_slug');
+}
+
 /**
  * The user's transactions with these ids, locked until the transaction ends (in id order, so two
  * requests locking the same pair cannot deadlock). A row read after its lock is the committed one:
  * a concurrent link that got there first shows as a transfer_id.
  */
 export async function lockTransactions(db: FinanceDb, params: { userId: string; ids: string[] }): Promise<TransactionRow[]> {
-  return db
-    .selectFrom('transactions as t')
-    .leftJoin('categories as c', 'c.id', 't.category_id')
-    .selectAll('t')
-    .select('c.slug as category_slug')
-    .where('t.user_id', '=', params.userId)
-    .where('t.id', 'in', params.ids)
-    .orderBy('t.id')
-    .forUpdate('t')
-    .execute();
+  return transactionRows(db).where('t.user_id', '=', params.userId).where('t.id', 'in', params.ids).orderBy('t.id').forUpdate('t').execute();
 }
 
 /** Makes a recorded income or expense one leg of a transfer: its type follows, its category goes. */
@@ -37,26 +33,13 @@ export async function makeLeg(db: FinanceDb, params: { userId: string; id: strin
 
 /** Both legs of one of the user's transfers, locked (in id order) until the transaction ends. */
 export async function lockTransfer(db: FinanceDb, params: { userId: string; transferId: string }): Promise<TransactionRow[]> {
-  return db
-    .selectFrom('transactions as t')
-    .leftJoin('categories as c', 'c.id', 't.category_id')
-    .selectAll('t')
-    .select('c.slug as category_slug')
-    .where('t.user_id', '=', params.userId)
-    .where('t.transfer_id', '=', params.transferId)
-    .orderBy('t.id')
-    .forUpdate('t')
-    .execute();
+  return transactionRows(db).where('t.user_id', '=', params.userId).where('t.transfer_id', '=', params.transferId).orderBy('t.id').forUpdate('t').execute();
 }
 
 /** The legs of these transfers other than the rows named (locked). */
 export async function otherLegs(db: FinanceDb, params: { userId: string; transferIds: string[]; exceptIds: string[] }): Promise<TransactionRow[]> {
   if (params.transferIds.length === 0) return [];
-  return db
-    .selectFrom('transactions as t')
-    .leftJoin('categories as c', 'c.id', 't.category_id')
-    .selectAll('t')
-    .select('c.slug as category_slug')
+  return transactionRows(db)
     .where('t.user_id', '=', params.userId)
     .where('t.transfer_id', 'in', params.transferIds)
     .where('t.id', 'not in', params.exceptIds)

@@ -1,8 +1,6 @@
 import { requireUser, type HttpApp } from '@expensio/common';
 import type { FinanceContext } from '../../context.js';
-import { analyticsCurrency } from '../currency.js';
-import { localToday, resolveRange } from '../range.js';
-import { userTimeZone } from '../../users/time-zone.js';
+import { analyticsScope } from '../scope.js';
 import { comprehensiveQuery, comprehensiveSchema, toComprehensiveView } from './schemas.js';
 import { comprehensive, defaultFrom } from './service.js';
 
@@ -22,13 +20,9 @@ export function comprehensiveRoutes(app: HttpApp, ctx: FinanceContext, tags: str
       },
     },
     async (request) => {
-      const userId = requireUser(request).id;
-      const timeZone = await userTimeZone(ctx.db, userId);
-      const today = localToday(ctx.clock, timeZone);
-      const range = resolveRange(request.query, today, defaultFrom);
-      const currency = await analyticsCurrency(ctx, userId, request.query.currency);
-      const answer = await comprehensive(ctx, { userId, currency, range, timeZone, today });
-      return toComprehensiveView({ currency, ...range, timeZone, now: ctx.clock.now() }, answer);
+      const scope = await analyticsScope(ctx, requireUser(request).id, request.query, defaultFrom);
+      const answer = await comprehensive(ctx, scope);
+      return toComprehensiveView({ currency: scope.currency, ...scope.range, timeZone: scope.timeZone, now: ctx.clock.now() }, answer);
     },
   );
 }

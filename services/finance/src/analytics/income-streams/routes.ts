@@ -1,8 +1,6 @@
 import { requireUser, type HttpApp } from '@expensio/common';
 import type { FinanceContext } from '../../context.js';
-import { analyticsCurrency } from '../currency.js';
-import { localToday, resolveRange } from '../range.js';
-import { userTimeZone } from '../../users/time-zone.js';
+import { analyticsScope } from '../scope.js';
 import { incomeStreamsQuery, incomeStreamsSchema } from './schemas.js';
 import { defaultFrom, incomeStreamAnalysis } from './service.js';
 
@@ -21,12 +19,7 @@ export function incomeStreamRoutes(app: HttpApp, ctx: FinanceContext, tags: stri
       },
     },
     async (request) => {
-      const userId = requireUser(request).id;
-      const timeZone = await userTimeZone(ctx.db, userId);
-      const today = localToday(ctx.clock, timeZone);
-      const range = resolveRange(request.query, today, defaultFrom);
-      const currency = await analyticsCurrency(ctx, userId, request.query.currency);
-      return incomeStreamAnalysis(ctx, { userId, currency, range, timeZone, today });
+      return incomeStreamAnalysis(ctx, await analyticsScope(ctx, requireUser(request).id, request.query, defaultFrom));
     },
   );
 }

@@ -1,8 +1,6 @@
 import { requireUser, type HttpApp } from '@expensio/common';
 import type { FinanceContext } from '../../context.js';
-import { analyticsCurrency } from '../currency.js';
-import { localToday, resolveRange } from '../range.js';
-import { userTimeZone } from '../../users/time-zone.js';
+import { analyticsScope } from '../scope.js';
 import { moodAnalysisQuery, moodAnalysisSchema } from './schemas.js';
 import { defaultFrom, moodAnalysis } from './service.js';
 
@@ -21,11 +19,7 @@ export function moodAnalysisRoutes(app: HttpApp, ctx: FinanceContext, tags: stri
       },
     },
     async (request) => {
-      const userId = requireUser(request).id;
-      const timeZone = await userTimeZone(ctx.db, userId);
-      const range = resolveRange(request.query, localToday(ctx.clock, timeZone), defaultFrom);
-      const currency = await analyticsCurrency(ctx, userId, request.query.currency);
-      return moodAnalysis(ctx, { userId, currency, range, timeZone });
+      return moodAnalysis(ctx, await analyticsScope(ctx, requireUser(request).id, request.query, defaultFrom));
     },
   );
 }
