@@ -1,4 +1,6 @@
-import { connect, type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage, type Message, type Options } from 'amqplib';
+import { createRequire } from 'node:module';
+import type * as Amqplib from 'amqplib';
+import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage, Message, Options } from 'amqplib';
 import type { Logger } from '../logger.js';
 import { SUBSCRIPTIONS, type EventSubscription, type EventType, type Topology } from './catalog.js';
 import { safeErrorMessage } from '../logging/errors.js';
@@ -59,6 +61,13 @@ interface ConsumerState {
   tail: Promise<void>;
   cancelled: boolean;
 }
+
+/**
+ * amqplib, loaded at the first connection rather than imported: with tracing on, the SDK has
+ * started by then, so its instrumentation wraps amqplib's `connect` before amqplib keeps a
+ * reference to it, and the broker's address appears on publish and delivery spans (ADR 0025).
+ */
+const amqplib = () => createRequire(import.meta.url)('amqplib') as typeof Amqplib;
 
 function asError(value: unknown): Error {
   return value instanceof Error ? value : new Error(String(value));
@@ -233,7 +242,7 @@ export class AmqpTransport implements EventTransport {
       const url = new URL(this.#url);
       // A wire that dies silently (no reset) is noticed after two missed heartbeats.
       if (this.#heartbeatSeconds !== undefined || !url.searchParams.has('heartbeat')) url.searchParams.set('heartbeat', String(this.#heartbeatSeconds ?? 15));
-      model = await connect(url.toString(), { clientProperties: { connection_name: this.#connectionName }, timeout: this.#connectTimeoutMs });
+      model = await amqplib().connect(url.toString(), { clientProperties: { connection_name: this.#connectionName }, timeout: this.#connectTimeoutMs });
       const current = model;
       current.on('error', (error: Error) => this.#log?.warn({ err: error }, 'RabbitMQ connection error'));
       current.on('close', () => {
