@@ -103,7 +103,11 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-describe.skipIf(!canBuild)('the production build', () => {
+// Each test starts processes from a fresh embedded database (its migrations included): on a loaded
+// machine that alone took 24 s, past Vitest's default 30 s with a registration after it.
+const PROCESS_TESTS = { timeout: 180_000 };
+
+describe.skipIf(!canBuild)('the production build', PROCESS_TESTS, () => {
   it('starts from dist/ with plain node: health, a registration, the profile and /metrics on METRICS_PORT', async () => {
     const metricsPort = await freePort();
     const server = await startBuilt({ METRICS_PORT: String(metricsPort) });
@@ -179,7 +183,7 @@ describe.skipIf(!canBuild)('the production build', () => {
 const stores = { databaseUrl: process.env.TEST_DATABASE_URL ?? '', amqpUrl: process.env.TEST_AMQP_URL ?? '', redisUrl: process.env.TEST_REDIS_URL ?? '' };
 const haveStores = canBuild && Object.values(stores).every((url) => url !== '');
 
-describe.runIf(haveStores)('the built services, one process each, over PostgreSQL, RabbitMQ and Redis', () => {
+describe.runIf(haveStores)('the built services, one process each, over PostgreSQL, RabbitMQ and Redis', PROCESS_TESTS, () => {
   const cleanups: (() => Promise<unknown>)[] = [];
   let services: Record<ServiceName, BuiltService>;
   const serviceFor = pathRouter();
