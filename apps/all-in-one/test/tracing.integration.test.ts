@@ -84,7 +84,7 @@ describe.runIf(AMQP_URL !== '')('one trace over RabbitMQ', () => {
     expect(queries(create).map((s) => s.attributes['db.query.text'])).toEqual([expect.stringMatching(/^insert into "finance"."outbox"/)]);
     expect(queries(consumer).some((s) => String(s.attributes['db.query.text']).includes('"realtime"."inbox"'))).toBe(true);
 
-    // ioredis: the request's token checks, and the gateway's publish to the Socket.IO adapter.
+    // ioredis: the request's revocation check and rate limit, and the gateway's publish to the Socket.IO adapter.
     if (t.redis !== undefined) {
       const commands = (parent: ReadableSpan) => childrenOf(spans(), parent).filter((s) => s.attributes['db.system.name'] === 'redis');
       expect(commands(server).length).toBeGreaterThan(0);
