@@ -113,7 +113,7 @@ afterAll(async () => {
     smtp.close(resolve);
   });
   rmSync(workDir, { recursive: true, force: true });
-}, 60_000);
+}, 180_000);
 
 describe.skipIf(!git)('infra/docker/Dockerfile, built and started without a container engine', () => {
   it('is based on the Node major this machine runs, so the build here stands for the image', () => {
