@@ -204,6 +204,20 @@ describe('errors as problem+json', () => {
     expect(body).toMatchObject({ title: 'Unsupported Media Type', instance: '/items' });
   });
 
+  it("answers a path parameter longer than the router takes with a 414 problem, not Fastify's own JSON", async () => {
+    const response = await inject({ url: `/items/${'x'.repeat(5000)}` });
+    const body = expectProblem(response, 414, 'uri_too_long');
+    expect(body).toMatchObject({ title: 'URI Too Long', detail: 'A path parameter is longer than 100 characters' });
+    expect(response.body).not.toContain('FST_');
+  });
+
+  it('answers a path it cannot decode with a 400 problem', async () => {
+    const response = await inject({ url: '/items/%E0%A4%A' });
+    const body = expectProblem(response, 400, 'bad_url');
+    expect(body.detail).toBe('The path is not a valid URL component');
+    expect(response.body).not.toContain('FST_');
+  });
+
   it('answers an unknown route with a 404 problem', async () => {
     const response = await inject({ url: '/nowhere?x=1' });
     const body = expectProblem(response, 404, 'route_not_found');

@@ -123,6 +123,24 @@ export function problemErrorHandler(error: FastifyError | AppError | Error, requ
   });
 }
 
+/** Fastify's codes for what it refuses before any route runs, as the project names them. */
+const PRE_ROUTING_PROBLEMS: Partial<Record<string, { status: number; code: string; title: string; detail: string }>> = {
+  FST_ERR_BAD_URL: { status: 400, code: 'bad_url', title: 'Bad Request', detail: 'The path is not a valid URL component' },
+  FST_ERR_MAX_PARAM_LENGTH: { status: 414, code: 'uri_too_long', title: 'URI Too Long', detail: 'A path parameter is longer than 100 characters' },
+};
+
+/**
+ * Fastify's `frameworkErrors`: a URL the router cannot decode, or a path parameter over its length
+ * limit, is refused before routing, so no hook has run. Without this Fastify answers with its own
+ * JSON (`FST_ERR_...`, and the whole path echoed back); with it, the same problem+json as any other
+ * refusal, with the request id in the header too.
+ */
+export function preRoutingErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  void reply.header('x-request-id', request.id);
+  const known = PRE_ROUTING_PROBLEMS[error.code];
+  void (known === undefined ? problemErrorHandler(error, request, reply) : sendProblem(reply, request, known));
+}
+
 /**
  * No route matched the method and path. When the path has routes for other methods the answer is
  * 405 with `Allow` naming them (RFC 9110 §15.5.6), so a client learns it used the wrong method
