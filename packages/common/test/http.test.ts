@@ -104,6 +104,10 @@ beforeAll(async () => {
       return { id: request.params.id };
     },
   );
+  app.post('/strict', { schema: { body: z.strictObject({ name: z.string(), owner: z.strictObject({ id: z.string() }).optional() }) } }, async () => {
+    await Promise.resolve();
+    return { ok: true };
+  });
   app.get('/ping', async () => {
     await Promise.resolve();
     return { pong: true };
@@ -183,6 +187,19 @@ describe('errors as problem+json', () => {
     const response = await inject({ method: 'POST', url: '/items', payload: { name: 'x', amount: 1, tags: ['ok', 7] } });
     const body = expectProblem(response, 400, 'validation_failed');
     expect(body.errors).toEqual([expect.objectContaining({ field: 'tags.1', in: 'body' })]);
+  });
+
+  it('names each field a strict body does not know, by its own dotted path, rather than the whole body', async () => {
+    const response = await inject({ method: 'POST', url: '/strict', payload: { name: 'a', role: 'admin', userId: 'x', owner: { id: '1', admin: true } } });
+    const body = expectProblem(response, 400, 'validation_failed');
+    expect(body.errors).toHaveLength(3);
+    expect(body.errors).toEqual(
+      expect.arrayContaining([
+        { field: 'role', in: 'body', message: 'is not a field of this request', code: 'unrecognized_keys' },
+        { field: 'userId', in: 'body', message: 'is not a field of this request', code: 'unrecognized_keys' },
+        { field: 'owner.admin', in: 'body', message: 'is not a field of this request', code: 'unrecognized_keys' },
+      ]),
+    );
   });
 
   it('says which part of the request was wrong for params and querystring', async () => {

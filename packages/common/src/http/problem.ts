@@ -48,9 +48,20 @@ function issueCode(issue: { keyword: string; params: Record<string, unknown> }):
 
 function validationErrors(error: FastifyError): FieldError[] {
   const location = error.validationContext ?? 'body';
-  return (error.validation ?? []).map((issue) => {
+  return (error.validation ?? []).flatMap((issue) => {
     const field = issue.instancePath.replace(/^\//, '').replaceAll('/', '.');
-    return { field: field === '' ? location : field, in: location, message: issue.message ?? 'is invalid', code: issueCode(issue) };
+    // A strict object names the keys it does not know on itself: each becomes its own field, so a
+    // client sees `role`, not the whole body, as what to take out.
+    const unknownKeys = issue.keyword === 'unrecognized_keys' ? issue.params.keys : undefined;
+    if (Array.isArray(unknownKeys) && unknownKeys.length > 0) {
+      return unknownKeys.map((key) => ({
+        field: field === '' ? String(key) : `${field}.${String(key)}`,
+        in: location,
+        message: 'is not a field of this request',
+        code: 'unrecognized_keys',
+      }));
+    }
+    return [{ field: field === '' ? location : field, in: location, message: issue.message ?? 'is invalid', code: issueCode(issue) }];
   });
 }
 
