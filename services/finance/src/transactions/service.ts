@@ -1,4 +1,4 @@
-import { NotFoundError, UnprocessableError, addDays, dateInZone, decodeCursor, newId, startOfDayInZone, zonedPeriodOf } from '@expensio/common';
+import { NotFoundError, UnprocessableError, addDays, dateInZone, decodeCursor, fieldError, newId, startOfDayInZone, zonedPeriodOf } from '@expensio/common';
 import { accountForWrite, ensureDefaultAccount, requireAccount, requireOpen } from '../accounts/service.js';
 import { recordBudgetThresholds } from '../budgets/thresholds.js';
 import { categoryForWrite, requireCategory, requireKindFits } from '../categories/service.js';
@@ -176,12 +176,13 @@ export interface ListInput {
   review?: 'open' | 'reviewed' | 'all' | undefined;
 }
 
+/** A malformed filter is the client's mistake in the query, so a 400 naming it, like any other bad query value. */
 function amountFilter(value: string | undefined, currency: string, field: string): bigint | undefined {
   if (value === undefined) return undefined;
   try {
     return parseAmount(value, currency, field);
   } catch {
-    throw new UnprocessableError(`${field} must be an amount in ${currency}`, 'invalid_amount_filter');
+    throw fieldError(field, `must be an amount in ${currency}`, 'invalid_amount', 'querystring');
   }
 }
 

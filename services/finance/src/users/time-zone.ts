@@ -62,7 +62,7 @@ export async function instantRangeForUser(
 ): Promise<{ from: Date | undefined; to: Date | undefined }> {
   const from = range.from === undefined ? undefined : await instantForUser(db, userId, range.from);
   const to = range.to === undefined ? undefined : await instantForUser(db, userId, range.to);
-  if (from !== undefined && to !== undefined && to <= from) throw fieldError('to', 'must be after from (to is exclusive)', 'invalid_range');
+  if (from !== undefined && to !== undefined && to <= from) throw fieldError('to', 'must be after from (to is exclusive)', 'invalid_range', 'querystring');
   return { from, to };
 }
 
