@@ -91,6 +91,13 @@ describe('the OpenAPI document', () => {
       },
       { path: '/api/accounts/{id}', method: 'get', url: `/api/accounts/${'x'.repeat(200)}`, request: { headers: member.headers } },
       { path: '/.well-known/jwks.json', method: 'get', request: {} },
+      { path: '/api/transactions', method: 'get', url: '/api/transactions?category=no-such-category', request: { headers: member.headers } },
+      {
+        path: '/api/analytics/cash-flow',
+        method: 'get',
+        url: '/api/analytics/cash-flow?accountId=0190f3a0-0000-7000-8000-000000000009',
+        request: { headers: member.headers },
+      },
     ];
     const undocumented: string[] = [];
     for (const { path, method, url, request } of met) {
