@@ -92,6 +92,7 @@ describe('the OpenAPI document', () => {
       { path: '/api/accounts/{id}', method: 'get', url: `/api/accounts/${'x'.repeat(200)}`, request: { headers: member.headers } },
       { path: '/.well-known/jwks.json', method: 'get', request: {} },
       { path: '/api/transactions', method: 'get', url: '/api/transactions?category=no-such-category', request: { headers: member.headers } },
+      { path: '/api/analytics/forecast', method: 'get', url: '/api/analytics/forecast?category=no-such-category', request: { headers: member.headers } },
       {
         path: '/api/analytics/cash-flow',
         method: 'get',
