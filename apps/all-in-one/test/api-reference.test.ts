@@ -72,6 +72,44 @@ describe('the OpenAPI document', () => {
     expect(create?.responses['201']).toBeDefined();
   });
 
+  it('documents, for its operation, every status the API answered a careless or hostile client with', async () => {
+    const member = await register(t);
+    const readOnly = (await call(t, member, 'POST', '/api/auth/tokens', { name: 'script', scopes: ['read'], expiresInDays: 1 })).json<{ token: string }>();
+    const asScript = { authorization: `Bearer ${readOnly.token}` };
+    const json = { 'content-type': 'application/json' };
+    const met = [
+      { path: '/api/auth/login', method: 'post', request: { payload: { email: member.email, password: 'not the password at all' } } },
+      { path: '/api/auth/refresh', method: 'post', request: { payload: { refreshToken: 'not-a-refresh-token' } } },
+      { path: '/api/auth/login/step-up', method: 'post', request: { payload: { challengeId: '0190f3a0-0000-7000-8000-000000000001', code: '123456' } } },
+      { path: '/api/auth/otp/verify', method: 'post', request: { payload: { email: member.email, code: '000000' } } },
+      { path: '/api/accounts', method: 'post', request: { headers: asScript, payload: { name: 'Cash', type: 'cash', currency: 'USD' } } },
+      { path: '/api/auth/profile', method: 'patch', request: { headers: asScript, payload: { name: 'Script' } } },
+      {
+        path: '/api/accounts',
+        method: 'post',
+        request: { headers: { ...member.headers, 'content-type': 'application/x-www-form-urlencoded' }, payload: 'name=Cash' },
+      },
+      { path: '/api/accounts/{id}', method: 'get', url: `/api/accounts/${'x'.repeat(200)}`, request: { headers: member.headers } },
+      { path: '/.well-known/jwks.json', method: 'get', request: {} },
+      { path: '/api/transactions', method: 'get', url: '/api/transactions?category=no-such-category', request: { headers: member.headers } },
+      { path: '/api/analytics/forecast', method: 'get', url: '/api/analytics/forecast?category=no-such-category', request: { headers: member.headers } },
+      {
+        path: '/api/analytics/cash-flow',
+        method: 'get',
+        url: '/api/analytics/cash-flow?accountId=0190f3a0-0000-7000-8000-000000000009',
+        request: { headers: member.headers },
+      },
+    ];
+    const undocumented: string[] = [];
+    for (const { path, method, url, request } of met) {
+      const headers = { ...json, ...member.headers, ...(request as { headers?: Record<string, string> }).headers };
+      if (!('headers' in request)) delete (headers as Record<string, string>).authorization;
+      const response = await t.app.inject({ method: method.toUpperCase() as 'GET', url: url ?? path, ...request, headers });
+      if (doc.paths[path]?.[method]?.responses[String(response.statusCode)] === undefined) undocumented.push(`${method} ${path} ${response.statusCode}`);
+    }
+    expect(undocumented).toEqual([]);
+  });
+
   it('describes the import body as a multipart form with a file, and as raw CSV', () => {
     const content = doc.paths['/api/transactions/import']?.post?.requestBody?.content ?? {};
     const form = content['multipart/form-data']?.schema;

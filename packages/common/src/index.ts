@@ -68,6 +68,7 @@ export * from './events/index.js';
 export * from './service/index.js';
 export * from './metrics/index.js';
 export * from './tracing/index.js';
+export { changesSomething } from './schemas/patch.js';
 export { CONTROL_CHARACTER_CODE, controlCharacterMessage, isCleanText, multilineText, text, type TextOptions } from './schemas/text.js';
 export * from './export/index.js';
 export * from './geo/index.js';

@@ -104,6 +104,10 @@ beforeAll(async () => {
       return { id: request.params.id };
     },
   );
+  app.post('/strict', { schema: { body: z.strictObject({ name: z.string(), owner: z.strictObject({ id: z.string() }).optional() }) } }, async () => {
+    await Promise.resolve();
+    return { ok: true };
+  });
   app.get('/ping', async () => {
     await Promise.resolve();
     return { pong: true };
@@ -185,6 +189,19 @@ describe('errors as problem+json', () => {
     expect(body.errors).toEqual([expect.objectContaining({ field: 'tags.1', in: 'body' })]);
   });
 
+  it('names each field a strict body does not know, by its own dotted path, rather than the whole body', async () => {
+    const response = await inject({ method: 'POST', url: '/strict', payload: { name: 'a', role: 'admin', userId: 'x', owner: { id: '1', admin: true } } });
+    const body = expectProblem(response, 400, 'validation_failed');
+    expect(body.errors).toHaveLength(3);
+    expect(body.errors).toEqual(
+      expect.arrayContaining([
+        { field: 'role', in: 'body', message: 'is not a field of this request', code: 'unrecognized_keys' },
+        { field: 'userId', in: 'body', message: 'is not a field of this request', code: 'unrecognized_keys' },
+        { field: 'owner.admin', in: 'body', message: 'is not a field of this request', code: 'unrecognized_keys' },
+      ]),
+    );
+  });
+
   it('says which part of the request was wrong for params and querystring', async () => {
     const params = await inject({ url: '/items/not-a-uuid' });
     expect(expectProblem(params, 400, 'validation_failed').errors).toEqual([expect.objectContaining({ field: 'id', in: 'params' })]);
@@ -202,6 +219,20 @@ describe('errors as problem+json', () => {
     const response = await inject({ method: 'POST', url: '/items', payload: '<item/>', headers: { 'content-type': 'application/xml' } });
     const body = expectProblem(response, 415, 'unsupported_media_type');
     expect(body).toMatchObject({ title: 'Unsupported Media Type', instance: '/items' });
+  });
+
+  it("answers a path parameter longer than the router takes with a 414 problem, not Fastify's own JSON", async () => {
+    const response = await inject({ url: `/items/${'x'.repeat(5000)}` });
+    const body = expectProblem(response, 414, 'uri_too_long');
+    expect(body).toMatchObject({ title: 'URI Too Long', detail: 'A path parameter is longer than 100 characters' });
+    expect(response.body).not.toContain('FST_');
+  });
+
+  it('answers a path it cannot decode with a 400 problem', async () => {
+    const response = await inject({ url: '/items/%E0%A4%A' });
+    const body = expectProblem(response, 400, 'bad_url');
+    expect(body.detail).toBe('The path is not a valid URL component');
+    expect(response.body).not.toContain('FST_');
   });
 
   it('answers an unknown route with a 404 problem', async () => {

@@ -45,6 +45,15 @@ describe('/api/categories', () => {
     expect((await call(t, alice, 'PATCH', `/api/categories/${groceries.id}`, { name: 'Food' })).statusCode).toBe(404);
   });
 
+  it('a PATCH that names no field is a 400 naming the body, not a 500 from an UPDATE with nothing to set', async () => {
+    const user = await newUser(t);
+    const own = (await call(t, user, 'POST', '/api/categories', { name: 'Gardening' })).json();
+    const response = await call(t, user, 'PATCH', `/api/categories/${own.id}`, {});
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toMatchObject({ code: 'validation_failed', errors: [{ field: 'body', message: 'name at least one field to change' }] });
+    expect((await call(t, user, 'GET', '/api/categories')).json().items).toContainEqual(expect.objectContaining({ id: own.id, name: 'Gardening' }));
+  });
+
   it('a category in use cannot be deleted; an unused one can', async () => {
     const user = await newUser(t);
     const used = (await call(t, user, 'POST', '/api/categories', { name: 'Used' })).json();

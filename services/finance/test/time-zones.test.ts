@@ -258,6 +258,26 @@ describe('date-only input', () => {
   });
 });
 
+describe('instant ranges (to exclusive)', () => {
+  it.each([
+    ['/api/transactions?from=2026-05-01&to=2026-04-01'],
+    ['/api/transactions?from=2026-05-01T00:00:00Z&to=2026-05-01T00:00:00Z'],
+    // Midnight on 30 November in New York is 05:00 UTC: a date-time at 03:00 UTC that day is before it.
+    ['/api/transactions?from=2026-11-30&to=2026-11-30T03:00:00Z'],
+    ['/api/transaction-moods/insights?from=2026-05-01&to=2026-04-01'],
+    ['/api/transaction-moods/insights?from=2026-05-01T10:00:00%2B02:00&to=2026-05-01T08:00:00Z'],
+  ])('%s, whose to is not after from, is a 400 naming to in the query', async (url) => {
+    const response = await call(t, ny, 'GET', url);
+    expect(response.statusCode, response.body).toBe(400);
+    expect(response.json().errors).toEqual([expect.objectContaining({ field: 'to', in: 'querystring' })]);
+  });
+
+  it('keeps a range whose to, read in the user’s zone, is after from', async () => {
+    await ok(ny, 'GET', '/api/transactions?from=2026-11-30&to=2026-11-30T06:00:00Z');
+    await ok(ny, 'GET', '/api/transaction-moods/insights?from=2026-11-30&to=2026-12-01');
+  });
+});
+
 describe('account balances', () => {
   it('balance leaves out future-dated transactions; projectedBalance counts them', async () => {
     const user = await newUser(t);

@@ -270,6 +270,12 @@ describe('GET /api/transactions', () => {
     expect(amounts(await list(query))).toEqual(expected);
   });
 
+  it.each(['minAmount=abc', 'maxAmount=1e9', 'minAmount=0.001', 'maxAmount='])('refuses %s with a 400 naming the filter in the query', async (query) => {
+    const response = await call(t, user, 'GET', `/api/transactions?${query}`);
+    expect(response.statusCode, response.body).toBe(400);
+    expect(response.json()).toMatchObject({ code: 'validation_failed', errors: [{ field: query.split('=')[0], in: 'querystring' }] });
+  });
+
   it('filters by account', async () => {
     expect(amounts(await list(`accountId=${accountId}`))).toEqual(['7.50']);
   });

@@ -48,9 +48,14 @@ export class ValidationError extends AppError {
   }
 }
 
-/** A single-field validation failure raised by a service rule rather than a schema. */
-export function fieldError(field: string, message: string, code = 'invalid'): ValidationError {
-  return new ValidationError(message, [{ field, in: 'body', message, code }]);
+/** A single-field validation failure raised by a service rule rather than a schema; `location` is the part of the request holding the field. */
+export function fieldError(
+  field: string,
+  message: string,
+  code = 'invalid',
+  location: 'body' | 'querystring' | 'params' | 'headers' = 'body',
+): ValidationError {
+  return new ValidationError(message, [{ field, in: location, message, code }]);
 }
 
 export class UnauthorizedError extends AppError {

@@ -13,7 +13,7 @@ import { TooManyRequestsError } from '../errors/index.js';
 import type { Logger } from '../logger.js';
 import { traceRequests } from '../tracing/http.js';
 import { documentServers, documentTransform } from './openapi.js';
-import { notFoundHandler, problemErrorHandler } from './problem.js';
+import { notFoundHandler, preRoutingErrorHandler, problemErrorHandler } from './problem.js';
 import { referencePageConfiguration } from './reference-page.js';
 import { readinessRoutes, type ReadinessCheck } from './health.js';
 import { RouteMethods } from './route-methods.js';
@@ -54,6 +54,8 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
     ...(loggerInstance === undefined ? { logger: false } : { loggerInstance }),
     trustProxy: options.trustProxy.length > 0 ? options.trustProxy : false,
     requestIdHeader: false,
+    // Refusals before routing (an undecodable URL, an over-long path parameter) answer problem+json too.
+    frameworkErrors: preRoutingErrorHandler,
     // A caller's id is kept when it looks like one, so a trace crosses services.
     genReqId: (req) => {
       const incoming = req.headers['x-request-id'];

@@ -34,6 +34,16 @@ export const problemSchema = z
     ],
   });
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * Error answers a route gives beyond those errorResponses derives from its shape, by status
+     * (a public sign-in route's 401, for instance): documented only, never used to serialise.
+     */
+    problems?: Partial<Record<number, string>>;
+  }
+}
+
 type Method = RouteOptions['method'];
 type Auth = 'user' | 'admin' | undefined;
 
@@ -49,30 +59,40 @@ interface RouteFacts {
   schema: FastifySchema;
   auth: Auth;
   rateLimited: boolean;
+  problems?: Partial<Record<number, string>> | undefined;
 }
 
 /**
  * The error answers an operation can give, from what the route declares: its inputs, its auth, its
  * method. A route's own entry for a status wins. Written once here so no route has to repeat them.
  */
-export function errorResponses({ method, url, schema, auth, rateLimited }: RouteFacts): Record<string, unknown> {
+export function errorResponses({ method, url, schema, auth, rateLimited, problems = {} }: RouteFacts): Record<string, unknown> {
   const methods = Array.isArray(method) ? method : [method];
   const writes = methods.some((m) => WRITES.has(m));
-  const hasInput = ['body', 'querystring', 'params', 'headers'].some((part) => part in schema) || (schema as { consumes?: unknown }).consumes !== undefined;
+  const takesBody = 'body' in schema || (schema as { consumes?: unknown }).consumes !== undefined;
+  const hasInput = takesBody || ['querystring', 'params', 'headers'].some((part) => part in schema);
+  const hasParams = url.includes(':');
   const responses: Record<string, unknown> = {};
   if (hasInput)
     responses['400'] = problem('Invalid request: `errors` names each bad field (`validation_failed`), or the body is not valid JSON (`malformed_json`)');
   if (auth !== undefined) responses['401'] = problem('No valid Bearer access token (missing, expired or revoked)');
+  if (auth === 'user')
+    responses['403'] = problem(
+      'A personal access token without the scope this route needs (`insufficient_scope`), or used where only a signed-in session may act (`session_required`)',
+    );
   if (auth === 'admin') responses['403'] = problem('The caller is not an admin (`admin_only`)');
-  if (url.includes(':') || writes) responses['404'] = problem('The resource, or one it refers to, does not exist or belongs to another user');
+  if (hasParams || writes) responses['404'] = problem('The resource, or one it refers to, does not exist or belongs to another user');
   if (writes) {
     responses['409'] = problem(
       'The change conflicts with the current state (e.g. a name or slug taken, a default account, an Idempotency-Key still in progress)',
     );
     responses['422'] = problem('Well-formed but refused by a rule (e.g. a currency mismatch, an Idempotency-Key reused with another body)');
   }
+  if (hasParams) responses['414'] = problem('A path parameter is longer than the router takes (`uri_too_long`)');
+  if (takesBody) responses['415'] = problem('The body is not of a media type this route reads (`unsupported_media_type`)');
   if (rateLimited) responses['429'] = problem('Too many requests from this client: wait `retry-after` seconds');
   responses['500'] = problem('Something failed on the server; quote `requestId` when reporting it');
+  for (const [status, description] of Object.entries(problems)) if (description !== undefined) responses[status] = problem(description);
   return responses;
 }
 
@@ -112,7 +132,8 @@ export function documentTransform(isRateLimited: (url: string) => boolean) {
     if (schema === undefined || schema.hide === true) return jsonSchemaTransform(input);
     const auth: Auth = route.config?.auth;
     const declared = (schema.response ?? {}) as Record<string, unknown>;
-    const response = { ...errorResponses({ method: route.method, url: route.url, schema, auth, rateLimited: isRateLimited(route.url) }), ...declared };
+    const facts = { method: route.method, url: route.url, schema, auth, rateLimited: isRateLimited(route.url), problems: route.config?.problems };
+    const response = { ...errorResponses(facts), ...declared };
     const transformed = jsonSchemaTransform({ ...input, schema: { ...schema, response } });
     const consumes = (schema as { consumes?: string[] }).consumes;
     if (consumes === undefined || schema.body !== undefined) return transformed;

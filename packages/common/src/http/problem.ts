@@ -48,9 +48,20 @@ function issueCode(issue: { keyword: string; params: Record<string, unknown> }):
 
 function validationErrors(error: FastifyError): FieldError[] {
   const location = error.validationContext ?? 'body';
-  return (error.validation ?? []).map((issue) => {
+  return (error.validation ?? []).flatMap((issue) => {
     const field = issue.instancePath.replace(/^\//, '').replaceAll('/', '.');
-    return { field: field === '' ? location : field, in: location, message: issue.message ?? 'is invalid', code: issueCode(issue) };
+    // A strict object names the keys it does not know on itself: each becomes its own field, so a
+    // client sees `role`, not the whole body, as what to take out.
+    const unknownKeys = issue.keyword === 'unrecognized_keys' ? issue.params.keys : undefined;
+    if (Array.isArray(unknownKeys) && unknownKeys.length > 0) {
+      return unknownKeys.map((key) => ({
+        field: field === '' ? String(key) : `${field}.${String(key)}`,
+        in: location,
+        message: 'is not a field of this request',
+        code: 'unrecognized_keys',
+      }));
+    }
+    return [{ field: field === '' ? location : field, in: location, message: issue.message ?? 'is invalid', code: issueCode(issue) }];
   });
 }
 
@@ -121,6 +132,24 @@ export function problemErrorHandler(error: FastifyError | AppError | Error, requ
     code: 'internal_error',
     detail: 'Something went wrong on our side. Quote the request id when reporting it.',
   });
+}
+
+/** Fastify's codes for what it refuses before any route runs, as the project names them. */
+const PRE_ROUTING_PROBLEMS: Partial<Record<string, { status: number; code: string; title: string; detail: string }>> = {
+  FST_ERR_BAD_URL: { status: 400, code: 'bad_url', title: 'Bad Request', detail: 'The path is not a valid URL component' },
+  FST_ERR_MAX_PARAM_LENGTH: { status: 414, code: 'uri_too_long', title: 'URI Too Long', detail: 'A path parameter is longer than 100 characters' },
+};
+
+/**
+ * Fastify's `frameworkErrors`: a URL the router cannot decode, or a path parameter over its length
+ * limit, is refused before routing, so no hook has run. Without this Fastify answers with its own
+ * JSON (`FST_ERR_...`, and the whole path echoed back); with it, the same problem+json as any other
+ * refusal, with the request id in the header too.
+ */
+export function preRoutingErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  void reply.header('x-request-id', request.id);
+  const known = PRE_ROUTING_PROBLEMS[error.code];
+  void (known === undefined ? problemErrorHandler(error, request, reply) : sendProblem(reply, request, known));
 }
 
 /**

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { multilineText, text } from '@expensio/common';
+import { changesSomething, multilineText, text } from '@expensio/common';
 import { instantInput } from '../shared/http.js';
 import { amountInput, amountOutput, currencySchema, formatAmount } from '../shared/money.js';
 import type { AccountRow } from './repo.js';
@@ -37,7 +37,7 @@ export const updateAccountBody = z
     archived: z.boolean().optional(),
     isDefault: z.literal(true).optional().describe('Make this the default account'),
   })
-  .refine((b) => Object.keys(b).length > 0, { message: 'name at least one field to change' });
+  .check(changesSomething);
 
 export const transferBody = z.strictObject({
   fromAccountId: z.uuid(),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { requireUser, text, type HttpApp } from '@expensio/common';
+import { changesSomething, requireUser, text, type HttpApp } from '@expensio/common';
 import type { FinanceContext } from '../context.js';
 import { idParams } from '../shared/http.js';
 import { listCategories, type CategoryRow } from './repo.js';
@@ -54,7 +54,7 @@ export function categoryRoutes(app: HttpApp, ctx: FinanceContext) {
         tags,
         summary: 'Rename one of your categories (the slug stays, so references keep working)',
         params: idParams,
-        body: z.strictObject({ name: text().trim().min(1).max(60).optional(), kind: kind.optional() }),
+        body: z.strictObject({ name: text().trim().min(1).max(60).optional(), kind: kind.optional() }).check(changesSomething),
         response: { 200: categorySchema },
       },
     },

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { text } from '@expensio/common';
+import { changesSomething, text } from '@expensio/common';
 import { pageQuery } from '../shared/http.js';
 import { amountInput, amountOutput, currencySchema, formatAmount } from '../shared/money.js';
 import type { PayoffPlan, Schedule } from './amortisation.js';
@@ -137,7 +137,7 @@ export const updateDebtBody = z
     minimumPayment: amountInput.optional(),
     dueDay: dueDay.optional(),
   })
-  .refine((b) => Object.keys(b).length > 0, { message: 'name at least one field to change' });
+  .check(changesSomething);
 
 export const paymentBody = z.strictObject({
   amount: amountInput,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { text, utcDate } from '@expensio/common';
+import { changesSomething, text, utcDate } from '@expensio/common';
 import { optionalMultilineText, pageQuery } from '../shared/http.js';
 import { amountInput, amountOutput, currencySchema, formatAmount } from '../shared/money.js';
 import { goalProgress } from './progress.js';
@@ -61,7 +61,7 @@ export const updateGoalBody = z
     targetAmount: amountInput.optional(),
     deadline: day.nullable().optional().describe('Today or later; null removes it'),
   })
-  .refine((b) => Object.keys(b).length > 0, { message: 'name at least one field to change' });
+  .check(changesSomething);
 
 export const contributionBody = z.strictObject({
   amount: amountInput.describe('Positive adds to the goal, negative withdraws; what is saved never goes below zero'),

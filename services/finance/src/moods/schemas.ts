@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { changesSomething } from '@expensio/common';
 import { instantInput, optionalMultilineText, pageQuery } from '../shared/http.js';
 import { amountOutput, currencySchema } from '../shared/money.js';
 import type { MoodRow } from './repo.js';
@@ -23,7 +24,7 @@ export const createMoodBody = z.strictObject({ transactionId: z.uuid(), ...moodI
 
 export const updateMoodBody = z
   .strictObject({ mood: mood.optional(), intensity: intensity.optional(), triggers: triggers.optional(), note })
-  .refine((b) => Object.keys(b).length > 0, { message: 'name at least one field to change' });
+  .check(changesSomething);
 
 export const transactionParams = z.object({ transactionId: z.uuid({ message: 'must be an id (UUID)' }) });
 

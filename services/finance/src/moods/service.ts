@@ -3,7 +3,7 @@ import type { FinanceContext } from '../context.js';
 import type { FinanceDb, Mood, MoodTrigger } from '../db.js';
 import { formatAmount } from '../shared/money.js';
 import { requireTransaction } from '../transactions/service.js';
-import { instantForUser } from '../users/time-zone.js';
+import { instantRangeForUser } from '../users/time-zone.js';
 import { deleteMood, findMood, findMoodOfTransaction, insertMood, listMoods, moodInsights, updateMood, type MoodRow } from './repo.js';
 
 export interface MoodFields {
@@ -111,10 +111,11 @@ export async function insights(
   userId: string,
   input: { from?: string | undefined; to?: string | undefined; currency?: string | undefined },
 ) {
+  const { from, to } = await instantRangeForUser(ctx.db, userId, input);
   const rows = await moodInsights(ctx.db, {
     userId,
-    from: input.from === undefined ? undefined : await instantForUser(ctx.db, userId, input.from),
-    to: input.to === undefined ? undefined : await instantForUser(ctx.db, userId, input.to),
+    from,
+    to,
     currency: input.currency,
   });
   return {

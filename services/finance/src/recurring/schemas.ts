@@ -3,7 +3,7 @@ import { pageQuery } from '../shared/http.js';
 import { amountOutput } from '../shared/money.js';
 import { templateFields, templateInputShape, templatePatchShape } from '../transactions/schemas.js';
 import type { RuleRow } from './repo.js';
-import { isCalendarDate } from '@expensio/common';
+import { changesSomething, isCalendarDate } from '@expensio/common';
 
 const frequency = z.enum(['daily', 'weekly', 'monthly', 'yearly']);
 const calendarDate = z.iso.date().refine(isCalendarDate, { message: 'must be a calendar date (YYYY-MM-DD)' });
@@ -62,7 +62,7 @@ export const updateRuleBody = z
     count: scheduleFields.count.optional(),
     paused: scheduleFields.paused.optional(),
   })
-  .refine((b) => Object.keys(b).length > 0, { message: 'name at least one field to change' });
+  .check(changesSomething);
 
 export const listRulesQuery = z.strictObject({ ...pageQuery });
 

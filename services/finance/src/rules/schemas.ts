@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { text } from '@expensio/common';
+import { changesSomething, text } from '@expensio/common';
 import { tagsSchema } from '../shared/http.js';
 import { CONDITION_FIELDS, DECIMAL, MAX_CONDITIONS, MAX_VALUE_LENGTH, OPERATORS, OPERATORS_BY_FIELD, type Condition } from './conditions.js';
 import { compareDecimals, compilePattern } from './match.js';
@@ -73,7 +73,7 @@ export const updateRuleBody = z
     conditions: ruleFields.conditions.optional(),
     actions: actionsInput.optional(),
   })
-  .refine((b) => Object.keys(b).length > 0, { message: 'name at least one field to change' });
+  .check(changesSomething);
 export type RulePatch = z.infer<typeof updateRuleBody>;
 
 export const fromTransactionBody = z

@@ -51,7 +51,7 @@ export function transactionRoutes(app: HttpApp, ctx: FinanceContext) {
   app.get(
     '/api/transactions',
     {
-      config,
+      config: { ...config, problems: { 404: 'The category a filter names is not one of yours or a default one (`category_not_found`)' } },
       schema: {
         tags,
         summary: 'Your transactions, newest first, filtered and paged',

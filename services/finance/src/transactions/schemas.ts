@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { text } from '@expensio/common';
+import { changesSomething, text } from '@expensio/common';
 import { amountInput, amountOutput, currencySchema, formatAmount } from '../shared/money.js';
 import { instantInput, optionalMultilineText, optionalText, pageQuery, tagsSchema } from '../shared/http.js';
 import { checkPeriodQuery, periodQueryShape } from '../shared/period-query.js';
@@ -101,9 +101,7 @@ export const createTransactionBody = z
     ],
   });
 
-export const updateTransactionBody = z
-  .strictObject({ ...templatePatchShape, occurredAt: timestamp.optional() })
-  .refine((b) => Object.keys(b).length > 0, { message: 'name at least one field to change' });
+export const updateTransactionBody = z.strictObject({ ...templatePatchShape, occurredAt: timestamp.optional() }).check(changesSomething);
 
 /** PATCH /api/transactions: the same fields set on many transactions, all or none. */
 export const bulkEditBody = z.strictObject({
@@ -115,7 +113,7 @@ export const bulkEditBody = z.strictObject({
       description: templatePatchShape.description,
       tags: templatePatchShape.tags.describe('Replaces the tags'),
     })
-    .refine((s) => Object.keys(s).length > 0, { message: 'name at least one field to change' }),
+    .check(changesSomething),
 });
 
 export const listTransactionsQuery = z.strictObject({

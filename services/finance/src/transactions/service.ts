@@ -1,4 +1,4 @@
-import { NotFoundError, UnprocessableError, addDays, dateInZone, decodeCursor, newId, startOfDayInZone, zonedPeriodOf } from '@expensio/common';
+import { NotFoundError, UnprocessableError, addDays, dateInZone, decodeCursor, fieldError, newId, startOfDayInZone, zonedPeriodOf } from '@expensio/common';
 import { accountForWrite, ensureDefaultAccount, requireAccount, requireOpen } from '../accounts/service.js';
 import { recordBudgetThresholds } from '../budgets/thresholds.js';
 import { categoryForWrite, requireCategory, requireKindFits } from '../categories/service.js';
@@ -9,7 +9,7 @@ import { deletedSnapshot, transactionSnapshot } from './events.js';
 import { formatAmount, parseAmount } from '../shared/money.js';
 import { dayWindow } from '../shared/period-query.js';
 import type { PeriodUnit } from '../shared/periods.js';
-import { instantForUser, userTimeZone } from '../users/time-zone.js';
+import { instantForUser, instantRangeForUser, userTimeZone } from '../users/time-zone.js';
 import { UNSCORED } from '../risk/rows.js';
 import { deleteTransaction, findTransaction, listTransactions, summarise, updateTransaction, type NewTransaction, type TransactionRow } from './repo.js';
 
@@ -176,12 +176,13 @@ export interface ListInput {
   review?: 'open' | 'reviewed' | 'all' | undefined;
 }
 
+/** A malformed filter is the client's mistake in the query, so a 400 naming it, like any other bad query value. */
 function amountFilter(value: string | undefined, currency: string, field: string): bigint | undefined {
   if (value === undefined) return undefined;
   try {
     return parseAmount(value, currency, field);
   } catch {
-    throw new UnprocessableError(`${field} must be an amount in ${currency}`, 'invalid_amount_filter');
+    throw fieldError(field, `must be an amount in ${currency}`, 'invalid_amount', 'querystring');
   }
 }
 
@@ -191,12 +192,13 @@ export async function searchTransactions(ctx: FinanceContext, userId: string, in
   // `none` asks for the uncategorised ones (a category of that slug is shadowed).
   const uncategorised = input.category?.toLowerCase() === 'none';
   const category = input.category === undefined || uncategorised ? undefined : await requireCategory(ctx.db, userId, input.category);
+  const { from, to } = await instantRangeForUser(ctx.db, userId, input);
   return listTransactions(ctx.db, ctx.database, {
     userId,
     limit: input.limit,
     cursor: input.cursor === undefined ? undefined : decodeCursor(input.cursor),
-    from: input.from === undefined ? undefined : await instantForUser(ctx.db, userId, input.from),
-    to: input.to === undefined ? undefined : await instantForUser(ctx.db, userId, input.to),
+    from,
+    to,
     types: input.type === undefined ? undefined : input.type === 'transfer' ? ['transfer_in', 'transfer_out'] : [input.type],
     accountId: input.accountId,
     categoryId: category?.id,

@@ -1,5 +1,5 @@
 import { sql, type RawBuilder } from 'kysely';
-import { DEFAULT_TIME_ZONE, isCalendarDate, isTimeZone, startOfDayInZone, utcDate, type IsoDate } from '@expensio/common';
+import { DEFAULT_TIME_ZONE, fieldError, isCalendarDate, isTimeZone, startOfDayInZone, utcDate, type IsoDate } from '@expensio/common';
 import { FINANCE_SCHEMA, type FinanceDb } from '../db.js';
 
 /**
@@ -47,6 +47,23 @@ export async function recordUserTimeZone(db: FinanceDb, params: { userId: string
  */
 export async function instantForUser(db: FinanceDb, userId: string, value: string): Promise<Date> {
   return isCalendarDate(value) ? startOfDayInZone(value, await userTimeZone(db, userId)) : new Date(value);
+}
+
+/**
+ * A `from` (inclusive) and `to` (exclusive) pair of instant inputs, each as instantForUser reads it.
+ * Only once both are read in the user's zone can they be compared (a date alone is that zone's
+ * midnight), so the check is here rather than in the query schema: a `to` not after `from` names
+ * an empty or reversed range, a 400 naming `to`, as the analytics ranges answer it.
+ */
+export async function instantRangeForUser(
+  db: FinanceDb,
+  userId: string,
+  range: { from?: string | undefined; to?: string | undefined },
+): Promise<{ from: Date | undefined; to: Date | undefined }> {
+  const from = range.from === undefined ? undefined : await instantForUser(db, userId, range.from);
+  const to = range.to === undefined ? undefined : await instantForUser(db, userId, range.to);
+  if (from !== undefined && to !== undefined && to <= from) throw fieldError('to', 'must be after from (to is exclusive)', 'invalid_range', 'querystring');
+  return { from, to };
 }
 
 const zonesTable = sql.table(`${FINANCE_SCHEMA}.user_time_zones`);

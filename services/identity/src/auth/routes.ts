@@ -24,6 +24,11 @@ import {
 
 const tags = ['auth'];
 
+/** RFC 7517's key set; a key keeps every member it has (`x`, `y`, `crv` for the EC key), so nothing a verifier needs is dropped. */
+const jwksSchema = z.object({
+  keys: z.array(z.looseObject({ kty: z.string().optional(), kid: z.string().optional(), alg: z.string().optional(), use: z.string().optional() })),
+});
+
 export function authRoutes(app: HttpApp, ctx: IdentityContext) {
   app.post(
     '/api/auth/register',
@@ -36,7 +41,15 @@ export function authRoutes(app: HttpApp, ctx: IdentityContext) {
 
   app.post(
     '/api/auth/login',
-    { schema: { tags, summary: 'Sign in with email and password', body: loginBody, response: { 200: authResultSchema } } },
+    {
+      config: {
+        problems: {
+          401: 'Email or password is incorrect, or the account is locked or held: one answer for all (`invalid_credentials`)',
+          403: 'The password was right but a second step is needed (`step_up_required`, with `challengeId`, `methods` and `expiresAt`)',
+        },
+      },
+      schema: { tags, summary: 'Sign in with email and password', body: loginBody, response: { 200: authResultSchema } },
+    },
     async (request) => {
       const { user, tokens } = await loginWithPassword(ctx, request.body, originOf(request));
       return authResult(user, tokens);
@@ -46,6 +59,7 @@ export function authRoutes(app: HttpApp, ctx: IdentityContext) {
   app.post(
     '/api/auth/login/step-up',
     {
+      config: { problems: { 401: 'The challenge has expired, was used, or had too many wrong codes (`invalid_challenge`), or the code is wrong' } },
       schema: {
         tags,
         summary: 'Finish a sign-in held for a second step',
@@ -83,7 +97,10 @@ export function authRoutes(app: HttpApp, ctx: IdentityContext) {
 
   app.post(
     '/api/auth/otp/verify',
-    { schema: { tags, summary: 'Sign in with an emailed code', body: otpVerifyBody, response: { 200: authResultSchema } } },
+    {
+      config: { problems: { 401: 'The code is wrong, used or expired (`invalid_code`)' } },
+      schema: { tags, summary: 'Sign in with an emailed code', body: otpVerifyBody, response: { 200: authResultSchema } },
+    },
     async (request) => {
       const { user, tokens } = await loginWithOtp(ctx, request.body, originOf(request));
       return authResult(user, tokens);
@@ -92,7 +109,12 @@ export function authRoutes(app: HttpApp, ctx: IdentityContext) {
 
   app.post(
     '/api/auth/refresh',
-    { schema: { tags, summary: 'Trade a refresh token for a new pair (the old one is spent)', body: refreshBody, response: { 200: tokenPairSchema } } },
+    {
+      config: {
+        problems: { 401: 'The refresh token is not valid or expired (`invalid_refresh_token`), or was reused after its interval (`refresh_token_reused`)' },
+      },
+      schema: { tags, summary: 'Trade a refresh token for a new pair (the old one is spent)', body: refreshBody, response: { 200: tokenPairSchema } },
+    },
     async (request) => {
       const tokens = await rotateRefreshToken(ctx, request.body.refreshToken, originOf(request));
       return { ...tokens, refreshTokenExpiresAt: tokens.refreshTokenExpiresAt.toISOString() };
@@ -158,7 +180,7 @@ export function authRoutes(app: HttpApp, ctx: IdentityContext) {
   );
 
   for (const url of ['/api/auth/.well-known/jwks.json', '/.well-known/jwks.json']) {
-    app.get(url, { schema: { tags, summary: 'Public keys that verify access tokens' } }, async (_request, reply) => {
+    app.get(url, { schema: { tags, summary: 'Public keys that verify access tokens', response: { 200: jwksSchema } } }, async (_request, reply) => {
       return reply.header('cache-control', 'public, max-age=300').send(ctx.keys.jwks);
     });
   }

@@ -10,7 +10,7 @@ export function cashFlowRoutes(app: HttpApp, ctx: FinanceContext, tags: string[]
   app.get(
     '/api/analytics/cash-flow',
     {
-      config: { auth: 'user' as const },
+      config: { auth: 'user' as const, problems: { 404: 'The account named by `accountId` is not one of yours (`account_not_found`)' } },
       schema: {
         tags,
         summary: 'Money in and out per day, ISO week or month, with the balance at the end of each',
