@@ -225,6 +225,8 @@ export interface RecurringRulesTable {
   next_index: number;
   next_date: ColumnType<string | null, string | null, string | null>;
   last_error: string | null;
+  /** The subscription (payee key, in `currency`) a rule made by tracking one tracks; unique per user. */
+  subscription_key: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: Timestamp;
   updated_at: Timestamp;
 }

@@ -11,7 +11,7 @@ afterAll(async () => {
   await t.close();
 });
 
-async function ok(user: TestUser, method: 'GET' | 'POST', url: string, body?: Record<string, unknown>) {
+async function ok(user: TestUser, method: 'GET' | 'POST' | 'PATCH', url: string, body?: Record<string, unknown>) {
   const response = await call(t, user, method, url, body);
   expect(response.statusCode, response.body).toBeLessThan(300);
   return response.json();
@@ -132,6 +132,30 @@ describe('/api/analytics/subscriptions', () => {
     const bad = await call(t, user, 'POST', `${URL}/not-an-id/track`);
     expect(bad.statusCode).toBe(400);
     expect(bad.json().errors[0]).toMatchObject({ field: 'id' });
+  });
+
+  it('concurrent tracks of one subscription make one rule: the others answer 409 subscription_tracked', async () => {
+    const racer = await newUser(t);
+    for (const day of ['2025-12-03', '2026-01-03', '2026-02-03', '2026-03-03']) await charge(racer, 'StreamCo', '8.00', day);
+    const id = subscriptionId('streamco', 'USD', 'monthly');
+    const answers = await Promise.all([1, 2, 3].map(() => call(t, racer, 'POST', `${URL}/${id}/track`)));
+    expect(answers.map((a) => a.statusCode).sort()).toEqual([201, 409, 409]);
+    for (const refused of answers.filter((a) => a.statusCode === 409)) expect(refused.json().code).toBe('subscription_tracked');
+    const rules = (await ok(racer, 'GET', '/api/recurring-transactions')).items;
+    expect(rules).toHaveLength(1);
+    expect((await ok(racer, 'GET', URL)).items.find((s: { id: string }) => s.id === id).recurringRuleId).toBe(rules[0].id);
+  });
+
+  it('a tracked rule renamed still tracks its subscription (shown, and 409); deleted, the subscription can be tracked again', async () => {
+    const owner = await newUser(t);
+    for (const day of ['2025-12-07', '2026-01-07', '2026-02-07', '2026-03-07']) await charge(owner, 'NewsDaily', '4.00', day);
+    const id = subscriptionId('newsdaily', 'USD', 'monthly');
+    const rule = await ok(owner, 'POST', `${URL}/${id}/track`);
+    await ok(owner, 'PATCH', `/api/recurring-transactions/${rule.id}`, { merchant: 'News (family plan)' });
+    expect((await ok(owner, 'GET', URL)).items.find((s: { id: string }) => s.id === id).recurringRuleId).toBe(rule.id);
+    expect((await call(t, owner, 'POST', `${URL}/${id}/track`)).statusCode).toBe(409);
+    expect((await call(t, owner, 'DELETE', `/api/recurring-transactions/${rule.id}`)).statusCode).toBe(204);
+    expect((await call(t, owner, 'POST', `${URL}/${id}/track`)).statusCode).toBe(201);
   });
 
   it('moves from active to missed to cancelled as the days pass', () => {

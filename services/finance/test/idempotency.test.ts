@@ -60,6 +60,22 @@ const routes: Route[] = [
     },
   },
   {
+    scope: 'transfers.link',
+    setup: async (user) => {
+      const savings = (await call(t, user, 'POST', '/api/accounts', { name: 'Savings', type: 'savings' })).json().id as string;
+      const out = (await call(t, user, 'POST', '/api/transactions', { type: 'expense', amount: '5.00', occurredAt: '2026-03-10T00:00:00Z' })).json().id;
+      const into = await call(t, user, 'POST', '/api/transactions', { accountId: savings, type: 'income', amount: '5.00', occurredAt: '2026-03-11T00:00:00Z' });
+      return {
+        url: `/api/transactions/${out}/link-transfer`,
+        contentType: json,
+        body: JSON.stringify({ counterpartId: into.json().id }),
+        // The missing leg recorded instead; a counterpart that is no id (400 without a key); neither named (400).
+        other: [{ accountId: savings }, { counterpartId: 'x' }, {}].map((b) => JSON.stringify(b)),
+        written: () => countOf(user, '/api/transactions?type=transfer'),
+      };
+    },
+  },
+  {
     scope: 'goals.contribute',
     setup: async (user) => {
       const goal = (await call(t, user, 'POST', '/api/goals', { name: 'Bike', targetAmount: '100.00' })).json().id as string;

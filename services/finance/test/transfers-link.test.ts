@@ -511,3 +511,117 @@ describe('rules: actions.transferToAccountId', () => {
     expect(await balances(user)).toEqual({ 'Main account': '-295.00', Savings: '250.00' });
   });
 });
+
+describe('DELETE /api/transactions/:id/link-transfer', () => {
+  it('unlinks both legs: an expense and an income again, amounts kept, no category; both publish transaction.updated', async () => {
+    const user = await newUser(t);
+    const [main, savings] = await accounts(user, { name: 'Savings' });
+    await call(t, user, 'POST', '/api/budgets', { name: 'Everything', amount: '100.00', period: 'monthly', startDate: '2026-03-01' });
+    const sweep = await record(user, {
+      accountId: main.id,
+      type: 'expense',
+      amount: '90.00',
+      category: 'savings',
+      merchant: 'Bank',
+      occurredAt: '2026-03-10T09:00:00Z',
+    });
+    const arrived = await record(user, { accountId: savings.id, type: 'income', amount: '90.00', tags: ['sweep'], occurredAt: '2026-03-11T09:00:00Z' });
+    const linked = (await call(t, user, 'POST', `/api/transactions/${sweep.id}/link-transfer`, { counterpartId: arrived.id })).json();
+
+    // Either leg names the transfer.
+    const unlinked = await call(t, user, 'DELETE', `/api/transactions/${arrived.id}/link-transfer`);
+    expect(unlinked.statusCode, unlinked.body).toBe(200);
+    expect(unlinked.json()).toMatchObject({
+      expense: { id: sweep.id, type: 'expense', accountId: main.id, amount: '90.00', category: null, transferId: null, merchant: 'Bank' },
+      income: { id: arrived.id, type: 'income', accountId: savings.id, amount: '90.00', category: null, transferId: null, tags: ['sweep'] },
+    });
+    expect((await call(t, user, 'GET', `/api/transactions/${sweep.id}`)).json()).toMatchObject({ type: 'expense', transferId: null, category: null });
+    expect((await call(t, user, 'GET', `/api/transactions/${arrived.id}`)).json()).toMatchObject({ type: 'income', transferId: null });
+    expect((await call(t, user, 'GET', '/api/transactions/summary')).json()).toMatchObject({ income: '90.00', expense: '90.00' });
+    expect(await balances(user)).toEqual({ 'Main account': '-90.00', Savings: '90.00' });
+    // Spending again: the budget's 80% threshold is crossed by the unlink.
+    const budget = (await call(t, user, 'GET', '/api/budgets')).json().items[0];
+    expect((await call(t, user, 'GET', `/api/budgets/${budget.id}/events`)).json().items).toMatchObject([{ threshold: 80 }]);
+
+    const updated = (await published(user, 'transaction.updated')).slice(2);
+    expect(updated).toEqual([
+      expect.objectContaining({ transactionId: sweep.id, type: 'expense', transferId: null, categoryId: null, changed: ['type', 'transferId'] }),
+      expect.objectContaining({ transactionId: arrived.id, type: 'income', transferId: null, categoryId: null, changed: ['type', 'transferId'] }),
+    ]);
+    expect(linked.transferId).toEqual(expect.any(String));
+
+    // Not a transfer any more: 409; and the pair can be linked again.
+    const again = await call(t, user, 'DELETE', `/api/transactions/${sweep.id}/link-transfer`);
+    expect(again.statusCode).toBe(409);
+    expect(again.json().code).toBe('not_a_transfer');
+    expect((await call(t, user, 'POST', `/api/transactions/${sweep.id}/link-transfer`, { counterpartId: arrived.id })).statusCode).toBe(200);
+  });
+
+  it('an ordinary transaction is 409 not_a_transfer; an unknown, malformed or another user’s id is 404/400, and theirs stays linked', async () => {
+    const alice = await newUser(t);
+    const bob = await newUser(t);
+    const [, aliceSavings] = await accounts(alice, { name: 'Savings' });
+    const plain = await record(bob, { type: 'expense', amount: '5.00' });
+    const notLinked = await call(t, bob, 'DELETE', `/api/transactions/${plain.id}/link-transfer`);
+    expect(notLinked.statusCode).toBe(409);
+    expect(notLinked.json().code).toBe('not_a_transfer');
+    expect((await call(t, bob, 'GET', `/api/transactions/${plain.id}`)).json()).toMatchObject({ type: 'expense' });
+
+    const hers = await record(alice, { type: 'expense', amount: '10.00' });
+    expect((await call(t, alice, 'POST', `/api/transactions/${hers.id}/link-transfer`, { accountId: aliceSavings.id })).statusCode).toBe(201);
+    const foreign = await call(t, bob, 'DELETE', `/api/transactions/${hers.id}/link-transfer`);
+    expect(foreign.statusCode).toBe(404);
+    expect(foreign.json().code).toBe('transaction_not_found');
+    expect((await call(t, bob, 'DELETE', `/api/transactions/${OTHER_ID}/link-transfer`)).statusCode).toBe(404);
+    const malformed = await call(t, bob, 'DELETE', '/api/transactions/nope/link-transfer');
+    expect(malformed.statusCode).toBe(400);
+    expect(malformed.json().errors[0]).toMatchObject({ field: 'id' });
+    expect((await call(t, alice, 'GET', `/api/transactions/${hers.id}`)).json()).toMatchObject({ type: 'transfer_out', transferId: expect.any(String) });
+    expect(await published(bob, 'transaction.updated')).toEqual([]);
+  });
+
+  it('a recorded missing leg, a rule’s transfer and one made with POST /api/accounts/transfers unlink the same way', async () => {
+    const user = await newUser(t);
+    const [main, savings, euros] = await accounts(user, { name: 'Savings' }, { name: 'Euros', currency: 'EUR' });
+    const wire = await record(user, { accountId: main.id, type: 'expense', amount: '110.00', occurredAt: '2026-03-04T08:00:00Z' });
+    const made = (await call(t, user, 'POST', `/api/transactions/${wire.id}/link-transfer`, { accountId: euros.id, amount: '100.00' })).json();
+    const first = await call(t, user, 'DELETE', `/api/transactions/${wire.id}/link-transfer`);
+    expect(first.json()).toMatchObject({
+      expense: { id: wire.id, amount: '110.00', currency: 'USD' },
+      income: { id: made.to.id, type: 'income', amount: '100.00', currency: 'EUR', accountId: euros.id },
+    });
+
+    await call(t, user, 'POST', '/api/rules', {
+      name: 'Sweeps',
+      conditions: [{ field: 'description', operator: 'contains', value: 'sweep' }],
+      actions: { transferToAccountId: savings.id },
+    });
+    const swept = await record(user, { accountId: main.id, type: 'expense', amount: '30.00', description: 'sweep' });
+    expect(swept.type).toBe('transfer_out');
+    expect((await call(t, user, 'DELETE', `/api/transactions/${swept.id}/link-transfer`)).json()).toMatchObject({
+      expense: { id: swept.id, type: 'expense', description: 'sweep' },
+      income: { type: 'income', accountId: savings.id, amount: '30.00' },
+    });
+
+    const moved = (await call(t, user, 'POST', '/api/accounts/transfers', { fromAccountId: savings.id, toAccountId: main.id, amount: '7.00' })).json();
+    expect((await call(t, user, 'DELETE', `/api/transactions/${moved.from.id}/link-transfer`)).json()).toMatchObject({
+      expense: { id: moved.from.id, accountId: savings.id, amount: '7.00' },
+      income: { id: moved.to.id, accountId: main.id, amount: '7.00' },
+    });
+    expect((await call(t, user, 'GET', '/api/transactions?type=transfer')).json().items).toEqual([]);
+    expect(await balances(user)).toEqual({ 'Main account': '-133.00', Savings: '23.00', Euros: '100.00' });
+  });
+
+  it('two unlinks racing: one answers 200, the other 409', async () => {
+    const user = await newUser(t);
+    const [main, savings] = await accounts(user, { name: 'Savings' });
+    const out = await record(user, { accountId: main.id, type: 'expense', amount: '8.00' });
+    const made = (await call(t, user, 'POST', `/api/transactions/${out.id}/link-transfer`, { accountId: savings.id })).json();
+    const responses = await Promise.all([
+      call(t, user, 'DELETE', `/api/transactions/${out.id}/link-transfer`),
+      call(t, user, 'DELETE', `/api/transactions/${made.to.id}/link-transfer`),
+    ]);
+    expect(responses.map((r) => r.statusCode).sort()).toEqual([200, 409]);
+    expect((await published(user, 'transaction.updated')).filter((e) => e.transferId === null)).toHaveLength(2);
+  });
+});

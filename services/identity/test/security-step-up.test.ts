@@ -131,3 +131,89 @@ describe('risk-based step-up', () => {
     expect(done.statusCode).toBe(200);
   });
 });
+
+describe('POST /api/auth/login/step-up/resend', () => {
+  const resend = (challengeId: string) =>
+    t.app.inject({
+      method: 'POST',
+      url: '/api/auth/login/step-up/resend',
+      payload: { challengeId },
+      remoteAddress: TEST_IPS.JP,
+      headers: { 'user-agent': safariIphone },
+    });
+  const codeMails = async (email: string) => {
+    await t.ctx.mail.drain();
+    return t.mailer.sent.filter((m) => m.to === email && /sign-in confirmation code/.test(m.subject)).length;
+  };
+
+  it('mails a new code (the old one stops working) with the answer POST /api/auth/otp/request gives', async () => {
+    const { user, challengeId } = await heldInJapan();
+    const first = await stepUpCode(user.email);
+    t.clock.advance(MINUTE_MS);
+    const resent = await resend(challengeId);
+    expect(resent.statusCode).toBe(202);
+    const requested = await t.app.inject({ method: 'POST', url: '/api/auth/otp/request', payload: { email: 'nobody-at-all@example.com', purpose: 'login' } });
+    expect(resent.json()).toEqual(requested.json());
+    // Nothing about the account, the code or the challenge is in the answer.
+    expect(Object.keys(resent.json<Record<string, unknown>>())).toEqual(['message']);
+    const second = await stepUpCode(user.email);
+    expect(await codeMails(user.email)).toBe(2);
+
+    if (second !== first) {
+      const stale = await stepUp(t, challengeId, first, TEST_IPS.JP, safariIphone);
+      expect(stale.statusCode).toBe(401);
+      expect(stale.json()).toMatchObject({ code: 'invalid_code' });
+    }
+    expect((await stepUp(t, challengeId, second, TEST_IPS.JP, safariIphone)).statusCode).toBe(200);
+    // Used: nothing more to resend.
+    const used = await resend(challengeId);
+    expect(used.statusCode).toBe(401);
+    expect(used.json()).toMatchObject({ code: 'invalid_challenge' });
+    expect(await codeMails(user.email)).toBe(2);
+  });
+
+  it('does not stretch the challenge: a code resent a minute before it expires still dies with it', async () => {
+    const { user, challengeId, body } = await heldInJapan();
+    t.clock.advance(4 * MINUTE_MS);
+    expect((await resend(challengeId)).statusCode).toBe(202);
+    const code = await stepUpCode(user.email);
+    t.clock.set(new Date(Date.parse(String(body.expiresAt)) + 1).toISOString());
+    const late = await stepUp(t, challengeId, code, TEST_IPS.JP, safariIphone);
+    expect(late.statusCode).toBe(401);
+    expect(late.json()).toMatchObject({ code: 'invalid_challenge' });
+  });
+
+  it('counts against the address’s code limit with the sign-in and POST /api/auth/otp/request: the fourth in a window is 429 and locks codes', async () => {
+    const { user, challengeId } = await heldInJapan();
+    expect((await resend(challengeId)).statusCode).toBe(202);
+    expect((await resend(challengeId)).statusCode).toBe(202);
+    const limited = await resend(challengeId);
+    expect(limited.statusCode).toBe(429);
+    expect(Number(limited.headers['retry-after'])).toBe(15 * 60);
+    expect(limited.json()).toMatchObject({ status: 429, code: 'otp_rate_limited' });
+    // The same lock holds for every code request to that address.
+    const viaRequest = await t.app.inject({ method: 'POST', url: '/api/auth/otp/request', payload: { email: user.email, purpose: 'login' } });
+    expect(viaRequest.statusCode).toBe(429);
+    expect(await codeMails(user.email)).toBe(3);
+    expect(t.mailer.sent.filter((m) => m.to === user.email && /codes paused/.test(m.subject))).toHaveLength(1);
+    // The last code sent still finishes the sign-in.
+    const last = t.mailer.sent.filter((m) => m.to === user.email && /sign-in confirmation code/.test(m.subject)).at(-1);
+    const code = /\b(\d{6})\b/.exec(last?.text ?? '')?.[1] ?? '';
+    expect((await stepUp(t, challengeId, code, TEST_IPS.JP, safariIphone)).statusCode).toBe(200);
+  });
+
+  it('an expired or never handed out challenge is 401, bad input is 400 naming challengeId, and nothing is mailed', async () => {
+    const { user, challengeId } = await heldInJapan();
+    t.clock.advance(5 * MINUTE_MS + 1);
+    const late = await resend(challengeId);
+    expect(late.statusCode).toBe(401);
+    expect(late.json()).toMatchObject({ code: 'invalid_challenge' });
+    expect(await codeMails(user.email)).toBe(1);
+    const unknown = await resend('0190f3a0-0000-7000-8000-000000000001');
+    expect(unknown.statusCode).toBe(401);
+    expect(unknown.json()).toMatchObject({ code: 'invalid_challenge' });
+    const bad = await resend('not-an-id');
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json<{ errors: { field: string }[] }>().errors.map((e) => e.field)).toEqual(['challengeId']);
+  });
+});

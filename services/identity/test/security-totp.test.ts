@@ -116,6 +116,10 @@ describe('authenticator app', () => {
     expect(held.statusCode).toBe(403);
     const { challengeId, methods } = held.json<{ challengeId: string; methods: string[] }>();
     expect(methods).toEqual(['totp', 'backup_code']);
+    // Only the authenticator finishes it: no code is mailed, not even asked for.
+    const resent = await t.app.inject({ method: 'POST', url: '/api/auth/login/step-up/resend', payload: { challengeId } });
+    expect(resent.statusCode).toBe(409);
+    expect(resent.json()).toMatchObject({ code: 'email_code_not_offered' });
     await t.ctx.mail.drain();
     expect(t.mailer.sent.filter((m) => m.to === user.email && /confirmation code/.test(m.subject))).toEqual([]);
 

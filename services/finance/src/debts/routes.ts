@@ -18,13 +18,17 @@ import {
   toScheduleView,
   updateDebtBody,
 } from './schemas.js';
-import { accruedToday, changeDebt, createDebt, getDebts, getPayments, pay, plan, removeDebt, requireDebt, schedule } from './service.js';
+import { accruedOn, changeDebt, debtToday, createDebt, getDebts, getPayments, pay, plan, removeDebt, requireDebt, schedule } from './service.js';
 import { answerFor, idempotency } from '../shared/idempotent-route.js';
 
 export function debtRoutes(app: HttpApp, ctx: FinanceContext) {
   const tags = ['debts'];
   const config = { auth: 'user' as const };
-  const view = (row: DebtRow) => toDebtView(row, accruedToday(ctx, row));
+  // A debt's accrued interest runs to today in the user's zone.
+  const viewer = async (userId: string) => {
+    const today = await debtToday(ctx, ctx.db, userId);
+    return (row: DebtRow) => toDebtView(row, accruedOn(row, today));
+  };
 
   // Before /:id, so "plan" is never read as an id (find-my-way prefers static paths anyway).
   app.get(
@@ -47,8 +51,9 @@ export function debtRoutes(app: HttpApp, ctx: FinanceContext) {
     '/api/debts',
     { config, schema: { tags, summary: 'Your loans and credit cards, newest first', querystring: listQuery, response: { 200: listSchema(debtSchema) } } },
     async (request) => {
-      const page = await getDebts(ctx, requireUser(request).id, request.query);
-      return { items: page.rows.map(view), nextCursor: page.nextCursor };
+      const userId = requireUser(request).id;
+      const page = await getDebts(ctx, userId, request.query);
+      return { items: page.rows.map(await viewer(userId)), nextCursor: page.nextCursor };
     },
   );
 
@@ -56,12 +61,16 @@ export function debtRoutes(app: HttpApp, ctx: FinanceContext) {
     '/api/debts',
     { config, schema: { tags, summary: 'Add a loan or credit card', body: createDebtBody, response: { 201: debtSchema } } },
     async (request, reply) => {
-      return reply.status(201).send(view(await createDebt(ctx, requireUser(request).id, request.body)));
+      const userId = requireUser(request).id;
+      const debt = await createDebt(ctx, userId, request.body);
+      return reply.status(201).send((await viewer(userId))(debt));
     },
   );
 
   app.get('/api/debts/:id', { config, schema: { tags, summary: 'One debt', params: idParams, response: { 200: debtSchema } } }, async (request) => {
-    return view(await requireDebt(ctx.db, requireUser(request).id, request.params.id));
+    const userId = requireUser(request).id;
+    const debt = await requireDebt(ctx.db, userId, request.params.id);
+    return (await viewer(userId))(debt);
   });
 
   app.patch(
@@ -76,7 +85,11 @@ export function debtRoutes(app: HttpApp, ctx: FinanceContext) {
         response: { 200: debtSchema },
       },
     },
-    async (request) => view(await changeDebt(ctx, requireUser(request).id, request.params.id, request.body)),
+    async (request) => {
+      const userId = requireUser(request).id;
+      const debt = await changeDebt(ctx, userId, request.params.id, request.body);
+      return (await viewer(userId))(debt);
+    },
   );
 
   app.delete(
@@ -103,9 +116,11 @@ export function debtRoutes(app: HttpApp, ctx: FinanceContext) {
       ...idempotency(ctx, 'debts.pay'),
     },
     async (request, reply) => {
+      const userId = requireUser(request).id;
+      const view = await viewer(userId);
       const toView = ({ payment, debt }: Awaited<ReturnType<typeof pay>>) => ({ payment: toPaymentView(payment, debt.currency), debt: view(debt) });
       const answer = answerFor(request, (result: Awaited<ReturnType<typeof pay>>) => ({ status: 201, body: toView(result) }));
-      return reply.status(201).send(toView(await pay(ctx, requireUser(request).id, request.params.id, request.body, answer)));
+      return reply.status(201).send(toView(await pay(ctx, userId, request.params.id, request.body, answer)));
     },
   );
 

@@ -145,7 +145,7 @@ export const paymentBody = z.strictObject({
   paidAt: z
     .union([day, z.iso.datetime({ offset: true })])
     .optional()
-    .describe('The day paid (a timestamp counts as its UTC day); defaults to today; not before the last payment, not after today'),
+    .describe('The day paid (a timestamp counts as its day in your time zone); defaults to today (yours); not before the last payment, not after today'),
 });
 
 export const planQuery = z.strictObject({

@@ -6,8 +6,8 @@ import {
   decodeCursor,
   fieldError,
   newId,
+  dateInZone,
   toEpochDay,
-  utcDate,
   type IsoDate,
 } from '@expensio/common';
 import type { FinanceContext } from '../context.js';
@@ -29,8 +29,10 @@ import {
   type PaymentRow,
 } from './repo.js';
 import type { Answer } from '../shared/idempotency.js';
+import { userTimeZone, userToday } from '../users/time-zone.js';
 
-const today = (ctx: FinanceContext): IsoDate => utcDate(ctx.clock.now());
+/** Today is the user's calendar day (their time zone), as for budgets: due dates and payments are days of theirs. */
+export const debtToday = (ctx: FinanceContext, db: FinanceDb, userId: string): Promise<IsoDate> => userToday(db, userId, ctx.clock.now());
 
 export async function requireDebt(db: FinanceDb, userId: string, id: string): Promise<DebtRow> {
   const debt = await findDebt(db, { userId, id });
@@ -53,13 +55,13 @@ export function termsOf(debt: DebtRow): DebtTerms {
   return { balance: debt.balance, rate: rateOf(debt), minimumPayment: debt.minimum_payment, dueDay: debt.due_day, lastDate: lastSettled(debt) };
 }
 
-/** Interest accrued since the last payment up to today: what a payment today would pay first. */
-export function accruedToday(ctx: FinanceContext, debt: DebtRow): bigint {
-  return accruedInterest(debt.balance, rateOf(debt), lastSettled(debt), today(ctx), debt.due_day);
+/** Interest accrued since the last payment up to today (the user's): what a payment today would pay first. */
+export function accruedOn(debt: DebtRow, today: IsoDate): bigint {
+  return accruedInterest(debt.balance, rateOf(debt), lastSettled(debt), today, debt.due_day);
 }
 
-function notInFuture(ctx: FinanceContext, day: IsoDate, field: string) {
-  if (day > today(ctx)) throw fieldError(field, `${field} cannot be later than today (${today(ctx)})`, 'date_in_future');
+function notInFuture(today: IsoDate, day: IsoDate, field: string) {
+  if (day > today) throw fieldError(field, `${field} cannot be later than today (${today})`, 'date_in_future');
 }
 
 function neverPaidOff(error: NeverPaidOffError, debt: { name: string; currency: string; minimum_payment: bigint }): UnprocessableError {
@@ -97,8 +99,9 @@ export async function createDebt(ctx: FinanceContext, userId: string, input: Deb
   if (openingBalance < 0n) throw fieldError('balance', 'balance must be zero or more: it is what you owe', 'invalid_amount');
   const minimumPayment = parseAmount(input.minimumPayment, currency, 'minimumPayment', { positive: true });
   const annualRate = formatRate(parseRate(input.annualRate, 'annualRate'));
-  const startDate = input.startDate ?? today(ctx);
-  notInFuture(ctx, startDate, 'startDate');
+  const today = await debtToday(ctx, ctx.db, userId);
+  const startDate = input.startDate ?? today;
+  notInFuture(today, startDate, 'startDate');
   const id = newId();
   await insertDebt(ctx.db, {
     id,
@@ -128,7 +131,7 @@ export async function changeDebt(ctx: FinanceContext, userId: string, id: string
     }
     const openingBalance = input.balance === undefined ? undefined : parseAmount(input.balance, debt.currency, 'balance');
     if (openingBalance !== undefined && openingBalance < 0n) throw fieldError('balance', 'balance must be zero or more: it is what you owe', 'invalid_amount');
-    if (input.startDate !== undefined) notInFuture(ctx, input.startDate, 'startDate');
+    if (input.startDate !== undefined) notInFuture(await debtToday(ctx, trx, userId), input.startDate, 'startDate');
     await updateDebt(trx, {
       userId,
       id,
@@ -151,9 +154,9 @@ export async function removeDebt(ctx: FinanceContext, userId: string, id: string
   if ((await deleteDebt(ctx.db, { userId, id })) === 0) throw new NotFoundError(`No debt ${id}`, 'debt_not_found');
 }
 
-/** "2026-03-15" stays; a timestamp counts as its UTC day. */
-function dayOf(value: string): IsoDate {
-  return value.length === 10 ? value : utcDate(new Date(value));
+/** "2026-03-15" stays; a timestamp counts as the day it was in the user's zone. */
+function dayOf(value: string, timeZone: string): IsoDate {
+  return value.length === 10 ? value : dateInZone(new Date(value), timeZone);
 }
 
 /**
@@ -175,8 +178,10 @@ export async function pay(
       throw new UnprocessableError(`The debt is in ${debt.currency}; pay in ${debt.currency}`, 'currency_mismatch');
     }
     const amount = parseAmount(input.amount, debt.currency, 'amount', { positive: true });
-    const paidAt = input.paidAt === undefined ? today(ctx) : dayOf(input.paidAt);
-    notInFuture(ctx, paidAt, 'paidAt');
+    const timeZone = await userTimeZone(trx, userId);
+    const today = dateInZone(ctx.clock.now(), timeZone);
+    const paidAt = input.paidAt === undefined ? today : dayOf(input.paidAt, timeZone);
+    notInFuture(today, paidAt, 'paidAt');
     const from = lastSettled(debt);
     if (toEpochDay(paidAt) < toEpochDay(from)) {
       const what = debt.last_paid_at === null ? 'the day the balance was owed (startDate)' : 'the last payment';
@@ -210,7 +215,7 @@ export async function getPayments(ctx: FinanceContext, userId: string, debtId: s
 export async function schedule(ctx: FinanceContext, userId: string, debtId: string) {
   const debt = await requireDebt(ctx.db, userId, debtId);
   try {
-    return { debt, schedule: amortise(termsOf(debt), today(ctx)) };
+    return { debt, schedule: amortise(termsOf(debt), await debtToday(ctx, ctx.db, userId)) };
   } catch (error) {
     if (error instanceof NeverPaidOffError) throw neverPaidOff(error, debt);
     throw error;
@@ -246,8 +251,9 @@ export async function plan(ctx: FinanceContext, userId: string, input: { strateg
     }
   }
   debts = debts.filter((d) => d.balance > 0n);
+  const today = await debtToday(ctx, ctx.db, userId);
   try {
-    return { currency, extra, debts, plan: payoffPlan(debts.map(termsOf), { strategy: input.strategy, extra, today: today(ctx) }) };
+    return { currency, extra, debts, plan: payoffPlan(debts.map(termsOf), { strategy: input.strategy, extra, today }) };
   } catch (error) {
     if (error instanceof NeverPaidOffError && error.reason === 'budget_below_interest') {
       const money = (minor: bigint) => `${formatAmount(minor, currency)} ${currency}`;

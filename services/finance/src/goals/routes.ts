@@ -3,13 +3,18 @@ import { requireUser, type HttpApp } from '@expensio/common';
 import type { FinanceContext } from '../context.js';
 import { idParams, listSchema } from '../shared/http.js';
 import { contributionBody, contributionSchema, createGoalBody, goalSchema, listQuery, toContributionView, toGoalView, updateGoalBody } from './schemas.js';
-import { changeGoal, contribute, createGoal, getContributions, getGoals, removeGoal, requireGoal } from './service.js';
+import { changeGoal, contribute, createGoal, getContributions, getGoals, goalCalendar, removeGoal, requireGoal } from './service.js';
+import type { GoalRow } from './repo.js';
 import { answerFor, idempotency } from '../shared/idempotent-route.js';
 
 export function goalRoutes(app: HttpApp, ctx: FinanceContext) {
   const tags = ['goals'];
   const config = { auth: 'user' as const };
-  const view = (row: Parameters<typeof toGoalView>[0]) => toGoalView(row, ctx.clock.now());
+  // Progress and deadlines are counted in the user's calendar days.
+  const viewer = async (userId: string) => {
+    const { now, timeZone } = await goalCalendar(ctx, userId);
+    return (row: GoalRow) => toGoalView(row, now, timeZone);
+  };
 
   app.get(
     '/api/goals',
@@ -18,8 +23,9 @@ export function goalRoutes(app: HttpApp, ctx: FinanceContext) {
       schema: { tags, summary: 'Your savings goals with their progress, newest first', querystring: listQuery, response: { 200: listSchema(goalSchema) } },
     },
     async (request) => {
-      const page = await getGoals(ctx, requireUser(request).id, request.query);
-      return { items: page.rows.map(view), nextCursor: page.nextCursor };
+      const userId = requireUser(request).id;
+      const page = await getGoals(ctx, userId, request.query);
+      return { items: page.rows.map(await viewer(userId)), nextCursor: page.nextCursor };
     },
   );
 
@@ -27,7 +33,9 @@ export function goalRoutes(app: HttpApp, ctx: FinanceContext) {
     '/api/goals',
     { config, schema: { tags, summary: 'Set a savings goal', body: createGoalBody, response: { 201: goalSchema } } },
     async (request, reply) => {
-      return reply.status(201).send(view(await createGoal(ctx, requireUser(request).id, request.body)));
+      const userId = requireUser(request).id;
+      const goal = await createGoal(ctx, userId, request.body);
+      return reply.status(201).send((await viewer(userId))(goal));
     },
   );
 
@@ -35,7 +43,9 @@ export function goalRoutes(app: HttpApp, ctx: FinanceContext) {
     '/api/goals/:id',
     { config, schema: { tags, summary: 'One goal with its progress', params: idParams, response: { 200: goalSchema } } },
     async (request) => {
-      return view(await requireGoal(ctx.db, requireUser(request).id, request.params.id));
+      const userId = requireUser(request).id;
+      const goal = await requireGoal(ctx.db, userId, request.params.id);
+      return (await viewer(userId))(goal);
     },
   );
 
@@ -45,7 +55,11 @@ export function goalRoutes(app: HttpApp, ctx: FinanceContext) {
       config,
       schema: { tags, summary: 'Rename a goal, change its target or deadline', params: idParams, body: updateGoalBody, response: { 200: goalSchema } },
     },
-    async (request) => view(await changeGoal(ctx, requireUser(request).id, request.params.id, request.body)),
+    async (request) => {
+      const userId = requireUser(request).id;
+      const goal = await changeGoal(ctx, userId, request.params.id, request.body);
+      return (await viewer(userId))(goal);
+    },
   );
 
   app.delete(
@@ -73,12 +87,14 @@ export function goalRoutes(app: HttpApp, ctx: FinanceContext) {
       ...idempotency(ctx, 'goals.contribute'),
     },
     async (request, reply) => {
+      const userId = requireUser(request).id;
+      const view = await viewer(userId);
       const toView = ({ contribution, goal }: Awaited<ReturnType<typeof contribute>>) => ({
         contribution: toContributionView(contribution, goal.currency),
         goal: view(goal),
       });
       const answer = answerFor(request, (result: Awaited<ReturnType<typeof contribute>>) => ({ status: 201, body: toView(result) }));
-      return reply.status(201).send(toView(await contribute(ctx, requireUser(request).id, request.params.id, request.body, answer)));
+      return reply.status(201).send(toView(await contribute(ctx, userId, request.params.id, request.body, answer)));
     },
   );
 
@@ -95,7 +111,9 @@ export function goalRoutes(app: HttpApp, ctx: FinanceContext) {
       },
     },
     async (request) => {
-      const page = await getContributions(ctx, requireUser(request).id, request.params.id, request.query);
+      const userId = requireUser(request).id;
+      const page = await getContributions(ctx, userId, request.params.id, request.query);
+      const view = await viewer(userId);
       return { items: page.rows.map((row) => toContributionView(row, page.goal.currency)), nextCursor: page.nextCursor, goal: view(page.goal) };
     },
   );

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { changesSomething, text, utcDate } from '@expensio/common';
+import { changesSomething, dateInZone, text } from '@expensio/common';
 import { optionalMultilineText, pageQuery } from '../shared/http.js';
 import { amountInput, amountOutput, currencySchema, formatAmount } from '../shared/money.js';
 import { goalProgress } from './progress.js';
@@ -22,7 +22,11 @@ export const goalSchema = z
       .describe(
         'The remaining amount spread over the whole months left to the deadline (at least one), rounded up; null without a deadline, once reached, or when the deadline has passed',
       ),
-    monthsLeft: z.number().int().nullable().describe('Whole months from today to the deadline (0 once it has passed); null without a deadline'),
+    monthsLeft: z
+      .number()
+      .int()
+      .nullable()
+      .describe('Whole months from today (in your time zone) to the deadline (0 once it has passed); null without a deadline'),
     deadlinePassed: z.boolean(),
     projectedCompletion: day
       .nullable()
@@ -71,13 +75,14 @@ export const contributionBody = z.strictObject({
 
 export const listQuery = z.strictObject(pageQuery);
 
-export function toGoalView(row: GoalRow, now: Date) {
+/** The goal with its progress counted in the user's calendar: today and the first contribution's day are days in their zone. */
+export function toGoalView(row: GoalRow, now: Date, timeZone: string) {
   const progress = goalProgress({
     target: row.target_amount,
     saved: row.saved,
     deadline: row.deadline,
-    firstContribution: row.first_contribution_at === null ? null : utcDate(row.first_contribution_at),
-    today: utcDate(now),
+    firstContribution: row.first_contribution_at === null ? null : dateInZone(row.first_contribution_at, timeZone),
+    today: dateInZone(now, timeZone),
   });
   const money = (minor: bigint) => formatAmount(minor, row.currency);
   return {

@@ -1,4 +1,4 @@
-import { NotFoundError, UnprocessableError, decodeCursor, fieldError, newId, utcDate } from '@expensio/common';
+import { NotFoundError, UnprocessableError, dateInZone, decodeCursor, fieldError, newId } from '@expensio/common';
 import type { FinanceContext } from '../context.js';
 import type { Transaction } from 'kysely';
 import type { FinanceDb, FinanceTables } from '../db.js';
@@ -20,6 +20,7 @@ import {
   type GoalRow,
 } from './repo.js';
 import type { Answer } from '../shared/idempotency.js';
+import { userTimeZone } from '../users/time-zone.js';
 
 export async function requireGoal(db: FinanceDb, userId: string, id: string): Promise<GoalRow> {
   const goal = await findGoal(db, { userId, id });
@@ -33,8 +34,15 @@ async function requireLockedGoal(db: FinanceDb, userId: string, id: string) {
   return goal;
 }
 
-function checkDeadline(ctx: FinanceContext, deadline: string | null | undefined) {
-  if (deadline != null && deadline < utcDate(ctx.clock.now())) throw fieldError('deadline', 'deadline must be today or later', 'deadline_in_past');
+/** What a goal's figures are counted against: now, and the user's zone, whose calendar days "today" and a deadline are. */
+export async function goalCalendar(ctx: FinanceContext, userId: string): Promise<{ now: Date; timeZone: string }> {
+  return { now: ctx.clock.now(), timeZone: await userTimeZone(ctx.db, userId) };
+}
+
+async function checkDeadline(ctx: FinanceContext, userId: string, deadline: string | null | undefined) {
+  if (deadline == null) return;
+  const { now, timeZone } = await goalCalendar(ctx, userId);
+  if (deadline < dateInZone(now, timeZone)) throw fieldError('deadline', 'deadline must be today or later', 'deadline_in_past');
 }
 
 /**
@@ -75,7 +83,7 @@ export async function createGoal(
 ): Promise<GoalRow> {
   const currency = input.currency ?? ctx.config.DEFAULT_CURRENCY;
   const targetAmount = parseAmount(input.targetAmount, currency, 'targetAmount', { positive: true });
-  checkDeadline(ctx, input.deadline);
+  await checkDeadline(ctx, userId, input.deadline);
   const id = newId();
   await insertGoal(ctx.db, { id, userId, name: input.name, targetAmount, currency, deadline: input.deadline ?? null, now: ctx.clock.now() });
   return requireGoal(ctx.db, userId, id);
@@ -87,7 +95,7 @@ export async function changeGoal(
   id: string,
   input: { name?: string | undefined; targetAmount?: string | number | undefined; deadline?: string | null | undefined },
 ): Promise<GoalRow> {
-  checkDeadline(ctx, input.deadline);
+  await checkDeadline(ctx, userId, input.deadline);
   const now = ctx.clock.now();
   return ctx.db.transaction().execute(async (trx) => {
     const goal = await requireLockedGoal(trx, userId, id);

@@ -61,8 +61,18 @@ function selectRules(db: FinanceDb) {
     ]);
 }
 
-export async function insertRule(db: FinanceDb, row: Insertable<RecurringRulesTable>): Promise<void> {
-  await db.insertInto('recurring_rules').values(row).execute();
+/**
+ * Inserts the rule; answers false, writing nothing, when it tracks a subscription another rule of
+ * the user already tracks (the unique index decides, also between racing requests).
+ */
+export async function insertRule(db: FinanceDb, row: Insertable<RecurringRulesTable>): Promise<boolean> {
+  const inserted = await db
+    .insertInto('recurring_rules')
+    .values(row)
+    .onConflict((oc) => oc.columns(['user_id', 'currency', 'subscription_key']).where('subscription_key', 'is not', null).doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  return inserted !== undefined;
 }
 
 export async function findRule(db: FinanceDb, params: { userId: string; id: string; lock?: boolean }): Promise<RuleRow | undefined> {

@@ -42,7 +42,15 @@ export async function requireRule(db: FinanceDb, userId: string, id: string, loc
   return row;
 }
 
-export async function createRule(ctx: FinanceContext, userId: string, input: RuleInput): Promise<RuleRow> {
+/** What a rule made to track a detected subscription carries besides its template and schedule. */
+export interface TrackedSubscription {
+  /** The payee key, in the template's currency: at most one rule per user tracks it. */
+  key: string;
+  /** Thrown (the rule is not written) when a rule already tracks it. */
+  alreadyTracked: () => Error;
+}
+
+export async function createRule(ctx: FinanceContext, userId: string, input: RuleInput, tracks?: TrackedSubscription): Promise<RuleRow> {
   const now = ctx.clock.now();
   const today = dateInZone(now, await userTimeZone(ctx.db, userId));
   const schedule: Schedule = {
@@ -58,7 +66,7 @@ export async function createRule(ctx: FinanceContext, userId: string, input: Rul
     const { values: template } = await prepareTransaction(ctx, trx, userId, input);
     const id = newId();
     const next = nextOccurrence(schedule, 0);
-    await insertRule(trx, {
+    const inserted = await insertRule(trx, {
       id,
       user_id: userId,
       account_id: template.account_id,
@@ -78,9 +86,11 @@ export async function createRule(ctx: FinanceContext, userId: string, input: Rul
       next_index: next.index,
       next_date: next.date,
       last_error: null,
+      subscription_key: tracks?.key ?? null,
       created_at: now,
       updated_at: now,
     });
+    if (!inserted && tracks) throw tracks.alreadyTracked();
     // Created paused, the rule was never active: its pause reaches back before the start, so
     // resuming posts nothing dated before the day of resuming.
     const beforeStart = addDays(schedule.startDate, -1);

@@ -7,7 +7,7 @@ import type { FinanceDb, FinanceTables } from '../db.js';
  * The operations that honour Idempotency-Key. A key is per user AND per operation: the same key
  * sent to two of them is two keys (as Stripe scopes a key to one account and one request).
  */
-export type IdempotentOperation = 'transactions.create' | 'transactions.import' | 'accounts.transfer' | 'goals.contribute' | 'debts.pay';
+export type IdempotentOperation = 'transactions.create' | 'transactions.import' | 'accounts.transfer' | 'transfers.link' | 'goals.contribute' | 'debts.pay';
 
 /** The first answer to a request, as a retry receives it again. */
 export interface StoredResponse {

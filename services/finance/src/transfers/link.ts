@@ -4,6 +4,7 @@ import { findAccountRecord, type AccountRecord } from '../accounts/repo.js';
 import type { FinanceContext } from '../context.js';
 import type { Transaction } from 'kysely';
 import type { FinanceTables } from '../db.js';
+import type { Answer } from '../shared/idempotency.js';
 import { parseAmount } from '../shared/money.js';
 import { transactionSnapshot } from '../transactions/events.js';
 import { findTransactions, insertTransactions, type TransactionRow } from '../transactions/repo.js';
@@ -161,27 +162,43 @@ export async function addMissingLeg(
   return legsOf(transferId, existing, added);
 }
 
-/** `POST /api/transactions/:id/link-transfer`: all of it in one database transaction, or nothing. */
+/**
+ * `POST /api/transactions/:id/link-transfer`: all of it in one database transaction, or nothing;
+ * an Idempotency-Key's answer is stored last in that transaction.
+ */
 export async function linkTransfer(
   ctx: FinanceContext,
   userId: string,
   id: string,
   input: { counterpartId?: string | undefined; accountId?: string | undefined; amount?: string | number | undefined },
+  answer?: Answer<LinkResult>,
 ): Promise<LinkResult> {
   return ctx.db.transaction().execute(async (trx) => {
-    const counterpartId = input.counterpartId?.toLowerCase();
-    const ids = counterpartId === undefined || counterpartId === id.toLowerCase() ? [id] : [id, counterpartId];
-    const rows = await lockTransactions(trx, { userId, ids });
-    const row = rows.find((r) => r.id === id.toLowerCase());
-    if (row === undefined) throw new NotFoundError(`No transaction ${id}`, 'transaction_not_found');
-    if (counterpartId !== undefined) {
-      const counterpart = rows.find((r) => r.id === counterpartId);
-      if (counterpart === undefined) throw new NotFoundError(`No transaction ${counterpartId} (counterpartId)`, 'transaction_not_found');
-      return { ...(await linkPair(ctx, trx, userId, row, counterpart)), created: false };
-    }
-    if (input.accountId === undefined) throw fieldError('counterpartId', 'name either counterpartId or accountId');
-    const account = await findAccountRecord(trx, { userId, id: input.accountId });
-    if (account === undefined) throw new NotFoundError(`No account ${input.accountId} (accountId)`, 'account_not_found');
-    return { ...(await addMissingLeg(ctx, trx, userId, row, account, input.amount)), created: true };
+    const result = await linkIn(ctx, trx, userId, id, input);
+    await answer?.(trx, result);
+    return result;
   });
+}
+
+async function linkIn(
+  ctx: FinanceContext,
+  trx: Transaction<FinanceTables>,
+  userId: string,
+  id: string,
+  input: { counterpartId?: string | undefined; accountId?: string | undefined; amount?: string | number | undefined },
+): Promise<LinkResult> {
+  const counterpartId = input.counterpartId?.toLowerCase();
+  const ids = counterpartId === undefined || counterpartId === id.toLowerCase() ? [id] : [id, counterpartId];
+  const rows = await lockTransactions(trx, { userId, ids });
+  const row = rows.find((r) => r.id === id.toLowerCase());
+  if (row === undefined) throw new NotFoundError(`No transaction ${id}`, 'transaction_not_found');
+  if (counterpartId !== undefined) {
+    const counterpart = rows.find((r) => r.id === counterpartId);
+    if (counterpart === undefined) throw new NotFoundError(`No transaction ${counterpartId} (counterpartId)`, 'transaction_not_found');
+    return { ...(await linkPair(ctx, trx, userId, row, counterpart)), created: false };
+  }
+  if (input.accountId === undefined) throw fieldError('counterpartId', 'name either counterpartId or accountId');
+  const account = await findAccountRecord(trx, { userId, id: input.accountId });
+  if (account === undefined) throw new NotFoundError(`No account ${input.accountId} (accountId)`, 'account_not_found');
+  return { ...(await addMissingLeg(ctx, trx, userId, row, account, input.amount)), created: true };
 }

@@ -31,6 +31,16 @@ export async function makeLeg(db: FinanceDb, params: { userId: string; id: strin
     .execute();
 }
 
+/** Makes a leg an ordinary income or expense again: no transfer, and (as a leg had) no category. */
+export async function unmakeLeg(db: FinanceDb, params: { userId: string; id: string; type: 'income' | 'expense'; now: Date }) {
+  await db
+    .updateTable('transactions')
+    .set({ type: params.type, transfer_id: null, category_id: null, updated_at: params.now })
+    .where('user_id', '=', params.userId)
+    .where('id', '=', params.id)
+    .execute();
+}
+
 /** Both legs of one of the user's transfers, locked (in id order) until the transaction ends. */
 export async function lockTransfer(db: FinanceDb, params: { userId: string; transferId: string }): Promise<TransactionRow[]> {
   return transactionRows(db).where('t.user_id', '=', params.userId).where('t.transfer_id', '=', params.transferId).orderBy('t.id').forUpdate('t').execute();

@@ -47,6 +47,13 @@ export const linkTransferBody = z
   });
 export type LinkTransferInput = z.infer<typeof linkTransferBody>;
 
+export const unlinkedSchema = z
+  .object({
+    expense: transactionSchema.nullable().describe('The transfer_out leg, an expense again'),
+    income: transactionSchema.nullable().describe('The transfer_in leg, an income again'),
+  })
+  .meta({ id: 'UnlinkedTransfer' });
+
 export const candidatesQuery = z.strictObject({
   ...pageQuery,
   accountId: z.uuid().optional().describe('Only pairs with a leg in this account'),

@@ -1,5 +1,5 @@
 import { sql, type RawBuilder } from 'kysely';
-import { DEFAULT_TIME_ZONE, fieldError, isCalendarDate, isTimeZone, startOfDayInZone, utcDate, type IsoDate } from '@expensio/common';
+import { DEFAULT_TIME_ZONE, dateInZone, fieldError, isCalendarDate, isTimeZone, startOfDayInZone, utcDate, type IsoDate } from '@expensio/common';
 import { FINANCE_SCHEMA, type FinanceDb } from '../db.js';
 
 /**
@@ -11,6 +11,11 @@ import { FINANCE_SCHEMA, type FinanceDb } from '../db.js';
 export async function userTimeZone(db: FinanceDb, userId: string): Promise<string> {
   const row = await db.selectFrom('user_time_zones').select('time_zone').where('user_id', '=', userId).executeTakeFirst();
   return row?.time_zone ?? DEFAULT_TIME_ZONE;
+}
+
+/** The calendar day it is for this user at `now`, in their zone: "today" for deadlines, due dates and payments. */
+export async function userToday(db: FinanceDb, userId: string, now: Date): Promise<IsoDate> {
+  return dateInZone(now, await userTimeZone(db, userId));
 }
 
 /** PostgreSQL's zone database may be older than the runtime's: both must know a zone that periods are cut in. */

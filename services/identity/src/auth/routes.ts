@@ -3,6 +3,7 @@ import { requireUser, type HttpApp } from '@expensio/common';
 import type { IdentityContext } from '../context.js';
 import { authResult, originOf } from '../http.js';
 import { requestOtp } from '../otp/service.js';
+import { resendStepUpCode } from '../security/step-up.js';
 import { rotateRefreshToken } from '../tokens/sessions.js';
 import { deleteOwnAccount } from '../users/deletion.js';
 import { changePassword, loginWithOtp, loginWithPassword, loginWithStepUp, logout, register, resetPassword } from './service.js';
@@ -19,10 +20,13 @@ import {
   refreshBody,
   registerBody,
   stepUpBody,
+  stepUpResendBody,
   tokenPairSchema,
 } from './schemas.js';
 
 const tags = ['auth'];
+/** One answer for every code request, whatever happened behind it. */
+const CODE_ON_ITS_WAY = 'If an account exists for this address, a code is on its way.';
 
 /** RFC 7517's key set; a key keeps every member it has (`x`, `y`, `crv` for the EC key), so nothing a verifier needs is dropped. */
 const jwksSchema = z.object({
@@ -78,6 +82,26 @@ export function authRoutes(app: HttpApp, ctx: IdentityContext) {
   );
 
   app.post(
+    '/api/auth/login/step-up/resend',
+    {
+      schema: {
+        tags,
+        summary: 'Email a new code for a sign-in held for a second step',
+        description:
+          'For a challenge whose `methods` include `email_code`: a new code is mailed and the previous one stops working. Answers 202 with the same body as POST /api/auth/otp/request, and counts against the same per-address limit ' +
+          '(OTP_REQUEST_LIMIT code requests per OTP_REQUEST_WINDOW, the sign-in itself included; the next one is 429 `otp_rate_limited` with Retry-After and locks codes for OTP_LOCKOUT). ' +
+          'The challenge keeps its expiry and its wrong tries. An expired or used challenge is 401 `invalid_challenge`; one finished only with an authenticator or backup code is 409 `email_code_not_offered`.',
+        body: stepUpResendBody,
+        response: { 202: acceptedSchema },
+      },
+    },
+    async (request, reply) => {
+      await resendStepUpCode(ctx, request.body, originOf(request));
+      return reply.status(202).send({ message: CODE_ON_ITS_WAY });
+    },
+  );
+
+  app.post(
     '/api/auth/otp/request',
     {
       schema: {
@@ -91,7 +115,7 @@ export function authRoutes(app: HttpApp, ctx: IdentityContext) {
     },
     async (request, reply) => {
       await requestOtp(ctx, request.body, originOf(request));
-      return reply.status(202).send({ message: 'If an account exists for this address, a code is on its way.' });
+      return reply.status(202).send({ message: CODE_ON_ITS_WAY });
     },
   );
 

@@ -74,3 +74,7 @@ export const tokenPairSchema = z.object({
 export const authResultSchema = tokenPairSchema.extend({ user: userSchema }).meta({ id: 'AuthResult' });
 
 export const acceptedSchema = z.object({ message: z.string() });
+
+export const stepUpResendBody = z
+  .strictObject({ challengeId: z.uuid().describe('From the 403 `step_up_required` answer of POST /api/auth/login') })
+  .meta({ examples: [{ challengeId: '0190f3a0-0000-7000-8000-000000000001' }] });

@@ -1,4 +1,4 @@
-import { AppError, newId, UnauthorizedError } from '@expensio/common';
+import { AppError, ConflictError, newId, UnauthorizedError } from '@expensio/common';
 import { publishLoginSucceeded } from '../auth/events.js';
 import { checkCredential } from '../auth/limits.js';
 import type { IdentityContext, RequestOrigin } from '../context.js';
@@ -92,6 +92,27 @@ export async function holdForStepUp(
 }
 
 const CHALLENGE_GONE = 'This sign-in step has expired or was already used; sign in again';
+
+/**
+ * Mails a new code for a held sign-in that offers one (the previous code stops working), under the
+ * same per-address limit as every code request (`limitCodeRequests`: OTP_REQUEST_LIMIT per window,
+ * then the lockout, its security event and mail; 429 `otp_rate_limited`). The challenge keeps its
+ * expiry and its count of wrong tries: a resend neither stretches nor resets a held sign-in. It
+ * tells no more than the 403 that handed out the challenge did: gone is 401 `invalid_challenge`, as
+ * for POST /api/auth/login/step-up; a challenge only an authenticator finishes is 409
+ * `email_code_not_offered`; a locked account is answered like any other and mailed nothing.
+ */
+export async function resendStepUpCode(ctx: IdentityContext, params: { challengeId: string }, origin: RequestOrigin): Promise<void> {
+  const challenge = await findOpenChallenge(ctx.db, { id: params.challengeId, now: ctx.clock.now() });
+  const user = challenge && (await findUserById(ctx.db, challenge.user_id));
+  if (!challenge || !user) throw new UnauthorizedError(CHALLENGE_GONE, 'invalid_challenge');
+  if (!challenge.methods.includes('email_code')) {
+    throw new ConflictError('This sign-in step is finished with an authenticator or backup code; no code is emailed for it', 'email_code_not_offered');
+  }
+  await limitCodeRequests(ctx, user.email, user, 'step_up', origin);
+  if (user.locked_at !== null) return;
+  await sendCode(ctx, user, 'step_up', origin);
+}
 
 /**
  * Finishes a held sign-in with the emailed code, a TOTP code or a backup code. Each wrong code

@@ -85,7 +85,7 @@ export function toComprehensiveView(
     byWeekday: a.byWeekday.map((s) => ({ weekday: s.slot, amount: money(s.amount), count: s.count })),
     byHour: a.byHour.map((s) => ({ hour: s.slot, amount: money(s.amount), count: s.count })),
     budgets: a.budgets.map(({ budget, current }) => toOverviewItem(budget, current, input.timeZone)),
-    goals: a.goals.map((g) => toGoalView(g, input.now)),
+    goals: a.goals.map((g) => toGoalView(g, input.now, input.timeZone)),
     debts: a.debts.map(({ debt, payoffDate }) => ({
       id: debt.id,
       name: debt.name,

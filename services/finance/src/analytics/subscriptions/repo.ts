@@ -64,7 +64,8 @@ export async function chargeSeries(db: FinanceDb, p: { userId: string; currency?
     select s.*, l.amount as latest, l.prev_amount as previous, l.account_id, l.category_id,
       l.merchant as latest_merchant, l.description as latest_description,
       (select r.id from ${rules} r
-        where r.user_id = ${p.userId} and r.type = 'expense' and r.currency = s.currency and lower(coalesce(r.merchant, r.description)) = s.key
+        where r.user_id = ${p.userId} and r.currency = s.currency
+          and (r.subscription_key = s.key or (r.type = 'expense' and lower(coalesce(r.merchant, r.description)) = s.key))
         order by r.created_at, r.id limit 1) as rule_id
     from series s
     join spaced l on l.key = s.key and l.currency = s.currency and l.newest = 1

@@ -39,7 +39,7 @@ export function subscriptionRoutes(app: HttpApp, ctx: FinanceContext, tags: stri
         tags,
         summary: 'Create the recurring rule for a detected subscription (409 when one exists)',
         description:
-          "The rule takes the interval, the latest amount and merchant, and the latest charge's category and account. It starts at nextExpected, or at the first date of the cadence from today on when that has passed.",
+          "The rule takes the interval, the latest amount and merchant, and the latest charge's category and account. It starts at nextExpected, or at the first date of the cadence from today on when that has passed. At most one rule tracks a subscription, also when several requests race: the others answer 409 subscription_tracked. The rule keeps tracking it when renamed; deleting the rule lets it be tracked again.",
         params: subscriptionParams,
         response: { 201: ruleSchema },
       },

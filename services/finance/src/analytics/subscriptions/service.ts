@@ -88,19 +88,27 @@ export async function trackSubscription(ctx: FinanceContext, input: { userId: st
   const found = (await findSubscriptions(ctx, { userId: input.userId, timeZone: input.timeZone, today: input.today })).find((s) => s.id === input.id);
   if (found === undefined) throw new NotFoundError(`No subscription ${input.id}`, 'subscription_not_found');
   const { series } = found;
-  if (series.rule_id !== null) throw new ConflictError(`A recurring rule already tracks this subscription: ${series.rule_id}`, 'subscription_tracked');
+  const tracked = (ruleId: string | null) =>
+    new ConflictError(`A recurring rule already tracks this subscription${ruleId === null ? '' : `: ${ruleId}`}`, 'subscription_tracked');
+  if (series.rule_id !== null) throw tracked(series.rule_id);
   let start = found.nextExpected;
   for (let n = 2; start < input.today; n += 1) start = advance(series.last_charged, found.interval, n);
-  return createRule(ctx, input.userId, {
-    accountId: series.account_id,
-    type: 'expense',
-    amount: formatAmount(series.latest, series.currency),
-    currency: series.currency,
-    category: series.category_id,
-    merchant: series.latest_merchant,
-    description: series.latest_description,
-    ...ruleFrequency(found.interval),
-    startDate: start,
-    paused: false,
-  });
+  return createRule(
+    ctx,
+    input.userId,
+    {
+      accountId: series.account_id,
+      type: 'expense',
+      amount: formatAmount(series.latest, series.currency),
+      currency: series.currency,
+      category: series.category_id,
+      merchant: series.latest_merchant,
+      description: series.latest_description,
+      ...ruleFrequency(found.interval),
+      startDate: start,
+      paused: false,
+    },
+    // A request racing this one got past the check above too: the database lets one rule in.
+    { key: series.key, alreadyTracked: () => tracked(null) },
+  );
 }

@@ -1,0 +1,2 @@
+drop index recurring_rules_subscription_idx;
+alter table recurring_rules drop column subscription_key;
