@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import type { IsoDate } from '@expensio/common';
 import type { FinanceDb } from '../../db.js';
 import type { TransactionRow } from '../../transactions/repo.js';
@@ -21,15 +21,17 @@ function incomeAndExpenses(db: FinanceDb, p: RangeParams) {
     .where('t.occurred_at', '<', localMidnight(p.to, p.timeZone));
 }
 
-export async function totals(db: FinanceDb, p: RangeParams) {
-  return incomeAndExpenses(db, p)
-    .select([
-      sql<bigint>`coalesce(sum(t.amount) filter (where t.type = 'income'), 0)::bigint`.as('income'),
-      sql<bigint>`coalesce(sum(t.amount) filter (where t.type = 'expense'), 0)::bigint`.as('expense'),
-      sql<number>`count(*)::int`.as('count'),
-    ])
-    .where('t.type', 'in', ['income', 'expense'])
-    .executeTakeFirstOrThrow();
+/** Income, expenses and their count, from the day totals (`days`, from dayTotals). */
+export async function totals(db: FinanceDb, p: RangeParams & { days: RawBuilder<unknown> }) {
+  const { rows } = await sql<{ income: bigint; expense: bigint; count: number }>`
+    select coalesce(sum(d.amount) filter (where d.type = 'income'), 0)::bigint as income,
+      coalesce(sum(d.amount) filter (where d.type = 'expense'), 0)::bigint as expense,
+      coalesce(sum(d.count), 0)::int as count
+    from ${p.days} d
+    where d.currency = ${p.currency} and d.day >= ${p.from}::date and d.day < ${p.to}::date and d.type in ('income', 'expense')`.execute(db);
+  const row = rows[0];
+  if (row === undefined) throw new Error('an aggregate without a group returned no row');
+  return row;
 }
 
 /**
@@ -94,16 +96,23 @@ export async function largestExpenses(db: FinanceDb, p: RangeParams & { limit: n
 
 /**
  * Expenses per local weekday (1 = Monday) or hour, every slot present: generate_series gives the
- * slots, the aggregate joins onto them.
+ * slots, the aggregate joins onto them. Weekdays sum the day totals (`days`); hours need the rows.
  */
-export async function expensesBySlot(db: FinanceDb, p: RangeParams & { slot: 'isodow' | 'hour' }) {
+export async function expensesBySlot(db: FinanceDb, p: RangeParams & { slot: 'isodow' | 'hour'; days: RawBuilder<unknown> }) {
   const [first, last] = p.slot === 'isodow' ? [1, 7] : [0, 23];
-  const slotOf = sql<number>`extract(${sql.raw(p.slot)} from ${localTime(p.timeZone)})::int`;
-  const sums = incomeAndExpenses(db, p)
-    .select([slotOf.as('slot'), sql<bigint>`sum(t.amount)`.as('amount'), sql<number>`count(*)`.as('count')])
-    .where('t.type', '=', 'expense')
-    // By position: the same expression written twice carries two parameters, which PostgreSQL does not match.
-    .groupBy(sql`1`);
+  const sums =
+    p.slot === 'isodow'
+      ? sql`select extract(isodow from d.day)::int as slot, sum(d.amount) as amount, sum(d.count) as count from ${p.days} d
+          where d.currency = ${p.currency} and d.day >= ${p.from}::date and d.day < ${p.to}::date and d.type = 'expense' group by 1`
+      : incomeAndExpenses(db, p)
+          .select([
+            sql<number>`extract(hour from ${localTime(p.timeZone)})::int`.as('slot'),
+            sql<bigint>`sum(t.amount)`.as('amount'),
+            sql<number>`count(*)`.as('count'),
+          ])
+          .where('t.type', '=', 'expense')
+          // By position: the same expression written twice carries two parameters, which PostgreSQL does not match.
+          .groupBy(sql`1`);
   const { rows } = await sql<{ slot: number; amount: bigint; count: number }>`
     select s.slot, coalesce(x.amount, 0)::bigint as amount, coalesce(x.count, 0)::int as count
     from generate_series(${first}::int, ${last}::int) as s(slot)
