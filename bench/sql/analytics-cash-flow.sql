@@ -43,7 +43,6 @@ select o.amount::bigint as opening, b.period_start::text, b.period_end::text,
   (o.amount + sum(coalesce(f.moved, 0)) over (order by b.key))::bigint as balance
 from buckets b left join totals f on f.key = b.key left join transfers x on x.key = b.key cross join opening o
 order by b.key;
-select time_zone from finance.user_time_zones where user_id = :uid;
 select d.currency, sum(d.count)::int as count
 from (select d.day, d.account_id, d.currency, d.type, d.recurring, d.amount, d.count from finance.transaction_day_totals d where d.user_id = :uid) d
 where d.currency <> :cur and d.day >= :from::date and d.day < :to::date

@@ -40,7 +40,6 @@ left join (select extract(hour from (t.occurred_at at time zone :tz))::int as sl
   where t.user_id = :uid and t.currency = :cur and t.occurred_at >= (:from::date::timestamp at time zone :tz) and t.occurred_at < (:to::date::timestamp at time zone :tz)
     and t.type = 'expense' group by 1) as x on x.slot = s.slot
 order by s.slot;
-select time_zone from finance.user_time_zones where user_id = :uid;
 select d.currency, sum(d.count)::int as count
 from (select d.day, d.account_id, d.currency, d.type, d.recurring, d.amount, d.count from finance.transaction_day_totals d where d.user_id = :uid) d
 where d.currency <> :cur and d.day >= :from::date and d.day < :to::date and d.type in ('income', 'expense')

@@ -37,11 +37,21 @@ export async function dayTotals(db: FinanceDb, userId: string, timeZone: string)
  */
 export async function otherCurrencies(
   db: FinanceDb,
-  params: { userId: string; currency: string; from: IsoDate; to: IsoDate; timeZone: string; withTransfers?: boolean; types?: ('income' | 'expense')[] },
+  params: {
+    userId: string;
+    currency: string;
+    from: IsoDate;
+    to: IsoDate;
+    timeZone: string;
+    withTransfers?: boolean;
+    types?: ('income' | 'expense')[];
+    /** The day totals when the caller already has them (dayTotals). */
+    days?: RawBuilder<unknown>;
+  },
 ): Promise<{ currency: string; count: number }[]> {
   const types = params.withTransfers === true ? sql`` : sql`and d.type in (${sql.join(params.types ?? ['income', 'expense'])})`;
   const { rows } = await sql<{ currency: string; count: number }>`
-    select d.currency, sum(d.count)::int as count from ${await dayTotals(db, params.userId, params.timeZone)} d
+    select d.currency, sum(d.count)::int as count from ${params.days ?? (await dayTotals(db, params.userId, params.timeZone))} d
     where d.currency <> ${params.currency} and d.day >= ${params.from}::date and d.day < ${params.to}::date ${types}
     group by d.currency order by d.currency`.execute(db);
   return rows;

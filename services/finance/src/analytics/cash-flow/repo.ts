@@ -1,7 +1,7 @@
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import type { IsoDate } from '@expensio/common';
 import { FINANCE_SCHEMA, type FinanceDb } from '../../db.js';
-import { dayTotals, localMidnight, localTime } from '../sql.js';
+import { localMidnight, localTime } from '../sql.js';
 import type { Granularity } from './buckets.js';
 
 const accounts = sql.table(`${FINANCE_SCHEMA}.accounts`);
@@ -31,12 +31,22 @@ export interface CashFlowBucket {
  */
 export async function cashFlow(
   db: FinanceDb,
-  p: { userId: string; currency: string; accountId?: string | undefined; from: IsoDate; to: IsoDate; timeZone: string; granularity: Granularity },
+  p: {
+    userId: string;
+    currency: string;
+    accountId?: string | undefined;
+    from: IsoDate;
+    to: IsoDate;
+    timeZone: string;
+    granularity: Granularity;
+    /** The day totals (dayTotals). */
+    days: RawBuilder<unknown>;
+  },
 ): Promise<{ opening: bigint; buckets: CashFlowBucket[] }> {
   const unit = sql.lit(p.granularity);
   const step = sql.lit(`1 ${p.granularity}`);
   const scopeFilter = p.accountId === undefined ? sql`a.currency = ${p.currency}` : sql`a.id = ${p.accountId}`;
-  const days = await dayTotals(db, p.userId, p.timeZone);
+  const days = p.days;
   const signed = sql`case when d.type in ('income', 'transfer_in') then d.amount else -d.amount end`;
   const { rows } = await sql<CashFlowBucket & { opening: bigint }>`
     with scope as (

@@ -28,7 +28,7 @@ export async function comprehensive(ctx: FinanceContext, input: { userId: string
     largestExpenses(ctx.db, { ...params, limit: 5 }),
     expensesBySlot(ctx.db, { ...params, slot: 'isodow', days }),
     expensesBySlot(ctx.db, { ...params, slot: 'hour', days }),
-    otherCurrencies(ctx.db, params),
+    otherCurrencies(ctx.db, { ...params, days }),
     budgetOverview(ctx, userId),
     allGoals(ctx.db, { userId, currency }),
     allDebts(ctx.db, { userId, currency }),
