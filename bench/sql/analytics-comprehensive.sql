@@ -18,11 +18,12 @@ where t.user_id = :uid and t.currency = :cur and t.occurred_at >= (:prev::date::
 group by t.category_id, c.slug, c.name
 having count(*) filter (where t.occurred_at >= (:from::date::timestamp at time zone :tz)) > 0
 order by sum(t.amount) filter (where t.occurred_at >= (:from::date::timestamp at time zone :tz)) desc, c.slug;
-select mode() within group (order by t.merchant), sum(t.amount)::bigint, count(*)::int
-from finance.transactions t
-where t.user_id = :uid and t.currency = :cur and t.occurred_at >= (:from::date::timestamp at time zone :tz) and t.occurred_at < (:to::date::timestamp at time zone :tz)
-  and t.type = 'expense' and t.merchant is not null
-group by lower(t.merchant) order by sum(t.amount) desc, lower(t.merchant) limit 10;
+select (array_agg(s.merchant order by s.count desc, s.merchant))[1], sum(s.amount)::bigint, sum(s.count)::int
+from (select t.merchant, sum(t.amount) as amount, count(*) as count from finance.transactions t
+  where t.user_id = :uid and t.currency = :cur and t.occurred_at >= (:from::date::timestamp at time zone :tz) and t.occurred_at < (:to::date::timestamp at time zone :tz)
+    and t.type = 'expense' and t.merchant is not null
+  group by t.merchant) as s
+group by lower(s.merchant) order by sum(s.amount) desc, lower(s.merchant) limit 10;
 select t.*, c.slug from finance.transactions t left join finance.categories c on c.id = t.category_id
 where t.user_id = :uid and t.currency = :cur and t.occurred_at >= (:from::date::timestamp at time zone :tz) and t.occurred_at < (:to::date::timestamp at time zone :tz)
   and t.type = 'expense'
