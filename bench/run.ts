@@ -13,8 +13,8 @@
  * - first page: GET /api/transactions?limit=50 for the heavy user against the same page query;
  * - deep page: the same with a cursor 90,000 rows into the heavy user's history, against the
  *   page query with the keyset predicate;
- * - cash flow: GET /api/analytics/cash-flow, a year of days for the heavy user, against its one
- *   statement (bench/sql/analytics-cash-flow.sql);
+ * - cash flow: GET /api/analytics/cash-flow, a year of days for the heavy user, against the
+ *   statements it sends (bench/sql/analytics-cash-flow.sql);
  * - comprehensive: GET /api/analytics/comprehensive over the heavy user's last 30 days, against its
  *   range statements (bench/sql/analytics-comprehensive.sql);
  * - forecast: GET /api/analytics/forecast?granularity=day (30 days ahead) fitted on the heavy user's
