@@ -13,12 +13,15 @@
  * - first page: GET /api/transactions?limit=50 for the heavy user against the same page query;
  * - deep page: the same with a cursor 90,000 rows into the heavy user's history, against the
  *   page query with the keyset predicate;
- * - cash flow: GET /api/analytics/cash-flow, a year of days for the heavy user, against its one
- *   statement (bench/sql/analytics-cash-flow.sql);
+ * - cash flow: GET /api/analytics/cash-flow, a year of days for the heavy user, against the
+ *   statements it sends (bench/sql/analytics-cash-flow.sql);
  * - comprehensive: GET /api/analytics/comprehensive over the heavy user's last 30 days, against its
- *   range statements (bench/sql/analytics-comprehensive.sql).
+ *   range statements (bench/sql/analytics-comprehensive.sql);
+ * - forecast: GET /api/analytics/forecast?granularity=day (30 days ahead) fitted on the heavy user's
+ *   two years of daily history, against its statements (bench/sql/analytics-forecast.sql): the SQL
+ *   reads one total per day, the rest is the model (candidates and their backtest) in Node.
  * For insert and first page, bench/bare-server.ts (Fastify + pg, nothing else) is measured too:
- * what a Node route on this machine gets at all. Options: --only insert|budget|first|deep|cashflow|comprehensive, --deep ROWS,
+ * what a Node route on this machine gets at all. Options: --only insert|budget|first|deep|cashflow|comprehensive|forecast, --deep ROWS,
  * --profile DIR (the API server's CPU profile).
  */
 import { execFile, spawn } from 'node:child_process';
@@ -60,6 +63,7 @@ select gen_random_uuid(), user_id, account_id, 'expense', 1234, 'USD', null, 'pg
   deep: `${PAGE_SELECT} and (t.occurred_at, t.id) < (:at::timestamptz, :cid::uuid) ${PAGE_ORDER};\n`,
   cashflow: readFileSync(path.join(import.meta.dirname, 'sql', 'analytics-cash-flow.sql'), 'utf8'),
   comprehensive: readFileSync(path.join(import.meta.dirname, 'sql', 'analytics-comprehensive.sql'), 'utf8'),
+  forecast: readFileSync(path.join(import.meta.dirname, 'sql', 'analytics-forecast.sql'), 'utf8'),
 };
 
 async function pgbench(name: keyof typeof SCRIPTS, variables: Record<string, string>, seconds: number): Promise<number> {
@@ -182,6 +186,12 @@ async function main() {
   const users = (await db.query<{ n: number; user_id: string }>('select n, user_id from bench.users where n <= 1001 order by n')).rows;
   const heavy = users[0]?.user_id;
   if (heavy === undefined) throw new Error(`no bench.users in ${BENCH_DB}: run bench/seed.ts first`);
+  // Where the forecast's history begins: the heavy user's first day (the seed spreads it over 730 days).
+  const firstDay = (
+    await db.query<{ day: string }>(`select to_char(min(occurred_at) at time zone 'UTC', 'YYYY-MM-DD') as day from finance.transactions where user_id = $1`, [
+      heavy,
+    ])
+  ).rows[0]?.day;
   const deepRow = (
     await db.query<{ occurred_at: Date; id: string }>(
       'select occurred_at, id from finance.transactions where user_id = $1 order by occurred_at desc, id desc offset $2 limit 1',
@@ -190,6 +200,7 @@ async function main() {
   ).rows[0];
   await db.end();
   if (!deepRow) throw new Error(`the heavy user has fewer than ${DEEP_OFFSET} transactions`);
+  if (firstDay === undefined) throw new Error('the heavy user has no transactions');
 
   const key = await newSigningKey();
   const writers = await Promise.all(users.slice(1).map((u) => mintToken(key, u.user_id)));
@@ -298,6 +309,15 @@ async function main() {
       sql: 'comprehensive range statements',
       vars: range(30),
       request: analytics('comprehensive'),
+      bare: undefined,
+      aim: 1 / 3,
+    },
+    {
+      name: 'forecast',
+      http: 'GET /api/analytics/forecast (daily, two years of history)',
+      sql: 'forecast statements',
+      vars: { uid: heavy, cur: 'USD', tz: 'UTC', from: firstDay, to: day(0), next: day(1) },
+      request: analytics('forecast?granularity=day&horizon=30'),
       bare: undefined,
       aim: 1 / 3,
     },

@@ -1,5 +1,9 @@
--- The statement GET /api/analytics/cash-flow?granularity=day sends (services/finance/src/analytics/cash-flow/repo.ts),
+-- The statements GET /api/analytics/cash-flow?granularity=day sends (services/finance/src/analytics/cash-flow/repo.ts,
+-- the day totals subquery and otherCurrencies from ../sql.ts, and the zone and currency look-ups before them),
 -- for pgbench: -D uid=<user> -D cur=USD -D tz=UTC -D from=YYYY-MM-DD -D to=YYYY-MM-DD
+select time_zone from finance.user_time_zones where user_id = :uid;
+select id, currency from finance.accounts where user_id = :uid and is_default;
+select time_zone from finance.user_time_zones where user_id = :uid;
 with scope as (
   select a.id, a.opening_balance from finance.accounts a where a.user_id = :uid and a.currency = :cur
 ),
@@ -9,25 +13,37 @@ buckets as (
     least((g + '1 day'::interval)::date, :to::date) as period_end
   from generate_series(date_trunc('day', :from::date::timestamp), (:to::date - 1)::timestamp, '1 day'::interval) as g
 ),
-flows as (
-  select date_trunc('day', (t.occurred_at at time zone :tz))::date as key,
-    coalesce(sum(t.amount) filter (where t.type in ('income', 'transfer_in') and (t.transfer_id is null or not exists (
-      select 1 from finance.transactions o join scope so on so.id = o.account_id where o.transfer_id = t.transfer_id and o.id <> t.id))), 0) as inflow,
-    coalesce(sum(t.amount) filter (where t.type in ('expense', 'transfer_out') and (t.transfer_id is null or not exists (
-      select 1 from finance.transactions o join scope so on so.id = o.account_id where o.transfer_id = t.transfer_id and o.id <> t.id))), 0) as outflow,
-    sum(case when t.type in ('income', 'transfer_in') then t.amount else -t.amount end) as moved
-  from finance.transactions t
-  where t.user_id = :uid and t.account_id in (select id from scope)
-    and t.occurred_at >= (:from::date::timestamp at time zone :tz) and t.occurred_at < (:to::date::timestamp at time zone :tz)
+totals as (
+  select date_trunc('day', d.day::timestamp)::date as key,
+    coalesce(sum(d.amount) filter (where d.type = 'income'), 0) as inflow,
+    coalesce(sum(d.amount) filter (where d.type = 'expense'), 0) as outflow,
+    sum(case when d.type in ('income', 'transfer_in') then d.amount else -d.amount end) as moved
+  from (select d.day, d.account_id, d.currency, d.type, d.recurring, d.amount, d.count from finance.transaction_day_totals d where d.user_id = :uid) d
+  where d.account_id in (select id from scope) and d.day >= :from::date and d.day < :to::date
   group by 1
 ),
-opening as (
+transfers as (
+  select date_trunc('day', (t.occurred_at at time zone :tz))::date as key,
+    coalesce(sum(t.amount) filter (where t.type = 'transfer_in'), 0) as inflow,
+    coalesce(sum(t.amount) filter (where t.type = 'transfer_out'), 0) as outflow
+  from finance.transactions t
+  where t.user_id = :uid and t.transfer_id is not null and t.account_id in (select id from scope)
+    and t.occurred_at >= (:from::date::timestamp at time zone :tz) and t.occurred_at < (:to::date::timestamp at time zone :tz)
+    and not exists (select 1 from finance.transactions o join scope so on so.id = o.account_id where o.transfer_id = t.transfer_id and o.id <> t.id)
+  group by 1
+),
+opening as materialized (
   select (select coalesce(sum(opening_balance), 0) from scope)
-    + coalesce((select sum(case when t.type in ('income', 'transfer_in') then t.amount else -t.amount end) from finance.transactions t
-        where t.user_id = :uid and t.account_id in (select id from scope) and t.occurred_at < (:from::date::timestamp at time zone :tz)), 0) as amount
+    + coalesce((select sum(case when d.type in ('income', 'transfer_in') then d.amount else -d.amount end) from (
+        select d.day, d.account_id, d.currency, d.type, d.recurring, d.amount, d.count from finance.transaction_day_totals d where d.user_id = :uid) d
+      where d.account_id in (select id from scope) and d.day < :from::date), 0) as amount
 )
 select o.amount::bigint as opening, b.period_start::text, b.period_end::text,
-  coalesce(f.inflow, 0)::bigint as inflow, coalesce(f.outflow, 0)::bigint as outflow,
+  (coalesce(f.inflow, 0) + coalesce(x.inflow, 0))::bigint as inflow, (coalesce(f.outflow, 0) + coalesce(x.outflow, 0))::bigint as outflow,
   (o.amount + sum(coalesce(f.moved, 0)) over (order by b.key))::bigint as balance
-from buckets b left join flows f on f.key = b.key cross join opening o
+from buckets b left join totals f on f.key = b.key left join transfers x on x.key = b.key cross join opening o
 order by b.key;
+select d.currency, sum(d.count)::int as count
+from (select d.day, d.account_id, d.currency, d.type, d.recurring, d.amount, d.count from finance.transaction_day_totals d where d.user_id = :uid) d
+where d.currency <> :cur and d.day >= :from::date and d.day < :to::date
+group by d.currency order by d.currency;

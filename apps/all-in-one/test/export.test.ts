@@ -374,6 +374,7 @@ describe('GET /api/export and POST /api/import/backup', () => {
       risk_merchants: "the fraud score's running statistics: rebuilt from the restored transactions",
       risk_locations: "the fraud score's running statistics: rebuilt from the restored transactions",
       risk_profiles: "the fraud score's running statistics: rebuilt from the restored transactions",
+      transaction_day_totals: 'per-day sums of the transactions, kept by triggers: rebuilt as the restored transactions are written (ADR 0024)',
     };
     const tables = await sql<{ table_name: string }>`
       select distinct table_name from information_schema.columns

@@ -53,9 +53,21 @@ export function utcMidnight(date: IsoDate): Date {
  * their own: 23:30 UTC on 31 March is already 1 April in Berlin.
  */
 export function dateInZone(at: Date, timeZone: string): IsoDate {
-  // en-CA writes dates as YYYY-MM-DD.
-  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
+  let format = dayFormats.get(timeZone);
+  if (format === undefined) {
+    // en-CA writes dates as YYYY-MM-DD.
+    format = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
+    dayFormats.set(timeZone, format);
+  }
+  return format.format(at);
 }
+
+/**
+ * One formatter per zone: building one costs far more than formatting with it (it loads the
+ * zone's rules), and every request that counts days in the user's zone asks. Zones are a few hundred
+ * names at most, and a name that is not one throws before it is stored.
+ */
+const dayFormats = new Map<string, Intl.DateTimeFormat>();
 
 export function addDays(date: IsoDate, days: number): IsoDate {
   return fromEpochDay(toEpochDay(date) + days);

@@ -14,6 +14,7 @@ import {
 import { accountRoutes } from './accounts/routes.js';
 import { analyticsRoutes } from './analytics/routes.js';
 import { AccountCurrencies } from './accounts/currencies.js';
+import { ForecastFits } from './analytics/forecast/fits.js';
 import { budgetRoutes } from './budgets/routes.js';
 import { categoryRoutes } from './categories/routes.js';
 import { debtRoutes } from './debts/routes.js';
@@ -54,6 +55,7 @@ export function buildFinanceContext(options: FinanceContextOptions): FinanceCont
     metrics: options.metrics ?? createMetrics(),
     bus,
     accountCurrencies: new AccountCurrencies(),
+    forecastFits: new ForecastFits(),
     geo: openGeoLocator,
   };
 }

@@ -1,5 +1,6 @@
 import type { Clock, Database, EventBus, GeoLocator, Logger, Metrics } from '@expensio/common';
 import type { AccountCurrencies } from './accounts/currencies.js';
+import type { ForecastFits } from './analytics/forecast/fits.js';
 import type { FinanceDb, FinanceTables } from './db.js';
 
 /** The ledger's dependencies, passed in so tests move the clock and own the database. */
@@ -16,6 +17,8 @@ export interface FinanceContext {
   bus: EventBus<FinanceTables>;
   /** Each account's currency once seen (it never changes), so a create to a named account reads nothing first. */
   accountCurrencies: AccountCurrencies;
+  /** Spending forecasts already fitted, by their inputs (a fit is pure: a hit is the answer a new fit would give). */
+  forecastFits: ForecastFits;
   /** The offline GeoIP data, opened on first use and shared by the process. */
   geo: () => Promise<GeoLocator>;
   /** False only where the cost of fraud scoring is measured (bench/run.ts): creates are then not scored. */

@@ -276,6 +276,21 @@ export interface UserTimeZonesTable {
   changed_at: Timestamp;
 }
 
+/**
+ * Each user's transactions summed per local day, account, currency, type and whether a recurring
+ * rule posted them (migration 0016, ADR 0024). Written only by triggers on transactions; read-only here.
+ */
+export interface TransactionDayTotalsTable {
+  user_id: string;
+  day: ColumnType<string, never, never>;
+  account_id: string;
+  currency: string;
+  type: TransactionType;
+  recurring: boolean;
+  amount: ColumnType<bigint, never, never>;
+  count: ColumnType<number, never, never>;
+}
+
 /** A CSV mapping saved for an account (migration 0011), validated by imports/formats/mapping.ts before it is stored. */
 export interface ImportMappingsTable {
   account_id: string;
@@ -302,6 +317,7 @@ export interface FinanceTables extends EventTables {
   transaction_moods: TransactionMoodsTable;
   rules: RulesTable;
   user_time_zones: UserTimeZonesTable;
+  transaction_day_totals: TransactionDayTotalsTable;
   import_mappings: ImportMappingsTable;
   risk_amounts: RiskAmountsTable;
   risk_merchants: RiskMerchantsTable;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, newUser, type TestUser } from '@expensio/common/testing';
 import { cashFlowAnalysis } from '../src/analytics/cash-flow/service.js';
-import { createTestFinance, type TestFinance } from './helpers.js';
+import { createTestFinance, ok, type TestFinance } from './helpers.js';
 
 let t: TestFinance;
 beforeAll(async () => {
@@ -10,12 +10,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await t.close();
 });
-
-async function ok(user: TestUser, method: 'GET' | 'POST' | 'PATCH', url: string, body?: Record<string, unknown>) {
-  const response = await call(t, user, method, url, body);
-  expect(response.statusCode, response.body).toBeLessThan(300);
-  return response.json();
-}
 
 const bucket = (periodStart: string, periodEnd: string, inflow: string, outflow: string, net: string, balance: string) => ({
   periodStart,
@@ -34,19 +28,19 @@ describe('GET /api/analytics/cash-flow', () => {
 
   beforeAll(async () => {
     user = await newUser(t);
-    main = (await ok(user, 'GET', '/api/accounts')).items[0];
-    await ok(user, 'PATCH', `/api/accounts/${main.id}`, { openingBalance: '100.00' });
-    savings = await ok(user, 'POST', '/api/accounts', { name: 'Savings', type: 'savings', openingBalance: '1000.00' });
-    const euros = await ok(user, 'POST', '/api/accounts', { name: 'Euro', type: 'checking', currency: 'EUR' });
+    main = (await ok(t, user, 'GET', '/api/accounts')).items[0];
+    await ok(t, user, 'PATCH', `/api/accounts/${main.id}`, { openingBalance: '100.00' });
+    savings = await ok(t, user, 'POST', '/api/accounts', { name: 'Savings', type: 'savings', openingBalance: '1000.00' });
+    const euros = await ok(t, user, 'POST', '/api/accounts', { name: 'Euro', type: 'checking', currency: 'EUR' });
     const post = (type: string, amount: string, occurredAt: string, accountId = main.id) =>
-      ok(user, 'POST', '/api/transactions', { type, amount, occurredAt, accountId });
+      ok(t, user, 'POST', '/api/transactions', { type, amount, occurredAt, accountId });
     await post('income', '50.00', '2026-02-10T12:00:00Z'); // before the range: part of the opening balance
     await post('income', '200.00', '2026-02-20T12:00:00Z');
     await post('income', '1000.00', '2026-02-26T12:00:00Z');
     await post('expense', '300.00', '2026-02-27T12:00:00Z');
     await post('expense', '40.00', '2026-03-04T12:00:00Z', euros.id);
     // The week of 2 March holds only a transfer between two of the user's accounts; the week of 9 March nothing.
-    await ok(user, 'POST', '/api/accounts/transfers', {
+    await ok(t, user, 'POST', '/api/accounts/transfers', {
       fromAccountId: main.id,
       toAccountId: savings.id,
       amount: '400.00',
@@ -54,11 +48,11 @@ describe('GET /api/analytics/cash-flow', () => {
     });
 
     const other = await newUser(t);
-    await ok(other, 'POST', '/api/transactions', { type: 'income', amount: '9999.00', occurredAt: '2026-02-26T12:00:00Z' });
+    await ok(t, other, 'POST', '/api/transactions', { type: 'income', amount: '9999.00', occurredAt: '2026-02-26T12:00:00Z' });
   });
 
   it('buckets ISO weeks, cutting the first at from; a transfer between own accounts is neither inflow nor outflow', async () => {
-    const a = await ok(user, 'GET', `/api/analytics/cash-flow?granularity=week&${RANGE}`);
+    const a = await ok(t, user, 'GET', `/api/analytics/cash-flow?granularity=week&${RANGE}`);
     expect(a).toMatchObject({
       currency: 'USD',
       granularity: 'week',
@@ -72,13 +66,13 @@ describe('GET /api/analytics/cash-flow', () => {
       bucket('2026-03-02', '2026-03-09', '0.00', '0.00', '0.00', '2050.00'),
       bucket('2026-03-09', '2026-03-16', '0.00', '0.00', '0.00', '2050.00'),
     ]);
-    const accounts = (await ok(user, 'GET', '/api/accounts?includeArchived=true')).items.filter((x: { currency: string }) => x.currency === 'USD');
+    const accounts = (await ok(t, user, 'GET', '/api/accounts?includeArchived=true')).items.filter((x: { currency: string }) => x.currency === 'USD');
     const total = accounts.reduce((sum: number, x: { balance: string }) => sum + Math.round(Number(x.balance) * 100), 0);
     expect(total).toBe(205_000);
   });
 
   it('counts transfers into and out of one account, and ends on the balance the account shows', async () => {
-    const a = await ok(user, 'GET', `/api/analytics/cash-flow?granularity=week&${RANGE}&accountId=${main.id}`);
+    const a = await ok(t, user, 'GET', `/api/analytics/cash-flow?granularity=week&${RANGE}&accountId=${main.id}`);
     expect(a.openingBalance).toBe('150.00');
     expect(a.otherCurrencies).toEqual([]);
     expect(a.buckets).toEqual([
@@ -87,30 +81,30 @@ describe('GET /api/analytics/cash-flow', () => {
       bucket('2026-03-02', '2026-03-09', '0.00', '400.00', '-400.00', '650.00'),
       bucket('2026-03-09', '2026-03-16', '0.00', '0.00', '0.00', '650.00'),
     ]);
-    expect((await ok(user, 'GET', `/api/accounts/${main.id}`)).balance).toBe('650.00');
-    const saved = await ok(user, 'GET', `/api/analytics/cash-flow?granularity=week&${RANGE}&accountId=${savings.id}`);
+    expect((await ok(t, user, 'GET', `/api/accounts/${main.id}`)).balance).toBe('650.00');
+    const saved = await ok(t, user, 'GET', `/api/analytics/cash-flow?granularity=week&${RANGE}&accountId=${savings.id}`);
     expect(saved.buckets[2]).toEqual(bucket('2026-03-02', '2026-03-09', '400.00', '0.00', '400.00', '1400.00'));
   });
 
   it('buckets calendar months and days, empty ones as zeros', async () => {
-    const months = await ok(user, 'GET', `/api/analytics/cash-flow?granularity=month&${RANGE}`);
+    const months = await ok(t, user, 'GET', `/api/analytics/cash-flow?granularity=month&${RANGE}`);
     expect(months.buckets).toEqual([
       bucket('2026-02-18', '2026-03-01', '1200.00', '300.00', '900.00', '2050.00'),
       bucket('2026-03-01', '2026-03-16', '0.00', '0.00', '0.00', '2050.00'),
     ]);
-    const days = await ok(user, 'GET', `/api/analytics/cash-flow?${RANGE}`);
+    const days = await ok(t, user, 'GET', `/api/analytics/cash-flow?${RANGE}`);
     expect(days.granularity).toBe('day');
     expect(days.buckets).toHaveLength(26);
     expect(days.buckets[2]).toEqual(bucket('2026-02-20', '2026-02-21', '200.00', '0.00', '200.00', '1350.00'));
     expect(days.buckets[3]).toEqual(bucket('2026-02-21', '2026-02-22', '0.00', '0.00', '0.00', '1350.00'));
-    const defaults = await ok(user, 'GET', '/api/analytics/cash-flow?granularity=month');
+    const defaults = await ok(t, user, 'GET', '/api/analytics/cash-flow?granularity=month');
     expect(defaults).toMatchObject({ from: '2025-04-01', to: '2026-03-16' });
     expect(defaults.buckets).toHaveLength(12);
   });
 
   it('counts days in the time zone it is given', async () => {
     const someone = await newUser(t);
-    await ok(someone, 'POST', '/api/transactions', { type: 'expense', amount: '5.00', occurredAt: '2026-03-09T03:00:00Z' });
+    await ok(t, someone, 'POST', '/api/transactions', { type: 'expense', amount: '5.00', occurredAt: '2026-03-09T03:00:00Z' });
     const input = { userId: someone.id, currency: 'USD', range: { from: '2026-03-02', to: '2026-03-16' }, granularity: 'week' as const };
     const utc = await cashFlowAnalysis(t.ctx, { ...input, timeZone: 'UTC' });
     expect(utc.buckets.map((b) => b.outflow)).toEqual(['0.00', '5.00']);
@@ -130,7 +124,7 @@ describe('GET /api/analytics/cash-flow', () => {
     expect(mismatch.json().errors[0]).toMatchObject({ field: 'currency' });
     const stranger = await newUser(t);
     expect((await call(t, stranger, 'GET', `/api/analytics/cash-flow?accountId=${main.id}`)).statusCode).toBe(404);
-    const empty = await ok(stranger, 'GET', `/api/analytics/cash-flow?granularity=week&${RANGE}`);
+    const empty = await ok(t, stranger, 'GET', `/api/analytics/cash-flow?granularity=week&${RANGE}`);
     expect(empty.buckets.every((b: { inflow: string; balance: string }) => b.inflow === '0.00' && b.balance === '0.00')).toBe(true);
   });
 });

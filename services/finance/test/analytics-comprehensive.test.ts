@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, newUser, type TestUser } from '@expensio/common/testing';
 import { comprehensive } from '../src/analytics/comprehensive/service.js';
-import { createTestFinance, type TestFinance } from './helpers.js';
+import { createTestFinance, ok, type TestFinance } from './helpers.js';
 
 let t: TestFinance;
 beforeAll(async () => {
@@ -11,14 +11,8 @@ afterAll(async () => {
   await t.close();
 });
 
-async function ok(user: TestUser, method: 'GET' | 'POST', url: string, body?: Record<string, unknown>) {
-  const response = await call(t, user, method, url, body);
-  expect(response.statusCode, response.body).toBeLessThan(300);
-  return response.json();
-}
-
 const spend = (user: TestUser, amount: string, occurredAt: string, fields: Record<string, unknown> = {}) =>
-  ok(user, 'POST', '/api/transactions', { type: 'expense', amount, occurredAt, ...fields });
+  ok(t, user, 'POST', '/api/transactions', { type: 'expense', amount, occurredAt, ...fields });
 
 const URL = '/api/analytics/comprehensive?from=2026-03-01&to=2026-03-15';
 
@@ -28,19 +22,19 @@ describe('GET /api/analytics/comprehensive', () => {
 
   beforeAll(async () => {
     user = await newUser(t);
-    const main = (await ok(user, 'GET', '/api/accounts')).items[0];
-    const savings = await ok(user, 'POST', '/api/accounts', { name: 'Savings', type: 'savings' });
-    const euros = await ok(user, 'POST', '/api/accounts', { name: 'Euro', type: 'checking', currency: 'EUR' });
+    const main = (await ok(t, user, 'GET', '/api/accounts')).items[0];
+    const savings = await ok(t, user, 'POST', '/api/accounts', { name: 'Savings', type: 'savings' });
+    const euros = await ok(t, user, 'POST', '/api/accounts', { name: 'Euro', type: 'checking', currency: 'EUR' });
 
     // The range: 1-14 March 2026 (UTC), Sunday 1 March to Saturday 14 March.
-    await ok(user, 'POST', '/api/transactions', {
+    await ok(t, user, 'POST', '/api/transactions', {
       type: 'income',
       amount: '3000.00',
       occurredAt: '2026-03-02T09:00:00Z',
       category: 'salary',
       merchant: 'ACME Corp',
     });
-    await ok(user, 'POST', '/api/transactions', { type: 'income', amount: '500.00', occurredAt: '2026-03-10T15:00:00Z', category: 'freelance' });
+    await ok(t, user, 'POST', '/api/transactions', { type: 'income', amount: '500.00', occurredAt: '2026-03-10T15:00:00Z', category: 'freelance' });
     largest.push((await spend(user, '1200.00', '2026-03-01T08:00:00Z', { category: 'rent', merchant: 'Landlord' })).id);
     const cm1 = await spend(user, '45.50', '2026-03-02T18:30:00Z', { category: 'groceries', merchant: 'Corner Market' });
     for (const day of ['03', '04', '05', '11']) await spend(user, '2.50', `2026-03-${day}T08:00:00Z`, { category: 'transport', merchant: 'Metro' });
@@ -51,7 +45,7 @@ describe('GET /api/analytics/comprehensive', () => {
     await spend(user, '20.00', '2026-03-13T20:45:00Z', { category: 'dining', merchant: 'Bistro' });
     await spend(user, '10.00', '2026-03-14T23:30:00Z', { merchant: 'Kiosk' });
     // Neither income nor spending, or outside the range, or in another currency.
-    await ok(user, 'POST', '/api/accounts/transfers', {
+    await ok(t, user, 'POST', '/api/accounts/transfers', {
       fromAccountId: main.id,
       toAccountId: savings.id,
       amount: '500.00',
@@ -66,10 +60,10 @@ describe('GET /api/analytics/comprehensive', () => {
     await spend(user, '80.00', '2026-02-21T12:00:00Z', { category: 'dining' });
     await spend(user, '50.00', '2026-02-28T23:59:00Z', { category: 'groceries' });
 
-    await ok(user, 'POST', '/api/budgets', { name: 'Food', amount: '500.00', period: 'monthly', category: 'groceries', startDate: '2026-01-01' });
-    await ok(user, 'POST', '/api/goals', { name: 'Holiday', targetAmount: '1000.00' });
-    await ok(user, 'POST', '/api/goals', { name: 'Euro trip', targetAmount: '1000.00', currency: 'EUR' });
-    await ok(user, 'POST', '/api/debts', {
+    await ok(t, user, 'POST', '/api/budgets', { name: 'Food', amount: '500.00', period: 'monthly', category: 'groceries', startDate: '2026-01-01' });
+    await ok(t, user, 'POST', '/api/goals', { name: 'Holiday', targetAmount: '1000.00' });
+    await ok(t, user, 'POST', '/api/goals', { name: 'Euro trip', targetAmount: '1000.00', currency: 'EUR' });
+    await ok(t, user, 'POST', '/api/debts', {
       name: 'Card',
       kind: 'credit_card',
       balance: '1000.00',
@@ -85,7 +79,7 @@ describe('GET /api/analytics/comprehensive', () => {
   });
 
   it('adds up income, spending and the savings rate, leaving out transfers and other currencies', async () => {
-    const a = await ok(user, 'GET', URL);
+    const a = await ok(t, user, 'GET', URL);
     expect(a).toMatchObject({
       currency: 'USD',
       from: '2026-03-01',
@@ -101,7 +95,7 @@ describe('GET /api/analytics/comprehensive', () => {
   });
 
   it('splits spending by category against the period before, by merchant, weekday and hour', async () => {
-    const a = await ok(user, 'GET', URL);
+    const a = await ok(t, user, 'GET', URL);
     expect(a.byCategory).toEqual([
       { category: 'rent', name: 'Rent', amount: '1200.00', count: 1, share: 82.76, previousAmount: '1200.00', change: 0 },
       { category: 'groceries', name: 'Groceries', amount: '130.00', count: 3, share: 8.97, previousAmount: '250.00', change: -48 },
@@ -117,7 +111,7 @@ describe('GET /api/analytics/comprehensive', () => {
       { merchant: 'Metro', amount: '10.00', count: 4 },
     ]);
     expect(a.largestExpenses.map((x: { id: string }) => x.id)).toEqual(largest);
-    const listed = await ok(user, 'GET', `/api/transactions?merchant=landlord&from=2026-03-01T00:00:00Z`);
+    const listed = await ok(t, user, 'GET', `/api/transactions?merchant=landlord&from=2026-03-01T00:00:00Z`);
     expect(a.largestExpenses[0]).toEqual(listed.items[0]);
 
     const money = (amount: string, count: number) => ({ amount, count });
@@ -138,15 +132,15 @@ describe('GET /api/analytics/comprehensive', () => {
   });
 
   it('shows budgets, goals and debts in the currency as they stand today', async () => {
-    const a = await ok(user, 'GET', URL);
-    const overview = await ok(user, 'GET', '/api/budgets/overview');
+    const a = await ok(t, user, 'GET', URL);
+    const overview = await ok(t, user, 'GET', '/api/budgets/overview');
     expect(a.budgets).toEqual(overview.items);
     expect(a.budgets[0]).toMatchObject({ name: 'Food', spent: '130.00' });
-    const goals = await ok(user, 'GET', '/api/goals');
+    const goals = await ok(t, user, 'GET', '/api/goals');
     expect(a.goals).toEqual(goals.items.filter((g: { currency: string }) => g.currency === 'USD'));
     expect(a.goals.map((g: { name: string }) => g.name)).toEqual(['Holiday']);
-    const debt = (await ok(user, 'GET', '/api/debts')).items[0];
-    const schedule = await ok(user, 'GET', `/api/debts/${debt.id}/schedule`);
+    const debt = (await ok(t, user, 'GET', '/api/debts')).items[0];
+    const schedule = await ok(t, user, 'GET', `/api/debts/${debt.id}/schedule`);
     expect(a.debts).toEqual([
       { id: debt.id, name: 'Card', kind: 'credit_card', balance: '1000.00', minimumPayment: '100.00', payoffDate: schedule.payoffDate },
     ]);
@@ -154,9 +148,9 @@ describe('GET /api/analytics/comprehensive', () => {
   });
 
   it('defaults to the 30 days ending today and answers in another currency when asked', async () => {
-    const a = await ok(user, 'GET', '/api/analytics/comprehensive');
+    const a = await ok(t, user, 'GET', '/api/analytics/comprehensive');
     expect(a).toMatchObject({ from: '2026-02-14', to: '2026-03-16', expense: '3979.00' }); // 1450 + 999 on 15 March + 1530 from 15-28 February
-    const euros = await ok(user, 'GET', `${URL}&currency=EUR`);
+    const euros = await ok(t, user, 'GET', `${URL}&currency=EUR`);
     expect(euros).toMatchObject({ currency: 'EUR', expense: '99.00', income: '0.00', savingsRate: null, otherCurrencies: [{ currency: 'USD', count: 13 }] });
     expect(euros.goals.map((g: { name: string }) => g.name)).toEqual(['Euro trip']);
   });

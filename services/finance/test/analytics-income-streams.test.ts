@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, newUser, type TestUser } from '@expensio/common/testing';
 import { diversification } from '../src/analytics/income-streams/service.js';
-import { createTestFinance, type TestFinance } from './helpers.js';
+import { createTestFinance, ok, type TestFinance } from './helpers.js';
 
 let t: TestFinance;
 beforeAll(async () => {
@@ -11,14 +11,8 @@ afterAll(async () => {
   await t.close();
 });
 
-async function ok(user: TestUser, method: 'GET' | 'POST', url: string, body?: Record<string, unknown>) {
-  const response = await call(t, user, method, url, body);
-  expect(response.statusCode, response.body).toBeLessThan(300);
-  return response.json();
-}
-
 const earn = (user: TestUser, amount: string, day: string, fields: Record<string, unknown>) =>
-  ok(user, 'POST', '/api/transactions', { type: 'income', amount, occurredAt: `${day}T09:00:00Z`, ...fields });
+  ok(t, user, 'POST', '/api/transactions', { type: 'income', amount, occurredAt: `${day}T09:00:00Z`, ...fields });
 
 describe('GET /api/analytics/income-streams', () => {
   let user: TestUser;
@@ -33,10 +27,10 @@ describe('GET /api/analytics/income-streams', () => {
     await earn(user, '2000.00', '2025-12-05', { merchant: 'studio nord', category: 'freelance' });
     await earn(user, '500.00', '2026-01-10', { merchant: 'Studio Nord', category: 'freelance' });
     await earn(user, '2500.00', '2026-03-02', { merchant: 'Studio Nord' });
-    const main = (await ok(user, 'GET', '/api/accounts')).items[0];
-    const savings = await ok(user, 'POST', '/api/accounts', { name: 'Savings', type: 'savings' });
-    const euros = await ok(user, 'POST', '/api/accounts', { name: 'Euro', type: 'checking', currency: 'EUR' });
-    await ok(user, 'POST', '/api/accounts/transfers', {
+    const main = (await ok(t, user, 'GET', '/api/accounts')).items[0];
+    const savings = await ok(t, user, 'POST', '/api/accounts', { name: 'Savings', type: 'savings' });
+    const euros = await ok(t, user, 'POST', '/api/accounts', { name: 'Euro', type: 'checking', currency: 'EUR' });
+    await ok(t, user, 'POST', '/api/accounts/transfers', {
       fromAccountId: main.id,
       toAccountId: savings.id,
       amount: '700.00',
@@ -56,7 +50,7 @@ describe('GET /api/analytics/income-streams', () => {
   });
 
   it('finds one stream per payer with its regularity, trend and next payment; two payers 75/25 diversify 0.375', async () => {
-    const a = await ok(user, 'GET', '/api/analytics/income-streams?from=2025-10-01&to=2026-03-16');
+    const a = await ok(t, user, 'GET', '/api/analytics/income-streams?from=2025-10-01&to=2026-03-16');
     expect(a).toMatchObject({ currency: 'USD', total: '24000.00', diversification: 0.375, otherCurrencies: [{ currency: 'EUR', count: 1 }] });
     expect(a.streams).toEqual([
       {
@@ -93,7 +87,7 @@ describe('GET /api/analytics/income-streams', () => {
   });
 
   it('lowers reliability for a falling stream, and more once a payment is missed', async () => {
-    const before = await ok(falling, 'GET', '/api/analytics/income-streams?from=2025-10-01&to=2026-03-05');
+    const before = await ok(t, falling, 'GET', '/api/analytics/income-streams?from=2025-10-01&to=2026-03-05');
     expect(before.streams[0]).toMatchObject({
       source: 'Big Co',
       regular: true,
@@ -106,14 +100,14 @@ describe('GET /api/analytics/income-streams', () => {
     expect(before.diversification).toBe(0);
     expect(before.reliability).toEqual({ score: 50, reasons: [{ source: 'Big Co', reason: 'falling', detail: expect.stringContaining('3.51%') }] });
     // Today is 15 March: the payment due on 4 March is more than a quarter interval late.
-    const now = await ok(falling, 'GET', '/api/analytics/income-streams');
+    const now = await ok(t, falling, 'GET', '/api/analytics/income-streams');
     expect(now).toMatchObject({ from: '2025-03-16', to: '2026-03-16' });
     expect(now.reliability).toEqual({ score: 0, reasons: [{ source: 'Big Co', reason: 'missed', detail: expect.stringContaining('2026-03-04') }] });
   });
 
   it('answers an empty history and refuses a bad range', async () => {
     const nobody = await newUser(t);
-    expect(await ok(nobody, 'GET', '/api/analytics/income-streams')).toMatchObject({
+    expect(await ok(t, nobody, 'GET', '/api/analytics/income-streams')).toMatchObject({
       total: '0.00',
       streams: [],
       diversification: 0,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, newUser, type TestUser } from '@expensio/common/testing';
-import { createTestFinance, type TestFinance } from './helpers.js';
+import { createTestFinance, ok, type TestFinance } from './helpers.js';
 
 let t: TestFinance;
 beforeAll(async () => {
@@ -10,14 +10,8 @@ afterAll(async () => {
   await t.close();
 });
 
-async function ok(user: TestUser, method: 'GET' | 'POST', url: string, body?: Record<string, unknown>) {
-  const response = await call(t, user, method, url, body);
-  expect(response.statusCode, response.body).toBeLessThan(300);
-  return response.json();
-}
-
 const spend = (user: TestUser, amount: string, day: string, fields: Record<string, unknown> = {}) =>
-  ok(user, 'POST', '/api/transactions', { type: 'expense', amount, occurredAt: `${day}T12:00:00Z`, ...fields });
+  ok(t, user, 'POST', '/api/transactions', { type: 'expense', amount, occurredAt: `${day}T12:00:00Z`, ...fields });
 
 const URL = '/api/analytics/moods?from=2026-03-01&to=2026-03-15';
 
@@ -35,14 +29,14 @@ describe('GET /api/analytics/moods', () => {
     // Outside the sample: no mood, before the range, another currency, another user.
     await spend(user, '50.00', '2026-03-08');
     await spend(user, '70.00', '2026-02-27', { mood: { mood: 'sad', intensity: 5 } });
-    const euros = await ok(user, 'POST', '/api/accounts', { name: 'Euro', type: 'checking', currency: 'EUR' });
+    const euros = await ok(t, user, 'POST', '/api/accounts', { name: 'Euro', type: 'checking', currency: 'EUR' });
     await spend(user, '80.00', '2026-03-09', { accountId: euros.id, mood: { mood: 'anxious', intensity: 5 } });
     const other = await newUser(t);
     await spend(other, '900.00', '2026-03-09', { category: 'shopping', mood: { mood: 'regretful', intensity: 5, triggers: ['impulse'] } });
   });
 
   it('sums spending per mood, mood and category, and trigger, each with its count', async () => {
-    const a = await ok(user, 'GET', URL);
+    const a = await ok(t, user, 'GET', URL);
     expect(a).toMatchObject({ currency: 'USD', sampleSize: 6, otherCurrencies: [{ currency: 'EUR', count: 1 }] });
     expect(a.byMood).toEqual([
       { mood: 'regretful', count: 1, total: '100.00', average: '100.00' },
@@ -67,17 +61,17 @@ describe('GET /api/analytics/moods', () => {
   });
 
   it('gives the negative share and the intensity-amount correlation with their sample sizes', async () => {
-    const a = await ok(user, 'GET', URL);
+    const a = await ok(t, user, 'GET', URL);
     // stressed 70 + regretful 100 + bored 5 = 175 of 205.01
     expect(a.negativeShare).toEqual({ percent: 85.36, amount: '175.00', count: 4, n: 6 });
     expect(a.correlation).toEqual({ intensityVsAmount: 0.897, n: 6 });
-    const fewer = await ok(user, 'GET', '/api/analytics/moods?from=2026-03-02&to=2026-03-06');
+    const fewer = await ok(t, user, 'GET', '/api/analytics/moods?from=2026-03-02&to=2026-03-06');
     expect(fewer.correlation).toEqual({ intensityVsAmount: null, n: 4 });
   });
 
   it('answers a user without moods with empty groups, and refuses a bad range', async () => {
     const nobody = await newUser(t);
-    expect(await ok(nobody, 'GET', '/api/analytics/moods')).toMatchObject({
+    expect(await ok(t, nobody, 'GET', '/api/analytics/moods')).toMatchObject({
       from: '2025-12-16',
       to: '2026-03-16',
       sampleSize: 0,

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, newUser, type TestUser } from '@expensio/common/testing';
 import { statusOf, subscriptionId } from '../src/analytics/subscriptions/cadence.js';
-import { createTestFinance, type TestFinance } from './helpers.js';
+import { createTestFinance, ok, type TestFinance } from './helpers.js';
 
 let t: TestFinance;
 beforeAll(async () => {
@@ -11,14 +11,8 @@ afterAll(async () => {
   await t.close();
 });
 
-async function ok(user: TestUser, method: 'GET' | 'POST' | 'PATCH', url: string, body?: Record<string, unknown>) {
-  const response = await call(t, user, method, url, body);
-  expect(response.statusCode, response.body).toBeLessThan(300);
-  return response.json();
-}
-
 const charge = (user: TestUser, merchant: string, amount: string, day: string, fields: Record<string, unknown> = {}) =>
-  ok(user, 'POST', '/api/transactions', { type: 'expense', amount, merchant, occurredAt: `${day}T09:00:00Z`, ...fields });
+  ok(t, user, 'POST', '/api/transactions', { type: 'expense', amount, merchant, occurredAt: `${day}T09:00:00Z`, ...fields });
 
 const URL = '/api/analytics/subscriptions';
 
@@ -39,7 +33,7 @@ describe('/api/analytics/subscriptions', () => {
     for (const day of ['2026-01-03', '2026-01-20', '2026-02-14']) await charge(user, 'Corner Market', '40.00', day);
     await charge(user, 'Bakery', '3.00', '2026-02-01');
     await charge(user, 'Bakery', '3.00', '2026-02-08');
-    const euros = await ok(user, 'POST', '/api/accounts', { name: 'Euro', type: 'checking', currency: 'EUR' });
+    const euros = await ok(t, user, 'POST', '/api/accounts', { name: 'Euro', type: 'checking', currency: 'EUR' });
     for (const day of ['2025-12-05', '2026-01-05', '2026-02-05', '2026-03-05']) await charge(user, 'Zeitung', '9.00', day, { accountId: euros.id });
 
     other = await newUser(t);
@@ -47,7 +41,7 @@ describe('/api/analytics/subscriptions', () => {
   });
 
   it('finds weekly, monthly, quarterly and yearly charges with price rises, missed and cancelled ones', async () => {
-    const a = await ok(user, 'GET', URL);
+    const a = await ok(t, user, 'GET', URL);
     expect(a.items.map((s: { merchant: string }) => s.merchant)).toEqual(['Insurance Co', 'FitGym', 'Music+', 'Netflix', 'Cloud Storage']);
     const [insurance, gym, music, netflix, cloud] = a.items;
     expect(netflix).toEqual({
@@ -87,11 +81,11 @@ describe('/api/analytics/subscriptions', () => {
     });
     expect(a.totalYearlyCost).toBe('764.88'); // 480 + 185.88 + 99: the active ones
     expect(a.otherCurrencies).toEqual([{ currency: 'EUR', count: 4 }]);
-    expect((await ok(user, 'GET', URL)).items.map((s: { id: string }) => s.id)).toEqual(a.items.map((s: { id: string }) => s.id));
+    expect((await ok(t, user, 'GET', URL)).items.map((s: { id: string }) => s.id)).toEqual(a.items.map((s: { id: string }) => s.id));
 
-    const euros = await ok(user, 'GET', `${URL}?currency=EUR`);
+    const euros = await ok(t, user, 'GET', `${URL}?currency=EUR`);
     expect(euros.items).toMatchObject([{ merchant: 'Zeitung', currency: 'EUR', interval: 'monthly', yearlyCost: '108.00' }]);
-    expect((await ok(other, 'GET', URL)).items.map((s: { merchant: string }) => s.merchant)).toEqual(['Spotify']);
+    expect((await ok(t, other, 'GET', URL)).items.map((s: { merchant: string }) => s.merchant)).toEqual(['Spotify']);
   });
 
   it('tracks a subscription as a recurring rule once: 201, then 409; unknown ids are 404', async () => {
@@ -99,7 +93,7 @@ describe('/api/analytics/subscriptions', () => {
     const created = await call(t, user, 'POST', `${URL}/${id}/track`);
     expect(created.statusCode, created.body).toBe(201);
     const rule = created.json();
-    const main = (await ok(user, 'GET', '/api/accounts')).items[0];
+    const main = (await ok(t, user, 'GET', '/api/accounts')).items[0];
     expect(rule).toMatchObject({
       type: 'expense',
       amount: '15.49',
@@ -112,10 +106,10 @@ describe('/api/analytics/subscriptions', () => {
       startDate: '2026-04-10',
       nextOccurrence: '2026-04-10',
     });
-    expect((await ok(user, 'GET', `/api/recurring-transactions/${rule.id}`)).id).toBe(rule.id);
+    expect((await ok(t, user, 'GET', `/api/recurring-transactions/${rule.id}`)).id).toBe(rule.id);
     const again = await call(t, user, 'POST', `${URL}/${id}/track`);
     expect(again.statusCode).toBe(409);
-    const listed = (await ok(user, 'GET', URL)).items.find((s: { id: string }) => s.id === id);
+    const listed = (await ok(t, user, 'GET', URL)).items.find((s: { id: string }) => s.id === id);
     expect(listed.recurringRuleId).toBe(rule.id);
 
     // A missed one starts at the next date of its cadence from today, never in the past.

@@ -1,6 +1,10 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { IsoDate } from '@expensio/common';
-import type { FinanceDb } from '../db.js';
+import { FINANCE_SCHEMA, type FinanceDb } from '../db.js';
+import { userTimeZone } from '../users/time-zone.js';
+
+const dayTotalsTable = sql.table(`${FINANCE_SCHEMA}.transaction_day_totals`);
+const transactionsTable = sql.table(`${FINANCE_SCHEMA}.transactions`);
 
 /** The instant a calendar day starts in the zone (DST-aware: PostgreSQL reads the zone's rules). */
 export function localMidnight(day: IsoDate, timeZone: string): RawBuilder<Date> {
@@ -13,20 +17,42 @@ export function localTime(timeZone: string, column = 't.occurred_at'): RawBuilde
 }
 
 /**
+ * A subquery of the user's transactions summed per local day: `day`, `account_id`, `currency`,
+ * `type`, `recurring` (posted by a recurring rule), `amount` and `count`. The triggers keep these
+ * totals in the user's own zone (ADR 0024), which is the zone every route asks in; asked in another
+ * zone, the same columns come from the rows themselves (one per transaction, count 1).
+ */
+export async function dayTotals(db: FinanceDb, userId: string, timeZone: string): Promise<RawBuilder<unknown>> {
+  if ((await userTimeZone(db, userId)) === timeZone) {
+    return sql`(select d.day, d.account_id, d.currency, d.type, d.recurring, d.amount, d.count from ${dayTotalsTable} d where d.user_id = ${userId})`;
+  }
+  return sql`(select (t.occurred_at at time zone ${timeZone})::date as day, t.account_id, t.currency, t.type, t.recurring_rule_id is not null as recurring,
+    t.amount, 1 as count from ${transactionsTable} t where t.user_id = ${userId})`;
+}
+
+/**
  * How many income and expense transactions in the range are in a currency other than the one
  * answered in (transfers too when `withTransfers`), so the answer can say what it left out.
+ * Counted from the day totals.
  */
 export async function otherCurrencies(
   db: FinanceDb,
-  params: { userId: string; currency: string; from: IsoDate; to: IsoDate; timeZone: string; withTransfers?: boolean; types?: ('income' | 'expense')[] },
+  params: {
+    userId: string;
+    currency: string;
+    from: IsoDate;
+    to: IsoDate;
+    timeZone: string;
+    withTransfers?: boolean;
+    types?: ('income' | 'expense')[];
+    /** The day totals when the caller already has them (dayTotals). */
+    days?: RawBuilder<unknown>;
+  },
 ): Promise<{ currency: string; count: number }[]> {
-  let query = db
-    .selectFrom('transactions as t')
-    .select(['t.currency', sql<number>`count(*)::int`.as('count')])
-    .where('t.user_id', '=', params.userId)
-    .where('t.currency', '<>', params.currency)
-    .where('t.occurred_at', '>=', localMidnight(params.from, params.timeZone))
-    .where('t.occurred_at', '<', localMidnight(params.to, params.timeZone));
-  if (params.withTransfers !== true) query = query.where('t.type', 'in', params.types ?? ['income', 'expense']);
-  return query.groupBy('t.currency').orderBy('t.currency').execute();
+  const types = params.withTransfers === true ? sql`` : sql`and d.type in (${sql.join(params.types ?? ['income', 'expense'])})`;
+  const { rows } = await sql<{ currency: string; count: number }>`
+    select d.currency, sum(d.count)::int as count from ${params.days ?? (await dayTotals(db, params.userId, params.timeZone))} d
+    where d.currency <> ${params.currency} and d.day >= ${params.from}::date and d.day < ${params.to}::date ${types}
+    group by d.currency order by d.currency`.execute(db);
+  return rows;
 }

@@ -4,7 +4,7 @@ import type { FinanceContext } from '../../context.js';
 import { formatAmount } from '../../shared/money.js';
 import { analyticsCurrency } from '../currency.js';
 import { queryError, type DayRange } from '../range.js';
-import { otherCurrencies } from '../sql.js';
+import { dayTotals, otherCurrencies } from '../sql.js';
 import { bucketCount, MAX_BUCKETS, type Granularity } from './buckets.js';
 import { cashFlow } from './repo.js';
 
@@ -36,9 +36,12 @@ export async function cashFlowAnalysis(
       { field: 'granularity', in: 'querystring', message: `gives ${count} buckets over this range; at most ${MAX_BUCKETS}`, code: 'too_many_buckets' },
     ]);
   }
-  const flow = await cashFlow(ctx.db, { userId, currency, accountId: input.accountId, timeZone, granularity, ...range });
-  // A named account holds one currency: nothing in it is left out.
-  const others = input.accountId === undefined ? await otherCurrencies(ctx.db, { userId, currency, timeZone, withTransfers: true, ...range }) : [];
+  const days = await dayTotals(ctx.db, userId, timeZone);
+  const [flow, others] = await Promise.all([
+    cashFlow(ctx.db, { userId, currency, accountId: input.accountId, timeZone, granularity, days, ...range }),
+    // A named account holds one currency: nothing in it is left out.
+    input.accountId === undefined ? otherCurrencies(ctx.db, { userId, currency, timeZone, withTransfers: true, days, ...range }) : [],
+  ]);
   const money = (minor: bigint) => formatAmount(minor, currency);
   return {
     currency,

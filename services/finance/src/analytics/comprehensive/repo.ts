@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import type { IsoDate } from '@expensio/common';
 import type { FinanceDb } from '../../db.js';
 import type { TransactionRow } from '../../transactions/repo.js';
@@ -21,15 +21,17 @@ function incomeAndExpenses(db: FinanceDb, p: RangeParams) {
     .where('t.occurred_at', '<', localMidnight(p.to, p.timeZone));
 }
 
-export async function totals(db: FinanceDb, p: RangeParams) {
-  return incomeAndExpenses(db, p)
-    .select([
-      sql<bigint>`coalesce(sum(t.amount) filter (where t.type = 'income'), 0)::bigint`.as('income'),
-      sql<bigint>`coalesce(sum(t.amount) filter (where t.type = 'expense'), 0)::bigint`.as('expense'),
-      sql<number>`count(*)::int`.as('count'),
-    ])
-    .where('t.type', 'in', ['income', 'expense'])
-    .executeTakeFirstOrThrow();
+/** Income, expenses and their count, from the day totals (`days`, from dayTotals). */
+export async function totals(db: FinanceDb, p: RangeParams & { days: RawBuilder<unknown> }) {
+  const { rows } = await sql<{ income: bigint; expense: bigint; count: number }>`
+    select coalesce(sum(d.amount) filter (where d.type = 'income'), 0)::bigint as income,
+      coalesce(sum(d.amount) filter (where d.type = 'expense'), 0)::bigint as expense,
+      coalesce(sum(d.count), 0)::int as count
+    from ${p.days} d
+    where d.currency = ${p.currency} and d.day >= ${p.from}::date and d.day < ${p.to}::date and d.type in ('income', 'expense')`.execute(db);
+  const row = rows[0];
+  if (row === undefined) throw new Error('an aggregate without a group returned no row');
+  return row;
 }
 
 /**
@@ -62,21 +64,24 @@ export async function expensesByCategory(db: FinanceDb, p: RangeParams & { previ
     .execute();
 }
 
-/** Merchants compared without case, shown in their most frequent spelling. */
+/**
+ * Merchants compared without case, shown in their most frequent spelling (on a tie, the first in
+ * sort order, as mode() would). Summed per spelling first: a hash of a few distinct names instead of
+ * sorting every row of the range.
+ */
 export async function topMerchants(db: FinanceDb, p: RangeParams & { limit: number }) {
-  return incomeAndExpenses(db, p)
-    .select([
-      sql<string>`mode() within group (order by t.merchant)`.as('merchant'),
-      sql<bigint>`sum(t.amount)::bigint`.as('amount'),
-      sql<number>`count(*)::int`.as('count'),
-    ])
+  const spellings = incomeAndExpenses(db, p)
+    .select(['t.merchant', sql<bigint>`sum(t.amount)`.as('amount'), sql<number>`count(*)`.as('count')])
     .where('t.type', '=', 'expense')
     .where('t.merchant', 'is not', null)
-    .groupBy(sql`lower(t.merchant)`)
-    .orderBy(sql`sum(t.amount)`, 'desc')
-    .orderBy(sql`lower(t.merchant)`)
-    .limit(p.limit)
-    .execute();
+    .groupBy('t.merchant');
+  const { rows } = await sql<{ merchant: string; amount: bigint; count: number }>`
+    select (array_agg(s.merchant order by s.count desc, s.merchant))[1] as merchant, sum(s.amount)::bigint as amount, sum(s.count)::int as count
+    from (${spellings}) as s
+    group by lower(s.merchant)
+    order by sum(s.amount) desc, lower(s.merchant)
+    limit ${p.limit}`.execute(db);
+  return rows;
 }
 
 export async function largestExpenses(db: FinanceDb, p: RangeParams & { limit: number }): Promise<TransactionRow[]> {
@@ -94,16 +99,23 @@ export async function largestExpenses(db: FinanceDb, p: RangeParams & { limit: n
 
 /**
  * Expenses per local weekday (1 = Monday) or hour, every slot present: generate_series gives the
- * slots, the aggregate joins onto them.
+ * slots, the aggregate joins onto them. Weekdays sum the day totals (`days`); hours need the rows.
  */
-export async function expensesBySlot(db: FinanceDb, p: RangeParams & { slot: 'isodow' | 'hour' }) {
+export async function expensesBySlot(db: FinanceDb, p: RangeParams & { slot: 'isodow' | 'hour'; days: RawBuilder<unknown> }) {
   const [first, last] = p.slot === 'isodow' ? [1, 7] : [0, 23];
-  const slotOf = sql<number>`extract(${sql.raw(p.slot)} from ${localTime(p.timeZone)})::int`;
-  const sums = incomeAndExpenses(db, p)
-    .select([slotOf.as('slot'), sql<bigint>`sum(t.amount)`.as('amount'), sql<number>`count(*)`.as('count')])
-    .where('t.type', '=', 'expense')
-    // By position: the same expression written twice carries two parameters, which PostgreSQL does not match.
-    .groupBy(sql`1`);
+  const sums =
+    p.slot === 'isodow'
+      ? sql`select extract(isodow from d.day)::int as slot, sum(d.amount) as amount, sum(d.count) as count from ${p.days} d
+          where d.currency = ${p.currency} and d.day >= ${p.from}::date and d.day < ${p.to}::date and d.type = 'expense' group by 1`
+      : incomeAndExpenses(db, p)
+          .select([
+            sql<number>`extract(hour from ${localTime(p.timeZone)})::int`.as('slot'),
+            sql<bigint>`sum(t.amount)`.as('amount'),
+            sql<number>`count(*)`.as('count'),
+          ])
+          .where('t.type', '=', 'expense')
+          // By position: the same expression written twice carries two parameters, which PostgreSQL does not match.
+          .groupBy(sql`1`);
   const { rows } = await sql<{ slot: number; amount: bigint; count: number }>`
     select s.slot, coalesce(x.amount, 0)::bigint as amount, coalesce(x.count, 0)::int as count
     from generate_series(${first}::int, ${last}::int) as s(slot)

@@ -6,7 +6,7 @@ import { allDebts } from '../../debts/repo.js';
 import { termsOf } from '../../debts/service.js';
 import { allGoals } from '../../goals/repo.js';
 import { previousRange, type DayRange } from '../range.js';
-import { otherCurrencies } from '../sql.js';
+import { dayTotals, otherCurrencies } from '../sql.js';
 import { expensesByCategory, expensesBySlot, largestExpenses, topMerchants, totals } from './repo.js';
 
 /** The 30 days ending today. */
@@ -19,15 +19,16 @@ export const defaultFrom = (to: IsoDate) => addDays(to, -30);
 export async function comprehensive(ctx: FinanceContext, input: { userId: string; currency: string; range: DayRange; timeZone: string; today: IsoDate }) {
   const { userId, currency, range, timeZone } = input;
   const params = { userId, currency, timeZone, ...range };
+  const days = await dayTotals(ctx.db, userId, timeZone);
   // Independent reads: on a pool they run side by side (PGlite, one connection, takes them in turn).
   const [sums, byCategory, merchants, largest, byWeekday, byHour, others, overview, goals, debtRows] = await Promise.all([
-    totals(ctx.db, params),
+    totals(ctx.db, { ...params, days }),
     expensesByCategory(ctx.db, { ...params, previousFrom: previousRange(range).from }),
     topMerchants(ctx.db, { ...params, limit: 10 }),
     largestExpenses(ctx.db, { ...params, limit: 5 }),
-    expensesBySlot(ctx.db, { ...params, slot: 'isodow' }),
-    expensesBySlot(ctx.db, { ...params, slot: 'hour' }),
-    otherCurrencies(ctx.db, params),
+    expensesBySlot(ctx.db, { ...params, slot: 'isodow', days }),
+    expensesBySlot(ctx.db, { ...params, slot: 'hour', days }),
+    otherCurrencies(ctx.db, { ...params, days }),
     budgetOverview(ctx, userId),
     allGoals(ctx.db, { userId, currency }),
     allDebts(ctx.db, { userId, currency }),

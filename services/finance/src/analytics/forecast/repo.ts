@@ -1,6 +1,7 @@
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import type { FinanceDb, Frequency } from '../../db.js';
 import type { PauseWindow } from '../../recurring/schedule.js';
+import { dayTotals } from '../sql.js';
 import type { Granularity } from './model/select.js';
 
 /**
@@ -44,6 +45,14 @@ function expenses(db: FinanceDb, scope: SpendingScope) {
 }
 
 /**
+ * Where per-day spending is read: the day totals when no category is asked for (they hold none),
+ * else the rows themselves, which the user-and-time index covers.
+ */
+async function dailySource(db: FinanceDb, scope: SpendingScope): Promise<RawBuilder<unknown> | null> {
+  return scope.categoryId === null ? dayTotals(db, scope.userId, scope.timeZone) : null;
+}
+
+/**
  * One total (minor units, as text) per period from `from` (a period start) up to `to` (exclusive),
  * every period present, empty ones as zero. Transactions that recurring rules posted are left out:
  * the forecast adds those back from the rules themselves.
@@ -53,24 +62,33 @@ export async function spendingPerPeriod(
   scope: SpendingScope & { granularity: Granularity; from: string; to: string },
 ): Promise<{ period_start: string; total: string }[]> {
   const step = `1 ${scope.granularity}`;
-  const periodOf = sql<string>`to_char(date_trunc(${scope.granularity}, t.occurred_at at time zone ${scope.timeZone}), 'YYYY-MM-DD')`;
-  const totals = expenses(db, scope)
-    .select([periodOf.as('period_start'), sql<string>`sum(t.amount)::text`.as('total')])
-    .where('t.recurring_rule_id', 'is', null)
-    .where('t.occurred_at', '>=', startOf(scope.from, scope.timeZone))
-    .where('t.occurred_at', '<', startOf(scope.to, scope.timeZone))
-    // By position: the same expression written twice would carry different parameters.
-    .groupBy(sql`1`);
-  const periods = sql<{
-    period_start: string;
-  }>`(select to_char(g, 'YYYY-MM-DD') as period_start from generate_series(${scope.from}::timestamp, ${scope.to}::timestamp - ${step}::interval, ${step}::interval) as g)`;
-  return db
-    .with('totals', () => totals)
-    .selectFrom(periods.as('p'))
-    .leftJoin('totals', 'totals.period_start', 'p.period_start')
-    .select(['p.period_start', sql<string>`coalesce(totals.total, '0')`.as('total')])
-    .orderBy('p.period_start')
-    .execute();
+  const days = await dailySource(db, scope);
+  const totals =
+    days !== null
+      ? sql<{
+          period_start: string;
+          total: string;
+        }>`select to_char(date_trunc(${scope.granularity}, d.day::timestamp), 'YYYY-MM-DD') as period_start, sum(d.amount)::text as total
+          from ${days} d
+          where d.currency = ${scope.currency} and d.type = 'expense' and not d.recurring and d.day >= ${scope.from}::date and d.day < ${scope.to}::date
+          group by 1`
+      : expenses(db, scope)
+          .select([
+            sql<string>`to_char(date_trunc(${scope.granularity}, t.occurred_at at time zone ${scope.timeZone}), 'YYYY-MM-DD')`.as('period_start'),
+            sql<string>`sum(t.amount)::text`.as('total'),
+          ])
+          .where('t.recurring_rule_id', 'is', null)
+          .where('t.occurred_at', '>=', startOf(scope.from, scope.timeZone))
+          .where('t.occurred_at', '<', startOf(scope.to, scope.timeZone))
+          // By position: the same expression written twice would carry different parameters.
+          .groupBy(sql`1`);
+  const { rows } = await sql<{ period_start: string; total: string }>`
+    select p.period_start, coalesce(x.total, '0') as total
+    from (select to_char(g, 'YYYY-MM-DD') as period_start
+      from generate_series(${scope.from}::timestamp, ${scope.to}::timestamp - ${step}::interval, ${step}::interval) as g) as p
+    left join (${totals}) as x on x.period_start = p.period_start
+    order by p.period_start`.execute(db);
+  return rows;
 }
 
 /** Spending of one period (from, to: local dates), split by whether a recurring rule posted it. */
@@ -88,6 +106,14 @@ export async function spendingBetween(db: FinanceDb, scope: SpendingScope & { fr
 
 /** How many expenses of the same scope and stretch were in other currencies, per currency. */
 export async function otherCurrencyCounts(db: FinanceDb, scope: SpendingScope & { from: string; to: string }): Promise<{ currency: string; count: number }[]> {
+  const days = await dailySource(db, scope);
+  if (days !== null) {
+    const { rows } = await sql<{ currency: string; count: number }>`
+      select d.currency, sum(d.count)::int as count from ${days} d
+      where d.currency <> ${scope.currency} and d.type = 'expense' and d.day >= ${scope.from}::date and d.day < ${scope.to}::date
+      group by d.currency order by d.currency`.execute(db);
+    return rows;
+  }
   let query = db
     .selectFrom('transactions as t')
     .select(['t.currency', sql<number>`count(*)::int`.as('count')])

@@ -2,7 +2,7 @@ import { ValidationError, UnprocessableError, dateInZone, fromMinor, toEpochDay 
 import { findAccountRecord } from '../../accounts/repo.js';
 import { requireCategory } from '../../categories/service.js';
 import type { FinanceContext } from '../../context.js';
-import { forecastSeries, minimumHistory, type Granularity } from './model/select.js';
+import { minimumHistory, type Granularity } from './model/select.js';
 import { GRANULARITY_NAMES, HORIZONS, MAX_HISTORY, periodStartOf, periodsBetween, shiftPeriod } from './periods.js';
 import { activeExpenseRules, firstRecordedDay, otherCurrencyCounts, spendingBetween, spendingPerPeriod, type SpendingScope } from './repo.js';
 import { scheduledPerPeriod } from './scheduled.js';
@@ -58,7 +58,7 @@ export async function spendingForecast(ctx: FinanceContext, userId: string, quer
 
   const rows = await spendingPerPeriod(ctx.db, { ...scope, granularity, from, to: current });
   const series = rows.map((r) => Number(r.total));
-  const result = forecastSeries(series, toEpochDay(from), granularity, horizon);
+  const result = ctx.forecastFits.fit(series, toEpochDay(from), granularity, horizon);
   const scheduled = scheduledPerPeriod(await activeExpenseRules(ctx.db, { userId, currency, categoryId: scope.categoryId }), {
     from: current,
     to: end,

@@ -1,0 +1,11 @@
+drop trigger user_time_zones_day_totals on user_time_zones;
+drop trigger transactions_day_totals_delete on transactions;
+drop trigger transactions_day_totals_update on transactions;
+drop trigger transactions_day_totals_insert on transactions;
+drop function transaction_day_totals_zone_changed();
+drop function transaction_day_totals_rebuild(uuid);
+drop function transaction_day_totals_apply();
+drop index transactions_transfer_time_idx;
+drop index transactions_user_time_idx;
+create index transactions_user_time_idx on transactions (user_id, occurred_at desc, id desc);
+drop table transaction_day_totals;
