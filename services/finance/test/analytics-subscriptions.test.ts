@@ -135,18 +135,18 @@ describe('/api/analytics/subscriptions', () => {
     const answers = await Promise.all([1, 2, 3].map(() => call(t, racer, 'POST', `${URL}/${id}/track`)));
     expect(answers.map((a) => a.statusCode).sort()).toEqual([201, 409, 409]);
     for (const refused of answers.filter((a) => a.statusCode === 409)) expect(refused.json().code).toBe('subscription_tracked');
-    const rules = (await ok(racer, 'GET', '/api/recurring-transactions')).items;
+    const rules = (await ok(t, racer, 'GET', '/api/recurring-transactions')).items;
     expect(rules).toHaveLength(1);
-    expect((await ok(racer, 'GET', URL)).items.find((s: { id: string }) => s.id === id).recurringRuleId).toBe(rules[0].id);
+    expect((await ok(t, racer, 'GET', URL)).items.find((s: { id: string }) => s.id === id).recurringRuleId).toBe(rules[0].id);
   });
 
   it('a tracked rule renamed still tracks its subscription (shown, and 409); deleted, the subscription can be tracked again', async () => {
     const owner = await newUser(t);
     for (const day of ['2025-12-07', '2026-01-07', '2026-02-07', '2026-03-07']) await charge(owner, 'NewsDaily', '4.00', day);
     const id = subscriptionId('newsdaily', 'USD', 'monthly');
-    const rule = await ok(owner, 'POST', `${URL}/${id}/track`);
-    await ok(owner, 'PATCH', `/api/recurring-transactions/${rule.id}`, { merchant: 'News (family plan)' });
-    expect((await ok(owner, 'GET', URL)).items.find((s: { id: string }) => s.id === id).recurringRuleId).toBe(rule.id);
+    const rule = await ok(t, owner, 'POST', `${URL}/${id}/track`);
+    await ok(t, owner, 'PATCH', `/api/recurring-transactions/${rule.id}`, { merchant: 'News (family plan)' });
+    expect((await ok(t, owner, 'GET', URL)).items.find((s: { id: string }) => s.id === id).recurringRuleId).toBe(rule.id);
     expect((await call(t, owner, 'POST', `${URL}/${id}/track`)).statusCode).toBe(409);
     expect((await call(t, owner, 'DELETE', `/api/recurring-transactions/${rule.id}`)).statusCode).toBe(204);
     expect((await call(t, owner, 'POST', `${URL}/${id}/track`)).statusCode).toBe(201);
