@@ -1,5 +1,4 @@
 import type { Clock, Database, EventBus, GeoLocator, Logger, Metrics } from '@expensio/common';
-import type { AccountCurrencies } from './accounts/currencies.js';
 import type { FinanceDb, FinanceTables } from './db.js';
 
 /** The ledger's dependencies, passed in so tests move the clock and own the database. */
@@ -15,7 +14,6 @@ export interface FinanceContext {
   /** Publishes through the caller's transaction (the outbox); finance's consumers subscribe here. */
   bus: EventBus<FinanceTables>;
   /** Each account's currency once seen (it never changes), so a create to a named account reads nothing first. */
-  accountCurrencies: AccountCurrencies;
   /** The offline GeoIP data, opened on first use and shared by the process. */
   geo: () => Promise<GeoLocator>;
   /** False only where the cost of fraud scoring is measured (bench/run.ts): creates are then not scored. */

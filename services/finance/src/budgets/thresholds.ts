@@ -33,9 +33,11 @@ export async function checkThresholds(
   userId: string,
   budgets: BudgetRow[],
   changedAt: Date,
+  /** The user's zone when the caller has already read it. */
+  knownTimeZone?: string,
 ): Promise<number> {
   if (budgets.length === 0) return 0;
-  const timeZone = await userTimeZone(trx, userId);
+  const timeZone = knownTimeZone ?? (await userTimeZone(trx, userId));
   const now = ctx.clock.now();
   const today = dateInZone(now, timeZone);
   const changed = dateInZone(changedAt, timeZone);

@@ -1,6 +1,8 @@
-import { CompiledQuery, sql, type RawBuilder } from 'kysely';
+import { sql, type CompiledQuery, type RawBuilder } from 'kysely';
+import { PreparedStatement, Slot, slotOf } from '../shared/prepared.js';
 import type { Database } from '@expensio/common';
-import type { FinanceDb } from '../db.js';
+import { FINANCE_SCHEMA, type FinanceDb } from '../db.js';
+import { learnParts, learnSlots, type LearnRow } from '../risk/repo.js';
 import type { BudgetRow } from '../budgets/repo.js';
 
 /** Every value the writer sends, named; a shape uses some of them. */
@@ -36,24 +38,35 @@ export interface WriteValues {
   scope: string | null;
   key: string | null;
   answer: string | null;
+  /** JSON text: the outbox rows of the events the write publishes (EventBus.stage). */
+  events: string;
+  /** What an ordinary expense teaches the fraud baseline (risk/repo.ts learnValues); null without a lesson. */
+  learnAmounts: string | null;
+  learnPayees: string | null;
+  learnPlaces: string | null;
+  learnExpenses: number | null;
+  learnLocated: number | null;
+  learnFirstAt: Date | null;
+  learnHours: string | null;
 }
 
 /** Which parts a create has; each combination is one statement, compiled once and prepared. */
 export interface WriteShape {
   mood: boolean;
-  /** An expense: the budgets it counts towards are locked and returned. */
-  expense: boolean;
+  /** An expense inside a transaction: the budgets it counts towards are locked and returned. */
+  lockBudgets: boolean;
   recurring: boolean;
   /** The request holds an Idempotency-Key: its answer is stored by the same statement. */
   answer: boolean;
+  /** An ordinary expense: the fraud baseline learns it in the same statement. */
+  learn: boolean;
 }
 
-/** Stands for a value in the statement compiled once; replaced by the value on each run. */
-class Slot {
-  constructor(readonly name: keyof WriteValues) {}
-}
+// Raw SQL is not rewritten by withSchema, so it names the schema itself.
+const table = (name: string) => sql.table(`${FINANCE_SCHEMA}.${name}`);
 
-const at = <T = string>(name: keyof WriteValues, type: string): RawBuilder<T> => sql<T>`${new Slot(name)}::${sql.raw(type)}`;
+const at = <T = string>(name: keyof WriteValues, type: string): RawBuilder<T> => slotOf<WriteValues, T>(new Slot<WriteValues>(name), type);
+const slot = (name: keyof WriteValues) => new Slot<WriteValues>(name);
 
 function build(db: FinanceDb, shape: WriteShape): CompiledQuery {
   const user = at('userId', 'uuid');
@@ -169,11 +182,44 @@ function build(db: FinanceDb, shape: WriteShape): CompiledQuery {
         .where('b.user_id', '=', user)
         .where('b.currency', '=', at('currency', 'text'))
         .where((eb) => eb.or([eb('b.category_id', 'is', null), eb('b.category_id', '=', at('categoryId', 'uuid'))]))
-        .where(shape.expense ? sql<boolean>`true` : sql<boolean>`false`)
+        .where(shape.lockBudgets ? sql<boolean>`true` : sql<boolean>`false`)
         .orderBy('b.id')
         .forUpdate(),
+    )
+    // Kysely writes a raw CTE as given: the parentheses are ours.
+    .with(
+      'events',
+      () => sql`(
+      insert into ${table('outbox')} (id, type, version, user_id, occurred_at, payload, trace_context)
+      select e.id, e.type, e.version, e.user_id, e.occurred_at, e.payload::jsonb, e.trace_context::jsonb
+      from json_to_recordset(${slot('events')}::json)
+        as e(id uuid, type text, version int, user_id uuid, occurred_at timestamptz, payload text, trace_context text)
+      where exists (select 1 from written)
+      returning 1)`,
     );
-  return base
+  // Without a lesson the baseline's upserts are statements that do nothing, so every shape has one form.
+  const nothing = sql<LearnRow>`(select 1 where false)`;
+  const learning = shape.learn
+    ? learnParts(
+        learnSlots(slot('userId'), {
+          amounts: slot('learnAmounts'),
+          payees: slot('learnPayees'),
+          places: slot('learnPlaces'),
+          expenses: slot('learnExpenses'),
+          located: slot('learnLocated'),
+          firstAt: slot('learnFirstAt'),
+          hours: slot('learnHours'),
+        }),
+        sql<boolean>`exists (select 1 from written)`,
+      )
+    : undefined;
+  const cte = (part: keyof NonNullable<typeof learning>) => (learning === undefined ? nothing : sql<LearnRow>`(${learning[part]})`);
+  const withLearning = base
+    .with('learn_amounts', () => cte('amounts'))
+    .with('learn_payees', () => cte('payees'))
+    .with('learn_places', () => cte('places'))
+    .with('learn_profile', () => cte('profile'));
+  return withLearning
     .selectNoFrom((eb) => [
       eb
         .selectFrom('account')
@@ -197,25 +243,14 @@ function build(db: FinanceDb, shape: WriteShape): CompiledQuery {
     .compile();
 }
 
-interface Compiled {
-  name: string;
-  sql: string;
-  slots: (keyof WriteValues)[];
-}
+const statements = new Map<string, PreparedStatement<WriteValues>>();
 
-const compiled = new Map<string, Compiled>();
-
-function statementFor(db: FinanceDb, shape: WriteShape): Compiled {
-  const name = `finance_create_${shape.mood ? 'm' : '-'}${shape.expense ? 'e' : '-'}${shape.recurring ? 'r' : '-'}${shape.answer ? 'k' : '-'}`;
-  let found = compiled.get(name);
+function statementFor(shape: WriteShape): PreparedStatement<WriteValues> {
+  const name = `finance_create_${shape.mood ? 'm' : '-'}${shape.lockBudgets ? 'b' : '-'}${shape.recurring ? 'r' : '-'}${shape.answer ? 'k' : '-'}${shape.learn ? 'l' : '-'}`;
+  let found = statements.get(name);
   if (found === undefined) {
-    const query = build(db, shape);
-    const slots = query.parameters.map((p) => {
-      if (!(p instanceof Slot)) throw new Error('the create statement has a value that is not a slot');
-      return p.name;
-    });
-    found = { name, sql: query.sql, slots };
-    compiled.set(name, found);
+    found = new PreparedStatement(name, (db) => build(db, shape));
+    statements.set(name, found);
   }
   return found;
 }
@@ -245,15 +280,8 @@ interface BudgetJson extends Omit<BudgetRow, 'amount' | 'rollover_cap' | 'create
  * prepared statement on PostgreSQL.
  */
 export async function writeTransaction(database: Database, db: FinanceDb, shape: WriteShape, values: WriteValues): Promise<WriteResult> {
-  const statement = statementFor(db, shape);
-  database.prepare(statement.name, statement.sql);
-  const result = await db.executeQuery<{ account: AccountState; written: string | null; budgets: BudgetJson[] | string }>(
-    CompiledQuery.raw(
-      statement.sql,
-      statement.slots.map((slot) => values[slot]),
-    ),
-  );
-  const row = result.rows[0];
+  const rows = await statementFor(shape).run<{ account: AccountState; written: string | null; budgets: BudgetJson[] | string }>(database, db, values);
+  const row = rows[0];
   if (row === undefined) throw new Error('the create statement returned no row');
   const budgets = (typeof row.budgets === 'string' ? (JSON.parse(row.budgets) as BudgetJson[]) : row.budgets).map((b) => ({
     ...b,
