@@ -1,7 +1,8 @@
-import { ConflictError, NotFoundError, UnprocessableError, isCalendarDate, newId, startOfDayInZone } from '@expensio/common';
+import { ConflictError, NotFoundError, UnprocessableError, dateInZone, isCalendarDate, newId, periodStartDate, startOfDayInZone } from '@expensio/common';
 import type { Transaction } from 'kysely';
 import { ensureDefaultAccount } from '../accounts/service.js';
-import { checkThresholds } from '../budgets/thresholds.js';
+import { crossingsOf, recordBudgetThresholds, recordCrossings, spendingThrough } from '../budgets/thresholds.js';
+import { PERIOD_UNIT, spendingByBudget } from '../budgets/rollover.js';
 import { categoryForWrite } from '../categories/service.js';
 import type { FinanceContext } from '../context.js';
 import type { FinanceDb, FinanceTables } from '../db.js';
@@ -15,7 +16,7 @@ import { transactionSnapshot } from './events.js';
 import type { TransactionRow } from './repo.js';
 import { toTransactionView, type TransactionView } from './schemas.js';
 import { buildTransaction, type TransactionInput, type WriteTarget } from './service.js';
-import { writeTransaction } from './writer.js';
+import { writeTransaction, type WriteResult } from './writer.js';
 import { assessTransaction, flaggedPayload, historyWindow, locateClient } from '../risk/service.js';
 import { learnValues } from '../risk/repo.js';
 import { readCreateContext, type CreateContext } from './create-context.js';
@@ -52,6 +53,39 @@ async function accountOf(
   if (found !== null) return found;
   if (accountId !== undefined) throw new NotFoundError(`No account ${accountId} (accountId)`, 'account_not_found');
   return ensureDefaultAccount(ctx, userId, db);
+}
+
+/**
+ * The threshold check of the budgets an expense counts towards, from the spending the write read
+ * in its own statement plus the new row. When another write committed between that statement's
+ * snapshot and its lock (budgetsMoved), the check reads the spending again under the lock instead.
+ * Crossings are recorded in the caller's transaction, or in one of their own after the write.
+ */
+async function thresholdsAfterWrite(
+  ctx: FinanceContext,
+  trx: Transaction<FinanceTables> | undefined,
+  userId: string,
+  row: TransactionRow,
+  result: WriteResult,
+  timeZone: string,
+  /** The moment the write read the spending through (spendingThrough). */
+  now: Date,
+): Promise<void> {
+  const inTransaction = <T>(work: (trx: Transaction<FinanceTables>) => Promise<T>) => (trx ? work(trx) : ctx.db.transaction().execute(work));
+  if (result.budgetsMoved) {
+    await inTransaction((t) => recordBudgetThresholds(ctx, t, userId, { occurredAt: row.occurred_at, categoryId: row.category_id, currency: row.currency }));
+    return;
+  }
+  const spending = spendingByBudget(result.spending);
+  const day = dateInZone(row.occurred_at, timeZone);
+  for (const budget of result.budgets) {
+    const periods = new Map(spending.get(budget.id));
+    const period = periodStartDate(day, PERIOD_UNIT[budget.period]);
+    periods.set(period, (periods.get(period) ?? 0n) + row.amount);
+    spending.set(budget.id, periods);
+  }
+  const crossings = crossingsOf(userId, result.budgets, spending, row.occurred_at, now, timeZone);
+  if (crossings.length > 0) await inTransaction((t) => recordCrossings(ctx, t, userId, crossings));
 }
 
 /**
@@ -114,7 +148,6 @@ export async function createTransaction(
   const key = options.key?.claim;
   const type = built.values.type;
   const byRule = built.transferTo !== undefined && (type === 'income' || type === 'expense') ? built.transferTo : undefined;
-  const movesBudgets = type === 'expense' && context.budgeted;
 
   const write = async (db: FinanceDb, trx: Transaction<FinanceTables> | undefined): Promise<CreatedTransaction> => {
     // A rule that makes it a transfer decides before the write, so the row, its answer and its
@@ -156,6 +189,7 @@ export async function createTransaction(
             context.history,
           );
     const row = scored === undefined ? unscored : withRisk(unscored, scored.risk);
+    const checksBudgets = values.type === 'expense' && context.budgeted;
     const view: TransactionView = { ...toTransactionView(row), ...(mood && { mood: toMoodView(mood) }) };
     const events = [ctx.bus.stage('transaction.created', userId, transactionSnapshot(row)).row];
     if (scored?.risk.flagged) events.push(ctx.bus.stage('transaction.flagged', userId, flaggedPayload(row.id, scored.risk, scored.lesson)).row);
@@ -166,7 +200,7 @@ export async function createTransaction(
       db,
       {
         mood: mood !== undefined,
-        lockBudgets: trx !== undefined && values.type === 'expense',
+        budgets: checksBudgets,
         recurring: recurring !== undefined,
         answer: key !== undefined,
         learn: lesson !== null,
@@ -201,6 +235,8 @@ export async function createTransaction(
         scope: key?.scope ?? null,
         key: key?.key ?? null,
         answer: key === undefined ? null : JSON.stringify(view),
+        timeZone: checksBudgets ? timeZone : null,
+        through: checksBudgets ? spendingThrough(values.occurred_at, now, timeZone) : null,
         events: JSON.stringify(events),
         learnAmounts: lesson?.amounts ?? null,
         learnPayees: lesson?.payees ?? null,
@@ -217,13 +253,13 @@ export async function createTransaction(
     // The caller's transaction commits later: the relay looks again shortly after.
     if (options.trx !== undefined) ctx.bus.wake(false);
     if (plan && trx) await completeRuleTransfer(ctx, trx, userId, row, plan);
-    if (result.budgets.length > 0 && trx) await checkThresholds(ctx, trx, userId, result.budgets, row.occurred_at, timeZone);
+    if (result.budgets.length > 0) await thresholdsAfterWrite(ctx, trx, userId, row, result, timeZone, now);
     options.key?.answered();
     return { row, view };
   };
   if (options.trx) return write(options.trx, options.trx);
-  // Alone, the write is one statement and commits as one; with more to do, it opens a transaction.
-  const created = byRule !== undefined || movesBudgets ? await ctx.db.transaction().execute((trx) => write(trx, trx)) : await write(ctx.db, undefined);
+  // Alone, the write is one statement and commits as one; a rule's transfer opens a transaction.
+  const created = byRule !== undefined ? await ctx.db.transaction().execute((trx) => write(trx, trx)) : await write(ctx.db, undefined);
   ctx.bus.wake(true);
   return created;
 }

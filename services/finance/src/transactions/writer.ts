@@ -3,7 +3,7 @@ import { PreparedStatement, Slot, slotOf } from '../shared/prepared.js';
 import type { Database } from '@expensio/common';
 import { FINANCE_SCHEMA, type FinanceDb } from '../db.js';
 import { learnParts, learnSlots, type LearnRow } from '../risk/repo.js';
-import type { BudgetRow } from '../budgets/repo.js';
+import { spendingQuery, type BudgetRow, type PeriodSpending } from '../budgets/repo.js';
 
 /** Every value the writer sends, named; a shape uses some of them. */
 export interface WriteValues {
@@ -38,6 +38,9 @@ export interface WriteValues {
   scope: string | null;
   key: string | null;
   answer: string | null;
+  /** For an expense with budgets: the user's zone and the day ('YYYY-MM-DD') through which spending is summed. */
+  timeZone: string | null;
+  through: string | null;
   /** JSON text: the outbox rows of the events the write publishes (EventBus.stage). */
   events: string;
   /** What an ordinary expense teaches the fraud baseline (risk/repo.ts learnValues); null without a lesson. */
@@ -53,8 +56,11 @@ export interface WriteValues {
 /** Which parts a create has; each combination is one statement, compiled once and prepared. */
 export interface WriteShape {
   mood: boolean;
-  /** An expense inside a transaction: the budgets it counts towards are locked and returned. */
-  lockBudgets: boolean;
+  /**
+   * An expense of a user with budgets: those it counts towards are returned with their spending
+   * per period, locked and their spending version bumped.
+   */
+  budgets: boolean;
   recurring: boolean;
   /** The request holds an Idempotency-Key: its answer is stored by the same statement. */
   answer: boolean;
@@ -168,9 +174,8 @@ function build(db: FinanceDb, shape: WriteShape): CompiledQuery {
             .returning('key')
         : qb.selectNoFrom(sql<string>`null`.as('key')).where(sql<boolean>`false`),
     )
-    // Locked until the transaction ends, so concurrent spends check thresholds one after another
-    // (the spending is read by the next statement, which sees every spend committed before).
-    .with('locked', (qb) =>
+    // The budgets an expense counts towards, as this statement's snapshot sees them.
+    .with('budget_rows', (qb) =>
       qb
         .selectFrom('budgets as b')
         .select(['b.id', 'b.user_id', 'b.name', 'b.currency', 'b.period', 'b.category_id', 'b.rollover', 'b.created_at', 'b.updated_at'])
@@ -178,13 +183,33 @@ function build(db: FinanceDb, shape: WriteShape): CompiledQuery {
           sql<string>`b.amount::text`.as('amount'),
           sql<string | null>`b.rollover_cap::text`.as('rollover_cap'),
           sql<string>`to_char(b.start_date, 'YYYY-MM-DD')`.as('start_date'),
+          sql<string>`b.spending_version::text`.as('spending_version'),
         ])
         .where('b.user_id', '=', user)
         .where('b.currency', '=', at('currency', 'text'))
         .where((eb) => eb.or([eb('b.category_id', 'is', null), eb('b.category_id', '=', at('categoryId', 'uuid'))]))
-        .where(shape.lockBudgets ? sql<boolean>`true` : sql<boolean>`false`)
-        .orderBy('b.id')
-        .forUpdate(),
+        .where(shape.budgets ? sql<boolean>`true` : sql<boolean>`false`),
+    )
+    // Locked in id order (until the statement or the caller's transaction ends) and their version
+    // bumped: a version past the snapshot's + 1 says another write committed in between, which the
+    // spending below did not see.
+    .with('bumped', () =>
+      shape.budgets
+        ? sql<{ id: string; v: string }>`(
+            update ${table('budgets')} as u set spending_version = u.spending_version + 1
+            where u.id in (select l.id from ${table('budgets')} as l where l.id in (select id from budget_rows) order by l.id for no key update)
+              and exists (select 1 from written)
+            returning u.id, u.spending_version::text as v)`
+        : sql<{ id: string; v: string }>`(select null::uuid as id, null::text as v where false)`,
+    )
+    // Spending per period through the day `through`, without the row this statement writes.
+    .with('spending', () =>
+      spendingQuery(db, {
+        userId: user,
+        budgetIds: sql`select id from budget_rows`,
+        through: at('through', 'text'),
+        timeZone: at('timeZone', 'text'),
+      }),
     )
     // Kysely writes a raw CTE as given: the parentheses are ours.
     .with(
@@ -236,9 +261,21 @@ function build(db: FinanceDb, shape: WriteShape): CompiledQuery {
         .select(sql<number>`count(*)::int`.as('n'))
         .as('answered'),
       eb
-        .selectFrom('locked')
-        .select(sql`coalesce(json_agg(locked), '[]'::json)`.as('b'))
+        .selectFrom('budget_rows')
+        .select(sql`coalesce(json_agg(budget_rows), '[]'::json)`.as('b'))
         .as('budgets'),
+      eb
+        .selectFrom('bumped')
+        .select(sql`coalesce(json_agg(bumped), '[]'::json)`.as('v'))
+        .as('bumped'),
+      eb
+        .selectFrom('spending')
+        .select(
+          sql`coalesce(json_agg(json_build_object('budget_id', spending.budget_id, 'period_start', spending.period_start, 'spent', spending.spent::text)), '[]'::json)`.as(
+            's',
+          ),
+        )
+        .as('spending'),
     ])
     .compile();
 }
@@ -246,7 +283,7 @@ function build(db: FinanceDb, shape: WriteShape): CompiledQuery {
 const statements = new Map<string, PreparedStatement<WriteValues>>();
 
 function statementFor(shape: WriteShape): PreparedStatement<WriteValues> {
-  const name = `finance_create_${shape.mood ? 'm' : '-'}${shape.lockBudgets ? 'b' : '-'}${shape.recurring ? 'r' : '-'}${shape.answer ? 'k' : '-'}${shape.learn ? 'l' : '-'}`;
+  const name = `finance_create_${shape.mood ? 'm' : '-'}${shape.budgets ? 'b' : '-'}${shape.recurring ? 'r' : '-'}${shape.answer ? 'k' : '-'}${shape.learn ? 'l' : '-'}`;
   let found = statements.get(name);
   if (found === undefined) {
     found = new PreparedStatement(name, (db) => build(db, shape));
@@ -263,8 +300,12 @@ export interface WriteResult {
   account: AccountState;
   /** The new row's id; null when nothing was written. */
   written: string | null;
-  /** The budgets the expense counts towards, locked until the transaction ends. */
+  /** The budgets the expense counts towards, as the statement saw them. */
   budgets: BudgetRow[];
+  /** Whether another write committed between the statement's snapshot and its lock on these budgets. */
+  budgetsMoved: boolean;
+  /** Their spending per period as of the snapshot, without the new row. */
+  spending: PeriodSpending[];
 }
 
 interface BudgetJson extends Omit<BudgetRow, 'amount' | 'rollover_cap' | 'created_at' | 'updated_at' | 'category_slug'> {
@@ -272,18 +313,31 @@ interface BudgetJson extends Omit<BudgetRow, 'amount' | 'rollover_cap' | 'create
   rollover_cap: string | null;
   created_at: string;
   updated_at: string;
+  spending_version: string;
 }
 
+interface WriteRow {
+  account: AccountState;
+  written: string | null;
+  budgets: BudgetJson[] | string;
+  bumped: { id: string; v: string }[] | string;
+  spending: { budget_id: string; period_start: string; spent: string }[] | string;
+}
+
+// The embedded database hands json back as text.
+const parsed = <T>(value: T | string): T => (typeof value === 'string' ? (JSON.parse(value) as T) : value);
+
 /**
- * Writes one transaction (with its mood and its Idempotency-Key answer) in one statement, if the
- * account is still the user's and open, through the caller's transaction. Runs as a named
- * prepared statement on PostgreSQL.
+ * Writes one transaction (with its mood, its Idempotency-Key answer, its events and what it teaches
+ * the fraud baseline) in one statement, if the account is still the user's and open. Runs as a
+ * named prepared statement on PostgreSQL.
  */
 export async function writeTransaction(database: Database, db: FinanceDb, shape: WriteShape, values: WriteValues): Promise<WriteResult> {
-  const rows = await statementFor(shape).run<{ account: AccountState; written: string | null; budgets: BudgetJson[] | string }>(database, db, values);
-  const row = rows[0];
+  const [row] = await statementFor(shape).run<WriteRow>(database, db, values);
   if (row === undefined) throw new Error('the create statement returned no row');
-  const budgets = (typeof row.budgets === 'string' ? (JSON.parse(row.budgets) as BudgetJson[]) : row.budgets).map((b) => ({
+  const seen = parsed(row.budgets);
+  const bumped = new Map(parsed(row.bumped).map((b) => [b.id, BigInt(b.v)]));
+  const budgets = seen.map(({ spending_version: _version, ...b }) => ({
     ...b,
     amount: BigInt(b.amount),
     rollover_cap: b.rollover_cap === null ? null : BigInt(b.rollover_cap),
@@ -291,5 +345,7 @@ export async function writeTransaction(database: Database, db: FinanceDb, shape:
     updated_at: new Date(b.updated_at),
     category_slug: null,
   }));
-  return { account: row.account, written: row.written, budgets };
+  const budgetsMoved = row.written !== null && seen.some((b) => bumped.get(b.id) !== BigInt(b.spending_version) + 1n);
+  const spending = parsed(row.spending).map((s) => ({ budget_id: s.budget_id, period_start: s.period_start, spent: BigInt(s.spent) }));
+  return { account: row.account, written: row.written, budgets, budgetsMoved, spending };
 }
