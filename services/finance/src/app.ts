@@ -13,7 +13,6 @@ import {
 } from '@expensio/common';
 import { accountRoutes } from './accounts/routes.js';
 import { analyticsRoutes } from './analytics/routes.js';
-import { AccountCurrencies } from './accounts/currencies.js';
 import { ForecastFits } from './analytics/forecast/fits.js';
 import { budgetRoutes } from './budgets/routes.js';
 import { categoryRoutes } from './categories/routes.js';
@@ -54,7 +53,6 @@ export function buildFinanceContext(options: FinanceContextOptions): FinanceCont
     log: options.log,
     metrics: options.metrics ?? createMetrics(),
     bus,
-    accountCurrencies: new AccountCurrencies(),
     forecastFits: new ForecastFits(),
     geo: openGeoLocator,
   };

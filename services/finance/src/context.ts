@@ -1,5 +1,4 @@
 import type { Clock, Database, EventBus, GeoLocator, Logger, Metrics } from '@expensio/common';
-import type { AccountCurrencies } from './accounts/currencies.js';
 import type { ForecastFits } from './analytics/forecast/fits.js';
 import type { FinanceDb, FinanceTables } from './db.js';
 
@@ -15,8 +14,6 @@ export interface FinanceContext {
   metrics: Metrics;
   /** Publishes through the caller's transaction (the outbox); finance's consumers subscribe here. */
   bus: EventBus<FinanceTables>;
-  /** Each account's currency once seen (it never changes), so a create to a named account reads nothing first. */
-  accountCurrencies: AccountCurrencies;
   /** Spending forecasts already fitted, by their inputs (a fit is pure: a hit is the answer a new fit would give). */
   forecastFits: ForecastFits;
   /** The offline GeoIP data, opened on first use and shared by the process. */

@@ -1,4 +1,4 @@
-import type { ColumnType, Kysely } from 'kysely';
+import type { ColumnType, Generated, Kysely } from 'kysely';
 import type { EventTables } from '@expensio/common';
 import type { Condition } from './rules/conditions.js';
 import type { ReviewDecision, RiskLevel, RiskReason } from './risk/score.js';
@@ -124,6 +124,8 @@ export interface BudgetsTable {
   rollover_cap: ColumnType<bigint | null, bigint | null, bigint | null>;
   created_at: Timestamp;
   updated_at: Timestamp;
+  /** Bumped by each write that checks the budget's thresholds (migration 0018). */
+  spending_version: Generated<bigint>;
 }
 
 export interface BudgetThresholdEventsTable {

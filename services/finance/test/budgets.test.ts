@@ -509,6 +509,19 @@ describe('budget threshold events', () => {
     expect((await overview(user)).all).toMatchObject({ spent: '108.00', status: 'over' });
   });
 
+  it('two expenses that cross 80% only together record it, however their statements interleave', async () => {
+    for (let round = 0; round < 5; round += 1) {
+      const user = await newUser(t);
+      const all = await budget(user, { name: 'all', amount: '100.00', period: 'monthly', startDate: '2026-03-01' });
+      await call(t, user, 'GET', '/api/accounts');
+      const responses = await Promise.all(
+        ['45.00', '45.00'].map((amount) => call(t, user, 'POST', '/api/transactions', { type: 'expense', amount, occurredAt: '2026-03-05T00:00:00Z' })),
+      );
+      for (const response of responses) expect(response.statusCode).toBe(201);
+      expect(await events(user, all.id)).toEqual([{ periodStart: '2026-03-01', threshold: 80, spent: '90.00', available: '100.00' }]);
+    }
+  });
+
   it('changing a transaction (PATCH) can cross a threshold', async () => {
     const user = await newUser(t);
     const food = await budget(user, { name: 'food', amount: '100.00', period: 'monthly', category: 'groceries', startDate: '2026-03-01' });

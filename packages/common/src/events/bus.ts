@@ -1,4 +1,4 @@
-import { context, SpanKind } from '@opentelemetry/api';
+import { context, SpanKind, trace } from '@opentelemetry/api';
 import type { Insertable, Kysely, Transaction } from 'kysely';
 import { systemClock, type Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
@@ -8,7 +8,7 @@ import { buildEnvelope, parseEnvelope, type AnyEventEnvelope, type EventEnvelope
 import { consumeOnce, recordDeadLetter } from './inbox.js';
 import { OutboxRelay, type RelayOptions } from './relay.js';
 import type { EventTables, OutboxTable } from './tables.js';
-import { contextFrom, inSpan, recordFailure } from '../tracing/context.js';
+import { contextFrom, inSpan, recordFailure, tracer } from '../tracing/context.js';
 import { messagingAttributes } from '../tracing/messaging.js';
 import { checkConsumerName, checkSubscription } from './topology.js';
 import type { ConsumerHandle, ConsumerRegistration, EventTransport, HandleOutcome } from './transport.js';
@@ -26,6 +26,17 @@ export interface EventBus<DB> {
    */
   publish<K extends EventType>(trx: Transaction<DB>, type: K, userId: string | null, payload: EventPayload<K>): Promise<EventEnvelope<K>>;
   /**
+   * The event as `publish` would record it (validated, in the active trace), for a writer that
+   * inserts the outbox row inside a statement of its own (a data-modifying CTE) so the change and
+   * its event still commit together. Call `wake()` once that statement has run (or its transaction committed).
+   */
+  stage<K extends EventType>(type: K, userId: string | null, payload: EventPayload<K>): StagedEvent<K>;
+  /**
+   * Tells the relay that staged rows are in the outbox, so it need not wait for its next poll;
+   * `committed` when the statement or transaction holding them has committed already.
+   */
+  wake(committed: boolean): void;
+  /**
    * A named, durable consumer: it receives every event of these types published while it was away
    * (or before it ever started), and its handler's effect lands once per event. The name and types
    * must be exactly those of its entry in the transport's topology. Call it before `start()`.
@@ -41,7 +52,7 @@ export interface EventBus<DB> {
 
 /**
  * The outbox row of an envelope, for a writer that records it inside a statement of its own (a
- * data-modifying CTE) instead of through `publish`; it then calls `relay?.wake()` after commit.
+ * data-modifying CTE) instead of through `publish` (see `stage`).
  */
 export function outboxValues(envelope: EventEnvelope): Insertable<OutboxTable> {
   return {
@@ -53,6 +64,12 @@ export function outboxValues(envelope: EventEnvelope): Insertable<OutboxTable> {
     payload: JSON.stringify(envelope.payload),
     ...(envelope.traceContext && { trace_context: JSON.stringify(envelope.traceContext) }),
   };
+}
+
+export interface StagedEvent<K extends EventType = EventType> {
+  envelope: EventEnvelope<K>;
+  /** The outbox row: every column a writer inserts. */
+  row: Insertable<OutboxTable>;
 }
 
 export interface EventBusOptions<DB> {
@@ -118,26 +135,40 @@ export function createEventBus<DB>(options: EventBusOptions<DB>): EventBus<DB> {
     },
   });
 
+  function stage<K extends EventType>(type: K, userId: string | null, payload: EventPayload<K>): StagedEvent<K> {
+    const span = tracer().startSpan(`create ${type}`, {
+      kind: SpanKind.PRODUCER,
+      attributes: { 'messaging.operation.type': 'create', 'messaging.destination.name': type },
+    });
+    try {
+      // Built inside the span, so the outbox row carries it as the parent of the relay's send.
+      const envelope = context.with(trace.setSpan(context.active(), span), () => buildEnvelope(type, userId, payload, clock));
+      span.setAttribute('messaging.message.id', envelope.id);
+      return { envelope, row: outboxValues(envelope) };
+    } catch (error) {
+      recordFailure(span, error);
+      throw error;
+    } finally {
+      span.end();
+    }
+  }
+
   return {
     relay,
 
     async publish(trx, type, userId, payload) {
       // Typed as a transaction, but a caller in plain JavaScript (or through a cast) may hand in the pool.
       if (!(trx as Kysely<DB>).isTransaction) throw new Error('EventBus.publish needs the transaction of the change the event describes');
-      const envelope = await inSpan(
-        `create ${type}`,
-        { kind: SpanKind.PRODUCER, attributes: { 'messaging.operation.type': 'create', 'messaging.destination.name': type } },
-        context.active(),
-        async (span) => {
-          // Built inside the span, so the outbox row carries it as the parent of the relay's send.
-          const built = buildEnvelope(type, userId, payload, clock);
-          span.setAttribute('messaging.message.id', built.id);
-          await (trx as unknown as Transaction<EventTables>).insertInto('outbox').values(outboxValues(built)).execute();
-          return built;
-        },
-      );
+      const { envelope, row } = stage(type, userId, payload);
+      await (trx as unknown as Transaction<EventTables>).insertInto('outbox').values(row).execute();
       relay?.wake();
       return envelope;
+    },
+
+    stage,
+
+    wake(committed) {
+      relay?.wake(committed);
     },
 
     subscribe(consumer, types, handler) {

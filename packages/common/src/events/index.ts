@@ -27,7 +27,7 @@ export { OutboxRelay, type RelayOptions } from './relay.js';
 export { consumeOnce } from './inbox.js';
 export { InProcessTransport, type InProcessTransportOptions } from './in-process.js';
 export { AmqpTransport, DEFAULT_EXCHANGE, amqpNames, type AmqpTransportOptions } from './amqp.js';
-export { createEventBus, outboxValues, type EventBus, type EventBusOptions, type EventHandler } from './bus.js';
+export { createEventBus, outboxValues, type EventBus, type EventBusOptions, type EventHandler, type StagedEvent } from './bus.js';
 export { createEventTransport, type EventTransportOptions } from './factory.js';
 export { runEventBuses } from './run.js';
 export { startEventPruning, type PruningOptions } from './prune.js';

@@ -99,13 +99,14 @@ export class OutboxRelay {
   }
 
   /**
-   * Asks for a pass now, and once more shortly after: the publisher's transaction is usually still
-   * open when it calls this, and its row becomes visible only at commit.
+   * Asks for a pass now and, unless the rows are `committed` already, once more shortly after: a
+   * publisher's transaction is usually still open when it calls this, and its row becomes visible
+   * only at commit.
    */
-  wake(): void {
+  wake(committed = false): void {
     this.#woken = true;
     this.#wakeUp?.();
-    if (this.#followUp === undefined && !this.#stopping) {
+    if (!committed && this.#followUp === undefined && !this.#stopping) {
       this.#followUp = setTimeout(() => {
         this.#followUp = undefined;
         this.#woken = true;

@@ -1,9 +1,9 @@
-import { sql, type Insertable, type Selectable } from 'kysely';
+import { sql, type Insertable, type RawBuilder, type Selectable, type SelectQueryBuilder } from 'kysely';
 import { encodeCursor, page, pastCursor, type TimeCursor } from '@expensio/common';
-import type { BudgetsTable, BudgetThresholdEventsTable, FinanceDb } from '../db.js';
+import type { BudgetsTable, BudgetThresholdEventsTable, FinanceDb, FinanceTables } from '../db.js';
 import type { BudgetTerms } from './rollover.js';
 
-export type BudgetRow = Selectable<BudgetsTable> & { category_slug: string | null };
+export type BudgetRow = Omit<Selectable<BudgetsTable>, 'spending_version'> & { category_slug: string | null };
 export type ThresholdEventRow = Selectable<BudgetThresholdEventsTable>;
 export type NewBudget = Omit<Insertable<BudgetsTable>, 'created_at' | 'updated_at'>;
 
@@ -68,16 +68,27 @@ export async function deleteBudget(db: FinanceDb, params: { userId: string; id: 
   return result.numDeletedRows > 0n;
 }
 
-/** A user's budgets in one currency, locked in id order until the caller's transaction ends. */
-function budgetsForUpdate(db: FinanceDb, params: { userId: string; currency: string }) {
+/**
+ * A user's budgets in one currency (of those `narrow` keeps), locked in id order until the caller's
+ * transaction ends, their spending version bumped so that a create checking them in one statement
+ * (transactions/writer.ts) knows this write came between its read and its lock.
+ */
+async function lockForSpending(
+  db: FinanceDb,
+  params: { userId: string; currency: string },
+  narrow: (ids: SelectQueryBuilder<FinanceTables & { l: BudgetsTable }, 'l', { id: string }>) => typeof ids = (ids) => ids,
+): Promise<BudgetRow[]> {
+  const ids = narrow(db.selectFrom('budgets as l').select('l.id').where('l.user_id', '=', params.userId).where('l.currency', '=', params.currency))
+    .orderBy('l.id')
+    // Not FOR UPDATE: a threshold event's foreign key check (FOR KEY SHARE) must not wait behind it.
+    .forNoKeyUpdate();
   return db
-    .selectFrom('budgets as b')
-    .select(budgetColumns)
-    .select([startDate, sql<string | null>`null`.as('category_slug')])
-    .where('b.user_id', '=', params.userId)
-    .where('b.currency', '=', params.currency)
-    .orderBy('b.id')
-    .forUpdate();
+    .updateTable('budgets as b')
+    .set({ spending_version: sql<bigint>`b.spending_version + 1` })
+    .where('b.id', 'in', ids)
+    .returning(budgetColumns)
+    .returning([startDate, sql<string | null>`null`.as('category_slug')])
+    .execute();
 }
 
 /**
@@ -86,16 +97,15 @@ function budgetsForUpdate(db: FinanceDb, params: { userId: string; currency: str
  * other's rows, so two spends that cross a threshold only together are not both missed.
  */
 export async function lockBudgetsForSpending(db: FinanceDb, params: { userId: string; currency: string; categoryId: string | null }): Promise<BudgetRow[]> {
-  return budgetsForUpdate(db, params)
-    .where((eb) =>
-      params.categoryId === null ? eb('b.category_id', 'is', null) : eb.or([eb('b.category_id', 'is', null), eb('b.category_id', '=', params.categoryId)]),
-    )
-    .execute();
+  const { categoryId } = params;
+  return lockForSpending(db, params, (ids) =>
+    ids.where((eb) => (categoryId === null ? eb('l.category_id', 'is', null) : eb.or([eb('l.category_id', 'is', null), eb('l.category_id', '=', categoryId)]))),
+  );
 }
 
 /** Every budget of the user in this currency, locked: what a write of many categories at once can move. */
 export async function lockBudgetsInCurrency(db: FinanceDb, params: { userId: string; currency: string }): Promise<BudgetRow[]> {
-  return budgetsForUpdate(db, params).execute();
+  return lockForSpending(db, params);
 }
 
 /** The date_trunc field of each budget period: 'week' truncates to the ISO Monday. */
@@ -120,8 +130,23 @@ export async function spendingByPeriod(
   params: { userId: string; budgetIds: string[]; through: string; timeZone: string },
 ): Promise<PeriodSpending[]> {
   if (params.budgetIds.length === 0) return [];
+  return spendingQuery(db, { ...params, budgetIds: params.budgetIds }).execute();
+}
+
+/** The budget's columns in the terms spendingQuery takes: values, or expressions of a statement that holds it. */
+export interface SpendingTerms {
+  userId: string | RawBuilder<string>;
+  budgetIds: string[] | RawBuilder<unknown>;
+  /** The day, 'YYYY-MM-DD', whose period the sums run through. */
+  through: string | RawBuilder<unknown>;
+  timeZone: string | RawBuilder<unknown>;
+}
+
+/** spendingByPeriod's grouped query, for a statement that runs it as one of its parts. */
+export function spendingQuery(db: FinanceDb, params: SpendingTerms) {
   const zone = sql`${params.timeZone}::text`;
   const periodOfTransaction = sql<string>`to_char(date_trunc(${truncUnit}, t.occurred_at at time zone ${zone}), 'YYYY-MM-DD')`;
+  const { budgetIds } = params;
   return (
     db
       .selectFrom('budgets as b')
@@ -129,17 +154,16 @@ export async function spendingByPeriod(
         join
           .onRef('t.user_id', '=', 'b.user_id')
           .onRef('t.currency', '=', 'b.currency')
-          .on('t.type', '=', 'expense')
+          .on('t.type', '=', sql.lit('expense'))
           .on((eb) => eb.or([eb('b.category_id', 'is', null), eb('t.category_id', '=', eb.ref('b.category_id'))]))
           .on(sql<boolean>`t.occurred_at >= (date_trunc(${truncUnit}, b.start_date::timestamp) at time zone ${zone})`)
           .on(sql<boolean>`t.occurred_at < ((date_trunc(${truncUnit}, ${params.through}::date::timestamp) + ${onePeriod}) at time zone ${zone})`),
       )
       .select(['b.id as budget_id', periodOfTransaction.as('period_start'), sql<bigint>`sum(t.amount)::bigint`.as('spent')])
       .where('b.user_id', '=', params.userId)
-      .where('b.id', 'in', params.budgetIds)
+      .where(Array.isArray(budgetIds) ? sql<boolean>`b.id in (${sql.join(budgetIds)})` : sql<boolean>`b.id in (${budgetIds})`)
       // By the output name: the zone is a parameter, and a second copy of it would not match the first.
       .groupBy(['b.id', sql.ref('period_start')])
-      .execute()
   );
 }
 

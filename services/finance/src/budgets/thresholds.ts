@@ -22,37 +22,40 @@ function periodAffected(budget: BudgetRow, changed: IsoDate, today: IsoDate): Is
   return current;
 }
 
-/**
- * Records, once per budget, period and threshold, each 80% / 100% crossing in the periods a
- * change at `changedAt` affects. The check reads the state, not a delta: it can run after any
- * write, any number of times, and records nothing twice (the unique key settles races).
- */
-export async function checkThresholds(
-  ctx: FinanceContext,
-  trx: Transaction<FinanceTables>,
-  userId: string,
-  budgets: BudgetRow[],
-  changedAt: Date,
-): Promise<number> {
-  if (budgets.length === 0) return 0;
-  const timeZone = await userTimeZone(trx, userId);
-  const now = ctx.clock.now();
+/** The day through which a change at `changed` needs the spending: its day or today, whichever is later. */
+export function spendingThrough(changedAt: Date, now: Date, timeZone: string): IsoDate {
   const today = dateInZone(now, timeZone);
   const changed = dateInZone(changedAt, timeZone);
-  const affected = budgets.flatMap((budget) => {
+  return changed > today ? changed : today;
+}
+
+export type Crossing = NewThresholdEvent & { budget: BudgetRow };
+
+/**
+ * The 80% / 100% crossings of the current period that a change at `changedAt` shows, given each
+ * budget's spending per period through spendingThrough(): what the state is, not a delta, so
+ * recording them is safe after any write, any number of times.
+ */
+export function crossingsOf(
+  userId: string,
+  budgets: BudgetRow[],
+  spending: ReadonlyMap<string, ReadonlyMap<string, bigint>>,
+  changedAt: Date,
+  now: Date,
+  timeZone: string,
+): Crossing[] {
+  const today = dateInZone(now, timeZone);
+  const changed = dateInZone(changedAt, timeZone);
+  const through = spendingThrough(changedAt, now, timeZone);
+  const crossings: Crossing[] = [];
+  for (const budget of budgets) {
     const current = periodAffected(budget, changed, today);
-    return current === undefined ? [] : [{ budget, current }];
-  });
-  if (affected.length === 0) return 0;
-  const through = changed > today ? changed : today;
-  const sums = spendingByBudget(await spendingByPeriod(trx, { userId, budgetIds: affected.map((a) => a.budget.id), through, timeZone }));
-  const events: (NewThresholdEvent & { budget: BudgetRow })[] = [];
-  for (const { budget, current } of affected) {
-    const ledger = budgetLedger(termsOf(budget), sums.get(budget.id) ?? new Map<string, bigint>(), through);
+    if (current === undefined) continue;
+    const ledger = budgetLedger(termsOf(budget), spending.get(budget.id) ?? new Map<string, bigint>(), through);
     for (const period of ledger) {
       if (period.startDate !== current) continue;
       for (const threshold of thresholdsReached(period.spent, period.available)) {
-        events.push({
+        crossings.push({
           id: newId(),
           user_id: userId,
           budget_id: budget.id,
@@ -67,11 +70,21 @@ export async function checkThresholds(
       }
     }
   }
+  return crossings;
+}
+
+/** Records the crossings not recorded before (the unique key settles races) and announces each once. */
+export async function recordCrossings(ctx: FinanceContext, trx: Transaction<FinanceTables>, userId: string, crossings: Crossing[]): Promise<number> {
+  if (crossings.length === 0) return 0;
+  // In key order, so two writers recording overlapping crossings wait for each other, never in a cycle.
+  const ordered = [...crossings].sort(
+    (a, b) => a.budget_id.localeCompare(b.budget_id) || a.period_start.localeCompare(b.period_start) || a.threshold - b.threshold,
+  );
   const recorded = await insertThresholdEvents(
     trx,
-    events.map(({ budget: _budget, ...row }) => row),
+    ordered.map(({ budget: _budget, ...row }) => row),
   );
-  for (const event of events) {
+  for (const event of crossings) {
     if (!recorded.has(event.id)) continue;
     await ctx.bus.publish(trx, 'budget.threshold_reached', userId, {
       budgetId: event.budget_id,
@@ -85,6 +98,32 @@ export async function checkThresholds(
     });
   }
   return recorded.size;
+}
+
+/**
+ * Records, once per budget, period and threshold, each 80% / 100% crossing in the periods a
+ * change at `changedAt` affects. The check reads the state, not a delta: it can run after any
+ * write, any number of times, and records nothing twice (the unique key settles races).
+ */
+export async function checkThresholds(
+  ctx: FinanceContext,
+  trx: Transaction<FinanceTables>,
+  userId: string,
+  budgets: BudgetRow[],
+  changedAt: Date,
+  /** The user's zone when the caller has already read it. */
+  knownTimeZone?: string,
+): Promise<number> {
+  if (budgets.length === 0) return 0;
+  const timeZone = knownTimeZone ?? (await userTimeZone(trx, userId));
+  const now = ctx.clock.now();
+  const today = dateInZone(now, timeZone);
+  const changed = dateInZone(changedAt, timeZone);
+  const affected = budgets.filter((budget) => periodAffected(budget, changed, today) !== undefined);
+  if (affected.length === 0) return 0;
+  const through = spendingThrough(changedAt, now, timeZone);
+  const sums = spendingByBudget(await spendingByPeriod(trx, { userId, budgetIds: affected.map((b) => b.id), through, timeZone }));
+  return recordCrossings(ctx, trx, userId, crossingsOf(userId, affected, sums, changedAt, now, timeZone));
 }
 
 /**

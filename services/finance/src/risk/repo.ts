@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import { FINANCE_SCHEMA, type FinanceDb } from '../db.js';
 import { totalLessons, type Lesson } from './lessons.js';
 import type { AmountSample, Place, RecentCharge, RiskHistory } from './score.js';
@@ -10,7 +10,7 @@ const table = (name: string) => sql.table(`${FINANCE_SCHEMA}.${name}`);
 /** At most this many recent charges are read for the windows (a burst past it is already obvious). */
 const RECENT_LIMIT = 200;
 
-interface HistoryRow {
+export interface HistoryRow {
   category: { seen: number; recent: string[] } | null;
   all_expenses: { seen: number; recent: string[] } | null;
   payee: { seen: number; recent: string[] } | null;
@@ -27,38 +27,49 @@ export function toRecent(rows: { o: string; a: string; p: string | null }[]): Re
   return rows.map((r) => ({ occurredAt: new Date(r.o), amount: BigInt(r.a), payee: r.p }));
 }
 
+/** The expressions a history read compares with: values, or columns of a statement that holds it. */
+export interface HistoryTerms {
+  userId: RawBuilder<unknown>;
+  currency: RawBuilder<unknown>;
+  scope: RawBuilder<unknown>;
+  /** The payee key, '' for none. */
+  payee: RawBuilder<unknown>;
+  /** '' for an unknown place. */
+  country: RawBuilder<unknown>;
+  city: RawBuilder<unknown>;
+  from: RawBuilder<unknown>;
+  to: RawBuilder<unknown>;
+  excludeId: RawBuilder<unknown>;
+}
+
 /**
- * Everything scoring one transaction needs, in one statement: a handful of primary-key reads of
- * the baseline and the user's expenses inside [from, to] through (user_id, occurred_at).
- * Charges marked as fraud are not the user's behaviour and are left out.
+ * Everything scoring one transaction needs, as the columns of one select: a handful of
+ * primary-key reads of the baseline and the user's expenses inside [from, to] through
+ * (user_id, occurred_at). Charges marked as fraud are not the user's behaviour and are left out.
  */
-export async function readHistory(
-  db: FinanceDb,
-  params: { userId: string; currency: string; scope: string; payee: string | null; location: Place | null; from: Date; to: Date; excludeId: string },
-): Promise<RiskHistory> {
-  const { userId } = params;
-  const result = await sql<HistoryRow>`
-    select
+export function historyColumns(h: HistoryTerms): RawBuilder<HistoryRow> {
+  return sql<HistoryRow>`
       (select json_build_object('seen', seen, 'recent', recent::text[]) from ${table('risk_amounts')}
-        where user_id = ${userId}::uuid and currency = ${params.currency} and scope = ${params.scope}) as category,
+        where user_id = ${h.userId} and currency = ${h.currency} and scope = ${h.scope}) as category,
       (select json_build_object('seen', seen, 'recent', recent::text[]) from ${table('risk_amounts')}
-        where user_id = ${userId}::uuid and currency = ${params.currency} and scope = 'all') as all_expenses,
+        where user_id = ${h.userId} and currency = ${h.currency} and scope = 'all') as all_expenses,
       (select json_build_object('seen', seen, 'recent', recent::text[]) from ${table('risk_merchants')}
-        where user_id = ${userId}::uuid and merchant = ${params.payee ?? ''}) as payee,
+        where user_id = ${h.userId} and merchant = ${h.payee}) as payee,
       (select json_build_object('expenses', expenses, 'located', located, 'firstAt', first_at, 'hours', hours) from ${table('risk_profiles')}
-        where user_id = ${userId}::uuid) as profile,
-      exists (select 1 from ${table('risk_locations')} where user_id = ${userId}::uuid and country = ${params.location?.country ?? ''}) as country_known,
-      exists (select 1 from ${table('risk_locations')} where user_id = ${userId}::uuid and country = ${params.location?.country ?? ''}
-        and city = ${params.location?.city ?? ''}) as city_known,
+        where user_id = ${h.userId}) as profile,
+      exists (select 1 from ${table('risk_locations')} where user_id = ${h.userId} and country = ${h.country}) as country_known,
+      exists (select 1 from ${table('risk_locations')} where user_id = ${h.userId} and country = ${h.country}
+        and city = ${h.city}) as city_known,
       (select coalesce(json_agg(json_build_object('o', r.occurred_at, 'a', r.amount::text, 'p', r.payee)), '[]'::json) from (
         select occurred_at, amount, coalesce(merchant, description) as payee from ${table('transactions')}
-        where user_id = ${userId}::uuid and type = 'expense' and occurred_at >= ${params.from.toISOString()}::timestamptz
-          and occurred_at <= ${params.to.toISOString()}::timestamptz and id <> ${params.excludeId}::uuid
+        where user_id = ${h.userId} and type = 'expense' and occurred_at >= ${h.from}
+          and occurred_at <= ${h.to} and id <> ${h.excludeId}
           and review_decision is distinct from 'fraud'
-        order by occurred_at desc limit ${RECENT_LIMIT}) r) as recent
-  `.execute(db);
-  const row = result.rows[0];
-  if (row === undefined) throw new Error('the history statement returned no row');
+        order by occurred_at desc limit ${sql.lit(RECENT_LIMIT)}) r) as recent`;
+}
+
+/** The history as scoring reads it, from the columns historyColumns selected. */
+export function toHistory(row: HistoryRow): RiskHistory {
   const recent = typeof row.recent === 'string' ? (JSON.parse(row.recent) as { o: string; a: string; p: string | null }[]) : row.recent;
   return {
     category: sample(row.category),
@@ -70,6 +81,35 @@ export async function readHistory(
     profile: row.profile === null ? null : { expenses: row.profile.expenses, firstAt: new Date(row.profile.firstAt), hours: row.profile.hours },
     recent: toRecent(recent),
   };
+}
+
+/** What a history read is about. */
+export interface HistoryParams {
+  userId: string;
+  currency: string;
+  scope: string;
+  payee: string | null;
+  location: Place | null;
+  from: Date;
+  to: Date;
+  excludeId: string;
+}
+
+export async function readHistory(db: FinanceDb, params: HistoryParams): Promise<RiskHistory> {
+  const result = await sql<HistoryRow>`select ${historyColumns({
+    userId: sql`${params.userId}::uuid`,
+    currency: sql`${params.currency}`,
+    scope: sql`${params.scope}`,
+    payee: sql`${params.payee ?? ''}`,
+    country: sql`${params.location?.country ?? ''}`,
+    city: sql`${params.location?.city ?? ''}`,
+    from: sql`${params.from.toISOString()}::timestamptz`,
+    to: sql`${params.to.toISOString()}::timestamptz`,
+    excludeId: sql`${params.excludeId}::uuid`,
+  })}`.execute(db);
+  const row = result.rows[0];
+  if (row === undefined) throw new Error('the history statement returned no row');
+  return toHistory(row);
 }
 
 /** The baseline samples of these scopes in a currency, for an import that scores many rows. */
@@ -131,44 +171,96 @@ export async function chargesWithin(db: FinanceDb, params: { userId: string; ran
   return result.rows.map((r) => ({ occurredAt: new Date(r.o), amount: BigInt(r.a), payee: r.p }));
 }
 
-/**
- * Adds what these expenses teach to the user's baseline, in one statement: counters grow, the
- * amount samples keep their latest 64.
- */
-export async function learn(db: FinanceDb, userId: string, lessons: readonly Lesson[]): Promise<void> {
+/** What lessons add to the baseline, as the values of its upserts (JSON texts for the many-row parts). */
+export interface LearnValues {
+  amounts: string;
+  payees: string;
+  places: string;
+  expenses: number;
+  located: number;
+  firstAt: Date;
+  hours: string;
+}
+
+/** The lessons as learnParts' values; null when there is nothing to learn. */
+export function learnValues(lessons: readonly Lesson[]): LearnValues | null {
   const totals = totalLessons(lessons);
-  if (totals.profile === null) return;
-  const amounts = JSON.stringify(totals.amounts.map((a) => ({ c: a.currency, s: a.scope, n: a.seen, r: a.recent.map(String) })));
-  const payees = JSON.stringify(totals.payees.map((p) => ({ m: p.merchant, n: p.seen, r: p.recent.map(String) })));
-  const places = JSON.stringify(totals.locations.map((l) => ({ c: l.country, t: l.city, n: l.seen })));
+  if (totals.profile === null) return null;
   const p = totals.profile;
-  await sql`
-    with amounts as (
+  return {
+    amounts: JSON.stringify(totals.amounts.map((a) => ({ c: a.currency, s: a.scope, n: a.seen, r: a.recent.map(String) }))),
+    payees: JSON.stringify(totals.payees.map((m) => ({ m: m.merchant, n: m.seen, r: m.recent.map(String) }))),
+    places: JSON.stringify(totals.locations.map((l) => ({ c: l.country, t: l.city, n: l.seen }))),
+    expenses: p.expenses,
+    located: p.located,
+    firstAt: p.firstAt,
+    hours: `{${p.hours.join(',')}}`,
+  };
+}
+
+/** What each of the baseline's upserts returns. */
+export interface LearnRow {
+  '?column?': number;
+}
+
+type LearnSlots = { [K in keyof LearnValues | 'userId']: RawBuilder<unknown> };
+
+/**
+ * The four upserts that add lessons to the baseline, each a statement a data-modifying CTE can
+ * hold: counters grow, the amount samples keep their latest 64. `when` gates them (the create's
+ * writer learns only when its row was written).
+ */
+export function learnParts(v: LearnSlots, when: RawBuilder<boolean> = sql<boolean>`true`) {
+  return {
+    amounts: sql<LearnRow>`
       insert into ${table('risk_amounts')} as x (user_id, currency, scope, seen, recent)
-      select ${userId}::uuid, v.c, v.s, v.n, v.r from json_to_recordset(${amounts}::json) as v(c text, s text, n int, r bigint[])
+      select ${v.userId}, j.c, j.s, j.n, j.r from json_to_recordset(${v.amounts}) as j(c text, s text, n int, r bigint[]) where ${when}
       on conflict (user_id, currency, scope) do update set
         seen = x.seen + excluded.seen,
-        recent = (x.recent || excluded.recent)[greatest(1, cardinality(x.recent || excluded.recent) - ${RISK.sampleSize - 1}):]
-      returning 1
-    ), payees as (
+        recent = (x.recent || excluded.recent)[greatest(1, cardinality(x.recent || excluded.recent) - ${sql.lit(RISK.sampleSize - 1)}):]
+      returning 1`,
+    payees: sql<LearnRow>`
       insert into ${table('risk_merchants')} as x (user_id, merchant, seen, recent)
-      select ${userId}::uuid, v.m, v.n, v.r from json_to_recordset(${payees}::json) as v(m text, n int, r bigint[])
+      select ${v.userId}, j.m, j.n, j.r from json_to_recordset(${v.payees}) as j(m text, n int, r bigint[]) where ${when}
       on conflict (user_id, merchant) do update set
         seen = x.seen + excluded.seen,
-        recent = (x.recent || excluded.recent)[greatest(1, cardinality(x.recent || excluded.recent) - ${RISK.merchantSampleSize - 1}):]
-      returning 1
-    ), places as (
+        recent = (x.recent || excluded.recent)[greatest(1, cardinality(x.recent || excluded.recent) - ${sql.lit(RISK.merchantSampleSize - 1)}):]
+      returning 1`,
+    places: sql<LearnRow>`
       insert into ${table('risk_locations')} as x (user_id, country, city, seen)
-      select ${userId}::uuid, v.c, v.t, v.n from json_to_recordset(${places}::json) as v(c text, t text, n int)
+      select ${v.userId}, j.c, j.t, j.n from json_to_recordset(${v.places}) as j(c text, t text, n int) where ${when}
       on conflict (user_id, country, city) do update set seen = x.seen + excluded.seen
-      returning 1
-    )
-    insert into ${table('risk_profiles')} as x (user_id, expenses, located, first_at, hours)
-    values (${userId}::uuid, ${p.expenses}, ${p.located}, ${p.firstAt.toISOString()}::timestamptz, ${`{${p.hours.join(',')}}`}::int[])
-    on conflict (user_id) do update set
-      expenses = x.expenses + excluded.expenses,
-      located = x.located + excluded.located,
-      first_at = least(x.first_at, excluded.first_at),
-      hours = array(select u.a + u.b from unnest(x.hours, excluded.hours) with ordinality as u(a, b, i) order by u.i)
-  `.execute(db);
+      returning 1`,
+    profile: sql<LearnRow>`
+      insert into ${table('risk_profiles')} as x (user_id, expenses, located, first_at, hours)
+      select ${v.userId}, ${v.expenses}, ${v.located}, ${v.firstAt}, ${v.hours} where ${when}
+      on conflict (user_id) do update set
+        expenses = x.expenses + excluded.expenses,
+        located = x.located + excluded.located,
+        first_at = least(x.first_at, excluded.first_at),
+        hours = array(select u.a + u.b from unnest(x.hours, excluded.hours) with ordinality as u(a, b, i) order by u.i)
+      returning 1`,
+  };
+}
+
+/** The values typed as the upserts read them, for a statement that sends them as they are. */
+export function learnSlots(userId: unknown, v: { [K in keyof LearnValues]: unknown }): LearnSlots {
+  return {
+    userId: sql`${userId}::uuid`,
+    amounts: sql`${v.amounts}::json`,
+    payees: sql`${v.payees}::json`,
+    places: sql`${v.places}::json`,
+    expenses: sql`${v.expenses}::int`,
+    located: sql`${v.located}::int`,
+    firstAt: sql`${v.firstAt}::timestamptz`,
+    hours: sql`${v.hours}::int[]`,
+  };
+}
+
+/** Adds what these expenses teach to the user's baseline, in one statement. */
+export async function learn(db: FinanceDb, userId: string, lessons: readonly Lesson[]): Promise<void> {
+  const values = learnValues(lessons);
+  if (values === null) return;
+  const parts = learnParts(learnSlots(userId, { ...values, firstAt: values.firstAt.toISOString() }));
+  await sql`with amounts as (${parts.amounts}), payees as (${parts.payees}), places as (${parts.places}) ${parts.profile}`.execute(db);
 }

@@ -1,12 +1,11 @@
 import type { Transaction } from 'kysely';
 import type { EventPayload } from '@expensio/common';
 import type { FinanceContext } from '../context.js';
-import type { FinanceTables } from '../db.js';
+import type { FinanceDb, FinanceTables } from '../db.js';
 import { formatAmount } from '../shared/money.js';
 import { categoryScope, type Lesson } from './lessons.js';
-import { learn, readHistory } from './repo.js';
-import { hourIn, payeeKey, scoreTransaction, type Place, type Risk, type RiskCandidate } from './score.js';
-import { userTimeZone } from '../users/time-zone.js';
+import { learn, readHistory, type HistoryParams } from './repo.js';
+import { hourIn, payeeKey, scoreTransaction, type Place, type Risk, type RiskCandidate, type RiskHistory } from './score.js';
 import { RISK } from './weights.js';
 
 export function alertThreshold(ctx: FinanceContext): number {
@@ -65,26 +64,63 @@ export function candidateOf(subject: RiskSubject, precision: RiskCandidate['prec
   };
 }
 
-/** Scores one new transaction against the user's history, reading a bounded amount of it (risk/repo.ts). */
-export async function assessTransaction(ctx: FinanceContext, trx: Transaction<FinanceTables>, userId: string, subject: RiskSubject): Promise<Scored> {
-  const timeZone = await userTimeZone(trx, userId);
-  const lesson = lessonOf(subject, timeZone);
-  if (subject.type !== 'expense') return { risk: scoreTransaction(candidateOf(subject), emptyHistory, { threshold: alertThreshold(ctx), timeZone }), lesson };
-  const candidate = candidateOf(subject);
-  const history = await readHistory(trx, {
-    userId,
-    currency: subject.currency,
+/** What scoring reads of the user's history, but the user and the currency (the account's). */
+export type ExpectedHistory = Omit<HistoryParams, 'currency' | 'userId'>;
+
+/** The stretch and keys of history scoring a new transaction reads; null when it reads nothing (only expenses do). */
+export function historyWindow(
+  subject: Pick<RiskSubject, 'id' | 'type' | 'categoryId' | 'merchant' | 'description' | 'location' | 'occurredAt'>,
+): ExpectedHistory | null {
+  if (subject.type !== 'expense') return null;
+  return {
     scope: categoryScope(subject.categoryId),
-    payee: payeeKey(candidate.payee),
+    payee: payeeKey(subject.merchant ?? subject.description),
     location: subject.location,
     from: new Date(subject.occurredAt.getTime() - RISK.velocity.longWindowMs),
     to: subject.occurredAt,
     excludeId: subject.id,
-  });
-  return { risk: scoreTransaction(candidate, history, { threshold: alertThreshold(ctx), timeZone }), lesson };
+  };
 }
 
-const emptyHistory = { category: null, all: null, payee: null, located: 0, countryKnown: false, cityKnown: false, profile: null, recent: [] };
+function sameHistory(a: HistoryParams, b: HistoryParams): boolean {
+  return (
+    a.userId === b.userId &&
+    a.currency === b.currency &&
+    a.scope === b.scope &&
+    a.payee === b.payee &&
+    a.location?.country === b.location?.country &&
+    a.location?.city === b.location?.city &&
+    a.from.getTime() === b.from.getTime() &&
+    a.to.getTime() === b.to.getTime() &&
+    a.excludeId === b.excludeId
+  );
+}
+
+/** A history already read (with the create's context) and what it was read for. */
+export interface KnownHistory {
+  params: HistoryParams;
+  history: RiskHistory;
+}
+
+/**
+ * Scores one new transaction against the user's history, reading a bounded amount of it
+ * (risk/repo.ts) unless `known` was read for exactly this transaction.
+ */
+export async function assessTransaction(
+  ctx: FinanceContext,
+  db: FinanceDb,
+  timeZone: string,
+  subject: RiskSubject & { userId: string },
+  known?: KnownHistory,
+): Promise<Scored> {
+  const lesson = lessonOf(subject, timeZone);
+  const window = historyWindow(subject);
+  const params = window && { ...window, userId: subject.userId, currency: subject.currency };
+  const history = params === null ? emptyHistory : known !== undefined && sameHistory(known.params, params) ? known.history : await readHistory(db, params);
+  return { risk: scoreTransaction(candidateOf(subject), history, { threshold: alertThreshold(ctx), timeZone }), lesson };
+}
+
+const emptyHistory: RiskHistory = { category: null, all: null, payee: null, located: 0, countryKnown: false, cityKnown: false, profile: null, recent: [] };
 
 /**
  * After the write, in its transaction: an ordinary expense joins the baseline; a flagged one

@@ -4,7 +4,10 @@ import type { NewTransaction, TransactionRow } from '../transactions/repo.js';
 import { compileRule, decide, type Candidate, type CompiledRule, type Outcome, type RuleDefinition } from './match.js';
 import { listRules, type RuleRow } from './repo.js';
 
-export function ruleDefinition(row: RuleRow): RuleDefinition {
+/** The fields of a rule that its matching and actions need. */
+export type RuleFields = Pick<RuleRow, 'id' | 'conditions' | 'category_id' | 'category_slug' | 'merchant' | 'add_tags' | 'transfer_account_id'>;
+
+export function ruleDefinition(row: RuleFields): RuleDefinition {
   return {
     id: row.id,
     conditions: row.conditions,

@@ -48,7 +48,7 @@ export function buildTransaction(
   account: WriteTarget,
   category: { id: string; slug: string; kind: 'expense' | 'income' | 'any' } | null,
   input: TransactionInput,
-  extra: { id?: string } = {},
+  extra: { id?: string; now?: Date } = {},
 ): { values: NewTransaction; row: TransactionRow; now: Date } {
   if (category) requireKindFits(category, input.type);
   const currency = input.currency ?? account.currency;
@@ -56,7 +56,7 @@ export function buildTransaction(
     throw new UnprocessableError(`The account holds ${account.currency}; record the amount in ${account.currency}`, 'currency_mismatch');
   }
   const amount = parseAmount(input.amount, currency, 'amount', { positive: true });
-  const now = ctx.clock.now();
+  const now = extra.now ?? ctx.clock.now();
   const values: NewTransaction = {
     id: extra.id ?? newId(),
     user_id: userId,

@@ -1,0 +1,1 @@
+alter table budgets drop column spending_version;

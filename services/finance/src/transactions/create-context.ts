@@ -1,0 +1,120 @@
+import { sql } from 'kysely';
+import { DEFAULT_TIME_ZONE, type Database } from '@expensio/common';
+import { FINANCE_SCHEMA, type FinanceDb } from '../db.js';
+import { historyColumns, toHistory, type HistoryRow } from '../risk/repo.js';
+import type { ExpectedHistory, KnownHistory } from '../risk/service.js';
+import { compileRule, type CompiledRule } from '../rules/match.js';
+import { ruleDefinition, type RuleFields } from '../rules/on-write.js';
+import { PreparedStatement, Slot, slotOf } from '../shared/prepared.js';
+
+/** What a create reads about its user before it writes: one statement (see createTransaction). */
+export interface CreateContext {
+  timeZone: string;
+  /** The named account, or the default one when none is named; null when there is no such account of the user's. */
+  account: { id: string; currency: string } | null;
+  /** The user's rules in position order, compiled. */
+  rules: CompiledRule[];
+  /** Whether the user keeps any budget in the account's currency: only then can an expense move one. */
+  budgeted: boolean;
+  /** The fraud history asked for, in the account's currency; undefined when none was asked for. */
+  history?: KnownHistory;
+}
+
+interface ContextValues {
+  userId: string;
+  accountId: string | null;
+  scope: string;
+  payee: string;
+  country: string;
+  city: string;
+  from: Date;
+  to: Date;
+  excludeId: string;
+}
+
+// Raw SQL is not rewritten by withSchema, so the statement names the schema itself.
+const t = (name: string) => sql.table(`${FINANCE_SCHEMA}.${name}`);
+const at = (name: keyof ContextValues, type: string) => slotOf(new Slot<ContextValues>(name), type);
+
+function contextStatement(withHistory: boolean) {
+  return (db: FinanceDb) => {
+    const user = at('userId', 'uuid');
+    const accountId = at('accountId', 'uuid');
+    const history = withHistory
+      ? sql`, ${historyColumns({
+          userId: user,
+          currency: sql`a.currency`,
+          scope: at('scope', 'text'),
+          payee: at('payee', 'text'),
+          country: at('country', 'text'),
+          city: at('city', 'text'),
+          from: at('from', 'timestamptz'),
+          to: at('to', 'timestamptz'),
+          excludeId: at('excludeId', 'uuid'),
+        })}`
+      : sql``;
+    return sql`
+      select
+        (select z.time_zone from ${t('user_time_zones')} z where z.user_id = ${user}) as time_zone,
+        a.id as account_id,
+        a.currency as account_currency,
+        (select coalesce(json_agg(json_build_object(
+            'id', r.id, 'conditions', r.conditions, 'category_id', r.category_id, 'category_slug', c.slug,
+            'merchant', r.merchant, 'add_tags', r.add_tags, 'transfer_account_id', r.transfer_account_id) order by r.position), '[]'::json)
+          from ${t('rules')} r left join ${t('categories')} c on c.id = r.category_id
+          where r.user_id = ${user}) as rules,
+        exists (select 1 from ${t('budgets')} b where b.user_id = ${user} and b.currency = a.currency) as budgeted
+        ${history}
+      from (values (1)) as one
+      left join ${t('accounts')} a on a.user_id = ${user} and (case when ${accountId} is null then a.is_default else a.id = ${accountId} end)
+    `.compile(db);
+  };
+}
+
+const plain = new PreparedStatement<ContextValues>('finance_create_context', contextStatement(false));
+const withHistory = new PreparedStatement<ContextValues>('finance_create_context_h', contextStatement(true));
+
+type ContextRow = {
+  time_zone: string | null;
+  account_id: string | null;
+  account_currency: string | null;
+  rules: RuleFields[] | string;
+  budgeted: boolean;
+} & Partial<HistoryRow>;
+
+/**
+ * Reads the user's zone, the account, the rules, whether budgets exist and, when `expected` says
+ * what the transaction will be scored on, the fraud history for it: all in one statement.
+ */
+export async function readCreateContext(
+  database: Database,
+  db: FinanceDb,
+  params: { userId: string; accountId: string | undefined; expected: ExpectedHistory | null },
+): Promise<CreateContext> {
+  const { expected } = params;
+  const statement = expected === null ? plain : withHistory;
+  const [row] = await statement.run<ContextRow>(database, db, {
+    userId: params.userId,
+    accountId: params.accountId ?? null,
+    scope: expected?.scope ?? '',
+    payee: expected?.payee ?? '',
+    country: expected?.location?.country ?? '',
+    city: expected?.location?.city ?? '',
+    from: expected?.from ?? new Date(0),
+    to: expected?.to ?? new Date(0),
+    excludeId: expected?.excludeId ?? '00000000-0000-0000-0000-000000000000',
+  });
+  if (row === undefined) throw new Error('the create context statement returned no row');
+  const rules = typeof row.rules === 'string' ? (JSON.parse(row.rules) as RuleFields[]) : row.rules;
+  const account = row.account_id === null || row.account_currency === null ? null : { id: row.account_id, currency: row.account_currency };
+  return {
+    timeZone: row.time_zone ?? DEFAULT_TIME_ZONE,
+    account,
+    rules: rules.map((r) => compileRule(ruleDefinition(r))),
+    budgeted: row.budgeted,
+    ...(expected !== null &&
+      account !== null && {
+        history: { params: { ...expected, userId: params.userId, currency: account.currency }, history: toHistory(row as HistoryRow) },
+      }),
+  };
+}
