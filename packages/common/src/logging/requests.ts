@@ -1,45 +1,13 @@
 /**
- * A request as it may be logged. The API refuses credentials in a URL, but a client can still put
- * them there (`?access_token=`, a reset link's `?code=`), and the URL is logged before anything
- * refuses it: their values are replaced before the URL reaches a log line.
+ * A request as it may be logged. A query can hold a credential a client put there
+ * (`?access_token=`, a reset link's `?code=`) or what a person searched their money for
+ * (`?text=`, `?email=`), and the URL is logged before anything refuses it: every query value is
+ * replaced before the URL reaches a log line; the names stay, which is what debugging needs.
  */
 
 export const REDACTED = '[redacted]';
 
-/** Parameter names (lower case, without `_`, `-`, `.` and brackets) whose value is a credential. */
-const SECRET_NAMES = new Set(['code', 'key', 'sig', 'pwd', 'pass', 'otp', 'jwt', 'auth', 'authorization', 'session', 'sessionid', 'sid', 'hash']);
-/** Parts of a name that make it one: `access_token`, `refreshToken`, `newPassword`, `api_key`, `X-Amz-Signature`. */
-const SECRET_PARTS = [
-  'token',
-  'password',
-  'passwd',
-  'secret',
-  'signature',
-  'apikey',
-  'privatekey',
-  'credential',
-  'otpcode',
-  'authcode',
-  'resetcode',
-  'verificationcode',
-];
-
-function decodeName(raw: string): string {
-  try {
-    return decodeURIComponent(raw.replaceAll('+', ' '));
-  } catch {
-    return raw;
-  }
-}
-
-export function isSecretParameter(rawName: string): boolean {
-  const name = decodeName(rawName)
-    .toLowerCase()
-    .replace(/[\s_.[\]-]/g, '');
-  return SECRET_NAMES.has(name) || SECRET_PARTS.some((part) => name.includes(part));
-}
-
-/** The URL with every secret query value replaced; the path and the other parameters are kept as sent. */
+/** The URL with every query value replaced; the path and the parameter names are kept as sent. */
 export function redactUrl(url: string): string {
   const queryStart = url.indexOf('?');
   if (queryStart === -1) return url;
@@ -48,8 +16,7 @@ export function redactUrl(url: string): string {
     .split('&')
     .map((pair) => {
       const equals = pair.indexOf('=');
-      const name = equals === -1 ? pair : pair.slice(0, equals);
-      return equals !== -1 && isSecretParameter(name) ? `${name}=${REDACTED}` : pair;
+      return equals === -1 ? pair : `${pair.slice(0, equals)}=${REDACTED}`;
     })
     .join('&');
   return `${url.slice(0, queryStart)}?${query}`;
