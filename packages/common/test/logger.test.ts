@@ -164,7 +164,9 @@ describe('loggerOptions', () => {
   it('redacts every value in the query of a URL, credentials and searches alike, and keeps the path and the names', () => {
     expect(redactUrl('/api/auth/profile?access_token=eyJ.a.b')).toBe('/api/auth/profile?access_token=[redacted]');
     expect(redactUrl('/reset?e=ada%40example.com&Code=123456&otp_code=9')).toBe('/reset?e=[redacted]&Code=[redacted]&otp_code=[redacted]');
-    expect(redactUrl('/x?access%5Ftoken=t&refreshToken[]=r&flag&cursor=abc')).toBe('/x?access%5Ftoken=[redacted]&refreshToken[]=[redacted]&flag&cursor=[redacted]');
+    expect(redactUrl('/x?access%5Ftoken=t&refreshToken[]=r&flag&cursor=abc')).toBe(
+      '/x?access%5Ftoken=[redacted]&refreshToken[]=[redacted]&flag&cursor=[redacted]',
+    );
     expect(redactUrl('/api/transactions/0190a5b4?limit=5&text=divorce%20lawyer')).toBe('/api/transactions/0190a5b4?limit=[redacted]&text=[redacted]');
     expect(redactUrl('/api/admin/users?email=ada@example.com')).toBe('/api/admin/users?email=[redacted]');
     expect(redactUrl('/health')).toBe('/health');
