@@ -307,10 +307,16 @@ describe('GET /api/transactions', () => {
     expect((await call(t, stranger, 'PATCH', `/api/transactions/${mine.id}`, { description: 'hacked' })).statusCode).toBe(404);
     expect((await call(t, stranger, 'DELETE', `/api/transactions/${mine.id}`)).statusCode).toBe(404);
     expect((await call(t, user, 'GET', `/api/transactions/${mine.id}`)).json().description).toBe(mine.description);
+    // Filtering by someone else's account is a 404 naming the field, as a category of theirs is.
+    for (const path of [`/api/transactions?accountId=${mine.accountId}`, `/api/transactions/transfer-candidates?accountId=${mine.accountId}`]) {
+      const refused = await call(t, stranger, 'GET', path);
+      expect(refused.statusCode, path).toBe(404);
+      expect(refused.json().code, path).toBe('account_not_found');
+    }
   });
 
   it('rejects bad query input with 400', async () => {
-    for (const query of ['limit=0', 'limit=500', 'type=gift', 'from=last-week', 'cursor=garbage', 'sort=asc']) {
+    for (const query of ['limit=0', 'limit=500', 'type=gift', 'from=last-week', 'cursor=garbage', 'sort=asc', 'minRisk=', 'minRisk=1.5', 'minRisk=-1']) {
       expect((await call(t, user, 'GET', `/api/transactions?${query}`)).statusCode, query).toBe(400);
     }
   });

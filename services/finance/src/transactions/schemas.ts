@@ -134,7 +134,14 @@ export const listTransactionsQuery = z.strictObject({
     .transform((v) => v === 'true')
     .optional()
     .describe('Only the flagged (true) or only the unflagged (false)'),
-  minRisk: z.coerce.number().int().min(0).max(100).optional().describe('Only those whose risk score is at least this'),
+  // Not z.coerce: it reads an empty value as 0, which would quietly leave out what is not scored yet.
+  minRisk: z
+    .string()
+    .regex(/^\d{1,3}$/, 'must be a whole number from 0 to 100')
+    .transform(Number)
+    .pipe(z.number().int().min(0).max(100))
+    .optional()
+    .describe('Only those whose risk score is at least this'),
 });
 
 export const flaggedQuery = z.strictObject({

@@ -192,6 +192,8 @@ export async function searchTransactions(ctx: FinanceContext, userId: string, in
   // `none` asks for the uncategorised ones (a category of that slug is shadowed).
   const uncategorised = input.category?.toLowerCase() === 'none';
   const category = input.category === undefined || uncategorised ? undefined : await requireCategory(ctx.db, userId, input.category);
+  // Like a category, an account that is not the caller's is a 404, not an empty page.
+  if (input.accountId !== undefined) await requireAccount(ctx.db, userId, input.accountId, 'accountId');
   const { from, to } = await instantRangeForUser(ctx.db, userId, input);
   return listTransactions(ctx.db, ctx.database, {
     userId,

@@ -1,3 +1,4 @@
+import { requireAccount } from '../accounts/service.js';
 import { ValidationError, isUuid } from '@expensio/common';
 import type { FinanceContext } from '../context.js';
 import { findTransactions, type TransactionRow } from '../transactions/repo.js';
@@ -44,6 +45,8 @@ export async function findCandidates(
   input: { limit: number; cursor?: string | undefined; accountId?: string | undefined },
 ): Promise<{ items: Candidate[]; nextCursor: string | null }> {
   const cursor = input.cursor === undefined ? undefined : decodeCandidateCursor(input.cursor);
+  // An account that is not the caller's is a 404, as on every route that names one.
+  if (input.accountId !== undefined) await requireAccount(ctx.db, userId, input.accountId, 'accountId');
   const pairs = await transferCandidates(ctx.db, { userId, accountId: input.accountId, cursor, limit: input.limit });
   const shown = pairs.slice(0, input.limit);
   const rows = await findTransactions(ctx.db, { userId, ids: [...new Set(shown.flatMap((p) => [p.expense_id, p.income_id]))] });
