@@ -5,7 +5,6 @@ import { createServer, request, type ClientRequest, type IncomingMessage } from 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   freshDatabase,
@@ -18,6 +17,7 @@ import {
   type ServiceName,
 } from './built-services.js';
 import { freePort, spawnServer, stopServer, untilHealthy, type ServerProcess } from './server-process.js';
+import { startMailSink } from './mail-sink.js';
 
 /**
  * `npm run build`, then the all-in-one started from dist/ as production starts it: plain node, the
@@ -191,24 +191,8 @@ describe.runIf(haveStores)('the built services, one process each, over PostgreSQ
   const deliveries: { type?: string; payload?: { transactionId?: string } }[] = [];
 
   beforeAll(async () => {
-    const smtp = new SMTPServer({
-      authOptional: true,
-      disabledCommands: ['STARTTLS'],
-      onData(stream, _session, done) {
-        stream.resume();
-        stream.on('end', () => {
-          done();
-        });
-      },
-    });
-    const smtpPort = await freePort();
-    await new Promise<void>((resolve) => smtp.listen(smtpPort, '127.0.0.1', resolve));
-    cleanups.push(
-      () =>
-        new Promise<void>((resolve) => {
-          smtp.close(resolve);
-        }),
-    );
+    const mail = await startMailSink();
+    cleanups.push(mail.close);
     const receiver = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -226,10 +210,7 @@ describe.runIf(haveStores)('the built services, one process each, over PostgreSQ
     const vhost = await freshVhost(stores.amqpUrl);
     cleanups.push(vhost.drop);
     await migrateBuilt(database.url);
-    const running = await startBuiltServices(
-      { databaseUrl: database.url, amqpUrl: vhost.url, redisUrl: stores.redisUrl },
-      `smtp://127.0.0.1:${String(smtpPort)}`,
-    );
+    const running = await startBuiltServices({ databaseUrl: database.url, amqpUrl: vhost.url, redisUrl: stores.redisUrl }, mail.url);
     cleanups.push(running.stop);
     services = running.services;
   }, 300_000);

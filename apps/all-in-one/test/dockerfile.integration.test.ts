@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { build, copyFiles, dockerignore, imageUser, onHost, readDockerfile, type BuiltStage } from './dockerfile.js';
 import { freePort, spawnServer, stopServer, untilHealthy, type ServerProcess } from './server-process.js';
+import { startMailSink, type MailSink } from './mail-sink.js';
 
 /**
  * No container engine runs on these machines, so infra/docker/Dockerfile is built the long way: a
@@ -35,17 +35,7 @@ const workDir = mkdtempSync(path.join(tmpdir(), 'expensio-dockerfile-'));
 const log: string[] = [];
 let image: BuiltStage;
 let server: ServerProcess | undefined;
-// Production refuses to start without a mail server: this one stands for compose's mailpit.
-const smtp = new SMTPServer({
-  authOptional: true,
-  disabledCommands: ['STARTTLS'],
-  onData(stream, _session, done) {
-    stream.resume();
-    stream.on('end', () => {
-      done();
-    });
-  },
-});
+let mail: MailSink | undefined;
 
 /** The repository as a clean clone has it, once what is not committed yet is: tracked and unignored files. */
 function cleanCopy(context: string): void {
@@ -60,7 +50,7 @@ function cleanCopy(context: string): void {
  * The image's environment, its own paths under its directory, plus what `docker run -e` adds as
  * compose's all-in-one profile does: a mail server, and a port and address of this machine's.
  */
-function containerEnv(port: number, smtpPort: number): Record<string, string> {
+function containerEnv(port: number, smtpUrl: string): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(image.env)) env[key] = value.startsWith('/') ? onHost(image.root, value) : value;
   const probe = path.join(workDir, 'probe', 'production-only.js');
@@ -70,7 +60,7 @@ function containerEnv(port: number, smtpPort: number): Record<string, string> {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     HOST: '127.0.0.1',
     PORT: String(port),
-    SMTP_URL: `smtp://127.0.0.1:${String(smtpPort)}`,
+    SMTP_URL: smtpUrl,
     LOG_LEVEL: 'warn',
     RATE_LIMIT_MAX: '100000',
     // Ends the process if anything loads TypeScript source or a development-only package.
@@ -109,9 +99,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (server) await stopServer(server);
-  await new Promise<void>((resolve) => {
-    smtp.close(resolve);
-  });
+  await mail?.close();
   rmSync(workDir, { recursive: true, force: true });
 }, 180_000);
 
@@ -144,11 +132,8 @@ describe.skipIf(!git)('infra/docker/Dockerfile, built and started without a cont
     const port = await freePort();
     const [command = '', ...args] = image.command;
     const user = imageUser(image.user);
-    const smtpPort = await freePort();
-    await new Promise<void>((resolve) => {
-      smtp.listen(smtpPort, '127.0.0.1', resolve);
-    });
-    const env = containerEnv(port, smtpPort);
+    mail = await startMailSink();
+    const env = containerEnv(port, mail.url);
     const started = spawnServer({ command, args, cwd: onHost(image.root, image.workdir), env, port, ...user });
     server = started;
     await untilHealthy(started).catch((error: unknown) => {

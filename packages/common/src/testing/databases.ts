@@ -25,7 +25,8 @@ function databaseUrl(serverUrl: string, database: string): string {
   return url.toString();
 }
 
-async function adminQuery(serverUrl: string, statement: string) {
+/** One statement on the server's administrative database, on a connection of its own (create or drop a database). */
+export async function adminQuery(serverUrl: string, statement: string) {
   const client = new pg.Client({ connectionString: serverUrl });
   await client.connect();
   try {
