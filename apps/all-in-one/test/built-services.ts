@@ -98,6 +98,8 @@ function commonEnv(stores: Stores, metricsPort: number, dataDir: string): Record
     METRICS_PORT: String(metricsPort),
     DATA_DIR: dataDir,
     RATE_LIMIT_MAX: '100000',
+    // Counted per address in the shared Redis, which outlives a run: every run registers from 127.0.0.1.
+    REGISTRATION_IP_LIMIT: '100000',
     SHUTDOWN_TIMEOUT: '25s',
   };
 }
