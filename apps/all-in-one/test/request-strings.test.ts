@@ -73,6 +73,94 @@ const NASTY: string[] = [
   RAW_MARK,
 ];
 
+type Body = Record<string, unknown>;
+
+/** Sets `key` to `replacement` wherever it occurs. */
+function withEvery(value: unknown, key: string, replacement: unknown): unknown {
+  if (Array.isArray(value)) return value.map((item) => withEvery(item, key, replacement));
+  if (typeof value !== 'object' || value === null) return value;
+  return Object.fromEntries(Object.entries(value).map(([k, item]) => [k, k === key ? replacement : withEvery(item, key, replacement)]));
+}
+
+/** Leaves out `keys` wherever they occur: a sample sets every optional field, some exclude others. */
+function without(value: unknown, keys: string[]): unknown {
+  if (Array.isArray(value)) return value.map((item) => without(item, keys));
+  if (typeof value !== 'object' || value === null) return value;
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([key]) => !keys.includes(key))
+      .map(([key, item]) => [key, without(item, keys)]),
+  );
+}
+
+/**
+ * What turns an operation's generic sample into a request its handler carries out, so a string
+ * swapped in reaches the rules and the SQL behind the schema, not only the schema.
+ */
+const SAMPLE_FIXES: Record<string, (body: Body, ids: Record<string, string>) => unknown> = {
+  'POST /api/auth/register': (body) => ({ ...body, password: 'Sturdy-Orchid-Lantern-42' }),
+  // Either a password or a code: the password (wrong), as the code is only digits.
+  'POST /api/auth/totp/disable': (body) => without(body, ['code']),
+  'DELETE /api/auth/account': (body) => without(body, ['code']),
+  'POST /api/transactions/{id}/link-transfer': (body, ids) => ({ ...(without(body, ['counterpartId']) as Body), accountId: ids.toAccountId }),
+  'POST /api/budgets': (body) => ({ ...body, rollover: 'surplus' }),
+  'PUT /api/budgets/{id}': (body) => ({ ...body, rollover: 'surplus' }),
+  // A mapping names either amount or debit and credit.
+  'PUT /api/accounts/{id}/import-mapping': (body) => without(body, ['debit', 'credit']),
+  'POST /api/import/backup': (body) => {
+    // One default account; every reference names the document's first row of its kind.
+    const fixed = without(body, ['debit', 'credit']) as Body & { accounts: Body[] };
+    const first = (kind: string) => (fixed[kind] as { id: string }[] | undefined)?.[0]?.id;
+    const references: [string, unknown][] = [
+      ['accountId', first('accounts')],
+      ['transferToAccountId', first('accounts')],
+      ['categoryId', first('categories')],
+      ['ruleId', first('recurringRules')],
+      ['recurringRuleId', null],
+      ['transferId', null],
+      ['goalId', first('goals')],
+      ['debtId', first('debts')],
+      ['rollover', 'surplus'],
+      ['interest', '0.00'],
+      ['principal', '1.00'],
+    ];
+    const referenced = references.reduce<unknown>((doc, [key, id]) => withEvery(doc, key, id), fixed) as Body;
+    return { ...referenced, accounts: fixed.accounts.map((account) => ({ ...account, isDefault: true })) };
+  },
+  // Categorising or making a transfer, not both: categorising, whose texts are the fuzz's.
+  'POST /api/rules': (body) => without(body, ['transferToAccountId']),
+  'PATCH /api/rules/{id}': (body) => without(body, ['transferToAccountId']),
+  'PUT /api/rules/{id}': (body) => without(body, ['transferToAccountId']),
+};
+
+/**
+ * Operations whose sample cannot be carried out here, and the answer it gets instead: each string
+ * they take is a secret or a code only compared (or, for the last two, a note PUT and PATCH take too).
+ */
+const REFUSED_SAMPLES: Record<string, number[]> = {
+  'POST /api/auth/login': [401],
+  'POST /api/auth/login/step-up': [401],
+  'POST /api/auth/login/step-up/resend': [401],
+  'POST /api/auth/otp/verify': [401],
+  'POST /api/auth/refresh': [401],
+  'POST /api/auth/password/change': [400],
+  'POST /api/auth/password/reset': [401],
+  'POST /api/auth/totp/enable': [409],
+  'POST /api/auth/totp/disable': [409],
+  'POST /api/auth/totp/backup-codes': [409],
+  // The member is the only admin (last_admin); deleting would end the run anyway.
+  'DELETE /api/auth/account': [409],
+  // Reviewed only when fraud scoring flagged the transaction; PATCH /api/transactions/{id} takes notes too.
+  'PATCH /api/transactions/{id}/review': [200, 409],
+  'POST /api/transaction-moods': [409],
+};
+
+/**
+ * A backup restores only into a member with nothing recorded yet: the member the fuzz runs as gets
+ * 409 account_not_empty once its strings pass the schema, so its sample is checked as a new member.
+ */
+const RESTORE = 'POST /api/import/backup';
+
 interface Sent {
   status: number;
   body: string;
@@ -121,6 +209,8 @@ describe('every string field of every operation, sent control characters, huge a
     ids.accountId = ids.fromAccountId = (await firstOf('/api/accounts')).find((a) => a.isDefault === true)?.id ?? '';
     ids.toAccountId = second.json<{ id: string }>().id;
     ids.transactionId = (await firstOf('/api/transactions'))[0]?.id ?? '';
+    // The transactions a bulk PATCH names.
+    ids.ids = ids.transactionId;
   });
 
   /** A real id for `{id}` in /api/<collection>/{id}, so the request reaches the row. */
@@ -128,9 +218,10 @@ describe('every string field of every operation, sent control characters, huge a
     const values: Record<string, string> = {};
     for (const param of op.parameters.filter((p) => p.in === 'path')) {
       if (param.name === 'id') {
-        const collection = /^(\/api\/(?:admin\/)?[\w-]+)/.exec(op.path)?.[1] ?? '';
-        const items = (await call(t, member, 'GET', collection)).json<{ items?: { id: string; isDefault?: boolean }[] }>().items ?? [];
-        const own = items.filter((i) => i.isDefault !== true && i.id !== member.id);
+        const collection = op.path.startsWith('/api/rules/from-transaction/') ? '/api/transactions' : (/^(\/api\/(?:admin\/)?[\w-]+)/.exec(op.path)?.[1] ?? '');
+        const items = (await call(t, member, 'GET', collection)).json<{ items?: { id: string; isDefault?: boolean; type?: string }[] }>().items ?? [];
+        // Not the default account, the admin themself or a transfer's leg: each refuses changes the fuzz makes.
+        const own = items.filter((i) => i.isDefault !== true && i.id !== member.id && i.type?.startsWith('transfer') !== true);
         values.id = collection === '/api/admin/users' ? other.id : ((own[0] ?? items[0])?.id ?? randomUUID());
       } else {
         values[param.name] = ids[param.name] ?? randomUUID();
@@ -139,12 +230,12 @@ describe('every string field of every operation, sent control characters, huge a
     return values;
   }
 
-  async function send(op: Operation, pathValues: Record<string, string>, query: string, body: unknown): Promise<Sent> {
+  async function send(op: Operation, pathValues: Record<string, string>, query: string, body: unknown, who: Member = member): Promise<Sent> {
     const url = op.path.replace(/\{(\w+)\}/g, (_, name: string) => pathValues[name] ?? '') + query;
     const response = await t.app.inject({
       method: op.method as 'GET',
       url,
-      headers: { ...member.headers, ...(body !== undefined && { 'content-type': 'application/json' }) },
+      headers: { ...who.headers, ...(body !== undefined && { 'content-type': 'application/json' }) },
       ...(body !== undefined && { payload: jsonPayload(body) }),
     });
     return { status: response.statusCode, body: response.body };
@@ -197,7 +288,17 @@ describe('every string field of every operation, sent control characters, huge a
     for (const op of operations) {
       if (op.path === '/api/auth/logout') expect((await call(t, member, 'GET', '/api/auth/profile')).statusCode, 'still signed in until logout').toBe(200);
       const pathValues = await pathIds(op);
-      const body = op.body === undefined ? undefined : sample(op.body, resolve, { ids });
+      const key = `${op.method} ${op.path}`;
+      const fix = SAMPLE_FIXES[key] ?? ((generic: Body) => generic);
+      const body = op.body === undefined ? undefined : fix(sample(op.body, resolve, { ids }) as Body, ids);
+      // The sample as it is must be carried out, else the strings swapped into it never reach the
+      // handler (logout's would end the session its own strings are sent in).
+      if (body !== undefined && op.path !== '/api/auth/logout') {
+        const baseline = await send(op, pathValues, '', body, key === RESTORE ? await register(t) : member);
+        requests += 1;
+        const expected = REFUSED_SAMPLES[key];
+        if (expected === undefined ? baseline.status >= 400 : !expected.includes(baseline.status)) note(op, 'sample', '', baseline, 'sample refused');
+      }
       for (const param of op.parameters.filter((p) => p.in === 'path' || p.in === 'query')) {
         if (stringSchemas(param.schema, resolve).length === 0) continue;
         for (const value of NASTY) {

@@ -94,7 +94,8 @@ const MONEY_FIELD = /amount|balance|payment|extra|cap|rate/i;
 export function sample(schema: JsonSchema, resolve: (s: JsonSchema) => JsonSchema, hints: SampleHints, name = ''): unknown {
   const s = resolve(schema);
   if (s.const !== undefined) return s.const;
-  if (s.enum !== undefined) return s.enum[0];
+  // An expense goes with the sample category (groceries); an income would be refused with it.
+  if (s.enum !== undefined) return name === 'type' && s.enum.includes('expense') ? 'expense' : s.enum[0];
   const options = alternatives(s)
     .map(resolve)
     .filter((a) => !isType(a, 'null'));
@@ -117,12 +118,21 @@ export function sample(schema: JsonSchema, resolve: (s: JsonSchema) => JsonSchem
 function sampleString(s: JsonSchema, hints: SampleHints, name: string): string {
   if (s.format === 'uuid') return hints.ids[name] ?? randomUUID();
   if (s.format === 'email') return `fuzz-${randomUUID()}@example.com`;
-  if (s.format === 'date') return '2030-01-01';
+  // A past day suits most dates (a debt's start, a payment) and the future only a deadline.
+  if (s.format === 'date') return /deadline|until|end/i.test(name) ? '2030-01-01' : '2026-01-15';
   if (s.format === 'date-time') return new Date().toISOString();
   if (s.format === 'password') return 'not the password, surely';
   if (s.pattern === '^\\d{6}$') return '000000';
   if (s.pattern === '^[A-Z]{3}$') return 'USD';
+  if (s.pattern === '^[A-Z]{2}$') return 'US';
   if (s.pattern?.startsWith('^[a-z0-9]+') === true) return `fuzz-${randomUUID().slice(0, 8)}`;
+  // Texts checked by a rule the document cannot show (a pipe or a refinement): a value it accepts.
+  if (name === 'email') return `fuzz-${randomUUID()}@example.com`;
+  if (name === 'code') return '000000';
+  if (name === 'timeZone') return 'UTC';
+  if (name === 'dateFormat') return 'YYYY-MM-DD';
+  if (name === 'encoding') return 'utf-8';
+  if (name === 'country') return 'US';
   if (name === 'url') return 'http://127.0.0.1:9/fuzz';
   if (name === 'category') return 'groceries';
   if (MONEY_FIELD.test(name)) return '1.00';
