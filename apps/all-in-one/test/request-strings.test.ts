@@ -274,6 +274,49 @@ describe('every string field of every operation, sent control characters, huge a
     expect(failures).toEqual([]);
   });
 
+  // The document's operations are read for JSON bodies; the import's form fields are sent here.
+  it('sends each form field of a multipart import such a string without a 5xx, refusing a NUL by name', async () => {
+    const boundary = 'fuzz-boundary';
+    const part = (name: string, value: string | Buffer, file = false) =>
+      Buffer.concat([
+        Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"${file ? '; filename="a.csv"\r\nContent-Type: text/csv' : ''}\r\n\r\n`),
+        Buffer.from(value),
+        Buffer.from('\r\n'),
+      ]);
+    const raw = (value: string) => (value === RAW_MARK ? RAW_BYTES : Buffer.from(value));
+    const fields: [string, (value: string) => Buffer][] = [
+      ['accountId', raw],
+      ['format', raw],
+      ['mapping', raw],
+      // A text inside the mapping's JSON, where the column names go.
+      ['mapping', (value) => Buffer.from(jsonPayload({ date: value, amount: 'amount' }))],
+    ];
+    const failures: string[] = [];
+    for (const [index, [field, encodeValue]] of fields.entries()) {
+      for (const value of NASTY) {
+        const payload = Buffer.concat([
+          part(field, encodeValue(value)),
+          part('file', 'date,amount,description\n2026-03-01,-1.00,fine\n', true),
+          Buffer.from(`--${boundary}--\r\n`),
+        ]);
+        const response = await t.app.inject({
+          method: 'POST',
+          url: '/api/transactions/import',
+          headers: { ...member.headers, 'content-type': `multipart/form-data; boundary=${boundary}` },
+          payload,
+        });
+        const where = `${field}#${String(index)}=${JSON.stringify(value.slice(0, 30))}`;
+        if (response.statusCode >= 500) failures.push(`${where}: ${response.statusCode} ${response.body.slice(0, 200)}`);
+        else if (value === NUL) {
+          const errors = response.json<{ errors?: { field: string }[] }>().errors ?? [];
+          if (response.statusCode !== 400 || !errors.some((e) => e.field.split('.')[0] === field))
+            failures.push(`${where}: NUL not refused by name ${response.body.slice(0, 200)}`);
+        }
+      }
+    }
+    expect(failures).toEqual([]);
+  });
+
   it('answers none of them with a 5xx, and refuses a NUL in a checked field with a 400 naming it', { timeout: 180_000 }, async () => {
     const failures: string[] = [];
     const note = (op: Operation, where: string, value: string, sent: Sent, why: string) => {
