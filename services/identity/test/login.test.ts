@@ -67,6 +67,17 @@ describe('POST /api/auth/login', () => {
     for (let i = 0; i < 5; i += 1) expect((await login(user.email, `again wrong number ${i}`, attacker)).statusCode).toBe(401);
   });
 
+  it('counts an IPv6 client by its /64: rotating addresses inside it does not buy fresh failures', async () => {
+    const user = await registerUser(t);
+    // A subscriber gets a whole /64, so each of these addresses is the same client.
+    for (let i = 1; i <= 5; i += 1) expect((await login(user.email, `wrong password ${i}`, `2001:db8:7:1::${i}`)).statusCode).toBe(401);
+    const rotated = await login(user.email, user.password, '2001:db8:7:1:ffff:ffff:ffff:fffe');
+    expect(rotated.statusCode).toBe(429);
+    expect(rotated.json()).toMatchObject({ code: 'login_rate_limited' });
+    // The owner in the next /64 is another client.
+    expect((await login(user.email, user.password, '2001:db8:7:2::1')).statusCode).toBe(200);
+  });
+
   it('doubles a pair’s delay with each failure, up to LOGIN_DELAY_MAX (15 minutes)', async () => {
     const user = await registerUser(t);
     const attacker = '198.51.100.22';

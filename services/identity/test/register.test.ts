@@ -139,4 +139,20 @@ describe('POST /api/auth/register', () => {
       await local.close();
     }
   });
+
+  it('counts registrations from IPv6 by the /64, and an IPv4-mapped address as its IPv4 client', async () => {
+    const local = await createTestIdentity({ REGISTRATION_IP_LIMIT: '3' });
+    try {
+      const register = (ip: string) =>
+        local.app.inject({ method: 'POST', url: '/api/auth/register', payload: { email: uniqueEmail(), password: STRONG_PASSWORD }, remoteAddress: ip });
+      for (const ip of ['2001:db8:5:9::1', '2001:db8:5:9::2', '2001:db8:5:9:a:b:c:d']) expect((await register(ip)).statusCode).toBe(201);
+      expect((await register('2001:db8:5:9::4')).statusCode).toBe(429);
+      expect((await register('2001:db8:5:a::1')).statusCode).toBe(201);
+
+      for (let i = 0; i < 3; i += 1) expect((await register('198.51.100.90')).statusCode).toBe(201);
+      expect((await register('::ffff:198.51.100.90')).statusCode).toBe(429);
+    } finally {
+      await local.close();
+    }
+  });
 });

@@ -10,6 +10,7 @@ import type { Redis } from 'ioredis';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { TooManyRequestsError } from '../errors/index.js';
+import { clientNetwork } from '../rate-limit/client-network.js';
 import type { Logger } from '../logger.js';
 import { traceRequests } from '../tracing/http.js';
 import { documentServers, documentTransform } from './openapi.js';
@@ -94,6 +95,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
     global: true,
     max: options.rateLimit.max,
     timeWindow: options.rateLimit.windowMs,
+    keyGenerator: (request) => clientNetwork(request.ip),
     ...(options.redis !== undefined && { redis: options.redis, nameSpace: options.rateLimitNamespace ?? 'expensio:http-rl:' }),
     errorResponseBuilder: (_request, context) => new TooManyRequestsError(context.ttl / 1000),
   });

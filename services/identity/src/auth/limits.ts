@@ -1,4 +1,4 @@
-import { TooManyRequestsError, fieldError, type LimitDecision, type LimitRule } from '@expensio/common';
+import { TooManyRequestsError, clientNetwork, fieldError, type LimitDecision, type LimitRule } from '@expensio/common';
 import type { IdentityConfig } from '../config.js';
 import type { IdentityContext, RequestOrigin } from '../context.js';
 import { accountHeldMail } from '../mail/templates.js';
@@ -47,8 +47,8 @@ function credentialRules(config: IdentityConfig): { pair: LimitRule; ip: LimitRu
   };
 }
 
-const pairKey = (email: string, ip: string) => `login:pair:${email}:${ip}`;
-const ipKey = (ip: string) => `login:ip:${ip}`;
+const pairKey = (email: string, ip: string) => `login:pair:${email}:${clientNetwork(ip)}`;
+const ipKey = (ip: string) => `login:ip:${clientNetwork(ip)}`;
 const accountKey = (email: string) => `login:account:${email}`;
 
 /**

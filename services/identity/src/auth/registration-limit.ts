@@ -1,4 +1,4 @@
-import { TooManyRequestsError } from '@expensio/common';
+import { TooManyRequestsError, clientNetwork } from '@expensio/common';
 import type { IdentityContext, RequestOrigin } from '../context.js';
 import { recordSecurityEvent } from '../security/events.js';
 
@@ -9,7 +9,7 @@ import { recordSecurityEvent } from '../security/events.js';
 export async function limitRegistrations(ctx: IdentityContext, email: string, origin: RequestOrigin): Promise<void> {
   const now = ctx.clock.now();
   const decision = await ctx.limiter.consume(
-    `register:ip:${origin.ip}`,
+    `register:ip:${clientNetwork(origin.ip)}`,
     { limit: ctx.config.REGISTRATION_IP_LIMIT, windowMs: ctx.config.REGISTRATION_IP_WINDOW },
     now,
   );
