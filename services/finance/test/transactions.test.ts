@@ -106,6 +106,9 @@ describe('POST /api/transactions', () => {
     [{ type: 'expense', amount: 'ten' }, 'amount'],
     [{ type: 'refund', amount: '5.00' }, 'type'],
     [{ type: 'expense', amount: '5.00', occurredAt: 'yesterday' }, 'occurredAt'],
+    // A date-time PostgreSQL could not reach back from (the score's look-back): a 500 before.
+    [{ type: 'expense', amount: '5.00', occurredAt: '0001-01-01T00:00:00Z' }, 'occurredAt'],
+    [{ type: 'expense', amount: '5.00', occurredAt: '9999-12-31T23:59:59Z' }, 'occurredAt'],
     [{ type: 'expense', amount: '5.00', tags: 'a,b' }, 'tags'],
     [{ type: 'expense', amount: '5.00', accountId: 'nope' }, 'accountId'],
     [{ type: 'expense', amount: '5.00', isFraud: false }, 'isFraud'],
