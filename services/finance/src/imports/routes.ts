@@ -188,7 +188,7 @@ export function importRoutes(app: HttpApp, ctx: FinanceContext) {
     scope.post(
       '/api/transactions/import',
       {
-        config: { auth: 'user' },
+        config: { auth: 'user', problems: { 413: 'The file is larger than IMPORT_MAX_BYTES (`import_too_large`)' } },
         schema: {
           tags: ['transactions'],
           summary: 'Import transactions from a bank file (CSV, OFX/QFX, QIF, CAMT.053)',
