@@ -77,7 +77,14 @@ describe('the OpenAPI document', () => {
     const readOnly = (await call(t, member, 'POST', '/api/auth/tokens', { name: 'script', scopes: ['read'], expiresInDays: 1 })).json<{ token: string }>();
     const asScript = { authorization: `Bearer ${readOnly.token}` };
     const json = { 'content-type': 'application/json' };
+    // A debt whose minimum never covers its interest: its schedule and the plan are 422s.
+    const endless = (
+      await call(t, member, 'POST', '/api/debts', { name: 'Endless', kind: 'loan', balance: '10000.00', annualRate: '50', minimumPayment: '10.00', dueDay: 5 })
+    ).json<{ id: string }>();
     const met = [
+      { path: '/api/analytics/forecast', method: 'get', request: { headers: member.headers } },
+      { path: '/api/debts/{id}/schedule', method: 'get', url: `/api/debts/${endless.id}/schedule`, request: { headers: member.headers } },
+      { path: '/api/debts/plan', method: 'get', request: { headers: member.headers } },
       { path: '/api/auth/login', method: 'post', request: { payload: { email: member.email, password: 'not the password at all' } } },
       { path: '/api/auth/refresh', method: 'post', request: { payload: { refreshToken: 'not-a-refresh-token' } } },
       { path: '/api/auth/login/step-up', method: 'post', request: { payload: { challengeId: '0190f3a0-0000-7000-8000-000000000001', code: '123456' } } },

@@ -13,6 +13,10 @@ describe('cursors', () => {
     Buffer.from('[1,2]').toString('base64url'),
     Buffer.from('["2026-03-01", "x"]').toString('base64url'),
     Buffer.from('["later", "0195a1b2-0000-7000-8000-000000000001"]').toString('base64url'),
+    // Dates JavaScript parses but PostgreSQL's timestamptz refuses (a 500 before).
+    Buffer.from('["-271821-04-20T00:00:00.000Z", "0195a1b2-0000-7000-8000-000000000001"]').toString('base64url'),
+    Buffer.from('["0000-01-01T00:00:00Z", "0195a1b2-0000-7000-8000-000000000001"]').toString('base64url'),
+    Buffer.from('["+275760-09-13T00:00:00.000Z", "0195a1b2-0000-7000-8000-000000000001"]').toString('base64url'),
   ])('answers 400 naming the cursor query field for %j', (text) => {
     let error: unknown;
     try {

@@ -207,6 +207,8 @@ describe('GET /api/analytics/forecast', () => {
       const response = await forecast(alice, query);
       expect(response.statusCode, query).toBe(400);
       if (field !== '') expect(JSON.stringify(response.json().errors), query).toContain(field);
+      // Where, as every other 400 says it: the query is `querystring`.
+      if (field !== '') expect(response.json().errors, query).toEqual(expect.arrayContaining([expect.objectContaining({ field, in: 'querystring' })]));
     }
     expect((await t.app.inject({ method: 'GET', url: FORECAST })).statusCode).toBe(401);
   });

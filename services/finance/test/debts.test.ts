@@ -188,6 +188,12 @@ describe('/api/debts', () => {
     for (const body of [{ amount: '0' }, { amount: '-5.00' }, { amount: '1.001' }, { amount: '1', paidAt: '2026-02-30' }, { amount: '1', note: 'x' }, {}]) {
       expect((await pay(user, debt.id, body)).statusCode).toBe(400);
     }
+    // Year 1 passed the date-time format and failed in the database: a 500 before.
+    for (const paidAt of ['0001-01-01T00:00:00Z', '0000-01-01']) {
+      const ancient = await pay(user, debt.id, { amount: '1.00', paidAt });
+      expect(ancient.statusCode, paidAt).toBe(400);
+      expect(ancient.json().errors[0], paidAt).toMatchObject({ field: 'paidAt', message: expect.stringContaining('1900 through 2999') });
+    }
     expect((await call(t, user, 'GET', `/api/debts/${debt.id}/payments`)).json().items).toEqual([]);
 
     const full = await pay(user, debt.id, { amount: '503.63', paidAt: '2026-03-15' });
@@ -269,6 +275,8 @@ describe('/api/debts', () => {
       ['annualRate', 'lots'],
       ['dueDay', 0],
       ['startDate', '2026-03-16'],
+      // Year 0 passed the date format and failed in the database: a 500 before.
+      ['startDate', '0000-01-01'],
     ] as const) {
       const response = await call(t, user, 'POST', '/api/debts', { ...base, [field]: value });
       expect(response.statusCode, `${field}=${String(value)}`).toBe(400);

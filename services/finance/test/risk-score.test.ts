@@ -103,6 +103,11 @@ describe('scoreTransaction', () => {
     });
     const newcomer: RiskHistory = { category: null, all: null, payee: null, located: 0, countryKnown: false, cityKnown: false, profile: null, recent };
     expect(codes(expense(), newcomer)).toEqual(['duplicate']);
+    // Said as a person would: a repeat seconds later is not "1 minutes earlier".
+    const seconds = scoreTransaction(expense(), ordinaryHistory({ recent: [{ ...twin, occurredAt: minutesAgo(0.1) }] }), options);
+    expect(seconds.reasons[0]?.message).toBe('The same charge of 41.00 EUR at Corner Market was made less than a minute earlier');
+    const oneMinute = scoreTransaction(expense(), ordinaryHistory({ recent: [{ ...twin, occurredAt: minutesAgo(1) }] }), options);
+    expect(oneMinute.reasons[0]?.message).toBe('The same charge of 41.00 EUR at Corner Market was made 1 minute earlier');
     // Another amount, or the same one 20 minutes apart, is not a duplicate.
     expect(codes(expense({ amount: cents(42) }), ordinaryHistory({ recent }))).toEqual([]);
     expect(codes(expense(), ordinaryHistory({ recent: [{ ...twin, occurredAt: minutesAgo(20) }] }))).toEqual([]);

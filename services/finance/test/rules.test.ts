@@ -96,6 +96,31 @@ describe('rules applied on create', () => {
     expect(await spend(user, { description: 'Rent May' })).toMatchObject({ category: 'rent', merchant: 'Landlord' });
   });
 
+  it('never puts an expense in an income category (nor income in an expense one): the next rule, or none, categorises it', async () => {
+    const user = await newUser(t);
+    const boss = { field: 'merchant', operator: 'equals', value: 'Boss' };
+    const salary = await newRule(user, [boss], { category: 'salary', addTags: ['work'] });
+    // An expense the first rule matches: it keeps its tags, the category comes from the next rule that fits.
+    expect(await spend(user, { merchant: 'Boss' })).toMatchObject({ category: null, tags: ['work'] });
+    await newRule(user, [boss], { category: 'groceries' });
+    expect(await spend(user, { merchant: 'Boss' })).toMatchObject({ category: 'groceries', tags: ['work'] });
+    const pay = await call(t, user, 'POST', '/api/transactions', { type: 'income', amount: '900.00', merchant: 'Boss' });
+    expect(pay.json()).toMatchObject({ category: 'salary', tags: ['work'] });
+    // Applied to what is recorded: the income fits, the expenses keep their own.
+    const applied = await call(t, user, 'POST', `${RULES}/${salary.id}/apply`);
+    expect(applied.json()).toMatchObject({ matched: 3, changed: 0 });
+    const kinds = (await call(t, user, 'GET', '/api/transactions?merchant=Boss'))
+      .json()
+      .items.map((i: { type: string; category: string | null }) => [i.type, i.category]);
+    expect(kinds).toEqual(
+      expect.arrayContaining([
+        ['income', 'salary'],
+        ['expense', 'groceries'],
+        ['expense', null],
+      ]),
+    );
+  });
+
   it('a catastrophic pattern such as (a+)+$ on a long text still answers (RE2 is linear)', async () => {
     const user = await newUser(t);
     await newRule(user, [{ field: 'description', operator: 'matches', value: '(a+)+$' }], { addTags: ['aaa'] });

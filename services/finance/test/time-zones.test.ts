@@ -251,6 +251,21 @@ describe('date-only input', () => {
     expect(imported.items.map((i: { occurredAt: string }) => i.occurredAt)).toEqual(['2026-12-01T05:00:00.000Z']);
   });
 
+  it('finds a bank file’s row in what was entered by hand on that day in the user’s zone, not the UTC one', async () => {
+    const user = await newUser(t);
+    await announce('user.registered', user.id, registered(NEW_YORK));
+    // 21:00 on 30 November in New York, already 1 December in UTC.
+    const byHand = await ok(user, 'POST', '/api/transactions', { type: 'expense', amount: '7.25', description: 'Diner', occurredAt: '2026-12-01T02:00:00Z' });
+    const response = await t.app.inject({
+      method: 'POST',
+      url: '/api/transactions/import',
+      headers: { ...user.headers, 'content-type': 'text/csv' },
+      payload: 'date,amount,description\n2026-11-30,-7.25,Diner\n2026-12-01,-7.25,Diner\n',
+    });
+    expect(response.statusCode, response.body).toBe(200);
+    expect(response.json()).toMatchObject({ created: 1, duplicates: 1, duplicateRows: [{ row: 2, transactionId: byHand.id, earlierRow: null }] });
+  });
+
   it('refuses a day that does not exist or a date-time without offset, naming occurredAt', async () => {
     for (const occurredAt of ['2026-11-31', '2026-11-30T20:00:00', '30/11/2026', '0099-01-01']) {
       await refused(ny, '/api/transactions', 'occurredAt', 'POST', { type: 'expense', amount: '1.00', occurredAt });

@@ -43,6 +43,21 @@ describe('category kinds', () => {
     expect((await call(t, user, 'PATCH', `/api/transactions/${food.id}`, { type: 'income', category: 'salary' })).statusCode).toBe(200);
     expect((await call(t, user, 'GET', '/api/transactions')).json().items).toHaveLength(1);
   });
+
+  it('is a 422 on a change of many too, and none of them changes', async () => {
+    const user = await newUser(t);
+    const food = (await call(t, user, 'POST', '/api/transactions', { type: 'expense', amount: '5.00', category: 'groceries' })).json();
+    const pay = (await call(t, user, 'POST', '/api/transactions', { type: 'income', amount: '9.00', category: 'salary' })).json();
+    const refused = await call(t, user, 'PATCH', '/api/transactions', { ids: [food.id, pay.id], set: { category: 'salary' } });
+    expect(refused.statusCode, refused.body).toBe(422);
+    expect(refused.json()).toMatchObject({ code: 'category_type_mismatch' });
+    expect((await call(t, user, 'GET', `/api/transactions/${food.id}`)).json()).toMatchObject({ category: 'groceries' });
+    // A category of kind `any` takes both.
+    const both = await call(t, user, 'POST', '/api/categories', { name: 'Odds and ends', kind: 'any' });
+    expect(both.statusCode, both.body).toBe(201);
+    const moved = await call(t, user, 'PATCH', '/api/transactions', { ids: [food.id, pay.id], set: { category: both.json().id } });
+    expect(moved.statusCode, moved.body).toBe(200);
+  });
 });
 
 describe('POST /api/transactions', () => {
@@ -106,6 +121,9 @@ describe('POST /api/transactions', () => {
     [{ type: 'expense', amount: 'ten' }, 'amount'],
     [{ type: 'refund', amount: '5.00' }, 'type'],
     [{ type: 'expense', amount: '5.00', occurredAt: 'yesterday' }, 'occurredAt'],
+    // A date-time PostgreSQL could not reach back from (the score's look-back): a 500 before.
+    [{ type: 'expense', amount: '5.00', occurredAt: '0001-01-01T00:00:00Z' }, 'occurredAt'],
+    [{ type: 'expense', amount: '5.00', occurredAt: '9999-12-31T23:59:59Z' }, 'occurredAt'],
     [{ type: 'expense', amount: '5.00', tags: 'a,b' }, 'tags'],
     [{ type: 'expense', amount: '5.00', accountId: 'nope' }, 'accountId'],
     [{ type: 'expense', amount: '5.00', isFraud: false }, 'isFraud'],

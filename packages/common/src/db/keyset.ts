@@ -13,13 +13,23 @@ export function encodeCursor(cursor: TimeCursor): string {
   return Buffer.from(JSON.stringify([cursor.at.toISOString(), cursor.id])).toString('base64url');
 }
 
+/**
+ * Years 1-9999 only: JavaScript dates reach far past what PostgreSQL's timestamptz takes (year 0,
+ * BC years, the six-digit `+275760-…` that toISOString writes), and such a value sent as a
+ * parameter fails in the database, a 500 for what is only a tampered cursor.
+ */
+function inDatabaseRange(at: Date): boolean {
+  const year = at.getUTCFullYear();
+  return !Number.isNaN(at.getTime()) && year >= 1 && year <= 9999;
+}
+
 /** The `cursor` query field back to a position; anything this API did not hand out is a 400. */
 export function decodeCursor(text: string): TimeCursor {
   try {
     const value: unknown = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
     if (Array.isArray(value) && value.length === 2 && typeof value[0] === 'string' && typeof value[1] === 'string') {
       const at = new Date(value[0]);
-      if (!Number.isNaN(at.getTime()) && isUuid(value[1])) return { at, id: value[1] };
+      if (inDatabaseRange(at) && isUuid(value[1])) return { at, id: value[1] };
     }
   } catch {
     // Falls through to the 400 below.

@@ -34,7 +34,12 @@ export function debtRoutes(app: HttpApp, ctx: FinanceContext) {
   app.get(
     '/api/debts/plan',
     {
-      config,
+      config: {
+        ...config,
+        problems: {
+          422: 'The minimums plus `extra` never cover the interest (`minimum_below_interest`), or your debts are in several currencies and `currency` is missing (`currency_required`)',
+        },
+      },
       schema: {
         tags,
         summary: 'Payoff order across your debts with the month each is cleared, and the interest saved against paying minimums only',
@@ -145,7 +150,10 @@ export function debtRoutes(app: HttpApp, ctx: FinanceContext) {
   app.get(
     '/api/debts/:id/schedule',
     {
-      config,
+      config: {
+        ...config,
+        problems: { 422: 'The minimum payment never pays the debt off (`minimum_below_interest`) or takes over 100 years (`payoff_too_long`)' },
+      },
       schema: {
         tags,
         summary: 'The amortisation schedule paying the minimum on each due date from today',

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { changesSomething, text } from '@expensio/common';
-import { pageQuery } from '../shared/http.js';
+import { dateTimeInput, dayInput, pageQuery } from '../shared/http.js';
 import { amountInput, amountOutput, currencySchema, formatAmount } from '../shared/money.js';
 import type { PayoffPlan, Schedule } from './amortisation.js';
 import { MAX_RATE_UNITS, formatRate, rateUnits } from './rate.js';
@@ -110,7 +110,7 @@ export const createDebtBody = z
     annualRate: rateInput,
     minimumPayment: amountInput,
     dueDay,
-    startDate: day.optional().describe('The day balance was owed; defaults to today'),
+    startDate: dayInput.optional().describe('The day balance was owed; defaults to today'),
   })
   .meta({
     examples: [
@@ -132,7 +132,7 @@ export const updateDebtBody = z
     name: name.optional(),
     kind: kind.optional(),
     balance: amountInput.optional().describe('Only before the first payment'),
-    startDate: day.optional().describe('Only before the first payment'),
+    startDate: dayInput.optional().describe('Only before the first payment'),
     annualRate: rateInput.optional(),
     minimumPayment: amountInput.optional(),
     dueDay: dueDay.optional(),
@@ -143,7 +143,7 @@ export const paymentBody = z.strictObject({
   amount: amountInput,
   currency: currencySchema.optional().describe("Must be the debt's currency"),
   paidAt: z
-    .union([day, z.iso.datetime({ offset: true })])
+    .union([dayInput, dateTimeInput], { error: 'must be a day (2026-03-15) or a date-time with offset, from 1900 through 2999' })
     .optional()
     .describe('The day paid (a timestamp counts as its day in your time zone); defaults to today (yours); not before the last payment, not after today'),
 });

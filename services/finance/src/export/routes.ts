@@ -10,7 +10,7 @@ export function backupRoutes(app: HttpApp, ctx: FinanceContext) {
   app.post(
     '/api/import/backup',
     {
-      config: { auth: 'user' as const },
+      config: { auth: 'user' as const, problems: { 413: 'The document is larger than IMPORT_MAX_BYTES (`payload_too_large`)' } },
       bodyLimit: ctx.config.IMPORT_MAX_BYTES ?? DEFAULT_MAX_BYTES,
       schema: {
         tags: ['export'],

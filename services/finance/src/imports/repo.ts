@@ -54,13 +54,14 @@ export interface ExistingTwin {
 
 /**
  * For each fingerprint, the account's transaction the row repeats: an imported one by its
- * fingerprint (the unique index), or one made another way (fingerprint null) by the same UTC day,
- * type, amount and description. The rows travel as one JSON document (json_to_recordset): one
- * parameter whatever the batch holds.
+ * fingerprint (the unique index), or one made another way (fingerprint null) by the same day in
+ * the user's time zone, type, amount and description. A bank file's date alone is midnight in that
+ * zone, so a UTC day would miss a card payment entered by hand that afternoon east of Greenwich.
+ * The rows travel as one JSON document (json_to_recordset): one parameter whatever the batch holds.
  */
 export async function findExistingTwins(
   db: FinanceDb,
-  params: { userId: string; accountId: string; rows: { fingerprint: string; row: ImportRow }[] },
+  params: { userId: string; accountId: string; timeZone: string; rows: { fingerprint: string; row: ImportRow }[] },
 ): Promise<Map<string, ExistingTwin>> {
   const found = new Map<string, ExistingTwin>();
   if (params.rows.length === 0) return found;
@@ -72,7 +73,8 @@ export async function findExistingTwins(
       (select t.id from ${transactionsTable} t where t.import_fingerprint = v.f collate "C" and t.user_id = ${params.userId}::uuid) as by_fingerprint,
       (select t.id from ${transactionsTable} t
         where t.user_id = ${params.userId}::uuid
-          and t.occurred_at >= date_trunc('day', v.o, 'UTC') and t.occurred_at < date_trunc('day', v.o, 'UTC') + interval '1 day'
+          and t.occurred_at >= date_trunc('day', v.o at time zone ${params.timeZone}::text) at time zone ${params.timeZone}::text
+          and t.occurred_at < (date_trunc('day', v.o at time zone ${params.timeZone}::text) + interval '1 day') at time zone ${params.timeZone}::text
           and t.account_id = ${params.accountId}::uuid
           and t.import_fingerprint is null
           and t.type = v.t and t.amount = v.a and t.description is not distinct from v.d

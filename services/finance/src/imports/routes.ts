@@ -188,7 +188,7 @@ export function importRoutes(app: HttpApp, ctx: FinanceContext) {
     scope.post(
       '/api/transactions/import',
       {
-        config: { auth: 'user' },
+        config: { auth: 'user', problems: { 413: 'The file is larger than IMPORT_MAX_BYTES (`import_too_large`)' } },
         schema: {
           tags: ['transactions'],
           summary: 'Import transactions from a bank file (CSV, OFX/QFX, QIF, CAMT.053)',
@@ -198,7 +198,7 @@ export function importRoutes(app: HttpApp, ctx: FinanceContext) {
             'CSV: the delimiter (`,` `;` tab `|`) is detected; columns are found by header name in English, German, French or Spanish (`Transaction Date`, `Buchungstag`, `Libellé`, `Importe`, `Debit`/`Credit`, ...) or named by `mapping`, and the date order and decimal mark are inferred from the whole column (`notes` says what was guessed).',
             'In Expensio’s own layout (`date` and `amount` headers), `type` (income|expense), `category` (slug or id) and `tags` (separated by `;`) are read too; `currency` must be the account’s.',
             'Without a `type`, a negative amount is an expense and a positive one income.',
-            'A row equal to a transaction of the account (same UTC day, type, amount and description), or to an earlier row of the file, is skipped as a duplicate, unless `allowDuplicates=true` imports such twins on purpose.',
+            'A row equal to a transaction of the account (same day in your time zone, type, amount and description), or to an earlier row of the file, is skipped as a duplicate, unless `allowDuplicates=true` imports such twins on purpose.',
             'A bad row is rejected with its line, field and reason, and the rest is imported; a broken file (not CSV, no header, too large) writes nothing.',
             'The answer names each duplicate with the transaction (or earlier row) it repeats, and lists every row’s fate in file order (`outcomes`). With `dryRun=true` it says all that without writing anything.',
           ].join(' '),

@@ -128,7 +128,8 @@ export async function importTransactions(ctx: FinanceContext, userId: string, in
     const report = writer.report;
     const seen = new Map<string, SeenRow>();
 
-    const scorer = await ImportScorer.start(trx, userId, account.currency, await userTimeZone(trx, userId));
+    const timeZone = await userTimeZone(trx, userId);
+    const scorer = await ImportScorer.start(trx, userId, account.currency, timeZone);
     const names = await categoryNames(trx, userId);
     const threshold = alertThreshold(ctx);
     const alertFrom = now.getTime() - RISK.importAlertWindowMs;
@@ -145,7 +146,7 @@ export async function importTransactions(ctx: FinanceContext, userId: string, in
     /** Decides each row of the batch in file order (duplicate of what, or created) and writes the created ones. */
     const settle = async (batch: PendingRow[]) => {
       const unseen = batch.filter((p) => !seen.has(p.fingerprint)).map((p) => ({ fingerprint: p.fingerprint, row: p.value }));
-      const existing = await findExistingTwins(trx, { userId, accountId: account.id, rows: unseen });
+      const existing = await findExistingTwins(trx, { userId, accountId: account.id, timeZone, rows: unseen });
       const toWrite: (Omit<ImportBatchRow, 'risk'> & { pending: PendingRow; twinOf: DuplicateOf | null })[] = [];
       for (const pending of batch) {
         const preview = previewOf(pending.value, account.currency);
@@ -201,7 +202,12 @@ export async function importTransactions(ctx: FinanceContext, userId: string, in
       );
       // Rows a concurrent import of the same file wrote first (its commit released the index): named now.
       const lost = toWrite.filter((row) => !written.has(row.id));
-      const taken = await findExistingTwins(trx, { userId, accountId: account.id, rows: lost.map((row) => ({ fingerprint: row.pending.fingerprint, row })) });
+      const taken = await findExistingTwins(trx, {
+        userId,
+        accountId: account.id,
+        timeZone,
+        rows: lost.map((row) => ({ fingerprint: row.pending.fingerprint, row })),
+      });
       for (const row of rows) {
         const preview = previewOf(row, account.currency);
         if (!written.has(row.id)) {
@@ -222,7 +228,7 @@ export async function importTransactions(ctx: FinanceContext, userId: string, in
       }
     };
 
-    const rowContext = { currency: account.currency, categories, timeZone: await userTimeZone(trx, userId) };
+    const rowContext = { currency: account.currency, categories, timeZone };
     let batch: PendingRow[] = [];
     for (const entry of inFileOrder(parsed)) {
       report.rows += 1;

@@ -233,6 +233,13 @@ function velocity(c: RiskCandidate, h: RiskHistory): RiskReason | null {
   return best;
 }
 
+/** Read by a person: a charge repeated seconds later is "less than a minute earlier", not "1 minutes". */
+function minutesEarlier(ms: number): string {
+  const minutes = Math.round(ms / 60_000);
+  if (minutes < 1) return 'less than a minute earlier';
+  return minutes === 1 ? '1 minute earlier' : `${minutes} minutes earlier`;
+}
+
 function duplicate(c: RiskCandidate, h: RiskHistory, timeZone: string): RiskReason | null {
   if (c.payee === null) return null;
   const windowMs = RISK.duplicate.windowMs;
@@ -245,8 +252,7 @@ function duplicate(c: RiskCandidate, h: RiskHistory, timeZone: string): RiskReas
         : r.occurredAt <= c.occurredAt && r.occurredAt.getTime() >= c.occurredAt.getTime() - windowMs),
   );
   if (twin === undefined) return null;
-  const when =
-    c.precision === 'day' ? 'on the same day' : `${Math.max(1, Math.round((c.occurredAt.getTime() - twin.occurredAt.getTime()) / 60_000))} minutes earlier`;
+  const when = c.precision === 'day' ? 'on the same day' : minutesEarlier(c.occurredAt.getTime() - twin.occurredAt.getTime());
   return {
     code: 'duplicate',
     weight: RISK.duplicate.weight,

@@ -2,7 +2,7 @@ import type { FinanceContext } from '../context.js';
 import { planRuleTransfer, transferByRule } from '../transfers/by-rule.js';
 import { transactionSnapshot } from '../transactions/events.js';
 import { updateTransactionFields, type FieldValues, type TransactionRow } from '../transactions/repo.js';
-import { compileRule, type CompiledRule } from './match.js';
+import { compileRule, kindFits, type CompiledRule } from './match.js';
 import { ruleDefinition } from './on-write.js';
 import { transactionsPage } from './repo.js';
 import { requireRule } from './service.js';
@@ -21,7 +21,7 @@ function changesFor(rule: CompiledRule, row: TransactionRow): { values: FieldVal
   const { category, merchant, addTags } = rule.actions;
   const changed: string[] = [];
   const values: FieldValues = { id: row.id, category_id: row.category_id, merchant: row.merchant, description: row.description, tags: row.tags };
-  if (category !== null && category.id !== row.category_id) {
+  if (category !== null && category.id !== row.category_id && kindFits(category.kind, row.type)) {
     values.category_id = category.id;
     changed.push('category');
   }

@@ -19,7 +19,8 @@ export interface Candidate {
 }
 
 export interface RuleActions {
-  category: { id: string; slug: string } | null;
+  /** `kind` as the category's: an expense never takes an income category, nor income an expense one. */
+  category: { id: string; slug: string; kind: 'expense' | 'income' | 'any' } | null;
   merchant: string | null;
   addTags: string[];
   /** Make what matches one leg of a transfer with this account (see transfers/by-rule.ts). */
@@ -120,6 +121,11 @@ export interface Outcome {
   matched: string[];
 }
 
+/** As requireKindFits: a rule setting an income category leaves an expense it matches uncategorised (or to the next rule). */
+export function kindFits(kind: 'expense' | 'income' | 'any', type: string): boolean {
+  return kind === 'any' || (type !== 'income' && type !== 'expense') || kind === type;
+}
+
 /**
  * Every matching rule applies, in position order, each tested against the transaction as given
  * (what an earlier rule set does not feed a later one's conditions). A field two rules set goes to
@@ -131,7 +137,8 @@ export function decide(rules: readonly CompiledRule[], candidate: Candidate): Ou
     if (!rule.test(candidate)) continue;
     outcome.matched.push(rule.id);
     const { category, merchant, addTags, transferToAccountId } = rule.actions;
-    if (category !== null && outcome.category === undefined) outcome.category = category;
+    if (category !== null && outcome.category === undefined && kindFits(category.kind, candidate.type))
+      outcome.category = { id: category.id, slug: category.slug };
     if (transferToAccountId !== null && outcome.transferToAccountId === undefined) outcome.transferToAccountId = transferToAccountId;
     if (merchant !== null && outcome.merchant === undefined) outcome.merchant = merchant;
     for (const tag of addTags) if (!outcome.addTags.includes(tag)) outcome.addTags.push(tag);

@@ -5,14 +5,18 @@ import { compileRule, decide, type Candidate, type CompiledRule, type Outcome, t
 import { listRules, type RuleRow } from './repo.js';
 
 /** The fields of a rule that its matching and actions need. */
-export type RuleFields = Pick<RuleRow, 'id' | 'conditions' | 'category_id' | 'category_slug' | 'merchant' | 'add_tags' | 'transfer_account_id'>;
+export type RuleFields = Pick<
+  RuleRow,
+  'id' | 'conditions' | 'category_id' | 'category_slug' | 'category_kind' | 'merchant' | 'add_tags' | 'transfer_account_id'
+>;
 
 export function ruleDefinition(row: RuleFields): RuleDefinition {
   return {
     id: row.id,
     conditions: row.conditions,
     actions: {
-      category: row.category_id === null || row.category_slug === null ? null : { id: row.category_id, slug: row.category_slug },
+      category:
+        row.category_id === null || row.category_slug === null ? null : { id: row.category_id, slug: row.category_slug, kind: row.category_kind ?? 'any' },
       merchant: row.merchant,
       addTags: row.add_tags,
       transferToAccountId: row.transfer_account_id,

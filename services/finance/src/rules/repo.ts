@@ -3,10 +3,14 @@ import type { FinanceDb, RulesTable } from '../db.js';
 import type { TransactionRow } from '../transactions/repo.js';
 import type { Condition } from './conditions.js';
 
-export type RuleRow = Selectable<RulesTable> & { category_slug: string | null };
+export type RuleRow = Selectable<RulesTable> & { category_slug: string | null; category_kind: 'expense' | 'income' | 'any' | null };
 
 function selectRules(db: FinanceDb) {
-  return db.selectFrom('rules as r').leftJoin('categories as c', 'c.id', 'r.category_id').selectAll('r').select('c.slug as category_slug');
+  return db
+    .selectFrom('rules as r')
+    .leftJoin('categories as c', 'c.id', 'r.category_id')
+    .selectAll('r')
+    .select(['c.slug as category_slug', 'c.kind as category_kind']);
 }
 
 /** The user's rules in position order: what a write applies and what the list shows. */

@@ -26,11 +26,23 @@ export const dayInput = z.iso
   .refine((day) => day >= '1900-01-01' && day <= '2999-12-31', { message: 'must be a day from 1900 through 2999' });
 
 /**
+ * A date-time within the days dayInput takes. Without the bound, year 1 passed validation and
+ * failed in the database (the risk score's look-back windows reach before year 1): a 500.
+ */
+function inDayRange(dateTime: string): boolean {
+  const at = new Date(dateTime).getTime();
+  return at >= Date.UTC(1900, 0, 1) && at < Date.UTC(3000, 0, 1);
+}
+
+/** A date-time with its offset, within the days dayInput takes. */
+export const dateTimeInput = z.iso.datetime({ offset: true }).refine(inDayRange, { message: 'must be a moment from 1900 through 2999' });
+
+/**
  * A moment as a request gives it: a date-time keeps its offset's meaning; a date alone
  * (2026-11-30) means midnight starting that day in the user's time zone.
  */
 export const instantInput = z
-  .union([z.iso.datetime({ offset: true }), dayInput], {
-    error: 'must be a date-time with offset (2026-11-30T20:00:00-05:00) or a date (2026-11-30)',
+  .union([dateTimeInput, dayInput], {
+    error: 'must be a date-time with offset (2026-11-30T20:00:00-05:00) or a date (2026-11-30), from 1900 through 2999',
   })
   .describe('A date-time with its offset, or a date alone (YYYY-MM-DD) meaning midnight in your time zone');

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { NotFoundError, fieldError } from '@expensio/common';
 import { recordBudgetThresholds } from '../budgets/thresholds.js';
-import { requireCategory } from '../categories/service.js';
+import { requireCategory, requireKindFits } from '../categories/service.js';
 import type { FinanceContext } from '../context.js';
 import { otherLegs } from '../transfers/repo.js';
 import { transactionSnapshot } from './events.js';
@@ -27,6 +27,8 @@ export async function editTransactions(ctx: FinanceContext, userId: string, inpu
     const leg = set.category == null ? undefined : rows.find((r) => r.transfer_id !== null);
     if (leg !== undefined) throw fieldError('set.category', `set.category: ${leg.id} is a transfer leg, which takes no category`, 'transfer_leg_category');
     const category = set.category === undefined ? undefined : set.category === null ? null : await requireCategory(trx, userId, set.category);
+    // As on a single PATCH: an expense never lands in an income category, nor income in an expense one.
+    if (category) for (const row of rows) requireKindFits(category, row.type);
     const changed = rows.map((row) => ({
       ...row,
       ...(category !== undefined && { category_id: category?.id ?? null, category_slug: category?.slug ?? null }),

@@ -59,7 +59,7 @@ function contextStatement(withHistory: boolean) {
         a.id as account_id,
         a.currency as account_currency,
         (select coalesce(json_agg(json_build_object(
-            'id', r.id, 'conditions', r.conditions, 'category_id', r.category_id, 'category_slug', c.slug,
+            'id', r.id, 'conditions', r.conditions, 'category_id', r.category_id, 'category_slug', c.slug, 'category_kind', c.kind,
             'merchant', r.merchant, 'add_tags', r.add_tags, 'transfer_account_id', r.transfer_account_id) order by r.position), '[]'::json)
           from ${t('rules')} r left join ${t('categories')} c on c.id = r.category_id
           where r.user_id = ${user}) as rules,

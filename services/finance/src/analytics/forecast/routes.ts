@@ -8,7 +8,13 @@ export function forecastRoutes(app: HttpApp, ctx: FinanceContext) {
   app.get(
     '/api/analytics/forecast',
     {
-      config: { auth: 'user' as const, problems: { 404: 'The category named by `category` is not one of yours or a default one (`category_not_found`)' } },
+      config: {
+        auth: 'user' as const,
+        problems: {
+          404: 'The category named by `category` is not one of yours or a default one (`category_not_found`)',
+          422: 'Too little history to fit a model (`insufficient_history`); `detail` says how much is needed',
+        },
+      },
       schema: {
         tags: ['analytics'],
         summary: 'Predicted spending per day, week or month, with an 80% interval, the model chosen by backtest, and scheduled recurring expenses',

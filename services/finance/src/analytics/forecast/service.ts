@@ -13,7 +13,7 @@ function horizonOf(query: ForecastQuery): number {
   const horizon = query.horizon ?? limits.default;
   if (horizon > limits.max) {
     const message = `horizon must be at most ${limits.max} ${GRANULARITY_NAMES[query.granularity].plural} (granularity ${query.granularity})`;
-    throw new ValidationError(message, [{ field: 'horizon', in: 'query', message, code: 'too_big' }]);
+    throw new ValidationError(message, [{ field: 'horizon', in: 'querystring', message, code: 'too_big' }]);
   }
   return horizon;
 }
