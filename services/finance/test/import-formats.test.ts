@@ -163,6 +163,21 @@ describe('OFX, QFX, QIF, CAMT.053', () => {
     });
   });
 
+  it('reads every transaction of a file that never closes <STMTTRN>, and says so in a note', () => {
+    // The fixture with each </STMTTRN> taken out, as some banks' exports come.
+    const unclosed = fixture('bank-sgml.ofx').toString('latin1').replaceAll('</STMTTRN>', '');
+    const parsed = readImportFile(Buffer.from(unclosed, 'latin1'), {});
+    expect(parsed.rows.map((row) => [row.amount, row.externalId])).toEqual([
+      ['-54.23', '202603010001'],
+      ['2500.00', '202603020001'],
+      ['-1200', '202603040001'],
+    ]);
+    expect(parsed.rejections).toEqual([]);
+    // The last one ends with </BANKTRANLIST>, which closes whatever is open inside it.
+    expect(parsed.notes).toEqual(['2 <STMTTRN> elements were not closed; each was read as ending where the next began.']);
+    expect(read('bank-sgml.ofx').notes).toEqual([]);
+  });
+
   it('reads a QFX card statement and OFX 2.x XML', () => {
     expect(read('card.qfx').rows).toEqual([
       {

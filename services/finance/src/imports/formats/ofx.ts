@@ -7,7 +7,9 @@ import type { NormalisedRow, ParsedFile, RowRejection } from './types.js';
  * OFX and QFX, both flavours: 1.x is SGML whose leaf elements are never closed
  * (`<TRNAMT>-12.00` then the next tag) after a `KEY:VALUE` header block; 2.x is XML. One small
  * tokenizer reads both: a tag followed by text is a leaf, a tag followed by a tag opens an
- * aggregate, and a closing tag closes every element still open inside it.
+ * aggregate, and a closing tag closes every element still open inside it. No OFX aggregate
+ * contains itself, so an aggregate opened while one of the same name is open closes that one
+ * first: a file that forgets `</STMTTRN>` still yields every transaction, and the import says so.
  */
 
 export interface OfxElement {
@@ -18,36 +20,47 @@ export interface OfxElement {
   offset: number;
 }
 
+export interface OfxDocument {
+  root: OfxElement;
+  /** Aggregates the file left open, closed because another of the same name began. */
+  unclosed: Map<string, number>;
+}
+
 const TAG = /<(\/?)([A-Za-z][\w.]*)[^>]*?(\/?)>([^<]*)/g;
 
 function unescape(text: string): string {
   return text.replace(/&(lt|gt|amp|quot|apos|nbsp);/g, (_, e: string) => ({ lt: '<', gt: '>', amp: '&', quot: '"', apos: "'", nbsp: ' ' })[e] ?? '');
 }
 
-export function tokenizeOfx(text: string): OfxElement {
+export function tokenizeOfx(text: string): OfxDocument {
   const start = text.search(/<OFX>/i);
   if (start < 0) throw badFile('The file is not OFX: it has no <OFX> element', 'invalid_ofx');
   const root: OfxElement = { name: '#root', children: [], offset: 0 };
   const stack: OfxElement[] = [root];
+  const unclosed = new Map<string, number>();
   TAG.lastIndex = start;
   for (let match = TAG.exec(text); match !== null; match = TAG.exec(text)) {
     const [, closing, rawName = '', selfClosing, rawText = ''] = match;
     const name = rawName.toUpperCase();
-    const parent = stack[stack.length - 1] ?? root;
+    const open = stack.findLastIndex((element) => element.name === name);
     if (closing === '/') {
-      const open = stack.findLastIndex((element) => element.name === name);
       // A stray closing tag (a leaf closed in XML style) closes nothing else.
       if (open > 0) stack.length = open;
       continue;
     }
-    const element: OfxElement = { name, children: [], offset: match.index };
-    parent.children.push(element);
     const value = rawText.trim();
+    const aggregate = selfClosing !== '/' && value === '';
+    if (aggregate && open > 0) {
+      stack.length = open;
+      unclosed.set(name, (unclosed.get(name) ?? 0) + 1);
+    }
+    const element: OfxElement = { name, children: [], offset: match.index };
+    (stack[stack.length - 1] ?? root).children.push(element);
     if (selfClosing === '/') element.value = '';
-    else if (value !== '') element.value = unescape(value);
+    else if (!aggregate) element.value = unescape(value);
     else stack.push(element);
   }
-  return root;
+  return { root, unclosed };
 }
 
 function* descendants(element: OfxElement, name: string): Generator<OfxElement> {
@@ -80,7 +93,7 @@ export function parseOfxDate(text: string): string | undefined {
 }
 
 export function parseOfx(text: string, options: { invert?: boolean | undefined }): ParsedFile {
-  const root = tokenizeOfx(text);
+  const { root, unclosed } = tokenizeOfx(text);
   const line = lineAt(text);
   const rows: NormalisedRow[] = [];
   const rejections: RowRejection[] = [];
@@ -114,5 +127,8 @@ export function parseOfx(text: string, options: { invert?: boolean | undefined }
       rows.push(row);
     }
   }
-  return { format: 'ofx', rows, rejections, notes: [] };
+  const notes = [...unclosed].map(
+    ([name, count]) => `${count} <${name}> element${count === 1 ? ' was' : 's were'} not closed; each was read as ending where the next began.`,
+  );
+  return { format: 'ofx', rows, rejections, notes };
 }
