@@ -117,6 +117,24 @@ describe('the OpenAPI document', () => {
     expect(undocumented).toEqual([]);
   });
 
+  it('documents a success answer for every operation, the streamed export included', () => {
+    const undocumented = operations()
+      .filter(({ op }) => !Object.keys(op.responses).some((status) => /^2\d\d$/.test(status)))
+      .map(({ name }) => name);
+    expect(undocumented).toEqual([]);
+  });
+
+  it('describes the export as the JSON document it streams, or a zip', async () => {
+    const content = doc.paths['/api/export']?.get?.responses['200']?.content ?? {};
+    expect(Object.keys(content).sort()).toEqual(['application/json', 'application/zip']);
+    expect(content['application/zip']?.schema).toMatchObject({ type: 'string', format: 'binary' });
+    const documented = content['application/json']?.schema?.required ?? [];
+    const member = await register(t);
+    const served = (await call(t, member, 'GET', '/api/export')).json<Record<string, unknown>>();
+    expect(documented.length).toBeGreaterThan(0);
+    for (const field of documented) expect(served).toHaveProperty(field);
+  });
+
   it('describes the import body as a multipart form with a file, and as raw CSV', () => {
     const content = doc.paths['/api/transactions/import']?.post?.requestBody?.content ?? {};
     const form = content['multipart/form-data']?.schema;

@@ -7,6 +7,16 @@ import { csvZipExport } from './csv-zip.js';
 import { jsonExport } from './json.js';
 import type { ExportSection } from './section.js';
 
+/** What the JSON document holds: its header, then one array of rows per section this server holds. */
+const exportDocument = z
+  .object({
+    format: z.string().describe('Always "expensio-export"'),
+    version: z.number().int().describe('The format version; an import reads the versions it knows'),
+    exportedAt: z.string().describe('ISO 8601 instant'),
+    sections: z.array(z.string()).describe('The sections that follow, each an array of rows keyed by its name'),
+  })
+  .catchall(z.array(z.record(z.string(), z.unknown())));
+
 const exportQuery = z.object({
   format: z.enum(['json', 'csv']).default('json').describe('json: one document; csv: a zip of one CSV per section'),
 });
@@ -19,7 +29,16 @@ export function registerExportRoute(app: HttpApp, options: { sections: readonly 
   app.get(
     '/api/export',
     {
-      config: { auth: 'user' as const },
+      config: {
+        auth: 'user' as const,
+        download: {
+          description: 'Your data, sent as an attachment',
+          content: {
+            'application/json': { schema: exportDocument },
+            'application/zip': { schema: z.string().meta({ format: 'binary', description: 'One CSV file per section' }) },
+          },
+        },
+      },
       schema: {
         tags: ['export'],
         summary: 'All of your data, streamed: one JSON document with a format version, or a zip of CSV files (?format=csv)',

@@ -41,6 +41,11 @@ declare module 'fastify' {
      * (a public sign-in route's 401, for instance): documented only, never used to serialise.
      */
     problems?: Partial<Record<number, string>>;
+    /**
+     * The 200 answer of a route that streams a file (no response schema to serialise with), by
+     * media type: documented only.
+     */
+    download?: { description: string; content: Record<string, { schema: z.ZodType }> };
   }
 }
 
@@ -133,7 +138,8 @@ export function documentTransform(isRateLimited: (url: string) => boolean) {
     const auth: Auth = route.config?.auth;
     const declared = (schema.response ?? {}) as Record<string, unknown>;
     const facts = { method: route.method, url: route.url, schema, auth, rateLimited: isRateLimited(route.url), problems: route.config?.problems };
-    const response = { ...errorResponses(facts), ...declared };
+    const download = route.config?.download;
+    const response = { ...errorResponses(facts), ...(download !== undefined && { 200: download }), ...declared };
     const transformed = jsonSchemaTransform({ ...input, schema: { ...schema, response } });
     const consumes = (schema as { consumes?: string[] }).consumes;
     if (consumes === undefined || schema.body !== undefined) return transformed;
