@@ -3,7 +3,7 @@
  * which hold up on a busy or shared machine where throughput and latency do not. Needs the
  * database bench/seed.ts built.
  *
- *   node --import tsx bench/cost.ts [--only cashflow|comprehensive|forecast] [--requests 2000] [--connections 4]
+ *   node --import tsx bench/cost.ts [--only cashflow|comprehensive|forecast] [--requests 2000] [--connections 4] [--profile DIR]
  *
  * For each analytics scenario of bench/run.ts (same requests, same SQL files): the finance API
  * (bench/server.ts) answers `--requests` requests after a warm-up, and the CPU its process used
@@ -28,6 +28,8 @@ for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]?.repla
 const REQUESTS = Number(args.get('requests') ?? 2000);
 const CONNECTIONS = Number(args.get('connections') ?? 4);
 const ONLY = args.get('only');
+/** A folder for the API server's CPU profile (node --cpu-prof), when looking for where the cost goes. */
+const PROFILE = args.get('profile');
 const BENCH_DB = process.env.BENCH_DB ?? 'expensio_bench';
 const TICK = 1000 / 100; // ms per clock tick (getconf CLK_TCK is 100 on Linux)
 
@@ -130,7 +132,7 @@ async function main() {
     },
   ];
 
-  const server = await startServer('server.ts', { database: BENCH_DB, publicJwk: key.publicJwk, poolSize: CONNECTIONS });
+  const server = await startServer('server.ts', { database: BENCH_DB, publicJwk: key.publicJwk, poolSize: CONNECTIONS, profileDir: PROFILE });
   console.log(
     `| scenario | API CPU ms/req | its PostgreSQL CPU ms/req | API total | bytes read by API/req | response bytes | pgbench CPU ms/tx | its PostgreSQL CPU ms/tx | pgbench total | API / pgbench |`,
   );
