@@ -4,7 +4,7 @@ import { requireCategory } from '../../categories/service.js';
 import type { FinanceContext } from '../../context.js';
 import { minimumHistory, type Granularity } from './model/select.js';
 import { GRANULARITY_NAMES, HORIZONS, MAX_HISTORY, periodStartOf, periodsBetween, shiftPeriod } from './periods.js';
-import { activeExpenseRules, firstRecordedDay, otherCurrencyCounts, spendingBetween, spendingPerPeriod, type SpendingScope } from './repo.js';
+import { activeExpenseRules, firstRecordedDay, spendingHistory, type SpendingScope } from './repo.js';
 import { scheduledPerPeriod } from './scheduled.js';
 import type { ForecastQuery, ForecastView } from './schemas.js';
 
@@ -63,16 +63,15 @@ export async function spendingForecast(
   const periods = firstDay === null ? 0 : Math.max(0, periodsBetween(from, current, granularity));
   if (periods < minimumHistory(granularity)) throw insufficientHistory(granularity, periods, current, currency);
 
-  const totals = await spendingPerPeriod(ctx.database, ctx.db, { ...scope, granularity, from, to: current });
-  const series = totals.map(Number);
+  const history = await spendingHistory(ctx.database, ctx.db, { ...scope, granularity, from, current, next });
+  const series = history.totals.map(Number);
   const result = ctx.forecastFits.fit(series, toEpochDay(from), granularity, horizon);
   const scheduled = scheduledPerPeriod(await activeExpenseRules(ctx.database, ctx.db, { userId, currency, categoryId: scope.categoryId }), {
     from: current,
     to: end,
     granularity,
   });
-  const spent = await spendingBetween(ctx.database, ctx.db, { ...scope, from: current, to: next });
-  const otherCurrencies = await otherCurrencyCounts(ctx.database, ctx.db, { ...scope, from, to: next });
+  const { spent, otherCurrencies } = history;
 
   const points = result.points.map((p, h) => {
     const periodStart = shiftPeriod(current, granularity, h);
