@@ -24,16 +24,16 @@
  * what a Node route on this machine gets at all. Options: --only insert|budget|first|deep|cashflow|comprehensive|forecast, --deep ROWS,
  * --profile DIR (the API server's CPU profile).
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { BUDGETED, databaseUrl, mintToken, newSigningKey, PG_SERVER } from './lib.js';
+import { startServer as startServerProcess } from './spawn-server.js';
 
 const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]?.replace(/^--/, '') ?? '', process.argv[i + 1] ?? '');
@@ -126,42 +126,8 @@ function encodeCursor(at: Date, id: string): string {
   return Buffer.from(JSON.stringify([at.toISOString(), id])).toString('base64url');
 }
 
-async function startServer(
-  script: 'server.ts' | 'bare-server.ts',
-  publicJwk: object,
-  extraEnv: Record<string, string> = {},
-): Promise<{ port: number; stop: () => Promise<void> }> {
-  const profile = PROFILE === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`];
-  const child = spawn(process.execPath, [...profile, '--import', 'tsx', path.join(import.meta.dirname, script)], {
-    env: {
-      ...process.env,
-      BENCH_DATABASE_URL: databaseUrl(BENCH_DB),
-      BENCH_PUBLIC_JWK: JSON.stringify(publicJwk),
-      BENCH_POOL_SIZE: String(CONNECTIONS),
-      ...extraEnv,
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const lines = createInterface({ input: child.stdout });
-  const port = await new Promise<number>((resolve, reject) => {
-    lines.on('line', (line) => {
-      const match = /^listening (\d+)$/.exec(line);
-      if (match?.[1]) resolve(Number(match[1]));
-    });
-    child.once('exit', (code) => {
-      reject(new Error(`bench server exited with ${code}`));
-    });
-  });
-  return {
-    port,
-    stop: () =>
-      new Promise((resolve) => {
-        child.once('exit', () => {
-          resolve();
-        });
-        child.kill('SIGTERM');
-      }),
-  };
+function startServer(script: 'server.ts' | 'bare-server.ts', publicJwk: object, env: Record<string, string> = {}) {
+  return startServerProcess(script, { database: BENCH_DB, publicJwk, poolSize: CONNECTIONS, profileDir: PROFILE, env });
 }
 
 async function machine() {

@@ -1,9 +1,8 @@
 -- The statements GET /api/analytics/cash-flow?granularity=day sends (services/finance/src/analytics/cash-flow/repo.ts,
--- the day totals subquery and otherCurrencies from ../sql.ts, and the zone and currency look-ups before them),
+-- the day totals subquery and amountText from ../sql.ts, and the zone and currency look-ups before it),
 -- for pgbench: -D uid=<user> -D cur=USD -D tz=UTC -D from=YYYY-MM-DD -D to=YYYY-MM-DD
 select time_zone from finance.user_time_zones where user_id = :uid;
 select id, currency from finance.accounts where user_id = :uid and is_default;
-select time_zone from finance.user_time_zones where user_id = :uid;
 with scope as (
   select a.id, a.opening_balance from finance.accounts a where a.user_id = :uid and a.currency = :cur
 ),
@@ -37,13 +36,18 @@ opening as materialized (
     + coalesce((select sum(case when d.type in ('income', 'transfer_in') then d.amount else -d.amount end) from (
         select d.day, d.account_id, d.currency, d.type, d.recurring, d.amount, d.count from finance.transaction_day_totals d where d.user_id = :uid) d
       where d.account_id in (select id from scope) and d.day < :from::date), 0) as amount
+),
+flows as (
+  select b.key, b.period_start, b.period_end,
+    coalesce(f.inflow, 0) + coalesce(x.inflow, 0) as inflow, coalesce(f.outflow, 0) + coalesce(x.outflow, 0) as outflow,
+    o.amount + sum(coalesce(f.moved, 0)) over (order by b.key) as balance
+  from buckets b left join totals f on f.key = b.key left join transfers x on x.key = b.key cross join opening o
 )
-select o.amount::bigint as opening, b.period_start::text, b.period_end::text,
-  (coalesce(f.inflow, 0) + coalesce(x.inflow, 0))::bigint as inflow, (coalesce(f.outflow, 0) + coalesce(x.outflow, 0))::bigint as outflow,
-  (o.amount + sum(coalesce(f.moved, 0)) over (order by b.key))::bigint as balance
-from buckets b left join totals f on f.key = b.key left join transfers x on x.key = b.key cross join opening o
-order by b.key;
-select d.currency, sum(d.count)::int as count
-from (select d.day, d.account_id, d.currency, d.type, d.recurring, d.amount, d.count from finance.transaction_day_totals d where d.user_id = :uid) d
-where d.currency <> :cur and d.day >= :from::date and d.day < :to::date
-group by d.currency order by d.currency;
+select (select ((o.amount) * '0.01'::numeric)::text from opening o) as opening,
+  (select string_agg(concat_ws(',', w.period_start::text, w.period_end::text, ((w.inflow) * '0.01'::numeric)::text, ((w.outflow) * '0.01'::numeric)::text,
+      ((w.inflow - w.outflow) * '0.01'::numeric)::text, ((w.balance) * '0.01'::numeric)::text), ';' order by w.key) from flows w) as buckets,
+  (select coalesce(json_agg(json_build_object('currency', c.currency, 'count', c.count) order by c.currency), '[]'::json) from (
+    select d.currency::text as currency, sum(d.count)::int as count
+    from (select d.day, d.account_id, d.currency, d.type, d.recurring, d.amount, d.count from finance.transaction_day_totals d where d.user_id = :uid) d
+    where d.currency <> :cur and d.day >= :from::date and d.day < :to::date
+    group by d.currency) c) as other_currencies;

@@ -4,23 +4,23 @@
 select time_zone from finance.user_time_zones where user_id = :uid;
 select id, currency from finance.accounts where user_id = :uid and is_default;
 select to_char(min(occurred_at) at time zone :tz, 'YYYY-MM-DD') from finance.transactions where user_id = :uid and currency = :cur;
-select time_zone from finance.user_time_zones where user_id = :uid;
-select p.period_start, coalesce(x.total, '0') as total
-from (select to_char(g, 'YYYY-MM-DD') as period_start from generate_series(:from::timestamp, :to::timestamp - '1 day'::interval, '1 day'::interval) as g) as p
-left join (select to_char(date_trunc('day', d.day::timestamp), 'YYYY-MM-DD') as period_start, sum(d.amount)::text as total
-  from (select d.day, d.account_id, d.currency, d.type, d.recurring, d.amount, d.count from finance.transaction_day_totals d where d.user_id = :uid) d
-  where d.currency = :cur and d.type = 'expense' and not d.recurring and d.day >= :from::date and d.day < :to::date
-  group by 1) as x on x.period_start = p.period_start
-order by p.period_start;
+select (select string_agg(coalesce(x.total, 0)::text, ',' order by g)
+    from generate_series(:from::timestamp, :to::timestamp - '1 day'::interval, '1 day'::interval) as g
+    left join (select date_trunc('day', d.day::timestamp) as period_start, sum(d.amount) as total
+      from (select d.day, d.account_id, d.currency, d.type, d.recurring, d.amount, d.count from finance.transaction_day_totals d where d.user_id = :uid) d
+      where d.currency = :cur and d.type = 'expense' and not d.recurring and d.day >= :from::date and d.day < :to::date
+      group by 1) as x on x.period_start = g) as totals,
+  s.one_off, s.recurring,
+  (select coalesce(json_agg(json_build_object('currency', c.currency, 'count', c.count) order by c.currency), '[]'::json)
+    from (select d.currency, sum(d.count)::int as count
+      from (select d.day, d.account_id, d.currency, d.type, d.recurring, d.amount, d.count from finance.transaction_day_totals d where d.user_id = :uid) d
+      where d.currency <> :cur and d.type = 'expense' and d.day >= :from::date and d.day < :next::date
+      group by d.currency) as c) as other_currencies
+from (select coalesce(sum(t.amount) filter (where t.recurring_rule_id is null), 0)::text as one_off,
+    coalesce(sum(t.amount) filter (where t.recurring_rule_id is not null), 0)::text as recurring
+  from finance.transactions t
+  where t.user_id = :uid and t.currency = :cur and t.type = 'expense'
+    and t.occurred_at >= (:to::timestamp at time zone :tz) and t.occurred_at < (:next::timestamp at time zone :tz)) as s;
 select r.id, r.amount, r.frequency, r.frequency_interval, r.start_date::text, r.end_date::text, r.occurrence_count, r.next_index
 from finance.recurring_rules r
 where r.user_id = :uid and r.type = 'expense' and r.currency = :cur and r.paused = false and r.next_date is not null order by r.id;
-select coalesce(sum(t.amount) filter (where t.recurring_rule_id is null), 0)::text, coalesce(sum(t.amount) filter (where t.recurring_rule_id is not null), 0)::text
-from finance.transactions t
-where t.user_id = :uid and t.currency = :cur and t.type = 'expense'
-  and t.occurred_at >= (:to::timestamp at time zone :tz) and t.occurred_at < (:next::timestamp at time zone :tz);
-select time_zone from finance.user_time_zones where user_id = :uid;
-select d.currency, sum(d.count)::int as count
-from (select d.day, d.account_id, d.currency, d.type, d.recurring, d.amount, d.count from finance.transaction_day_totals d where d.user_id = :uid) d
-where d.currency <> :cur and d.type = 'expense' and d.day >= :from::date and d.day < :next::date
-group by d.currency order by d.currency;

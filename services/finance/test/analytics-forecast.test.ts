@@ -221,14 +221,9 @@ describe('GET /api/analytics/forecast', () => {
       { day: '2026-03-02', amount: 7, at: '2026-03-02T12:00:00Z' },
     ]);
     const scope = { userId: carol.id, currency: 'USD', categoryId: null, granularity: 'day' as const, from: '2026-03-01', to: '2026-03-03' };
-    expect(await spendingPerPeriod(t.ctx.db, { ...scope, timeZone: 'America/New_York' })).toEqual([
-      { period_start: '2026-03-01', total: '500' },
-      { period_start: '2026-03-02', total: '700' },
-    ]);
-    expect(await spendingPerPeriod(t.ctx.db, { ...scope, timeZone: 'UTC' })).toEqual([
-      { period_start: '2026-03-01', total: '0' },
-      { period_start: '2026-03-02', total: '1200' },
-    ]);
+    // One total per day from 2026-03-01, in minor units.
+    expect(await spendingPerPeriod(t.ctx.database, t.ctx.db, { ...scope, timeZone: 'America/New_York' })).toEqual([500n, 700n]);
+    expect(await spendingPerPeriod(t.ctx.database, t.ctx.db, { ...scope, timeZone: 'UTC' })).toEqual([0n, 1200n]);
     // Noon UTC on 15 March is already the 16th in Auckland: that is today there.
     const auckland = await spendingForecast(t.ctx, alice.id, { granularity: 'day', horizon: 2 }, 'Pacific/Auckland');
     expect(auckland.timeZone).toBe('Pacific/Auckland');

@@ -26,7 +26,7 @@ export function cashFlowRoutes(app: HttpApp, ctx: FinanceContext, tags: string[]
       const timeZone = await userTimeZone(ctx.db, userId);
       const range = resolveRange(request.query, localToday(ctx.clock, timeZone), defaultFrom(granularity));
       const currency = await cashFlowCurrency(ctx, userId, request.query);
-      return cashFlowAnalysis(ctx, { userId, currency, accountId, range, timeZone, granularity });
+      return cashFlowAnalysis(ctx, { userId, currency, accountId, range, timeZone, granularity, userTimeZone: timeZone });
     },
   );
 }

@@ -1,10 +1,9 @@
 import { ValidationError } from '@expensio/common';
 import { requireAccount } from '../../accounts/service.js';
 import type { FinanceContext } from '../../context.js';
-import { formatAmount } from '../../shared/money.js';
 import { analyticsCurrency } from '../currency.js';
 import { queryError, type DayRange } from '../range.js';
-import { dayTotals, otherCurrencies } from '../sql.js';
+import { dayTotals } from '../sql.js';
 import { bucketCount, MAX_BUCKETS, type Granularity } from './buckets.js';
 import { cashFlow } from './repo.js';
 
@@ -27,7 +26,16 @@ export async function cashFlowCurrency(
 
 export async function cashFlowAnalysis(
   ctx: FinanceContext,
-  input: { userId: string; currency: string; accountId?: string | undefined; range: DayRange; timeZone: string; granularity: Granularity },
+  input: {
+    userId: string;
+    currency: string;
+    accountId?: string | undefined;
+    range: DayRange;
+    timeZone: string;
+    granularity: Granularity;
+    /** The user's own zone, when the caller has just read it (dayTotals). */
+    userTimeZone?: string | undefined;
+  },
 ) {
   const { userId, currency, range, timeZone, granularity } = input;
   const count = bucketCount(range.from, range.to, granularity);
@@ -36,13 +44,8 @@ export async function cashFlowAnalysis(
       { field: 'granularity', in: 'querystring', message: `gives ${count} buckets over this range; at most ${MAX_BUCKETS}`, code: 'too_many_buckets' },
     ]);
   }
-  const days = await dayTotals(ctx.db, userId, timeZone);
-  const [flow, others] = await Promise.all([
-    cashFlow(ctx.db, { userId, currency, accountId: input.accountId, timeZone, granularity, days, ...range }),
-    // A named account holds one currency: nothing in it is left out.
-    input.accountId === undefined ? otherCurrencies(ctx.db, { userId, currency, timeZone, withTransfers: true, days, ...range }) : [],
-  ]);
-  const money = (minor: bigint) => formatAmount(minor, currency);
+  const days = await dayTotals(ctx.db, userId, timeZone, input.userTimeZone);
+  const flow = await cashFlow(ctx.database, ctx.db, { userId, currency, accountId: input.accountId, timeZone, granularity, days, ...range });
   return {
     currency,
     from: range.from,
@@ -50,15 +53,8 @@ export async function cashFlowAnalysis(
     timeZone,
     granularity,
     accountId: input.accountId ?? null,
-    openingBalance: money(flow.opening),
-    buckets: flow.buckets.map((b) => ({
-      periodStart: b.period_start,
-      periodEnd: b.period_end,
-      inflow: money(b.inflow),
-      outflow: money(b.outflow),
-      net: money(b.inflow - b.outflow),
-      balance: money(b.balance),
-    })),
-    otherCurrencies: others,
+    openingBalance: flow.opening,
+    buckets: flow.buckets,
+    otherCurrencies: flow.otherCurrencies,
   };
 }

@@ -1,7 +1,8 @@
 import { sql, type RawBuilder } from 'kysely';
+import type { Database } from '@expensio/common';
 import type { FinanceDb, Frequency } from '../../db.js';
 import type { PauseWindow } from '../../recurring/schedule.js';
-import { dayTotals } from '../sql.js';
+import { dayTotals, runPrepared } from '../sql.js';
 import type { Granularity } from './model/select.js';
 
 /**
@@ -15,6 +16,8 @@ export interface SpendingScope {
   /** Only this category's expenses, when set. */
   categoryId: string | null;
   timeZone: string;
+  /** The user's own zone, when the caller has just read it (dayTotals). */
+  userTimeZone?: string | undefined;
 }
 
 /** The instant a local date begins in the zone. */
@@ -23,14 +26,18 @@ function startOf(date: string, timeZone: string) {
 }
 
 /** The local day of the user's first transaction in the currency: when their records of it begin. */
-export async function firstRecordedDay(db: FinanceDb, params: { userId: string; currency: string; timeZone: string }): Promise<string | null> {
-  const row = await db
+export async function firstRecordedDay(
+  database: Database,
+  db: FinanceDb,
+  params: { userId: string; currency: string; timeZone: string },
+): Promise<string | null> {
+  const query = db
     .selectFrom('transactions')
     .select(sql<string | null>`to_char(min(occurred_at) at time zone ${params.timeZone}, 'YYYY-MM-DD')`.as('day'))
     .where('user_id', '=', params.userId)
-    .where('currency', '=', params.currency)
-    .executeTakeFirstOrThrow();
-  return row.day;
+    .where('currency', '=', params.currency);
+  const [row] = await runPrepared(database, db, query.compile());
+  return row?.day ?? null;
 }
 
 function expenses(db: FinanceDb, scope: SpendingScope) {
@@ -49,81 +56,104 @@ function expenses(db: FinanceDb, scope: SpendingScope) {
  * else the rows themselves, which the user-and-time index covers.
  */
 async function dailySource(db: FinanceDb, scope: SpendingScope): Promise<RawBuilder<unknown> | null> {
-  return scope.categoryId === null ? dayTotals(db, scope.userId, scope.timeZone) : null;
+  return scope.categoryId === null ? dayTotals(db, scope.userId, scope.timeZone, scope.userTimeZone) : null;
 }
 
+type PeriodScope = SpendingScope & { granularity: Granularity; from: string; to: string };
+
 /**
- * One total (minor units, as text) per period from `from` (a period start) up to `to` (exclusive),
- * every period present, empty ones as zero. Transactions that recurring rules posted are left out:
- * the forecast adds those back from the rules themselves.
+ * One total (minor units) per period from `from` (a period start) up to `to` (exclusive), every
+ * period present, empty ones as zero, in order, as one comma-separated text: the model reads
+ * numbers, not two years of day rows. Transactions that recurring rules posted are left out: the
+ * forecast adds those back from the rules themselves.
  */
-export async function spendingPerPeriod(
-  db: FinanceDb,
-  scope: SpendingScope & { granularity: Granularity; from: string; to: string },
-): Promise<{ period_start: string; total: string }[]> {
+function seriesText(db: FinanceDb, scope: PeriodScope, days: RawBuilder<unknown> | null): RawBuilder<string | null> {
   const step = `1 ${scope.granularity}`;
-  const days = await dailySource(db, scope);
   const totals =
     days !== null
-      ? sql<{
-          period_start: string;
-          total: string;
-        }>`select to_char(date_trunc(${scope.granularity}, d.day::timestamp), 'YYYY-MM-DD') as period_start, sum(d.amount)::text as total
+      ? sql`select date_trunc(${scope.granularity}, d.day::timestamp) as period_start, sum(d.amount) as total
           from ${days} d
           where d.currency = ${scope.currency} and d.type = 'expense' and not d.recurring and d.day >= ${scope.from}::date and d.day < ${scope.to}::date
           group by 1`
       : expenses(db, scope)
           .select([
-            sql<string>`to_char(date_trunc(${scope.granularity}, t.occurred_at at time zone ${scope.timeZone}), 'YYYY-MM-DD')`.as('period_start'),
-            sql<string>`sum(t.amount)::text`.as('total'),
+            sql<Date>`date_trunc(${scope.granularity}, t.occurred_at at time zone ${scope.timeZone})`.as('period_start'),
+            sql<string>`sum(t.amount)`.as('total'),
           ])
           .where('t.recurring_rule_id', 'is', null)
           .where('t.occurred_at', '>=', startOf(scope.from, scope.timeZone))
           .where('t.occurred_at', '<', startOf(scope.to, scope.timeZone))
           // By position: the same expression written twice would carry different parameters.
           .groupBy(sql`1`);
-  const { rows } = await sql<{ period_start: string; total: string }>`
-    select p.period_start, coalesce(x.total, '0') as total
-    from (select to_char(g, 'YYYY-MM-DD') as period_start
-      from generate_series(${scope.from}::timestamp, ${scope.to}::timestamp - ${step}::interval, ${step}::interval) as g) as p
-    left join (${totals}) as x on x.period_start = p.period_start
-    order by p.period_start`.execute(db);
-  return rows;
+  return sql<string | null>`(select string_agg(coalesce(x.total, 0)::text, ',' order by g)
+    from generate_series(${scope.from}::timestamp, ${scope.to}::timestamp - ${step}::interval, ${step}::interval) as g
+    left join (${totals}) as x on x.period_start = g)`;
 }
 
-/** Spending of one period (from, to: local dates), split by whether a recurring rule posted it. */
-export async function spendingBetween(db: FinanceDb, scope: SpendingScope & { from: string; to: string }): Promise<{ oneOff: bigint; recurring: bigint }> {
-  const row = await expenses(db, scope)
-    .select([
+const totalsOf = (text: string | null): bigint[] => (text === null ? [] : text.split(',').map(BigInt));
+
+/** The spending of each period, `from` to `to` (spendingHistory without the rest); a prepared statement. */
+export async function spendingPerPeriod(database: Database, db: FinanceDb, scope: PeriodScope): Promise<bigint[]> {
+  const query = sql<{ totals: string | null }>`select ${seriesText(db, scope, await dailySource(db, scope))} as totals`;
+  const [row] = await runPrepared(database, db, query.compile(db));
+  return totalsOf(row?.totals ?? null);
+}
+
+/** How many expenses of the scope from `from` to `to` were in other currencies, per currency, as a JSON array. */
+function otherCurrenciesJson(db: FinanceDb, scope: SpendingScope & { from: string; to: string }, days: RawBuilder<unknown> | null) {
+  let counts;
+  if (days !== null) {
+    counts = sql`select d.currency, sum(d.count)::int as count from ${days} d
+      where d.currency <> ${scope.currency} and d.type = 'expense' and d.day >= ${scope.from}::date and d.day < ${scope.to}::date
+      group by d.currency`;
+  } else {
+    let query = db
+      .selectFrom('transactions as t')
+      .select(['t.currency', sql<number>`count(*)::int`.as('count')])
+      .where('t.user_id', '=', scope.userId)
+      .where('t.currency', '<>', scope.currency)
+      .where('t.type', '=', 'expense')
+      .where('t.occurred_at', '>=', startOf(scope.from, scope.timeZone))
+      .where('t.occurred_at', '<', startOf(scope.to, scope.timeZone));
+    if (scope.categoryId !== null) query = query.where('t.category_id', '=', scope.categoryId);
+    counts = query.groupBy('t.currency');
+  }
+  return sql<
+    { currency: string; count: number }[]
+  >`(select coalesce(json_agg(json_build_object('currency', c.currency, 'count', c.count) order by c.currency), '[]'::json)
+    from (${counts}) as c)`;
+}
+
+/**
+ * What the forecast reads of the spending, in one round trip (a prepared statement): the totals of
+ * the history's periods (`from` to `current`), the current period's spending (`current` to `next`)
+ * split by whether a recurring rule posted it, and the expenses of the whole stretch (`from` to
+ * `next`) left out for their currency.
+ */
+export async function spendingHistory(
+  database: Database,
+  db: FinanceDb,
+  scope: SpendingScope & { granularity: Granularity; from: string; current: string; next: string },
+): Promise<{ totals: bigint[]; spent: { oneOff: bigint; recurring: bigint }; otherCurrencies: { currency: string; count: number }[] }> {
+  const days = await dailySource(db, scope);
+  const current = { from: scope.current, to: scope.next };
+  const spent = expenses(db, scope)
+    .where('t.occurred_at', '>=', startOf(current.from, scope.timeZone))
+    .where('t.occurred_at', '<', startOf(current.to, scope.timeZone));
+  const query = sql<{ totals: string | null; one_off: string; recurring: string; other_currencies: { currency: string; count: number }[] }>`
+    select ${seriesText(db, { ...scope, to: scope.current }, days)} as totals, s.one_off, s.recurring,
+      ${otherCurrenciesJson(db, { ...scope, to: scope.next }, days)} as other_currencies
+    from (${spent.select([
       sql<string>`coalesce(sum(t.amount) filter (where t.recurring_rule_id is null), 0)::text`.as('one_off'),
       sql<string>`coalesce(sum(t.amount) filter (where t.recurring_rule_id is not null), 0)::text`.as('recurring'),
-    ])
-    .where('t.occurred_at', '>=', startOf(scope.from, scope.timeZone))
-    .where('t.occurred_at', '<', startOf(scope.to, scope.timeZone))
-    .executeTakeFirstOrThrow();
-  return { oneOff: BigInt(row.one_off), recurring: BigInt(row.recurring) };
-}
-
-/** How many expenses of the same scope and stretch were in other currencies, per currency. */
-export async function otherCurrencyCounts(db: FinanceDb, scope: SpendingScope & { from: string; to: string }): Promise<{ currency: string; count: number }[]> {
-  const days = await dailySource(db, scope);
-  if (days !== null) {
-    const { rows } = await sql<{ currency: string; count: number }>`
-      select d.currency, sum(d.count)::int as count from ${days} d
-      where d.currency <> ${scope.currency} and d.type = 'expense' and d.day >= ${scope.from}::date and d.day < ${scope.to}::date
-      group by d.currency order by d.currency`.execute(db);
-    return rows;
-  }
-  let query = db
-    .selectFrom('transactions as t')
-    .select(['t.currency', sql<number>`count(*)::int`.as('count')])
-    .where('t.user_id', '=', scope.userId)
-    .where('t.currency', '<>', scope.currency)
-    .where('t.type', '=', 'expense')
-    .where('t.occurred_at', '>=', startOf(scope.from, scope.timeZone))
-    .where('t.occurred_at', '<', startOf(scope.to, scope.timeZone));
-  if (scope.categoryId !== null) query = query.where('t.category_id', '=', scope.categoryId);
-  return query.groupBy('t.currency').orderBy('t.currency').execute();
+    ])}) as s`;
+  const [row] = await runPrepared(database, db, query.compile(db));
+  if (row === undefined) throw new Error('the forecast history statement answered no row');
+  return {
+    totals: totalsOf(row.totals),
+    spent: { oneOff: BigInt(row.one_off), recurring: BigInt(row.recurring) },
+    otherCurrencies: row.other_currencies,
+  };
 }
 
 export interface ScheduledRule {
@@ -142,7 +172,11 @@ export interface ScheduledRule {
  * The user's active expense rules in the currency (and category) with occurrences still to post,
  * each with its closed pause windows. Dates are read as text, as the recurring module does.
  */
-export async function activeExpenseRules(db: FinanceDb, params: { userId: string; currency: string; categoryId: string | null }): Promise<ScheduledRule[]> {
+export async function activeExpenseRules(
+  database: Database,
+  db: FinanceDb,
+  params: { userId: string; currency: string; categoryId: string | null },
+): Promise<ScheduledRule[]> {
   let query = db
     .selectFrom('recurring_rules as r')
     .select([
@@ -161,7 +195,7 @@ export async function activeExpenseRules(db: FinanceDb, params: { userId: string
     .where('r.paused', '=', false)
     .where('r.next_date', 'is not', null);
   if (params.categoryId !== null) query = query.where('r.category_id', '=', params.categoryId);
-  const rules = await query.orderBy('r.id').execute();
+  const rules = await runPrepared(database, db, query.orderBy('r.id').compile());
   if (rules.length === 0) return [];
   const pauses = await db
     .selectFrom('recurring_pauses')

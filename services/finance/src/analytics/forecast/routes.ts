@@ -26,7 +26,8 @@ export function forecastRoutes(app: HttpApp, ctx: FinanceContext) {
     },
     async (request) => {
       const userId = requireUser(request).id;
-      return spendingForecast(ctx, userId, request.query, await userTimeZone(ctx.db, userId));
+      const timeZone = await userTimeZone(ctx.db, userId);
+      return spendingForecast(ctx, userId, request.query, timeZone, timeZone);
     },
   );
 }

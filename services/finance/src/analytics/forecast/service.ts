@@ -4,7 +4,7 @@ import { requireCategory } from '../../categories/service.js';
 import type { FinanceContext } from '../../context.js';
 import { minimumHistory, type Granularity } from './model/select.js';
 import { GRANULARITY_NAMES, HORIZONS, MAX_HISTORY, periodStartOf, periodsBetween, shiftPeriod } from './periods.js';
-import { activeExpenseRules, firstRecordedDay, otherCurrencyCounts, spendingBetween, spendingPerPeriod, type SpendingScope } from './repo.js';
+import { activeExpenseRules, firstRecordedDay, spendingHistory, type SpendingScope } from './repo.js';
 import { scheduledPerPeriod } from './scheduled.js';
 import type { ForecastQuery, ForecastView } from './schemas.js';
 
@@ -38,34 +38,40 @@ const roundMase = (value: number): number => Math.round(value * 1000) / 1000;
  * spending; recurring rules come back as `scheduled`. For the current period, what is already
  * spent is a floor: the period ends at no less than what was spent plus what is still scheduled.
  */
-export async function spendingForecast(ctx: FinanceContext, userId: string, query: ForecastQuery, timeZone: string): Promise<ForecastView> {
+export async function spendingForecast(
+  ctx: FinanceContext,
+  userId: string,
+  query: ForecastQuery,
+  timeZone: string,
+  /** The user's own zone, when the caller has just read it. */
+  userTimeZone?: string,
+): Promise<ForecastView> {
   const { granularity } = query;
   const horizon = horizonOf(query);
   const currency = query.currency ?? (await findAccountRecord(ctx.db, { userId }))?.currency ?? ctx.config.DEFAULT_CURRENCY;
   const category = query.category === undefined ? null : await requireCategory(ctx.db, userId, query.category);
-  const scope: SpendingScope = { userId, currency, categoryId: category?.id ?? null, timeZone };
+  const scope: SpendingScope = { userId, currency, categoryId: category?.id ?? null, timeZone, userTimeZone };
 
   const today = dateInZone(ctx.clock.now(), timeZone);
   const current = periodStartOf(today, granularity);
   const next = shiftPeriod(current, granularity, 1);
   const end = shiftPeriod(current, granularity, horizon);
-  const firstDay = await firstRecordedDay(ctx.db, { userId, currency, timeZone });
+  const firstDay = await firstRecordedDay(ctx.database, ctx.db, { userId, currency, timeZone });
   const earliest = shiftPeriod(current, granularity, -MAX_HISTORY[granularity]);
   const firstPeriod = firstDay === null ? current : periodStartOf(firstDay, granularity);
   const from = firstPeriod < earliest ? earliest : firstPeriod;
   const periods = firstDay === null ? 0 : Math.max(0, periodsBetween(from, current, granularity));
   if (periods < minimumHistory(granularity)) throw insufficientHistory(granularity, periods, current, currency);
 
-  const rows = await spendingPerPeriod(ctx.db, { ...scope, granularity, from, to: current });
-  const series = rows.map((r) => Number(r.total));
+  const history = await spendingHistory(ctx.database, ctx.db, { ...scope, granularity, from, current, next });
+  const series = history.totals.map(Number);
   const result = ctx.forecastFits.fit(series, toEpochDay(from), granularity, horizon);
-  const scheduled = scheduledPerPeriod(await activeExpenseRules(ctx.db, { userId, currency, categoryId: scope.categoryId }), {
+  const scheduled = scheduledPerPeriod(await activeExpenseRules(ctx.database, ctx.db, { userId, currency, categoryId: scope.categoryId }), {
     from: current,
     to: end,
     granularity,
   });
-  const spent = await spendingBetween(ctx.db, { ...scope, from: current, to: next });
-  const otherCurrencies = await otherCurrencyCounts(ctx.db, { ...scope, from, to: next });
+  const { spent, otherCurrencies } = history;
 
   const points = result.points.map((p, h) => {
     const periodStart = shiftPeriod(current, granularity, h);

@@ -1,0 +1,50 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { databaseUrl } from './lib.js';
+
+export interface BenchServer {
+  port: number;
+  /** The server's own process id (node itself, tsx loads in-process), for reading its CPU in /proc. */
+  pid: number;
+  stop: () => Promise<void>;
+}
+
+/** Starts bench/server.ts or bench/bare-server.ts in its own process and waits for `listening PORT`. */
+export async function startServer(
+  script: 'server.ts' | 'bare-server.ts',
+  options: { database: string; publicJwk: object; poolSize: number; profileDir?: string | undefined; env?: Record<string, string> },
+): Promise<BenchServer> {
+  const profile = options.profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', path.join(import.meta.dirname, script)], {
+    env: {
+      ...process.env,
+      BENCH_DATABASE_URL: databaseUrl(options.database),
+      BENCH_PUBLIC_JWK: JSON.stringify(options.publicJwk),
+      BENCH_POOL_SIZE: String(options.poolSize),
+      ...options.env,
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: child.stdout });
+  const port = await new Promise<number>((resolve, reject) => {
+    lines.on('line', (line) => {
+      const match = /^listening (\d+)$/.exec(line);
+      if (match?.[1]) resolve(Number(match[1]));
+    });
+    child.once('exit', (code) => {
+      reject(new Error(`bench server exited with ${code}`));
+    });
+  });
+  return {
+    port,
+    pid: child.pid ?? 0,
+    stop: () =>
+      new Promise((resolve) => {
+        child.once('exit', () => {
+          resolve();
+        });
+        child.kill('SIGTERM');
+      }),
+  };
+}
