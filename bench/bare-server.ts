@@ -4,6 +4,7 @@
  * against what this machine allows. Env: BENCH_DATABASE_URL, BENCH_POOL_SIZE. Prints `listening PORT`.
  */
 import type { AddressInfo } from 'node:net';
+import './counting.js';
 import Fastify from 'fastify';
 import pg from 'pg';
 

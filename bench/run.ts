@@ -22,7 +22,15 @@
  *   reads one total per day, the rest is the model (candidates and their backtest) in Node.
  * For insert and first page, bench/bare-server.ts (Fastify + pg, nothing else) is measured too:
  * what a Node route on this machine gets at all. Options: --only insert|budget|first|deep|cashflow|comprehensive|forecast, --deep ROWS,
- * --profile DIR (the API server's CPU profile).
+ * --profile DIR (the API server's CPU profile), --requests N (each measured run sends N requests
+ * instead of running for --duration), --pgbench off (skip pgbench, for cost runs).
+ *
+ * Each measured run also says what one request costs, which a busy machine changes far less than
+ * it changes throughput: the CPU time the server process spent (its /proc utime + stime) and the
+ * CPU time PostgreSQL's backends serving that server spent (found by their application_name), each
+ * divided by the requests answered, and the statements the server sent per request (counted in
+ * the server by bench/counting.ts; BEGIN and COMMIT included). PostgreSQL's shared processes (WAL
+ * writer, checkpointer, autovacuum) are not counted.
  */
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -33,7 +41,7 @@ import { promisify } from 'node:util';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { BUDGETED, databaseUrl, mintToken, newSigningKey, PG_SERVER } from './lib.js';
-import { startServer as startServerProcess } from './spawn-server.js';
+import { startServer as startServerProcess, type BenchServer as Server } from './spawn-server.js';
 
 const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]?.replace(/^--/, '') ?? '', process.argv[i + 1] ?? '');
@@ -44,6 +52,9 @@ const DEEP_OFFSET = Number(args.get('deep') ?? 90_000);
 const ONLY = args.get('only');
 /** A folder to write the server's CPU profile to (node --cpu-prof), when looking for a hot path. */
 const PROFILE = args.get('profile');
+/** A fixed number of requests per measured run, instead of a duration. */
+const REQUESTS = args.has('requests') ? Number(args.get('requests')) : undefined;
+const PGBENCH = args.get('pgbench') !== 'off';
 const BENCH_DB = process.env.BENCH_DB ?? 'expensio_bench';
 const run = promisify(execFile);
 
@@ -104,21 +115,93 @@ interface HttpResult {
   p99: number;
   non2xx: number;
   errors: number;
+  /** Requests answered. */
+  answered: number;
+}
+
+/** What one request cost, on average over a measured run. */
+interface Cost {
+  apiCpuMs: number;
+  pgCpuMs: number | undefined;
+  statements: number;
+}
+
+const TICK_MS = 1000 / Number((await run('getconf', ['CLK_TCK'])).stdout.trim());
+
+/** CPU time (user + system) a process has used so far, in ms; undefined when it is not on this machine. */
+function cpuMs(pid: number): number | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // After the command name (in parentheses, which may hold spaces): state is field 3, utime 14, stime 15.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
+}
+
+/** CPU ms so far of each PostgreSQL backend serving this application_name. */
+async function backendsCpu(application: string): Promise<Map<number, number>> {
+  const client = new pg.Client({ connectionString: databaseUrl(BENCH_DB) });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ pid: number }>('select pid from pg_stat_activity where datname = $1 and application_name = $2', [
+      BENCH_DB,
+      application,
+    ]);
+    const cpu = new Map<number, number>();
+    for (const { pid } of rows) {
+      const ms = cpuMs(pid);
+      if (ms !== undefined) cpu.set(pid, ms);
+    }
+    return cpu;
+  } finally {
+    await client.end();
+  }
+}
+
+/** Runs the load against one server and says what each request cost the server and PostgreSQL. */
+async function measured(server: Server, work: () => Promise<HttpResult>): Promise<HttpResult & { cost: Cost }> {
+  const pgBefore = await backendsCpu(server.application);
+  const apiBefore = cpuMs(server.pid) ?? 0;
+  const statementsBefore = await server.statements();
+  const http = await work();
+  const apiAfter = cpuMs(server.pid) ?? 0;
+  const statementsAfter = await server.statements();
+  const pgAfter = await backendsCpu(server.application);
+  // A backend opened during the run counts from zero; none found (PostgreSQL elsewhere): unknown.
+  let pgMs: number | undefined = pgAfter.size === 0 ? undefined : 0;
+  for (const [pid, ms] of pgAfter) pgMs = (pgMs ?? 0) + ms - (pgBefore.get(pid) ?? 0);
+  const n = Math.max(1, http.answered);
+  return {
+    ...http,
+    cost: { apiCpuMs: (apiAfter - apiBefore) / n, pgCpuMs: pgMs === undefined ? undefined : pgMs / n, statements: (statementsAfter - statementsBefore) / n },
+  };
 }
 
 async function cannon(
   port: number,
   seconds: number,
   request: () => { method: string; path: string; headers: Record<string, string>; body?: string },
+  /** A fixed number of requests instead of `seconds`. */
+  amount?: number,
 ): Promise<HttpResult> {
   const result = await autocannon({
     url: `http://127.0.0.1:${port}`,
     connections: CONNECTIONS,
-    duration: seconds,
+    ...(amount === undefined ? { duration: seconds } : { amount }),
     timeout: 10,
     requests: [{ setupRequest: (base) => ({ ...base, ...request() }) }],
   });
-  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx, errors: result.errors + result.timeouts };
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+    answered: result['2xx'] + result.non2xx,
+  };
 }
 
 function encodeCursor(at: Date, id: string): string {
@@ -293,18 +376,20 @@ async function main() {
   try {
     for (const s of scenarios) {
       if (ONLY !== undefined && ONLY !== s.name) continue;
-      const tps = await pgbench(s.name === 'unscored' ? 'insert' : s.name, s.vars, DURATION);
-      const port = s.name === 'unscored' ? unscored.port : server.port;
-      await cannon(port, WARMUP, s.request);
-      const http = await cannon(port, DURATION, s.request);
+      const tps = PGBENCH ? await pgbench(s.name === 'unscored' ? 'insert' : s.name, s.vars, DURATION) : Number.NaN;
+      const target = s.name === 'unscored' ? unscored : server;
+      await cannon(target.port, WARMUP, s.request);
+      const http = await measured(target, () => cannon(target.port, DURATION, s.request, REQUESTS));
       if (http.non2xx > 0 || http.errors > 0) throw new Error(`${s.http}: ${http.non2xx} non-2xx answers, ${http.errors} errors`);
       let bareRps: number | undefined;
+      let bareCost: Cost | undefined;
       if (s.bare !== undefined) {
         await cannon(bare.port, WARMUP, s.bare);
-        const calibration = await cannon(bare.port, DURATION, s.bare);
+        const calibration = await measured(bare, () => cannon(bare.port, DURATION, s.bare, REQUESTS));
         if (calibration.non2xx > 0 || calibration.errors > 0)
           throw new Error(`bare ${s.name}: ${calibration.non2xx} non-2xx answers, ${calibration.errors} errors`);
         bareRps = calibration.rps;
+        bareCost = calibration.cost;
       }
       const row = {
         scenario: s.http,
@@ -316,6 +401,8 @@ async function main() {
         p50: http.p50,
         p99: http.p99,
         bareRps,
+        cost: http.cost,
+        bareCost,
       };
       console.error(JSON.stringify(row));
       results.push(row);
@@ -346,12 +433,17 @@ async function main() {
       .map((l) => l.toFixed(1))
       .join(' ')}`,
   );
-  const pct = (value: number) => `${(value * 100).toFixed(0)}%`;
-  console.log('| scenario | pgbench (same SQL) | pgbench tx/s | API req/s | ratio | aim | API p50 ms | API p99 ms | bare Fastify + pg req/s (ratio) |');
-  console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  const pct = (value: number) => (Number.isFinite(value) ? `${(value * 100).toFixed(0)}%` : '–');
+  const costText = (c: Cost) => `${c.apiCpuMs.toFixed(2)} / ${c.pgCpuMs === undefined ? '?' : c.pgCpuMs.toFixed(2)} / ${c.statements.toFixed(2)}`;
+  console.log(
+    '| scenario | pgbench (same SQL) | pgbench tx/s | API req/s | ratio | aim | API p50 ms | API p99 ms | bare Fastify + pg req/s (ratio) | per request: API CPU ms / PostgreSQL CPU ms / statements | bare, per request |',
+  );
+  console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const r of results) {
     const bareText = r.bareRps === undefined ? '–' : `${Math.round(r.bareRps)} (${pct(r.bareRps / r.pgbenchTps)})`;
-    console.log(`| ${r.scenario} | ${r.pgbench} | ${r.pgbenchTps} | ${r.apiRps} | ${pct(r.ratio)} | ${pct(r.aim)} | ${r.p50} | ${r.p99} | ${bareText} |`);
+    console.log(
+      `| ${r.scenario} | ${r.pgbench} | ${Number.isNaN(r.pgbenchTps) ? '–' : r.pgbenchTps} | ${r.apiRps} | ${pct(r.ratio)} | ${pct(r.aim)} | ${r.p50} | ${r.p99} | ${bareText} | ${costText(r.cost)} | ${r.bareCost === undefined ? '–' : costText(r.bareCost)} |`,
+    );
   }
   if (first && deep) console.log(`deep page / first page (API): ${((deep.apiRps / first.apiRps) * 100).toFixed(0)}%`);
 }

@@ -4,6 +4,7 @@
  * BENCH_POOL_SIZE (default 10), BENCH_SCORING=off (creates not scored, to measure what scoring costs). Prints `listening PORT` once ready; stops on SIGTERM.
  */
 import type { AddressInfo } from 'node:net';
+import './counting.js';
 import type { JWK } from 'jose';
 import { openPostgres } from '@expensio/common';
 import { buildBenchApp } from './lib.js';

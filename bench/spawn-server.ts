@@ -7,8 +7,14 @@ export interface BenchServer {
   port: number;
   /** The server's own process id (node itself, tsx loads in-process), for reading its CPU in /proc. */
   pid: number;
+  /** The application_name its connections to PostgreSQL carry, to find the backends serving it. */
+  application: string;
+  /** Statements it has sent so far (counted in the server by bench/counting.ts). */
+  statements: () => Promise<number>;
   stop: () => Promise<void>;
 }
+
+let servers = 0;
 
 /** Starts bench/server.ts or bench/bare-server.ts in its own process and waits for `listening PORT`. */
 export async function startServer(
@@ -16,16 +22,21 @@ export async function startServer(
   options: { database: string; publicJwk: object; poolSize: number; profileDir?: string | undefined; env?: Record<string, string> },
 ): Promise<BenchServer> {
   const profile = options.profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`];
+  servers += 1;
+  const application = `expensio-bench-${String(process.pid)}-${String(servers)}`;
+  const url = new URL(databaseUrl(options.database));
+  url.searchParams.set('application_name', application);
   const child = spawn(process.execPath, [...profile, '--import', 'tsx', path.join(import.meta.dirname, script)], {
     env: {
       ...process.env,
-      BENCH_DATABASE_URL: databaseUrl(options.database),
+      BENCH_DATABASE_URL: url.toString(),
       BENCH_PUBLIC_JWK: JSON.stringify(options.publicJwk),
       BENCH_POOL_SIZE: String(options.poolSize),
       ...options.env,
     },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
   });
+  if (child.stdout === null) throw new Error('bench server has no stdout');
   const lines = createInterface({ input: child.stdout });
   const port = await new Promise<number>((resolve, reject) => {
     lines.on('line', (line) => {
@@ -36,9 +47,18 @@ export async function startServer(
       reject(new Error(`bench server exited with ${code}`));
     });
   });
+  const statements = () =>
+    new Promise<number>((resolve) => {
+      child.once('message', (message) => {
+        resolve((message as { statements: number }).statements);
+      });
+      child.send('count');
+    });
   return {
     port,
     pid: child.pid ?? 0,
+    application,
+    statements,
     stop: () =>
       new Promise((resolve) => {
         child.once('exit', () => {
