@@ -145,6 +145,27 @@ describe('POST /api/transactions', () => {
 });
 
 describe('Idempotency-Key', () => {
+  // The key is claimed before the account and category are resolved: the ones named are still the ones written.
+  it('a keyed create into a named account, with a default or an own category, writes there and replays', async () => {
+    const user = await newUser(t);
+    const account = (await call(t, user, 'POST', '/api/accounts', { name: 'Savings', type: 'savings' })).json().id as string;
+    const own = (await call(t, user, 'POST', '/api/categories', { name: 'Board games', kind: 'expense' })).json().slug as string;
+    for (const [key, category] of [
+      ['named-1', 'dining'],
+      ['named-2', own],
+    ] as const) {
+      const body = { type: 'expense', amount: '7.25', category, merchant: 'Dice Shop', accountId: account };
+      const first = await call(t, user, 'POST', '/api/transactions', body, { 'idempotency-key': key });
+      expect(first.statusCode).toBe(201);
+      expect(first.json()).toMatchObject({ accountId: account, category, amount: '7.25', merchant: 'Dice Shop' });
+      const again = await call(t, user, 'POST', '/api/transactions', body, { 'idempotency-key': key });
+      expect(again.headers['idempotent-replayed']).toBe('true');
+      expect(again.json().id).toBe(first.json().id);
+    }
+    const listed = (await call(t, user, 'GET', `/api/transactions?accountId=${account}`)).json().items as unknown[];
+    expect(listed).toHaveLength(2);
+  });
+
   const body = { type: 'expense', amount: '12.00', description: 'taxi' };
 
   it('a retry with the same key and body returns the first answer and writes nothing', async () => {
