@@ -1,8 +1,8 @@
 -- The statements GET /api/analytics/cash-flow?granularity=day sends (services/finance/src/analytics/cash-flow/repo.ts,
--- the day totals subquery and amountText from ../sql.ts, and the zone and currency look-ups before it),
+-- the day totals subquery and amountText from ../sql.ts, and the zone and currency look-up before it),
 -- for pgbench: -D uid=<user> -D cur=USD -D tz=UTC -D from=YYYY-MM-DD -D to=YYYY-MM-DD
-select time_zone from finance.user_time_zones where user_id = :uid;
-select id, currency from finance.accounts where user_id = :uid and is_default;
+select (select time_zone from finance.user_time_zones where user_id = :uid) as time_zone,
+  (select currency from finance.accounts where user_id = :uid and is_default) as currency;
 with scope as (
   select a.id, a.opening_balance from finance.accounts a where a.user_id = :uid and a.currency = :cur
 ),

@@ -1,8 +1,8 @@
 -- The range statements GET /api/analytics/comprehensive sends (services/finance/src/analytics/comprehensive/repo.ts,
--- sql.ts and the zone and currency look-ups before them), for pgbench: -D uid -D cur -D tz -D prev -D from -D to.
+-- sql.ts and the zone and currency look-up before them), for pgbench: -D uid -D cur -D tz -D prev -D from -D to.
 -- Budgets, goals and debts (the state today, a few rows each, empty for the bench user) are left out.
-select time_zone from finance.user_time_zones where user_id = :uid;
-select id, currency from finance.accounts where user_id = :uid and is_default;
+select (select time_zone from finance.user_time_zones where user_id = :uid) as time_zone,
+  (select currency from finance.accounts where user_id = :uid and is_default) as currency;
 select time_zone from finance.user_time_zones where user_id = :uid;
 select coalesce(sum(d.amount) filter (where d.type = 'income'), 0)::bigint, coalesce(sum(d.amount) filter (where d.type = 'expense'), 0)::bigint, coalesce(sum(d.count), 0)::int
 from (select d.day, d.account_id, d.currency, d.type, d.recurring, d.amount, d.count from finance.transaction_day_totals d where d.user_id = :uid) d

@@ -1,8 +1,8 @@
 -- The statements GET /api/analytics/forecast?granularity=day sends (services/finance/src/analytics/forecast/repo.ts,
--- the day totals subquery from ../sql.ts, and the zone and currency look-ups before them), for pgbench:
+-- the day totals subquery from ../sql.ts, and the zone and currency look-up before them), for pgbench:
 -- -D uid -D cur -D tz -D from (the history's first day) -D to (today) -D next (tomorrow).
-select time_zone from finance.user_time_zones where user_id = :uid;
-select id, currency from finance.accounts where user_id = :uid and is_default;
+select (select time_zone from finance.user_time_zones where user_id = :uid) as time_zone,
+  (select currency from finance.accounts where user_id = :uid and is_default) as currency;
 select to_char(min(occurred_at) at time zone :tz, 'YYYY-MM-DD') from finance.transactions where user_id = :uid and currency = :cur;
 select (select string_agg(coalesce(x.total, 0)::text, ',' order by g)
     from generate_series(:from::timestamp, :to::timestamp - '1 day'::interval, '1 day'::interval) as g

@@ -1,7 +1,6 @@
 import type { IsoDate } from '@expensio/common';
 import type { FinanceContext } from '../context.js';
-import { userTimeZone } from '../users/time-zone.js';
-import { analyticsCurrency } from './currency.js';
+import { analyticsSettings, settingsCurrency } from './settings.js';
 import { localToday, resolveRange, type DayRange } from './range.js';
 
 /** What every ranged analytics route settles first: the user's zone and today in it, the days asked for, and the currency. */
@@ -19,9 +18,10 @@ export async function analyticsScope(
   query: { from?: IsoDate | undefined; to?: IsoDate | undefined; currency?: string | undefined },
   defaultFrom: (to: IsoDate) => IsoDate,
 ): Promise<AnalyticsScope> {
-  const timeZone = await userTimeZone(ctx.db, userId);
+  const settings = await analyticsSettings(ctx, userId);
+  const { timeZone } = settings;
   const today = localToday(ctx.clock, timeZone);
   const range = resolveRange(query, today, defaultFrom);
-  const currency = await analyticsCurrency(ctx, userId, query.currency);
+  const currency = await settingsCurrency(ctx, userId, query.currency, settings);
   return { userId, timeZone, today, range, currency };
 }

@@ -1,7 +1,7 @@
 import { requireUser, type HttpApp } from '@expensio/common';
 import type { FinanceContext } from '../../context.js';
 import { localToday, resolveRange } from '../range.js';
-import { userTimeZone } from '../../users/time-zone.js';
+import { analyticsSettings } from '../settings.js';
 import { defaultFrom } from './buckets.js';
 import { cashFlowQuery, cashFlowSchema } from './schemas.js';
 import { cashFlowAnalysis, cashFlowCurrency } from './service.js';
@@ -23,9 +23,10 @@ export function cashFlowRoutes(app: HttpApp, ctx: FinanceContext, tags: string[]
     async (request) => {
       const userId = requireUser(request).id;
       const { granularity, accountId } = request.query;
-      const timeZone = await userTimeZone(ctx.db, userId);
+      const settings = await analyticsSettings(ctx, userId);
+      const { timeZone } = settings;
       const range = resolveRange(request.query, localToday(ctx.clock, timeZone), defaultFrom(granularity));
-      const currency = await cashFlowCurrency(ctx, userId, request.query);
+      const currency = await cashFlowCurrency(ctx, userId, request.query, settings);
       return cashFlowAnalysis(ctx, { userId, currency, accountId, range, timeZone, granularity, userTimeZone: timeZone });
     },
   );

@@ -1,7 +1,7 @@
 import { ValidationError } from '@expensio/common';
 import { requireAccount } from '../../accounts/service.js';
 import type { FinanceContext } from '../../context.js';
-import { analyticsCurrency } from '../currency.js';
+import { settingsCurrency, type AnalyticsSettings } from '../settings.js';
 import { queryError, type DayRange } from '../range.js';
 import { dayTotals } from '../sql.js';
 import { bucketCount, MAX_BUCKETS, type Granularity } from './buckets.js';
@@ -15,8 +15,9 @@ export async function cashFlowCurrency(
   ctx: FinanceContext,
   userId: string,
   input: { accountId?: string | undefined; currency?: string | undefined },
+  settings: AnalyticsSettings,
 ): Promise<string> {
-  if (input.accountId === undefined) return analyticsCurrency(ctx, userId, input.currency);
+  if (input.accountId === undefined) return settingsCurrency(ctx, userId, input.currency, settings);
   const account = await requireAccount(ctx.db, userId, input.accountId, 'accountId');
   if (input.currency !== undefined && input.currency !== account.currency) {
     throw queryError('currency', `must be the account's currency (${account.currency}) when accountId is given`, 'currency_mismatch');

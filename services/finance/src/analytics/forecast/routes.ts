@@ -2,7 +2,7 @@ import { requireUser, type HttpApp } from '@expensio/common';
 import type { FinanceContext } from '../../context.js';
 import { forecastQuery, forecastSchema } from './schemas.js';
 import { spendingForecast } from './service.js';
-import { userTimeZone } from '../../users/time-zone.js';
+import { analyticsSettings } from '../settings.js';
 
 export function forecastRoutes(app: HttpApp, ctx: FinanceContext) {
   app.get(
@@ -26,8 +26,8 @@ export function forecastRoutes(app: HttpApp, ctx: FinanceContext) {
     },
     async (request) => {
       const userId = requireUser(request).id;
-      const timeZone = await userTimeZone(ctx.db, userId);
-      return spendingForecast(ctx, userId, request.query, timeZone, timeZone);
+      const { timeZone, defaultCurrency } = await analyticsSettings(ctx, userId);
+      return spendingForecast(ctx, userId, request.query, timeZone, timeZone, defaultCurrency);
     },
   );
 }

@@ -45,10 +45,13 @@ export async function spendingForecast(
   timeZone: string,
   /** The user's own zone, when the caller has just read it. */
   userTimeZone?: string,
+  /** The default account's currency (null: no account), when the caller has just read it. */
+  defaultCurrency?: string | null,
 ): Promise<ForecastView> {
   const { granularity } = query;
   const horizon = horizonOf(query);
-  const currency = query.currency ?? (await findAccountRecord(ctx.db, { userId }))?.currency ?? ctx.config.DEFAULT_CURRENCY;
+  const known = defaultCurrency === undefined ? (await findAccountRecord(ctx.db, { userId }))?.currency : defaultCurrency;
+  const currency = query.currency ?? known ?? ctx.config.DEFAULT_CURRENCY;
   const category = query.category === undefined ? null : await requireCategory(ctx.db, userId, query.category);
   const scope: SpendingScope = { userId, currency, categoryId: category?.id ?? null, timeZone, userTimeZone };
 
