@@ -6,6 +6,8 @@ export default defineConfig({
   test: {
     ...sharedTestOptions,
     include: testFiles,
-    exclude: ['**/*.integration.test.ts', '**/node_modules/**'],
+    // build.test.ts builds dist/ and starts it as processes: CI runs it in the integration tier,
+    // after `npm run test:build` has run these same files against the build.
+    exclude: ['**/*.integration.test.ts', 'apps/all-in-one/test/build.test.ts', '**/node_modules/**'],
   },
 });
