@@ -15,12 +15,16 @@ select (select string_agg(coalesce(x.total, 0)::text, ',' order by g)
     from (select d.currency, sum(d.count)::int as count
       from (select d.day, d.account_id, d.currency, d.type, d.recurring, d.amount, d.count from finance.transaction_day_totals d where d.user_id = :uid) d
       where d.currency <> :cur and d.type = 'expense' and d.day >= :from::date and d.day < :next::date
-      group by d.currency) as c) as other_currencies
+      group by d.currency) as c) as other_currencies,
+  (select coalesce(json_agg(json_build_object(
+        'id', r.id, 'amount', r.amount::text, 'frequency', r.frequency, 'frequency_interval', r.frequency_interval,
+        'start_date', r.start_date::text, 'end_date', r.end_date::text, 'occurrence_count', r.occurrence_count,
+        'next_index', r.next_index, 'pauses', (select coalesce(json_agg(json_build_object('pausedOn', p.paused_on::text, 'resumedOn', p.resumed_on::text) order by p.paused_on), '[]'::json)
+          from finance.recurring_pauses p where p.rule_id = r.id and p.resumed_on is not null)) order by r.id), '[]'::json)
+    from finance.recurring_rules r
+    where r.user_id = :uid and r.type = 'expense' and r.currency = :cur and r.paused = false and r.next_date is not null) as rules
 from (select coalesce(sum(t.amount) filter (where t.recurring_rule_id is null), 0)::text as one_off,
     coalesce(sum(t.amount) filter (where t.recurring_rule_id is not null), 0)::text as recurring
   from finance.transactions t
   where t.user_id = :uid and t.currency = :cur and t.type = 'expense'
     and t.occurred_at >= (:to::timestamp at time zone :tz) and t.occurred_at < (:next::timestamp at time zone :tz)) as s;
-select r.id, r.amount, r.frequency, r.frequency_interval, r.start_date::text, r.end_date::text, r.occurrence_count, r.next_index
-from finance.recurring_rules r
-where r.user_id = :uid and r.type = 'expense' and r.currency = :cur and r.paused = false and r.next_date is not null order by r.id;

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDays, newId } from '@expensio/common';
 import { call, newUser, type TestUser } from '@expensio/common/testing';
 import { runScheduler } from '../src/index.js';
-import { spendingPerPeriod } from '../src/analytics/forecast/repo.js';
+import { spendingHistory, spendingPerPeriod } from '../src/analytics/forecast/repo.js';
 import { spendingForecast } from '../src/analytics/forecast/service.js';
 import { createTestFinance, type TestFinance } from './helpers.js';
 
@@ -71,6 +71,7 @@ async function forecast(user: TestUser, query: string) {
 describe('GET /api/analytics/forecast', () => {
   let alice: TestUser;
   let bob: TestUser;
+  let rentId: string;
 
   beforeAll(async () => {
     alice = await newUser(t);
@@ -99,6 +100,9 @@ describe('GET /api/analytics/forecast', () => {
       startDate: '2026-01-20',
     });
     expect(rent.statusCode, rent.body).toBe(201);
+    // A closed pause window in February, which the history statement sends with the rule (it skips nothing ahead).
+    rentId = rent.json().id as string;
+    await t.ctx.db.insertInto('recurring_pauses').values({ id: newId(), rule_id: rentId, paused_on: '2026-02-01', resumed_on: '2026-02-05' }).execute();
     // A paused rule schedules nothing.
     const paused = await call(t, alice, 'POST', '/api/recurring-transactions', {
       type: 'expense',
@@ -114,6 +118,28 @@ describe('GET /api/analytics/forecast', () => {
     expect(
       (await call(t, bob, 'POST', '/api/recurring-transactions', { type: 'expense', amount: '7.00', frequency: 'daily', startDate: '2026-03-15' })).statusCode,
     ).toBe(201);
+  });
+
+  it('reads the active rules with their closed pause windows in the history statement, the amount exact', async () => {
+    const history = await spendingHistory(t.ctx.database, t.ctx.db, {
+      userId: alice.id,
+      currency: 'USD',
+      categoryId: null,
+      timeZone: 'UTC',
+      granularity: 'day',
+      from: '2026-03-01',
+      current: '2026-03-15',
+      next: '2026-03-16',
+    });
+    expect(history.rules).toEqual([
+      expect.objectContaining({
+        id: rentId,
+        amount: 50000n,
+        frequency: 'monthly',
+        start_date: '2026-01-20',
+        pauses: [{ pausedOn: '2026-02-01', resumedOn: '2026-02-05' }],
+      }),
+    ]);
   });
 
   it('forecasts days from the weekly pattern of one-off spending, adding the rent the rule will post', async () => {

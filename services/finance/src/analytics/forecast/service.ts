@@ -4,7 +4,7 @@ import { requireCategory } from '../../categories/service.js';
 import type { FinanceContext } from '../../context.js';
 import { minimumHistory, type Granularity } from './model/select.js';
 import { GRANULARITY_NAMES, HORIZONS, MAX_HISTORY, periodStartOf, periodsBetween, shiftPeriod } from './periods.js';
-import { activeExpenseRules, firstRecordedDay, spendingHistory, type SpendingScope } from './repo.js';
+import { firstRecordedDay, spendingHistory, type SpendingScope } from './repo.js';
 import { scheduledPerPeriod } from './scheduled.js';
 import type { ForecastQuery, ForecastView } from './schemas.js';
 
@@ -69,7 +69,7 @@ export async function spendingForecast(
   const history = await spendingHistory(ctx.database, ctx.db, { ...scope, granularity, from, current, next });
   const series = history.totals.map(Number);
   const result = ctx.forecastFits.fit(series, toEpochDay(from), granularity, horizon);
-  const scheduled = scheduledPerPeriod(await activeExpenseRules(ctx.database, ctx.db, { userId, currency, categoryId: scope.categoryId }), {
+  const scheduled = scheduledPerPeriod(history.rules, {
     from: current,
     to: end,
     granularity,
