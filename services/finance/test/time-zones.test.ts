@@ -61,6 +61,18 @@ async function refused(user: TestUser, url: string, field: string, method: 'GET'
   expect(response.json().errors).toEqual(expect.arrayContaining([expect.objectContaining({ field })]));
 }
 
+/** A bank file posted as raw CSV: the import answers 200 with its report. */
+async function importCsv(user: TestUser, csv: string) {
+  const response = await t.app.inject({
+    method: 'POST',
+    url: '/api/transactions/import',
+    headers: { ...user.headers, 'content-type': 'text/csv' },
+    payload: csv,
+  });
+  expect(response.statusCode, response.body).toBe(200);
+  return response.json();
+}
+
 describe('userTimeZone', () => {
   it('is UTC for a user finance has heard nothing about, and the announced zone after user.registered', async () => {
     expect(await userTimeZone(t.ctx.db, utc.id)).toBe('UTC');
@@ -240,13 +252,7 @@ describe('date-only input', () => {
   it('means the user’s midnight for a bank file’s dates, too', async () => {
     expect(parseOccurredAt('2026-12-01', NEW_YORK)?.toISOString()).toBe('2026-12-01T05:00:00.000Z');
     expect(parseOccurredAt('2026-12-01T09:30:00+01:00', NEW_YORK)?.toISOString()).toBe('2026-12-01T08:30:00.000Z');
-    const response = await t.app.inject({
-      method: 'POST',
-      url: '/api/transactions/import',
-      headers: { ...ny.headers, 'content-type': 'text/csv' },
-      payload: 'date,amount,description\n2026-12-01,-5.00,Bank coffee\n',
-    });
-    expect(response.statusCode, response.body).toBe(200);
+    await importCsv(ny, 'date,amount,description\n2026-12-01,-5.00,Bank coffee\n');
     const imported = await ok(ny, 'GET', '/api/transactions?text=Bank%20coffee');
     expect(imported.items.map((i: { occurredAt: string }) => i.occurredAt)).toEqual(['2026-12-01T05:00:00.000Z']);
   });
@@ -256,14 +262,8 @@ describe('date-only input', () => {
     await announce('user.registered', user.id, registered(NEW_YORK));
     // 21:00 on 30 November in New York, already 1 December in UTC.
     const byHand = await ok(user, 'POST', '/api/transactions', { type: 'expense', amount: '7.25', description: 'Diner', occurredAt: '2026-12-01T02:00:00Z' });
-    const response = await t.app.inject({
-      method: 'POST',
-      url: '/api/transactions/import',
-      headers: { ...user.headers, 'content-type': 'text/csv' },
-      payload: 'date,amount,description\n2026-11-30,-7.25,Diner\n2026-12-01,-7.25,Diner\n',
-    });
-    expect(response.statusCode, response.body).toBe(200);
-    expect(response.json()).toMatchObject({ created: 1, duplicates: 1, duplicateRows: [{ row: 2, transactionId: byHand.id, earlierRow: null }] });
+    const report = await importCsv(user, 'date,amount,description\n2026-11-30,-7.25,Diner\n2026-12-01,-7.25,Diner\n');
+    expect(report).toMatchObject({ created: 1, duplicates: 1, duplicateRows: [{ row: 2, transactionId: byHand.id, earlierRow: null }] });
   });
 
   it('refuses a day that does not exist or a date-time without offset, naming occurredAt', async () => {
