@@ -1,5 +1,6 @@
 import { ConflictError, NotFoundError, UnprocessableError } from '@expensio/common';
 import type { FinanceContext } from '../context.js';
+import { kindFits } from './kind.js';
 import type { FinanceDb, TransactionType } from '../db.js';
 import {
   categoryInUse,
@@ -49,7 +50,7 @@ function defaultCategories(ctx: FinanceContext, db: FinanceDb): Promise<Map<stri
 
 /** An expense cannot go to an income category, nor income to an expense one; `any` takes both. */
 export function requireKindFits(category: Pick<CategoryRow, 'kind' | 'slug'>, type: TransactionType): void {
-  if ((type === 'income' || type === 'expense') && category.kind !== 'any' && category.kind !== type) {
+  if (!kindFits(category.kind, type)) {
     throw new UnprocessableError(`"${category.slug}" is an ${category.kind} category; an ${type} cannot go to it (category)`, 'category_type_mismatch');
   }
 }

@@ -1,5 +1,6 @@
 import { currencyExponent } from '@expensio/common';
 import { RE2JS } from 're2js';
+import { kindFits } from '../categories/kind.js';
 import type { Condition } from './conditions.js';
 
 /**
@@ -119,11 +120,6 @@ export interface Outcome {
   transferToAccountId?: string;
   /** The rules that matched, in position order. */
   matched: string[];
-}
-
-/** As requireKindFits: a rule setting an income category leaves an expense it matches uncategorised (or to the next rule). */
-export function kindFits(kind: 'expense' | 'income' | 'any', type: string): boolean {
-  return kind === 'any' || (type !== 'income' && type !== 'expense') || kind === type;
 }
 
 /**
