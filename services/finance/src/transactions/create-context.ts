@@ -6,6 +6,7 @@ import type { ExpectedHistory, KnownHistory } from '../risk/service.js';
 import { compileRule, type CompiledRule } from '../rules/match.js';
 import { ruleDefinition, type RuleFields } from '../rules/on-write.js';
 import { PreparedStatement, Slot, slotOf } from '../shared/prepared.js';
+import { claimSql, claimTerms, keySeenColumn, keySeenOf, type Claim, type ClaimTerms, type KeySeen } from '../shared/idempotency.js';
 
 /** What a create reads about its user before it writes: one statement (see createTransaction). */
 export interface CreateContext {
@@ -18,6 +19,16 @@ export interface CreateContext {
   budgeted: boolean;
   /** The fraud history asked for, in the account's currency; undefined when none was asked for. */
   history?: KnownHistory;
+  /** For a request with an Idempotency-Key: whether the statement took it, else the key as it is held (null: by nobody it could see). */
+  key?: { taken: true } | { taken: false; seen: KeySeen | null };
+}
+
+/** The Idempotency-Key a create claims in its context statement. */
+export interface ContextKey {
+  claim: Claim;
+  hash: string;
+  now: Date;
+  ttlMs: number;
 }
 
 interface ContextValues {
@@ -34,9 +45,24 @@ interface ContextValues {
 
 // Raw SQL is not rewritten by withSchema, so the statement names the schema itself.
 const t = (name: string) => sql.table(`${FINANCE_SCHEMA}.${name}`);
-const at = (name: keyof ContextValues, type: string) => slotOf(new Slot<ContextValues>(name), type);
+type Flat = ContextValues & { [K in keyof ClaimTerms<unknown> as `claim_${K}`]: unknown };
+const at = (name: keyof Flat, type: string) => slotOf(new Slot<Flat>(name), type);
 
-function contextStatement(withHistory: boolean) {
+const claimSlots = {
+  userId: at('claim_userId', 'uuid'),
+  scope: at('claim_scope', 'text'),
+  key: at('claim_key', 'text'),
+  hash: at('claim_hash', 'text'),
+  now: at('claim_now', 'timestamptz'),
+  expiresAt: at('claim_expiresAt', 'timestamptz'),
+  abandonedBefore: at('claim_abandonedBefore', 'timestamptz'),
+};
+
+/**
+ * The context of a create, read in one statement; with a key, the same statement claims it first
+ * (a CTE, so it commits with the statement: a duplicate in flight meanwhile sees it pending).
+ */
+function contextStatement(withHistory: boolean, withKey: boolean) {
   return (db: FinanceDb) => {
     const user = at('userId', 'uuid');
     const accountId = at('accountId', 'uuid');
@@ -53,7 +79,10 @@ function contextStatement(withHistory: boolean) {
           excludeId: at('excludeId', 'uuid'),
         })}`
       : sql``;
+    const claim = withKey ? sql`with claimed as (${claimSql(claimSlots)})` : sql``;
+    const key = withKey ? sql`, exists (select 1 from claimed) as key_taken, ${keySeenColumn(claimSlots)}` : sql``;
     return sql`
+      ${claim}
       select
         (select z.time_zone from ${t('user_time_zones')} z where z.user_id = ${user}) as time_zone,
         a.id as account_id,
@@ -65,14 +94,16 @@ function contextStatement(withHistory: boolean) {
           where r.user_id = ${user}) as rules,
         exists (select 1 from ${t('budgets')} b where b.user_id = ${user} and b.currency = a.currency) as budgeted
         ${history}
+        ${key}
       from (values (1)) as one
       left join ${t('accounts')} a on a.user_id = ${user} and (case when ${accountId} is null then a.is_default else a.id = ${accountId} end)
     `.compile(db);
   };
 }
 
-const plain = new PreparedStatement<ContextValues>('finance_create_context', contextStatement(false));
-const withHistory = new PreparedStatement<ContextValues>('finance_create_context_h', contextStatement(true));
+const statements = [false, true].map((history) =>
+  [false, true].map((key) => new PreparedStatement<Flat>(`finance_create_context${history ? '_h' : ''}${key ? '_k' : ''}`, contextStatement(history, key))),
+);
 
 type ContextRow = {
   time_zone: string | null;
@@ -80,19 +111,24 @@ type ContextRow = {
   account_currency: string | null;
   rules: RuleFields[] | string;
   budgeted: boolean;
+  key_taken?: boolean;
+  key_seen?: KeySeen | string | null;
 } & Partial<HistoryRow>;
 
 /**
- * Reads the user's zone, the account, the rules, whether budgets exist and, when `expected` says
- * what the transaction will be scored on, the fraud history for it: all in one statement.
+ * Claims the request's Idempotency-Key, if it has one, and reads the user's zone, the account, the
+ * rules, whether budgets exist and, when `expected` says what the transaction will be scored on,
+ * the fraud history for it: all in one statement.
  */
 export async function readCreateContext(
   database: Database,
   db: FinanceDb,
-  params: { userId: string; accountId: string | undefined; expected: ExpectedHistory | null },
+  params: { userId: string; accountId: string | undefined; expected: ExpectedHistory | null; key?: ContextKey | undefined },
 ): Promise<CreateContext> {
-  const { expected } = params;
-  const statement = expected === null ? plain : withHistory;
+  const { expected, key } = params;
+  const statement = statements[expected === null ? 0 : 1]?.[key === undefined ? 0 : 1];
+  if (statement === undefined) throw new Error('no create context statement');
+  const terms = key === undefined ? null : claimTerms(key.claim, key.hash, key.now, key.ttlMs);
   const [row] = await statement.run<ContextRow>(database, db, {
     userId: params.userId,
     accountId: params.accountId ?? null,
@@ -103,6 +139,13 @@ export async function readCreateContext(
     from: expected?.from ?? new Date(0),
     to: expected?.to ?? new Date(0),
     excludeId: expected?.excludeId ?? '00000000-0000-0000-0000-000000000000',
+    claim_userId: terms?.userId,
+    claim_scope: terms?.scope,
+    claim_key: terms?.key,
+    claim_hash: terms?.hash,
+    claim_now: terms?.now,
+    claim_expiresAt: terms?.expiresAt,
+    claim_abandonedBefore: terms?.abandonedBefore,
   });
   if (row === undefined) throw new Error('the create context statement returned no row');
   const rules = typeof row.rules === 'string' ? (JSON.parse(row.rules) as RuleFields[]) : row.rules;
@@ -116,5 +159,6 @@ export async function readCreateContext(
       account !== null && {
         history: { params: { ...expected, userId: params.userId, currency: account.currency }, history: toHistory(row as HistoryRow) },
       }),
+    ...(key !== undefined && { key: row.key_taken === true ? { taken: true } : { taken: false, seen: keySeenOf(row.key_seen ?? null) } }),
   };
 }

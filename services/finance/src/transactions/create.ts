@@ -10,7 +10,8 @@ import type { MoodRow } from '../moods/repo.js';
 import { toMoodView } from '../moods/schemas.js';
 import type { MoodFields } from '../moods/service.js';
 import { applyRulesToNew } from '../rules/on-write.js';
-import type { Claim } from '../shared/idempotency.js';
+import { claimOrReplay, replayOf, type StoredResponse } from '../shared/idempotency.js';
+import type { KeyTicket } from '../shared/idempotent-route.js';
 import { completeRuleTransfer, planRuleTransfer } from '../transfers/by-rule.js';
 import { transactionSnapshot } from './events.js';
 import type { TransactionRow } from './repo.js';
@@ -23,8 +24,8 @@ import { readCreateContext, type CreateContext } from './create-context.js';
 import { withRisk } from '../risk/rows.js';
 
 export interface CreateOptions {
-  /** The Idempotency-Key the request holds (claimed before anything else): the write stores its answer. */
-  key?: { claim: Claim; answered: () => void } | undefined;
+  /** The Idempotency-Key the request sent: claimed by the context statement, its answer stored by the write. */
+  key?: KeyTicket | undefined;
   /** An occurrence of a recurring rule: posted once, a second time is a 409. */
   recurring?: { ruleId: string; occurrenceDate: string };
   /** The caller's open transaction (the scheduler's, which holds the rule's lock); else one of its own. */
@@ -37,6 +38,28 @@ export interface CreatedTransaction {
   row: TransactionRow;
   /** The answer, as the API sends it and as a retry with the same key receives it again. */
   view: TransactionView;
+}
+
+/** A create whose Idempotency-Key was held already by the same request: its first answer. */
+export interface Replayed {
+  replay: StoredResponse;
+}
+
+/**
+ * The key, as the context statement left it: taken (go on), or held, which answers the first
+ * request's response again (undefined: taken now, go on), 422 or 409.
+ */
+async function settleKey(ctx: FinanceContext, ticket: KeyTicket, key: CreateContext['key']): Promise<StoredResponse | undefined> {
+  if (key?.taken === true) {
+    ticket.taken();
+    return undefined;
+  }
+  ticket.held();
+  if (key?.seen != null) return replayOf(key.seen, ticket.hash);
+  // Taken by a request that committed after the statement's snapshot: a rare race, settled by the claim alone.
+  const replay = await claimOrReplay(ctx.db, { ...ticket.claim, hash: ticket.hash, now: ticket.now, ttlMs: ticket.ttlMs });
+  if (replay === undefined) ticket.taken();
+  return replay;
 }
 
 /**
@@ -102,8 +125,20 @@ export async function createTransaction(
   ctx: FinanceContext,
   userId: string,
   given: TransactionInput & { mood?: MoodFields | undefined },
+  options?: CreateOptions & { key?: undefined },
+): Promise<CreatedTransaction>;
+export async function createTransaction(
+  ctx: FinanceContext,
+  userId: string,
+  given: TransactionInput & { mood?: MoodFields | undefined },
+  options: CreateOptions,
+): Promise<CreatedTransaction | Replayed>;
+export async function createTransaction(
+  ctx: FinanceContext,
+  userId: string,
+  given: TransactionInput & { mood?: MoodFields | undefined },
   options: CreateOptions = {},
-): Promise<CreatedTransaction> {
+): Promise<CreatedTransaction | Replayed> {
   const db = options.trx ?? ctx.db;
   const id = newId();
   const now = ctx.clock.now();
@@ -125,7 +160,12 @@ export async function createTransaction(
           location,
           occurredAt: instant,
         });
-  const context = await readCreateContext(ctx.database, db, { userId, accountId: given.accountId, expected });
+  const ticket = options.key;
+  const context = await readCreateContext(ctx.database, db, { userId, accountId: given.accountId, expected, key: ticket });
+  if (ticket !== undefined) {
+    const replay = await settleKey(ctx, ticket, context.key);
+    if (replay !== undefined) return { replay };
+  }
   const { timeZone } = context;
   const input = dateOnly && given.occurredAt !== undefined ? { ...given, occurredAt: startOfDayInZone(given.occurredAt, timeZone).toISOString() } : given;
   const account = await accountOf(ctx, db, userId, input.accountId, context.account);
@@ -145,7 +185,7 @@ export async function createTransaction(
     created_at: now,
     updated_at: now,
   };
-  const key = options.key?.claim;
+  const key = ticket?.claim;
   const type = built.values.type;
   const byRule = built.transferTo !== undefined && (type === 'income' || type === 'expense') ? built.transferTo : undefined;
 
@@ -254,7 +294,7 @@ export async function createTransaction(
     if (options.trx !== undefined) ctx.bus.wake(false);
     if (plan && trx) await completeRuleTransfer(ctx, trx, userId, row, plan);
     if (result.budgets.length > 0) await thresholdsAfterWrite(ctx, trx, userId, row, result, timeZone, now);
-    options.key?.answered();
+    ticket?.answered();
     return { row, view };
   };
   if (options.trx) return write(options.trx, options.trx);

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { requireUser, type HttpApp } from '@expensio/common';
 import type { FinanceContext } from '../context.js';
 import { idParams, listSchema } from '../shared/http.js';
-import { claimOf, idempotency } from '../shared/idempotent-route.js';
+import { idempotency, keyTicket, sendReplay } from '../shared/idempotent-route.js';
 import { editTransactions } from './bulk.js';
 import { reviewTransaction } from '../risk/review.js';
 import { createTransaction } from './create.js';
@@ -40,10 +40,12 @@ export function transactionRoutes(app: HttpApp, ctx: FinanceContext) {
         body: createTransactionBody,
         response: { 201: transactionSchema },
       },
-      ...idempotency(ctx, 'transactions.create'),
+      // The key is claimed by the create's first statement, with what it reads (a round trip saved).
+      ...idempotency(ctx, 'transactions.create', { claimedBy: 'work' }),
     },
     async (request, reply) => {
-      const created = await createTransaction(ctx, requireUser(request).id, request.body, { key: claimOf(request), clientIp: request.ip });
+      const created = await createTransaction(ctx, requireUser(request).id, request.body, { key: keyTicket(request), clientIp: request.ip });
+      if ('replay' in created) return sendReplay(reply, created.replay);
       return reply.status(201).send(created.view);
     },
   );
