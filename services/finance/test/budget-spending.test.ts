@@ -102,4 +102,18 @@ describe('spendingByPeriod', () => {
     expect(await sums(user, [all.id], { from: '2026-03-15', through: '2026-03-15', timeZone: 'Pacific/Auckland' })).toEqual(['first 2026-03-01 300']);
     expect(await sums(user, [all.id], { from: '2026-03-15', through: '2026-03-15', timeZone: 'UTC' })).toEqual(['first 2026-02-01 300']);
   });
+
+  it('counts the hour before a midnight the clock passes twice in the day it belongs to', async () => {
+    const user = await newUser(t);
+    const havana = 'America/Havana';
+    await recordUserTimeZone(t.ctx.db, { userId: user.id, timeZone: havana, changedAt: new Date('2026-01-01T00:00:00Z') });
+    const all = await budget(user, { name: 'all', startDate: '2026-10-01' });
+    const food = await budget(user, { name: 'food', startDate: '2026-10-01', category: 'groceries' });
+    // Havana's clocks go back from 01:00 to 00:00 on 1 November: 04:30 UTC is 00:30 on 1 November,
+    // an hour before the midnight PostgreSQL reads '2026-11-01 00:00' as.
+    await spend(user, '5.00', '2026-11-01T04:30:00Z');
+    for (const id of [all.id, food.id]) {
+      expect(await sums(user, [id], { from: '2026-11-15', through: '2026-11-15', timeZone: havana })).toEqual(['first 2026-11-01 500']);
+    }
+  });
 });

@@ -182,7 +182,11 @@ export function spendingQuery(db: FinanceDb, params: SpendingTerms) {
         .onRef('t.currency', '=', 'b.currency')
         .on('t.type', '=', sql.lit('expense'))
         .on((eb) => eb.or([eb('b.category_id', 'is', null), eb('t.category_id', '=', eb.ref('b.category_id'))]))
-        .on(sql<boolean>`t.occurred_at >= (${firstDay} at time zone ${zone})`)
+        // Counted by their local day, as the day totals are. The instants only let the index find
+        // them: a clock set back over midnight (America/Havana on 2026-11-01) starts a day an hour
+        // before the instant its midnight reads as, so the lower one is a day early.
+        .on(sql<boolean>`t.occurred_at >= ((${firstDay} - interval '1 day') at time zone ${zone})`)
+        .on(sql<boolean>`(t.occurred_at at time zone ${zone}) >= ${firstDay}`)
         .on(sql<boolean>`t.occurred_at < (${endDay} at time zone ${zone})`),
     )
     .select([
