@@ -1,5 +1,5 @@
-import { sql, type Insertable, type RawBuilder, type Selectable, type SelectQueryBuilder } from 'kysely';
-import { encodeCursor, page, pastCursor, type TimeCursor } from '@expensio/common';
+import { sql, type ExpressionBuilder, type Insertable, type RawBuilder, type Selectable, type SelectQueryBuilder } from 'kysely';
+import { DEFAULT_TIME_ZONE, encodeCursor, page, pastCursor, type TimeCursor } from '@expensio/common';
 import type { BudgetsTable, BudgetThresholdEventsTable, FinanceDb, FinanceTables } from '../db.js';
 import type { BudgetTerms } from './rollover.js';
 
@@ -121,13 +121,13 @@ export interface PeriodSpending {
 
 /**
  * Each budget's spending summed per period, in one grouped query: the user's expenses in the
- * budget's currency (and category), from the start of its first period to the end of the period
- * holding the day `through`, periods cut at midnight in the user's zone. Transfers and income are
- * not spending.
+ * budget's currency (and category), from the start of its first period (or, for a budget that
+ * carries nothing, of the period holding the day `from`) to the end of the period holding the day
+ * `through`, periods cut at midnight in the user's zone. Transfers and income are not spending.
  */
 export async function spendingByPeriod(
   db: FinanceDb,
-  params: { userId: string; budgetIds: string[]; through: string; timeZone: string },
+  params: { userId: string; budgetIds: string[]; from: string; through: string; timeZone: string },
 ): Promise<PeriodSpending[]> {
   if (params.budgetIds.length === 0) return [];
   return spendingQuery(db, { ...params, budgetIds: params.budgetIds }).execute();
@@ -137,34 +137,83 @@ export async function spendingByPeriod(
 export interface SpendingTerms {
   userId: string | RawBuilder<string>;
   budgetIds: string[] | RawBuilder<unknown>;
+  /**
+   * The day, 'YYYY-MM-DD', whose period is the first a budget with rollover 'none' needs: its earlier
+   * periods carry nothing into later ones, so they are not read. A budget that carries is read from
+   * its first period, whatever this says.
+   */
+  from: string | RawBuilder<unknown>;
   /** The day, 'YYYY-MM-DD', whose period the sums run through. */
   through: string | RawBuilder<unknown>;
   timeZone: string | RawBuilder<unknown>;
 }
 
-/** spendingByPeriod's grouped query, for a statement that runs it as one of its parts. */
+/**
+ * spendingByPeriod's grouped query, for a statement that runs it as one of its parts. A budget over
+ * all categories sums the per-day totals (a row per day and account, however many transactions)
+ * when they are kept in the zone asked in, as the statement sees the user's zone; a category's
+ * budget, or one asked in another zone, sums the transactions themselves.
+ */
 export function spendingQuery(db: FinanceDb, params: SpendingTerms) {
-  const zone = sql`${params.timeZone}::text`;
-  const periodOfTransaction = sql<string>`to_char(date_trunc(${truncUnit}, t.occurred_at at time zone ${zone}), 'YYYY-MM-DD')`;
+  const zone = sql<string>`${params.timeZone}::text`;
+  // The days summed, as local midnights: [firstDay, endDay).
+  const firstDay = sql<string>`date_trunc(${truncUnit}, (case when b.rollover = 'none' then greatest(b.start_date, ${params.from}::date) else b.start_date end)::timestamp)`;
+  const endDay = sql<string>`(date_trunc(${truncUnit}, ${params.through}::date::timestamp) + ${onePeriod})`;
   const { budgetIds } = params;
-  return (
-    db
-      .selectFrom('budgets as b')
-      .innerJoin('transactions as t', (join) =>
-        join
-          .onRef('t.user_id', '=', 'b.user_id')
-          .onRef('t.currency', '=', 'b.currency')
-          .on('t.type', '=', sql.lit('expense'))
-          .on((eb) => eb.or([eb('b.category_id', 'is', null), eb('t.category_id', '=', eb.ref('b.category_id'))]))
-          .on(sql<boolean>`t.occurred_at >= (date_trunc(${truncUnit}, b.start_date::timestamp) at time zone ${zone})`)
-          .on(sql<boolean>`t.occurred_at < ((date_trunc(${truncUnit}, ${params.through}::date::timestamp) + ${onePeriod}) at time zone ${zone})`),
-      )
-      .select(['b.id as budget_id', periodOfTransaction.as('period_start'), sql<bigint>`sum(t.amount)::bigint`.as('spent')])
-      .where('b.user_id', '=', params.userId)
-      .where(Array.isArray(budgetIds) ? sql<boolean>`b.id in (${sql.join(budgetIds)})` : sql<boolean>`b.id in (${budgetIds})`)
-      // By the output name: the zone is a parameter, and a second copy of it would not match the first.
-      .groupBy(['b.id', sql.ref('period_start')])
-  );
+  const budgets = db
+    .selectFrom('budgets as b')
+    .where('b.user_id', '=', params.userId)
+    .where(Array.isArray(budgetIds) ? sql<boolean>`b.id in (${sql.join(budgetIds)})` : sql<boolean>`b.id in (${budgetIds})`);
+  // The triggers keep the day totals in the zone user_time_zones holds (UTC without a row), which
+  // this statement reads in its own snapshot: a zone changed since the caller read it falls back to the rows.
+  const totalsFit = (eb: ExpressionBuilder<FinanceTables & { b: BudgetsTable }, 'b'>) =>
+    eb.and([
+      eb('b.category_id', 'is', null),
+      eb(
+        eb.fn.coalesce(eb.selectFrom('user_time_zones as z').select('z.time_zone').whereRef('z.user_id', '=', 'b.user_id'), sql.lit(DEFAULT_TIME_ZONE)),
+        '=',
+        zone,
+      ),
+    ]);
+  const fromRows = budgets
+    .innerJoin('transactions as t', (join) =>
+      join
+        .onRef('t.user_id', '=', 'b.user_id')
+        .onRef('t.currency', '=', 'b.currency')
+        .on('t.type', '=', sql.lit('expense'))
+        .on((eb) => eb.or([eb('b.category_id', 'is', null), eb('t.category_id', '=', eb.ref('b.category_id'))]))
+        // Counted by their local day, as the day totals are. The instants only let the index find
+        // them: a clock set back over midnight (America/Havana on 2026-11-01) starts a day an hour
+        // before the instant its midnight reads as, so the lower one is a day early.
+        .on(sql<boolean>`t.occurred_at >= ((${firstDay} - interval '1 day') at time zone ${zone})`)
+        .on(sql<boolean>`(t.occurred_at at time zone ${zone}) >= ${firstDay}`)
+        .on(sql<boolean>`t.occurred_at < (${endDay} at time zone ${zone})`),
+    )
+    .select([
+      'b.id as budget_id',
+      sql<string>`to_char(date_trunc(${truncUnit}, t.occurred_at at time zone ${zone}), 'YYYY-MM-DD')`.as('period_start'),
+      sql<bigint>`sum(t.amount)::bigint`.as('spent'),
+    ])
+    .where((eb) => eb.not(totalsFit(eb)))
+    // By the output name: the zone is a parameter, and a second copy of it would not match the first.
+    .groupBy(['b.id', sql.ref('period_start')]);
+  const fromDays = budgets
+    .innerJoin('transaction_day_totals as d', (join) =>
+      join
+        .onRef('d.user_id', '=', 'b.user_id')
+        .onRef('d.currency', '=', 'b.currency')
+        .on('d.type', '=', sql.lit('expense'))
+        .on(sql<boolean>`d.day >= ${firstDay}::date`)
+        .on(sql<boolean>`d.day < ${endDay}::date`),
+    )
+    .select([
+      'b.id as budget_id',
+      sql<string>`to_char(date_trunc(${truncUnit}, d.day::timestamp), 'YYYY-MM-DD')`.as('period_start'),
+      sql<bigint>`sum(d.amount)::bigint`.as('spent'),
+    ])
+    .where(totalsFit)
+    .groupBy(['b.id', sql.ref('period_start')]);
+  return fromRows.unionAll(fromDays);
 }
 
 export type NewThresholdEvent = Insertable<BudgetThresholdEventsTable>;

@@ -114,7 +114,7 @@ export async function budgetOverview(
     return start > last ? start : last;
   };
   const through = budgets.reduce((latest, b) => (throughOf(b) > latest ? throughOf(b) : latest), last);
-  const sums = spendingByBudget(await spendingByPeriod(ctx.db, { userId, budgetIds: budgets.map((b) => b.id), through, timeZone }));
+  const sums = spendingByBudget(await spendingByPeriod(ctx.db, { userId, budgetIds: budgets.map((b) => b.id), from: first, through, timeZone }));
   return {
     asOf: now,
     timeZone,

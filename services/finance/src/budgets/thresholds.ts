@@ -122,7 +122,7 @@ export async function checkThresholds(
   const affected = budgets.filter((budget) => periodAffected(budget, changed, today) !== undefined);
   if (affected.length === 0) return 0;
   const through = spendingThrough(changedAt, now, timeZone);
-  const sums = spendingByBudget(await spendingByPeriod(trx, { userId, budgetIds: affected.map((b) => b.id), through, timeZone }));
+  const sums = spendingByBudget(await spendingByPeriod(trx, { userId, budgetIds: affected.map((b) => b.id), from: through, through, timeZone }));
   return recordCrossings(ctx, trx, userId, crossingsOf(userId, affected, sums, changedAt, now, timeZone));
 }
 

@@ -207,6 +207,8 @@ function build(db: FinanceDb, shape: WriteShape): CompiledQuery {
       spendingQuery(db, {
         userId: user,
         budgetIds: sql`select id from budget_rows`,
+        // A budget that carries nothing is checked in the current period only, which holds `through` whenever it is checked (periodAffected).
+        from: at('through', 'text'),
         through: at('through', 'text'),
         timeZone: at('timeZone', 'text'),
       }),
