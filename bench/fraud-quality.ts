@@ -15,7 +15,17 @@
  * and flags per 200 ordinary transactions. FRAUD_DEBUG=1 prints each ordinary transaction flagged.
  */
 import { parseArgs } from 'node:util';
-import { hourIn, payeeKey, RISK, scoreTransaction, type Place, type RecentCharge, type RiskCandidate, type RiskHistory } from '@expensio/finance';
+import {
+  hourIn,
+  payeeKey,
+  recentCharges,
+  RISK,
+  scoreTransaction,
+  type Place,
+  type RecentCharge,
+  type RiskCandidate,
+  type RiskHistory,
+} from '@expensio/finance';
 
 const { values: args } = parseArgs({ options: { seeds: { type: 'string', default: '24' }, days: { type: 'string', default: '120' } } });
 const SEEDS = Number(args.seeds);
@@ -222,7 +232,7 @@ class Baseline {
       countryKnown: tx.location !== null && this.places.has(tx.location.country),
       cityKnown: tx.location !== null && this.places.has(`${tx.location.country}|${tx.location.city ?? ''}`),
       profile: this.profile,
-      recent: this.charges.filter((c) => !c.fraud && c.occurredAt.getTime() >= from && c.occurredAt.getTime() <= tx.at),
+      recent: recentCharges(this.charges.filter((c) => !c.fraud && c.occurredAt.getTime() >= from && c.occurredAt.getTime() <= tx.at)),
     };
   }
 

@@ -7,12 +7,14 @@ export { financeService } from './service.js';
 export { financeExportSections } from './export/sections.js';
 export {
   scoreTransaction,
+  recentCharges,
   hourIn,
   payeeKey,
   type Risk,
   type RiskCandidate,
   type RiskHistory,
   type RecentCharge,
+  type RecentCharges,
   type AmountSample,
   type Place,
 } from './risk/score.js';

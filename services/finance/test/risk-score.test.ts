@@ -1,6 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { totalLessons } from '../src/risk/lessons.js';
-import { dayIn, hourIn, isMidnightIn, medianAndMad, scoreTransaction, type RecentCharge, type RiskCandidate, type RiskHistory } from '../src/risk/score.js';
+import {
+  dayIn,
+  hourIn,
+  isMidnightIn,
+  medianAndMad,
+  NO_CHARGES,
+  recentCharges,
+  scoreTransaction,
+  type RecentCharge,
+  type RiskCandidate,
+  type RiskHistory,
+} from '../src/risk/score.js';
 import { RISK } from '../src/risk/weights.js';
 
 // The scoring core on small histories built by hand: each signal fires where it should, and
@@ -12,7 +23,7 @@ const cents = (major: number) => BigInt(Math.round(major * 100));
 const options = { threshold: RISK.defaultAlertThreshold, timeZone: 'UTC' };
 
 /** Groceries around 40.00 most days at two shops, always between 08:00 and 20:00 UTC, in Berlin. */
-function ordinaryHistory(overrides: Partial<RiskHistory> = {}): RiskHistory {
+function ordinaryHistory({ recent = [], ...overrides }: Partial<Omit<RiskHistory, 'recent'>> & { recent?: RecentCharge[] } = {}): RiskHistory {
   const groceries = [38, 41, 40, 44, 36, 39, 42, 40, 43, 37, 41, 40, 45, 39, 38, 42].map(cents);
   const hours = Array.from({ length: 24 }, (_, h) => (h >= 8 && h <= 20 ? 10 : 0));
   return {
@@ -24,7 +35,7 @@ function ordinaryHistory(overrides: Partial<RiskHistory> = {}): RiskHistory {
     countryKnown: true,
     cityKnown: true,
     profile: { expenses: 130, firstAt: new Date('2025-12-01T00:00:00Z'), hours },
-    recent: [],
+    recent: recentCharges(recent),
     ...overrides,
   };
 }
@@ -101,7 +112,16 @@ describe('scoreTransaction', () => {
       flagged: true,
       reasons: [{ code: 'duplicate', message: 'The same charge of 41.00 EUR at Corner Market was made 3 minutes earlier' }],
     });
-    const newcomer: RiskHistory = { category: null, all: null, payee: null, located: 0, countryKnown: false, cityKnown: false, profile: null, recent };
+    const newcomer: RiskHistory = {
+      category: null,
+      all: null,
+      payee: null,
+      located: 0,
+      countryKnown: false,
+      cityKnown: false,
+      profile: null,
+      recent: recentCharges(recent),
+    };
     expect(codes(expense(), newcomer)).toEqual(['duplicate']);
     // Said as a person would: a repeat seconds later is not "1 minutes earlier".
     const seconds = scoreTransaction(expense(), ordinaryHistory({ recent: [{ ...twin, occurredAt: minutesAgo(0.1) }] }), options);
@@ -133,13 +153,22 @@ describe('scoreTransaction', () => {
 
   it('card_testing: several charges under 2.00 within minutes, and the larger one after them', () => {
     const recent = [1, 2].map((m) => ({ occurredAt: minutesAgo(m), amount: cents(1), payee: `Site ${m}` }));
-    const newcomer: RiskHistory = { category: null, all: null, payee: null, located: 0, countryKnown: false, cityKnown: false, profile: null, recent };
+    const newcomer: RiskHistory = {
+      category: null,
+      all: null,
+      payee: null,
+      located: 0,
+      countryKnown: false,
+      cityKnown: false,
+      profile: null,
+      recent: recentCharges(recent),
+    };
     expect(scoreTransaction(expense({ amount: cents(0.5), payee: 'Site 3' }), newcomer, options)).toMatchObject({
       flagged: true,
       reasons: [{ code: 'card_testing' }],
     });
     const big = [...recent, { occurredAt: minutesAgo(1), amount: cents(1.5), payee: 'Site 4' }];
-    expect(codes(expense({ amount: cents(300) }), { ...newcomer, recent: big })).toEqual(['card_testing']);
+    expect(codes(expense({ amount: cents(300) }), { ...newcomer, recent: recentCharges(big) })).toEqual(['card_testing']);
     // Two small ones are a parking meter and a bottle deposit.
     expect(codes(expense({ amount: cents(1) }), ordinaryHistory({ recent: recent.slice(0, 1) }))).toEqual([]);
   });
@@ -188,7 +217,7 @@ describe('scoreTransaction', () => {
       countryKnown: false,
       cityKnown: false,
       profile: { expenses: 3, firstAt: minutesAgo(600), hours: Array.from({ length: 24 }, () => 0) },
-      recent: [],
+      recent: NO_CHARGES,
     };
     expect(
       scoreTransaction(

@@ -3,7 +3,17 @@ import type { FinanceTables } from '../db.js';
 import { ALL_SCOPE, categoryScope, type Lesson } from './lessons.js';
 import { chargesWithin, payeeSamples, readAmountSamples, readProfile } from './repo.js';
 import { candidateOf, lessonOf, type RiskSubject } from './service.js';
-import { isMidnightIn, payeeKey, scoreTransaction, type AmountSample, type RecentCharge, type Risk, type RiskCandidate, type RiskHistory } from './score.js';
+import {
+  isMidnightIn,
+  payeeKey,
+  recentCharges,
+  scoreTransaction,
+  type AmountSample,
+  type RecentCharge,
+  type Risk,
+  type RiskCandidate,
+  type RiskHistory,
+} from './score.js';
 import { RISK } from './weights.js';
 
 type Precision = RiskCandidate['precision'];
@@ -78,7 +88,7 @@ export class ImportScorer {
         countryKnown: false,
         cityKnown: false,
         profile: this.#profile,
-        recent: this.#recentAround(subject, near),
+        recent: recentCharges(this.#recentAround(subject, near)),
       };
       const risk = scoreTransaction(candidate, history, { threshold, timeZone: this.timeZone });
       const lesson = lessonOf(subject, this.timeZone, precision);

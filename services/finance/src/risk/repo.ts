@@ -1,7 +1,7 @@
 import { sql, type RawBuilder } from 'kysely';
 import { FINANCE_SCHEMA, type FinanceDb } from '../db.js';
 import { totalLessons, type Lesson } from './lessons.js';
-import type { AmountSample, Place, RecentCharge, RiskHistory } from './score.js';
+import type { AmountSample, Place, RecentCharge, RecentCharges, RiskHistory } from './score.js';
 import { RISK } from './weights.js';
 
 // Raw SQL is not rewritten by withSchema, so the statements name the schema themselves.
@@ -17,14 +17,25 @@ export interface HistoryRow {
   profile: { expenses: number; located: number; firstAt: string; hours: number[] } | null;
   country_known: boolean;
   city_known: boolean;
-  recent: { o: string; a: string; p: string | null }[] | string;
+  recent: EncodedCharges | string;
+}
+
+/**
+ * The recent charges as historyColumns sends them: one JSON array per field, which PostgreSQL
+ * builds and JSON.parse reads far faster than an object per charge with a timestamp to parse.
+ */
+interface EncodedCharges {
+  at: number[];
+  /** Decimal text: a bigint can pass what a JSON number holds exactly. */
+  amount: string[];
+  payee: (string | null)[];
 }
 
 const sample = (value: { seen: number; recent: string[] } | null): AmountSample | null =>
   value === null ? null : { seen: value.seen, recent: value.recent.map((a) => BigInt(a)) };
 
-export function toRecent(rows: { o: string; a: string; p: string | null }[]): RecentCharge[] {
-  return rows.map((r) => ({ occurredAt: new Date(r.o), amount: BigInt(r.a), payee: r.p }));
+export function toRecent(encoded: EncodedCharges): RecentCharges {
+  return { at: encoded.at, amount: encoded.amount.map((a) => BigInt(a)), payee: encoded.payee };
 }
 
 /** The expressions a history read compares with: values, or columns of a statement that holds it. */
@@ -46,6 +57,8 @@ export interface HistoryTerms {
  * Everything scoring one transaction needs, as the columns of one select: a handful of
  * primary-key reads of the baseline and the user's expenses inside [from, to] through
  * (user_id, occurred_at). Charges marked as fraud are not the user's behaviour and are left out.
+ * The recent charges come newest first (the duplicate signal names the latest twin), their times
+ * as epoch milliseconds floored as a JavaScript Date reads a timestamp.
  */
 export function historyColumns(h: HistoryTerms): RawBuilder<HistoryRow> {
   return sql<HistoryRow>`
@@ -60,7 +73,10 @@ export function historyColumns(h: HistoryTerms): RawBuilder<HistoryRow> {
       exists (select 1 from ${table('risk_locations')} where user_id = ${h.userId} and country = ${h.country}) as country_known,
       exists (select 1 from ${table('risk_locations')} where user_id = ${h.userId} and country = ${h.country}
         and city = ${h.city}) as city_known,
-      (select coalesce(json_agg(json_build_object('o', r.occurred_at, 'a', r.amount::text, 'p', r.payee)), '[]'::json) from (
+      (select json_build_object(
+          'at', coalesce(json_agg(floor(extract(epoch from r.occurred_at) * 1000)::bigint), '[]'),
+          'amount', coalesce(json_agg(r.amount::text), '[]'),
+          'payee', coalesce(json_agg(r.payee), '[]')) from (
         select occurred_at, amount, coalesce(merchant, description) as payee from ${table('transactions')}
         where user_id = ${h.userId} and type = 'expense' and occurred_at >= ${h.from}
           and occurred_at <= ${h.to} and id <> ${h.excludeId}
@@ -70,7 +86,7 @@ export function historyColumns(h: HistoryTerms): RawBuilder<HistoryRow> {
 
 /** The history as scoring reads it, from the columns historyColumns selected. */
 export function toHistory(row: HistoryRow): RiskHistory {
-  const recent = typeof row.recent === 'string' ? (JSON.parse(row.recent) as { o: string; a: string; p: string | null }[]) : row.recent;
+  const recent = typeof row.recent === 'string' ? (JSON.parse(row.recent) as EncodedCharges) : row.recent;
   return {
     category: sample(row.category),
     all: sample(row.all_expenses),

@@ -52,6 +52,25 @@ export interface RecentCharge {
   payee: string | null;
 }
 
+/**
+ * Recent charges as one array per field, index i of each being one charge: a create reads up to
+ * 200 of them on every request, and columns decode without an object or a Date per charge.
+ */
+export interface RecentCharges {
+  /** When each was made, in epoch milliseconds. */
+  at: readonly number[];
+  amount: readonly bigint[];
+  /** Merchant, else description. */
+  payee: readonly (string | null)[];
+}
+
+/** Charges kept one object each (an import's rows, a test's), as scoring reads them. */
+export function recentCharges(charges: readonly RecentCharge[]): RecentCharges {
+  return { at: charges.map((c) => c.occurredAt.getTime()), amount: charges.map((c) => c.amount), payee: charges.map((c) => c.payee) };
+}
+
+export const NO_CHARGES: RecentCharges = { at: [], amount: [], payee: [] };
+
 /** What the user's history says, read in a bounded way before the transaction (see risk/repo.ts). */
 export interface RiskHistory {
   /** The candidate's category (or the uncategorised) in its currency; null when never seen. */
@@ -65,7 +84,7 @@ export interface RiskHistory {
   cityKnown: boolean;
   profile: { expenses: number; firstAt: Date; hours: readonly number[] } | null;
   /** The user's expenses within the longest window before the candidate (or on its day, for a day-precision row). */
-  recent: readonly RecentCharge[];
+  recent: RecentCharges;
 }
 
 export interface ScoreOptions {
@@ -208,6 +227,15 @@ function expectedIn(h: RiskHistory, at: Date, windowMs: number): number {
   return (h.profile.expenses / spanMs) * windowMs;
 }
 
+/** The indexes of the charges made in (to - windowMs, to]. */
+function madeWithin(recent: RecentCharges, to: number, windowMs: number): number[] {
+  const found: number[] = [];
+  recent.at.forEach((at, i) => {
+    if (at > to - windowMs && at <= to) found.push(i);
+  });
+  return found;
+}
+
 function velocity(c: RiskCandidate, h: RiskHistory): RiskReason | null {
   const rule = RISK.velocity;
   const windows = [
@@ -216,13 +244,13 @@ function velocity(c: RiskCandidate, h: RiskHistory): RiskReason | null {
   ];
   let best: RiskReason | null = null;
   for (const w of windows) {
-    const inside = h.recent.filter((r) => r.occurredAt.getTime() > c.occurredAt.getTime() - w.ms && r.occurredAt <= c.occurredAt);
+    const inside = madeWithin(h.recent, c.occurredAt.getTime(), w.ms);
     const count = inside.length + 1;
     const expected = expectedIn(h, c.occurredAt, w.ms);
     if (count < w.min || count < rule.rateMultiple * expected) continue;
     const weight = Math.min(rule.maxWeight, w.per * (count - w.free));
     if (best !== null && best.weight >= weight) continue;
-    const total = inside.reduce((sum, r) => sum + r.amount, c.amount);
+    const total = inside.reduce((sum, i) => sum + (h.recent.amount[i] ?? 0n), c.amount);
     const perDay = expectedIn(h, c.occurredAt, 24 * 3_600_000);
     best = {
       code: 'velocity',
@@ -243,16 +271,16 @@ function minutesEarlier(ms: number): string {
 function duplicate(c: RiskCandidate, h: RiskHistory, timeZone: string): RiskReason | null {
   if (c.payee === null) return null;
   const windowMs = RISK.duplicate.windowMs;
-  const twin = h.recent.find(
-    (r) =>
-      r.amount === c.amount &&
-      samePayee(r.payee, c.payee) &&
-      (c.precision === 'day'
-        ? dayIn(r.occurredAt, timeZone) === dayIn(c.occurredAt, timeZone)
-        : r.occurredAt <= c.occurredAt && r.occurredAt.getTime() >= c.occurredAt.getTime() - windowMs),
+  const to = c.occurredAt.getTime();
+  const { amount, payee } = h.recent;
+  const twinAt = h.recent.at.find(
+    (at, i) =>
+      amount[i] === c.amount &&
+      samePayee(payee[i] ?? null, c.payee) &&
+      (c.precision === 'day' ? dayIn(new Date(at), timeZone) === dayIn(c.occurredAt, timeZone) : at <= to && at >= to - windowMs),
   );
-  if (twin === undefined) return null;
-  const when = c.precision === 'day' ? 'on the same day' : minutesEarlier(c.occurredAt.getTime() - twin.occurredAt.getTime());
+  if (twinAt === undefined) return null;
+  const when = c.precision === 'day' ? 'on the same day' : minutesEarlier(to - twinAt);
   return {
     code: 'duplicate',
     weight: RISK.duplicate.weight,
@@ -263,9 +291,7 @@ function duplicate(c: RiskCandidate, h: RiskHistory, timeZone: string): RiskReas
 function cardTesting(c: RiskCandidate, h: RiskHistory): RiskReason | null {
   const rule = RISK.cardTesting;
   const small = BigInt(rule.smallBelowMajor) * 10n ** BigInt(currencyExponent(c.currency));
-  const smalls = h.recent.filter(
-    (r) => r.amount < small && r.occurredAt <= c.occurredAt && r.occurredAt.getTime() > c.occurredAt.getTime() - rule.windowMs,
-  ).length;
+  const smalls = madeWithin(h.recent, c.occurredAt.getTime(), rule.windowMs).filter((i) => (h.recent.amount[i] ?? small) < small).length;
   const count = smalls + (c.amount < small ? 1 : 0);
   if (count < rule.minSmallCharges) return null;
   const limit = `${fromMinor(small, c.currency)} ${c.currency}`;
