@@ -17,3 +17,6 @@ export const API_WRITERS = { first: 2, last: 1 + 2 * BUDGETED };
  * the histories the next API scenario reads.
  */
 export const OTHER_WRITERS = { first: API_WRITERS.last + 1, last: 1001 };
+
+/** The recent charges the fraud score reads at most (RECENT_LIMIT in services/finance/src/risk/repo.ts). */
+export const FRAUD_RECENT = 200;
