@@ -18,12 +18,14 @@ declare module 'autocannon' {
     p99: number;
     total: number;
   }
-  interface Options {
+  export interface Options {
     url: string;
     connections?: number;
     pipelining?: number;
     duration?: number;
     amount?: number;
+    /** With `duration`: stop after this many requests if the time has not run out first. */
+    maxOverallRequests?: number;
     timeout?: number;
     method?: string;
     headers?: Record<string, string>;

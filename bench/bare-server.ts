@@ -1,18 +1,20 @@
 /**
  * Calibration for bench/run.ts (not a test): the least a Node HTTP route can do for each
  * scenario — Fastify and pg, no auth, no validation, no schema — so the API's figures can be read
- * against what this machine allows. Env: BENCH_DATABASE_URL, BENCH_POOL_SIZE. Prints `listening PORT`.
+ * against what this machine allows. It inserts for users no API scenario writes as (bench/users.ts).
+ * Env: BENCH_DATABASE_URL, BENCH_POOL_SIZE. Prints `listening PORT`.
  */
 import type { AddressInfo } from 'node:net';
 import './counting.js';
 import Fastify from 'fastify';
 import pg from 'pg';
+import { OTHER_WRITERS } from './users.js';
 
 async function main() {
   const pool = new pg.Pool({ connectionString: process.env.BENCH_DATABASE_URL, max: Number(process.env.BENCH_POOL_SIZE ?? 10) });
   const app = Fastify({ logger: false });
   app.post('/insert', async () => {
-    const n = 2 + Math.floor(Math.random() * 1000);
+    const n = OTHER_WRITERS.first + Math.floor(Math.random() * (OTHER_WRITERS.last - OTHER_WRITERS.first + 1));
     const result = await pool.query<{ id: string }>(
       `insert into finance.transactions (id, user_id, account_id, type, amount, currency, category_id, description, merchant, occurred_at, tags, transfer_id, created_at, updated_at)
        select gen_random_uuid(), user_id, account_id, 'expense', 1234, 'USD', null, 'bare', null, now(), '{}', null, now(), now() from bench.users where n = $1 returning id`,

@@ -151,5 +151,4 @@ export function rssSampler(intervalMs = 25) {
   };
 }
 
-/** Users 2..BUDGETED+1 of the seed have a monthly budget over all spending. */
-export const BUDGETED = 20;
+export { BUDGETED } from './users.js';

@@ -2,14 +2,15 @@
  * The API beside pgbench on the same machine, in the same run (not a test). Needs the database
  * bench/seed.ts built.
  *
- *   node --import tsx bench/run.ts [--duration 15] [--connections 10]
+ *   node --import tsx bench/run.ts [--duration 15] [--connections 10] [--rounds 3] [--warmup 2000]
  *
  * For each scenario pgbench runs the equivalent SQL, then autocannon runs the HTTP request
  * against the finance API (bench/server.ts, its own process, 127.0.0.1 only), each for the same
  * bounded time at the same concurrency after a short warm-up. Scenarios:
- * - insert / budget: POST /api/transactions (validated, authenticated, a unique Idempotency-Key
- *   each) by 20 users without a budget, then by the 20 users with a monthly budget over all
- *   spending (bench/seed.ts), against pgbench's single-row insert and the bare route;
+ * - insert / unscored / budget: POST /api/transactions (validated, authenticated, a unique
+ *   Idempotency-Key each) by 20 users without a budget, the same with fraud scoring off (a second
+ *   server, BENCH_SCORING=off), then by the 20 users with a monthly budget over all spending
+ *   (bench/seed.ts), against pgbench's single-row insert and the bare route;
  * - first page: GET /api/transactions?limit=50 for the heavy user against the same page query;
  * - deep page: the same with a cursor 90,000 rows into the heavy user's history, against the
  *   page query with the keyset predicate;
@@ -21,9 +22,10 @@
  *   two years of daily history, against its statements (bench/sql/analytics-forecast.sql): the SQL
  *   reads one total per day, the rest is the model (candidates and their backtest) in Node.
  * For insert and first page, bench/bare-server.ts (Fastify + pg, nothing else) is measured too:
- * what a Node route on this machine gets at all. Options: --only insert|budget|first|deep|cashflow|comprehensive|forecast, --deep ROWS,
- * --profile DIR (the API server's CPU profile), --requests N (each measured run sends N requests
- * instead of running for --duration), --pgbench off (skip pgbench, for cost runs).
+ * what a Node route on this machine gets at all. Options: --only insert|unscored|budget|first|deep|cashflow|comprehensive|forecast,
+ * --deep ROWS, --profile DIR (the API server's CPU profile), --requests N (each measured run sends N
+ * requests instead of running for --duration), --pgbench off (skip pgbench, for cost runs),
+ * --rounds N, --warmup N (below).
  *
  * Each measured run also says what one request costs, which a busy machine changes far less than
  * it changes throughput: the CPU time the server process spent (its /proc utime + stime) and the
@@ -31,6 +33,21 @@
  * divided by the requests answered, and the statements the server sent per request (counted in
  * the server by bench/counting.ts; BEGIN and COMMIT included). PostgreSQL's shared processes (WAL
  * writer, checkpointer, autovacuum) are not counted.
+ *
+ * Fairness between scenarios (issues 9 and 12 compare them in one run). The first measured run on
+ * a fresh server used to cost the API 30-80% more CPU per request than the same run repeated
+ * (measured with --pgbench off, so not pgbench's rows): V8 was still compiling the path (node
+ * --trace-opt: ~360 TurboFan compilations in that run against 30-90 in the next ones, their CPU
+ * charged to the process), and 3 s of warm-up is only a few hundred requests on a busy machine.
+ * Reconnecting the pool (every connection preparing its statements again) changed nothing
+ * measurable. So: before any measured run every server answers --warmup requests (default 2,000;
+ * at most 60 s) of each request it will be measured on, and every API writer starts with a full
+ * fraud history window (fillFraudWindows says why); the POST scenarios run in --rounds rounds (default 3), each
+ * in another order, and report the median req/s and CPU per request of each scenario and each
+ * ratio per round with its median; pgbench and the bare route insert only for users no API
+ * scenario writes as (bench/users.ts), so they do not change the budget spending and velocity
+ * windows the next API run reads; and only the measured server's outbox relay runs, since an idle
+ * server's relay took part of the measured one's rows (~0.2-0.4 ms of CPU per request).
  */
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -38,10 +55,12 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import autocannon from 'autocannon';
+import autocannon, { type Options as CannonOptions } from 'autocannon';
 import pg from 'pg';
-import { BUDGETED, databaseUrl, mintToken, newSigningKey, PG_SERVER } from './lib.js';
+import { databaseUrl, mintToken, newSigningKey, PG_SERVER } from './lib.js';
+import { cpuPerRequest, median, medianCost, rotated, type Cost } from './rounds.js';
 import { startServer as startServerProcess, type BenchServer as Server } from './spawn-server.js';
+import { API_WRITERS, BUDGETED, FRAUD_RECENT, OTHER_WRITERS } from './users.js';
 
 const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]?.replace(/^--/, '') ?? '', process.argv[i + 1] ?? '');
@@ -55,6 +74,12 @@ const PROFILE = args.get('profile');
 /** A fixed number of requests per measured run, instead of a duration. */
 const REQUESTS = args.has('requests') ? Number(args.get('requests')) : undefined;
 const PGBENCH = args.get('pgbench') !== 'off';
+/** Rounds of the POST scenarios, each in another order. */
+const ROUNDS = Math.max(1, Number(args.get('rounds') ?? 3));
+/** Requests each server answers of each request it will be measured on, before any measured run. */
+const WARMUP_REQUESTS = Number(args.get('warmup') ?? 2000);
+/** A slow route stops warming after this long, whatever WARMUP_REQUESTS says. */
+const WARMUP_CAP_S = 60;
 const BENCH_DB = process.env.BENCH_DB ?? 'expensio_bench';
 const run = promisify(execFile);
 
@@ -63,14 +88,11 @@ const PAGE_SELECT = `select t.*, c.slug as category_slug from finance.transactio
 const PAGE_ORDER = `order by t.occurred_at desc, t.id desc limit 51`;
 
 const SCRIPTS = {
-  insert: `\\set n random(2, 1001)
+  insert: `\\set n random(${OTHER_WRITERS.first}, ${OTHER_WRITERS.last})
 insert into finance.transactions (id, user_id, account_id, type, amount, currency, category_id, description, merchant, occurred_at, tags, transfer_id, created_at, updated_at)
 select gen_random_uuid(), user_id, account_id, 'expense', 1234, 'USD', null, 'pgbench', null, now(), '{}', null, now(), now() from bench.users where n = :n;
 `,
   first: `${PAGE_SELECT} ${PAGE_ORDER};\n`,
-  get budget() {
-    return this.insert;
-  },
   deep: `${PAGE_SELECT} and (t.occurred_at, t.id) < (:at::timestamptz, :cid::uuid) ${PAGE_ORDER};\n`,
   cashflow: readFileSync(path.join(import.meta.dirname, 'sql', 'analytics-cash-flow.sql'), 'utf8'),
   comprehensive: readFileSync(path.join(import.meta.dirname, 'sql', 'analytics-comprehensive.sql'), 'utf8'),
@@ -109,6 +131,28 @@ async function pgbench(name: keyof typeof SCRIPTS, variables: Record<string, str
   return Number(match[1]);
 }
 
+/**
+ * Gives every API writer FRAUD_RECENT expenses in the last 20 minutes, so the fraud score's history
+ * read is full (the most it reads) for users with and without a budget alike from the first run:
+ * otherwise the users of two scenarios (with and without scoring) fill it twice as fast as the
+ * budgeted ones, and a scenario's cost would depend on how much the run had written before it.
+ */
+async function fillFraudWindows() {
+  const client = new pg.Client({ connectionString: databaseUrl(BENCH_DB) });
+  await client.connect();
+  try {
+    await client.query(
+      `insert into finance.transactions (id, user_id, account_id, type, amount, currency, category_id, description, merchant, occurred_at, tags, transfer_id, created_at, updated_at)
+       select gen_random_uuid(), u.user_id, u.account_id, 'expense', 1000 + floor(random() * 89000)::bigint, 'USD', null, 'bench history', 'Bench Market',
+              now() - g * interval '6 seconds', '{}', null, now(), now()
+       from bench.users u cross join generate_series(1, $3::int) g where u.n between $1 and $2`,
+      [API_WRITERS.first, API_WRITERS.last, FRAUD_RECENT],
+    );
+  } finally {
+    await client.end();
+  }
+}
+
 interface HttpResult {
   rps: number;
   p50: number;
@@ -117,13 +161,6 @@ interface HttpResult {
   errors: number;
   /** Requests answered. */
   answered: number;
-}
-
-/** What one request cost, on average over a measured run. */
-interface Cost {
-  apiCpuMs: number;
-  pgCpuMs: number | undefined;
-  statements: number;
 }
 
 const TICK_MS = 1000 / Number((await run('getconf', ['CLK_TCK'])).stdout.trim());
@@ -180,17 +217,13 @@ async function measured(server: Server, work: () => Promise<HttpResult>): Promis
   };
 }
 
-async function cannon(
-  port: number,
-  seconds: number,
-  request: () => { method: string; path: string; headers: Record<string, string>; body?: string },
-  /** A fixed number of requests instead of `seconds`. */
-  amount?: number,
-): Promise<HttpResult> {
+type MakeRequest = () => { method: string; path: string; headers: Record<string, string>; body?: string };
+
+async function cannon(port: number, request: MakeRequest, limit: Pick<CannonOptions, 'duration' | 'amount' | 'maxOverallRequests'>): Promise<HttpResult> {
   const result = await autocannon({
     url: `http://127.0.0.1:${port}`,
     connections: CONNECTIONS,
-    ...(amount === undefined ? { duration: seconds } : { amount }),
+    ...limit,
     timeout: 10,
     requests: [{ setupRequest: (base) => ({ ...base, ...request() }) }],
   });
@@ -312,6 +345,7 @@ async function main() {
       sql: 'single-row insert',
       vars: {},
       request: insertAs(unbudgeted),
+      target: server,
       bare: bareInsert,
       aim: 0.4,
     },
@@ -321,6 +355,7 @@ async function main() {
       sql: 'single-row insert',
       vars: {},
       request: insertAs(unbudgeted),
+      target: unscored,
       bare: undefined,
       aim: 0.4,
     },
@@ -330,16 +365,27 @@ async function main() {
       sql: 'single-row insert',
       vars: {},
       request: insertAs(budgeted),
+      target: server,
       bare: undefined,
       aim: 0.4,
     },
-    { name: 'first', http: 'GET /api/transactions (first page)', sql: 'page query', vars: { uid: heavy }, request: page(), bare: barePage, aim: 0.2 },
+    {
+      name: 'first',
+      http: 'GET /api/transactions (first page)',
+      sql: 'page query',
+      vars: { uid: heavy },
+      request: page(),
+      target: server,
+      bare: barePage,
+      aim: 0.2,
+    },
     {
       name: 'deep',
       http: `GET /api/transactions (cursor ${DEEP_OFFSET} rows deep)`,
       sql: 'page query + keyset predicate',
       vars: { uid: heavy, at: deepRow.occurred_at.toISOString(), cid: deepRow.id },
       request: page(deepCursor),
+      target: server,
       bare: undefined,
       aim: 0.2,
     },
@@ -349,6 +395,7 @@ async function main() {
       sql: 'cash-flow statement',
       vars: range(365),
       request: analytics(`cash-flow?granularity=day&from=${day(-364)}&to=${day(1)}`),
+      target: server,
       bare: undefined,
       aim: 1 / 3,
     },
@@ -358,6 +405,7 @@ async function main() {
       sql: 'comprehensive range statements',
       vars: range(30),
       request: analytics('comprehensive'),
+      target: server,
       bare: undefined,
       aim: 1 / 3,
     },
@@ -367,27 +415,89 @@ async function main() {
       sql: 'forecast statements',
       vars: { uid: heavy, cur: 'USD', tz: 'UTC', from: firstDay, to: day(0), next: day(1) },
       request: analytics('forecast?granularity=day&horizon=30'),
+      target: server,
       bare: undefined,
       aim: 1 / 3,
     },
   ] as const;
 
-  const results = [];
+  const selected = scenarios.filter((s) => ONLY === undefined || ONLY === s.name);
+  const results: Row[] = [];
+  const rounds: Round[] = [];
+  const servers = [server, unscored, bare];
+  // Only the measured server's relay runs (spawn-server.ts says why).
+  const only = async (target: Server) => {
+    for (const candidate of servers) await candidate.relay(candidate === target);
+  };
+  /** The short warm-up (whatever ran before, pgbench or another server, settles), then the measured run. */
+  const measure = async (target: Server, request: MakeRequest, label: string) => {
+    await only(target);
+    await cannon(target.port, request, { duration: WARMUP });
+    const http = await measured(target, () => cannon(target.port, request, REQUESTS === undefined ? { duration: DURATION } : { amount: REQUESTS }));
+    if (http.non2xx > 0 || http.errors > 0) throw new Error(`${label}: ${http.non2xx} non-2xx answers, ${http.errors} errors`);
+    return http;
+  };
   try {
-    for (const s of scenarios) {
-      if (ONLY !== undefined && ONLY !== s.name) continue;
-      const tps = PGBENCH ? await pgbench(s.name === 'unscored' ? 'insert' : s.name, s.vars, DURATION) : Number.NaN;
-      const target = s.name === 'unscored' ? unscored : server;
-      await cannon(target.port, WARMUP, s.request);
-      const http = await measured(target, () => cannon(target.port, DURATION, s.request, REQUESTS));
-      if (http.non2xx > 0 || http.errors > 0) throw new Error(`${s.http}: ${http.non2xx} non-2xx answers, ${http.errors} errors`);
+    // Every server, before any measured run, answers each request it will be measured on: its JIT
+    // has compiled the path, its heap has grown, every pooled connection has prepared every
+    // statement. The creates warm last, so the first round does not follow the analytics routes on the same server.
+    if (selected.some((s) => POST_SCENARIOS.has(s.name))) await fillFraudWindows();
+    const warmOrder = [...selected.filter((s) => !POST_SCENARIOS.has(s.name)), ...selected.filter((s) => POST_SCENARIOS.has(s.name))];
+    for (const s of WARMUP_REQUESTS > 0 ? warmOrder : []) {
+      for (const [target, request] of [[s.target, s.request] as const, ...(s.bare === undefined ? [] : [[bare, s.bare] as const])]) {
+        await only(target);
+        const started = performance.now();
+        const warm = await cannon(target.port, request, { duration: WARMUP_CAP_S, maxOverallRequests: WARMUP_REQUESTS });
+        const label = target === bare ? `bare ${s.name}` : s.http;
+        console.error(`warm-up: ${label}: ${warm.answered} requests in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+      }
+    }
+
+    const posts = selected.filter((s) => POST_SCENARIOS.has(s.name));
+    const runs = [
+      ...posts.map((s) => ({ name: s.name, http: s.http, target: s.target, request: s.request })),
+      ...posts.flatMap((s) => (s.bare === undefined ? [] : [{ name: 'bare', http: 'bare Fastify + pg insert', target: bare, request: s.bare }])),
+    ];
+    for (let round = 0; round < ROUNDS && runs.length > 0; round += 1) {
+      const tps = PGBENCH ? await pgbench('insert', {}, DURATION) : Number.NaN;
+      const measuredRuns: RoundRun[] = [];
+      for (const [place, r] of rotated(runs, round).entries()) {
+        const http = await measure(r.target, r.request, r.http);
+        const run = { name: r.name, place: place + 1, rps: http.rps, p50: http.p50, p99: http.p99, cost: http.cost };
+        console.error(JSON.stringify({ round: round + 1, ...run }));
+        measuredRuns.push(run);
+      }
+      rounds.push({ tps, runs: measuredRuns });
+    }
+    const runsOf = (name: string) => rounds.flatMap((r) => r.runs.filter((run) => run.name === name));
+    for (const s of posts) {
+      const own = runsOf(s.name);
+      const bareRuns = s.bare === undefined ? [] : runsOf('bare');
+      const tps = median(rounds.map((r) => r.tps));
+      const rps = median(own.map((r) => r.rps));
+      results.push({
+        scenario: s.http,
+        pgbench: s.sql,
+        pgbenchTps: Math.round(tps),
+        apiRps: Math.round(rps),
+        ratio: rps / tps,
+        aim: s.aim,
+        p50: median(own.map((r) => r.p50)),
+        p99: median(own.map((r) => r.p99)),
+        bareRps: bareRuns.length === 0 ? undefined : median(bareRuns.map((r) => r.rps)),
+        cost: medianCost(own.map((r) => r.cost)),
+        bareCost: bareRuns.length === 0 ? undefined : medianCost(bareRuns.map((r) => r.cost)),
+      });
+    }
+
+    for (const s of selected) {
+      if (s.name === 'insert' || s.name === 'unscored' || s.name === 'budget') continue;
+      const tps = PGBENCH ? await pgbench(s.name, s.vars, DURATION) : Number.NaN;
+      const http = await measure(s.target, s.request, s.http);
       let bareRps: number | undefined;
       let bareCost: Cost | undefined;
       if (s.bare !== undefined) {
-        await cannon(bare.port, WARMUP, s.bare);
-        const calibration = await measured(bare, () => cannon(bare.port, DURATION, s.bare, REQUESTS));
-        if (calibration.non2xx > 0 || calibration.errors > 0)
-          throw new Error(`bare ${s.name}: ${calibration.non2xx} non-2xx answers, ${calibration.errors} errors`);
+        const calibration = await measure(bare, s.bare, `bare ${s.name}`);
         bareRps = calibration.rps;
         bareCost = calibration.cost;
       }
@@ -412,19 +522,10 @@ async function main() {
     await bare.stop();
     await unscored.stop();
   }
-  const without = results.find((r) => r.scenario.includes('without a budget'));
-  const withBudget = results.find((r) => r.scenario.includes('with a monthly budget'));
-  if (without && withBudget) console.log(`POST with a budget / without: ${((withBudget.apiRps / without.apiRps) * 100).toFixed(0)}% (aim 80%)`);
-  if (without?.bareRps !== undefined)
-    console.log(`POST without a budget / bare Fastify + pg insert: ${((without.apiRps / without.bareRps) * 100).toFixed(0)}% (aim 60%)`);
-  if (withBudget && without?.bareRps !== undefined)
-    console.log(`POST with a budget / bare Fastify + pg insert: ${((withBudget.apiRps / without.bareRps) * 100).toFixed(0)}% (aim 60%)`);
-  const scoringOff = results.find((r) => r.scenario.includes('fraud scoring off'));
-  if (without && scoringOff) console.log(`POST with fraud scoring / without: ${((without.apiRps / scoringOff.apiRps) * 100).toFixed(0)}% (aim 75%)`);
   const first = results.find((r) => r.scenario.includes('first'));
   const deep = results.find((r) => r.scenario.includes('deep'));
   console.log(
-    `machine: ${env.nproc} cores (${env.cpu}), ${env.memoryGb} GiB, Node ${env.node}, PostgreSQL ${env.postgres}; ${CONNECTIONS} connections, ${DURATION} s per run`,
+    `machine: ${env.nproc} cores (${env.cpu}), ${env.memoryGb} GiB, Node ${env.node}, PostgreSQL ${env.postgres}; ${CONNECTIONS} connections, ${REQUESTS === undefined ? `${DURATION} s` : `${REQUESTS} requests`} per run, warm-up ${WARMUP_REQUESTS} requests per server and request`,
   );
   // Anything else running on the machine skews every figure: the load average says whether it did.
   console.log(
@@ -435,6 +536,8 @@ async function main() {
   );
   const pct = (value: number) => (Number.isFinite(value) ? `${(value * 100).toFixed(0)}%` : '–');
   const costText = (c: Cost) => `${c.apiCpuMs.toFixed(2)} / ${c.pgCpuMs === undefined ? '?' : c.pgCpuMs.toFixed(2)} / ${c.statements.toFixed(2)}`;
+  if (rounds.length > 0) printRounds(rounds, pct, costText);
+  if (rounds.length > 0) console.log(`POST rows below: medians of ${rounds.length} rounds.`);
   console.log(
     '| scenario | pgbench (same SQL) | pgbench tx/s | API req/s | ratio | aim | API p50 ms | API p99 ms | bare Fastify + pg req/s (ratio) | per request: API CPU ms / PostgreSQL CPU ms / statements | bare, per request |',
   );
@@ -446,6 +549,76 @@ async function main() {
     );
   }
   if (first && deep) console.log(`deep page / first page (API): ${((deep.apiRps / first.apiRps) * 100).toFixed(0)}%`);
+}
+
+/** The scenarios run in rounds, in rotating order: the creates (and, with insert, the bare insert). */
+const POST_SCENARIOS = new Set(['insert', 'unscored', 'budget']);
+
+interface Row {
+  scenario: string;
+  pgbench: string;
+  pgbenchTps: number;
+  apiRps: number;
+  ratio: number;
+  aim: number;
+  p50: number;
+  p99: number;
+  bareRps: number | undefined;
+  cost: Cost;
+  bareCost: Cost | undefined;
+}
+
+interface RoundRun {
+  /** insert, unscored, budget or bare. */
+  name: string;
+  /** Its place in its round, from 1. */
+  place: number;
+  rps: number;
+  p50: number;
+  p99: number;
+  cost: Cost;
+}
+
+interface Round {
+  tps: number;
+  runs: RoundRun[];
+}
+
+/** The ratios issues 9 and 12 aim at: req/s of `over` ÷ req/s of `under`, taken in the same round. */
+const RATIOS = [
+  { label: 'POST with a budget / without', over: 'budget', under: 'insert', aim: 0.8 },
+  { label: 'POST without a budget / bare Fastify + pg insert', over: 'insert', under: 'bare', aim: 0.6 },
+  { label: 'POST with a budget / bare Fastify + pg insert', over: 'budget', under: 'bare', aim: 0.6 },
+  { label: 'POST with fraud scoring / without', over: 'insert', under: 'unscored', aim: 0.75 },
+];
+
+function printRounds(rounds: Round[], pct: (value: number) => string, costText: (c: Cost) => string) {
+  // Round 1 runs them in the order they are listed.
+  const names = rounds[0]?.runs.map((r) => r.name) ?? [];
+  console.log('POST rounds: #place in the round, req/s, per request API CPU ms / PostgreSQL CPU ms / statements');
+  console.log(`| round | pgbench tx/s | ${names.join(' | ')} |`);
+  console.log(`| ---: | ---: | ${names.map(() => '---').join(' | ')} |`);
+  for (const [i, round] of rounds.entries()) {
+    const cells = names.map((name) => {
+      const run = round.runs.find((r) => r.name === name);
+      return run === undefined ? '–' : `#${run.place} ${Math.round(run.rps)}: ${costText(run.cost)}`;
+    });
+    console.log(`| ${i + 1} | ${Number.isNaN(round.tps) ? '–' : Math.round(round.tps)} | ${cells.join(' | ')} |`);
+  }
+  const ratios = RATIOS.filter((r) => names.includes(r.over) && names.includes(r.under));
+  if (ratios.length === 0) return;
+  console.log(`| ratio (req/s) | aim | ${rounds.map((_, i) => `round ${i + 1}`).join(' | ')} | median | median by API + PostgreSQL CPU per request |`);
+  console.log(`| --- | ---: | ${rounds.map(() => '---:').join(' | ')} | ---: | ---: |`);
+  for (const ratio of ratios) {
+    const pairs = rounds.flatMap((round) => {
+      const over = round.runs.find((r) => r.name === ratio.over);
+      const under = round.runs.find((r) => r.name === ratio.under);
+      return over === undefined || under === undefined ? [] : [{ rps: over.rps / under.rps, cpu: cpuPerRequest(under.cost) / cpuPerRequest(over.cost) }];
+    });
+    console.log(
+      `| ${ratio.label} | ${pct(ratio.aim)} | ${pairs.map((p) => pct(p.rps)).join(' | ')} | ${pct(median(pairs.map((p) => p.rps)))} | ${pct(median(pairs.map((p) => p.cpu)))} |`,
+    );
+  }
 }
 
 main().catch((error: unknown) => {

@@ -11,6 +11,12 @@ export interface BenchServer {
   application: string;
   /** Statements it has sent so far (counted in the server by bench/counting.ts). */
   statements: () => Promise<number>;
+  /**
+   * Starts or stops the server's outbox relay (bench/server.ts; the bare server has none). Relays
+   * share one outbox, so an idle server's relay would publish, and be charged for, part of the
+   * rows the measured server writes.
+   */
+  relay: (on: boolean) => Promise<void>;
   stop: () => Promise<void>;
 }
 
@@ -47,18 +53,31 @@ export async function startServer(
       reject(new Error(`bench server exited with ${code}`));
     });
   });
-  const statements = () =>
-    new Promise<number>((resolve) => {
-      child.once('message', (message) => {
-        resolve((message as { statements: number }).statements);
-      });
-      child.send('count');
+  /** Sends `message` and waits for the answer `pick` recognises (other answers are not its). */
+  const ask = <T>(message: string, pick: (answer: Record<string, unknown>) => T | undefined) =>
+    new Promise<T>((resolve) => {
+      const listen = (answer: unknown) => {
+        const picked = pick(answer as Record<string, unknown>);
+        if (picked === undefined) return;
+        child.off('message', listen);
+        resolve(picked);
+      };
+      child.on('message', listen);
+      child.send(message);
     });
+  const statements = () => ask('count', (answer) => (typeof answer.statements === 'number' ? answer.statements : undefined));
+  const relay =
+    script === 'server.ts'
+      ? async (on: boolean) => {
+          await ask(on ? 'relay on' : 'relay off', (answer) => (answer.relay === on ? true : undefined));
+        }
+      : async () => undefined;
   return {
     port,
     pid: child.pid ?? 0,
     application,
     statements,
+    relay,
     stop: () =>
       new Promise((resolve) => {
         child.once('exit', () => {
