@@ -1,0 +1,1 @@
+alter table outbox reset (autovacuum_vacuum_scale_factor, autovacuum_vacuum_threshold);
