@@ -28,7 +28,7 @@ export default async function setup(project: TestProject) {
   project.provide('testDatabase', source);
   return async () => {
     await dropPostgresTemplate(source);
-    // The snapshot is this run's alone (~42 MB): nothing reads it once the run is over.
+    // The snapshot is this run's alone (~18 MB): nothing reads it once the run is over.
     if (source.kind === 'pglite') await rm(source.location, { force: true });
   };
 }
