@@ -657,23 +657,29 @@ describe('outbox relay', () => {
   it('keeps a row pending until the transport confirms, retrying with back-off', async () => {
     const db = await serviceSchema();
     const transport = new RecordingTransport();
-    const bus = createEventBus({ db, transport, relay: { pollIntervalMs: 10, retryBaseMs: 200, retryMaxMs: 200 } });
+    // An hour's back-off: the test moves the row's time itself, so a slow machine cannot outrun it.
+    const backoff = { retryBaseMs: 3_600_000, retryMaxMs: 3_600_000 };
+    const bus = createEventBus({ db, transport, relay: { pollIntervalMs: 10, ...backoff } });
     transport.failNext = 1;
     const envelope = await publishNote(bus, db, randomUUID());
-    const relay = new OutboxRelay(db, transport, { retryBaseMs: 200, retryMaxMs: 200 });
+    const relay = new OutboxRelay(db, transport, backoff);
     expect(await relay.drain()).toBe(0);
     const failed = await db
       .selectFrom('outbox')
-      .select(['attempts', 'last_error', 'published_at', 'locked_until', sql<boolean>`available_at > now() + interval '100 milliseconds'`.as('backing_off')])
+      .select(['attempts', 'last_error', 'published_at', 'locked_until', sql<boolean>`available_at > now() + interval '30 minutes'`.as('backing_off')])
       .where('id', '=', envelope.id)
       .executeTakeFirstOrThrow();
     expect(failed).toEqual({ attempts: 1, last_error: 'broker unreachable', published_at: null, locked_until: null, backing_off: true });
     // Not due yet: a pass now takes nothing.
     expect(await relay.drain()).toBe(0);
     expect(transport.published).toEqual([]);
-    await vi.waitFor(async () => {
-      expect(await relay.drain()).toBe(1);
-    }, WAIT);
+    // The back-off has run out: the next pass sends it again.
+    await db
+      .updateTable('outbox')
+      .set({ available_at: sql<Date>`now() - interval '1 second'` })
+      .where('id', '=', envelope.id)
+      .execute();
+    expect(await relay.drain()).toBe(1);
     expect(transport.published).toEqual([{ id: envelope.id, attempt: 2 }]);
     expect(await pendingOutbox(db)).toBe(0);
   });
