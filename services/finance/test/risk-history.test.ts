@@ -69,7 +69,7 @@ describe('the recent charges of the fraud history', () => {
     await sql`update finance.transactions set occurred_at = occurred_at + interval '987 microseconds' where id = ${withMicros}::uuid`.execute(t.ctx.db);
     await sql`update finance.transactions set review_decision = 'fraud', reviewed_at = now() where id = ${fraud}::uuid`.execute(t.ctx.db);
 
-    const history = await readHistory(t.ctx.db, {
+    const history = await readHistory(t.ctx.database, t.ctx.db, {
       userId: user.id,
       currency: 'USD',
       scope: 'all',
@@ -89,7 +89,7 @@ describe('the recent charges of the fraud history', () => {
 
   it('is empty, not missing, for a user with no expenses in the window', async () => {
     const user = await newUser(t);
-    const history = await readHistory(t.ctx.db, {
+    const history = await readHistory(t.ctx.database, t.ctx.db, {
       userId: user.id,
       currency: 'USD',
       scope: 'all',

@@ -1,5 +1,7 @@
 import { sql, type RawBuilder } from 'kysely';
+import type { Database } from '@expensio/common';
 import { FINANCE_SCHEMA, type FinanceDb } from '../db.js';
+import { PreparedStatement, Slot, slotOf } from '../shared/prepared.js';
 import { totalLessons, type Lesson } from './lessons.js';
 import type { AmountSample, Place, RecentCharge, RecentCharges, RiskHistory } from './score.js';
 import { RISK } from './weights.js';
@@ -111,19 +113,48 @@ export interface HistoryParams {
   excludeId: string;
 }
 
-export async function readHistory(db: FinanceDb, params: HistoryParams): Promise<RiskHistory> {
-  const result = await sql<HistoryRow>`select ${historyColumns({
-    userId: sql`${params.userId}::uuid`,
-    currency: sql`${params.currency}`,
-    scope: sql`${params.scope}`,
-    payee: sql`${params.payee ?? ''}`,
-    country: sql`${params.location?.country ?? ''}`,
-    city: sql`${params.location?.city ?? ''}`,
-    from: sql`${params.from.toISOString()}::timestamptz`,
-    to: sql`${params.to.toISOString()}::timestamptz`,
-    excludeId: sql`${params.excludeId}::uuid`,
-  })}`.execute(db);
-  const row = result.rows[0];
+interface HistoryValues {
+  userId: string;
+  currency: string;
+  scope: string;
+  payee: string;
+  country: string;
+  city: string;
+  from: Date;
+  to: Date;
+  excludeId: string;
+}
+
+const slot = (name: keyof HistoryValues, type: string) => slotOf(new Slot<HistoryValues>(name), type);
+
+// Prepared, as the create's context statement is: planned for each set of values, a heavy writer's
+// read sorted the whole last hour (2,059 rows, 12.6 ms) where the generic plan stops at 200.
+const historyStatement = new PreparedStatement<HistoryValues>('finance_risk_history', (db) =>
+  sql`select ${historyColumns({
+    userId: slot('userId', 'uuid'),
+    currency: slot('currency', 'text'),
+    scope: slot('scope', 'text'),
+    payee: slot('payee', 'text'),
+    country: slot('country', 'text'),
+    city: slot('city', 'text'),
+    from: slot('from', 'timestamptz'),
+    to: slot('to', 'timestamptz'),
+    excludeId: slot('excludeId', 'uuid'),
+  })}`.compile(db),
+);
+
+export async function readHistory(database: Database, db: FinanceDb, params: HistoryParams): Promise<RiskHistory> {
+  const [row] = await historyStatement.run<HistoryRow>(database, db, {
+    userId: params.userId,
+    currency: params.currency,
+    scope: params.scope,
+    payee: params.payee ?? '',
+    country: params.location?.country ?? '',
+    city: params.location?.city ?? '',
+    from: params.from,
+    to: params.to,
+    excludeId: params.excludeId,
+  });
   if (row === undefined) throw new Error('the history statement returned no row');
   return toHistory(row);
 }

@@ -116,7 +116,8 @@ export async function assessTransaction(
   const lesson = lessonOf(subject, timeZone);
   const window = historyWindow(subject);
   const params = window && { ...window, userId: subject.userId, currency: subject.currency };
-  const history = params === null ? emptyHistory : known !== undefined && sameHistory(known.params, params) ? known.history : await readHistory(db, params);
+  const history =
+    params === null ? emptyHistory : known !== undefined && sameHistory(known.params, params) ? known.history : await readHistory(ctx.database, db, params);
   return { risk: scoreTransaction(candidateOf(subject), history, { threshold: alertThreshold(ctx), timeZone }), lesson };
 }
 
