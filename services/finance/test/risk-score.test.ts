@@ -6,6 +6,7 @@ import {
   isMidnightIn,
   medianAndMad,
   NO_CHARGES,
+  NO_HISTORY,
   recentCharges,
   scoreTransaction,
   type RecentCharge,
@@ -112,16 +113,7 @@ describe('scoreTransaction', () => {
       flagged: true,
       reasons: [{ code: 'duplicate', message: 'The same charge of 41.00 EUR at Corner Market was made 3 minutes earlier' }],
     });
-    const newcomer: RiskHistory = {
-      category: null,
-      all: null,
-      payee: null,
-      located: 0,
-      countryKnown: false,
-      cityKnown: false,
-      profile: null,
-      recent: recentCharges(recent),
-    };
+    const newcomer: RiskHistory = { ...NO_HISTORY, recent: recentCharges(recent) };
     expect(codes(expense(), newcomer)).toEqual(['duplicate']);
     // Said as a person would: a repeat seconds later is not "1 minutes earlier".
     const seconds = scoreTransaction(expense(), ordinaryHistory({ recent: [{ ...twin, occurredAt: minutesAgo(0.1) }] }), options);
@@ -153,16 +145,7 @@ describe('scoreTransaction', () => {
 
   it('card_testing: several charges under 2.00 within minutes, and the larger one after them', () => {
     const recent = [1, 2].map((m) => ({ occurredAt: minutesAgo(m), amount: cents(1), payee: `Site ${m}` }));
-    const newcomer: RiskHistory = {
-      category: null,
-      all: null,
-      payee: null,
-      located: 0,
-      countryKnown: false,
-      cityKnown: false,
-      profile: null,
-      recent: recentCharges(recent),
-    };
+    const newcomer: RiskHistory = { ...NO_HISTORY, recent: recentCharges(recent) };
     expect(scoreTransaction(expense({ amount: cents(0.5), payee: 'Site 3' }), newcomer, options)).toMatchObject({
       flagged: true,
       reasons: [{ code: 'card_testing' }],

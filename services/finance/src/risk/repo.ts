@@ -113,9 +113,8 @@ export interface HistoryParams {
   excludeId: string;
 }
 
-interface HistoryValues {
-  userId: string;
-  currency: string;
+/** What a history read is about, beyond its user and currency, as a prepared statement's values. */
+export interface HistoryValues {
   scope: string;
   payee: string;
   country: string;
@@ -125,36 +124,48 @@ interface HistoryValues {
   excludeId: string;
 }
 
-const slot = (name: keyof HistoryValues, type: string) => slotOf(new Slot<HistoryValues>(name), type);
+/**
+ * historyColumns over slots of a prepared statement whose values include HistoryValues (filled by
+ * historyValues); the user and the currency are the statement's own expressions.
+ */
+export function historySlots(userId: RawBuilder<unknown>, currency: RawBuilder<unknown>): RawBuilder<HistoryRow> {
+  const at = (name: keyof HistoryValues, type: string) => slotOf(new Slot<HistoryValues>(name), type);
+  return historyColumns({
+    userId,
+    currency,
+    scope: at('scope', 'text'),
+    payee: at('payee', 'text'),
+    country: at('country', 'text'),
+    city: at('city', 'text'),
+    from: at('from', 'timestamptz'),
+    to: at('to', 'timestamptz'),
+    excludeId: at('excludeId', 'uuid'),
+  });
+}
+
+/** The values historySlots reads, for `params`; placeholders for a statement that reads no history. */
+export function historyValues(params: Omit<HistoryParams, 'userId' | 'currency'> | null): HistoryValues {
+  return {
+    scope: params?.scope ?? '',
+    payee: params?.payee ?? '',
+    country: params?.location?.country ?? '',
+    city: params?.location?.city ?? '',
+    from: params?.from ?? new Date(0),
+    to: params?.to ?? new Date(0),
+    excludeId: params?.excludeId ?? '00000000-0000-0000-0000-000000000000',
+  };
+}
+
+type ReadValues = HistoryValues & { userId: string; currency: string };
 
 // Prepared, as the create's context statement is: planned for each set of values, a heavy writer's
 // read sorted the whole last hour (2,059 rows, 12.6 ms) where the generic plan stops at 200.
-const historyStatement = new PreparedStatement<HistoryValues>('finance_risk_history', (db) =>
-  sql`select ${historyColumns({
-    userId: slot('userId', 'uuid'),
-    currency: slot('currency', 'text'),
-    scope: slot('scope', 'text'),
-    payee: slot('payee', 'text'),
-    country: slot('country', 'text'),
-    city: slot('city', 'text'),
-    from: slot('from', 'timestamptz'),
-    to: slot('to', 'timestamptz'),
-    excludeId: slot('excludeId', 'uuid'),
-  })}`.compile(db),
+const historyStatement = new PreparedStatement<ReadValues>('finance_risk_history', (db) =>
+  sql`select ${historySlots(slotOf(new Slot<ReadValues>('userId'), 'uuid'), slotOf(new Slot<ReadValues>('currency'), 'text'))}`.compile(db),
 );
 
 export async function readHistory(database: Database, db: FinanceDb, params: HistoryParams): Promise<RiskHistory> {
-  const [row] = await historyStatement.run<HistoryRow>(database, db, {
-    userId: params.userId,
-    currency: params.currency,
-    scope: params.scope,
-    payee: params.payee ?? '',
-    country: params.location?.country ?? '',
-    city: params.location?.city ?? '',
-    from: params.from,
-    to: params.to,
-    excludeId: params.excludeId,
-  });
+  const [row] = await historyStatement.run<HistoryRow>(database, db, { userId: params.userId, currency: params.currency, ...historyValues(params) });
   if (row === undefined) throw new Error('the history statement returned no row');
   return toHistory(row);
 }

@@ -71,6 +71,18 @@ export function recentCharges(charges: readonly RecentCharge[]): RecentCharges {
 
 export const NO_CHARGES: RecentCharges = { at: [], amount: [], payee: [] };
 
+/** A user with no history at all: nothing seen, no baseline, no recent charges. */
+export const NO_HISTORY: RiskHistory = {
+  category: null,
+  all: null,
+  payee: null,
+  located: 0,
+  countryKnown: false,
+  cityKnown: false,
+  profile: null,
+  recent: NO_CHARGES,
+};
+
 /** What the user's history says, read in a bounded way before the transaction (see risk/repo.ts). */
 export interface RiskHistory {
   /** The candidate's category (or the uncategorised) in its currency; null when never seen. */

@@ -5,7 +5,7 @@ import type { FinanceDb, FinanceTables } from '../db.js';
 import { formatAmount } from '../shared/money.js';
 import { categoryScope, type Lesson } from './lessons.js';
 import { learn, readHistory, type HistoryParams } from './repo.js';
-import { hourIn, NO_CHARGES, payeeKey, scoreTransaction, type Place, type Risk, type RiskCandidate, type RiskHistory } from './score.js';
+import { hourIn, NO_HISTORY, payeeKey, scoreTransaction, type Place, type Risk, type RiskCandidate, type RiskHistory } from './score.js';
 import { RISK } from './weights.js';
 
 export function alertThreshold(ctx: FinanceContext): number {
@@ -117,20 +117,9 @@ export async function assessTransaction(
   const window = historyWindow(subject);
   const params = window && { ...window, userId: subject.userId, currency: subject.currency };
   const history =
-    params === null ? emptyHistory : known !== undefined && sameHistory(known.params, params) ? known.history : await readHistory(ctx.database, db, params);
+    params === null ? NO_HISTORY : known !== undefined && sameHistory(known.params, params) ? known.history : await readHistory(ctx.database, db, params);
   return { risk: scoreTransaction(candidateOf(subject), history, { threshold: alertThreshold(ctx), timeZone }), lesson };
 }
-
-const emptyHistory: RiskHistory = {
-  category: null,
-  all: null,
-  payee: null,
-  located: 0,
-  countryKnown: false,
-  cityKnown: false,
-  profile: null,
-  recent: NO_CHARGES,
-};
 
 /**
  * After the write, in its transaction: an ordinary expense joins the baseline; a flagged one

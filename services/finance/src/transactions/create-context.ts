@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { DEFAULT_TIME_ZONE, type Database } from '@expensio/common';
 import { FINANCE_SCHEMA, type FinanceDb } from '../db.js';
-import { historyColumns, toHistory, type HistoryRow } from '../risk/repo.js';
+import { historySlots, historyValues, toHistory, type HistoryRow, type HistoryValues } from '../risk/repo.js';
 import type { ExpectedHistory, KnownHistory } from '../risk/service.js';
 import { compileRule, type CompiledRule } from '../rules/match.js';
 import { ruleDefinition, type RuleFields } from '../rules/on-write.js';
@@ -31,16 +31,9 @@ export interface ContextKey {
   ttlMs: number;
 }
 
-interface ContextValues {
+interface ContextValues extends HistoryValues {
   userId: string;
   accountId: string | null;
-  scope: string;
-  payee: string;
-  country: string;
-  city: string;
-  from: Date;
-  to: Date;
-  excludeId: string;
 }
 
 // Raw SQL is not rewritten by withSchema, so the statement names the schema itself.
@@ -66,19 +59,7 @@ function contextStatement(withHistory: boolean, withKey: boolean) {
   return (db: FinanceDb) => {
     const user = at('userId', 'uuid');
     const accountId = at('accountId', 'uuid');
-    const history = withHistory
-      ? sql`, ${historyColumns({
-          userId: user,
-          currency: sql`a.currency`,
-          scope: at('scope', 'text'),
-          payee: at('payee', 'text'),
-          country: at('country', 'text'),
-          city: at('city', 'text'),
-          from: at('from', 'timestamptz'),
-          to: at('to', 'timestamptz'),
-          excludeId: at('excludeId', 'uuid'),
-        })}`
-      : sql``;
+    const history = withHistory ? sql`, ${historySlots(user, sql`a.currency`)}` : sql``;
     const claim = withKey ? sql`with claimed as (${claimSql(claimSlots)})` : sql``;
     const key = withKey ? sql`, exists (select 1 from claimed) as key_taken, ${keySeenColumn(claimSlots)}` : sql``;
     return sql`
@@ -132,13 +113,7 @@ export async function readCreateContext(
   const [row] = await statement.run<ContextRow>(database, db, {
     userId: params.userId,
     accountId: params.accountId ?? null,
-    scope: expected?.scope ?? '',
-    payee: expected?.payee ?? '',
-    country: expected?.location?.country ?? '',
-    city: expected?.location?.city ?? '',
-    from: expected?.from ?? new Date(0),
-    to: expected?.to ?? new Date(0),
-    excludeId: expected?.excludeId ?? '00000000-0000-0000-0000-000000000000',
+    ...historyValues(expected),
     claim_userId: terms?.userId,
     claim_scope: terms?.scope,
     claim_key: terms?.key,
